@@ -1,0 +1,273 @@
+//! The RFC 4271 finite state machine of one peer, with no I/O.
+//!
+//! The driver feeds [`Event`]s in (a TCP connection came up, a message arrived, a timer
+//! fired, the operator stopped the peer) and carries out the [`Action`]s that come back
+//! (connect, send this message, arm that timer, close). Time is data: the machine asks
+//! for timers by duration and learns of their expiry as events, so every rule is testable
+//! without sockets or clocks, and randomness (jitter) comes from a seeded generator.
+//!
+//! One machine manages up to two TCP connections to the same peer at once, so that
+//! connection collisions (RFC 4271 section 6.8) are resolved here and not in the driver.
+
+use crate::types::{Asn, Family, RouterId};
+use crate::wire::{Message, MessageError, Notification, SessionContext};
+use std::time::Duration;
+
+/// What the operator configured for this peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Our ASN.
+    pub local_asn: Asn,
+    /// The ASN the peer must announce; equal to `local_asn` means iBGP.
+    pub peer_asn: Asn,
+    /// Our BGP Identifier.
+    pub router_id: RouterId,
+    /// Hold time we propose, in seconds: 0 (no keepalives) or at least 3.
+    pub hold_time: u16,
+    /// First connect retry interval; later ones back off exponentially with jitter.
+    pub connect_retry: Duration,
+    /// Cap of the connect retry backoff.
+    pub connect_retry_max: Duration,
+    /// Never connect out; wait for the peer (RFC 4271 PassiveTcpEstablishment).
+    pub passive: bool,
+    /// Families to announce in the Multiprotocol capability.
+    pub families: Vec<Family>,
+    /// Graceful restart capability to send; `None` sends none.
+    pub graceful_restart: Option<GracefulRestartConfig>,
+    /// Host name for the hostname capability; `None` sends none.
+    pub hostname: Option<String>,
+    /// Announce the extended message capability (RFC 8654); used only if the peer does too.
+    pub extended_message: bool,
+    /// Send hold time (RFC 9687); `None` uses the RFC's default, max(8 minutes, 2 x hold time).
+    pub send_hold_time: Option<Duration>,
+}
+
+/// Our side of graceful restart (RFC 4724): we are a restarting speaker only, never a
+/// helper that keeps a peer's routes (we install none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GracefulRestartConfig {
+    /// Restart time to advertise, in seconds (at most 4095).
+    pub restart_time: u16,
+    /// Set the Restart State bit: this process has just restarted and the peer should not
+    /// wait for our End-of-RIB before sending its own.
+    pub restarting: bool,
+}
+
+/// RFC 4271 section 8.2.2 states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Not trying.
+    Idle,
+    /// Waiting for an outbound connection to complete.
+    Connect,
+    /// Waiting for the peer to connect (or for the retry timer).
+    Active,
+    /// OPEN sent, waiting for the peer's.
+    OpenSent,
+    /// OPENs exchanged, waiting for KEEPALIVE.
+    OpenConfirm,
+    /// Routes may flow.
+    Established,
+}
+
+/// Identifies one TCP connection of this peer; chosen by the driver, unique per machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnectionId(pub u64);
+
+/// Who opened a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// We connected to the peer.
+    Outbound,
+    /// The peer connected to us.
+    Inbound,
+}
+
+/// The timers the machine asks the driver to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// ConnectRetryTimer.
+    ConnectRetry,
+    /// HoldTimer of one connection.
+    Hold(ConnectionId),
+    /// KeepaliveTimer of one connection.
+    Keepalive(ConnectionId),
+    /// SendHoldTimer of one connection (RFC 9687).
+    SendHold(ConnectionId),
+}
+
+/// Inputs to the machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// ManualStart (or ManualStart_with_PassiveTcpEstablishment when configured passive).
+    Start,
+    /// ManualStop: close every connection, sending this NOTIFICATION (normally a Cease
+    /// with a shutdown communication) on an open one.
+    Stop(Notification),
+    /// A TCP connection is up.
+    Connected {
+        /// Its id.
+        conn: ConnectionId,
+        /// Who opened it.
+        direction: Direction,
+    },
+    /// The outbound connection attempt requested by [`Action::Connect`] failed.
+    ConnectFailed,
+    /// A connection was closed by the peer or failed.
+    Closed {
+        /// Which one.
+        conn: ConnectionId,
+    },
+    /// A message arrived.
+    Received {
+        /// On which connection.
+        conn: ConnectionId,
+        /// The message.
+        message: Message,
+    },
+    /// Bytes arrived that could not be decoded.
+    DecodeFailed {
+        /// On which connection.
+        conn: ConnectionId,
+        /// The error, with the NOTIFICATION to send.
+        error: MessageError,
+    },
+    /// A timer fired.
+    TimerExpired(Timer),
+    /// Whether data queued for a connection is waiting for the socket to accept it. The
+    /// send hold timer runs only while it is (RFC 9687).
+    SendBlocked {
+        /// Which connection.
+        conn: ConnectionId,
+        /// True when output is stuck, false once it drained.
+        blocked: bool,
+    },
+}
+
+/// Outputs of the machine, to carry out in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Open an outbound TCP connection, then report [`Event::Connected`] or
+    /// [`Event::ConnectFailed`].
+    Connect,
+    /// Write a message on a connection.
+    Send {
+        /// Where.
+        conn: ConnectionId,
+        /// What.
+        message: Message,
+    },
+    /// Close a connection, after writing what was sent before.
+    Close {
+        /// Which one.
+        conn: ConnectionId,
+    },
+    /// Arm (or re-arm) a timer.
+    SetTimer {
+        /// Which.
+        timer: Timer,
+        /// When, from now.
+        after: Duration,
+    },
+    /// Disarm a timer.
+    CancelTimer(Timer),
+    /// The state changed.
+    StateChanged {
+        /// Old state.
+        from: State,
+        /// New state.
+        to: State,
+    },
+    /// The session reached Established on `conn`: switch the codec to the negotiated
+    /// context and start the initial route transfer.
+    Established {
+        /// The connection that won.
+        conn: ConnectionId,
+        /// What both sides agreed.
+        negotiated: Negotiated,
+    },
+    /// An Established session ended: the peer no longer has our routes (unless it keeps
+    /// them for graceful restart).
+    Down {
+        /// Why, for logs and status.
+        reason: DownReason,
+    },
+    /// The peer asked for our routes of this family again (RFC 2918).
+    RouteRefreshRequested(Family),
+}
+
+/// Why an Established session ended, or why a connection attempt failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownReason {
+    /// We sent this NOTIFICATION.
+    NotificationSent(Notification),
+    /// The peer sent this NOTIFICATION.
+    NotificationReceived(Notification),
+    /// The connection closed without a NOTIFICATION.
+    ConnectionClosed,
+    /// The operator stopped the session.
+    Stopped,
+}
+
+/// The result of the OPEN exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The peer's ASN.
+    pub peer_asn: Asn,
+    /// The peer's BGP Identifier.
+    pub peer_router_id: RouterId,
+    /// Hold time in use: the smaller of both proposals; 0 means none.
+    pub hold_time: u16,
+    /// Keepalive interval in use: hold time / 3.
+    pub keepalive: u16,
+    /// Families both sides announced. When the peer sent no Multiprotocol capability at
+    /// all, IPv4 unicast is implied (RFC 4760 section 8) if we asked for it.
+    pub families: Vec<Family>,
+    /// Both sides support 4-octet ASNs.
+    pub four_octet_as: bool,
+    /// The peer supports route refresh.
+    pub route_refresh: bool,
+    /// Both sides support extended messages.
+    pub extended_message: bool,
+    /// The peer's graceful restart capability, if sent.
+    pub peer_graceful_restart: Option<crate::wire::GracefulRestart>,
+    /// The peer's host name, if it sent the hostname capability.
+    pub peer_hostname: Option<String>,
+    /// The codec context for this session.
+    pub context: SessionContext,
+}
+
+/// The state machine of one peer.
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+}
+
+impl Session {
+    /// A machine in Idle. `seed` drives the jitter of its timers.
+    pub fn new(config: SessionConfig, seed: u64) -> Session {
+        let _ = seed;
+        Session { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Current state (of the most advanced connection).
+    pub fn state(&self) -> State {
+        todo!("session::Session::state")
+    }
+
+    /// What was negotiated, while Established.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        todo!("session::Session::negotiated")
+    }
+
+    /// Feeds one event in; returns the actions to carry out, in order.
+    pub fn handle(&mut self, event: Event) -> Vec<Action> {
+        let _ = event;
+        todo!("session::Session::handle")
+    }
+}

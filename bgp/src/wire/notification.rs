@@ -1,0 +1,163 @@
+//! NOTIFICATION messages (RFC 4271 section 4.5) with the error codes and subcodes of
+//! RFC 4271, 4486, 6608, 7313, 9687 and the shutdown communication of RFC 9003.
+
+use bytes::Bytes;
+use std::fmt;
+
+/// NOTIFICATION error codes (IANA "BGP Error (Notification) Codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// 1: Message Header Error.
+    MessageHeader,
+    /// 2: OPEN Message Error.
+    Open,
+    /// 3: UPDATE Message Error.
+    Update,
+    /// 4: Hold Timer Expired.
+    HoldTimerExpired,
+    /// 5: Finite State Machine Error (subcodes RFC 6608).
+    Fsm,
+    /// 6: Cease (subcodes RFC 4486).
+    Cease,
+    /// 7: ROUTE-REFRESH Message Error (RFC 7313).
+    RouteRefresh,
+    /// 8: Send Hold Timer Expired (RFC 9687).
+    SendHoldTimerExpired,
+    /// Any other code, kept for logging.
+    Unknown(u8),
+}
+
+/// Subcodes of [`ErrorCode::MessageHeader`].
+pub mod header_subcode {
+    /// Connection Not Synchronized (marker not all ones).
+    pub const CONNECTION_NOT_SYNCHRONIZED: u8 = 1;
+    /// Bad Message Length; data is the 2-octet length field.
+    pub const BAD_MESSAGE_LENGTH: u8 = 2;
+    /// Bad Message Type; data is the type octet.
+    pub const BAD_MESSAGE_TYPE: u8 = 3;
+}
+
+/// Subcodes of [`ErrorCode::Open`].
+pub mod open_subcode {
+    /// Unspecific.
+    pub const UNSPECIFIC: u8 = 0;
+    /// Unsupported Version Number; data is the largest version we support (2 octets).
+    pub const UNSUPPORTED_VERSION: u8 = 1;
+    /// Bad Peer AS.
+    pub const BAD_PEER_AS: u8 = 2;
+    /// Bad BGP Identifier.
+    pub const BAD_BGP_IDENTIFIER: u8 = 3;
+    /// Unsupported Optional Parameter.
+    pub const UNSUPPORTED_OPTIONAL_PARAMETER: u8 = 4;
+    /// Unacceptable Hold Time.
+    pub const UNACCEPTABLE_HOLD_TIME: u8 = 6;
+    /// Unsupported Capability (RFC 5492).
+    pub const UNSUPPORTED_CAPABILITY: u8 = 7;
+    /// Role Mismatch (RFC 9234); listed so it prints by name.
+    pub const ROLE_MISMATCH: u8 = 11;
+}
+
+/// Subcodes of [`ErrorCode::Update`].
+pub mod update_subcode {
+    /// Malformed Attribute List.
+    pub const MALFORMED_ATTRIBUTE_LIST: u8 = 1;
+    /// Unrecognized Well-known Attribute.
+    pub const UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE: u8 = 2;
+    /// Missing Well-known Attribute.
+    pub const MISSING_WELL_KNOWN_ATTRIBUTE: u8 = 3;
+    /// Attribute Flags Error.
+    pub const ATTRIBUTE_FLAGS_ERROR: u8 = 4;
+    /// Attribute Length Error.
+    pub const ATTRIBUTE_LENGTH_ERROR: u8 = 5;
+    /// Invalid ORIGIN Attribute.
+    pub const INVALID_ORIGIN_ATTRIBUTE: u8 = 6;
+    /// Invalid NEXT_HOP Attribute.
+    pub const INVALID_NEXT_HOP_ATTRIBUTE: u8 = 8;
+    /// Optional Attribute Error.
+    pub const OPTIONAL_ATTRIBUTE_ERROR: u8 = 9;
+    /// Invalid Network Field.
+    pub const INVALID_NETWORK_FIELD: u8 = 10;
+    /// Malformed AS_PATH.
+    pub const MALFORMED_AS_PATH: u8 = 11;
+}
+
+/// Subcodes of [`ErrorCode::Fsm`] (RFC 6608).
+pub mod fsm_subcode {
+    /// Unspecified Error.
+    pub const UNSPECIFIED: u8 = 0;
+    /// Receive Unexpected Message in OpenSent State.
+    pub const UNEXPECTED_IN_OPEN_SENT: u8 = 1;
+    /// Receive Unexpected Message in OpenConfirm State.
+    pub const UNEXPECTED_IN_OPEN_CONFIRM: u8 = 2;
+    /// Receive Unexpected Message in Established State.
+    pub const UNEXPECTED_IN_ESTABLISHED: u8 = 3;
+}
+
+/// Subcodes of [`ErrorCode::Cease`] (RFC 4486, RFC 9003).
+pub mod cease_subcode {
+    /// Maximum Number of Prefixes Reached.
+    pub const MAX_PREFIXES: u8 = 1;
+    /// Administrative Shutdown; may carry a shutdown communication (RFC 9003).
+    pub const ADMINISTRATIVE_SHUTDOWN: u8 = 2;
+    /// Peer De-configured.
+    pub const PEER_DECONFIGURED: u8 = 3;
+    /// Administrative Reset; may carry a shutdown communication (RFC 9003).
+    pub const ADMINISTRATIVE_RESET: u8 = 4;
+    /// Connection Rejected.
+    pub const CONNECTION_REJECTED: u8 = 5;
+    /// Other Configuration Change.
+    pub const OTHER_CONFIGURATION_CHANGE: u8 = 6;
+    /// Connection Collision Resolution (RFC 4271 6.8).
+    pub const CONNECTION_COLLISION_RESOLUTION: u8 = 7;
+    /// Out of Resources.
+    pub const OUT_OF_RESOURCES: u8 = 8;
+    /// Hard Reset (RFC 8538).
+    pub const HARD_RESET: u8 = 9;
+}
+
+/// Subcodes of [`ErrorCode::RouteRefresh`] (RFC 7313).
+pub mod route_refresh_subcode {
+    /// Invalid Message Length.
+    pub const INVALID_MESSAGE_LENGTH: u8 = 1;
+}
+
+/// A NOTIFICATION message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// Error code.
+    pub code: ErrorCode,
+    /// Error subcode; meaning depends on the code (see the `*_subcode` modules).
+    pub subcode: u8,
+    /// Diagnostic data, as the RFC for the code and subcode defines it.
+    pub data: Bytes,
+}
+
+impl Notification {
+    /// A NOTIFICATION with the given code, subcode and data.
+    pub fn new(code: ErrorCode, subcode: u8, data: impl Into<Bytes>) -> Notification {
+        Notification {
+            code,
+            subcode,
+            data: data.into(),
+        }
+    }
+
+    /// Cease with a shutdown communication (RFC 9003): `subcode` is Administrative
+    /// Shutdown or Administrative Reset; `reason` is truncated on a UTF-8 boundary to
+    /// 255 octets.
+    pub fn cease_with_reason(subcode: u8, reason: &str) -> Notification {
+        let _ = (subcode, reason);
+        todo!("wire::Notification::cease_with_reason")
+    }
+
+    /// The RFC 9003 shutdown communication carried by a Cease, if any and well formed.
+    pub fn shutdown_communication(&self) -> Option<String> {
+        todo!("wire::Notification::shutdown_communication")
+    }
+}
+
+impl fmt::Display for Notification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NOTIFICATION {:?}/{}", self.code, self.subcode)
+    }
+}
