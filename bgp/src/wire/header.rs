@@ -37,7 +37,10 @@ impl Header {
     /// `Ok(None)` when fewer than [`HEADER_LEN`] octets are there. Checks the marker, that
     /// `HEADER_LEN <= length <= max_message_len`, the per-type minimum lengths and the type
     /// code, before the length is used for anything (RFC 4271 section 6.1).
-    pub fn parse(buf: &[u8], max_message_len: usize) -> Result<Option<Header>, super::MessageError> {
+    pub fn parse(
+        buf: &[u8],
+        max_message_len: usize,
+    ) -> Result<Option<Header>, super::MessageError> {
         let _ = (buf, max_message_len);
         todo!("wire::Header::parse")
     }

@@ -22,7 +22,7 @@ pub use attribute::{
 pub use capability::{Capability, GracefulRestart, GracefulRestartFamily};
 pub use codec::BgpCodec;
 pub use error::{AttributeAction, AttributeIssue, EncodeError, MessageError};
-pub use header::{HEADER_LEN, Header, MAX_MESSAGE_LEN, MAX_EXTENDED_MESSAGE_LEN, MessageType};
+pub use header::{HEADER_LEN, Header, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, MessageType};
 pub use notification::{ErrorCode, Notification};
 pub use open::Open;
 pub use route_refresh::{RouteRefresh, RouteRefreshSubtype};
@@ -95,7 +95,11 @@ impl Message {
     ///
     /// Fails without writing anything when the message would exceed
     /// `ctx.max_message_len` or a field overflows its wire width.
-    pub fn encode(&self, ctx: &SessionContext, out: &mut bytes::BytesMut) -> Result<(), EncodeError> {
+    pub fn encode(
+        &self,
+        ctx: &SessionContext,
+        out: &mut bytes::BytesMut,
+    ) -> Result<(), EncodeError> {
         let _ = (ctx, out);
         todo!("wire::Message::encode")
     }

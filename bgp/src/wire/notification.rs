@@ -161,3 +161,24 @@ impl fmt::Display for Notification {
         write!(f, "NOTIFICATION {:?}/{}", self.code, self.subcode)
     }
 }
+
+impl Notification {
+    /// Decodes the body (everything after the 19-octet header) of this message type.
+    pub(crate) fn decode_body(
+        body: &[u8],
+        ctx: &super::SessionContext,
+    ) -> Result<Notification, super::MessageError> {
+        let _ = (body, ctx);
+        todo!("wire::Notification::decode_body")
+    }
+
+    /// Appends the body (everything after the header) of this message to `out`.
+    pub(crate) fn encode_body(
+        &self,
+        ctx: &super::SessionContext,
+        out: &mut bytes::BytesMut,
+    ) -> Result<(), super::EncodeError> {
+        let _ = (ctx, out);
+        todo!("wire::Notification::encode_body")
+    }
+}

@@ -33,3 +33,24 @@ impl Open {
             .unwrap_or(Asn(u32::from(self.my_as)))
     }
 }
+
+impl Open {
+    /// Decodes the body (everything after the 19-octet header) of this message type.
+    pub(crate) fn decode_body(
+        body: &[u8],
+        ctx: &super::SessionContext,
+    ) -> Result<Open, super::MessageError> {
+        let _ = (body, ctx);
+        todo!("wire::Open::decode_body")
+    }
+
+    /// Appends the body (everything after the header) of this message to `out`.
+    pub(crate) fn encode_body(
+        &self,
+        ctx: &super::SessionContext,
+        out: &mut bytes::BytesMut,
+    ) -> Result<(), super::EncodeError> {
+        let _ = (ctx, out);
+        todo!("wire::Open::encode_body")
+    }
+}

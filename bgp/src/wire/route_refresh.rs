@@ -25,3 +25,24 @@ pub struct RouteRefresh {
     /// Subtype.
     pub subtype: RouteRefreshSubtype,
 }
+
+impl RouteRefresh {
+    /// Decodes the body (everything after the 19-octet header) of this message type.
+    pub(crate) fn decode_body(
+        body: &[u8],
+        ctx: &super::SessionContext,
+    ) -> Result<RouteRefresh, super::MessageError> {
+        let _ = (body, ctx);
+        todo!("wire::RouteRefresh::decode_body")
+    }
+
+    /// Appends the body (everything after the header) of this message to `out`.
+    pub(crate) fn encode_body(
+        &self,
+        ctx: &super::SessionContext,
+        out: &mut bytes::BytesMut,
+    ) -> Result<(), super::EncodeError> {
+        let _ = (ctx, out);
+        todo!("wire::RouteRefresh::encode_body")
+    }
+}

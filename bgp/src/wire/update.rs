@@ -43,3 +43,24 @@ impl Update {
             .any(|i| i.action == AttributeAction::TreatAsWithdraw)
     }
 }
+
+impl Update {
+    /// Decodes the body (everything after the 19-octet header) of this message type.
+    pub(crate) fn decode_body(
+        body: &[u8],
+        ctx: &super::SessionContext,
+    ) -> Result<Update, super::MessageError> {
+        let _ = (body, ctx);
+        todo!("wire::Update::decode_body")
+    }
+
+    /// Appends the body (everything after the header) of this message to `out`.
+    pub(crate) fn encode_body(
+        &self,
+        ctx: &super::SessionContext,
+        out: &mut bytes::BytesMut,
+    ) -> Result<(), super::EncodeError> {
+        let _ = (ctx, out);
+        todo!("wire::Update::encode_body")
+    }
+}
