@@ -1,0 +1,283 @@
+//! The `kube-anycast.io/*` annotations of a Service (SPEC section 5): parsing and
+//! validation into [`ServiceAnnotations`]. Every value is checked; a Service with any bad
+//! value gets a list of problems instead, so the caller can keep its last good settings.
+
+use crate::values;
+use bgp::wire::{Community, LargeCommunity};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Prefix of every annotation we read.
+pub const PREFIX: &str = "kube-anycast.io/";
+/// `kube-anycast.io/announce`.
+pub const ANNOUNCE: &str = "kube-anycast.io/announce";
+/// `kube-anycast.io/announce-from`.
+pub const ANNOUNCE_FROM: &str = "kube-anycast.io/announce-from";
+/// `kube-anycast.io/communities`.
+pub const COMMUNITIES: &str = "kube-anycast.io/communities";
+/// `kube-anycast.io/large-communities`.
+pub const LARGE_COMMUNITIES: &str = "kube-anycast.io/large-communities";
+/// `kube-anycast.io/med`.
+pub const MED: &str = "kube-anycast.io/med";
+/// `kube-anycast.io/local-preference`.
+pub const LOCAL_PREFERENCE: &str = "kube-anycast.io/local-preference";
+/// `kube-anycast.io/as-path-prepend`.
+pub const AS_PATH_PREPEND: &str = "kube-anycast.io/as-path-prepend";
+/// `kube-anycast.io/peers`.
+pub const PEERS: &str = "kube-anycast.io/peers";
+/// `kube-anycast.io/drain`, on a Node.
+pub const DRAIN: &str = "kube-anycast.io/drain";
+
+const KNOWN: [&str; 8] = [
+    ANNOUNCE,
+    ANNOUNCE_FROM,
+    COMMUNITIES,
+    LARGE_COMMUNITIES,
+    MED,
+    LOCAL_PREFERENCE,
+    AS_PATH_PREPEND,
+    PEERS,
+];
+
+/// Largest `as-path-prepend`: beyond ten copies a path is longer than any router prefers
+/// anyway, and long paths are filtered by many networks.
+pub const MAX_PREPEND: u8 = 10;
+
+/// Where a Service is announced from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnnounceFrom {
+    /// Nodes with local endpoints (the default).
+    #[default]
+    Local,
+    /// Every node, while any endpoint exists (externalTrafficPolicy Cluster only).
+    Cluster,
+}
+
+/// The validated annotations of one Service.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceAnnotations {
+    /// `announce`: `Some(true)` opts in, `Some(false)` out, `None` leaves it to the config.
+    pub announce: Option<bool>,
+    /// `announce-from`.
+    pub announce_from: AnnounceFrom,
+    /// `communities`.
+    pub communities: Vec<Community>,
+    /// `large-communities`.
+    pub large_communities: Vec<LargeCommunity>,
+    /// `med`.
+    pub med: Option<u32>,
+    /// `local-preference`.
+    pub local_preference: Option<u32>,
+    /// `as-path-prepend`.
+    pub as_path_prepend: u8,
+    /// `peers`: only these peers; `None` means all.
+    pub peers: Option<BTreeSet<String>>,
+}
+
+/// One bad annotation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnnotationProblem {
+    /// The annotation key.
+    pub key: String,
+    /// What is wrong with its value.
+    pub message: String,
+}
+
+impl std::fmt::Display for AnnotationProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Parses the annotations of a Service. `peer_names` are the configured peers, so that a
+/// typo in `peers` is reported instead of silently announcing to nobody.
+pub fn parse(
+    annotations: &BTreeMap<String, String>,
+    peer_names: &BTreeSet<String>,
+) -> Result<ServiceAnnotations, Vec<AnnotationProblem>> {
+    let mut problems = Vec::new();
+    let mut out = ServiceAnnotations::default();
+    for (key, value) in annotations.iter().filter(|(k, _)| k.starts_with(PREFIX)) {
+        let value = value.trim();
+        let result = match key.as_str() {
+            ANNOUNCE => parse_bool(value).map(|v| out.announce = Some(v)),
+            ANNOUNCE_FROM => match value {
+                "local" => Ok(out.announce_from = AnnounceFrom::Local),
+                "cluster" => Ok(out.announce_from = AnnounceFrom::Cluster),
+                other => Err(format!("{other:?} is not local or cluster")),
+            },
+            COMMUNITIES => values::parse_list(value, values::parse_community)
+                .map(|v| out.communities = sorted_unique(v)),
+            LARGE_COMMUNITIES => values::parse_list(value, values::parse_large_community)
+                .map(|v| out.large_communities = sorted_unique(v)),
+            MED => parse_u32(value).map(|v| out.med = Some(v)),
+            LOCAL_PREFERENCE => parse_u32(value).map(|v| out.local_preference = Some(v)),
+            AS_PATH_PREPEND => match value.parse::<u8>() {
+                Ok(n @ 1..=MAX_PREPEND) => Ok(out.as_path_prepend = n),
+                _ => Err(format!("{value:?} is not a number 1..{MAX_PREPEND}")),
+            },
+            PEERS => parse_peers(value, peer_names).map(|v| out.peers = Some(v)),
+            DRAIN => Err("drain is a Node annotation; it has no effect on a Service".into()),
+            _ => Err(format!(
+                "unknown annotation; known ones are {}",
+                KNOWN.join(", ")
+            )),
+        };
+        if let Err(message) = result {
+            problems.push(AnnotationProblem {
+                key: key.clone(),
+                message,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// True when a Node carries `kube-anycast.io/drain: "true"`. Anything else, a typo
+/// included, is not a drain: draining moves traffic away, so it must be asked for exactly.
+pub fn node_drained(annotations: &BTreeMap<String, String>) -> bool {
+    annotations.get(DRAIN).is_some_and(|v| v.trim() == "true")
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("{other:?} is not \"true\" or \"false\"")),
+    }
+}
+
+fn parse_u32(value: &str) -> Result<u32, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number 0..4294967295"))
+}
+
+fn parse_peers(value: &str, peer_names: &BTreeSet<String>) -> Result<BTreeSet<String>, String> {
+    let names = values::parse_list(value, |s| Ok(s.to_owned()))?;
+    if names.is_empty() {
+        return Err("empty peer list (remove the annotation to use all peers)".into());
+    }
+    let unknown: Vec<&String> = names.iter().filter(|n| !peer_names.contains(*n)).collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "unknown peer name(s) {unknown:?}; configured peers are {:?}",
+            peer_names.iter().collect::<Vec<_>>()
+        ));
+    }
+    Ok(names.into_iter().collect())
+}
+
+fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peers() -> BTreeSet<String> {
+        ["tor-a", "tor-b"].into_iter().map(String::from).collect()
+    }
+
+    fn parse_one(key: &str, value: &str) -> Result<ServiceAnnotations, Vec<AnnotationProblem>> {
+        parse(
+            &BTreeMap::from([(key.to_string(), value.to_string())]),
+            &peers(),
+        )
+    }
+
+    #[test]
+    fn no_annotations_means_defaults() {
+        assert_eq!(
+            parse(&BTreeMap::new(), &peers()),
+            Ok(ServiceAnnotations::default())
+        );
+    }
+
+    #[test]
+    fn foreign_annotations_are_ignored() {
+        let a = BTreeMap::from([("example.com/x".to_string(), "garbage".to_string())]);
+        assert_eq!(parse(&a, &peers()), Ok(ServiceAnnotations::default()));
+    }
+
+    #[test]
+    fn every_annotation_accepts_its_documented_values() {
+        assert_eq!(parse_one(ANNOUNCE, "true").unwrap().announce, Some(true));
+        assert_eq!(parse_one(ANNOUNCE, "false").unwrap().announce, Some(false));
+        assert_eq!(
+            parse_one(ANNOUNCE_FROM, "cluster").unwrap().announce_from,
+            AnnounceFrom::Cluster
+        );
+        assert_eq!(
+            parse_one(COMMUNITIES, "65010:1, no-export")
+                .unwrap()
+                .communities,
+            vec![Community::new(65010, 1), Community::NO_EXPORT]
+        );
+        assert_eq!(
+            parse_one(LARGE_COMMUNITIES, "65010:1:2")
+                .unwrap()
+                .large_communities,
+            vec![LargeCommunity {
+                global: 65010,
+                local1: 1,
+                local2: 2
+            }]
+        );
+        assert_eq!(parse_one(MED, "4294967295").unwrap().med, Some(u32::MAX));
+        assert_eq!(
+            parse_one(LOCAL_PREFERENCE, "0").unwrap().local_preference,
+            Some(0)
+        );
+        assert_eq!(
+            parse_one(AS_PATH_PREPEND, "10").unwrap().as_path_prepend,
+            10
+        );
+        assert_eq!(
+            parse_one(PEERS, "tor-b").unwrap().peers,
+            Some(BTreeSet::from(["tor-b".to_string()]))
+        );
+    }
+
+    #[test]
+    fn garbage_in_each_annotation_is_a_problem_naming_it() {
+        let cases = [
+            (ANNOUNCE, "yes"),
+            (ANNOUNCE_FROM, "everywhere"),
+            (COMMUNITIES, "65010:1,bogus"),
+            (LARGE_COMMUNITIES, "1:2"),
+            (MED, "-1"),
+            (LOCAL_PREFERENCE, "4294967296"),
+            (AS_PATH_PREPEND, "0"),
+            (AS_PATH_PREPEND, "11"),
+            (PEERS, "tor-c"),
+            (PEERS, ""),
+            ("kube-anycast.io/comunities", "65010:1"),
+        ];
+        for (key, value) in cases {
+            let problems =
+                parse_one(key, value).expect_err(&format!("{key}={value} must be refused"));
+            assert_eq!(problems.len(), 1, "{key}={value}");
+            assert_eq!(problems[0].key, key);
+        }
+    }
+
+    #[test]
+    fn drain_needs_exactly_true() {
+        assert!(node_drained(&BTreeMap::from([(
+            DRAIN.to_string(),
+            "true".to_string()
+        )])));
+        assert!(!node_drained(&BTreeMap::from([(
+            DRAIN.to_string(),
+            "yes".to_string()
+        )])));
+        assert!(!node_drained(&BTreeMap::new()));
+    }
+}

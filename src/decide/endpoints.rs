@@ -1,0 +1,113 @@
+//! What the EndpointSlices of a Service say about one address family (SPEC section 4.4).
+
+use crate::cluster::{ClusterState, ObjectKey};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use std::collections::{BTreeMap, HashMap};
+
+/// The label that ties an EndpointSlice to its Service.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+
+/// The endpoint facts the announce rules need, for one Service and one family.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndpointSummary {
+    /// A ready endpoint runs on this node.
+    pub local_ready: bool,
+    /// A serving and terminating endpoint runs on this node.
+    pub local_serving_terminating: bool,
+    /// A ready endpoint runs somewhere.
+    pub any_ready: bool,
+    /// A serving and terminating endpoint runs somewhere.
+    pub any_serving_terminating: bool,
+}
+
+impl EndpointSummary {
+    /// True when traffic sent to this node would reach a usable local endpoint: a ready
+    /// one, or, while no ready endpoint exists anywhere, a serving terminating one (the
+    /// kube-proxy fallback that keeps a rolling restart from blackholing).
+    pub fn locally_usable(&self) -> bool {
+        self.local_ready || (!self.any_ready && self.local_serving_terminating)
+    }
+
+    /// True when some endpoint anywhere can take traffic.
+    pub fn usable_anywhere(&self) -> bool {
+        self.any_ready || self.any_serving_terminating
+    }
+}
+
+/// Conditions of one endpoint address after de-duplication.
+#[derive(Clone, Copy, Debug, Default)]
+struct Conditions {
+    ready: bool,
+    serving: bool,
+    terminating: bool,
+    local: bool,
+}
+
+/// EndpointSlices grouped by the Service they belong to, built once per decision so each
+/// Service finds its slices without scanning all of them.
+pub struct SliceIndex<'a> {
+    by_service: HashMap<ObjectKey, Vec<&'a EndpointSlice>>,
+}
+
+impl<'a> SliceIndex<'a> {
+    /// Groups the slices of `cluster` by `kubernetes.io/service-name` and namespace.
+    pub fn new(cluster: &'a ClusterState) -> SliceIndex<'a> {
+        let mut by_service: HashMap<ObjectKey, Vec<&'a EndpointSlice>> = HashMap::new();
+        for (key, slice) in &cluster.endpoint_slices {
+            let service = slice
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(SERVICE_NAME_LABEL));
+            if let Some(service) = service {
+                by_service
+                    .entry(ObjectKey::new(key.namespace.clone(), service.clone()))
+                    .or_default()
+                    .push(slice);
+            }
+        }
+        SliceIndex { by_service }
+    }
+
+    /// The summary for `service`'s endpoints of one family (`"IPv4"` or `"IPv6"`, the
+    /// EndpointSlice `addressType`), seen from `node_name`.
+    pub fn summary(
+        &self,
+        service: &ObjectKey,
+        address_type: &str,
+        node_name: &str,
+    ) -> EndpointSummary {
+        let mut endpoints: BTreeMap<&str, Conditions> = BTreeMap::new();
+        for slice in self.by_service.get(service).into_iter().flatten() {
+            if slice.address_type != address_type {
+                continue;
+            }
+            for endpoint in &slice.endpoints {
+                let conditions = endpoint.conditions.as_ref();
+                // SPEC 4.4: missing conditions default to ready, serving, not terminating.
+                let ready = conditions.and_then(|c| c.ready).unwrap_or(true);
+                let serving = conditions.and_then(|c| c.serving).unwrap_or(true);
+                let terminating = conditions.and_then(|c| c.terminating).unwrap_or(false);
+                let local = endpoint.node_name.as_deref() == Some(node_name);
+                for address in &endpoint.addresses {
+                    // The same address in two slices (a slice being replaced) is one
+                    // endpoint; its best report wins, so a transient copy cannot hide it.
+                    let e = endpoints.entry(address.as_str()).or_default();
+                    e.ready |= ready;
+                    e.serving |= serving;
+                    e.terminating |= terminating && !ready;
+                    e.local |= local;
+                }
+            }
+        }
+        let mut s = EndpointSummary::default();
+        for c in endpoints.values() {
+            let serving_terminating = c.serving && c.terminating && !c.ready;
+            s.any_ready |= c.ready;
+            s.any_serving_terminating |= serving_terminating;
+            s.local_ready |= c.ready && c.local;
+            s.local_serving_terminating |= serving_terminating && c.local;
+        }
+        s
+    }
+}

@@ -1,0 +1,729 @@
+//! One test per announce rule of SPEC sections 4 and 5. Each builds the smallest cluster
+//! that exercises its rule and would fail if the rule were removed.
+
+use super::reason::{AnnouncedBecause, Reason, Verdict};
+use super::*;
+use crate::config::{AnnounceConfig, ServiceSelection};
+use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+const NODE: &str = "node-a";
+const IP4: &str = "203.0.113.10";
+const IP6: &str = "2001:db8:100::10";
+
+fn announce_config() -> AnnounceConfig {
+    AnnounceConfig {
+        allowed_cidrs: vec![
+            "203.0.113.0/24".parse().unwrap(),
+            "2001:db8:100::/64".parse().unwrap(),
+        ],
+        services: ServiceSelection::All,
+        namespaces: BTreeSet::new(),
+        communities: vec![],
+        large_communities: vec![],
+    }
+}
+
+fn peer_names() -> BTreeSet<String> {
+    ["tor-a", "tor-b"].into_iter().map(String::from).collect()
+}
+
+fn service(name: &str, ips: &[&str]) -> Service {
+    Service {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("web".into()),
+            ..Default::default()
+        },
+        spec: Some(ServiceSpec {
+            external_ips: Some(ips.iter().map(|s| s.to_string()).collect()),
+            cluster_ip: Some("10.96.0.10".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn annotate(mut s: Service, key: &str, value: &str) -> Service {
+    s.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(key.into(), value.into());
+    s
+}
+
+/// An endpoint: (address, node, ready, serving, terminating); `None` conditions are left out.
+type Ep<'a> = (&'a str, &'a str, Option<bool>, Option<bool>, Option<bool>);
+
+fn slice(service: &str, name: &str, address_type: &str, endpoints: &[Ep<'_>]) -> EndpointSlice {
+    EndpointSlice {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("web".into()),
+            labels: Some(
+                [(
+                    endpoints::SERVICE_NAME_LABEL.to_string(),
+                    service.to_string(),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        },
+        address_type: address_type.into(),
+        endpoints: endpoints
+            .iter()
+            .map(|(addr, node, ready, serving, terminating)| Endpoint {
+                addresses: vec![addr.to_string()],
+                node_name: Some(node.to_string()),
+                conditions: Some(EndpointConditions {
+                    ready: *ready,
+                    serving: *serving,
+                    terminating: *terminating,
+                }),
+                ..Default::default()
+            })
+            .collect(),
+        ports: None,
+    }
+}
+
+fn ready(addr: &'static str, node: &'static str) -> Ep<'static> {
+    (addr, node, Some(true), Some(true), Some(false))
+}
+
+fn terminating(addr: &'static str, node: &'static str) -> Ep<'static> {
+    (addr, node, Some(false), Some(true), Some(true))
+}
+
+struct World {
+    cluster: ClusterState,
+    announce: AnnounceConfig,
+    last_good: HashMap<ObjectKey, ServiceAnnotations>,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            cluster: ClusterState::default(),
+            announce: announce_config(),
+            last_good: HashMap::new(),
+        }
+    }
+
+    fn with_service(mut self, s: Service) -> World {
+        let key = ObjectKey::of(&s.metadata).unwrap();
+        self.cluster.services.insert(key, s);
+        self
+    }
+
+    fn with_slice(mut self, s: EndpointSlice) -> World {
+        let key = ObjectKey::of(&s.metadata).unwrap();
+        self.cluster.endpoint_slices.insert(key, s);
+        self
+    }
+
+    fn with_node(mut self, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> World {
+        let map = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        self.cluster.node = Some(Node {
+            metadata: ObjectMeta {
+                name: Some(NODE.into()),
+                labels: map(labels),
+                annotations: map(annotations),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        self
+    }
+
+    fn decide(&self) -> Decision {
+        let names = peer_names();
+        decide(
+            &self.cluster,
+            Settings {
+                node_name: NODE,
+                announce: &self.announce,
+                peer_names: &names,
+            },
+            &self.last_good,
+        )
+    }
+}
+
+fn verdict_of(d: &Decision, service: &str, ip: &str) -> Verdict {
+    d.verdicts
+        .iter()
+        .find(|v| v.service.name == service && v.external_ip == ip)
+        .unwrap_or_else(|| panic!("no verdict for {service} {ip}: {:?}", d.verdicts))
+        .verdict
+        .clone()
+}
+
+fn announced(d: &Decision, ip: &str) -> bool {
+    d.routes
+        .contains_key(&IpNet::from(ip.parse::<std::net::IpAddr>().unwrap()))
+}
+
+/// A Service with one ready endpoint on this node: the base case the rules below vary.
+fn served_here() -> World {
+    World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "app-1", "IPv4", &[ready("10.0.0.1", NODE)]))
+}
+
+#[test]
+fn local_ready_endpoint_announces_a_host_route() {
+    let d = served_here().decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
+    );
+    assert!(d.routes.contains_key(&"203.0.113.10/32".parse().unwrap()));
+    assert_eq!(d.routes.len(), 1);
+}
+
+#[test]
+fn ready_endpoint_only_elsewhere_does_not_announce() {
+    let w = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.2", "node-b")]));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoLocalEndpoints)
+    );
+    assert!(d.routes.is_empty());
+}
+
+#[test]
+fn no_endpoints_anywhere_does_not_announce() {
+    let d = World::new().with_service(service("app", &[IP4])).decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoEndpoints)
+    );
+}
+
+#[test]
+fn not_ready_local_endpoint_does_not_announce() {
+    let ep = ("10.0.0.1", NODE, Some(false), Some(false), Some(false));
+    let d = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "s", "IPv4", &[ep]))
+        .decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoEndpoints)
+    );
+}
+
+#[test]
+fn missing_conditions_default_to_ready() {
+    let ep = ("10.0.0.1", NODE, None, None, None);
+    let d = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "s", "IPv4", &[ep]))
+        .decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
+    );
+}
+
+#[test]
+fn serving_terminating_local_endpoint_keeps_announcing_while_none_is_ready() {
+    let w = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice(
+            "app",
+            "s",
+            "IPv4",
+            &[
+                terminating("10.0.0.1", NODE),
+                terminating("10.0.0.2", "node-b"),
+            ],
+        ));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::Announced(AnnouncedBecause::LocalTerminatingFallback)
+    );
+}
+
+#[test]
+fn terminating_local_endpoint_withdraws_once_a_ready_one_exists_elsewhere() {
+    let w = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice(
+            "app",
+            "s",
+            "IPv4",
+            &[terminating("10.0.0.1", NODE), ready("10.0.0.2", "node-b")],
+        ));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoLocalEndpoints)
+    );
+}
+
+#[test]
+fn terminating_endpoint_that_is_not_serving_does_not_announce() {
+    let ep = ("10.0.0.1", NODE, Some(false), Some(false), Some(true));
+    let d = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "s", "IPv4", &[ep]))
+        .decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoEndpoints)
+    );
+}
+
+#[test]
+fn endpoints_of_the_other_family_do_not_count() {
+    let w = World::new()
+        .with_service(service("app", &[IP4, IP6]))
+        .with_slice(slice("app", "s6", "IPv6", &[ready("fd00::1", NODE)]));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoEndpoints)
+    );
+    assert_eq!(
+        verdict_of(&d, "app", IP6),
+        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
+    );
+    assert!(announced(&d, IP6) && !announced(&d, IP4));
+}
+
+#[test]
+fn endpoints_are_the_union_of_all_slices_of_the_service() {
+    let w = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "s1", "IPv4", &[ready("10.0.0.2", "node-b")]))
+        .with_slice(slice("app", "s2", "IPv4", &[ready("10.0.0.1", NODE)]));
+    assert!(announced(&w.decide(), IP4));
+}
+
+#[test]
+fn slices_of_other_services_or_namespaces_do_not_count() {
+    let mut other_ns = slice("app", "s2", "IPv4", &[ready("10.0.0.1", NODE)]);
+    other_ns.metadata.namespace = Some("other".into());
+    let w = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("other-app", "s1", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(other_ns);
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NoEndpoints)
+    );
+}
+
+#[test]
+fn duplicate_endpoint_in_two_slices_counts_once_with_its_best_state() {
+    // During a slice handover the same address can appear twice: not-ready in the old
+    // slice and ready in the new. It is one endpoint, and it is ready.
+    let w = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice(
+            "app",
+            "old",
+            "IPv4",
+            &[("10.0.0.1", NODE, Some(false), Some(false), Some(false))],
+        ))
+        .with_slice(slice("app", "new", "IPv4", &[ready("10.0.0.1", NODE)]));
+    assert!(announced(&w.decide(), IP4));
+}
+
+#[test]
+fn external_name_headless_and_other_proxy_services_are_skipped() {
+    let mut external_name = service("ext", &[IP4]);
+    external_name.spec.as_mut().unwrap().type_ = Some("ExternalName".into());
+    let mut headless = service("headless", &[IP4]);
+    headless.spec.as_mut().unwrap().cluster_ip = Some("None".into());
+    let mut proxied = service("proxied", &[IP4]);
+    proxied.metadata.labels =
+        Some([(SERVICE_PROXY_NAME_LABEL.to_string(), "other".to_string())].into());
+    let ep = [ready("10.0.0.1", NODE)];
+    let w = World::new()
+        .with_service(external_name)
+        .with_service(headless)
+        .with_service(proxied)
+        .with_slice(slice("ext", "a", "IPv4", &ep))
+        .with_slice(slice("headless", "b", "IPv4", &ep))
+        .with_slice(slice("proxied", "c", "IPv4", &ep));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "ext", IP4),
+        Verdict::NotAnnounced(Reason::ExternalName)
+    );
+    assert_eq!(
+        verdict_of(&d, "headless", IP4),
+        Verdict::NotAnnounced(Reason::Headless)
+    );
+    assert_eq!(
+        verdict_of(&d, "proxied", IP4),
+        Verdict::NotAnnounced(Reason::OtherServiceProxy)
+    );
+    assert!(d.routes.is_empty());
+}
+
+#[test]
+fn namespaces_allow_list_filters_services() {
+    let mut w = served_here();
+    w.announce.namespaces = BTreeSet::from(["prod".to_string()]);
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NamespaceNotAllowed)
+    );
+    w.announce.namespaces = BTreeSet::from(["web".to_string()]);
+    assert!(announced(&w.decide(), IP4));
+}
+
+#[test]
+fn annotated_mode_announces_only_opted_in_services() {
+    let mut w = served_here();
+    w.announce.services = ServiceSelection::Annotated;
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NotOptedIn)
+    );
+    let s = annotate(service("app", &[IP4]), annotations::ANNOUNCE, "true");
+    let w = w.with_service(s);
+    assert!(announced(&w.decide(), IP4));
+}
+
+#[test]
+fn announce_false_opts_out() {
+    let w = served_here().with_service(annotate(
+        service("app", &[IP4]),
+        annotations::ANNOUNCE,
+        "false",
+    ));
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::AnnotationOff)
+    );
+}
+
+#[test]
+fn addresses_outside_allowed_cidrs_are_refused_and_reported() {
+    let w = World::new()
+        .with_service(service("app", &["8.8.8.8", IP4]))
+        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", "8.8.8.8"),
+        Verdict::NotAnnounced(Reason::Address(
+            address::AddressRefusal::OutsideAllowedCidrs
+        ))
+    );
+    assert!(!announced(&d, "8.8.8.8"));
+    assert!(
+        announced(&d, IP4),
+        "the valid address of the same Service is unaffected"
+    );
+    assert_eq!(d.problems.len(), 1);
+    assert_eq!(d.problems[0].code, "outside_allowed_cidrs");
+}
+
+#[test]
+fn empty_allowed_cidrs_announce_nothing() {
+    let mut w = served_here();
+    w.announce.allowed_cidrs.clear();
+    assert!(w.decide().routes.is_empty());
+}
+
+#[test]
+fn special_range_addresses_are_refused_even_inside_allowed_cidrs() {
+    let mut w = World::new()
+        .with_service(service("app", &["127.0.0.1", "fe80::1"]))
+        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("app", "s6", "IPv6", &[ready("fd00::1", NODE)]));
+    w.announce.allowed_cidrs = vec!["0.0.0.0/0".parse().unwrap(), "::/0".parse().unwrap()];
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    assert!(matches!(
+        verdict_of(&d, "app", "127.0.0.1"),
+        Verdict::NotAnnounced(Reason::Address(address::AddressRefusal::SpecialRange(_)))
+    ));
+    assert!(matches!(
+        verdict_of(&d, "app", "fe80::1"),
+        Verdict::NotAnnounced(Reason::Address(address::AddressRefusal::SpecialRange(_)))
+    ));
+}
+
+#[test]
+fn unparsable_external_ip_is_refused() {
+    let w = World::new().with_service(service("app", &["not-an-ip"]));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", "not-an-ip"),
+        Verdict::NotAnnounced(Reason::Address(address::AddressRefusal::Unparsable))
+    );
+    assert_eq!(d.problems.len(), 1);
+}
+
+#[test]
+fn excluded_node_announces_nothing() {
+    let w = served_here().with_node(&[(EXCLUDE_NODE_LABEL, "")], &[]);
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeExcluded)
+    );
+    assert!(d.routes.is_empty());
+}
+
+#[test]
+fn drained_node_adds_graceful_shutdown_to_every_route() {
+    let w = served_here().with_node(&[], &[(annotations::DRAIN, "true")]);
+    let d = w.decide();
+    assert!(d.drained);
+    let route = d
+        .routes
+        .values()
+        .next()
+        .expect("still announced while drained");
+    assert!(
+        route
+            .attributes
+            .communities
+            .contains(&Community::GRACEFUL_SHUTDOWN)
+    );
+    let undrained = served_here().with_node(&[], &[]).decide();
+    assert!(
+        !undrained
+            .routes
+            .values()
+            .next()
+            .unwrap()
+            .attributes
+            .communities
+            .contains(&Community::GRACEFUL_SHUTDOWN)
+    );
+}
+
+#[test]
+fn announce_from_cluster_announces_from_every_node_while_endpoints_exist() {
+    let s = annotate(
+        service("app", &[IP4]),
+        annotations::ANNOUNCE_FROM,
+        "cluster",
+    );
+    let w = World::new().with_service(s.clone()).with_slice(slice(
+        "app",
+        "s",
+        "IPv4",
+        &[ready("10.0.0.2", "node-b")],
+    ));
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::Announced(AnnouncedBecause::AnnounceFromCluster)
+    );
+    let empty = World::new().with_service(s);
+    assert_eq!(
+        verdict_of(&empty.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NoEndpoints)
+    );
+}
+
+#[test]
+fn announce_from_cluster_is_refused_with_local_traffic_policy() {
+    let mut s = annotate(
+        service("app", &[IP4]),
+        annotations::ANNOUNCE_FROM,
+        "cluster",
+    );
+    s.spec.as_mut().unwrap().external_traffic_policy = Some("Local".into());
+    let w = World::new().with_service(s).with_slice(slice(
+        "app",
+        "s",
+        "IPv4",
+        &[ready("10.0.0.2", "node-b")],
+    ));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NoLocalEndpoints)
+    );
+    assert!(
+        d.problems
+            .iter()
+            .any(|p| p.code == "announce_from_cluster_refused")
+    );
+}
+
+#[test]
+fn announce_from_cluster_still_respects_the_exclude_label() {
+    let s = annotate(
+        service("app", &[IP4]),
+        annotations::ANNOUNCE_FROM,
+        "cluster",
+    );
+    let w = World::new()
+        .with_service(s)
+        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.2", "node-b")]))
+        .with_node(&[(EXCLUDE_NODE_LABEL, "true")], &[]);
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeExcluded)
+    );
+}
+
+#[test]
+fn annotations_set_route_attributes_and_peers() {
+    let mut s = service("app", &[IP4]);
+    for (k, v) in [
+        (annotations::COMMUNITIES, "65010:7"),
+        (annotations::LARGE_COMMUNITIES, "65010:1:2"),
+        (annotations::MED, "50"),
+        (annotations::LOCAL_PREFERENCE, "200"),
+        (annotations::AS_PATH_PREPEND, "3"),
+        (annotations::PEERS, "tor-b"),
+    ] {
+        s = annotate(s, k, v);
+    }
+    let mut w = served_here().with_service(s);
+    w.announce.communities = vec![Community::new(65010, 100)];
+    let d = w.decide();
+    let route = d.routes.values().next().unwrap();
+    assert_eq!(
+        route.attributes.communities,
+        vec![Community::new(65010, 7), Community::new(65010, 100)]
+    );
+    assert_eq!(route.attributes.large_communities.len(), 1);
+    assert_eq!(route.attributes.med, Some(50));
+    assert_eq!(route.attributes.local_pref, Some(200));
+    assert_eq!(route.attributes.as_path_prepend, 3);
+    assert_eq!(
+        route.peers,
+        PeerSelection::Only(BTreeSet::from(["tor-b".to_string()]))
+    );
+    assert!(!route.peers.includes("tor-a"));
+}
+
+#[test]
+fn bad_annotation_keeps_the_last_valid_settings_and_is_reported() {
+    let good = annotate(service("app", &[IP4]), annotations::MED, "10");
+    let first = served_here().with_service(good).decide();
+    assert_eq!(
+        first.routes.values().next().unwrap().attributes.med,
+        Some(10)
+    );
+
+    let mut w =
+        served_here().with_service(annotate(service("app", &[IP4]), annotations::MED, "ten"));
+    w.last_good = first.last_good.clone();
+    let d = w.decide();
+    assert_eq!(
+        d.routes.values().next().unwrap().attributes.med,
+        Some(10),
+        "previous MED kept"
+    );
+    assert_eq!(d.problems.len(), 1);
+    assert_eq!(d.problems[0].code, "invalid_annotation");
+    assert!(d.problems[0].message.contains("kube-anycast.io/med"));
+    assert_eq!(
+        d.last_good, first.last_good,
+        "the bad value never becomes the last good one"
+    );
+}
+
+#[test]
+fn bad_annotation_on_a_new_service_keeps_it_unannounced_and_others_unaffected() {
+    let w = served_here()
+        .with_service(annotate(
+            service("bad", &["203.0.113.20"]),
+            annotations::ANNOUNCE,
+            "maybe",
+        ))
+        .with_slice(slice("bad", "b", "IPv4", &[ready("10.0.0.9", NODE)]));
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "bad", "203.0.113.20"),
+        Verdict::NotAnnounced(Reason::InvalidAnnotations)
+    );
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
+    );
+    assert_eq!(d.routes.len(), 1);
+}
+
+#[test]
+fn shared_address_is_announced_if_any_service_says_so_with_merged_attributes() {
+    let a = annotate(
+        annotate(service("a", &[IP4]), annotations::MED, "20"),
+        annotations::COMMUNITIES,
+        "65010:1",
+    );
+    let b = annotate(
+        annotate(service("b", &[IP4]), annotations::MED, "10"),
+        annotations::COMMUNITIES,
+        "65010:2",
+    );
+    let b = annotate(
+        annotate(b, annotations::LOCAL_PREFERENCE, "300"),
+        annotations::PEERS,
+        "tor-a",
+    );
+    let a = annotate(
+        annotate(a, annotations::LOCAL_PREFERENCE, "100"),
+        annotations::PEERS,
+        "tor-b",
+    );
+    let c = service("c", &[IP4]); // no endpoints: does not veto the others
+    let w = World::new()
+        .with_service(a)
+        .with_service(b)
+        .with_service(c)
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
+    let d = w.decide();
+    let route = &d.routes[&"203.0.113.10/32".parse().unwrap()];
+    assert_eq!(
+        route.attributes.communities,
+        vec![Community::new(65010, 1), Community::new(65010, 2)]
+    );
+    assert_eq!(route.attributes.med, Some(10), "lowest MED");
+    assert_eq!(
+        route.attributes.local_pref,
+        Some(300),
+        "highest local-preference"
+    );
+    assert_eq!(
+        route.peers,
+        PeerSelection::Only(["tor-a".to_string(), "tor-b".to_string()].into())
+    );
+    assert_eq!(route.services.len(), 2);
+    assert!(d.problems.iter().any(|p| p.code == "shared_ip_conflict"));
+}
+
+#[test]
+fn duplicate_external_ips_in_one_service_are_one_verdict() {
+    let w = World::new()
+        .with_service(service("app", &[IP4, IP4]))
+        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.1", NODE)]));
+    assert_eq!(w.decide().verdicts.len(), 1);
+}
+
+#[test]
+fn removed_service_leaves_no_route_and_no_last_good() {
+    let first = served_here().decide();
+    assert_eq!(first.routes.len(), 1);
+    let mut w = World::new();
+    w.last_good = first.last_good;
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    assert!(d.last_good.is_empty());
+}

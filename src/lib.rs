@@ -1,0 +1,14 @@
+//! The kube-anycast daemon as a library: the binary in `main.rs` is only its command
+//! line. Kubernetes and config live here; BGP lives in the `bgp` crate.
+//!
+//! - [`config`]: the config file and its validation.
+//! - [`cluster`]: the cluster state the decision reads.
+//! - [`annotations`]: the `kube-anycast.io/*` annotations.
+//! - [`decide`]: the pure function from cluster state to routes and reasons.
+//! - [`values`]: small value syntaxes shared by config and annotations.
+
+pub mod annotations;
+pub mod cluster;
+pub mod config;
+pub mod decide;
+pub mod values;
