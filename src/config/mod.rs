@@ -226,3 +226,6 @@ fn yaml_error_line(error: &serde_saphyr::Error) -> String {
         .unwrap_or("invalid YAML");
     format!("config: {}", first.trim())
 }
+
+#[cfg(test)]
+mod tests;
