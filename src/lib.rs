@@ -9,6 +9,8 @@
 
 pub mod annotations;
 pub mod cluster;
+pub mod commands;
 pub mod config;
 pub mod decide;
+pub mod source;
 pub mod values;

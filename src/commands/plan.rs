@@ -1,0 +1,103 @@
+//! `kube-anycast plan`: what this node would announce and why, without speaking BGP.
+
+use crate::cluster::ClusterState;
+use crate::config::Config;
+use crate::decide::{self, Decision, Settings};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+/// Runs the decision once over `cluster` for `node_name`.
+pub fn plan(config: &Config, cluster: &ClusterState, node_name: &str) -> Decision {
+    let peer_names: BTreeSet<String> = config.peers.iter().map(|p| p.name.clone()).collect();
+    let settings = Settings {
+        node_name,
+        announce: &config.announce,
+        peer_names: &peer_names,
+    };
+    decide::decide(cluster, settings, &HashMap::new())
+}
+
+/// The human form: one line per externalIP, then the problems.
+pub fn render_text(decision: &Decision, node_name: &str) -> String {
+    let mut out = String::new();
+    let width = decision
+        .verdicts
+        .iter()
+        .map(|v| v.service.to_string().len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let ip_width = decision
+        .verdicts
+        .iter()
+        .map(|v| v.external_ip.len())
+        .max()
+        .unwrap_or(11)
+        .max(11);
+    let _ = writeln!(
+        out,
+        "node {node_name}: {} route(s) announced{}",
+        decision.routes.len(),
+        if decision.drained {
+            " (node drained: GRACEFUL_SHUTDOWN on every route)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "{:width$}  {:ip_width$}  DECISION",
+        "SERVICE", "EXTERNAL-IP"
+    );
+    for v in &decision.verdicts {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:ip_width$}  {}",
+            v.service.to_string(),
+            v.external_ip,
+            v.verdict
+        );
+    }
+    if !decision.problems.is_empty() {
+        let _ = writeln!(out, "\nproblems:");
+        for p in &decision.problems {
+            let _ = writeln!(out, "  {}: {} ({})", p.service, p.message, p.code);
+        }
+    }
+    out
+}
+
+/// The machine form.
+pub fn render_json(decision: &Decision, node_name: &str) -> serde_json::Value {
+    json!({
+        "node": node_name,
+        "drained": decision.drained,
+        "routes": decision.routes.iter().map(|(prefix, route)| json!({
+            "prefix": prefix.to_string(),
+            "services": route.services.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "peers": match &route.peers {
+                decide::PeerSelection::All => json!("all"),
+                decide::PeerSelection::Only(names) => json!(names),
+            },
+            "communities": route.attributes.communities.iter().map(|c| format!("{}:{}", c.0 >> 16, c.0 & 0xffff)).collect::<Vec<_>>(),
+            "large_communities": route.attributes.large_communities.iter().map(|c| format!("{}:{}:{}", c.global, c.local1, c.local2)).collect::<Vec<_>>(),
+            "med": route.attributes.med,
+            "local_preference": route.attributes.local_pref,
+            "as_path_prepend": route.attributes.as_path_prepend,
+        })).collect::<Vec<_>>(),
+        "external_ips": decision.verdicts.iter().map(|v| json!({
+            "service": v.service.to_string(),
+            "external_ip": v.external_ip,
+            "announced": matches!(v.verdict, decide::reason::Verdict::Announced(_)),
+            "reason": match &v.verdict {
+                decide::reason::Verdict::Announced(_) => "announced",
+                decide::reason::Verdict::NotAnnounced(r) => r.code(),
+            },
+            "detail": v.verdict.to_string(),
+        })).collect::<Vec<_>>(),
+        "problems": decision.problems.iter().map(|p| json!({
+            "service": p.service.to_string(), "code": p.code, "message": p.message,
+        })).collect::<Vec<_>>(),
+    })
+}

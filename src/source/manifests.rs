@@ -1,0 +1,246 @@
+//! The `manifests` source: Services, EndpointSlices and Nodes from YAML or JSON files, as
+//! `kubectl get svc,endpointslices,nodes -A -o yaml` prints them (multi-document streams
+//! and `kind: List` both work). Used by `plan --manifests`, by the lab, and by clusters
+//! that render their state into files.
+
+use crate::cluster::{ClusterState, ObjectKey};
+use k8s_openapi::api::core::v1::{Node, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be used. The caller keeps the last good state.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ManifestError {
+    /// The file (or directory) at fault.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Reads every file (directories: their `*.yaml`, `*.yml` and `*.json` files, sorted, not
+/// recursive) and builds the cluster state seen from `node_name`. Objects of other kinds
+/// are ignored; Nodes other than `node_name` too.
+pub fn load(paths: &[PathBuf], node_name: &str) -> Result<ClusterState, ManifestError> {
+    let mut state = ClusterState::default();
+    for file in files(paths)? {
+        let text = std::fs::read_to_string(&file).map_err(|e| ManifestError {
+            path: file.clone(),
+            message: e.to_string(),
+        })?;
+        add_documents(&mut state, &text, node_name).map_err(|message| ManifestError {
+            path: file.clone(),
+            message,
+        })?;
+    }
+    Ok(state)
+}
+
+/// The files `paths` stand for, in a stable order.
+pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ManifestError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| ManifestError {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if meta.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| ManifestError {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| is_manifest_name(p))
+                .collect();
+            entries.sort();
+            out.extend(entries);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn is_manifest_name(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'));
+    let ext = path.extension().and_then(|e| e.to_str());
+    !hidden && matches!(ext, Some("yaml" | "yml" | "json"))
+}
+
+/// Adds every object of a YAML (or JSON) stream to `state`.
+pub fn add_documents(state: &mut ClusterState, text: &str, node_name: &str) -> Result<(), String> {
+    let documents: Vec<Value> =
+        serde_saphyr::from_multiple(text).map_err(|e| first_line(&e.to_string()))?;
+    for (index, document) in documents.into_iter().enumerate() {
+        add_object(state, document, node_name)
+            .map_err(|e| format!("document {}: {e}", index + 1))?;
+    }
+    Ok(())
+}
+
+fn add_object(state: &mut ClusterState, object: Value, node_name: &str) -> Result<(), String> {
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    match kind.as_str() {
+        "List" | "ServiceList" | "EndpointSliceList" | "NodeList" => {
+            let items = match object.get("items") {
+                Some(Value::Array(items)) => items.clone(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(_) => return Err(format!("{kind}: items is not a list")),
+            };
+            for (i, mut item) in items.into_iter().enumerate() {
+                // Typed lists (`kind: ServiceList`) may leave the kind out of their items.
+                if item.get("kind").is_none() && kind != "List" {
+                    if let Value::Object(map) = &mut item {
+                        map.insert(
+                            "kind".into(),
+                            Value::String(kind.trim_end_matches("List").into()),
+                        );
+                    }
+                }
+                add_object(state, item, node_name).map_err(|e| format!("items[{i}]: {e}"))?;
+            }
+        }
+        "Service" => {
+            let service: Service =
+                serde_json::from_value(object).map_err(|e| format!("Service: {e}"))?;
+            let key = ObjectKey::of(&service.metadata).ok_or("Service without metadata.name")?;
+            state.services.insert(key, service);
+        }
+        "EndpointSlice" => {
+            let slice: EndpointSlice =
+                serde_json::from_value(object).map_err(|e| format!("EndpointSlice: {e}"))?;
+            let key =
+                ObjectKey::of(&slice.metadata).ok_or("EndpointSlice without metadata.name")?;
+            state.endpoint_slices.insert(key, slice);
+        }
+        "Node" => {
+            let node: Node = serde_json::from_value(object).map_err(|e| format!("Node: {e}"))?;
+            if node.metadata.name.as_deref() == Some(node_name) {
+                state.node = Some(node);
+            }
+        }
+        _ => {} // Pods, Endpoints and the rest of a `kubectl get all` dump: not ours.
+    }
+    Ok(())
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STREAM: &str = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  externalIPs: [203.0.113.10]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-abc
+  namespace: shop
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+endpoints:
+  - addresses: [10.0.0.1]
+    nodeName: node-a
+    conditions: {ready: true}
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Node
+    metadata: {name: node-a, labels: {rack: r1}}
+  - apiVersion: v1
+    kind: Node
+    metadata: {name: node-b}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: ignored}
+"#;
+
+    #[test]
+    fn multi_document_streams_and_lists_are_read() {
+        let mut state = ClusterState::default();
+        add_documents(&mut state, STREAM, "node-a").unwrap();
+        assert_eq!(state.services.len(), 1);
+        assert_eq!(state.endpoint_slices.len(), 1);
+        let node = state.node.expect("own node found inside the List");
+        assert_eq!(node.metadata.name.as_deref(), Some("node-a"));
+        assert!(state.services.contains_key(&ObjectKey::new("shop", "web")));
+    }
+
+    #[test]
+    fn typed_lists_without_item_kinds_are_read() {
+        let text = "apiVersion: v1\nkind: ServiceList\nitems:\n  - metadata: {name: a, namespace: x}\n    spec: {externalIPs: [203.0.113.1]}\n";
+        let mut state = ClusterState::default();
+        add_documents(&mut state, text, "n").unwrap();
+        assert_eq!(state.services.len(), 1);
+    }
+
+    #[test]
+    fn invalid_yaml_and_invalid_objects_are_errors() {
+        let mut state = ClusterState::default();
+        assert!(add_documents(&mut state, "kind: Service\nmetadata: [unclosed\n", "n").is_err());
+        assert!(
+            add_documents(
+                &mut state,
+                "kind: Service\nmetadata: {name: a}\nspec: {externalIPs: 7}\n",
+                "n"
+            )
+            .is_err()
+        );
+        assert!(
+            add_documents(&mut state, "kind: Service\nspec: {}\n", "n").is_err(),
+            "a Service needs a name"
+        );
+    }
+
+    #[test]
+    fn directories_contribute_their_manifest_files_in_order() {
+        let dir =
+            std::env::temp_dir().join(format!("kube-anycast-manifests-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("b.yaml"),
+            "kind: Service\nmetadata: {name: b, namespace: x}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("a.yml"),
+            "kind: Service\nmetadata: {name: a, namespace: x}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("notes.txt"), "not yaml: [").unwrap();
+        std::fs::write(dir.join(".hidden.yaml"), "not yaml: [").unwrap();
+        let state = load(std::slice::from_ref(&dir), "n").unwrap();
+        assert_eq!(state.services.len(), 2);
+        assert_eq!(files(std::slice::from_ref(&dir)).unwrap().len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_it() {
+        let err = load(&[PathBuf::from("/nonexistent/kube-anycast.yaml")], "n").unwrap_err();
+        assert_eq!(err.path, PathBuf::from("/nonexistent/kube-anycast.yaml"));
+    }
+}

@@ -1,0 +1,4 @@
+//! Where cluster state comes from: the Kubernetes API ([`kubernetes`]) or manifest files
+//! ([`manifests`]). Both fill a [`SharedCluster`] that the daemon decides from.
+
+pub mod manifests;
