@@ -244,3 +244,52 @@ items:
         assert_eq!(err.path, PathBuf::from("/nonexistent/kube-anycast.yaml"));
     }
 }
+
+/// What identifies the current content of the files without reading them: path, size,
+/// modification time and inode (a ConfigMap update swaps a symlink, changing the inode).
+fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let files = files(paths).unwrap_or_default();
+    files
+        .into_iter()
+        .map(|path| match std::fs::metadata(&path) {
+            Ok(m) => {
+                let modified = m.modified().ok();
+                (path, m.len(), modified, m.ino())
+            }
+            Err(_) => (path, u64::MAX, None, 0),
+        })
+        .collect()
+}
+
+/// Keeps `shared` equal to the files' content: loads them, then polls every `interval`
+/// and reloads on change. A file that fails to load is logged and the last good state
+/// kept; the state counts as synced from the first good load.
+pub async fn run(paths: Vec<PathBuf>, node_name: String, shared: std::sync::Arc<super::SharedCluster>, interval: std::time::Duration) {
+    let mut last_fingerprint = None;
+    let mut last_error: Option<String> = None;
+    loop {
+        let current = fingerprint(&paths);
+        if last_fingerprint.as_ref() != Some(&current) {
+            match load(&paths, &node_name) {
+                Ok(state) => {
+                    tracing::info!(services = state.services.len(), endpoint_slices = state.endpoint_slices.len(), "manifests loaded");
+                    shared.update(|s| *s = state);
+                    shared.mark_synced();
+                    last_error = None;
+                    last_fingerprint = Some(current);
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    if last_error.as_ref() != Some(&message) {
+                        tracing::error!(%message, "manifests not loaded; keeping the last good state");
+                        last_error = Some(message);
+                    }
+                    // Not remembering the fingerprint retries next round: a file caught
+                    // half-written loads once its writer is done.
+                }
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

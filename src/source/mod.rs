@@ -1,4 +1,8 @@
 //! Where cluster state comes from: the Kubernetes API ([`kubernetes`]) or manifest files
 //! ([`manifests`]). Both fill a [`SharedCluster`] that the daemon decides from.
 
+pub mod kubernetes;
 pub mod manifests;
+pub mod shared;
+
+pub use shared::{SharedCluster, Version};

@@ -1,0 +1,67 @@
+//! The cluster state shared between the sources that write it and the reconciler that
+//! reads it, with a change signal. A source bumps the generation on every change; the
+//! reconciler wakes on it. Nothing is decided before `synced` (SPEC 4.7): a restart never
+//! withdraws routes because caches are still empty.
+
+use crate::cluster::ClusterState;
+use std::sync::Mutex;
+use tokio::sync::watch;
+
+/// What readers watch: a change counter and whether the first full sync is done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Version {
+    /// Bumped on every change.
+    pub generation: u64,
+    /// Every source has completed its first full sync.
+    pub synced: bool,
+}
+
+/// Cluster state behind a lock, plus the change signal.
+#[derive(Debug)]
+pub struct SharedCluster {
+    state: Mutex<ClusterState>,
+    version: watch::Sender<Version>,
+}
+
+impl Default for SharedCluster {
+    fn default() -> Self {
+        SharedCluster { state: Mutex::new(ClusterState::default()), version: watch::Sender::new(Version::default()) }
+    }
+}
+
+impl SharedCluster {
+    /// Changes the state and tells readers.
+    pub fn update(&self, change: impl FnOnce(&mut ClusterState)) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            change(&mut state);
+        }
+        self.version.send_modify(|v| v.generation += 1);
+    }
+
+    /// Marks the first full sync as done (idempotent).
+    pub fn mark_synced(&self) {
+        self.version.send_if_modified(|v| {
+            let first = !v.synced;
+            v.synced = true;
+            v.generation += u64::from(first);
+            first
+        });
+    }
+
+    /// Reads the state.
+    pub fn read<R>(&self, f: impl FnOnce(&ClusterState) -> R) -> R {
+        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&state)
+    }
+
+    /// A receiver of version changes.
+    pub fn subscribe(&self) -> watch::Receiver<Version> {
+        self.version.subscribe()
+    }
+
+    /// The current version.
+    pub fn version(&self) -> Version {
+        *self.version.borrow()
+    }
+}
