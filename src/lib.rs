@@ -12,5 +12,6 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod decide;
+pub mod reconcile;
 pub mod source;
 pub mod values;

@@ -11,26 +11,27 @@ use crate::cluster::{ClusterState, ObjectKey};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Node, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Services handed to another proxy are not ours; leave them on the server.
 pub const SERVICE_SELECTOR: &str = "!service.kubernetes.io/service-proxy-name";
 /// Slices that belong to a Service, minus those of headless Services and other proxies.
-pub const ENDPOINT_SLICE_SELECTOR: &str =
-    "kubernetes.io/service-name,!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name";
+pub const ENDPOINT_SLICE_SELECTOR: &str = "kubernetes.io/service-name,!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name";
 
 /// How many kinds are watched; the state is synced when all have listed once.
 const KINDS: usize = 3;
 
 /// A kind we keep in [`ClusterState`].
-trait Tracked: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static {
+trait Tracked:
+    Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static
+{
     const NAME: &'static str;
     /// Replaces every object of this kind.
     fn replace_all(state: &mut ClusterState, objects: Vec<Self>);
@@ -130,7 +131,12 @@ pub async fn run(client: Client, node_name: String, shared: Arc<SharedCluster>) 
     tokio::join!(services, slices, node);
 }
 
-async fn watch_kind<K: Tracked>(api: Api<K>, config: watcher::Config, shared: Arc<SharedCluster>, tracker: Arc<SyncTracker>) {
+async fn watch_kind<K: Tracked>(
+    api: Api<K>,
+    config: watcher::Config,
+    shared: Arc<SharedCluster>,
+    tracker: Arc<SyncTracker>,
+) {
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
     let mut buffer: Vec<K> = Vec::new();
     let mut synced = false;
@@ -152,7 +158,9 @@ async fn watch_kind<K: Tracked>(api: Api<K>, config: watcher::Config, shared: Ar
             }
             Ok(Event::Apply(object)) => shared.update(|state| K::upsert(state, object)),
             Ok(Event::Delete(object)) => shared.update(|state| K::remove(state, &object)),
-            Err(error) => tracing::warn!(kind = K::NAME, %error, "watch failed; retrying with backoff"),
+            Err(error) => {
+                tracing::warn!(kind = K::NAME, %error, "watch failed; retrying with backoff")
+            }
         }
     }
 }
@@ -166,11 +174,17 @@ pub async fn client() -> anyhow::Result<Client> {
 pub async fn list_once(client: Client, node_name: &str) -> anyhow::Result<ClusterState> {
     use kube::api::ListParams;
     let mut state = ClusterState::default();
-    let services = Api::<Service>::all(client.clone()).list(&ListParams::default().labels(SERVICE_SELECTOR)).await?;
+    let services = Api::<Service>::all(client.clone())
+        .list(&ListParams::default().labels(SERVICE_SELECTOR))
+        .await?;
     Service::replace_all(&mut state, services.items);
-    let slices = Api::<EndpointSlice>::all(client.clone()).list(&ListParams::default().labels(ENDPOINT_SLICE_SELECTOR)).await?;
+    let slices = Api::<EndpointSlice>::all(client.clone())
+        .list(&ListParams::default().labels(ENDPOINT_SLICE_SELECTOR))
+        .await?;
     EndpointSlice::replace_all(&mut state, slices.items);
-    let nodes = Api::<Node>::all(client).list(&ListParams::default().fields(&format!("metadata.name={node_name}"))).await?;
+    let nodes = Api::<Node>::all(client)
+        .list(&ListParams::default().fields(&format!("metadata.name={node_name}")))
+        .await?;
     Node::replace_all(&mut state, nodes.items);
     Ok(state)
 }

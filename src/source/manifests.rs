@@ -265,7 +265,12 @@ fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::System
 /// Keeps `shared` equal to the files' content: loads them, then polls every `interval`
 /// and reloads on change. A file that fails to load is logged and the last good state
 /// kept; the state counts as synced from the first good load.
-pub async fn run(paths: Vec<PathBuf>, node_name: String, shared: std::sync::Arc<super::SharedCluster>, interval: std::time::Duration) {
+pub async fn run(
+    paths: Vec<PathBuf>,
+    node_name: String,
+    shared: std::sync::Arc<super::SharedCluster>,
+    interval: std::time::Duration,
+) {
     let mut last_fingerprint = None;
     let mut last_error: Option<String> = None;
     loop {
@@ -273,7 +278,11 @@ pub async fn run(paths: Vec<PathBuf>, node_name: String, shared: std::sync::Arc<
         if last_fingerprint.as_ref() != Some(&current) {
             match load(&paths, &node_name) {
                 Ok(state) => {
-                    tracing::info!(services = state.services.len(), endpoint_slices = state.endpoint_slices.len(), "manifests loaded");
+                    tracing::info!(
+                        services = state.services.len(),
+                        endpoint_slices = state.endpoint_slices.len(),
+                        "manifests loaded"
+                    );
                     shared.update(|s| *s = state);
                     shared.mark_synced();
                     last_error = None;

@@ -25,7 +25,10 @@ pub struct SharedCluster {
 
 impl Default for SharedCluster {
     fn default() -> Self {
-        SharedCluster { state: Mutex::new(ClusterState::default()), version: watch::Sender::new(Version::default()) }
+        SharedCluster {
+            state: Mutex::new(ClusterState::default()),
+            version: watch::Sender::new(Version::default()),
+        }
     }
 }
 
@@ -33,7 +36,10 @@ impl SharedCluster {
     /// Changes the state and tells readers.
     pub fn update(&self, change: impl FnOnce(&mut ClusterState)) {
         {
-            let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut state = self
+                .state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             change(&mut state);
         }
         self.version.send_modify(|v| v.generation += 1);
@@ -51,7 +57,10 @@ impl SharedCluster {
 
     /// Reads the state.
     pub fn read<R>(&self, f: impl FnOnce(&ClusterState) -> R) -> R {
-        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&state)
     }
 
