@@ -27,6 +27,24 @@ enum Command {
         #[arg(long, default_value = config::DEFAULT_PATH)]
         config: PathBuf,
     },
+    /// Run the daemon.
+    Run {
+        /// Config file.
+        #[arg(long, default_value = config::DEFAULT_PATH)]
+        config: PathBuf,
+        /// Log format.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Ask the running daemon for its peers and announced routes.
+    Status {
+        /// The daemon's HTTP address (`http.listen`).
+        #[arg(long, default_value = "127.0.0.1:9179")]
+        http: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print every externalIP with this node's decision and the reason. Speaks no BGP.
     Plan {
         /// Config file.
@@ -45,9 +63,49 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run { config, log_format } => {
+            init_logging(log_format);
+            let config = match Config::load(&config) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{}:\n{e}", config.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("kube-anycast: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(kube_anycast::daemon::run(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Status { http, json } => match status(&http, json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("kube-anycast status: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check { config } => {
             let problems = commands::check::problems(&config);
             if problems.is_empty() {
@@ -100,6 +158,44 @@ fn plan(
         );
     } else {
         print!("{}", commands::plan::render_text(&decision, &node_name));
+    }
+    Ok(())
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Fetches `/status` with a minimal HTTP/1.0 request: the daemon is local and plain HTTP,
+/// so a full HTTP client would add nothing but weight.
+fn status(http: &str, json: bool) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(http)
+        .map_err(|e| anyhow::anyhow!("cannot reach the daemon at {http}: {e}"))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    write!(stream, "GET /status HTTP/1.0\r\nHost: {http}\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow::anyhow!("malformed HTTP response"))?;
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        anyhow::bail!("{}", head.lines().next().unwrap_or("no status line"));
+    }
+    let status: kube_anycast::status::Status = serde_json::from_str(body)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        print!("{}", kube_anycast::status::render_text(&status));
     }
     Ok(())
 }

@@ -14,6 +14,8 @@ pub struct Version {
     pub generation: u64,
     /// Every source has completed its first full sync.
     pub synced: bool,
+    /// When the last change was applied (the start of the event-to-wire latency).
+    pub changed_at: Option<std::time::Instant>,
 }
 
 /// Cluster state behind a lock, plus the change signal.
@@ -42,7 +44,10 @@ impl SharedCluster {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             change(&mut state);
         }
-        self.version.send_modify(|v| v.generation += 1);
+        self.version.send_modify(|v| {
+            v.generation += 1;
+            v.changed_at = Some(std::time::Instant::now());
+        });
     }
 
     /// Marks the first full sync as done (idempotent).
@@ -51,6 +56,7 @@ impl SharedCluster {
             let first = !v.synced;
             v.synced = true;
             v.generation += u64::from(first);
+            v.changed_at = Some(std::time::Instant::now());
             first
         });
     }
