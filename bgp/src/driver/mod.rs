@@ -5,6 +5,8 @@
 //! handle commands into session events, and carries out the session's actions. All
 //! protocol decisions stay in the sans-IO core; this layer only moves bytes and time.
 
+pub mod socket;
+
 use crate::rib_out::RouteAttributes;
 use crate::session::{SessionConfig, State};
 use ipnet::IpNet;
