@@ -1,7 +1,9 @@
 //! Capabilities advertised in OPEN (RFC 5492 and the RFCs of each capability).
 
+use super::error::{EncodeError, MessageError};
+use super::notification::{ErrorCode, Notification, open_subcode};
 use crate::types::{Afi, Asn, Safi};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 /// One capability.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,4 +65,221 @@ pub struct GracefulRestartFamily {
     pub safi: Safi,
     /// "F" bit: forwarding state was preserved across the restart.
     pub forwarding_preserved: bool,
+}
+
+/// Capability codes (IANA "Capability Codes") that this crate interprets.
+pub mod code {
+    /// Multiprotocol extensions (RFC 4760).
+    pub const MULTIPROTOCOL: u8 = 1;
+    /// Route refresh (RFC 2918).
+    pub const ROUTE_REFRESH: u8 = 2;
+    /// Extended message (RFC 8654).
+    pub const EXTENDED_MESSAGE: u8 = 6;
+    /// Graceful restart (RFC 4724).
+    pub const GRACEFUL_RESTART: u8 = 64;
+    /// 4-octet AS numbers (RFC 6793).
+    pub const FOUR_OCTET_AS: u8 = 65;
+    /// Enhanced route refresh (RFC 7313).
+    pub const ENHANCED_ROUTE_REFRESH: u8 = 70;
+    /// FQDN / hostname (draft-walton-bgp-hostname-capability).
+    pub const HOSTNAME: u8 = 73;
+}
+
+/// Graceful restart flag bits of the first octet (RFC 4724 section 3, RFC 8538 section 2).
+const GR_RESTART_STATE: u8 = 0x80;
+const GR_NOTIFICATION: u8 = 0x40;
+/// The restart time is the low 12 bits of the first two octets.
+const GR_MAX_RESTART_TIME: u16 = 0x0fff;
+/// Per-family "Forwarding State" bit (RFC 4724 section 3).
+const GR_FORWARDING_PRESERVED: u8 = 0x80;
+
+impl Capability {
+    /// The capability code this value is sent with.
+    pub fn code(&self) -> u8 {
+        match self {
+            Capability::Multiprotocol { .. } => code::MULTIPROTOCOL,
+            Capability::RouteRefresh => code::ROUTE_REFRESH,
+            Capability::ExtendedMessage => code::EXTENDED_MESSAGE,
+            Capability::GracefulRestart(_) => code::GRACEFUL_RESTART,
+            Capability::FourOctetAs(_) => code::FOUR_OCTET_AS,
+            Capability::EnhancedRouteRefresh => code::ENHANCED_ROUTE_REFRESH,
+            Capability::Hostname { .. } => code::HOSTNAME,
+            Capability::Unknown { code, .. } => *code,
+        }
+    }
+
+    /// Decodes a sequence of capabilities: the value of one Capabilities optional
+    /// parameter (RFC 5492 section 4), each `code (1) | length (1) | value`.
+    pub fn decode_all(mut bytes: &[u8]) -> Result<Vec<Capability>, MessageError> {
+        let mut caps = Vec::new();
+        while let [code, len, rest @ ..] = bytes {
+            let len = usize::from(*len);
+            let Some((value, next)) = rest.split_at_checked(len) else {
+                return Err(malformed(format!(
+                    "capability {code} length {len} overruns its parameter ({} octets left)",
+                    rest.len()
+                )));
+            };
+            caps.push(Capability::decode(*code, value)?);
+            bytes = next;
+        }
+        if !bytes.is_empty() {
+            return Err(malformed(
+                "capability header truncated at the end of its parameter".to_string(),
+            ));
+        }
+        Ok(caps)
+    }
+
+    /// Decodes one capability from its code and value.
+    ///
+    /// A capability we interpret whose value has the wrong length or layout is answered
+    /// with OPEN Message Error / Unspecific (subcode 0) and no data: RFC 5492 defines no
+    /// subcode for a malformed capability, and Unsupported Capability (7) would wrongly
+    /// tell the peer to retry without it. Unknown codes are kept verbatim.
+    pub fn decode(code: u8, value: &[u8]) -> Result<Capability, MessageError> {
+        let bad = |what: &str| {
+            malformed(format!(
+                "capability {code} ({what}) has a malformed value of {} octets",
+                value.len()
+            ))
+        };
+        match code {
+            code::MULTIPROTOCOL => match *value {
+                // RFC 4760 section 8: AFI (2), reserved (1), SAFI (1).
+                [afi_hi, afi_lo, _reserved, safi] => Ok(Capability::Multiprotocol {
+                    afi: Afi::from(u16::from_be_bytes([afi_hi, afi_lo])),
+                    safi: Safi::from(safi),
+                }),
+                _ => Err(bad("multiprotocol")),
+            },
+            code::ROUTE_REFRESH if value.is_empty() => Ok(Capability::RouteRefresh),
+            code::ROUTE_REFRESH => Err(bad("route refresh")),
+            code::EXTENDED_MESSAGE if value.is_empty() => Ok(Capability::ExtendedMessage),
+            code::EXTENDED_MESSAGE => Err(bad("extended message")),
+            code::ENHANCED_ROUTE_REFRESH if value.is_empty() => {
+                Ok(Capability::EnhancedRouteRefresh)
+            }
+            code::ENHANCED_ROUTE_REFRESH => Err(bad("enhanced route refresh")),
+            code::FOUR_OCTET_AS => match *value {
+                [a, b, c, d] => Ok(Capability::FourOctetAs(Asn(u32::from_be_bytes([
+                    a, b, c, d,
+                ])))),
+                _ => Err(bad("4-octet AS")),
+            },
+            code::GRACEFUL_RESTART => {
+                decode_graceful_restart(value).ok_or_else(|| bad("graceful restart"))
+            }
+            code::HOSTNAME => decode_hostname(value).ok_or_else(|| bad("hostname")),
+            _ => Ok(Capability::Unknown {
+                code,
+                value: Bytes::copy_from_slice(value),
+            }),
+        }
+    }
+
+    /// Appends this capability as `code | length | value` to `out`.
+    ///
+    /// Fails without writing when the value does not fit the 1-octet length, or a field
+    /// does not fit its width (a restart time over 4095, a host or domain name over 255
+    /// octets).
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), EncodeError> {
+        let mut value = BytesMut::new();
+        match self {
+            Capability::Multiprotocol { afi, safi } => {
+                value.extend_from_slice(&u16::from(*afi).to_be_bytes());
+                value.extend_from_slice(&[0, u8::from(*safi)]);
+            }
+            Capability::RouteRefresh
+            | Capability::ExtendedMessage
+            | Capability::EnhancedRouteRefresh => {}
+            Capability::FourOctetAs(asn) => value.extend_from_slice(&asn.0.to_be_bytes()),
+            Capability::GracefulRestart(gr) => encode_graceful_restart(gr, &mut value)?,
+            Capability::Hostname { hostname, domain } => {
+                for (name, field) in [(hostname, "hostname"), (domain, "domain name")] {
+                    let len =
+                        u8::try_from(name.len()).map_err(|_| EncodeError::FieldOverflow(field))?;
+                    value.extend_from_slice(&[len]);
+                    value.extend_from_slice(name.as_bytes());
+                }
+            }
+            Capability::Unknown { value: v, .. } => value.extend_from_slice(v),
+        }
+        let len =
+            u8::try_from(value.len()).map_err(|_| EncodeError::FieldOverflow("capability"))?;
+        out.extend_from_slice(&[self.code(), len]);
+        out.extend_from_slice(&value);
+        Ok(())
+    }
+}
+
+/// RFC 4724 section 3: flags and restart time (2), then AFI (2), SAFI (1), flags (1) per
+/// family.
+fn decode_graceful_restart(value: &[u8]) -> Option<Capability> {
+    let ([flags_hi, time_lo], families) = value.split_first_chunk::<2>()?;
+    let (entries, []) = families.as_chunks::<4>() else {
+        return None;
+    };
+    let families = entries
+        .iter()
+        .map(|&[afi_hi, afi_lo, safi, flags]| GracefulRestartFamily {
+            afi: Afi::from(u16::from_be_bytes([afi_hi, afi_lo])),
+            safi: Safi::from(safi),
+            forwarding_preserved: flags & GR_FORWARDING_PRESERVED != 0,
+        })
+        .collect();
+    Some(Capability::GracefulRestart(GracefulRestart {
+        restart_state: flags_hi & GR_RESTART_STATE != 0,
+        notification: flags_hi & GR_NOTIFICATION != 0,
+        restart_time: u16::from_be_bytes([*flags_hi, *time_lo]) & GR_MAX_RESTART_TIME,
+        families,
+    }))
+}
+
+fn encode_graceful_restart(gr: &GracefulRestart, value: &mut BytesMut) -> Result<(), EncodeError> {
+    if gr.restart_time > GR_MAX_RESTART_TIME {
+        return Err(EncodeError::FieldOverflow("graceful restart time"));
+    }
+    let [time_hi, time_lo] = gr.restart_time.to_be_bytes();
+    let mut flags = 0;
+    if gr.restart_state {
+        flags |= GR_RESTART_STATE;
+    }
+    if gr.notification {
+        flags |= GR_NOTIFICATION;
+    }
+    value.extend_from_slice(&[flags | time_hi, time_lo]);
+    for f in &gr.families {
+        value.extend_from_slice(&u16::from(f.afi).to_be_bytes());
+        let flags = if f.forwarding_preserved {
+            GR_FORWARDING_PRESERVED
+        } else {
+            0
+        };
+        value.extend_from_slice(&[u8::from(f.safi), flags]);
+    }
+    Ok(())
+}
+
+/// draft-walton-bgp-hostname-capability section 3: hostname length (1), hostname, domain
+/// length (1), domain, filling the value exactly. Names are shown to operators only, so
+/// invalid UTF-8 is replaced rather than refused.
+fn decode_hostname(value: &[u8]) -> Option<Capability> {
+    let (&host_len, rest) = value.split_first()?;
+    let (hostname, rest) = rest.split_at_checked(usize::from(host_len))?;
+    let (&domain_len, domain) = rest.split_first()?;
+    if domain.len() != usize::from(domain_len) {
+        return None;
+    }
+    Some(Capability::Hostname {
+        hostname: String::from_utf8_lossy(hostname).into_owned(),
+        domain: String::from_utf8_lossy(domain).into_owned(),
+    })
+}
+
+fn malformed(reason: String) -> MessageError {
+    MessageError {
+        notification: Notification::new(ErrorCode::Open, open_subcode::UNSPECIFIC, Bytes::new()),
+        reason,
+    }
 }

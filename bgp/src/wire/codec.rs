@@ -1,7 +1,7 @@
 //! A `tokio_util::codec` adapter over [`Header::parse`](super::Header::parse),
 //! [`Message::decode`](super::Message::decode) and [`Message::encode`](super::Message::encode).
 
-use super::{EncodeError, Message, MessageError, SessionContext};
+use super::{EncodeError, HEADER_LEN, Header, Message, MessageError, SessionContext};
 use bytes::BytesMut;
 
 /// Frames a byte stream into BGP messages. The session context can change once the OPEN
@@ -46,9 +46,21 @@ impl tokio_util::codec::Decoder for BgpCodec {
     type Item = Message;
     type Error = CodecError;
 
+    /// Returns one message once all of its octets are in `src`, and consumes exactly
+    /// those. The header is validated as soon as it is complete, so a bad length is
+    /// refused before anything is buffered for it; then only the missing octets of this
+    /// one message are reserved.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Message>, CodecError> {
-        let _ = src;
-        todo!("wire::BgpCodec::decode")
+        let Some(header) = Header::parse(src, self.ctx.max_message_len)? else {
+            src.reserve(HEADER_LEN - src.len());
+            return Ok(None);
+        };
+        if src.len() < header.length {
+            src.reserve(header.length - src.len());
+            return Ok(None);
+        }
+        let frame = src.split_to(header.length);
+        Ok(Some(Message::decode(&frame, &self.ctx)?))
     }
 }
 
