@@ -15,6 +15,9 @@ pub mod open;
 pub mod route_refresh;
 pub mod update;
 
+#[cfg(test)]
+pub(crate) mod testutil;
+
 pub use attribute::{
     Aggregator, AsPath, AsPathSegment, Community, LargeCommunity, MpReach, MpUnreach, NextHop,
     Origin, PathAttributes, RawAttribute,
