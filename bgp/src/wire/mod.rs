@@ -16,6 +16,8 @@ pub mod route_refresh;
 pub mod update;
 
 #[cfg(test)]
+mod message_tests;
+#[cfg(test)]
 pub(crate) mod testutil;
 
 pub use attribute::{

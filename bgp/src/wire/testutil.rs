@@ -8,7 +8,7 @@ pub(crate) fn hex(text: &str) -> Vec<u8> {
         .filter(|b| !matches!(b, b' ' | b':' | b'\n' | b'_'))
         .collect();
     assert!(
-        digits.len() % 2 == 0,
+        digits.len().is_multiple_of(2),
         "odd number of hex digits in {text:?}"
     );
     digits
