@@ -46,7 +46,7 @@ impl TimerSet {
     /// Disarms every timer of a connection that no longer exists.
     pub fn cancel_connection(&mut self, conn: crate::session::ConnectionId) {
         self.deadlines.retain(|t, _| match t {
-            Timer::ConnectRetry => true,
+            Timer::ConnectRetry | Timer::BackoffReset => true,
             Timer::Hold(c) | Timer::Keepalive(c) | Timer::SendHold(c) => *c != conn,
         });
     }
