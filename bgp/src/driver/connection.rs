@@ -41,6 +41,9 @@ pub enum IoEvent {
     SendBlocked(ConnectionId, bool),
     /// The buffer has room for more UPDATEs again.
     Drained(ConnectionId),
+    /// Everything queued was handed to the socket (reported when asked with
+    /// [`Connection::want_flushed`]).
+    Flushed(ConnectionId),
 }
 
 /// One established TCP connection.
@@ -56,6 +59,8 @@ pub struct Connection {
     pub remote: SocketAddr,
     /// The last fill stopped at [`OUT_HIGH_WATER`]: tell the task when there is room.
     pub want_room: bool,
+    /// Report [`IoEvent::Flushed`] once the buffer is empty.
+    pub want_flushed: bool,
     reader: FramedRead<OwnedReadHalf, BgpCodec>,
     writer: OwnedWriteHalf,
     out: BytesMut,
@@ -77,6 +82,7 @@ impl Connection {
             local,
             remote,
             want_room: false,
+            want_flushed: false,
             reader: FramedRead::new(r, BgpCodec::new(ctx)),
             writer: w,
             out: BytesMut::with_capacity(4096),
@@ -134,6 +140,10 @@ impl Connection {
         if self.want_room && self.out.len() < OUT_LOW_WATER {
             self.want_room = false;
             return Poll::Ready(IoEvent::Drained(id));
+        }
+        if self.want_flushed && self.out.is_empty() {
+            self.want_flushed = false;
+            return Poll::Ready(IoEvent::Flushed(id));
         }
         if !self.read_done {
             match self.reader.poll_next_unpin(cx) {
@@ -295,5 +305,18 @@ mod tests {
         c.want_room = true;
         assert!(matches!(next(&mut c).await, IoEvent::Drained(_)));
         assert!(!c.want_room);
+    }
+
+    #[tokio::test]
+    async fn flushed_is_reported_once_everything_queued_is_written() {
+        let (mut c, _peer) = pair().await;
+        c.queue(&Message::Keepalive).unwrap();
+        c.want_flushed = true;
+        assert!(matches!(
+            next(&mut c).await,
+            IoEvent::Flushed(ConnectionId(7))
+        ));
+        assert_eq!(c.queued(), 0);
+        assert!(!c.want_flushed);
     }
 }

@@ -106,7 +106,7 @@ pub struct PeerStatus {
 /// Owns the optional listening socket and the peer tasks. Inbound connections are handed
 /// to the peer whose address they come from; others are refused.
 ///
-/// Dropping the speaker stops accepting connections; peer tasks run until their
+/// Dropping the speaker closes the listening socket; peer tasks run until their
 /// [`PeerHandle::shutdown`] (or until every handle of a peer is dropped, which withdraws
 /// its routes and ends its session).
 #[derive(Debug)]
@@ -188,7 +188,7 @@ impl Speaker {
                     rx,
                     registry: self.registry.clone(),
                     token,
-                    listener: listener.clone(),
+                    listener: Arc::downgrade(listener),
                 })
             }
             None => None,

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
@@ -80,8 +80,9 @@ pub struct Inbound {
     pub registry: Arc<Registry>,
     /// The registration token.
     pub token: u64,
-    /// The listener, to remove the MD5 key from.
-    pub listener: Arc<Listener>,
+    /// The listener, to remove the MD5 key from if it is still open. Weak: the
+    /// speaker owns the listening socket, and dropping it closes the socket.
+    pub listener: Weak<Listener>,
 }
 
 type ConnectFuture = Pin<Box<dyn Future<Output = io::Result<TcpStream>> + Send>>;
@@ -216,7 +217,8 @@ impl PeerTask {
             let peer = self.config.remote.ip();
             inbound.registry.unregister(peer, inbound.token);
             if self.config.md5_password.is_some()
-                && let Err(e) = inbound.listener.set_md5_key(peer, &[])
+                && let Some(listener) = inbound.listener.upgrade()
+                && let Err(e) = listener.set_md5_key(peer, &[])
             {
                 tracing::warn!(peer = %self.config.name, error = %e,
                     "could not remove the TCP-MD5 key from the listener");
@@ -490,6 +492,8 @@ impl PeerTask {
                 self.feed(Event::SendBlocked { conn, blocked });
             }
             IoEvent::Drained(_) => self.pump(),
+            // Only asked for while shutting down; the loop then moves the shutdown on.
+            IoEvent::Flushed(_) => {}
         }
     }
 
@@ -582,7 +586,13 @@ impl PeerTask {
                 return;
             }
         };
-        if written {
+        if !written {
+            if let Some(c) = self.established.and_then(|c| self.conns.get_mut(&c)) {
+                c.want_flushed = true;
+            }
+            return;
+        }
+        {
             let drain = sd.drain;
             if let Some(sd) = self.shutdown.as_mut() {
                 sd.phase = ShutdownPhase::Draining(Instant::now() + drain);
