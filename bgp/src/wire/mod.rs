@@ -31,7 +31,7 @@ pub use header::{HEADER_LEN, Header, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, 
 pub use notification::{ErrorCode, Notification};
 pub use open::Open;
 pub use route_refresh::{RouteRefresh, RouteRefreshSubtype};
-pub use update::Update;
+pub use update::{Update, nlri_len};
 
 /// What the decoder and encoder must know about the session a message belongs to.
 ///
