@@ -251,3 +251,6 @@ impl Update {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
