@@ -174,13 +174,11 @@ fn contexts() -> impl Strategy<Value = SessionContext> {
 /// eBGP are gone, and confederation ASNs a 2-octet AS_PATH cannot carry read as AS_TRANS.
 fn as_received(update: &Update, ctx: &SessionContext) -> Update {
     let mut expected = update.clone();
-    if !ctx.four_octet_as {
-        if let Some(path) = &mut expected.attributes.as_path {
-            for segment in &mut path.segments {
-                if let AsPathSegment::ConfedSequence(a) | AsPathSegment::ConfedSet(a) = segment {
-                    for asn in a.iter_mut() {
-                        *asn = Asn(u32::from(asn.to_two_octet()));
-                    }
+    if let (false, Some(path)) = (ctx.four_octet_as, &mut expected.attributes.as_path) {
+        for segment in &mut path.segments {
+            if let AsPathSegment::ConfedSequence(a) | AsPathSegment::ConfedSet(a) = segment {
+                for asn in a.iter_mut() {
+                    *asn = Asn(u32::from(asn.to_two_octet()));
                 }
             }
         }

@@ -238,14 +238,18 @@ impl Walker<'_> {
         // RFC 4271 section 5: "If an optional non-transitive attribute is unrecognized, it
         // is quietly ignored"; an optional transitive one is passed on, Partial set.
         if attr.flags & OPTIONAL_TRANSITIVE == OPTIONAL_TRANSITIVE {
-            self.keep_raw(attr);
+            self.keep_raw(attr, false);
         }
         Ok(())
     }
 
-    fn keep_raw(&mut self, attr: &Wire<'_>) {
+    /// Keeps an attribute as bytes. `recognized`: checked here (EXTENDED COMMUNITIES, MP
+    /// attributes of other families) rather than unknown, so the Partial bit is left as is.
+    fn keep_raw(&mut self, attr: &Wire<'_>, recognized: bool) {
         let mut flags = attr.flags & !EXTENDED_LENGTH;
-        if flags & OPTIONAL_TRANSITIVE == OPTIONAL_TRANSITIVE {
+        // RFC 4271 section 5: an unrecognized optional transitive attribute is passed on
+        // with the Partial bit set.
+        if !recognized && flags & OPTIONAL_TRANSITIVE == OPTIONAL_TRANSITIVE {
             flags |= PARTIAL;
         }
         self.out.attributes.unknown.push(RawAttribute {
@@ -289,7 +293,7 @@ impl Walker<'_> {
                 tc::AS4_PATH => return self.as4_path_value(attr),
                 tc::EXTENDED_COMMUNITIES => match values::extended_communities(v) {
                     Ok(()) => {
-                        self.keep_raw(attr);
+                        self.keep_raw(attr, true);
                         Ok(())
                     }
                     Err(e) => Err(e),
@@ -300,7 +304,7 @@ impl Walker<'_> {
                         Ok(())
                     }
                     Ok(None) => {
-                        self.keep_raw(attr);
+                        self.keep_raw(attr, true);
                         Ok(())
                     }
                     Err(e) => Err(e),
@@ -311,13 +315,13 @@ impl Walker<'_> {
                         Ok(())
                     }
                     Ok(None) => {
-                        self.keep_raw(attr);
+                        self.keep_raw(attr, true);
                         Ok(())
                     }
                     Err(e) => Err(e),
                 },
                 _ => {
-                    self.keep_raw(attr);
+                    self.keep_raw(attr, true);
                     Ok(())
                 }
             };
