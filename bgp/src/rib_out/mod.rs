@@ -229,7 +229,7 @@ impl AdjRibOut {
                 let due = &mut self.end_of_rib_due[family_index(family)];
                 if *due {
                     *due = false;
-                    return Some(pack::end_of_rib(family));
+                    return Some(Update::end_of_rib(family));
                 }
             }
             if !retry {

@@ -1,6 +1,6 @@
 //! Packing pending changes into UPDATEs no longer than the session allows.
 //!
-//! Sizes are computed exactly (`size`) while prefixes are added, so each UPDATE is
+//! Sizes are computed exactly (`size`, and the wire encoder's own size functions) while prefixes are added, so each UPDATE is
 //! filled until the next prefix would not fit. IPv4 unicast uses the classic Withdrawn
 //! Routes and NLRI fields with NEXT_HOP (RFC 4271 section 4.3), which every router accepts;
 //! IPv6 unicast uses MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760, next hop per RFC 2545).
@@ -10,7 +10,7 @@
 use super::pending::{Pending, family_index};
 use super::{PeerSession, RouteAttributes, export, size};
 use crate::types::Family;
-use crate::wire::{MpReach, MpUnreach, NextHop, PathAttributes, Update};
+use crate::wire::{MpReach, MpUnreach, NextHop, Update, nlri_len};
 use ipnet::IpNet;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub(super) fn withdrawal(pending: &mut Pending, sent: &mut Sent, max_len: usize)
     let mut update = Update::default();
     while let Some(prefix) = pending.first_withdrawal(Family::Ipv4Unicast) {
         let IpNet::V4(v4) = prefix else { break };
-        let len = size::prefix_len(&prefix);
+        let len = nlri_len(&prefix);
         if used + len > max_len {
             break;
         }
@@ -36,7 +36,7 @@ pub(super) fn withdrawal(pending: &mut Pending, sent: &mut Sent, max_len: usize)
     let mut withdrawn = Vec::new();
     let mut withdrawn_len = 0;
     while let Some(prefix) = pending.first_withdrawal(Family::Ipv6Unicast) {
-        let len = size::prefix_len(&prefix);
+        let len = nlri_len(&prefix);
         if used + size::mp_unreach_len(withdrawn_len + len) > max_len {
             break;
         }
@@ -78,12 +78,11 @@ pub(super) fn announcement(
     let update = match next_hop {
         NextHop::V4(address) => {
             path.next_hop = Some(address);
-            let mut used =
-                size::EMPTY_UPDATE_LEN + size::path_attributes_len(&path, &session.context);
+            let mut used = size::EMPTY_UPDATE_LEN + path.encoded_len(&session.context);
             let mut nlri = Vec::new();
             while let Some(prefix) = pending.first_in_group(family, group) {
                 let IpNet::V4(v4) = prefix else { break };
-                let len = size::prefix_len(&prefix);
+                let len = nlri_len(&prefix);
                 if used + len > max_len {
                     break;
                 }
@@ -98,15 +97,15 @@ pub(super) fn announcement(
             })
         }
         NextHop::V6 { .. } => {
-            let used = size::EMPTY_UPDATE_LEN + size::path_attributes_len(&path, &session.context);
+            let used = size::EMPTY_UPDATE_LEN + path.encoded_len(&session.context);
             let mut nlri = Vec::new();
-            let mut nlri_len = 0;
+            let mut nlri_octets = 0;
             while let Some(prefix) = pending.first_in_group(family, group) {
-                let len = size::prefix_len(&prefix);
-                if used + size::mp_reach_len(&next_hop, nlri_len + len) > max_len {
+                let len = nlri_len(&prefix);
+                if used + size::mp_reach_len(&next_hop, nlri_octets + len) > max_len {
                     break;
                 }
-                nlri_len += len;
+                nlri_octets += len;
                 take_announcement(pending, sent, prefix, &attrs);
                 nlri.push(prefix);
             }
@@ -138,23 +137,6 @@ pub(super) fn announcement(
         );
     }
     update
-}
-
-/// The End-of-RIB marker for `family` (RFC 4724 section 2).
-pub(super) fn end_of_rib(family: Family) -> Update {
-    match family {
-        Family::Ipv4Unicast => Update::default(),
-        family => Update {
-            attributes: PathAttributes {
-                mp_unreach: Some(MpUnreach {
-                    family,
-                    withdrawn: Vec::new(),
-                }),
-                ..PathAttributes::default()
-            },
-            ..Update::default()
-        },
-    }
 }
 
 fn take_withdrawal(pending: &mut Pending, sent: &mut Sent, prefix: &IpNet) {

@@ -2,8 +2,9 @@
 
 use super::*;
 use crate::wire::{
-    AsPath, AsPathSegment, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, NextHop, PathAttributes,
+    AsPath, AsPathSegment, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, Message, NextHop,
 };
+use bytes::BytesMut;
 use proptest::prelude::*;
 use std::collections::HashMap;
 
@@ -71,58 +72,29 @@ fn up(session: PeerSession) -> AdjRibOut {
 }
 
 fn announced(update: &Update) -> Vec<IpNet> {
-    let mut out: Vec<IpNet> = update.nlri.iter().map(|p| IpNet::V4(*p)).collect();
-    if let Some(reach) = &update.attributes.mp_reach {
-        out.extend(reach.nlri.iter().copied());
-    }
-    out
+    update.announced().collect()
 }
 
 fn withdrawn(update: &Update) -> Vec<IpNet> {
-    let mut out: Vec<IpNet> = update.withdrawn.iter().map(|p| IpNet::V4(*p)).collect();
-    if let Some(unreach) = &update.attributes.mp_unreach {
-        out.extend(unreach.withdrawn.iter().copied());
-    }
-    out
+    update.withdrawn_prefixes().collect()
 }
 
 fn is_end_of_rib(update: &Update) -> Option<Family> {
-    if update.withdrawn.is_empty()
-        && update.nlri.is_empty()
-        && update.attributes == PathAttributes::default()
-    {
-        return Some(Family::Ipv4Unicast);
-    }
-    let only_unreach = PathAttributes {
-        mp_unreach: update.attributes.mp_unreach.clone(),
-        ..PathAttributes::default()
-    };
-    match &update.attributes.mp_unreach {
-        Some(unreach)
-            if unreach.withdrawn.is_empty()
-                && update.withdrawn.is_empty()
-                && update.nlri.is_empty()
-                && update.attributes == only_unreach =>
-        {
-            Some(unreach.family)
-        }
-        _ => None,
-    }
+    update.as_end_of_rib()
 }
 
-/// The encoded length of `update` as computed for packing, header included.
+/// The length of `update` on the wire, header included, as the encoder writes it; also
+/// checks that it decodes back to the same UPDATE.
 fn encoded_len(update: &Update, ctx: &SessionContext) -> usize {
-    let withdrawn: usize = update
-        .withdrawn
-        .iter()
-        .map(|p| size::prefix_len(&IpNet::V4(*p)))
-        .sum();
-    let nlri: usize = update
-        .nlri
-        .iter()
-        .map(|p| size::prefix_len(&IpNet::V4(*p)))
-        .sum();
-    size::EMPTY_UPDATE_LEN + withdrawn + size::path_attributes_len(&update.attributes, ctx) + nlri
+    let message = Message::Update(update.clone());
+    let mut out = BytesMut::new();
+    message
+        .encode(ctx, &mut out)
+        .expect("every UPDATE built encodes");
+    assert_eq!(out.len(), update.encoded_len(ctx));
+    let decoded = Message::decode(&out, ctx).expect("every UPDATE built decodes");
+    assert_eq!(decoded, message);
+    out.len()
 }
 
 #[test]
@@ -173,8 +145,11 @@ fn identical_attributes_share_one_update() {
     assert_eq!(meds, vec![(Some(7), 100), (Some(7), 100), (Some(8), 100)]);
 }
 
-fn assert_packing_fills(max_len: usize) {
-    let ctx_session = session_with(&Family::ALL, true, max_len);
+fn assert_packing_fills(max_len: usize, four_octet_as: bool) {
+    let mut ctx_session = session_with(&Family::ALL, true, max_len);
+    ctx_session.context.four_octet_as = four_octet_as;
+    // A 4-octet ASN: towards a 2-octet peer it costs AS_TRANS plus an AS4_PATH.
+    ctx_session.policy.local_asn = Asn(4_200_000_000);
     let ctx = ctx_session.context;
     let mut rib = up(ctx_session);
     let attrs = Arc::new(RouteAttributes {
@@ -219,8 +194,10 @@ fn assert_packing_fills(max_len: usize) {
 
 #[test]
 fn updates_never_exceed_max_message_len() {
-    assert_packing_fills(MAX_MESSAGE_LEN);
-    assert_packing_fills(MAX_EXTENDED_MESSAGE_LEN);
+    for four_octet_as in [true, false] {
+        assert_packing_fills(MAX_MESSAGE_LEN, four_octet_as);
+        assert_packing_fills(MAX_EXTENDED_MESSAGE_LEN, four_octet_as);
+    }
 }
 
 #[test]
@@ -306,18 +283,6 @@ fn end_of_rib_follows_initial_transfer_per_family() {
     let updates = empty.take_updates();
     assert_eq!(updates.len(), 1);
     assert_eq!(is_end_of_rib(&updates[0]), Some(Family::Ipv6Unicast));
-}
-
-#[test]
-fn end_of_rib_markers_are_the_wire_ones() {
-    assert_eq!(
-        is_end_of_rib(&pack::end_of_rib(Family::Ipv4Unicast)),
-        Some(Family::Ipv4Unicast)
-    );
-    assert_eq!(
-        is_end_of_rib(&pack::end_of_rib(Family::Ipv6Unicast)),
-        Some(Family::Ipv6Unicast)
-    );
 }
 
 #[test]
