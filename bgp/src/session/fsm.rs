@@ -149,7 +149,19 @@ impl Session {
         let mut out = Vec::new();
         match event {
             Event::Start => self.on_start(&mut out),
-            Event::Stop(notification) => self.on_stop(notification, &mut out),
+            Event::Stop(notification) => self.on_stop(Some(notification), &mut out),
+            Event::StopForRestart => self.on_stop(None, &mut out),
+            Event::LocalError { conn, notification } => {
+                if self.find(conn).is_some() {
+                    let n = notification;
+                    self.fail(
+                        conn,
+                        Some(n.clone()),
+                        DownReason::NotificationSent(n),
+                        &mut out,
+                    );
+                }
+            }
             Event::Connected { conn, direction } => self.on_connected(conn, direction, &mut out),
             Event::ConnectFailed => self.on_connect_failed(),
             Event::Closed { conn } => {
@@ -210,16 +222,16 @@ impl Session {
         }
     }
 
-    /// ManualStop (RFC 4271 8.2.2, Event 2): NOTIFICATION on every connection, close,
-    /// release everything, Idle, and no automatic restart.
-    fn on_stop(&mut self, notification: Notification, out: &mut Vec<Action>) {
+    /// ManualStop (RFC 4271 8.2.2, Event 2): NOTIFICATION (if any) on every connection,
+    /// close, release everything, Idle, and no automatic restart.
+    fn on_stop(&mut self, notification: Option<Notification>, out: &mut Vec<Action>) {
         self.started = false;
         self.connecting = false;
         self.base = State::Idle;
         out.push(Action::CancelTimer(Timer::ConnectRetry));
         let ids: Vec<ConnectionId> = self.conns.iter().map(|c| c.id).collect();
         for id in ids {
-            self.close(id, Some(notification.clone()), DownReason::Stopped, out);
+            self.close(id, notification.clone(), DownReason::Stopped, out);
         }
         self.last_error = Some(DownReason::Stopped);
     }
@@ -506,7 +518,7 @@ impl Session {
             }
             Timer::SendHold(id) => {
                 if self.find(id).is_some_and(|c| c.send_blocked) {
-                    // RFC 9687 section 3: the connection cannot drain, so no NOTIFICATION
+                    // RFC 9687: the connection cannot drain, so no NOTIFICATION
                     // is queued behind the stuck data; just drop it.
                     let n = Notification::new(ErrorCode::SendHoldTimerExpired, 0, Vec::new());
                     self.fail(id, None, DownReason::NotSent(n), out);
