@@ -1410,13 +1410,13 @@ mod random {
     /// despite the noise.
     #[derive(Clone, Debug)]
     enum Step {
-        Raw(Event),
+        Raw(Box<Event>),
         Advance(ConnectionId),
     }
 
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
-            2 => event().prop_map(Step::Raw),
+            2 => event().prop_map(|e| Step::Raw(Box::new(e))),
             1 => conn().prop_map(Step::Advance),
         ]
     }
@@ -1450,9 +1450,9 @@ mod random {
         ) {
             let mut s = Session::new(SessionConfig { passive, ..config() }, seed);
             let mut established_now = false;
-            for step in std::iter::once(Step::Raw(Event::Start)).chain(steps) {
+            for step in std::iter::once(Step::Raw(Box::new(Event::Start))).chain(steps) {
                 let event = match step {
-                    Step::Raw(event) => event,
+                    Step::Raw(event) => *event,
                     Step::Advance(conn) => advance(&s, conn),
                 };
                 let before = s.state();
