@@ -270,25 +270,30 @@ impl Session {
             // The driver reused a live id; nothing sensible to do but ignore it.
             return;
         }
+        // (Cease subcode, whether to send it at all.)
         let reject = if !self.started || self.base == State::Idle {
             // Idle refuses all connections (RFC 4271 8.2.2): stopped, or waiting out the
-            // backoff after an error. An outbound one here is a stale attempt.
-            Some(cease_subcode::CONNECTION_REJECTED)
+            // backoff after an error. An outbound one here is a stale attempt that
+            // completed after we gave it up: closing it says enough.
+            Some((
+                cease_subcode::CONNECTION_REJECTED,
+                direction == Direction::Inbound,
+            ))
         } else if direction == Direction::Outbound && self.config.passive {
-            Some(cease_subcode::CONNECTION_REJECTED)
+            Some((cease_subcode::CONNECTION_REJECTED, false))
         } else if self.established().is_some() {
             // RFC 4271 6.8, last paragraph: a collision with an Established connection
             // closes the newly created one. It is a collision, so Cease subcode 7 (RFC
             // 4486 lists Connection Collision Resolution for exactly this section).
-            Some(cease_subcode::CONNECTION_COLLISION_RESOLUTION)
+            Some((cease_subcode::CONNECTION_COLLISION_RESOLUTION, true))
         } else if self.conns.iter().any(|c| c.direction == direction) {
             // One connection per direction: a second inbound one is refused.
-            Some(cease_subcode::CONNECTION_REJECTED)
+            Some((cease_subcode::CONNECTION_REJECTED, true))
         } else {
             None
         };
-        if let Some(subcode) = reject {
-            if direction == Direction::Inbound {
+        if let Some((subcode, notify)) = reject {
+            if notify {
                 out.push(Action::Send {
                     conn: id,
                     message: Message::Notification(cease(subcode)),

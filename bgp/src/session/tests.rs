@@ -1146,6 +1146,35 @@ fn open_on_new_connection_after_other_became_established_is_dumped() {
 }
 
 #[test]
+fn outbound_connection_completing_after_established_is_closed_with_cease_7() {
+    let mut s = Session::new(config(), 1);
+    s.handle(Event::Start);
+    s.handle(connected(IN, Direction::Inbound));
+    s.handle(recv(IN, Message::Open(peer_open())));
+    s.handle(recv(IN, Message::Keepalive));
+    assert_eq!(s.established_connection(), Some(IN));
+    let a = s.handle(connected(OUT, Direction::Outbound));
+    assert_eq!(
+        notification_sent(&a, OUT),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_COLLISION_RESOLUTION
+        ))
+    );
+    assert!(closed(&a, OUT));
+    assert_eq!(s.state(), State::Established);
+}
+
+#[test]
+fn stale_outbound_connection_after_stop_is_closed_silently() {
+    let mut s = Session::new(config(), 1);
+    s.handle(Event::Start);
+    s.handle(Event::Stop(notification(ErrorCode::Cease, 2)));
+    let a = s.handle(connected(OUT, Direction::Outbound));
+    assert_eq!(a, vec![Action::Close { conn: OUT }]);
+}
+
+#[test]
 fn second_connection_in_same_direction_is_rejected_with_cease_5() {
     let mut s = open_sent(config(), IN, Direction::Inbound);
     let a = s.handle(connected(ConnectionId(3), Direction::Inbound));
