@@ -421,13 +421,14 @@ impl Session {
     }
 
     fn establish(&mut self, id: ConnectionId, out: &mut Vec<Action>) {
+        // OpenConfirm always holds the negotiation; Established never goes without one.
         let Some(conn) = self.find_mut(id) else {
             return;
         };
-        conn.state = State::Established;
         let Some(negotiated) = conn.negotiated.clone() else {
             return;
         };
+        conn.state = State::Established;
         self.restart_hold(id, out);
         // Backoff starts over only once this session proved stable (see timers).
         out.push(Action::SetTimer {
