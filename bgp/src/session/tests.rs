@@ -255,10 +255,11 @@ fn open_and_keepalive_reach_established_with_negotiated_parameters() {
 #[test]
 fn manual_stop_sends_cease_with_reason() {
     let mut s = established();
-    let stop = Notification::new(
-        ErrorCode::Cease,
-        cease_subcode::ADMINISTRATIVE_SHUTDOWN,
-        &b"\x0bmaintenance"[..],
+    let stop =
+        Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_SHUTDOWN, "maintenance");
+    assert_eq!(
+        stop.shutdown_communication().as_deref(),
+        Some("maintenance")
     );
     let a = s.handle(Event::Stop(stop.clone()));
     assert_eq!(sent(&a, OUT), vec![&Message::Notification(stop)]);
@@ -1024,6 +1025,81 @@ fn open_without_optional_config_has_no_optional_capabilities() {
         c,
         Capability::ExtendedMessage | Capability::GracefulRestart(_) | Capability::Hostname { .. }
     )));
+}
+
+#[test]
+fn our_open_survives_the_codec_and_a_mirrored_peer_accepts_it() {
+    let cfg = SessionConfig {
+        local_asn: Asn(4_200_000_001),
+        extended_message: true,
+        graceful_restart: Some(GracefulRestartConfig {
+            restart_time: 120,
+            restarting: false,
+        }),
+        hostname: Some("node-a".into()),
+        ..config()
+    };
+    let open = negotiate::build_open(&cfg);
+    let mut buf = bytes::BytesMut::new();
+    Message::Open(open.clone())
+        .encode(&SessionContext::default(), &mut buf)
+        .expect("encodes");
+    let decoded = Message::decode(&buf, &SessionContext::default()).expect("decodes");
+    assert_eq!(decoded, Message::Open(open.clone()));
+    // A peer configured the other way round accepts it and agrees on everything.
+    let mirror = SessionConfig {
+        local_asn: Asn(65002),
+        peer_asn: Asn(4_200_000_001),
+        router_id: rid(10, 0, 0, 2),
+        extended_message: true,
+        ..config()
+    };
+    let n = negotiate::negotiate(&mirror, &open).expect("accepted");
+    assert_eq!(n.peer_asn, Asn(4_200_000_001));
+    assert_eq!(n.families, vec![Family::Ipv4Unicast, Family::Ipv6Unicast]);
+    assert!(n.four_octet_as && n.route_refresh && n.extended_message);
+    assert_eq!(n.peer_hostname.as_deref(), Some("node-a"));
+    assert_eq!(n.peer_graceful_restart.map(|g| g.restart_time), Some(120));
+}
+
+#[test]
+fn every_message_the_machine_sends_encodes() {
+    // A run through establishment, keepalives, collisions, errors and a stop.
+    let mut s = Session::new(config(), 9);
+    let mut actions = s.handle(Event::Start);
+    for event in [
+        connected(OUT, Direction::Outbound),
+        connected(IN, Direction::Inbound),
+        recv(OUT, Message::Open(peer_open())),
+        recv(IN, Message::Keepalive),
+        Event::TimerExpired(Timer::Keepalive(IN)),
+        Event::TimerExpired(Timer::Hold(IN)),
+        Event::TimerExpired(Timer::ConnectRetry),
+        connected(ConnectionId(5), Direction::Outbound),
+        Event::Stop(Notification::cease_with_reason(
+            cease_subcode::ADMINISTRATIVE_SHUTDOWN,
+            "node drained for maintenance",
+        )),
+    ] {
+        actions.extend(s.handle(event));
+    }
+    let messages: Vec<&Message> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert!(messages.len() >= 6, "{messages:?}");
+    for m in messages {
+        let mut buf = bytes::BytesMut::new();
+        m.encode(&SessionContext::default(), &mut buf)
+            .unwrap_or_else(|e| panic!("{m:?}: {e}"));
+        assert_eq!(
+            &Message::decode(&buf, &SessionContext::default()).expect("decodes"),
+            m
+        );
+    }
 }
 
 // ---- collisions ----
