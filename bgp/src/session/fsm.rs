@@ -149,7 +149,19 @@ impl Session {
         let mut out = Vec::new();
         match event {
             Event::Start => self.on_start(&mut out),
-            Event::Stop(notification) => self.on_stop(notification, &mut out),
+            Event::Stop(notification) => self.on_stop(Some(notification), &mut out),
+            Event::StopForRestart => self.on_stop(None, &mut out),
+            Event::LocalError { conn, notification } => {
+                if self.find(conn).is_some() {
+                    let n = notification;
+                    self.fail(
+                        conn,
+                        Some(n.clone()),
+                        DownReason::NotificationSent(n),
+                        &mut out,
+                    );
+                }
+            }
             Event::Connected { conn, direction } => self.on_connected(conn, direction, &mut out),
             Event::ConnectFailed => self.on_connect_failed(),
             Event::Closed { conn } => {
@@ -210,16 +222,16 @@ impl Session {
         }
     }
 
-    /// ManualStop (RFC 4271 8.2.2, Event 2): NOTIFICATION on every connection, close,
-    /// release everything, Idle, and no automatic restart.
-    fn on_stop(&mut self, notification: Notification, out: &mut Vec<Action>) {
+    /// ManualStop (RFC 4271 8.2.2, Event 2): NOTIFICATION (if any) on every connection,
+    /// close, release everything, Idle, and no automatic restart.
+    fn on_stop(&mut self, notification: Option<Notification>, out: &mut Vec<Action>) {
         self.started = false;
         self.connecting = false;
         self.base = State::Idle;
         out.push(Action::CancelTimer(Timer::ConnectRetry));
         let ids: Vec<ConnectionId> = self.conns.iter().map(|c| c.id).collect();
         for id in ids {
-            self.close(id, Some(notification.clone()), DownReason::Stopped, out);
+            self.close(id, notification.clone(), DownReason::Stopped, out);
         }
         self.last_error = Some(DownReason::Stopped);
     }
@@ -258,25 +270,30 @@ impl Session {
             // The driver reused a live id; nothing sensible to do but ignore it.
             return;
         }
+        // (Cease subcode, whether to send it at all.)
         let reject = if !self.started || self.base == State::Idle {
             // Idle refuses all connections (RFC 4271 8.2.2): stopped, or waiting out the
-            // backoff after an error. An outbound one here is a stale attempt.
-            Some(cease_subcode::CONNECTION_REJECTED)
+            // backoff after an error. An outbound one here is a stale attempt that
+            // completed after we gave it up: closing it says enough.
+            Some((
+                cease_subcode::CONNECTION_REJECTED,
+                direction == Direction::Inbound,
+            ))
         } else if direction == Direction::Outbound && self.config.passive {
-            Some(cease_subcode::CONNECTION_REJECTED)
+            Some((cease_subcode::CONNECTION_REJECTED, false))
         } else if self.established().is_some() {
             // RFC 4271 6.8, last paragraph: a collision with an Established connection
             // closes the newly created one. It is a collision, so Cease subcode 7 (RFC
             // 4486 lists Connection Collision Resolution for exactly this section).
-            Some(cease_subcode::CONNECTION_COLLISION_RESOLUTION)
+            Some((cease_subcode::CONNECTION_COLLISION_RESOLUTION, true))
         } else if self.conns.iter().any(|c| c.direction == direction) {
             // One connection per direction: a second inbound one is refused.
-            Some(cease_subcode::CONNECTION_REJECTED)
+            Some((cease_subcode::CONNECTION_REJECTED, true))
         } else {
             None
         };
-        if let Some(subcode) = reject {
-            if direction == Direction::Inbound {
+        if let Some((subcode, notify)) = reject {
+            if notify {
                 out.push(Action::Send {
                     conn: id,
                     message: Message::Notification(cease(subcode)),
@@ -404,13 +421,14 @@ impl Session {
     }
 
     fn establish(&mut self, id: ConnectionId, out: &mut Vec<Action>) {
+        // OpenConfirm always holds the negotiation; Established never goes without one.
         let Some(conn) = self.find_mut(id) else {
             return;
         };
-        conn.state = State::Established;
         let Some(negotiated) = conn.negotiated.clone() else {
             return;
         };
+        conn.state = State::Established;
         self.restart_hold(id, out);
         // Backoff starts over only once this session proved stable (see timers).
         out.push(Action::SetTimer {
@@ -506,7 +524,7 @@ impl Session {
             }
             Timer::SendHold(id) => {
                 if self.find(id).is_some_and(|c| c.send_blocked) {
-                    // RFC 9687 section 3: the connection cannot drain, so no NOTIFICATION
+                    // RFC 9687: the connection cannot drain, so no NOTIFICATION
                     // is queued behind the stuck data; just drop it.
                     let n = Notification::new(ErrorCode::SendHoldTimerExpired, 0, Vec::new());
                     self.fail(id, None, DownReason::NotSent(n), out);

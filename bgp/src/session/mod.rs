@@ -163,6 +163,20 @@ pub enum Event {
     /// ManualStop: close every connection, sending this NOTIFICATION (normally a Cease
     /// with a shutdown communication) on an open one.
     Stop(Notification),
+    /// ManualStop before a restart of this process with graceful restart negotiated:
+    /// close every connection WITHOUT a NOTIFICATION, so that the peer keeps our routes
+    /// as stale until the restarted process announces them again (RFC 4724 section 4.2:
+    /// a NOTIFICATION would make it drop them at once).
+    StopForRestart,
+    /// The driver hit an error on this connection that it cannot recover from (a message
+    /// that does not fit on the wire, say): send this NOTIFICATION, close, and restart
+    /// after the backoff like any other error.
+    LocalError {
+        /// Which connection.
+        conn: ConnectionId,
+        /// What to tell the peer.
+        notification: Notification,
+    },
     /// A TCP connection is up.
     Connected {
         /// Its id.

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// (RFC 4271 section 8.2.2, OpenSent state).
 pub const OPEN_SENT_HOLD: Duration = Duration::from_secs(240);
 
-/// Lower bound of the default send hold time (RFC 9687 section 3: the greater of
+/// Lower bound of the default send hold time (RFC 9687: the greater of
 /// 8 minutes and twice the negotiated hold time).
 pub const MIN_SEND_HOLD: Duration = Duration::from_secs(8 * 60);
 
@@ -33,7 +33,7 @@ pub fn jitter<R: Rng + ?Sized>(value: Duration, rng: &mut R) -> Duration {
     value.mul_f64(rng.random_range(0.75..=1.0))
 }
 
-/// The default send hold time: max(8 minutes, 2 x hold time) (RFC 9687 section 3).
+/// The default send hold time: max(8 minutes, 2 x hold time) (RFC 9687).
 pub fn default_send_hold(hold_time: Duration) -> Duration {
     MIN_SEND_HOLD.max(hold_time.saturating_mul(2))
 }
