@@ -28,7 +28,10 @@ async fn main() {
     let (mut gtsm, mut gr, mut keep, mut seconds) = (false, false, false, 10u64);
     let mut prefixes = Vec::new();
     while let Some(a) = args.next() {
-        let mut val = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
+        let mut val = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--remote" => remote = val().parse().ok(),
             "--local" => local = val().parse().ok(),
@@ -42,7 +45,10 @@ async fn main() {
             "--gtsm" => gtsm = true,
             "--graceful-restart" => gr = true,
             "--keep-routes" => keep = true,
-            p => prefixes.push(p.parse().unwrap_or_else(|_| usage(&format!("bad prefix {p}")))),
+            p => prefixes.push(
+                p.parse()
+                    .unwrap_or_else(|_| usage(&format!("bad prefix {p}"))),
+            ),
         }
     }
     let session = SessionConfig {
@@ -104,5 +110,8 @@ async fn main() {
     };
     peer.shutdown(mode, "originate example done").await;
     let s = peer.status();
-    println!("final {:?} error={:?} counters={:?}", s.state, s.last_error, s.counters);
+    println!(
+        "final {:?} error={:?} counters={:?}",
+        s.state, s.last_error, s.counters
+    );
 }

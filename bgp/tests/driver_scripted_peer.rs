@@ -48,6 +48,10 @@ async fn wait_for(h: &PeerHandle, what: &str, f: impl Fn(&PeerStatus) -> bool) -
 
 /// Our speaker, passive, expecting the scripted peer at `peer_ip`.
 async fn speaker(peer_ip: &str) -> (Speaker, PeerHandle) {
+    speaker_with(peer_ip, None).await
+}
+
+async fn speaker_with(peer_ip: &str, send_hold_time: Option<Duration>) -> (Speaker, PeerHandle) {
     let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
         .await
         .unwrap();
@@ -73,7 +77,7 @@ async fn speaker(peer_ip: &str) -> (Speaker, PeerHandle) {
                 graceful_restart: None,
                 hostname: None,
                 extended_message: false,
-                send_hold_time: None,
+                send_hold_time,
             },
         })
         .unwrap();
@@ -92,7 +96,14 @@ async fn recv(p: &mut Peer) -> Message {
 
 /// Connects from `peer_ip` and completes the OPEN exchange.
 async fn open_session(peer_ip: &str, to: SocketAddr) -> Peer {
+    open_session_with(peer_ip, to, None).await
+}
+
+async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u32>) -> Peer {
     let s = TcpSocket::new_v4().unwrap();
+    if let Some(size) = recv_buffer {
+        s.set_recv_buffer_size(size).unwrap();
+    }
     s.bind(SocketAddr::new(peer_ip.parse().unwrap(), 0))
         .unwrap();
     let stream = s.connect(to).await.unwrap();
@@ -268,5 +279,36 @@ async fn a_malformed_header_is_answered_with_its_notification() {
     assert_eq!(s.counters.notifications_sent, 1);
     assert_eq!(s.counters.flaps, 1);
     assert!(s.last_error.unwrap_or_default().contains("MessageHeader"));
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer() {
+    // RFC 9687: our output stays blocked for the send hold time: close without a
+    // NOTIFICATION (it could not be delivered anyway).
+    let (speaker, h) = speaker_with("127.0.0.7", Some(Duration::from_secs(1))).await;
+    let p = open_session_with("127.0.0.7", speaker.local_addr().unwrap(), Some(4096)).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    // Distinct MEDs: one UPDATE each, megabytes in all, which the peer never reads.
+    let changes: Vec<RouteChange> = (0..60_000u32)
+        .map(|i| {
+            let prefix = std::net::Ipv4Addr::from(0x0a00_0000 + i);
+            RouteChange::Announce(
+                ipnet::IpNet::from(ipnet::Ipv4Net::new(prefix, 32).unwrap()),
+                Arc::new(RouteAttributes {
+                    med: Some(i),
+                    ..RouteAttributes::default()
+                }),
+            )
+        })
+        .collect();
+    h.update(changes).await;
+    let s = wait_for(&h, "send hold timer expiry", |s| s.counters.flaps == 1).await;
+    let err = s.last_error.unwrap_or_default();
+    assert!(err.contains("SendHoldTimerExpired"), "{err}");
+    assert_eq!(s.counters.notifications_sent, 0);
+    // Far fewer UPDATEs were encoded than announced: the Adj-RIB-Out kept the rest.
+    assert!(s.counters.updates_sent < 60_000, "{:?}", s.counters);
+    drop(p);
     h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
