@@ -326,3 +326,149 @@ async fn a_second_peer_with_the_same_address_is_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
+    let b = Speaker::bind(Some("[::]:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let port = b.local_addr().unwrap().port();
+    let a = Speaker::bind(None).await.unwrap();
+    let with_key = |mut c: PeerConfig, key: &[u8]| {
+        c.md5_password = Some(key.to_vec());
+        c
+    };
+    let hb = b
+        .add_peer(with_key(
+            peer(
+                "b",
+                SocketAddr::new("127.0.0.12".parse().unwrap(), 179),
+                B_ADDR,
+                session(65402, 65401, "10.0.5.2", true),
+            ),
+            b"k3y",
+        ))
+        .unwrap();
+    // A first tries with the wrong key: its SYNs are dropped, nothing is established.
+    let wrong = a
+        .add_peer(with_key(
+            peer(
+                "a-wrong",
+                SocketAddr::new(B_ADDR.parse().unwrap(), port),
+                "127.0.0.12",
+                session(65401, 65402, "10.0.5.1", false),
+            ),
+            b"nope",
+        ))
+        .unwrap();
+    let mut rx = wrong.watch();
+    let reached = tokio::time::timeout(Duration::from_secs(2), async {
+        while rx.changed().await.is_ok() {
+            if rx.borrow().state == State::OpenSent {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(
+        reached.is_err() || reached == Ok(false),
+        "{:?}",
+        wrong.status()
+    );
+    let err = wrong.status().last_error.unwrap_or_default();
+    assert!(err.contains("connect to"), "{err}");
+    wrong
+        .shutdown(
+            ShutdownMode::Withdraw {
+                drain: Duration::ZERO,
+            },
+            "",
+        )
+        .await;
+
+    let ha = a
+        .add_peer(with_key(
+            peer(
+                "a",
+                SocketAddr::new(B_ADDR.parse().unwrap(), port),
+                "127.0.0.12",
+                session(65401, 65402, "10.0.5.1", false),
+            ),
+            b"k3y",
+        ))
+        .unwrap();
+    wait_for(&ha, "Established", established).await;
+    wait_for(&hb, "Established", established).await;
+    ha.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
+    let b = Speaker::bind(Some("[::1]:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let a = Speaker::bind(None).await.unwrap();
+    let mut cb = peer(
+        "b6",
+        "[::1]:179".parse().unwrap(),
+        "::1",
+        session(65502, 65501, "10.0.6.2", true),
+    );
+    cb.local_address = None;
+    let hb = b.add_peer(cb).unwrap();
+    let ha = a
+        .add_peer(peer(
+            "a6",
+            b.local_addr().unwrap(),
+            "::1",
+            session(65501, 65502, "10.0.6.1", false),
+        ))
+        .unwrap();
+    wait_for(&ha, "Established", established).await;
+    ha.update(vec![
+        RouteChange::Announce(
+            "2001:db8::1/128".parse().unwrap(),
+            Arc::new(RouteAttributes::default()),
+        ),
+        // No IPv4 next hop on an IPv6 session: held back.
+        RouteChange::Announce(
+            "192.0.2.1/32".parse().unwrap(),
+            Arc::new(RouteAttributes::default()),
+        ),
+    ])
+    .await;
+    let s = wait_for(&ha, "the IPv6 prefix sent", |s| s.prefixes_sent >= 1).await;
+    assert_eq!(s.prefixes_sent, 1);
+    wait_for(&hb, "End-of-RIB and the UPDATE", |s| {
+        s.counters.updates_received >= 3
+    })
+    .await;
+    ha.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+}

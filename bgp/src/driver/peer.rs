@@ -330,6 +330,11 @@ impl PeerTask {
         if self.shutdown.is_some() {
             return;
         }
+        if self.connecting.is_some() {
+            // The ConnectRetry timer fired before the attempt completed: the peer did not
+            // answer (e.g. TCP-MD5 key mismatch, filtered port). The new attempt replaces it.
+            self.connect_failed(format!("connect to {}: no answer", self.config.remote));
+        }
         let opts = ConnectOptions {
             remote: self.config.remote,
             local_address: self.config.local_address,
@@ -350,15 +355,18 @@ impl PeerTask {
                 });
             }
             Err(e) => {
-                let text = format!("connect to {}: {e}", self.config.remote);
-                // Retries repeat the same error: log it once.
-                if self.status.last_error.as_deref() != Some(text.as_str()) {
-                    tracing::warn!(peer = %self.config.name, error = %text, "connect failed");
-                }
-                self.set_error(text);
+                self.connect_failed(format!("connect to {}: {e}", self.config.remote));
                 self.feed(Event::ConnectFailed);
             }
         }
+    }
+
+    fn connect_failed(&mut self, text: String) {
+        // Retries repeat the same error: log it once.
+        if self.status.last_error.as_deref() != Some(text.as_str()) {
+            tracing::warn!(peer = %self.config.name, error = %text, "connect failed");
+        }
+        self.set_error(text);
     }
 
     fn add_connection(
