@@ -30,6 +30,11 @@ use tokio::time::{Instant, sleep_until};
 /// and see the peer close.
 const CLOSE_LINGER: Duration = Duration::from_secs(3);
 
+/// Longest wait for the withdrawals of a shutdown to reach the socket. A peer that
+/// reads this slowly gets the Cease (or, if even that cannot be written, a closed
+/// connection) instead of holding the shutdown up to the send hold time.
+const WITHDRAW_LIMIT: Duration = Duration::from_secs(10);
+
 /// Commands queued at most per handle call before senders wait.
 pub const COMMAND_QUEUE: usize = 64;
 
@@ -56,8 +61,8 @@ pub enum Command {
 /// Where a shutdown stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ShutdownPhase {
-    /// Withdrawals are being written.
-    Withdrawing,
+    /// Withdrawals are being written; past this instant the Cease goes out anyway.
+    Withdrawing(Instant),
     /// Withdrawals are written; the Cease goes out at this instant.
     Draining(Instant),
     /// The Cease is sent (or the connection dropped): waiting for connections to close.
@@ -146,9 +151,9 @@ impl PeerTask {
                 break;
             }
             let next_timer = self.timers.next_deadline();
-            let drain_at = match &self.shutdown {
+            let shutdown_step_at = match &self.shutdown {
                 Some(Shutdown {
-                    phase: ShutdownPhase::Draining(at),
+                    phase: ShutdownPhase::Draining(at) | ShutdownPhase::Withdrawing(at),
                     ..
                 }) => Some(*at),
                 _ => None,
@@ -192,7 +197,7 @@ impl PeerTask {
                         ),
                     }
                 }
-                () = sleep_until(drain_at.unwrap_or(far)), if drain_at.is_some() => {
+                () = sleep_until(shutdown_step_at.unwrap_or(far)), if shutdown_step_at.is_some() => {
                     self.stop_session();
                 }
             }
@@ -568,7 +573,7 @@ impl PeerTask {
         };
         tracing::info!(peer = %self.config.name, ?drain, %reason, "shutting down");
         self.shutdown = Some(Shutdown {
-            phase: ShutdownPhase::Withdrawing,
+            phase: ShutdownPhase::Withdrawing(Instant::now() + WITHDRAW_LIMIT),
             drain,
             reason,
         });
@@ -583,7 +588,7 @@ impl PeerTask {
         let Some(sd) = &self.shutdown else {
             return;
         };
-        if sd.phase != ShutdownPhase::Withdrawing {
+        if !matches!(sd.phase, ShutdownPhase::Withdrawing(_)) {
             return;
         }
         let written = match self.established.and_then(|c| self.conns.get(&c)) {
