@@ -455,6 +455,9 @@ fn exabgp_update_vectors_decode_as_exabgp_reads_them() {
             ),
         ]
     );
+    // 12 empty UPDATEs (IPv4) and 7 lone empty MP_UNREACH_NLRI for AFI 2 / SAFI 1; the
+    // VPN markers (SAFI 128) are not ours.
+    assert_eq!(end_of_rib, (12, 7), "End-of-RIB markers (IPv4, IPv6)");
     assert_eq!(
         compared_with_json, 37,
         "vectors compared with ExaBGP's JSON"
