@@ -508,8 +508,9 @@ fn update_vectors_re_encode_exactly_or_differ_only_in_attribute_layout() {
 }
 
 /// UPDATE vectors without MP or raw transitive attributes and in ascending order, which
-/// our encoder reproduces octet for octet.
-const EXACT_UPDATES: usize = 51;
+/// our encoder reproduces octet for octet. EXTENDED COMMUNITIES counts among them: the
+/// decoder checks it (RFC 7606 section 7.14), so it is recognized and keeps its flags.
+const EXACT_UPDATES: usize = 52;
 
 /// ExaBGP's JSON rendering of UPDATE contents, for the fields we model.
 mod bgp_update_json {
