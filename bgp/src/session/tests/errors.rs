@@ -88,7 +88,7 @@ fn connection_closed_goes_idle_then_reconnects_on_connect_retry() {
 }
 
 #[test]
-fn passive_session_returns_to_active_after_error() {
+fn passive_session_returns_to_active_at_once_after_error() {
     let mut s = open_sent(
         SessionConfig {
             passive: true,
@@ -97,9 +97,11 @@ fn passive_session_returns_to_active_after_error() {
         IN,
         Direction::Inbound,
     );
-    s.handle(Event::Closed { conn: IN });
-    assert_eq!(s.state(), State::Idle);
-    let a = s.handle(Event::TimerExpired(Timer::ConnectRetry));
-    assert!(!a.contains(&Action::Connect));
+    let a = s.handle(Event::Closed { conn: IN });
     assert_eq!(s.state(), State::Active);
+    assert_eq!(timer_set(&a, Timer::ConnectRetry), None);
+    assert!(!a.contains(&Action::Connect));
+    // The peer's next attempt is accepted right away.
+    let a = s.handle(connected(ConnectionId(3), Direction::Inbound));
+    assert!(matches!(sent(&a, ConnectionId(3))[..], [Message::Open(_)]));
 }
