@@ -107,6 +107,8 @@ pub struct PeerTask {
     status: PeerStatus,
     shutdown: Option<Shutdown>,
     commands: mpsc::Receiver<Command>,
+    /// Every handle is gone.
+    commands_closed: bool,
     inbound: Option<Inbound>,
     ttl: TtlPolicy,
 }
@@ -135,6 +137,7 @@ impl PeerTask {
             status: PeerStatus::idle(),
             shutdown: None,
             commands,
+            commands_closed: false,
             inbound,
             ttl,
         }
@@ -188,13 +191,21 @@ impl PeerTask {
                         self.on_inbound(stream);
                     }
                 }
-                cmd = self.commands.recv(), if self.shutdown.is_none() => {
+                // Still read while shutting down, so that handles never wait on a full
+                // queue; the commands are then dropped.
+                cmd = self.commands.recv(), if !self.commands_closed => {
                     match cmd {
+                        Some(_) if self.shutdown.is_some() => {}
                         Some(cmd) => self.on_commands(cmd),
-                        None => self.begin_shutdown(
-                            ShutdownMode::Withdraw { drain: Duration::ZERO },
-                            "peer removed".to_string(),
-                        ),
+                        None => {
+                            self.commands_closed = true;
+                            if self.shutdown.is_none() {
+                                self.begin_shutdown(
+                                    ShutdownMode::Withdraw { drain: Duration::ZERO },
+                                    "peer removed".to_string(),
+                                );
+                            }
+                        }
                     }
                 }
                 () = sleep_until(shutdown_step_at.unwrap_or(far)), if shutdown_step_at.is_some() => {
