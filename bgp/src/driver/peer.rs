@@ -148,6 +148,8 @@ impl PeerTask {
         tracing::info!(peer = %self.config.name, remote = %self.config.remote, "peer started");
         self.feed(Event::Start);
         loop {
+            // Reap connections that finished closing.
+            while self.closers.try_join_next().is_some() {}
             self.advance_shutdown();
             self.publish();
             if self.finished() {
