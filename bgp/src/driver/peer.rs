@@ -38,6 +38,9 @@ const WITHDRAW_LIMIT: Duration = Duration::from_secs(10);
 /// Commands queued at most per handle call before senders wait.
 pub const COMMAND_QUEUE: usize = 64;
 
+/// How long announcements may wait for more to share their UPDATEs.
+const ANNOUNCE_COALESCE: Duration = Duration::from_millis(5);
+
 /// Commands handled per wake-up before the resulting UPDATEs are written, so a burst
 /// of changes is packed together.
 const COMMAND_BATCH: usize = 256;
@@ -109,6 +112,8 @@ pub struct PeerTask {
     commands: mpsc::Receiver<Command>,
     /// Every handle is gone.
     commands_closed: bool,
+    /// Pending announcements are written at this instant.
+    flush_at: Option<Instant>,
     inbound: Option<Inbound>,
     ttl: TtlPolicy,
 }
@@ -138,6 +143,7 @@ impl PeerTask {
             shutdown: None,
             commands,
             commands_closed: false,
+            flush_at: None,
             inbound,
             ttl,
         }
@@ -209,6 +215,9 @@ impl PeerTask {
                             }
                         }
                     }
+                }
+                () = sleep_until(self.flush_at.unwrap_or(far)), if self.flush_at.is_some() => {
+                    self.pump();
                 }
                 () = sleep_until(shutdown_step_at.unwrap_or(far)), if shutdown_step_at.is_some() => {
                     self.stop_session();
@@ -449,6 +458,7 @@ impl PeerTask {
 
     /// Encodes pending UPDATEs into the established connection's buffer, up to the bound.
     fn pump(&mut self) {
+        self.flush_at = None;
         if let Some(conn) = self.established
             && let Some(c) = self.conns.get_mut(&conn)
         {
@@ -523,10 +533,13 @@ impl PeerTask {
         }
     }
 
-    /// Handles `first` and whatever else is already queued, then writes once.
+    /// Handles `first` and whatever else is already queued. Withdrawals are written at
+    /// once; announcements alone wait up to [`ANNOUNCE_COALESCE`] so that a trickle of
+    /// them is packed into few UPDATEs.
     fn on_commands(&mut self, first: Command) {
         let mut next = Some(first);
         let mut handled = 0;
+        let mut urgent = false;
         while let Some(cmd) = next.take() {
             match cmd {
                 Command::Changes(changes) => {
@@ -535,11 +548,17 @@ impl PeerTask {
                             RouteChange::Announce(prefix, attrs) => {
                                 self.rib.announce(prefix, attrs)
                             }
-                            RouteChange::Withdraw(prefix) => self.rib.withdraw(prefix),
+                            RouteChange::Withdraw(prefix) => {
+                                urgent = true;
+                                self.rib.withdraw(prefix)
+                            }
                         }
                     }
                 }
-                Command::Replace(routes) => self.rib.replace(routes),
+                Command::Replace(routes) => {
+                    urgent = true;
+                    self.rib.replace(routes)
+                }
                 Command::Shutdown { mode, reason } => {
                     self.pump();
                     self.begin_shutdown(mode, reason);
@@ -551,7 +570,11 @@ impl PeerTask {
                 next = self.commands.try_recv().ok();
             }
         }
-        self.pump();
+        if urgent {
+            self.pump();
+        } else if self.flush_at.is_none() {
+            self.flush_at = Some(Instant::now() + ANNOUNCE_COALESCE);
+        }
     }
 
     fn begin_shutdown(&mut self, mode: ShutdownMode, reason: String) {
