@@ -643,3 +643,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn churn_before_sending_keeps_queues_bounded() {
+    let mut rib = up(both());
+    for i in 0..100 {
+        rib.announce(v4_host(i), attrs_med(0));
+    }
+    rib.take_updates();
+    // A flapping route set while the peer does not read: every change leaves a stale
+    // queue entry behind, which must not accumulate.
+    let (a, b) = (attrs_med(1), attrs_med(2));
+    for round in 0..200 {
+        for i in 0..100 {
+            match (round + i) % 3 {
+                0 => rib.announce(v4_host(i), Arc::clone(&a)),
+                1 => rib.announce(v4_host(i), Arc::clone(&b)),
+                _ => rib.withdraw(v4_host(i)),
+            }
+        }
+        let live = rib.pending_announcements(Family::Ipv4Unicast)
+            + rib.pending_withdrawals(Family::Ipv4Unicast);
+        assert!(rib.table.queue_entries() <= 2 * live + table::COMPACT_SLACK + 1);
+    }
+    let mut peer: HashMap<IpNet, Option<u32>> = (0..100).map(|i| (v4_host(i), Some(0))).collect();
+    for update in rib.take_updates() {
+        for prefix in withdrawn(&update) {
+            peer.remove(&prefix);
+        }
+        for prefix in announced(&update) {
+            peer.insert(prefix, update.attributes.med);
+        }
+    }
+    // Round 199: (199 + i) % 3 == 0 -> a, 1 -> b, 2 -> withdrawn.
+    let want: HashMap<IpNet, Option<u32>> = (0..100)
+        .filter_map(|i| match (199 + i) % 3 {
+            0 => Some((v4_host(i), Some(1))),
+            1 => Some((v4_host(i), Some(2))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(peer, want);
+}
