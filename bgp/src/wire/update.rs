@@ -9,6 +9,10 @@ pub mod nlri;
 
 pub use nlri::nlri_len;
 
+/// The smallest UPDATE: the 19-octet header, the Withdrawn Routes Length and the Total
+/// Path Attribute Length fields (2 octets each), nothing else (RFC 4271 section 4.3).
+pub const UPDATE_MIN_LEN: usize = HEADER_LEN + 4;
+
 use super::SessionContext;
 use super::attribute::decode::{decode_attributes, missing_mandatory};
 use super::attribute::{MpUnreach, PathAttributes};
@@ -251,3 +255,6 @@ impl Update {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,20 @@
 //! (sections 7.5, 7.9, 7.10; RFC 6793 for AS4_* between 4-octet speakers), flags
 //! (section 3 (c)), then its value. The action for a malformed attribute comes from
 //! [`malformed_attribute_action`], a table keyed by type code.
+//!
+//! Choices where the RFCs leave room:
+//! - Either length form is accepted: a short value with the Extended Length bit set is
+//!   read like any other (RFC 4271 section 4.3 only says when the bit MAY be used).
+//! - The Partial bit is not checked on receipt: it carries no meaning for the receiver of
+//!   a well-known or non-transitive attribute, and RFC 7606 section 3 (c) only names the
+//!   Optional and Transitive bits.
+//! - NEXT_HOP is checked for length only. Whether an address is usable as a next hop is
+//!   a decision of whoever installs the route (this crate installs none).
+//! - No AS_PATH content checks (first AS equal to the peer's, RFC 4271 section 6.3): the
+//!   codec does not know the peer's AS; RFC 7606 section 7.2 makes the check optional.
+//! - When an attribute overruns the section (RFC 7606 section 4), the attributes after it
+//!   are unreadable. An MP_REACH_NLRI among them would go unseen, which is why RFC 7606
+//!   section 5.1 has senders put MP_REACH_NLRI / MP_UNREACH_NLRI first (our encoder does).
 
 use super::flags::{EXTENDED_LENGTH, KIND, OPTIONAL, OPTIONAL_TRANSITIVE, PARTIAL};
 use super::flags::{OPTIONAL_NON_TRANSITIVE, WELL_KNOWN};
@@ -238,14 +252,18 @@ impl Walker<'_> {
         // RFC 4271 section 5: "If an optional non-transitive attribute is unrecognized, it
         // is quietly ignored"; an optional transitive one is passed on, Partial set.
         if attr.flags & OPTIONAL_TRANSITIVE == OPTIONAL_TRANSITIVE {
-            self.keep_raw(attr);
+            self.keep_raw(attr, false);
         }
         Ok(())
     }
 
-    fn keep_raw(&mut self, attr: &Wire<'_>) {
+    /// Keeps an attribute as bytes. `recognized`: checked here (EXTENDED COMMUNITIES, MP
+    /// attributes of other families) rather than unknown, so the Partial bit is left as is.
+    fn keep_raw(&mut self, attr: &Wire<'_>, recognized: bool) {
         let mut flags = attr.flags & !EXTENDED_LENGTH;
-        if flags & OPTIONAL_TRANSITIVE == OPTIONAL_TRANSITIVE {
+        // RFC 4271 section 5: an unrecognized optional transitive attribute is passed on
+        // with the Partial bit set.
+        if !recognized && flags & OPTIONAL_TRANSITIVE == OPTIONAL_TRANSITIVE {
             flags |= PARTIAL;
         }
         self.out.attributes.unknown.push(RawAttribute {
@@ -289,7 +307,7 @@ impl Walker<'_> {
                 tc::AS4_PATH => return self.as4_path_value(attr),
                 tc::EXTENDED_COMMUNITIES => match values::extended_communities(v) {
                     Ok(()) => {
-                        self.keep_raw(attr);
+                        self.keep_raw(attr, true);
                         Ok(())
                     }
                     Err(e) => Err(e),
@@ -300,7 +318,7 @@ impl Walker<'_> {
                         Ok(())
                     }
                     Ok(None) => {
-                        self.keep_raw(attr);
+                        self.keep_raw(attr, true);
                         Ok(())
                     }
                     Err(e) => Err(e),
@@ -311,13 +329,13 @@ impl Walker<'_> {
                         Ok(())
                     }
                     Ok(None) => {
-                        self.keep_raw(attr);
+                        self.keep_raw(attr, true);
                         Ok(())
                     }
                     Err(e) => Err(e),
                 },
                 _ => {
-                    self.keep_raw(attr);
+                    self.keep_raw(attr, true);
                     Ok(())
                 }
             };

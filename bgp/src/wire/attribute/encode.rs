@@ -5,11 +5,11 @@
 //! in ascending type code (RFC 4271 section 5), unrecognized ones interleaved by code.
 //!
 //! Both [`PathAttributes::encoded_len`] and the encoder walk the same list of
-//! [`Item`]s, so the size computed is the size written.
+//! attribute items, so the size computed is the size written.
 
 use super::as_path;
 use super::flags::{EXTENDED_LENGTH, OPTIONAL_NON_TRANSITIVE as ONT};
-use super::flags::{OPTIONAL_TRANSITIVE as OT, PARTIAL, WELL_KNOWN as WK};
+use super::flags::{OPTIONAL_TRANSITIVE as OT, WELL_KNOWN as WK};
 use super::{Aggregator, AsPath, MpReach, MpUnreach, Origin, PathAttributes, RawAttribute};
 use super::{Community, LargeCommunity, mp, values};
 use crate::wire::SessionContext;
@@ -66,15 +66,10 @@ impl Item<'_> {
             Item::As4Path(_) => (OT, tc::AS4_PATH),
             Item::As4Aggregator(_) => (OT, tc::AS4_AGGREGATOR),
             Item::LargeCommunities(_) => (OT, tc::LARGE_COMMUNITY),
-            Item::Raw(raw) => {
-                let mut flags = raw.flags & !EXTENDED_LENGTH;
-                // RFC 4271 section 5: an unrecognized optional transitive attribute is
-                // passed on with the Partial bit set.
-                if flags & OT == OT {
-                    flags |= PARTIAL;
-                }
-                (flags, raw.type_code)
-            }
+            // The decoder already set the Partial bit of what it did not recognize
+            // (RFC 4271 section 5); an attribute built locally keeps the flags it was
+            // given, as its originator would send them.
+            Item::Raw(raw) => (raw.flags & !EXTENDED_LENGTH, raw.type_code),
         }
     }
 
@@ -208,10 +203,11 @@ fn for_each_known<'a>(
 }
 
 fn sort_key(item: &Item<'_>) -> u16 {
-    // MP attributes sort first, everything else by type code.
-    match item {
-        Item::MpUnreach(_) | Item::MpReach(_) => 0,
-        other => 1 + u16::from(other.flags_and_code().1),
+    // MP attributes (of any family) sort first, everything else by type code.
+    match item.flags_and_code().1 {
+        tc::MP_UNREACH_NLRI => 0,
+        tc::MP_REACH_NLRI => 1,
+        code => 2 + u16::from(code),
     }
 }
 

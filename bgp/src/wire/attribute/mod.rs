@@ -152,9 +152,9 @@ pub struct MpUnreach {
 /// Partial bit set if transitive, RFC 4271 section 5), or one we do not interpret.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RawAttribute {
-    /// Flags octet as received, except that the Extended Length bit is cleared (it is
-    /// recomputed on encode) and, for an optional transitive attribute, the Partial bit
-    /// is set: RFC 4271 section 5 says it is passed on with Partial set.
+    /// Flags octet, sent as is except for the Extended Length bit, which is recomputed on
+    /// encode. The decoder clears Extended Length and, on an unrecognized optional
+    /// transitive attribute, sets Partial: RFC 4271 section 5 says it is passed on so.
     pub flags: u8,
     /// Type code.
     pub type_code: u8,
