@@ -53,7 +53,8 @@ pub struct RouteAttributes {
 pub struct ExportPolicy {
     /// Our ASN (prepended on eBGP sessions).
     pub local_asn: Asn,
-    /// The session is eBGP.
+    /// The session is eBGP: decides AS_PATH and LOCAL_PREF (see `export`). The wire
+    /// context's own `ebgp` flag only shapes how the codec treats attributes.
     pub ebgp: bool,
     /// Next hop for IPv4 routes; IPv4 routes are not sent without one.
     pub next_hop_v4: Option<Ipv4Addr>,

@@ -501,7 +501,9 @@ enum Event {
     Announce(IpNet, u8),
     Withdraw(IpNet),
     Replace(Vec<(IpNet, u8)>),
-    SessionUp(Vec<Family>),
+    /// A session with these families, eBGP or not, extended messages or not, 4-octet AS
+    /// or not.
+    SessionUp(Vec<Family>, bool, bool, bool),
     SessionDown,
     RouteRefresh(Family),
     /// Send up to this many pending UPDATEs to the peer.
@@ -531,7 +533,8 @@ fn event_strategy() -> impl Strategy<Value = Event> {
         6 => (prefix_strategy(), 0u8..4).prop_map(|(p, a)| Event::Announce(p, a)),
         3 => prefix_strategy().prop_map(Event::Withdraw),
         1 => proptest::collection::vec((prefix_strategy(), 0u8..4), 0..12).prop_map(Event::Replace),
-        1 => families_strategy().prop_map(Event::SessionUp),
+        1 => (families_strategy(), any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(f, ebgp, extended, four)| Event::SessionUp(f, ebgp, extended, four)),
         1 => Just(Event::SessionDown),
         1 => prop_oneof![Just(Family::Ipv4Unicast), Just(Family::Ipv6Unicast)]
             .prop_map(Event::RouteRefresh),
@@ -575,6 +578,7 @@ proptest! {
         let mut peer = PeerRib::new();
         let mut desired: HashMap<IpNet, u8> = HashMap::new();
         let mut families: Option<Vec<Family>> = None;
+        let mut ctx = SessionContext::default();
         let mut end_of_rib_seen: Vec<Family> = Vec::new();
         for event in events {
             match event {
@@ -590,12 +594,17 @@ proptest! {
                     desired = routes.iter().copied().collect();
                     rib.replace(routes.into_iter().map(|(p, a)| (p, model_attrs(a))));
                 }
-                Event::SessionUp(f) => {
+                Event::SessionUp(f, ebgp, extended, four_octet_as) => {
                     // The peer starts empty on a new session.
                     peer.clear();
                     end_of_rib_seen.clear();
                     families = Some(f.clone());
-                    rib.session_up(session_with(&f, true, MAX_MESSAGE_LEN));
+                    let max_len = if extended { MAX_EXTENDED_MESSAGE_LEN } else { MAX_MESSAGE_LEN };
+                    let mut new_session = session_with(&f, ebgp, max_len);
+                    new_session.context.four_octet_as = four_octet_as;
+                    new_session.policy.local_asn = Asn(4_200_000_000);
+                    ctx = new_session.context;
+                    rib.session_up(new_session);
                 }
                 Event::SessionDown => {
                     families = None;
@@ -609,7 +618,7 @@ proptest! {
                             prop_assert!(!end_of_rib_seen.contains(&f), "second End-of-RIB");
                             end_of_rib_seen.push(f);
                         }
-                        apply(&mut peer, &update, &SessionContext::default());
+                        apply(&mut peer, &update, &ctx);
                     }
                 }
             }
@@ -620,7 +629,7 @@ proptest! {
                 prop_assert!(!end_of_rib_seen.contains(&f), "second End-of-RIB");
                 end_of_rib_seen.push(f);
             }
-            apply(&mut peer, update, &SessionContext::default());
+            apply(&mut peer, update, &ctx);
         }
         prop_assert!(!rib.has_pending());
         let Some(families) = families else {
