@@ -201,7 +201,9 @@ impl AdjRibOut {
         std::iter::from_fn(|| self.next_update()).collect()
     }
 
-    /// True when [`next_update`](AdjRibOut::next_update) has something to return.
+    /// True when changes are queued or an End-of-RIB is due on a session that is up:
+    /// [`next_update`](AdjRibOut::next_update) then returns an UPDATE, unless every queued
+    /// route turns out to have attributes too large for any message (those are held back).
     pub fn has_pending(&self) -> bool {
         self.session.is_some()
             && (!self.table.is_settled() || self.end_of_rib_due.iter().any(|due| *due))
