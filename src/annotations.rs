@@ -101,8 +101,14 @@ pub fn parse(
         let result = match key.as_str() {
             ANNOUNCE => parse_bool(value).map(|v| out.announce = Some(v)),
             ANNOUNCE_FROM => match value {
-                "local" => Ok(out.announce_from = AnnounceFrom::Local),
-                "cluster" => Ok(out.announce_from = AnnounceFrom::Cluster),
+                "local" => {
+                    out.announce_from = AnnounceFrom::Local;
+                    Ok(())
+                }
+                "cluster" => {
+                    out.announce_from = AnnounceFrom::Cluster;
+                    Ok(())
+                }
                 other => Err(format!("{other:?} is not local or cluster")),
             },
             COMMUNITIES => values::parse_list(value, values::parse_community)
@@ -112,7 +118,10 @@ pub fn parse(
             MED => parse_u32(value).map(|v| out.med = Some(v)),
             LOCAL_PREFERENCE => parse_u32(value).map(|v| out.local_preference = Some(v)),
             AS_PATH_PREPEND => match value.parse::<u8>() {
-                Ok(n @ 1..=MAX_PREPEND) => Ok(out.as_path_prepend = n),
+                Ok(n @ 1..=MAX_PREPEND) => {
+                    out.as_path_prepend = n;
+                    Ok(())
+                }
                 _ => Err(format!("{value:?} is not a number 1..{MAX_PREPEND}")),
             },
             PEERS => parse_peers(value, peer_names).map(|v| out.peers = Some(v)),

@@ -26,8 +26,6 @@ pub struct ObservedPeer {
 pub struct ObservedDecision {
     /// Routes with their Services and peers.
     pub routes: Vec<RouteView>,
-    /// Count of refused externalIPs by reason code.
-    pub refused: Vec<(String, u64)>,
 }
 
 /// Shared between the reconciler (writer) and the HTTP server (reader).
@@ -58,19 +56,8 @@ impl Observed {
                 },
             })
             .collect();
-        let mut refused = std::collections::BTreeMap::<String, u64>::new();
-        for v in &decision.verdicts {
-            if let crate::decide::reason::Verdict::NotAnnounced(reason) = &v.verdict {
-                if reason.is_refusal() {
-                    *refused.entry(reason.code().to_owned()).or_default() += 1;
-                }
-            }
-        }
         let mut guard = self.decision.lock().unwrap_or_else(|p| p.into_inner());
-        *guard = ObservedDecision {
-            routes,
-            refused: refused.into_iter().collect(),
-        };
+        *guard = ObservedDecision { routes };
     }
 
     /// A snapshot for `/status`.

@@ -432,13 +432,13 @@ fn parse_peer(
         .local_address
         .as_ref()
         .and_then(|v| p.convert(&f("local_address"), v, parse_ip));
-    if let (Some(a), Some(l)) = (address, local_address) {
-        if a.is_ipv4() != l.is_ipv4() {
-            p.add(
-                &f("local_address"),
-                format!("{l} is not of the same family as address {a}"),
-            );
-        }
+    if let (Some(a), Some(l)) = (address, local_address)
+        && a.is_ipv4() != l.is_ipv4()
+    {
+        p.add(
+            &f("local_address"),
+            format!("{l} is not of the same family as address {a}"),
+        );
     }
     let password_file = raw.password_file.as_ref().map(|s| PathBuf::from(&s.0));
     let hold_time = p.or_default(
@@ -528,13 +528,13 @@ fn parse_peer(
         .iter()
         .map(|(k, v)| (k.clone(), v.0.clone()))
         .collect();
-    if let (Some(asn), Some(local), Some(true)) = (asn, local_asn, ttl_security) {
-        if asn == local {
-            p.add(
-                &f("ttl_security"),
-                "GTSM (RFC 5082) applies to eBGP sessions only",
-            );
-        }
+    if let (Some(asn), Some(local), Some(true)) = (asn, local_asn, ttl_security)
+        && asn == local
+    {
+        p.add(
+            &f("ttl_security"),
+            "GTSM (RFC 5082) applies to eBGP sessions only",
+        );
     }
     Some(PeerConfig {
         name: name?,

@@ -148,23 +148,14 @@ async fn report_problems(
 }
 
 fn update_refused_metric(metrics: &Metrics, decision: &Decision) {
-    let mut counts: BTreeMap<&'static str, i64> = [
-        "outside_allowed_cidrs",
-        "special_range",
-        "invalid_ip",
-        "invalid_annotations",
-    ]
-    .into_iter()
-    .map(|c| (c, 0))
-    .collect();
-    for v in &decision.verdicts {
-        if let decide::reason::Verdict::NotAnnounced(r) = &v.verdict {
-            if r.is_refusal() {
-                *counts.entry(r.code()).or_default() += 1;
-            }
-        }
-    }
+    // Every reason is exported, zero included, so a dashboard can tell "none" from "unknown".
+    let mut counts: BTreeMap<&'static str, usize> = decide::reason::REFUSAL_CODES
+        .into_iter()
+        .map(|c| (c, 0))
+        .collect();
+    counts.extend(decision.refusal_counts());
     for (code, n) in counts {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
         metrics
             .refused_external_ips
             .get_or_create(&vec![("reason".to_string(), code.to_string())])

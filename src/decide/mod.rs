@@ -104,6 +104,21 @@ pub struct Decision {
     pub drained: bool,
 }
 
+impl Decision {
+    /// How many externalIPs are refused, by reason code.
+    pub fn refusal_counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for v in &self.verdicts {
+            if let Verdict::NotAnnounced(reason) = &v.verdict
+                && reason.is_refusal()
+            {
+                *counts.entry(reason.code()).or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
 /// Decides what this node announces. Pure: same inputs, same output.
 pub fn decide(
     cluster: &ClusterState,

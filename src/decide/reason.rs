@@ -51,6 +51,14 @@ pub enum Reason {
     NoEndpoints,
 }
 
+/// The codes of every refusal reason (see [`Reason::is_refusal`]).
+pub const REFUSAL_CODES: [&str; 4] = [
+    "outside_allowed_cidrs",
+    "special_range",
+    "invalid_ip",
+    "invalid_annotations",
+];
+
 impl Reason {
     /// True for refusals that a Service owner must hear of (a Kubernetes Event), as
     /// opposed to normal states such as "no local endpoints".

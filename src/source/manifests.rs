@@ -98,13 +98,14 @@ fn add_object(state: &mut ClusterState, object: Value, node_name: &str) -> Resul
             };
             for (i, mut item) in items.into_iter().enumerate() {
                 // Typed lists (`kind: ServiceList`) may leave the kind out of their items.
-                if item.get("kind").is_none() && kind != "List" {
-                    if let Value::Object(map) = &mut item {
-                        map.insert(
-                            "kind".into(),
-                            Value::String(kind.trim_end_matches("List").into()),
-                        );
-                    }
+                if item.get("kind").is_none()
+                    && kind != "List"
+                    && let Value::Object(map) = &mut item
+                {
+                    map.insert(
+                        "kind".into(),
+                        Value::String(kind.trim_end_matches("List").into()),
+                    );
                 }
                 add_object(state, item, node_name).map_err(|e| format!("items[{i}]: {e}"))?;
             }
@@ -139,6 +140,64 @@ fn first_line(text: &str) -> String {
         .unwrap_or("invalid YAML")
         .trim()
         .to_owned()
+}
+
+/// What identifies the current content of the files without reading them: path, size,
+/// modification time and inode (a ConfigMap update swaps a symlink, changing the inode).
+fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let files = files(paths).unwrap_or_default();
+    files
+        .into_iter()
+        .map(|path| match std::fs::metadata(&path) {
+            Ok(m) => {
+                let modified = m.modified().ok();
+                (path, m.len(), modified, m.ino())
+            }
+            Err(_) => (path, u64::MAX, None, 0),
+        })
+        .collect()
+}
+
+/// Keeps `shared` equal to the files' content: loads them, then polls every `interval`
+/// and reloads on change. A file that fails to load is logged and the last good state
+/// kept; the state counts as synced from the first good load.
+pub async fn run(
+    paths: Vec<PathBuf>,
+    node_name: String,
+    shared: std::sync::Arc<super::SharedCluster>,
+    interval: std::time::Duration,
+) {
+    let mut last_fingerprint = None;
+    let mut last_error: Option<String> = None;
+    loop {
+        let current = fingerprint(&paths);
+        if last_fingerprint.as_ref() != Some(&current) {
+            match load(&paths, &node_name) {
+                Ok(state) => {
+                    tracing::info!(
+                        services = state.services.len(),
+                        endpoint_slices = state.endpoint_slices.len(),
+                        "manifests loaded"
+                    );
+                    shared.update(|s| *s = state);
+                    shared.mark_synced();
+                    last_error = None;
+                    last_fingerprint = Some(current);
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    if last_error.as_ref() != Some(&message) {
+                        tracing::error!(%message, "manifests not loaded; keeping the last good state");
+                        last_error = Some(message);
+                    }
+                    // Not remembering the fingerprint retries next round: a file caught
+                    // half-written loads once its writer is done.
+                }
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
 }
 
 #[cfg(test)]
@@ -242,63 +301,5 @@ items:
     fn missing_file_is_an_error_naming_it() {
         let err = load(&[PathBuf::from("/nonexistent/kube-anycast.yaml")], "n").unwrap_err();
         assert_eq!(err.path, PathBuf::from("/nonexistent/kube-anycast.yaml"));
-    }
-}
-
-/// What identifies the current content of the files without reading them: path, size,
-/// modification time and inode (a ConfigMap update swaps a symlink, changing the inode).
-fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    let files = files(paths).unwrap_or_default();
-    files
-        .into_iter()
-        .map(|path| match std::fs::metadata(&path) {
-            Ok(m) => {
-                let modified = m.modified().ok();
-                (path, m.len(), modified, m.ino())
-            }
-            Err(_) => (path, u64::MAX, None, 0),
-        })
-        .collect()
-}
-
-/// Keeps `shared` equal to the files' content: loads them, then polls every `interval`
-/// and reloads on change. A file that fails to load is logged and the last good state
-/// kept; the state counts as synced from the first good load.
-pub async fn run(
-    paths: Vec<PathBuf>,
-    node_name: String,
-    shared: std::sync::Arc<super::SharedCluster>,
-    interval: std::time::Duration,
-) {
-    let mut last_fingerprint = None;
-    let mut last_error: Option<String> = None;
-    loop {
-        let current = fingerprint(&paths);
-        if last_fingerprint.as_ref() != Some(&current) {
-            match load(&paths, &node_name) {
-                Ok(state) => {
-                    tracing::info!(
-                        services = state.services.len(),
-                        endpoint_slices = state.endpoint_slices.len(),
-                        "manifests loaded"
-                    );
-                    shared.update(|s| *s = state);
-                    shared.mark_synced();
-                    last_error = None;
-                    last_fingerprint = Some(current);
-                }
-                Err(error) => {
-                    let message = error.to_string();
-                    if last_error.as_ref() != Some(&message) {
-                        tracing::error!(%message, "manifests not loaded; keeping the last good state");
-                        last_error = Some(message);
-                    }
-                    // Not remembering the fingerprint retries next round: a file caught
-                    // half-written loads once its writer is done.
-                }
-            }
-        }
-        tokio::time::sleep(interval).await;
     }
 }
