@@ -10,7 +10,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("kube-anycast-cli-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("kube-anycast-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -30,12 +31,19 @@ impl Drop for TempDir {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).env("NODE_NAME", "node-a").output().expect("run kube-anycast")
+    Command::new(BIN)
+        .args(args)
+        .env("NODE_NAME", "node-a")
+        .output()
+        .expect("run kube-anycast")
 }
 
 fn check(config: &Path) -> (i32, String) {
     let out = run(&["check", "--config", config.to_str().unwrap()]);
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 const BASE: &str = "node_name: ${NODE_NAME}\nlocal_asn: 65010\nsource: {manifests: [/dev/null]}\n";
@@ -51,7 +59,10 @@ fn check_accepts_a_valid_config() {
 #[test]
 fn check_refuses_an_unknown_key_naming_it() {
     let dir = TempDir::new("unknown");
-    let config = dir.write("c.yaml", &format!("{BASE}announce: {{allowed_cidrs: []}}\nshutdwon: {{drain: 1s}}\n"));
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: []}}\nshutdwon: {{drain: 1s}}\n"),
+    );
     let (code, stdout) = check(&config);
     assert_eq!(code, 1);
     assert!(stdout.contains("shutdwon"), "{stdout}");
@@ -60,10 +71,18 @@ fn check_refuses_an_unknown_key_naming_it() {
 #[test]
 fn check_refuses_a_bad_cidr_naming_the_field() {
     let dir = TempDir::new("cidr");
-    let config = dir.write("c.yaml", &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/33]}}\n"));
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/33]}}\n"),
+    );
     let (code, stdout) = check(&config);
     assert_eq!(code, 1);
-    assert!(stdout.lines().any(|l| l.starts_with("announce.allowed_cidrs[0]:")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("announce.allowed_cidrs[0]:")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -75,7 +94,10 @@ fn check_refuses_duplicate_peer_names() {
     );
     let (code, stdout) = check(&config);
     assert_eq!(code, 1);
-    assert!(stdout.lines().any(|l| l.starts_with("peers[1].name:")), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("peers[1].name:")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -90,17 +112,28 @@ fn check_refuses_a_missing_password_file() {
     );
     let (code, stdout) = check(&config);
     assert_eq!(code, 1);
-    assert!(stdout.lines().any(|l| l.starts_with("peers[0].password_file:")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("peers[0].password_file:")),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn check_reports_every_problem_one_per_line() {
     let dir = TempDir::new("many");
-    let config = dir.write("c.yaml", "local_asn: 0\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [nope]}\n");
+    let config = dir.write(
+        "c.yaml",
+        "local_asn: 0\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [nope]}\n",
+    );
     let (code, stdout) = check(&config);
     assert_eq!(code, 1);
     for field in ["node_name:", "local_asn:", "announce.allowed_cidrs[0]:"] {
-        assert!(stdout.lines().any(|l| l.starts_with(field)), "{field} missing in {stdout}");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(field)),
+            "{field} missing in {stdout}"
+        );
     }
 }
 
@@ -108,7 +141,10 @@ fn check_reports_every_problem_one_per_line() {
 fn check_of_a_missing_file_fails() {
     let (code, stdout) = check(Path::new("/nonexistent/kube-anycast.yaml"));
     assert_eq!(code, 1);
-    assert!(stdout.contains("/nonexistent/kube-anycast.yaml"), "{stdout}");
+    assert!(
+        stdout.contains("/nonexistent/kube-anycast.yaml"),
+        "{stdout}"
+    );
 }
 
 const CLUSTER: &str = r#"
@@ -128,19 +164,59 @@ endpoints: [{addresses: [10.0.0.1], nodeName: node-a, conditions: {ready: true}}
 fn plan_prints_each_external_ip_with_its_decision() {
     let dir = TempDir::new("plan");
     let manifests = dir.write("cluster.yaml", CLUSTER);
-    let config = dir.write("c.yaml", &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"));
-    let out = run(&["plan", "--config", config.to_str().unwrap(), "--manifests", manifests.to_str().unwrap()]);
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
-    let line = |ip: &str| stdout.lines().find(|l| l.contains(ip)).unwrap_or_default().to_owned();
-    assert!(line("203.0.113.10").contains("announced: ready endpoint on this node"), "{stdout}");
-    assert!(line("8.8.8.8").contains("outside announce.allowed_cidrs"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |ip: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(ip))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("203.0.113.10").contains("announced: ready endpoint on this node"),
+        "{stdout}"
+    );
+    assert!(
+        line("8.8.8.8").contains("outside announce.allowed_cidrs"),
+        "{stdout}"
+    );
 
-    let other = run(&["plan", "--config", config.to_str().unwrap(), "--manifests", manifests.to_str().unwrap(), "--node", "node-b", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&other.stdout).expect("plan --json prints JSON");
+    let other = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--node",
+        "node-b",
+        "--json",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&other.stdout).expect("plan --json prints JSON");
     assert_eq!(json["node"], "node-b");
     assert_eq!(json["routes"].as_array().map(Vec::len), Some(0));
-    let reasons: Vec<&str> = json["external_ips"].as_array().unwrap().iter().map(|v| v["reason"].as_str().unwrap()).collect();
+    let reasons: Vec<&str> = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
     assert_eq!(reasons, vec!["no_local_endpoints", "outside_allowed_cidrs"]);
 }
 
@@ -148,8 +224,17 @@ fn plan_prints_each_external_ip_with_its_decision() {
 fn plan_with_a_broken_manifest_fails_clearly() {
     let dir = TempDir::new("plan-broken");
     let manifests = dir.write("cluster.yaml", "kind: Service\nmetadata: [unclosed\n");
-    let config = dir.write("c.yaml", &format!("{BASE}announce: {{allowed_cidrs: []}}\n"));
-    let out = run(&["plan", "--config", config.to_str().unwrap(), "--manifests", manifests.to_str().unwrap()]);
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: []}}\n"),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cluster.yaml"));
 }
