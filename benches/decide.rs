@@ -1,0 +1,73 @@
+//! How long one decision takes at scale: 10,000 Services with one externalIP and three
+//! endpoints each (one on this node). The daemon recomputes on every cluster change, so
+//! this bounds the decision's share of the event-to-wire latency.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use k8s_openapi::api::core::v1::{Service, ServiceSpec};
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube_anycast::cluster::{ClusterState, ObjectKey};
+use kube_anycast::config::{AnnounceConfig, ServiceSelection};
+use kube_anycast::decide::{Settings, decide};
+use std::collections::{BTreeSet, HashMap};
+use std::hint::black_box;
+
+const SERVICES: usize = 10_000;
+
+fn cluster() -> ClusterState {
+    let mut state = ClusterState::default();
+    for i in 0..SERVICES {
+        let name = format!("svc-{i}");
+        let ip = format!("10.{}.{}.{}", 100 + i / 65536, (i / 256) % 256, i % 256);
+        state.services.insert(
+            ObjectKey::new("bench", &name),
+            Service {
+                metadata: ObjectMeta { name: Some(name.clone()), namespace: Some("bench".into()), ..Default::default() },
+                spec: Some(ServiceSpec { external_ips: Some(vec![ip]), ..Default::default() }),
+                ..Default::default()
+            },
+        );
+        let endpoints = (0..3)
+            .map(|n| Endpoint {
+                addresses: vec![format!("172.16.{}.{}", n, i % 250)],
+                node_name: Some(format!("node-{n}")),
+                conditions: Some(EndpointConditions { ready: Some(true), serving: Some(true), terminating: Some(false) }),
+                ..Default::default()
+            })
+            .collect();
+        state.endpoint_slices.insert(
+            ObjectKey::new("bench", format!("{name}-a")),
+            EndpointSlice {
+                metadata: ObjectMeta {
+                    name: Some(format!("{name}-a")),
+                    namespace: Some("bench".into()),
+                    labels: Some([("kubernetes.io/service-name".to_string(), name)].into()),
+                    ..Default::default()
+                },
+                address_type: "IPv4".into(),
+                endpoints,
+                ports: None,
+            },
+        );
+    }
+    state
+}
+
+fn bench(c: &mut Criterion) {
+    let state = cluster();
+    let announce = AnnounceConfig {
+        allowed_cidrs: vec!["10.0.0.0/8".parse().unwrap()],
+        services: ServiceSelection::All,
+        namespaces: BTreeSet::new(),
+        communities: vec![],
+        large_communities: vec![],
+    };
+    let peers = BTreeSet::new();
+    let settings = Settings { node_name: "node-0", announce: &announce, peer_names: &peers };
+    let decision = decide(&state, settings, &HashMap::new());
+    println!("decide: {SERVICES} Services x 3 endpoints -> {} routes announced by node-0", decision.routes.len());
+    c.bench_function("decide 10k services", |b| b.iter(|| decide(black_box(&state), settings, &HashMap::new())));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
