@@ -246,7 +246,11 @@ impl FakeApiServer {
     /// the deleted object, `None` when there was none.
     pub fn delete(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {
         let resource = resource_named(kind);
-        let deleted = self.shared.lock_store().delete(resource, namespace, name).ok();
+        let deleted = self
+            .shared
+            .lock_store()
+            .delete(resource, namespace, name)
+            .ok();
         self.shared.notify_change();
         deleted
     }
@@ -261,7 +265,9 @@ impl FakeApiServer {
 
     /// Every stored object of a kind, in creation order.
     pub fn objects(&self, kind: &str) -> Vec<Value> {
-        self.shared.lock_store().list_by_creation(resource_named(kind))
+        self.shared
+            .lock_store()
+            .list_by_creation(resource_named(kind))
     }
 
     /// The Events clients wrote (events.k8s.io/v1 first, then core v1), each as stored

@@ -24,7 +24,10 @@ enum Route {
     Version,
     ApiVersions,
     ApiGroups,
-    ResourceList { group: String, version: String },
+    ResourceList {
+        group: String,
+        version: String,
+    },
     Collection {
         resource: Resource,
         namespace: Option<String>,
@@ -149,9 +152,7 @@ pub async fn handle(
         (&Method::GET, Route::Version) => json_response(StatusCode::OK, &version()),
         (&Method::GET, Route::ApiVersions) => json_response(StatusCode::OK, &api_versions()),
         (&Method::GET, Route::ApiGroups) => json_response(StatusCode::OK, &api_groups()),
-        (&Method::GET, Route::ResourceList { group, version }) => {
-            resource_list(&group, &version)
-        }
+        (&Method::GET, Route::ResourceList { group, version }) => resource_list(&group, &version),
         (
             &Method::GET,
             Route::Collection {
@@ -174,7 +175,11 @@ pub async fn handle(
         ) => create(&shared, resource, namespace.as_deref(), &body),
         (&Method::GET, Route::Object { resource, .. }) => {
             let state = shared.lock_store();
-            match state.get(resource, namespace.as_deref().unwrap_or(""), name.as_deref().unwrap_or("")) {
+            match state.get(
+                resource,
+                namespace.as_deref().unwrap_or(""),
+                name.as_deref().unwrap_or(""),
+            ) {
                 Some(object) => json_response(StatusCode::OK, object),
                 None => not_found(resource, name.as_deref().unwrap_or("")),
             }
@@ -191,9 +196,10 @@ pub async fn handle(
             &body,
         ),
         (&Method::DELETE, Route::Object { resource, name, .. }) => {
-            let result = shared
-                .lock_store()
-                .delete(resource, namespace.as_deref().unwrap_or(""), &name);
+            let result =
+                shared
+                    .lock_store()
+                    .delete(resource, namespace.as_deref().unwrap_or(""), &name);
             shared.notify_change();
             match result {
                 Ok(object) => json_response(StatusCode::OK, &object),
@@ -280,7 +286,12 @@ fn parse_continue(token: &str) -> Option<(u64, String, String)> {
     Some((rv, parts.next()?.to_string(), parts.next()?.to_string()))
 }
 
-fn list(shared: &Shared, resource: Resource, namespace: Option<&str>, query: &Query) -> Response<Body> {
+fn list(
+    shared: &Shared,
+    resource: Resource,
+    namespace: Option<&str>,
+    query: &Query,
+) -> Response<Body> {
     let (labels, fields) = match selectors(query) {
         Ok(s) => s,
         Err(response) => return response,
@@ -289,7 +300,11 @@ fn list(shared: &Shared, resource: Resource, namespace: Option<&str>, query: &Qu
         None | Some(Ok(0)) => None,
         Some(Ok(n)) => Some(n),
         Some(Err(_)) => {
-            return status(StatusCode::BAD_REQUEST, "BadRequest", "limit is not a number".into());
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "limit is not a number".into(),
+            );
         }
     };
     let store = shared.lock_store();
@@ -297,7 +312,11 @@ fn list(shared: &Shared, resource: Resource, namespace: Option<&str>, query: &Qu
         None => (store.resource_version(), None),
         Some(token) => match parse_continue(token) {
             None => {
-                return status(StatusCode::BAD_REQUEST, "BadRequest", "invalid continue token".into());
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "invalid continue token".into(),
+                );
             }
             Some((rv, _, _)) if rv < store.oldest_resumable() => {
                 return expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.".into());
@@ -309,7 +328,10 @@ fn list(shared: &Shared, resource: Resource, namespace: Option<&str>, query: &Qu
         && let Some(Ok(rv)) = query.get("resourceVersion").map(str::parse::<u64>)
         && rv < store.oldest_resumable()
     {
-        return expired(format!("too old resource version: {rv} ({})", store.oldest_resumable()));
+        return expired(format!(
+            "too old resource version: {rv} ({})",
+            store.oldest_resumable()
+        ));
     }
 
     let matching: Vec<_> = store
@@ -323,7 +345,10 @@ fn list(shared: &Shared, resource: Resource, namespace: Option<&str>, query: &Qu
         .filter(|(_, object)| labels.matches(object) && fields.matches(object))
         .collect();
     let page_len = limit.map_or(matching.len(), |l| l.min(matching.len()));
-    let items: Vec<Value> = matching[..page_len].iter().map(|(_, o)| (*o).clone()).collect();
+    let items: Vec<Value> = matching[..page_len]
+        .iter()
+        .map(|(_, o)| (*o).clone())
+        .collect();
     let mut metadata = json!({ "resourceVersion": list_rv.to_string() });
     if page_len < matching.len()
         && let Some(((_, ns, name), _)) = page_len.checked_sub(1).and_then(|i| matching.get(i))
@@ -418,7 +443,9 @@ fn place(object: &mut Value, namespace: Option<&str>) -> Result<(), Response<Bod
         Some(body_ns) if body_ns != ns => Err(status(
             StatusCode::BAD_REQUEST,
             "BadRequest",
-            format!("the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"),
+            format!(
+                "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"
+            ),
         )),
         _ => {
             meta.insert("namespace".into(), json!(ns));
@@ -427,7 +454,12 @@ fn place(object: &mut Value, namespace: Option<&str>) -> Result<(), Response<Bod
     }
 }
 
-fn create(shared: &Shared, resource: Resource, namespace: Option<&str>, body: &Bytes) -> Response<Body> {
+fn create(
+    shared: &Shared,
+    resource: Resource,
+    namespace: Option<&str>,
+    body: &Bytes,
+) -> Response<Body> {
     let mut object = match parse_body(body) {
         Ok(v) => v,
         Err(response) => return response,
@@ -640,7 +672,8 @@ fn not_found(resource: Resource, name: &str) -> Response<Body> {
         "NotFound",
         &format!("{} \"{name}\" not found", resource.plural()),
     );
-    value["details"] = json!({ "name": name, "group": resource.group(), "kind": resource.plural() });
+    value["details"] =
+        json!({ "name": name, "group": resource.group(), "kind": resource.plural() });
     json_response(StatusCode::NOT_FOUND, &value)
 }
 
@@ -653,6 +686,8 @@ fn store_error(resource: Resource, name: &str, error: StoreError) -> Response<Bo
             format!("{} \"{name}\" already exists", resource.plural()),
         ),
         StoreError::Conflict(message) => status(StatusCode::CONFLICT, "Conflict", message),
-        StoreError::Invalid(message) => status(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message),
+        StoreError::Invalid(message) => {
+            status(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
+        }
     }
 }

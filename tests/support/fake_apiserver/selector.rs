@@ -92,7 +92,9 @@ fn parse_requirement(term: &str) -> Result<LabelRequirement, String> {
             .ok_or_else(|| format!("set requirement {term:?} must end with ')'"))?;
         let mut words = term[..open].split_whitespace();
         let (Some(key), Some(op), None) = (words.next(), words.next(), words.next()) else {
-            return Err(format!("set requirement {term:?} must read 'key in (values)'"));
+            return Err(format!(
+                "set requirement {term:?} must read 'key in (values)'"
+            ));
         };
         let values: Vec<String> = term[open + 1..close]
             .split(',')

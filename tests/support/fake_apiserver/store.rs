@@ -188,7 +188,12 @@ impl Store {
         self.history.clear();
     }
 
-    fn write(&mut self, resource: Resource, mut object: Value, mode: Mode) -> Result<Value, StoreError> {
+    fn write(
+        &mut self,
+        resource: Resource,
+        mut object: Value,
+        mode: Mode,
+    ) -> Result<Value, StoreError> {
         let Some(obj) = object.as_object_mut() else {
             return Err(StoreError::Invalid("the body is not a JSON object".into()));
         };
@@ -248,7 +253,11 @@ impl Store {
             });
         let created_at = old_meta
             .and_then(|m| m.get("creationTimestamp").cloned())
-            .or_else(|| meta.get("creationTimestamp").cloned().filter(|t| !t.is_null()))
+            .or_else(|| {
+                meta.get("creationTimestamp")
+                    .cloned()
+                    .filter(|t| !t.is_null())
+            })
             .unwrap_or_else(|| json!(now_rfc3339()));
         let old_generation = old_meta
             .and_then(|m| m.get("generation"))

@@ -53,7 +53,10 @@ pub struct WatchRequest {
 impl WatchRequest {
     fn matches(&self, object: &Value) -> bool {
         let in_namespace = self.namespace.as_deref().is_none_or(|ns| {
-            object.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
+            object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                == Some(ns)
         });
         in_namespace && self.labels.matches(object) && self.fields.matches(object)
     }
@@ -102,7 +105,9 @@ impl hyper::body::Body for ChannelBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        self.0.poll_recv(cx).map(|chunk| chunk.map(|c| Ok(Frame::data(c))))
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|c| Ok(Frame::data(c))))
     }
 }
 
@@ -139,8 +144,8 @@ pub fn serve_watch(shared: Arc<Shared>, conn: Arc<ConnState>, request: WatchRequ
 }
 
 fn line(event_type: &str, object: Value) -> Bytes {
-    let mut bytes = serde_json::to_vec(&json!({ "type": event_type, "object": object }))
-        .unwrap_or_default();
+    let mut bytes =
+        serde_json::to_vec(&json!({ "type": event_type, "object": object })).unwrap_or_default();
     bytes.push(b'\n');
     Bytes::from(bytes)
 }
@@ -193,8 +198,10 @@ async fn stream_events(shared: Arc<Shared>, request: WatchRequest, tx: mpsc::Sen
             match store.changes_after(cursor) {
                 None => Err(store.oldest_resumable()),
                 Some(changes) => {
-                    let events: Vec<_> =
-                        changes.iter().filter_map(|c| request.event_for(c)).collect();
+                    let events: Vec<_> = changes
+                        .iter()
+                        .filter_map(|c| request.event_for(c))
+                        .collect();
                     cursor = cursor.max(store.resource_version());
                     Ok(events)
                 }
