@@ -510,6 +510,9 @@ async fn watcher_converges_across_a_server_restart() {
     .await;
 
     server.stop().await;
+    let stopped: Api<Node> = Api::all(server.client().await);
+    let refused = within("a list while stopped", stopped.list(&ListParams::default())).await;
+    assert!(refused.is_err(), "a stopped server answers nothing");
     server.apply(node("node-b"));
     server.delete("Node", "", "node-a");
     server.restart().await;

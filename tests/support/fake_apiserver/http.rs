@@ -267,10 +267,10 @@ fn classify(
     }
 }
 
-fn selectors(query: &Query) -> Result<(LabelSelector, FieldSelector), Response<Body>> {
-    let bad = |e: String| status(StatusCode::BAD_REQUEST, "BadRequest", e);
-    let labels = LabelSelector::parse(query.get("labelSelector").unwrap_or("")).map_err(bad)?;
-    let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or("")).map_err(bad)?;
+/// The selectors of a request; the error is the message of a 400.
+fn selectors(query: &Query) -> Result<(LabelSelector, FieldSelector), String> {
+    let labels = LabelSelector::parse(query.get("labelSelector").unwrap_or(""))?;
+    let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or(""))?;
     Ok((labels, fields))
 }
 
@@ -294,7 +294,7 @@ fn list(
 ) -> Response<Body> {
     let (labels, fields) = match selectors(query) {
         Ok(s) => s,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let limit = match query.get("limit").map(str::parse::<usize>) {
         None | Some(Ok(0)) => None,
@@ -374,7 +374,7 @@ fn watch(
 ) -> Response<Body> {
     let (labels, fields) = match selectors(query) {
         Ok(s) => s,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let rv = query.get("resourceVersion").unwrap_or("");
     let start = if rv.is_empty() || rv == "0" || query.flag("sendInitialEvents") {
@@ -415,37 +415,25 @@ fn watch(
     response
 }
 
-fn parse_body(body: &Bytes) -> Result<Value, Response<Body>> {
-    serde_json::from_slice(body).map_err(|e| {
-        status(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            format!("the body is not JSON: {e}"),
-        )
-    })
+/// The JSON body; the error is the message of a 400.
+fn parse_body(body: &Bytes) -> Result<Value, String> {
+    serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
 }
 
-/// Puts the URL's namespace into the object, refusing a different one in the body.
-fn place(object: &mut Value, namespace: Option<&str>) -> Result<(), Response<Body>> {
+/// Puts the URL's namespace into the object, refusing a different one in the body; the
+/// error is the message of a 400.
+fn place(object: &mut Value, namespace: Option<&str>) -> Result<(), String> {
     let Some(ns) = namespace else { return Ok(()) };
     let Some(meta) = object
         .as_object_mut()
         .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
         .and_then(Value::as_object_mut)
     else {
-        return Err(status(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "the body is not an object with metadata".into(),
-        ));
+        return Err("the body is not an object with metadata".into());
     };
     match meta.get("namespace").and_then(Value::as_str) {
-        Some(body_ns) if body_ns != ns => Err(status(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            format!(
-                "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"
-            ),
+        Some(body_ns) if body_ns != ns => Err(format!(
+            "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"
         )),
         _ => {
             meta.insert("namespace".into(), json!(ns));
@@ -462,10 +450,10 @@ fn create(
 ) -> Response<Body> {
     let mut object = match parse_body(body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
-    if let Err(response) = place(&mut object, namespace) {
-        return response;
+    if let Err(message) = place(&mut object, namespace) {
+        return bad_request(message);
     }
     let name = object
         .pointer("/metadata/name")
@@ -489,10 +477,10 @@ fn replace(
 ) -> Response<Body> {
     let mut object = match parse_body(body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
-    if let Err(response) = place(&mut object, namespace) {
-        return response;
+    if let Err(message) = place(&mut object, namespace) {
+        return bad_request(message);
     }
     if object.pointer("/metadata/name").and_then(Value::as_str) != Some(name) {
         return status(
@@ -533,7 +521,7 @@ fn patch(
     };
     let patch = match parse_body(body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let mut store = shared.lock_store();
     let current = store.get(resource, namespace.unwrap_or(""), name).cloned();
@@ -543,8 +531,8 @@ fn patch(
         (None, false) => return not_found(resource, name),
     };
     merge_patch(&mut object, &patch);
-    if let Err(response) = place(&mut object, namespace) {
-        return response;
+    if let Err(message) = place(&mut object, namespace) {
+        return bad_request(message);
     }
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("name".into(), json!(name));
@@ -656,6 +644,10 @@ pub fn status_object(code: u16, reason: &str, message: &str) -> Value {
         "kind": "Status", "apiVersion": "v1", "metadata": {},
         "status": "Failure", "message": message, "reason": reason, "code": code,
     })
+}
+
+fn bad_request(message: String) -> Response<Body> {
+    status(StatusCode::BAD_REQUEST, "BadRequest", message)
 }
 
 fn status(code: StatusCode, reason: &str, message: String) -> Response<Body> {
