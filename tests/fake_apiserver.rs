@@ -657,3 +657,101 @@ async fn writes_through_the_client_create_patch_replace_and_delete() {
         "{missing:?}"
     );
 }
+
+#[tokio::test]
+async fn core_v1_events_are_recorded_too() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    let server = FakeApiServer::start().await;
+    let api: Api<CoreEvent> = Api::namespaced(server.client().await, "prod");
+    let event: CoreEvent = serde_json::from_value(json!({
+        "metadata": { "name": "web.1", "namespace": "prod" },
+        "involvedObject": { "kind": "Service", "namespace": "prod", "name": "web" },
+        "reason": "Withdrawn",
+        "message": "no ready endpoints on this node",
+        "type": "Normal",
+    }))
+    .expect("core Event");
+    within("create", api.create(&PostParams::default(), &event))
+        .await
+        .expect("create");
+
+    let events = server.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["apiVersion"], "v1");
+    assert_eq!(events[0]["reason"], "Withdrawn");
+    assert_eq!(server.count(Verb::Create, "v1/Event"), 1);
+}
+
+mod selectors {
+    use super::support::fake_apiserver::selector::{FieldSelector, LabelSelector};
+    use serde_json::json;
+
+    fn labelled(labels: serde_json::Value) -> serde_json::Value {
+        json!({ "metadata": { "name": "x", "labels": labels } })
+    }
+
+    #[test]
+    fn not_equals_and_notin_match_objects_without_the_label() {
+        let bare = labelled(json!({}));
+        assert!(
+            LabelSelector::parse("app!=web")
+                .expect("parse")
+                .matches(&bare)
+        );
+        assert!(
+            LabelSelector::parse("app notin (web)")
+                .expect("parse")
+                .matches(&bare)
+        );
+        assert!(
+            !LabelSelector::parse("app in (web)")
+                .expect("parse")
+                .matches(&bare)
+        );
+    }
+
+    #[test]
+    fn commas_inside_a_set_do_not_split_requirements() {
+        let selector = LabelSelector::parse("app in (web, db),tier").expect("parse");
+        assert_eq!(selector.0.len(), 2);
+        assert!(selector.matches(&labelled(json!({ "app": "db", "tier": "x" }))));
+        assert!(!selector.matches(&labelled(json!({ "app": "db" }))));
+    }
+
+    #[test]
+    fn malformed_label_selectors_are_refused() {
+        for text in [
+            "app in (web",
+            "app in web)",
+            "app between (a)",
+            "a b=c",
+            "=web",
+        ] {
+            assert!(
+                LabelSelector::parse(text).is_err(),
+                "{text:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_fields_read_as_empty() {
+        let object = json!({ "metadata": { "name": "node-a" } });
+        assert!(
+            FieldSelector::parse("spec.nodeName=")
+                .expect("parse")
+                .matches(&object)
+        );
+        assert!(
+            FieldSelector::parse("metadata.name=node-a,spec.unschedulable!=true")
+                .expect("parse")
+                .matches(&object)
+        );
+        assert!(
+            !FieldSelector::parse("metadata.name!=node-a")
+                .expect("parse")
+                .matches(&object)
+        );
+        assert!(FieldSelector::parse("metadata.name").is_err());
+    }
+}
