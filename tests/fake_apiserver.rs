@@ -445,6 +445,54 @@ async fn watch_from_a_compacted_resource_version_gets_a_410_error_event() {
 }
 
 #[tokio::test]
+async fn watch_older_than_the_kept_history_gets_410_and_newer_ones_resume() {
+    let options = Options {
+        history_limit: 2,
+        ..Options::default()
+    };
+    let server = FakeApiServer::start_with(options).await;
+    let start = server.resource_version();
+    for name in ["a", "b", "c"] {
+        server.apply(node(name));
+    }
+    let api: Api<Node> = Api::all(server.client().await);
+    let params = WatchParams::default().disable_bookmarks();
+
+    let mut too_old = api
+        .watch(&params, &start.to_string())
+        .await
+        .expect("watch")
+        .boxed();
+    match within("event", too_old.try_next())
+        .await
+        .expect("event")
+        .expect("open")
+    {
+        WatchEvent::Error(status) => assert_eq!(status.code, 410),
+        other => panic!("expected 410 Gone, got {other:?}"),
+    }
+
+    // The last two changes are kept: a watch from just before them replays both.
+    let mut kept = api
+        .watch(&params, &(start + 1).to_string())
+        .await
+        .expect("watch")
+        .boxed();
+    let mut replayed = Vec::new();
+    while replayed.len() < 2 {
+        match within("event", kept.try_next())
+            .await
+            .expect("event")
+            .expect("open")
+        {
+            WatchEvent::Added(n) => replayed.push(n.name_any()),
+            other => panic!("expected ADDED, got {other:?}"),
+        }
+    }
+    assert_eq!(replayed, ["b", "c"]);
+}
+
+#[tokio::test]
 async fn gone_forces_the_watcher_to_relist_and_the_store_converges() {
     let server = FakeApiServer::start().await;
     server.apply(service("default", "a", json!({})));

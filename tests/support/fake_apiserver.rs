@@ -39,6 +39,9 @@ pub struct Options {
     pub bookmark_interval: Duration,
     /// How long a watch without `timeoutSeconds` lasts.
     pub default_watch_timeout: Duration,
+    /// How many changes the watch history keeps. A watch from a resourceVersion older
+    /// than the oldest kept gets 410 Gone. Unbounded by default.
+    pub history_limit: usize,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
         Options {
             bookmark_interval: Duration::from_secs(1),
             default_watch_timeout: Duration::from_secs(1800),
+            history_limit: usize::MAX,
         }
     }
 }
@@ -168,7 +172,7 @@ impl FakeApiServer {
             .expect("fake API server runtime");
         let (changed, _) = tokio::sync::watch::channel(1);
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(Store::with_history_limit(options.history_limit)),
             changed,
             requests: Mutex::new(Vec::new()),
             connections: Mutex::new(HashMap::new()),

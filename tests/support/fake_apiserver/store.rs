@@ -75,22 +75,31 @@ pub struct Store {
     oldest_resumable: u64,
     objects: BTreeMap<Key, Entry>,
     history: Vec<Change>,
+    /// How many changes the history keeps; older ones are forgotten, as the real
+    /// server's watch cache and etcd compaction forget them.
+    history_limit: usize,
     next_uid: u64,
 }
 
 impl Default for Store {
     fn default() -> Self {
+        Store::with_history_limit(usize::MAX)
+    }
+}
+
+impl Store {
+    /// An empty store whose history keeps at most `limit` changes.
+    pub fn with_history_limit(limit: usize) -> Store {
         Store {
             rv: 1,
             oldest_resumable: 1,
             objects: BTreeMap::new(),
             history: Vec::new(),
+            history_limit: limit.max(1),
             next_uid: 1,
         }
     }
-}
 
-impl Store {
     /// The latest resourceVersion.
     pub fn resource_version(&self) -> u64 {
         self.rv
@@ -160,7 +169,7 @@ impl Store {
         let previous = entry.object;
         let mut object = previous.clone();
         set_meta(&mut object, "resourceVersion", json!(self.rv.to_string()));
-        self.history.push(Change {
+        self.remember(Change {
             rv: self.rv,
             resource,
             kind: ChangeKind::Deleted,
@@ -178,6 +187,17 @@ impl Store {
         }
         let first = self.history.partition_point(|c| c.rv <= rv);
         Some(&self.history[first..])
+    }
+
+    fn remember(&mut self, change: Change) {
+        self.history.push(change);
+        if let Some(excess) = self.history.len().checked_sub(self.history_limit)
+            && let Some(last_forgotten) = excess.checked_sub(1).and_then(|i| self.history.get(i))
+        {
+            // Changes after the last forgotten one are all still here.
+            self.oldest_resumable = last_forgotten.rv;
+            self.history.drain(..excess);
+        }
     }
 
     /// Forgets the history and moves the resourceVersion on, so that every
@@ -288,7 +308,7 @@ impl Store {
                 created,
             },
         );
-        self.history.push(Change {
+        self.remember(Change {
             rv: self.rv,
             resource,
             kind,
