@@ -306,6 +306,50 @@ async fn apply_accepts_typed_objects() {
     );
 }
 
+type Events<K> = futures::stream::BoxStream<'static, kube::Result<WatchEvent<K>>>;
+
+async fn open_watch<K>(api: &Api<K>, params: &WatchParams, rv: &str) -> Events<K>
+where
+    K: Clone + serde::de::DeserializeOwned + Debug + Send + 'static,
+{
+    within("the watch to open", api.watch(params, rv))
+        .await
+        .expect("watch")
+        .boxed()
+}
+
+/// The next `n` events other than bookmarks, as "TYPE name label=value...", or
+/// "ERROR code"; all of them within one [`WAIT`].
+async fn next_events<K: ResourceExt>(stream: &mut Events<K>, n: usize) -> Vec<String> {
+    let describe = |kind: &str, object: &K| {
+        let labels: Vec<String> = object
+            .labels()
+            .iter()
+            .map(|(k, v)| format!(" {k}={v}"))
+            .collect();
+        format!("{kind} {}{}", object.name_any(), labels.concat())
+    };
+    within("watch events", async {
+        let mut seen = Vec::new();
+        while seen.len() < n {
+            match stream
+                .try_next()
+                .await
+                .expect("event")
+                .expect("the stream is open")
+            {
+                WatchEvent::Added(o) => seen.push(describe("ADDED", &o)),
+                WatchEvent::Modified(o) => seen.push(describe("MODIFIED", &o)),
+                WatchEvent::Deleted(o) => seen.push(describe("DELETED", &o)),
+                WatchEvent::Bookmark(_) => {}
+                WatchEvent::Error(status) => seen.push(format!("ERROR {}", status.code)),
+            }
+        }
+        seen
+    })
+    .await
+}
+
 #[tokio::test]
 async fn watch_sees_added_modified_and_deleted_in_order() {
     let server = FakeApiServer::start().await;
@@ -315,33 +359,16 @@ async fn watch_sees_added_modified_and_deleted_in_order() {
         .metadata
         .resource_version
         .expect("list resourceVersion");
-    let mut stream = within("watch", api.watch(&WatchParams::default(), &rv))
-        .await
-        .expect("watch")
-        .boxed();
+    let mut stream = open_watch(&api, &WatchParams::default(), &rv).await;
 
     server.apply(service("default", "web", json!({})));
     server.apply(service("default", "web", json!({ "app": "web" })));
     server.delete("Service", "default", "web");
 
-    let mut seen = Vec::new();
-    while seen.len() < 3 {
-        let event = within("event", stream.try_next())
-            .await
-            .expect("event")
-            .expect("open");
-        match event {
-            WatchEvent::Added(s) => seen.push(("ADDED", s.labels().get("app").cloned())),
-            WatchEvent::Modified(s) => seen.push(("MODIFIED", s.labels().get("app").cloned())),
-            WatchEvent::Deleted(s) => seen.push(("DELETED", s.labels().get("app").cloned())),
-            WatchEvent::Bookmark(_) => {}
-            WatchEvent::Error(e) => panic!("watch error {e:?}"),
-        }
-    }
-    let web = Some("web".to_string());
+    let seen = next_events(&mut stream, 3).await;
     assert_eq!(
         seen,
-        [("ADDED", None), ("MODIFIED", web.clone()), ("DELETED", web)]
+        ["ADDED web", "MODIFIED web app=web", "DELETED web app=web"]
     );
 }
 
@@ -350,27 +377,27 @@ async fn watch_with_a_selector_reports_an_object_leaving_it_as_deleted() {
     let server = FakeApiServer::start().await;
     let api: Api<Service> = Api::all(server.client().await);
     let params = WatchParams::default().labels("app=web");
-    let mut stream = api.watch(&params, "0").await.expect("watch").boxed();
+    let mut stream = open_watch(&api, &params, "0").await;
 
     server.apply(service("default", "other", json!({ "app": "db" })));
     server.apply(service("default", "web", json!({ "app": "web" })));
     server.apply(service("default", "web", json!({ "app": "db" })));
 
-    let mut seen = Vec::new();
-    while seen.len() < 2 {
-        match within("event", stream.try_next())
-            .await
-            .expect("event")
-            .expect("open")
-        {
-            WatchEvent::Added(s) => seen.push(format!("ADDED {}", s.name_any())),
-            WatchEvent::Modified(s) => seen.push(format!("MODIFIED {}", s.name_any())),
-            WatchEvent::Deleted(s) => seen.push(format!("DELETED {}", s.name_any())),
-            WatchEvent::Bookmark(_) => {}
-            WatchEvent::Error(e) => panic!("watch error {e:?}"),
-        }
-    }
-    assert_eq!(seen, ["ADDED web", "DELETED web"]);
+    let seen = next_events(&mut stream, 2).await;
+    assert_eq!(seen, ["ADDED web app=web", "DELETED web app=db"]);
+}
+
+#[tokio::test]
+async fn watch_from_zero_starts_with_the_current_objects() {
+    let server = FakeApiServer::start().await;
+    server.apply(node("node-a"));
+    let api: Api<Node> = Api::all(server.client().await);
+    let mut stream = open_watch(&api, &WatchParams::default(), "0").await;
+    server.apply(node("node-b"));
+    assert_eq!(
+        next_events(&mut stream, 2).await,
+        ["ADDED node-a", "ADDED node-b"]
+    );
 }
 
 #[tokio::test]
@@ -383,11 +410,7 @@ async fn watch_sends_bookmarks_when_allowed() {
     server.apply(node("node-a"));
     let api: Api<Node> = Api::all(server.client().await);
     let rv = server.resource_version().to_string();
-    let mut stream = api
-        .watch(&WatchParams::default(), &rv)
-        .await
-        .expect("watch")
-        .boxed();
+    let mut stream = open_watch(&api, &WatchParams::default(), &rv).await;
     let event = within("bookmark", stream.try_next())
         .await
         .expect("event")
@@ -403,11 +426,8 @@ async fn watch_ends_when_timeout_seconds_pass() {
     let server = FakeApiServer::start().await;
     let api: Api<Node> = Api::all(server.client().await);
     let rv = server.resource_version().to_string();
-    let mut stream = api
-        .watch(&WatchParams::default().timeout(1).disable_bookmarks(), &rv)
-        .await
-        .expect("watch")
-        .boxed();
+    let params = WatchParams::default().timeout(1).disable_bookmarks();
+    let mut stream = open_watch(&api, &params, &rv).await;
     let end = within("the end of the watch", stream.try_next())
         .await
         .expect("no error");
@@ -427,19 +447,8 @@ async fn watch_from_a_compacted_resource_version_gets_a_410_error_event() {
     let old = server.resource_version().to_string();
     server.force_gone();
     let api: Api<Service> = Api::all(server.client().await);
-    let mut stream = api
-        .watch(&WatchParams::default(), &old)
-        .await
-        .expect("watch")
-        .boxed();
-    match within("event", stream.try_next())
-        .await
-        .expect("event")
-        .expect("open")
-    {
-        WatchEvent::Error(status) => assert_eq!(status.code, 410),
-        other => panic!("expected 410 Gone, got {other:?}"),
-    }
+    let mut stream = open_watch(&api, &WatchParams::default(), &old).await;
+    assert_eq!(next_events(&mut stream, 1).await, ["ERROR 410"]);
     let end = within("end", stream.try_next()).await.expect("no error");
     assert!(end.is_none());
 }
@@ -458,38 +467,12 @@ async fn watch_older_than_the_kept_history_gets_410_and_newer_ones_resume() {
     let api: Api<Node> = Api::all(server.client().await);
     let params = WatchParams::default().disable_bookmarks();
 
-    let mut too_old = api
-        .watch(&params, &start.to_string())
-        .await
-        .expect("watch")
-        .boxed();
-    match within("event", too_old.try_next())
-        .await
-        .expect("event")
-        .expect("open")
-    {
-        WatchEvent::Error(status) => assert_eq!(status.code, 410),
-        other => panic!("expected 410 Gone, got {other:?}"),
-    }
+    let mut too_old = open_watch(&api, &params, &start.to_string()).await;
+    assert_eq!(next_events(&mut too_old, 1).await, ["ERROR 410"]);
 
     // The last two changes are kept: a watch from just before them replays both.
-    let mut kept = api
-        .watch(&params, &(start + 1).to_string())
-        .await
-        .expect("watch")
-        .boxed();
-    let mut replayed = Vec::new();
-    while replayed.len() < 2 {
-        match within("event", kept.try_next())
-            .await
-            .expect("event")
-            .expect("open")
-        {
-            WatchEvent::Added(n) => replayed.push(n.name_any()),
-            other => panic!("expected ADDED, got {other:?}"),
-        }
-    }
-    assert_eq!(replayed, ["b", "c"]);
+    let mut kept = open_watch(&api, &params, &(start + 1).to_string()).await;
+    assert_eq!(next_events(&mut kept, 2).await, ["ADDED b", "ADDED c"]);
 }
 
 #[tokio::test]

@@ -133,14 +133,43 @@ impl Drop for OpenWatch {
 }
 
 /// Starts a watch and returns the streaming body the response carries.
+///
+/// Where the watch starts is fixed here, while the request is handled, not later in the
+/// task: a client that sees the response headers and then changes an object must see
+/// that change in the stream.
 pub fn serve_watch(shared: Arc<Shared>, conn: Arc<ConnState>, request: WatchRequest) -> Body {
+    let changed = shared.changed.subscribe();
+    let opening = match request.start {
+        WatchStart::CurrentState => {
+            let store = shared.lock_store();
+            let objects: Vec<Value> = store
+                .list(request.resource, request.namespace.as_deref())
+                .into_iter()
+                .filter(|(_, o)| request.matches(o))
+                .map(|(_, o)| o.clone())
+                .collect();
+            Opening::CurrentState {
+                objects,
+                rv: store.resource_version(),
+            }
+        }
+        WatchStart::After(rv) => Opening::After(rv),
+    };
     let (tx, rx) = mpsc::channel(256);
     let open = OpenWatch::new(shared.clone(), conn);
     tokio::spawn(async move {
         let _open = open;
-        stream_events(shared, request, tx).await;
+        stream_events(shared, request, opening, changed, tx).await;
     });
     ChannelBody(rx).boxed_unsync()
+}
+
+/// The start of a watch, read from the store when the request arrived.
+enum Opening {
+    /// The matching objects and the resourceVersion they were read at.
+    CurrentState { objects: Vec<Value>, rv: u64 },
+    /// Changes after this resourceVersion.
+    After(u64),
 }
 
 fn line(event_type: &str, object: Value) -> Bytes {
@@ -159,23 +188,17 @@ fn gone(rv: u64, oldest: u64) -> Bytes {
 
 /// Writes the events of one watch until it times out, the client goes away, or the
 /// history it needs is gone. Returning ends the response cleanly.
-async fn stream_events(shared: Arc<Shared>, request: WatchRequest, tx: mpsc::Sender<Bytes>) {
-    // Subscribed before the first read of the store, so no change slips between.
-    let mut changed = shared.changed.subscribe();
+async fn stream_events(
+    shared: Arc<Shared>,
+    request: WatchRequest,
+    opening: Opening,
+    mut changed: tokio::sync::watch::Receiver<u64>,
+    tx: mpsc::Sender<Bytes>,
+) {
     let deadline = Instant::now() + request.timeout;
-    let mut cursor = match request.start {
-        WatchStart::CurrentState => {
-            let (initial, rv) = {
-                let store = shared.lock_store();
-                let objects: Vec<Value> = store
-                    .list(request.resource, request.namespace.as_deref())
-                    .into_iter()
-                    .filter(|(_, o)| request.matches(o))
-                    .map(|(_, o)| o.clone())
-                    .collect();
-                (objects, store.resource_version())
-            };
-            for object in initial {
+    let mut cursor = match opening {
+        Opening::CurrentState { objects, rv } => {
+            for object in objects {
                 if tx.send(line("ADDED", object)).await.is_err() {
                     return;
                 }
@@ -188,7 +211,7 @@ async fn stream_events(shared: Arc<Shared>, request: WatchRequest, tx: mpsc::Sen
             }
             rv
         }
-        WatchStart::After(rv) => rv,
+        Opening::After(rv) => rv,
     };
     let mut bookmarks = tokio::time::interval(shared.options.bookmark_interval);
     bookmarks.reset();
