@@ -1,0 +1,685 @@
+//! The HTTP face of the fake API server: URL routing, the list/get/create/update/patch/
+//! delete verbs, and discovery stubs. Watches are in [`super::watch`].
+
+use super::resources::Resource;
+use super::selector::{FieldSelector, LabelSelector};
+use super::store::StoreError;
+use super::watch::{WatchRequest, WatchStart, serve_watch};
+use super::{ConnState, RequestRecord, Shared, Verb};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Every response body: a whole JSON document or a watch stream.
+pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// What a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Version,
+    ApiVersions,
+    ApiGroups,
+    ResourceList {
+        group: String,
+        version: String,
+    },
+    Collection {
+        resource: Resource,
+        namespace: Option<String>,
+    },
+    Object {
+        resource: Resource,
+        namespace: Option<String>,
+        name: String,
+        /// `status` for `/status`; treated as the whole object.
+        subresource: Option<String>,
+    },
+    Unknown,
+}
+
+fn route(path: &str) -> Route {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["version"] => Route::Version,
+        ["api"] => Route::ApiVersions,
+        ["apis"] => Route::ApiGroups,
+        ["api", version] => Route::ResourceList {
+            group: String::new(),
+            version: version.to_string(),
+        },
+        ["apis", group, version] => Route::ResourceList {
+            group: group.to_string(),
+            version: version.to_string(),
+        },
+        ["api", version, rest @ ..] => resource_route("", version, rest),
+        ["apis", group, version, rest @ ..] => resource_route(group, version, rest),
+        _ => Route::Unknown,
+    }
+}
+
+fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
+    let (namespace, rest) = match rest {
+        ["namespaces", ns, tail @ ..] if !tail.is_empty() => (Some(ns.to_string()), tail),
+        _ => (None, rest),
+    };
+    let (plural, name, subresource) = match rest {
+        [plural] => (*plural, None, None),
+        [plural, name] => (*plural, Some(name.to_string()), None),
+        [plural, name, sub] => (*plural, Some(name.to_string()), Some(sub.to_string())),
+        _ => return Route::Unknown,
+    };
+    let Some(resource) = Resource::from_url(group, version, plural) else {
+        return Route::Unknown;
+    };
+    if namespace.is_some() != resource.namespaced() && (name.is_some() || namespace.is_some()) {
+        return Route::Unknown;
+    }
+    match name {
+        None => Route::Collection {
+            resource,
+            namespace,
+        },
+        Some(name) => Route::Object {
+            resource,
+            namespace,
+            name,
+            subresource,
+        },
+    }
+}
+
+/// Query parameters, in order.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(query: Option<&str>) -> Query {
+        Query(
+            form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some("true" | "1"))
+    }
+}
+
+/// Serves one request.
+pub async fn handle(
+    shared: Arc<Shared>,
+    conn: Arc<ConnState>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = Query::parse(req.uri().query());
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let route = route(&path);
+    let (verb, resource, namespace, name) = classify(&method, &route, &query);
+
+    let body = match req.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            let response = status(StatusCode::BAD_REQUEST, "BadRequest", e.to_string());
+            return Ok(response);
+        }
+    };
+
+    let response = match (&method, route) {
+        (_, Route::Unknown) => status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("the server could not find the requested resource {path}"),
+        ),
+        (&Method::GET, Route::Version) => json_response(StatusCode::OK, &version()),
+        (&Method::GET, Route::ApiVersions) => json_response(StatusCode::OK, &api_versions()),
+        (&Method::GET, Route::ApiGroups) => json_response(StatusCode::OK, &api_groups()),
+        (&Method::GET, Route::ResourceList { group, version }) => resource_list(&group, &version),
+        (
+            &Method::GET,
+            Route::Collection {
+                resource,
+                namespace,
+            },
+        ) => {
+            if query.flag("watch") {
+                watch(&shared, &conn, resource, namespace, &query)
+            } else {
+                list(&shared, resource, namespace.as_deref(), &query)
+            }
+        }
+        (
+            &Method::POST,
+            Route::Collection {
+                resource,
+                namespace,
+            },
+        ) => create(&shared, resource, namespace.as_deref(), &body),
+        (&Method::GET, Route::Object { resource, .. }) => {
+            let state = shared.lock_store();
+            match state.get(
+                resource,
+                namespace.as_deref().unwrap_or(""),
+                name.as_deref().unwrap_or(""),
+            ) {
+                Some(object) => json_response(StatusCode::OK, object),
+                None => not_found(resource, name.as_deref().unwrap_or("")),
+            }
+        }
+        (&Method::PUT, Route::Object { resource, name, .. }) => {
+            replace(&shared, resource, namespace.as_deref(), &name, &body)
+        }
+        (&Method::PATCH, Route::Object { resource, name, .. }) => patch(
+            &shared,
+            resource,
+            namespace.as_deref(),
+            &name,
+            &content_type,
+            &body,
+        ),
+        (&Method::DELETE, Route::Object { resource, name, .. }) => {
+            let result =
+                shared
+                    .lock_store()
+                    .delete(resource, namespace.as_deref().unwrap_or(""), &name);
+            shared.notify_change();
+            match result {
+                Ok(object) => json_response(StatusCode::OK, &object),
+                Err(e) => store_error(resource, &name, e),
+            }
+        }
+        _ => status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            format!("{method} is not supported on {path}"),
+        ),
+    };
+
+    shared.record(RequestRecord {
+        method: method.to_string(),
+        path,
+        query: query.0,
+        verb,
+        resource,
+        namespace,
+        name,
+        status: response.status().as_u16(),
+    });
+    Ok(response)
+}
+
+/// The verb and target of a request, for the request log.
+fn classify(
+    method: &Method,
+    route: &Route,
+    query: &Query,
+) -> (Verb, Option<Resource>, Option<String>, Option<String>) {
+    match route {
+        Route::Collection {
+            resource,
+            namespace,
+        } => {
+            let verb = match *method {
+                Method::GET if query.flag("watch") => Verb::Watch,
+                Method::GET => Verb::List,
+                Method::POST => Verb::Create,
+                _ => Verb::Other,
+            };
+            (verb, Some(*resource), namespace.clone(), None)
+        }
+        Route::Object {
+            resource,
+            namespace,
+            name,
+            ..
+        } => {
+            let verb = match *method {
+                Method::GET => Verb::Get,
+                Method::PUT => Verb::Update,
+                Method::PATCH => Verb::Patch,
+                Method::DELETE => Verb::Delete,
+                _ => Verb::Other,
+            };
+            (verb, Some(*resource), namespace.clone(), Some(name.clone()))
+        }
+        Route::Version | Route::ApiVersions | Route::ApiGroups | Route::ResourceList { .. } => {
+            (Verb::Discovery, None, None, None)
+        }
+        Route::Unknown => (Verb::Other, None, None, None),
+    }
+}
+
+/// The selectors of a request; the error is the message of a 400.
+fn selectors(query: &Query) -> Result<(LabelSelector, FieldSelector), String> {
+    let labels = LabelSelector::parse(query.get("labelSelector").unwrap_or(""))?;
+    let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or(""))?;
+    Ok((labels, fields))
+}
+
+/// A continue token: the list's resourceVersion and the last key served, so the next
+/// page starts after it. Opaque to clients, as the real one is.
+fn continue_token(rv: u64, namespace: &str, name: &str) -> String {
+    format!("{rv}/{namespace}/{name}")
+}
+
+fn parse_continue(token: &str) -> Option<(u64, String, String)> {
+    let mut parts = token.splitn(3, '/');
+    let rv = parts.next()?.parse().ok()?;
+    Some((rv, parts.next()?.to_string(), parts.next()?.to_string()))
+}
+
+fn list(
+    shared: &Shared,
+    resource: Resource,
+    namespace: Option<&str>,
+    query: &Query,
+) -> Response<Body> {
+    let (labels, fields) = match selectors(query) {
+        Ok(s) => s,
+        Err(message) => return bad_request(message),
+    };
+    let limit = match query.get("limit").map(str::parse::<usize>) {
+        None | Some(Ok(0)) => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "limit is not a number".into(),
+            );
+        }
+    };
+    let store = shared.lock_store();
+    let (list_rv, after) = match query.get("continue").filter(|c| !c.is_empty()) {
+        None => (store.resource_version(), None),
+        Some(token) => match parse_continue(token) {
+            None => {
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "invalid continue token".into(),
+                );
+            }
+            Some((rv, _, _)) if rv < store.oldest_resumable() => {
+                return expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.".into());
+            }
+            Some((rv, ns, name)) => (rv, Some((ns, name))),
+        },
+    };
+    if query.get("resourceVersionMatch") == Some("Exact")
+        && let Some(Ok(rv)) = query.get("resourceVersion").map(str::parse::<u64>)
+        && rv < store.oldest_resumable()
+    {
+        return expired(format!(
+            "too old resource version: {rv} ({})",
+            store.oldest_resumable()
+        ));
+    }
+
+    let matching: Vec<_> = store
+        .list(resource, namespace)
+        .into_iter()
+        .filter(|((_, ns, name), _)| {
+            after
+                .as_ref()
+                .is_none_or(|(a_ns, a_name)| (ns, name) > (a_ns, a_name))
+        })
+        .filter(|(_, object)| labels.matches(object) && fields.matches(object))
+        .collect();
+    let page_len = limit.map_or(matching.len(), |l| l.min(matching.len()));
+    let items: Vec<Value> = matching[..page_len]
+        .iter()
+        .map(|(_, o)| (*o).clone())
+        .collect();
+    let mut metadata = json!({ "resourceVersion": list_rv.to_string() });
+    if page_len < matching.len()
+        && let Some(((_, ns, name), _)) = page_len.checked_sub(1).and_then(|i| matching.get(i))
+    {
+        metadata["continue"] = json!(continue_token(list_rv, ns, name));
+        metadata["remainingItemCount"] = json!(matching.len() - page_len);
+    }
+    let list = json!({
+        "kind": format!("{}List", resource.kind()),
+        "apiVersion": resource.api_version(),
+        "metadata": metadata,
+        "items": items,
+    });
+    json_response(StatusCode::OK, &list)
+}
+
+fn watch(
+    shared: &Arc<Shared>,
+    conn: &Arc<ConnState>,
+    resource: Resource,
+    namespace: Option<String>,
+    query: &Query,
+) -> Response<Body> {
+    let (labels, fields) = match selectors(query) {
+        Ok(s) => s,
+        Err(message) => return bad_request(message),
+    };
+    let rv = query.get("resourceVersion").unwrap_or("");
+    let start = if rv.is_empty() || rv == "0" || query.flag("sendInitialEvents") {
+        // "0" means "any", and streaming lists ask for the current state first.
+        WatchStart::CurrentState
+    } else {
+        match rv.parse::<u64>() {
+            Ok(rv) => WatchStart::After(rv),
+            Err(_) => {
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    format!("invalid resourceVersion {rv:?}"),
+                );
+            }
+        }
+    };
+    let timeout = match query.get("timeoutSeconds").map(str::parse::<u64>) {
+        Some(Ok(s)) => Duration::from_secs(s),
+        _ => shared.options.default_watch_timeout,
+    };
+    let request = WatchRequest {
+        resource,
+        namespace,
+        labels,
+        fields,
+        start,
+        bookmarks: query.flag("allowWatchBookmarks"),
+        send_initial_events: query.flag("sendInitialEvents"),
+        timeout,
+    };
+    let body = serve_watch(shared.clone(), conn.clone(), request);
+    let mut response = Response::new(body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The JSON body; the error is the message of a 400.
+fn parse_body(body: &Bytes) -> Result<Value, String> {
+    serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
+}
+
+/// Puts the URL's namespace into the object, refusing a different one in the body; the
+/// error is the message of a 400.
+fn place(object: &mut Value, namespace: Option<&str>) -> Result<(), String> {
+    let Some(ns) = namespace else { return Ok(()) };
+    let Some(meta) = object
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    else {
+        return Err("the body is not an object with metadata".into());
+    };
+    match meta.get("namespace").and_then(Value::as_str) {
+        Some(body_ns) if body_ns != ns => Err(format!(
+            "the namespace of the provided object ({body_ns}) does not match the namespace sent on the request ({ns})"
+        )),
+        _ => {
+            meta.insert("namespace".into(), json!(ns));
+            Ok(())
+        }
+    }
+}
+
+fn create(
+    shared: &Shared,
+    resource: Resource,
+    namespace: Option<&str>,
+    body: &Bytes,
+) -> Response<Body> {
+    let mut object = match parse_body(body) {
+        Ok(v) => v,
+        Err(message) => return bad_request(message),
+    };
+    if let Err(message) = place(&mut object, namespace) {
+        return bad_request(message);
+    }
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let result = shared.lock_store().create(resource, object);
+    shared.notify_change();
+    match result {
+        Ok(stored) => json_response(StatusCode::CREATED, &stored),
+        Err(e) => store_error(resource, &name, e),
+    }
+}
+
+fn replace(
+    shared: &Shared,
+    resource: Resource,
+    namespace: Option<&str>,
+    name: &str,
+    body: &Bytes,
+) -> Response<Body> {
+    let mut object = match parse_body(body) {
+        Ok(v) => v,
+        Err(message) => return bad_request(message),
+    };
+    if let Err(message) = place(&mut object, namespace) {
+        return bad_request(message);
+    }
+    if object.pointer("/metadata/name").and_then(Value::as_str) != Some(name) {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "the name of the object does not match the name on the URL".into(),
+        );
+    }
+    let result = shared.lock_store().replace(resource, object);
+    shared.notify_change();
+    match result {
+        Ok(stored) => json_response(StatusCode::OK, &stored),
+        Err(e) => store_error(resource, name, e),
+    }
+}
+
+fn patch(
+    shared: &Shared,
+    resource: Resource,
+    namespace: Option<&str>,
+    name: &str,
+    content_type: &str,
+    body: &Bytes,
+) -> Response<Body> {
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    // Strategic merge is approximated by a JSON merge patch (lists are replaced whole);
+    // server-side apply (whose body kube sends as JSON) by merge-or-create.
+    let apply = match media {
+        "application/merge-patch+json" | "application/strategic-merge-patch+json" => false,
+        "application/apply-patch+yaml" => true,
+        other => {
+            return status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaType",
+                format!("the fake API server does not support patches of type {other:?}"),
+            );
+        }
+    };
+    let patch = match parse_body(body) {
+        Ok(v) => v,
+        Err(message) => return bad_request(message),
+    };
+    let mut store = shared.lock_store();
+    let current = store.get(resource, namespace.unwrap_or(""), name).cloned();
+    let mut object = match (current, apply) {
+        (Some(current), _) => current,
+        (None, true) => json!({ "metadata": { "name": name } }),
+        (None, false) => return not_found(resource, name),
+    };
+    merge_patch(&mut object, &patch);
+    if let Err(message) = place(&mut object, namespace) {
+        return bad_request(message);
+    }
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("name".into(), json!(name));
+    }
+    let result = store.put(resource, object);
+    drop(store);
+    shared.notify_change();
+    match result {
+        Ok(stored) => json_response(StatusCode::OK, &stored),
+        Err(e) => store_error(resource, name, e),
+    }
+}
+
+/// RFC 7386 JSON merge patch: objects merge key by key, `null` removes, anything else
+/// replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch_map) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    if let Value::Object(target_map) = target {
+        for (key, value) in patch_map {
+            if value.is_null() {
+                target_map.remove(key);
+            } else {
+                merge_patch(target_map.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+fn version() -> Value {
+    json!({
+        "major": "1", "minor": "33", "gitVersion": "v1.33.0-fake",
+        "gitCommit": "", "gitTreeState": "clean", "buildDate": "1970-01-01T00:00:00Z",
+        "goVersion": "fake", "compiler": "fake", "platform": "linux/amd64",
+    })
+}
+
+fn api_versions() -> Value {
+    json!({
+        "kind": "APIVersions", "apiVersion": "v1", "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1" }],
+    })
+}
+
+fn api_groups() -> Value {
+    let groups: Vec<Value> = ["discovery.k8s.io", "events.k8s.io"]
+        .iter()
+        .map(|g| {
+            let gv = json!({ "groupVersion": format!("{g}/v1"), "version": "v1" });
+            json!({ "name": g, "versions": [gv.clone()], "preferredVersion": gv })
+        })
+        .collect();
+    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups })
+}
+
+fn resource_list(group: &str, version: &str) -> Response<Body> {
+    let resources: Vec<Value> = Resource::ALL
+        .into_iter()
+        .filter(|r| r.group() == group && r.version() == version)
+        .map(|r| {
+            json!({
+                "name": r.plural(), "singularName": r.kind().to_ascii_lowercase(),
+                "namespaced": r.namespaced(), "kind": r.kind(),
+                "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+            })
+        })
+        .collect();
+    if resources.is_empty() {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("no group version {group}/{version}"),
+        );
+    }
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    json_response(
+        StatusCode::OK,
+        &json!({ "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources }),
+    )
+}
+
+fn json_response(code: StatusCode, value: &Value) -> Response<Body> {
+    let bytes = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    let mut response = Response::new(
+        Full::new(bytes)
+            .map_err(|never: Infallible| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = code;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A `metav1.Status` failure object.
+pub fn status_object(code: u16, reason: &str, message: &str) -> Value {
+    json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {},
+        "status": "Failure", "message": message, "reason": reason, "code": code,
+    })
+}
+
+fn bad_request(message: String) -> Response<Body> {
+    status(StatusCode::BAD_REQUEST, "BadRequest", message)
+}
+
+fn status(code: StatusCode, reason: &str, message: String) -> Response<Body> {
+    json_response(code, &status_object(code.as_u16(), reason, &message))
+}
+
+fn expired(message: String) -> Response<Body> {
+    status(StatusCode::GONE, "Expired", message)
+}
+
+fn not_found(resource: Resource, name: &str) -> Response<Body> {
+    let mut value = status_object(
+        404,
+        "NotFound",
+        &format!("{} \"{name}\" not found", resource.plural()),
+    );
+    value["details"] =
+        json!({ "name": name, "group": resource.group(), "kind": resource.plural() });
+    json_response(StatusCode::NOT_FOUND, &value)
+}
+
+fn store_error(resource: Resource, name: &str, error: StoreError) -> Response<Body> {
+    match error {
+        StoreError::NotFound => not_found(resource, name),
+        StoreError::AlreadyExists => status(
+            StatusCode::CONFLICT,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", resource.plural()),
+        ),
+        StoreError::Conflict(message) => status(StatusCode::CONFLICT, "Conflict", message),
+        StoreError::Invalid(message) => {
+            status(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
+        }
+    }
+}
