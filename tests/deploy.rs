@@ -43,7 +43,9 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/sbin"].iter().map(PathBuf::from))
         .map(|dir| dir.join(name))
-        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// The tools, or `None` when the skip variable is set. Panics naming what is missing:
@@ -195,7 +197,11 @@ impl Deployment {
             .iter()
             .map(|a| a.as_str().expect("string arg"))
             .collect();
-        assert_eq!(args.first(), Some(&"run"), "{dir}: the container runs `run`");
+        assert_eq!(
+            args.first(),
+            Some(&"run"),
+            "{dir}: the container runs `run`"
+        );
         let config_path = args
             .windows(2)
             .find(|w| w[0] == "--config")
@@ -302,7 +308,9 @@ impl Deployment {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("deploy").join(name)
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("deploy")
+        .join(name)
 }
 
 /// Runs `kube-anycast check` on a materialized deployment; returns (success, output).
@@ -378,10 +386,17 @@ fn every_kustomization_renders_and_passes_strict_schema_validation() {
             .expect("run kubernetes-validate");
         let report = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{dir}: kubernetes-validate --strict:\n{report}");
+        assert!(
+            out.status.success(),
+            "{dir}: kubernetes-validate --strict:\n{report}"
+        );
         // One "passed" line per document: nothing was skipped for an unknown kind.
         let passed = report.lines().filter(|l| l.contains(" passed ")).count();
-        assert_eq!(passed, docs.len(), "{dir}: every document validated:\n{report}");
+        assert_eq!(
+            passed,
+            docs.len(),
+            "{dir}: every document validated:\n{report}"
+        );
         for kind in [
             "Namespace",
             "ServiceAccount",
@@ -434,7 +449,10 @@ fn a_password_file_missing_from_the_secret_fails_the_check() {
     deployment.files.remove(&removed);
     let config = deployment.materialize(&scratch("missing-password"));
     let (ok, output) = kube_anycast_check(&config);
-    assert!(!ok, "check must fail without tor-b's password file:\n{output}");
+    assert!(
+        !ok,
+        "check must fail without tor-b's password file:\n{output}"
+    );
     assert!(
         output.contains("peers[1].password_file"),
         "the problem names the field: {output}"
@@ -496,12 +514,19 @@ fn probes_reach_the_http_listener_of_the_config() {
             .iter()
             .find(|p| p["name"] == "http")
             .expect("a port named http");
-        assert_eq!(port["containerPort"].as_u64(), Some(u64::from(listen.port())), "{dir}");
+        assert_eq!(
+            port["containerPort"].as_u64(),
+            Some(u64::from(listen.port())),
+            "{dir}"
+        );
         for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
             let get = &container[probe]["httpGet"];
             assert_eq!(get["path"], path, "{dir}: {probe}");
             assert_eq!(get["port"], "http", "{dir}: {probe}");
-            assert!(get.get("host").is_none(), "{dir}: {probe} goes to the pod IP");
+            assert!(
+                get.get("host").is_none(),
+                "{dir}: {probe} goes to the pod IP"
+            );
         }
     }
 }
@@ -521,10 +546,16 @@ fn the_pod_is_host_network_critical_and_rolls_one_node_at_a_time() {
         assert_eq!(pod["hostNetwork"], true, "{dir}");
         assert_eq!(pod["dnsPolicy"], "ClusterFirstWithHostNet", "{dir}");
         assert_eq!(pod["priorityClassName"], "system-node-critical", "{dir}");
-        assert_eq!(ds["spec"]["updateStrategy"]["type"], "RollingUpdate", "{dir}");
+        assert_eq!(
+            ds["spec"]["updateStrategy"]["type"], "RollingUpdate",
+            "{dir}"
+        );
         let rolling = &ds["spec"]["updateStrategy"]["rollingUpdate"];
         assert_eq!(rolling["maxUnavailable"], 1, "{dir}");
-        assert_eq!(rolling["maxSurge"], 0, "{dir}: never two speakers on a node");
+        assert_eq!(
+            rolling["maxSurge"], 0,
+            "{dir}: never two speakers on a node"
+        );
         assert!(
             d.container()["resources"]["requests"].is_object()
                 && d.container()["resources"]["limits"]["memory"].is_string(),
@@ -539,7 +570,9 @@ fn seconds(duration: &str) -> f64 {
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(duration.len());
     let (n, unit) = duration.split_at(split);
-    let n: f64 = n.parse().unwrap_or_else(|_| panic!("{duration:?} is a duration"));
+    let n: f64 = n
+        .parse()
+        .unwrap_or_else(|_| panic!("{duration:?} is a duration"));
     match unit {
         "ms" => n / 1000.0,
         "s" => n,
@@ -595,12 +628,19 @@ fn capabilities_are_dropped_and_port_179_is_allowed_only_for_passive_peers() {
         let sc = &d.container()["securityContext"];
         assert_eq!(sc["allowPrivilegeEscalation"], false, "{dir}");
         assert_eq!(sc["readOnlyRootFilesystem"], true, "{dir}");
-        assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]), "{dir}");
+        assert_eq!(
+            sc["capabilities"]["drop"],
+            serde_json::json!(["ALL"]),
+            "{dir}"
+        );
         assert_eq!(
             pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
             "{dir}"
         );
-        let added = sc["capabilities"]["add"].as_array().cloned().unwrap_or_default();
+        let added = sc["capabilities"]["add"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if passive {
             assert_eq!(
                 added,
@@ -610,12 +650,18 @@ fn capabilities_are_dropped_and_port_179_is_allowed_only_for_passive_peers() {
             // Added capabilities are effective only for UID 0 (see the component).
             assert_eq!(pod["securityContext"]["runAsUser"], 0, "{dir}");
         } else {
-            assert!(added.is_empty(), "{dir}: no capability without passive peers");
+            assert!(
+                added.is_empty(),
+                "{dir}: no capability without passive peers"
+            );
             assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{dir}");
             assert_ne!(pod["securityContext"]["runAsUser"], 0, "{dir}");
         }
     }
-    assert!(seen_passive, "some overlay exercises the passive-peer component");
+    assert!(
+        seen_passive,
+        "some overlay exercises the passive-peer component"
+    );
 }
 
 #[test]
@@ -647,7 +693,11 @@ fn rbac_grants_the_watches_and_events_the_daemon_uses_and_nothing_more() {
         }
     }
     let mut wanted = BTreeSet::new();
-    for (group, resource) in [("", "services"), ("", "nodes"), ("discovery.k8s.io", "endpointslices")] {
+    for (group, resource) in [
+        ("", "services"),
+        ("", "nodes"),
+        ("discovery.k8s.io", "endpointslices"),
+    ] {
         for verb in ["get", "list", "watch"] {
             wanted.insert((group.to_string(), resource.to_string(), verb.to_string()));
         }
@@ -710,7 +760,17 @@ fn parse_frr(text: &str) -> Frr {
                     .or_default()
                     .push(net);
             }
-            ["ip" | "ipv6", "prefix-list", name, "seq", _, "permit", prefix, "ge", ge] => {
+            [
+                "ip" | "ipv6",
+                "prefix-list",
+                name,
+                "seq",
+                _,
+                "permit",
+                prefix,
+                "ge",
+                ge,
+            ] => {
                 frr.prefix_lists
                     .entry(name.to_string())
                     .or_default()
@@ -826,14 +886,16 @@ fn exec_routes(node: &Value) -> Vec<(ipnet::IpNet, IpAddr)> {
 }
 
 fn read_yaml(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
 fn the_containerlab_testbed_agrees_with_its_overlay() {
-    let Some(tools) = tools("the_containerlab_testbed_agrees_with_its_overlay", &["kubectl"]) else {
+    let Some(tools) = tools(
+        "the_containerlab_testbed_agrees_with_its_overlay",
+        &["kubectl"],
+    ) else {
         return;
     };
     let lab = repo().join(LAB_DIR);
@@ -881,7 +943,10 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
     let node_addresses: Vec<Vec<ipnet::IpNet>> = ext
         .iter()
         .map(|name| {
-            assert!(linked(&format!("{name}:eth1"), &bridge), "{name}:eth1 is on {bridge}");
+            assert!(
+                linked(&format!("{name}:eth1"), &bridge),
+                "{name}:eth1 is on {bridge}"
+            );
             exec_addresses(&nodes[name.as_str()], "eth1")
         })
         .collect();
@@ -890,14 +955,21 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
     let peers = config["peers"].as_array().expect("peers");
     let routers: BTreeSet<String> = nodes
         .iter()
-        .filter(|(_, n)| n["image"].as_str().is_some_and(|i| i.contains("frrouting/frr")))
+        .filter(|(_, n)| {
+            n["image"]
+                .as_str()
+                .is_some_and(|i| i.contains("frrouting/frr"))
+        })
         .map(|(name, _)| name.clone())
         .collect();
     let peer_names: BTreeSet<String> = peers
         .iter()
         .map(|p| p["name"].as_str().expect("peer name").to_string())
         .collect();
-    assert_eq!(routers, peer_names, "one FRR router per configured peer, same names");
+    assert_eq!(
+        routers, peer_names,
+        "one FRR router per configured peer, same names"
+    );
     assert_eq!(routers.len(), 2);
 
     let local_asn = config["local_asn"].as_u64().expect("local_asn");
@@ -929,16 +1001,27 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
         let conf_path = lab.join(conf_bind.split(':').next().expect("host path"));
         let frr = parse_frr(&std::fs::read_to_string(&conf_path).expect("read frr.conf"));
         assert_eq!(frr.hostname, name, "{}", conf_path.display());
-        assert!(linked(&format!("{name}:eth1"), &bridge), "{name}:eth1 is on {bridge}");
+        assert!(
+            linked(&format!("{name}:eth1"), &bridge),
+            "{name}:eth1 is on {bridge}"
+        );
 
         // Our peer address is the router's rack address; our ASN its neighbor's.
-        let address: IpAddr = peer["address"].as_str().expect("address").parse().expect("ip");
+        let address: IpAddr = peer["address"]
+            .as_str()
+            .expect("address")
+            .parse()
+            .expect("ip");
         let rack = frr.addresses.get("eth1").expect("eth1 has addresses");
         let rack_net = rack
             .iter()
             .find(|n| n.addr() == address)
             .unwrap_or_else(|| panic!("{name}: eth1 has {address}, the peer address"));
-        assert_eq!(u64::from(frr.asn), peer["asn"].as_u64().expect("asn"), "{name}: router bgp");
+        assert_eq!(
+            u64::from(frr.asn),
+            peer["asn"].as_u64().expect("asn"),
+            "{name}: router bgp"
+        );
         assert_ne!(u64::from(frr.asn), local_asn, "{name}: the testbed is eBGP");
 
         // Every node can connect: its rack address is in the router's listen range, in
@@ -950,8 +1033,14 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
                 .iter()
                 .find(|n| n.addr().is_ipv4())
                 .unwrap_or_else(|| panic!("{node_name}: an IPv4 rack address"));
-            assert!(range.contains(&v4.addr()), "{name}: listen range {range} has {node_name}");
-            assert!(rack_net.contains(&v4.addr()), "{node_name} is on {name}'s subnet");
+            assert!(
+                range.contains(&v4.addr()),
+                "{name}: listen range {range} has {node_name}"
+            );
+            assert!(
+                rack_net.contains(&v4.addr()),
+                "{node_name} is on {name}'s subnet"
+            );
             if families.contains("ipv6") {
                 // next_hop ipv6 auto: the global IPv6 address of the session's interface.
                 assert!(
@@ -995,15 +1084,32 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
                 .unwrap_or_else(|| panic!("{name}: route-map {map} matches a prefix-list"));
             for list in lists {
                 for (prefix, ge) in &frr.prefix_lists[list] {
-                    assert_eq!(prefix.addr().is_ipv4(), afi == "ipv4", "{name}: {list} in {afi}");
-                    assert_eq!(*ge, prefix.max_prefix_len(), "{name}: {list} takes host routes only");
+                    assert_eq!(
+                        prefix.addr().is_ipv4(),
+                        afi == "ipv4",
+                        "{name}: {list} in {afi}"
+                    );
+                    assert_eq!(
+                        *ge,
+                        prefix.max_prefix_len(),
+                        "{name}: {list} takes host routes only"
+                    );
                     pool.insert(*prefix);
                 }
             }
-            assert!(frr.multipath_families.contains(afi), "{name}: maximum-paths in {afi}");
+            assert!(
+                frr.multipath_families.contains(afi),
+                "{name}: maximum-paths in {afi}"
+            );
         }
-        assert_eq!(pool, allowed, "{name}: the prefix-lists are announce.allowed_cidrs");
-        assert!(frr.multipath_relax, "{name}: bgp bestpath as-path multipath-relax");
+        assert_eq!(
+            pool, allowed,
+            "{name}: the prefix-lists are announce.allowed_cidrs"
+        );
+        assert!(
+            frr.multipath_relax,
+            "{name}: bgp bestpath as-path multipath-relax"
+        );
     }
 
     // The client routes the pool towards a router, and nodes route the client back.
@@ -1060,11 +1166,20 @@ fn frr_parser_reads_the_statements_the_checks_rely_on() {
     );
     assert_eq!(frr.hostname, "r1");
     assert_eq!(frr.asn, 65000);
-    assert_eq!(frr.addresses["eth1"], vec!["10.0.1.2/24".parse::<ipnet::IpNet>().unwrap()]);
-    assert_eq!(frr.prefix_lists["P"], vec![("203.0.113.0/24".parse().unwrap(), 32)]);
+    assert_eq!(
+        frr.addresses["eth1"],
+        vec!["10.0.1.2/24".parse::<ipnet::IpNet>().unwrap()]
+    );
+    assert_eq!(
+        frr.prefix_lists["P"],
+        vec![("203.0.113.0/24".parse().unwrap(), 32)]
+    );
     assert_eq!(frr.route_map_matches["M"], vec!["P".to_string()]);
     assert_eq!(frr.route_map_in[&("ipv4".into(), "G".into())], "M");
-    assert_eq!(frr.neighbor[&("G".into(), "password".into())], "secret words");
+    assert_eq!(
+        frr.neighbor[&("G".into(), "password".into())],
+        "secret words"
+    );
     assert!(frr.multipath_families.contains("ipv4"));
     assert!(!frr.multipath_relax);
 }
