@@ -905,6 +905,11 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
     };
     let lab = repo().join(LAB_DIR);
     let d = Deployment::load(&tools["kubectl"], LAB_OVERLAY);
+    // The image README.md builds and `kind load`s; pulling it would fail.
+    assert_eq!(d.container()["image"], "kube-anycast:dev");
+    assert_eq!(d.container()["imagePullPolicy"], "IfNotPresent");
+    let readme = std::fs::read_to_string(repo().join(LAB_DIR).join("README.md")).expect("README");
+    assert!(readme.contains("kind load docker-image kube-anycast:dev --name anycast"));
     let config = d.config();
     let topology = read_yaml(&lab.join("kube-anycast.clab.yml"));
     let nodes = topology["topology"]["nodes"].as_object().expect("nodes");
