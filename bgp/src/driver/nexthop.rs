@@ -1,26 +1,28 @@
-//! Next hops of a session: configured ones, or the session's own local address.
+//! Next hops of a session: configured ones, or chosen from the session's addresses.
 //!
-//! - IPv4 routes: `next_hop_v4`, else the local address when the session runs over IPv4.
-//! - IPv6 routes: `next_hop_v6`, else the local address when the session runs over IPv6
-//!   with a global address. RFC 2545 section 3 adds the link-local address of the
-//!   interface that carries the session when the peer is on the same link; it is found
-//!   on a best-effort basis with `getifaddrs`: the interface holding our local address,
-//!   if the peer's address is link-local or inside one of that interface's prefixes.
-//!   Without a match no link-local next hop is sent, which every router accepts.
+//! - The session's own family: the configured next hop, else the session's local address
+//!   (a global one; an IPv6 session over link-local addresses has no global next hop).
+//! - The other family: the configured next hop, else this host's first global address of
+//!   that family on the interface that carries the session, so one IPv4 session can carry
+//!   IPv6 routes of a dual-stack node and the router can reach the next hop on the link.
+//! - RFC 2545 section 3 adds, for IPv6 routes on an IPv6 session to an on-link peer, the
+//!   link-local address of the interface that carries the session. The peer is on-link
+//!   when its address is link-local or inside a prefix of that interface. Without a match
+//!   no link-local next hop is sent, which every router accepts.
 //!
-//! There is no extended next hop (RFC 8950): IPv4 routes on an IPv6-only session need
-//! `next_hop_v4`, else the Adj-RIB-Out holds them back.
+//! There is no extended next hop (RFC 8950): IPv4 routes with no IPv4 next hop are held
+//! back by the Adj-RIB-Out.
 
 use super::socket::{is_link_local_v6, normalize_ip};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// One IPv6 address of an interface, with its prefix length.
+/// One address of an interface, with its prefix length.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterfaceAddr {
     /// Interface name.
     pub interface: String,
     /// The address.
-    pub addr: Ipv6Addr,
+    pub addr: IpAddr,
     /// Its prefix length.
     pub prefix_len: u8,
 }
@@ -37,7 +39,7 @@ pub struct NextHops {
 }
 
 /// Chooses the next hops for a session between `local` and `remote` from the
-/// configured values and the IPv6 addresses of this host's interfaces.
+/// configured values and the addresses of this host's interfaces.
 pub fn choose(
     configured_v4: Option<Ipv4Addr>,
     configured_v6: Option<Ipv6Addr>,
@@ -47,22 +49,47 @@ pub fn choose(
 ) -> NextHops {
     let local = normalize_ip(local);
     let remote = normalize_ip(remote);
-    let auto_v4 = match local {
-        IpAddr::V4(v4) => Some(v4),
-        IpAddr::V6(_) => None,
-    };
-    let (auto_v6, link_local) = match (local, remote) {
-        (IpAddr::V6(l), IpAddr::V6(r)) => {
-            let global = (!is_link_local_v6(&l)).then_some(l);
-            (global, on_link_link_local(l, r, interfaces))
+    let session_interface = interfaces
+        .iter()
+        .find(|a| a.addr == local)
+        .map(|a| a.interface.as_str());
+    let on_session_interface = |a: &&InterfaceAddr| Some(a.interface.as_str()) == session_interface;
+    let (auto_v4, auto_v6, link_local) = match (local, remote) {
+        (IpAddr::V4(l), _) => {
+            let v6 = interfaces
+                .iter()
+                .filter(on_session_interface)
+                .find_map(|a| match a.addr {
+                    IpAddr::V6(v6) if is_global_v6(&v6) => Some(v6),
+                    _ => None,
+                });
+            (Some(l), v6, None)
         }
-        _ => (None, None),
+        (IpAddr::V6(l), remote) => {
+            let v4 = interfaces
+                .iter()
+                .filter(on_session_interface)
+                .find_map(|a| match a.addr {
+                    IpAddr::V4(v4) if !v4.is_loopback() && !v4.is_link_local() => Some(v4),
+                    _ => None,
+                });
+            let global = is_global_v6(&l).then_some(l);
+            let link_local = match remote {
+                IpAddr::V6(r) => on_link_link_local(l, r, interfaces),
+                IpAddr::V4(_) => None,
+            };
+            (v4, global, link_local)
+        }
     };
     NextHops {
         v4: configured_v4.or(auto_v4),
         v6: configured_v6.or(auto_v6),
         v6_link_local: link_local,
     }
+}
+
+fn is_global_v6(ip: &Ipv6Addr) -> bool {
+    !is_link_local_v6(ip) && !ip.is_loopback() && !ip.is_unspecified()
 }
 
 /// The link-local address of the interface that holds `local`, when `remote` is on
@@ -75,19 +102,20 @@ fn on_link_link_local(
     if is_link_local_v6(&local) {
         return Some(local);
     }
-    let iface = interfaces.iter().find(|a| a.addr == local)?;
+    let iface = interfaces.iter().find(|a| a.addr == IpAddr::V6(local))?;
+    let same_interface = || interfaces.iter().filter(|a| a.interface == iface.interface);
     let on_link = is_link_local_v6(&remote)
-        || interfaces
-            .iter()
-            .filter(|a| a.interface == iface.interface && !is_link_local_v6(&a.addr))
-            .any(|a| same_prefix(a.addr, remote, a.prefix_len));
+        || same_interface().any(|a| match a.addr {
+            IpAddr::V6(v6) => !is_link_local_v6(&v6) && same_prefix(v6, remote, a.prefix_len),
+            IpAddr::V4(_) => false,
+        });
     if !on_link {
         return None;
     }
-    interfaces
-        .iter()
-        .find(|a| a.interface == iface.interface && is_link_local_v6(&a.addr))
-        .map(|a| a.addr)
+    same_interface().find_map(|a| match a.addr {
+        IpAddr::V6(v6) if is_link_local_v6(&v6) => Some(v6),
+        _ => None,
+    })
 }
 
 fn same_prefix(a: Ipv6Addr, b: Ipv6Addr, len: u8) -> bool {
@@ -99,48 +127,38 @@ fn same_prefix(a: Ipv6Addr, b: Ipv6Addr, len: u8) -> bool {
     (u128::from(a) & mask) == (u128::from(b) & mask)
 }
 
-/// The IPv6 addresses of this host's interfaces (empty on error: the link-local next hop
-/// is best effort).
+/// The IPv4 and IPv6 addresses of this host's interfaces (empty on error: automatic next
+/// hops beyond the session's own address are best effort).
 pub fn interface_addrs() -> Vec<InterfaceAddr> {
-    let mut out = Vec::new();
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs writes a list head we free below with freeifaddrs.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return out;
-    }
-    let mut cur = head;
-    while !cur.is_null() {
-        // SAFETY: `cur` is a non-null node of the list getifaddrs returned, alive until
-        // freeifaddrs.
-        let ifa = unsafe { &*cur };
-        cur = ifa.ifa_next;
-        if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
-            continue;
-        }
-        // SAFETY: ifa_addr is non-null and points to a sockaddr of the family it names.
-        if i32::from(unsafe { (*ifa.ifa_addr).sa_family }) != libc::AF_INET6 {
-            continue;
-        }
-        // SAFETY: the family is AF_INET6, so the sockaddr is a sockaddr_in6.
-        let addr = unsafe { &*(ifa.ifa_addr.cast::<libc::sockaddr_in6>()) };
-        let prefix_len = if ifa.ifa_netmask.is_null() {
-            128
-        } else {
-            // SAFETY: the netmask of an AF_INET6 address is a sockaddr_in6 too.
-            let mask = unsafe { &*(ifa.ifa_netmask.cast::<libc::sockaddr_in6>()) };
-            u128::from_be_bytes(mask.sin6_addr.s6_addr).count_ones() as u8
-        };
-        // SAFETY: ifa_name is a non-null NUL-terminated string owned by the list.
-        let name = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
-        out.push(InterfaceAddr {
-            interface: name.to_string_lossy().into_owned(),
-            addr: Ipv6Addr::from(addr.sin6_addr.s6_addr),
-            prefix_len,
-        });
-    }
-    // SAFETY: `head` came from a successful getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(head) };
-    out
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    addrs
+        .filter_map(|ifa| {
+            let address = ifa.address?;
+            let mask = ifa.netmask;
+            let (addr, prefix_len) = if let Some(v4) = address.as_sockaddr_in() {
+                let len = mask
+                    .as_ref()
+                    .and_then(|m| m.as_sockaddr_in())
+                    .map_or(32, |m| u32::from(m.ip()).count_ones());
+                (IpAddr::V4(v4.ip()), len)
+            } else if let Some(v6) = address.as_sockaddr_in6() {
+                let len = mask
+                    .as_ref()
+                    .and_then(|m| m.as_sockaddr_in6())
+                    .map_or(128, |m| u128::from(m.ip()).count_ones());
+                (IpAddr::V6(v6.ip()), len)
+            } else {
+                return None;
+            };
+            Some(InterfaceAddr {
+                interface: ifa.interface_name,
+                addr,
+                prefix_len: u8::try_from(prefix_len).unwrap_or(128),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -154,8 +172,10 @@ mod tests {
             prefix_len: l,
         };
         vec![
+            a("eth0", "10.0.0.2", 24),
             a("eth0", "fd00::2", 64),
             a("eth0", "fe80::fc:ff:fe00:1", 64),
+            a("eth1", "10.1.0.2", 24),
             a("eth1", "fd01::2", 64),
             a("eth1", "fe80::1:1", 64),
             a("lo", "::1", 128),
@@ -167,12 +187,25 @@ mod tests {
     }
 
     #[test]
-    fn ipv4_session_uses_its_local_address_for_ipv4_only() {
+    fn ipv4_session_uses_its_local_address_and_the_interface_global_ipv6() {
         let n = choose(None, None, ip("10.0.0.2"), ip("10.0.0.1"), &ifaces());
         assert_eq!(
             n,
             NextHops {
                 v4: Some("10.0.0.2".parse().unwrap()),
+                v6: Some("fd00::2".parse().unwrap()),
+                v6_link_local: None
+            }
+        );
+    }
+
+    #[test]
+    fn session_on_an_unknown_address_gets_only_its_own_family() {
+        let n = choose(None, None, ip("192.0.2.1"), ip("192.0.2.2"), &ifaces());
+        assert_eq!(
+            n,
+            NextHops {
+                v4: Some("192.0.2.1".parse().unwrap()),
                 v6: None,
                 v6_link_local: None
             }
@@ -210,7 +243,11 @@ mod tests {
         let n = choose(None, None, ip("fd01::2"), ip("fd01::1"), &ifaces());
         assert_eq!(n.v6, Some("fd01::2".parse().unwrap()));
         assert_eq!(n.v6_link_local, Some("fe80::1:1".parse().unwrap()));
-        assert_eq!(n.v4, None);
+        assert_eq!(
+            n.v4,
+            Some("10.1.0.2".parse().unwrap()),
+            "IPv4 routes use the interface's IPv4 address"
+        );
     }
 
     #[test]
@@ -232,7 +269,7 @@ mod tests {
         let all = interface_addrs();
         assert!(
             all.iter()
-                .any(|a| a.addr == Ipv6Addr::LOCALHOST && a.prefix_len == 128),
+                .any(|a| a.addr == IpAddr::V6(Ipv6Addr::LOCALHOST) && a.prefix_len == 128),
             "{all:?}"
         );
     }

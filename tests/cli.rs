@@ -1,0 +1,247 @@
+//! The command line as a user meets it: the real binary, real files, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kube-anycast");
+
+/// A private directory removed at the end of the test, even when it fails.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("kube-anycast-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NODE_NAME", "node-a")
+        .output()
+        .expect("run kube-anycast")
+}
+
+fn check(config: &Path) -> (i32, String) {
+    let out = run(&["check", "--config", config.to_str().unwrap()]);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+const BASE: &str = "node_name: ${NODE_NAME}\nlocal_asn: 65010\nsource: {manifests: [/dev/null]}\n";
+
+#[test]
+fn check_accepts_a_valid_config() {
+    let dir = TempDir::new("valid");
+    let config = dir.write("c.yaml", &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\npeers: [{{name: tor-a, address: 10.0.0.1, asn: 65000}}]\n"));
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn check_refuses_an_unknown_key_naming_it() {
+    let dir = TempDir::new("unknown");
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: []}}\nshutdwon: {{drain: 1s}}\n"),
+    );
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("shutdwon"), "{stdout}");
+}
+
+#[test]
+fn check_refuses_a_bad_cidr_naming_the_field() {
+    let dir = TempDir::new("cidr");
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/33]}}\n"),
+    );
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 1);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("announce.allowed_cidrs[0]:")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_refuses_duplicate_peer_names() {
+    let dir = TempDir::new("dup");
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: []}}\npeers: [{{name: t, address: 10.0.0.1, asn: 1}}, {{name: t, address: 10.0.0.2, asn: 1}}]\n"),
+    );
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.lines().any(|l| l.starts_with("peers[1].name:")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_refuses_a_missing_password_file() {
+    let dir = TempDir::new("pw");
+    let config = dir.write(
+        "c.yaml",
+        &format!(
+            "{BASE}announce: {{allowed_cidrs: []}}\npeers: [{{name: t, address: 10.0.0.1, asn: 1, password_file: {}/missing}}]\n",
+            dir.0.display()
+        ),
+    );
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 1);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("peers[0].password_file:")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_reports_every_problem_one_per_line() {
+    let dir = TempDir::new("many");
+    let config = dir.write(
+        "c.yaml",
+        "local_asn: 0\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [nope]}\n",
+    );
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 1);
+    for field in ["node_name:", "local_asn:", "announce.allowed_cidrs[0]:"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(field)),
+            "{field} missing in {stdout}"
+        );
+    }
+}
+
+#[test]
+fn check_of_a_missing_file_fails() {
+    let (code, stdout) = check(Path::new("/nonexistent/kube-anycast.yaml"));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("/nonexistent/kube-anycast.yaml"),
+        "{stdout}"
+    );
+}
+
+const CLUSTER: &str = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {externalIPs: [203.0.113.10, 8.8.8.8]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.1], nodeName: node-a, conditions: {ready: true}}]
+"#;
+
+#[test]
+fn plan_prints_each_external_ip_with_its_decision() {
+    let dir = TempDir::new("plan");
+    let manifests = dir.write("cluster.yaml", CLUSTER);
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |ip: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(ip))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("203.0.113.10").contains("announced: ready endpoint on this node"),
+        "{stdout}"
+    );
+    assert!(
+        line("8.8.8.8").contains("outside announce.allowed_cidrs"),
+        "{stdout}"
+    );
+
+    let other = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--node",
+        "node-b",
+        "--json",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&other.stdout).expect("plan --json prints JSON");
+    assert_eq!(json["node"], "node-b");
+    assert_eq!(json["routes"].as_array().map(Vec::len), Some(0));
+    let reasons: Vec<&str> = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, vec!["no_local_endpoints", "outside_allowed_cidrs"]);
+}
+
+#[test]
+fn plan_with_a_broken_manifest_fails_clearly() {
+    let dir = TempDir::new("plan-broken");
+    let manifests = dir.write("cluster.yaml", "kind: Service\nmetadata: [unclosed\n");
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: []}}\n"),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cluster.yaml"));
+}
+
+#[test]
+fn status_without_a_daemon_fails_clearly() {
+    let out = run(&["status", "--http", "127.0.0.1:1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the daemon"));
+}
