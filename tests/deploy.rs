@@ -437,6 +437,30 @@ fn every_shipped_config_passes_kube_anycast_check_with_its_mounted_passwords() {
 }
 
 #[test]
+fn shipped_passwords_outside_the_testbed_are_visible_placeholders() {
+    let Some(tools) = tools(
+        "shipped_passwords_outside_the_testbed_are_visible_placeholders",
+        &["kubectl"],
+    ) else {
+        return;
+    };
+    let mut checked = 0;
+    for dir in KUSTOMIZATIONS.iter().filter(|d| **d != LAB_OVERLAY) {
+        let d = Deployment::load(&tools["kubectl"], dir);
+        for (path, content) in &d.files {
+            if path.starts_with("/etc/kube-anycast/secrets/") {
+                assert!(
+                    content.starts_with(b"CHANGE-ME"),
+                    "{dir}: {path} must be an obvious placeholder"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4, "tor-a, tor-b (base), leaf-1, leaf-2 (example)");
+}
+
+#[test]
 fn a_password_file_missing_from_the_secret_fails_the_check() {
     let Some(tools) = tools(
         "a_password_file_missing_from_the_secret_fails_the_check",
