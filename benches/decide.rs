@@ -22,8 +22,15 @@ fn cluster() -> ClusterState {
         state.services.insert(
             ObjectKey::new("bench", &name),
             Service {
-                metadata: ObjectMeta { name: Some(name.clone()), namespace: Some("bench".into()), ..Default::default() },
-                spec: Some(ServiceSpec { external_ips: Some(vec![ip]), ..Default::default() }),
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some("bench".into()),
+                    ..Default::default()
+                },
+                spec: Some(ServiceSpec {
+                    external_ips: Some(vec![ip]),
+                    ..Default::default()
+                }),
                 ..Default::default()
             },
         );
@@ -31,7 +38,11 @@ fn cluster() -> ClusterState {
             .map(|n| Endpoint {
                 addresses: vec![format!("172.16.{}.{}", n, i % 250)],
                 node_name: Some(format!("node-{n}")),
-                conditions: Some(EndpointConditions { ready: Some(true), serving: Some(true), terminating: Some(false) }),
+                conditions: Some(EndpointConditions {
+                    ready: Some(true),
+                    serving: Some(true),
+                    terminating: Some(false),
+                }),
                 ..Default::default()
             })
             .collect();
@@ -63,10 +74,19 @@ fn bench(c: &mut Criterion) {
         large_communities: vec![],
     };
     let peers = BTreeSet::new();
-    let settings = Settings { node_name: "node-0", announce: &announce, peer_names: &peers };
+    let settings = Settings {
+        node_name: "node-0",
+        announce: &announce,
+        peer_names: &peers,
+    };
     let decision = decide(&state, settings, &HashMap::new());
-    println!("decide: {SERVICES} Services x 3 endpoints -> {} routes announced by node-0", decision.routes.len());
-    c.bench_function("decide 10k services", |b| b.iter(|| decide(black_box(&state), settings, &HashMap::new())));
+    println!(
+        "decide: {SERVICES} Services x 3 endpoints -> {} routes announced by node-0",
+        decision.routes.len()
+    );
+    c.bench_function("decide 10k services", |b| {
+        b.iter(|| decide(black_box(&state), settings, &HashMap::new()))
+    });
 }
 
 criterion_group!(benches, bench);

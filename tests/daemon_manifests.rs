@@ -3,35 +3,10 @@
 //! file breaks, and exits 0 on SIGTERM. (BGP towards real routers is covered by the lab
 //! tests; here the daemon has no peers.)
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kube-anycast");
-
-/// The daemon process and its files; killed and removed on drop, even when a test fails.
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    http: String,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use std::time::Duration;
+use support::daemon::{Daemon, test_dir};
 
 const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {externalIPs: [203.0.113.10, 8.8.8.8]}\n";
 
@@ -41,84 +16,27 @@ fn slice(ready: bool) -> String {
     )
 }
 
-impl Daemon {
-    fn start(name: &str) -> Daemon {
-        let dir =
-            std::env::temp_dir().join(format!("kube-anycast-daemon-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let manifests = dir.join("cluster.yaml");
-        std::fs::write(&manifests, format!("{SERVICE}{}", slice(true))).unwrap();
-        let http = format!("127.0.0.1:{}", free_port());
-        let config = dir.join("config.yaml");
-        std::fs::write(
-            &config,
-            format!(
-                "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{manifests: [{}]}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\nhttp: {{listen: \"{http}\"}}\n",
-                manifests.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(BIN)
-            .args(["run", "--config", config.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start kube-anycast run");
-        Daemon { child, dir, http }
-    }
+fn start(name: &str) -> Daemon {
+    let dir = test_dir(&format!("manifests-{name}"));
+    let manifests = dir.join("cluster.yaml");
+    std::fs::write(&manifests, format!("{SERVICE}{}", slice(true))).unwrap();
+    let config = format!(
+        "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{manifests: [{}]}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n",
+        manifests.display()
+    );
+    Daemon::start(dir, &config, &[])
+}
 
-    fn write_manifests(&self, text: &str) {
-        // Write then rename, as a ConfigMap update or an editor would: never half a file.
-        let tmp = self.dir.join(".cluster.yaml.tmp");
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, self.dir.join("cluster.yaml")).unwrap();
-    }
-
-    fn get(&self, path: &str) -> Option<(u16, String)> {
-        let mut stream = std::net::TcpStream::connect(&self.http).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(stream, "GET {path} HTTP/1.0\r\n\r\n").ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        let code = response.split_whitespace().nth(1)?.parse().ok()?;
-        Some((code, response.split_once("\r\n\r\n")?.1.to_owned()))
-    }
-
-    fn status(&self) -> Option<serde_json::Value> {
-        serde_json::from_str(&self.get("/status")?.1).ok()
-    }
-
-    fn routes(&self) -> Option<Vec<String>> {
-        let status = self.status()?;
-        Some(
-            status["routes"]
-                .as_array()?
-                .iter()
-                .filter_map(|r| r["prefix"].as_str().map(String::from))
-                .collect(),
-        )
-    }
-
-    /// Waits (generously; this is a wait, not a timing assertion) until `f` holds.
-    fn wait_for(&self, what: &str, f: impl Fn(&Daemon) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if f(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "timed out waiting for {what}; last status: {:?}",
-            self.status()
-        );
-    }
+/// Write then rename, as a ConfigMap update or an editor would: never half a file.
+fn write_manifests(daemon: &Daemon, text: &str) {
+    let tmp = daemon.dir.join(".cluster.yaml.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, daemon.dir.join("cluster.yaml")).unwrap();
 }
 
 #[test]
 fn daemon_announces_follows_files_and_keeps_last_good_state() {
-    let daemon = Daemon::start("follow");
+    let daemon = start("follow");
     daemon.wait_for("the route to be decided", |d| {
         d.routes() == Some(vec!["203.0.113.10/32".into()])
     });
@@ -141,46 +59,33 @@ fn daemon_announces_follows_files_and_keeps_last_good_state() {
         "{metrics}"
     );
 
-    daemon.write_manifests(&format!("{SERVICE}{}", slice(false)));
+    write_manifests(&daemon, &format!("{SERVICE}{}", slice(false)));
     daemon.wait_for("the withdraw once the endpoint is not ready", |d| {
         d.routes() == Some(vec![])
     });
 
-    daemon.write_manifests(&format!("{SERVICE}{}", slice(true)));
+    write_manifests(&daemon, &format!("{SERVICE}{}", slice(true)));
     daemon.wait_for("the route to come back", |d| {
         d.routes() == Some(vec!["203.0.113.10/32".into()])
     });
 
-    daemon.write_manifests("kind: Service\nmetadata: [this is not yaml\n");
+    write_manifests(&daemon, "kind: Service\nmetadata: [this is not yaml\n");
     std::thread::sleep(Duration::from_millis(800)); // several polls of the broken file
     assert_eq!(
         daemon.routes(),
         Some(vec!["203.0.113.10/32".into()]),
         "a broken file keeps the last good state"
     );
+    assert!(
+        daemon.log().contains("keeping the last good state"),
+        "the broken file is logged"
+    );
 }
 
 #[test]
 fn daemon_exits_zero_on_sigterm() {
-    let mut daemon = Daemon::start("sigterm");
+    let mut daemon = start("sigterm");
     daemon.wait_for("the daemon to be up", |d| d.status().is_some());
-    nix_kill(daemon.child.id(), "TERM");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let code = loop {
-        if let Some(status) = daemon.child.try_wait().unwrap() {
-            break status.code();
-        }
-        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(code, Some(0));
-}
-
-fn nix_kill(pid: u32, signal: &str) {
-    let ok = Command::new("kill")
-        .args([&format!("-{signal}"), &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -{signal} {pid}");
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(daemon.wait_exit(), Some(0));
 }
