@@ -1,0 +1,232 @@
+//! Event-to-wire latency and memory at scale, printed as numbers (no assertions).
+//!
+//! The real `kube-anycast run` binary (release build) watches the in-repo fake API server
+//! (an API-compatible list+watch server; no real API server runs here) holding 10,000
+//! Services of 3 endpoints each, and peers with two BGP receivers on loopback. Then one
+//! EndpointSlice at a time turns not ready and ready again; each latency runs from the
+//! change being written to the API server to the matching UPDATE arriving at the receiver
+//! (on loopback, arrival is the write). Prints p50/p99 for withdrawals and announcements,
+//! and the daemon's resident memory with 10,000 externalIPs announced to 2 peers.
+//!
+//! Run: `cargo bench --bench event_to_wire` (set `EVENT_TO_WIRE_SERVICES` / `_CHANGES` to
+//! change the scale).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use bgp::Asn;
+use bgp::wire::{BgpCodec, Capability, Message, Open};
+use futures::{SinkExt, StreamExt};
+use ipnet::IpNet;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use support::daemon::{Daemon, test_dir};
+use support::fake_apiserver::FakeApiServer;
+use tokio::sync::mpsc;
+use tokio_util::codec::Framed;
+
+#[derive(Debug)]
+enum Seen {
+    Announced(IpNet),
+    Withdrawn(IpNet),
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn ip_of(i: usize) -> String {
+    format!("10.{}.{}.{}", 100 + i / 65536, (i / 256) % 256, i % 256)
+}
+
+fn service(i: usize) -> Value {
+    json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": format!("svc-{i}"), "namespace": "bench"},
+        "spec": {"externalIPs": [ip_of(i)], "clusterIP": "10.96.0.10"}})
+}
+
+fn slice(i: usize, local_ready: bool) -> Value {
+    let endpoints: Vec<Value> = (0..3)
+        .map(|n| json!({"addresses": [format!("172.16.{n}.{}", i % 250)], "nodeName": format!("node-{n}"),
+                        "conditions": {"ready": n != 0 || local_ready}}))
+        .collect();
+    json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": format!("svc-{i}-a"), "namespace": "bench", "labels": {"kubernetes.io/service-name": format!("svc-{i}")}},
+        "addressType": "IPv4", "endpoints": endpoints})
+}
+
+/// A minimal passive BGP speaker that reports every prefix it hears of, timestamped.
+async fn receiver(
+    listener: tokio::net::TcpListener,
+    asn: u32,
+    seen: mpsc::UnboundedSender<(Instant, Seen)>,
+) {
+    let Ok((socket, _)) = listener.accept().await else {
+        return;
+    };
+    let _ = socket.set_nodelay(true);
+    let mut framed = Framed::new(socket, BgpCodec::default());
+    let open = Open {
+        version: 4,
+        my_as: u16::try_from(asn).unwrap_or(23456),
+        hold_time: 240,
+        router_id: bgp::RouterId("192.0.2.1".parse().unwrap()),
+        capabilities: vec![
+            Capability::Multiprotocol {
+                afi: bgp::Afi::Ipv4,
+                safi: bgp::Safi::Unicast,
+            },
+            Capability::FourOctetAs(Asn(asn)),
+        ],
+    };
+    if framed.send(Message::Open(open)).await.is_err()
+        || framed.send(Message::Keepalive).await.is_err()
+    {
+        return;
+    }
+    while let Some(Ok(message)) = framed.next().await {
+        let now = Instant::now();
+        match message {
+            Message::Update(update) => {
+                for p in update.withdrawn_prefixes() {
+                    let _ = seen.send((now, Seen::Withdrawn(p)));
+                }
+                for p in update.announced() {
+                    let _ = seen.send((now, Seen::Announced(p)));
+                }
+            }
+            Message::Keepalive | Message::Open(_) => {
+                if framed.send(Message::Keepalive).await.is_err() {
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn wait_for(
+    rx: &mut mpsc::UnboundedReceiver<(Instant, Seen)>,
+    prefix: IpNet,
+    withdrawn: bool,
+) -> Instant {
+    loop {
+        let (at, seen) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("UPDATE within 60 s")
+            .expect("receiver alive");
+        match seen {
+            Seen::Withdrawn(p) if withdrawn && p == prefix => return at,
+            Seen::Announced(p) if !withdrawn && p == prefix => return at,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists benches; this one only runs on `cargo bench`.
+    }
+    let services = env_usize("EVENT_TO_WIRE_SERVICES", 10_000);
+    let changes = env_usize("EVENT_TO_WIRE_CHANGES", 200).min(services);
+    let api = FakeApiServer::start().await;
+    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-0"}}));
+    for i in 0..services {
+        api.apply(service(i));
+        api.apply(slice(i, true));
+    }
+
+    let mut receivers = Vec::new();
+    let mut peers = String::new();
+    for (n, address) in ["127.0.0.1", "127.0.0.2"].into_iter().enumerate() {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::new(address.parse::<IpAddr>().unwrap(), 0))
+                .await
+                .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(receiver(listener, 65000, tx));
+        receivers.push(rx);
+        peers.push_str(&format!("  - {{name: r{n}, address: {address}, port: {port}, asn: 65000, families: [ipv4], hold_time: 240s, connect_retry: 200ms}}\n"));
+    }
+    let config = format!(
+        "node_name: node-0\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [10.0.0.0/8]}}\npeers:\n{peers}"
+    );
+    let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
+    let started = Instant::now();
+    let daemon = Daemon::start(
+        test_dir("event-to-wire"),
+        &config,
+        &[("KUBECONFIG", &kubeconfig), ("RUST_LOG", "warn")],
+    );
+
+    // Initial transfer: every route at both receivers.
+    for rx in &mut receivers {
+        let mut have = HashSet::new();
+        while have.len() < services {
+            let (_, seen) = tokio::time::timeout(Duration::from_secs(120), rx.recv())
+                .await
+                .expect("initial transfer")
+                .expect("receiver");
+            if let Seen::Announced(p) = seen {
+                have.insert(p);
+            }
+        }
+    }
+    println!(
+        "event_to_wire: {services} Services x 3 endpoints: all {services} routes at both peers {:.2} s after start",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "event_to_wire: daemon resident memory with {services} externalIPs announced to 2 peers: {:.1} MiB",
+        rss_kib(daemon.child.id()) as f64 / 1024.0
+    );
+
+    let mut withdraws = Vec::new();
+    let mut announces = Vec::new();
+    for k in 0..changes {
+        let i = k * (services / changes);
+        let prefix: IpNet = format!("{}/32", ip_of(i)).parse().unwrap();
+        let t0 = Instant::now();
+        api.apply(slice(i, false));
+        withdraws.push(wait_for(&mut receivers[0], prefix, true).await - t0);
+        let t0 = Instant::now();
+        api.apply(slice(i, true));
+        announces.push(wait_for(&mut receivers[0], prefix, false).await - t0);
+    }
+    withdraws.sort();
+    announces.sort();
+    for (what, samples) in [("withdraw", &withdraws), ("announce", &announces)] {
+        println!(
+            "event_to_wire: EndpointSlice change -> {what} UPDATE on the wire, {} samples: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            samples.len(),
+            percentile(samples, 0.5).as_secs_f64() * 1000.0,
+            percentile(samples, 0.99).as_secs_f64() * 1000.0,
+            samples.last().unwrap().as_secs_f64() * 1000.0
+        );
+    }
+    println!(
+        "event_to_wire: daemon resident memory after the changes: {:.1} MiB",
+        rss_kib(daemon.child.id()) as f64 / 1024.0
+    );
+}
