@@ -19,7 +19,7 @@ fn cluster() -> ClusterState {
     for i in 0..SERVICES {
         let name = format!("svc-{i}");
         let ip = format!("10.{}.{}.{}", 100 + i / 65536, (i / 256) % 256, i % 256);
-        state.services.insert(
+        state.upsert_service(
             ObjectKey::new("bench", &name),
             Service {
                 metadata: ObjectMeta {
@@ -46,7 +46,7 @@ fn cluster() -> ClusterState {
                 ..Default::default()
             })
             .collect();
-        state.endpoint_slices.insert(
+        state.upsert_slice(
             ObjectKey::new("bench", format!("{name}-a")),
             EndpointSlice {
                 metadata: ObjectMeta {

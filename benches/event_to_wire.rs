@@ -100,10 +100,10 @@ async fn receiver(
                     let _ = seen.send((now, Seen::Announced(p)));
                 }
             }
-            Message::Keepalive | Message::Open(_) => {
-                if framed.send(Message::Keepalive).await.is_err() {
-                    return;
-                }
+            Message::Keepalive | Message::Open(_)
+                if framed.send(Message::Keepalive).await.is_err() =>
+            {
+                return;
             }
             _ => {}
         }

@@ -4,11 +4,11 @@
 //! daemon applies the result to the BGP driver.
 
 use crate::config::PeerConfig;
-use crate::decide::Decision;
+use crate::decide::Route;
 use bgp::driver::RouteChange;
 use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Routes for one peer, with attributes shared between peers (and between routes with
@@ -22,37 +22,77 @@ pub fn peer_selected(peer: &PeerConfig, node_labels: &BTreeMap<String, String>) 
         .all(|(k, v)| node_labels.get(k) == Some(v))
 }
 
-/// The routes each named peer should have. Attribute sets are interned: routes with
-/// equal attributes share one `Arc`.
-pub fn routes_per_peer<'a>(
-    decision: &Decision,
-    peers: impl IntoIterator<Item = &'a str>,
-) -> BTreeMap<String, PeerRoutes> {
-    let mut interned: Vec<Arc<RouteAttributes>> = Vec::new();
-    let mut shared = |attrs: &RouteAttributes| -> Arc<RouteAttributes> {
-        if let Some(existing) = interned.iter().find(|a| ***a == *attrs) {
-            return existing.clone();
+/// Shares one `Arc` per distinct attribute set, so equal attributes are one allocation
+/// and the Adj-RIB-Out groups their prefixes into the same UPDATEs cheaply.
+#[derive(Debug, Default)]
+pub struct Interner {
+    sets: HashMap<RouteAttributes, Arc<RouteAttributes>>,
+}
+
+impl Interner {
+    /// The shared copy of `attrs`.
+    pub fn intern(&mut self, attrs: &RouteAttributes) -> Arc<RouteAttributes> {
+        if let Some(shared) = self.sets.get(attrs) {
+            return shared.clone();
         }
-        let new = Arc::new(attrs.clone());
-        interned.push(new.clone());
-        new
-    };
-    let mut with_attrs: Vec<(IpNet, Arc<RouteAttributes>, &crate::decide::PeerSelection)> =
-        Vec::new();
-    for (prefix, route) in &decision.routes {
-        with_attrs.push((*prefix, shared(&route.attributes), &route.peers));
+        let shared = Arc::new(attrs.clone());
+        self.sets.insert(attrs.clone(), shared.clone());
+        shared
     }
-    peers
-        .into_iter()
-        .map(|name| {
-            let routes = with_attrs
-                .iter()
-                .filter(|(_, _, selection)| selection.includes(name))
-                .map(|(prefix, attrs, _)| (*prefix, attrs.clone()))
-                .collect();
-            (name.to_owned(), routes)
-        })
+}
+
+/// What `peer` should have for one address: the route's attributes if it goes to `peer`.
+pub fn wanted_for(
+    route: Option<&Route>,
+    peer: &str,
+    interner: &mut Interner,
+) -> Option<Arc<RouteAttributes>> {
+    route
+        .filter(|r| r.peers.includes(peer))
+        .map(|r| interner.intern(&r.attributes))
+}
+
+/// Every route `peer` should have.
+pub fn routes_for_peer(
+    routes: &BTreeMap<IpNet, Route>,
+    peer: &str,
+    interner: &mut Interner,
+) -> PeerRoutes {
+    routes
+        .iter()
+        .filter_map(|(prefix, route)| Some((*prefix, wanted_for(Some(route), peer, interner)?)))
         .collect()
+}
+
+/// The changes that bring `peer` from `sent` to what `routes` say for the addresses in
+/// `changed`, withdrawals first; applies them to `sent`.
+pub fn changes_for(
+    sent: &mut PeerRoutes,
+    routes: &BTreeMap<IpNet, Route>,
+    changed: &[IpNet],
+    peer: &str,
+    interner: &mut Interner,
+) -> Vec<RouteChange> {
+    let mut withdraws = Vec::new();
+    let mut announces = Vec::new();
+    for prefix in changed {
+        match (
+            sent.get(prefix),
+            wanted_for(routes.get(prefix), peer, interner),
+        ) {
+            (Some(_), None) => {
+                sent.remove(prefix);
+                withdraws.push(RouteChange::Withdraw(*prefix));
+            }
+            (old, Some(new)) if old != Some(&new) => {
+                sent.insert(*prefix, new.clone());
+                announces.push(RouteChange::Announce(*prefix, new));
+            }
+            _ => {}
+        }
+    }
+    withdraws.extend(announces);
+    withdraws
 }
 
 /// The changes from `sent` to `wanted`, withdrawals first (so a peer never holds a stale
@@ -115,8 +155,8 @@ mod tests {
         ));
     }
 
-    fn decision() -> Decision {
-        let mut d = Decision::default();
+    fn decision() -> crate::decide::Decision {
+        let mut d = crate::decide::Decision::default();
         let route = |peers| Route {
             attributes: RouteAttributes::default(),
             peers,
@@ -133,15 +173,16 @@ mod tests {
 
     #[test]
     fn peers_annotation_limits_routes_to_named_peers() {
-        let per_peer = routes_per_peer(&decision(), ["tor-a", "tor-b"]);
-        assert_eq!(per_peer["tor-a"].len(), 1);
-        assert_eq!(per_peer["tor-b"].len(), 2);
+        let routes = decision().routes;
+        let mut interner = Interner::default();
+        assert_eq!(routes_for_peer(&routes, "tor-a", &mut interner).len(), 1);
+        assert_eq!(routes_for_peer(&routes, "tor-b", &mut interner).len(), 2);
     }
 
     #[test]
     fn equal_attributes_are_shared() {
-        let per_peer = routes_per_peer(&decision(), ["tor-b"]);
-        let attrs: Vec<_> = per_peer["tor-b"].values().collect();
+        let per_peer = routes_for_peer(&decision().routes, "tor-b", &mut Interner::default());
+        let attrs: Vec<_> = per_peer.values().collect();
         assert!(Arc::ptr_eq(attrs[0], attrs[1]));
     }
 
@@ -175,5 +216,22 @@ mod tests {
             ]
         );
         assert!(changes(&wanted, &wanted).is_empty());
+    }
+
+    #[test]
+    fn changes_for_touches_only_the_changed_addresses_and_updates_sent() {
+        let mut routes = decision().routes;
+        let mut interner = Interner::default();
+        let mut sent = routes_for_peer(&routes, "tor-a", &mut interner);
+        let p1: IpNet = "203.0.113.1/32".parse().unwrap();
+        let p2: IpNet = "203.0.113.2/32".parse().unwrap();
+        routes.remove(&p1);
+        routes.get_mut(&p2).unwrap().peers = PeerSelection::All;
+        let c = changes_for(&mut sent, &routes, &[p1, p2], "tor-a", &mut interner);
+        assert!(
+            matches!(c.as_slice(), [RouteChange::Withdraw(a), RouteChange::Announce(b, _)] if *a == p1 && *b == p2)
+        );
+        assert_eq!(sent.keys().copied().collect::<Vec<_>>(), vec![p2]);
+        assert!(changes_for(&mut sent, &routes, &[p1, p2], "tor-a", &mut interner).is_empty());
     }
 }

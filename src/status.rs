@@ -1,10 +1,12 @@
 //! The daemon's observable state: what `/status` serves, `/readyz` judges and `/metrics`
 //! exports, and what `kube-anycast status` prints.
 
-use crate::decide::{Decision, PeerSelection};
+use crate::decide::{PeerSelection, Route};
 use bgp::driver::PeerHandle;
 use bgp::session::State;
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -21,13 +23,6 @@ pub struct ObservedPeer {
     pub handle: PeerHandle,
 }
 
-/// What the reconciler last concluded.
-#[derive(Clone, Debug, Default)]
-pub struct ObservedDecision {
-    /// Routes with their Services and peers.
-    pub routes: Vec<RouteView>,
-}
-
 /// Shared between the reconciler (writer) and the HTTP server (reader).
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -37,27 +32,20 @@ pub struct Observed {
     pub peers: Mutex<Vec<ObservedPeer>>,
     /// Sources synced.
     pub synced: std::sync::atomic::AtomicBool,
-    /// The last decision.
-    pub decision: Mutex<ObservedDecision>,
+    /// The announced routes, as `/status` shows them.
+    pub routes: Mutex<BTreeMap<IpNet, RouteView>>,
 }
 
 impl Observed {
-    /// Records a decision.
-    pub fn set_decision(&self, decision: &Decision) {
-        let routes = decision
-            .routes
-            .iter()
-            .map(|(prefix, route)| RouteView {
-                prefix: prefix.to_string(),
-                services: route.services.iter().map(ToString::to_string).collect(),
-                peers: match &route.peers {
-                    PeerSelection::All => vec!["*".into()],
-                    PeerSelection::Only(names) => names.iter().cloned().collect(),
-                },
-            })
-            .collect();
-        let mut guard = self.decision.lock().unwrap_or_else(|p| p.into_inner());
-        *guard = ObservedDecision { routes };
+    /// Records the routes of the changed addresses.
+    pub fn update_routes(&self, routes: &BTreeMap<IpNet, Route>, changed: &[IpNet]) {
+        let mut views = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        for prefix in changed {
+            match routes.get(prefix) {
+                Some(route) => views.insert(*prefix, RouteView::of(prefix, route)),
+                None => views.remove(prefix),
+            };
+        }
     }
 
     /// A snapshot for `/status`.
@@ -69,11 +57,13 @@ impl Observed {
             .iter()
             .map(PeerView::of)
             .collect();
-        let decision = self
-            .decision
+        let routes = self
+            .routes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
+            .values()
+            .cloned()
+            .collect();
         let synced = self.synced.load(std::sync::atomic::Ordering::SeqCst);
         let ready = synced && peers.iter().all(|p| p.state == "established");
         Status {
@@ -81,7 +71,7 @@ impl Observed {
             synced,
             ready,
             peers,
-            routes: decision.routes,
+            routes,
         }
     }
 }
@@ -165,6 +155,19 @@ pub struct RouteView {
     pub services: Vec<String>,
     /// Peers it goes to (`*`: all).
     pub peers: Vec<String>,
+}
+
+impl RouteView {
+    fn of(prefix: &IpNet, route: &Route) -> RouteView {
+        RouteView {
+            prefix: prefix.to_string(),
+            services: route.services.iter().map(ToString::to_string).collect(),
+            peers: match &route.peers {
+                PeerSelection::All => vec!["*".into()],
+                PeerSelection::Only(names) => names.iter().cloned().collect(),
+            },
+        }
+    }
 }
 
 /// Lowercase FSM state names, as routers print them.

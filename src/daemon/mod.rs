@@ -8,14 +8,16 @@ mod router_id;
 
 use crate::cluster::ClusterState;
 use crate::config::{Config, ShutdownModeConfig, SourceConfig};
-use crate::decide::{self, Decision, Settings};
+use crate::decide::incremental::Incremental;
+use crate::decide::{self, Settings};
 use crate::metrics::{self, Metrics};
-use crate::reconcile;
+use crate::reconcile::{self, Interner};
 use crate::source::{SharedCluster, kubernetes, manifests};
 use crate::status::{Observed, ObservedPeer};
 use anyhow::Context;
 use bgp::driver::{ShutdownMode, Speaker};
 use events::{EventSink, ProblemMemory};
+use ipnet::IpNet;
 use peers::Peers;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -95,17 +97,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         observed
             .synced
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let decision = reconciler.decide(&shared);
-        reconciler.apply(&speaker, &decision).await;
+        let changed = reconciler.decide(&shared);
+        reconciler.apply(&speaker, &changed).await;
         if let Some(at) = version.changed_at {
             metrics.event_to_wire.observe(at.elapsed().as_secs_f64());
         }
+        // Bookkeeping after the routes are on their way: off the latency path.
+        reconciler.log_route_changes(&changed);
         metrics.reconciles.inc();
         metrics
             .routes_announced
-            .set(i64::try_from(decision.routes.len()).unwrap_or(i64::MAX));
-        observed.set_decision(&decision);
-        update_refused_metric(&metrics, &decision);
+            .set(i64::try_from(reconciler.engine.routes().len()).unwrap_or(i64::MAX));
+        observed.update_routes(reconciler.engine.routes(), &changed);
+        update_refused_metric(&metrics, &reconciler.engine);
         *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) = reconciler
             .peers
             .running()
@@ -117,7 +121,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 handle: p.handle.clone(),
             })
             .collect();
-        let news = reconciler.problems.news(&decision.problems);
+        let news = reconciler.problems.news(&reconciler.engine.problems());
         if !news.is_empty() {
             let _ = report_tx.send(news);
         }
@@ -147,13 +151,19 @@ async fn report_problems(
     }
 }
 
-fn update_refused_metric(metrics: &Metrics, decision: &Decision) {
+fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
     // Every reason is exported, zero included, so a dashboard can tell "none" from "unknown".
     let mut counts: BTreeMap<&'static str, usize> = decide::reason::REFUSAL_CODES
         .into_iter()
         .map(|c| (c, 0))
         .collect();
-    counts.extend(decision.refusal_counts());
+    for verdict in engine.outcomes().values().flat_map(|o| o.verdicts.iter()) {
+        if let decide::reason::Verdict::NotAnnounced(reason) = &verdict.verdict
+            && reason.is_refusal()
+        {
+            *counts.entry(reason.code()).or_default() += 1;
+        }
+    }
     for (code, n) in counts {
         let n = i64::try_from(n).unwrap_or(i64::MAX);
         metrics
@@ -168,10 +178,10 @@ struct Reconciler<'a> {
     config: &'a Config,
     router_id: bgp::RouterId,
     peer_names: BTreeSet<String>,
-    last_good: HashMap<crate::cluster::ObjectKey, crate::annotations::ServiceAnnotations>,
-    previous_routes: BTreeMap<ipnet::IpNet, decide::Route>,
+    engine: Incremental,
     node_labels: BTreeMap<String, String>,
     peers: Peers,
+    interner: Interner,
     problems: ProblemMemory,
 }
 
@@ -181,73 +191,85 @@ impl<'a> Reconciler<'a> {
             config,
             router_id,
             peer_names: config.peers.iter().map(|p| p.name.clone()).collect(),
-            last_good: HashMap::new(),
-            previous_routes: BTreeMap::new(),
+            engine: Incremental::new(),
             node_labels: BTreeMap::new(),
             peers: Peers::default(),
+            interner: Interner::default(),
             problems: ProblemMemory::default(),
         }
     }
 
-    fn decide(&mut self, shared: &SharedCluster) -> Decision {
+    /// Brings the decision up to date; returns the addresses whose route changed.
+    fn decide(&mut self, shared: &SharedCluster) -> Vec<IpNet> {
         let settings = Settings {
             node_name: &self.config.node_name,
             announce: &self.config.announce,
             peer_names: &self.peer_names,
         };
-        let mut decision =
-            shared.read(|cluster| decide::decide(cluster, settings, &self.last_good));
-        self.last_good = std::mem::take(&mut decision.last_good);
-        let labels = shared.read(node_labels);
-        self.log_route_changes(&decision);
-        decision.last_good = HashMap::new();
+        let engine = &mut self.engine;
+        let (changed, labels) = shared.with_mut(|cluster| {
+            let dirty = cluster.take_dirty();
+            (
+                engine.update(cluster, dirty, settings),
+                node_labels(cluster),
+            )
+        });
         self.node_labels = labels;
-        decision
+        changed
     }
 
     /// One log line per route announced or withdrawn, with why.
-    fn log_route_changes(&mut self, decision: &Decision) {
-        for (prefix, route) in &decision.routes {
-            if !self.previous_routes.contains_key(prefix) {
+    fn log_route_changes(&self, changed: &[IpNet]) {
+        let routes = self.engine.routes();
+        let mut why_not: Option<HashMap<IpAddr, String>> = None;
+        for prefix in changed {
+            if let Some(route) = routes.get(prefix) {
                 let services: Vec<String> =
                     route.services.iter().map(ToString::to_string).collect();
                 tracing::info!(%prefix, services = %services.join(","), "announce");
+                continue;
             }
+            // Built once per batch, and only when something was withdrawn.
+            let reasons = why_not.get_or_insert_with(|| {
+                self.engine
+                    .outcomes()
+                    .values()
+                    .flat_map(|o| o.verdicts.iter())
+                    .filter_map(|v| {
+                        Some((
+                            v.external_ip.parse::<IpAddr>().ok()?,
+                            format!("{}: {}", v.service, v.verdict),
+                        ))
+                    })
+                    .collect()
+            });
+            let why = reasons
+                .get(&prefix.addr())
+                .map_or("no Service has this externalIP any more", String::as_str);
+            tracing::info!(%prefix, reason = %why, "withdraw");
         }
-        for prefix in self.previous_routes.keys() {
-            if !decision.routes.contains_key(prefix) {
-                let why = decision
-                    .verdicts
-                    .iter()
-                    .find(|v| v.external_ip.parse::<IpAddr>().ok() == Some(prefix.addr()))
-                    .map(|v| v.verdict.to_string())
-                    .unwrap_or_else(|| "no Service has this externalIP any more".into());
-                tracing::info!(%prefix, reason = %why, "withdraw");
-            }
-        }
-        self.previous_routes = decision.routes.clone();
     }
 
-    async fn apply(&mut self, speaker: &Speaker, decision: &Decision) {
+    async fn apply(&mut self, speaker: &Speaker, changed: &[IpNet]) {
         let wanted: Vec<&crate::config::PeerConfig> = self
             .config
             .peers
             .iter()
             .filter(|p| reconcile::peer_selected(p, &self.node_labels))
             .collect();
-        self.peers
+        let fresh = self
+            .peers
             .ensure(speaker, self.config, self.router_id, &wanted)
             .await;
-        let per_peer =
-            reconcile::routes_per_peer(decision, self.peers.running().keys().map(String::as_str));
-        self.peers.apply(per_peer).await;
+        self.peers
+            .apply(self.engine.routes(), changed, &fresh, &mut self.interner)
+            .await;
     }
 }
 
 fn node_labels(cluster: &ClusterState) -> BTreeMap<String, String> {
     cluster
-        .node
-        .as_ref()
+        .node()
         .and_then(|n| n.metadata.labels.clone())
         .unwrap_or_default()
 }

@@ -3,9 +3,11 @@
 //! routes.
 
 use crate::config::{Config, PeerConfig};
-use crate::reconcile::{self, PeerRoutes};
+use crate::decide::Route;
+use crate::reconcile::{self, Interner, PeerRoutes};
 use bgp::RouterId;
 use bgp::driver::{PeerHandle, ShutdownMode, Speaker};
+use ipnet::IpNet;
 use std::collections::BTreeMap;
 
 /// One running peer.
@@ -32,14 +34,14 @@ impl Peers {
     }
 
     /// Starts the peers among `wanted` that do not run yet and stops those that are no
-    /// longer wanted (withdrawing their routes first).
+    /// longer wanted (withdrawing their routes first). Returns the names started.
     pub async fn ensure(
         &mut self,
         speaker: &Speaker,
         config: &Config,
         router_id: RouterId,
         wanted: &[&PeerConfig],
-    ) {
+    ) -> Vec<String> {
         let stale: Vec<String> = self
             .running
             .keys()
@@ -59,15 +61,16 @@ impl Peers {
                     .await;
             }
         }
+        let mut started = Vec::new();
         for peer in wanted {
             if self.running.contains_key(&peer.name) {
                 continue;
             }
-            let started =
+            let handle =
                 super::bgp_config::peer_config(config, peer, router_id).and_then(|driver_config| {
                     speaker.add_peer(driver_config).map_err(anyhow::Error::from)
                 });
-            match started {
+            match handle {
                 Ok(handle) => {
                     tracing::info!(peer = %peer.name, address = %peer.address, asn = %peer.asn, "peer started");
                     self.running.insert(
@@ -78,27 +81,37 @@ impl Peers {
                             sent: PeerRoutes::new(),
                         },
                     );
+                    started.push(peer.name.clone());
                 }
                 // Logged and retried at the next reconcile; one bad peer does not stop the others.
                 Err(error) => tracing::error!(peer = %peer.name, %error, "peer not started"),
             }
         }
+        started
     }
 
-    /// Brings every running peer to its wanted routes; returns how many changes were sent.
-    pub async fn apply(&mut self, mut wanted: BTreeMap<String, PeerRoutes>) -> usize {
-        let mut total = 0;
+    /// Sends every peer the changes for the `changed` addresses, and peers in `fresh`
+    /// their whole route set. Withdrawals go first within each peer's batch.
+    pub async fn apply(
+        &mut self,
+        routes: &BTreeMap<IpNet, Route>,
+        changed: &[IpNet],
+        fresh: &[String],
+        interner: &mut Interner,
+    ) {
         for (name, peer) in &mut self.running {
-            let routes = wanted.remove(name).unwrap_or_default();
-            let changes = reconcile::changes(&peer.sent, &routes);
-            if changes.is_empty() {
-                continue;
+            let changes = if fresh.contains(name) {
+                let wanted = reconcile::routes_for_peer(routes, name, interner);
+                let changes = reconcile::changes(&peer.sent, &wanted);
+                peer.sent = wanted;
+                changes
+            } else {
+                reconcile::changes_for(&mut peer.sent, routes, changed, name, interner)
+            };
+            if !changes.is_empty() {
+                peer.handle.update(changes).await;
             }
-            total += changes.len();
-            peer.handle.update(changes).await;
-            peer.sent = routes;
         }
-        total
     }
 
     /// Stops every peer as the shutdown config says, all at once.

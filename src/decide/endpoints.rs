@@ -1,8 +1,7 @@
 //! What the EndpointSlices of a Service say about one address family (SPEC section 4.4).
 
-use crate::cluster::{ClusterState, ObjectKey};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The label that ties an EndpointSlice to its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -43,71 +42,43 @@ struct Conditions {
     local: bool,
 }
 
-/// EndpointSlices grouped by the Service they belong to, built once per decision so each
-/// Service finds its slices without scanning all of them.
-pub struct SliceIndex<'a> {
-    by_service: HashMap<ObjectKey, Vec<&'a EndpointSlice>>,
-}
-
-impl<'a> SliceIndex<'a> {
-    /// Groups the slices of `cluster` by `kubernetes.io/service-name` and namespace.
-    pub fn new(cluster: &'a ClusterState) -> SliceIndex<'a> {
-        let mut by_service: HashMap<ObjectKey, Vec<&'a EndpointSlice>> = HashMap::new();
-        for (key, slice) in &cluster.endpoint_slices {
-            let service = slice
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(SERVICE_NAME_LABEL));
-            if let Some(service) = service {
-                by_service
-                    .entry(ObjectKey::new(key.namespace.clone(), service.clone()))
-                    .or_default()
-                    .push(slice);
+/// The summary for one Service's endpoints of one family (`"IPv4"` or `"IPv6"`, the
+/// EndpointSlice `addressType`), seen from `node_name`.
+pub fn summarize<'a>(
+    slices: impl IntoIterator<Item = &'a EndpointSlice>,
+    address_type: &str,
+    node_name: &str,
+) -> EndpointSummary {
+    let mut endpoints: BTreeMap<&str, Conditions> = BTreeMap::new();
+    for slice in slices {
+        if slice.address_type != address_type {
+            continue;
+        }
+        for endpoint in &slice.endpoints {
+            let conditions = endpoint.conditions.as_ref();
+            // SPEC 4.4: missing conditions default to ready, serving, not terminating.
+            let ready = conditions.and_then(|c| c.ready).unwrap_or(true);
+            let serving = conditions.and_then(|c| c.serving).unwrap_or(true);
+            let terminating = conditions.and_then(|c| c.terminating).unwrap_or(false);
+            let local = endpoint.node_name.as_deref() == Some(node_name);
+            for address in &endpoint.addresses {
+                // The same address in two slices (a slice being replaced) is one
+                // endpoint; its best report wins, so a transient copy cannot hide it.
+                let e = endpoints.entry(address.as_str()).or_default();
+                e.ready |= ready;
+                e.serving |= serving;
+                e.terminating |= terminating && !ready;
+                e.local |= local;
             }
         }
-        SliceIndex { by_service }
     }
-
-    /// The summary for `service`'s endpoints of one family (`"IPv4"` or `"IPv6"`, the
-    /// EndpointSlice `addressType`), seen from `node_name`.
-    pub fn summary(
-        &self,
-        service: &ObjectKey,
-        address_type: &str,
-        node_name: &str,
-    ) -> EndpointSummary {
-        let mut endpoints: BTreeMap<&str, Conditions> = BTreeMap::new();
-        for slice in self.by_service.get(service).into_iter().flatten() {
-            if slice.address_type != address_type {
-                continue;
-            }
-            for endpoint in &slice.endpoints {
-                let conditions = endpoint.conditions.as_ref();
-                // SPEC 4.4: missing conditions default to ready, serving, not terminating.
-                let ready = conditions.and_then(|c| c.ready).unwrap_or(true);
-                let serving = conditions.and_then(|c| c.serving).unwrap_or(true);
-                let terminating = conditions.and_then(|c| c.terminating).unwrap_or(false);
-                let local = endpoint.node_name.as_deref() == Some(node_name);
-                for address in &endpoint.addresses {
-                    // The same address in two slices (a slice being replaced) is one
-                    // endpoint; its best report wins, so a transient copy cannot hide it.
-                    let e = endpoints.entry(address.as_str()).or_default();
-                    e.ready |= ready;
-                    e.serving |= serving;
-                    e.terminating |= terminating && !ready;
-                    e.local |= local;
-                }
-            }
-        }
-        let mut s = EndpointSummary::default();
-        for c in endpoints.values() {
-            let serving_terminating = c.serving && c.terminating && !c.ready;
-            s.any_ready |= c.ready;
-            s.any_serving_terminating |= serving_terminating;
-            s.local_ready |= c.ready && c.local;
-            s.local_serving_terminating |= serving_terminating && c.local;
-        }
-        s
+    let mut s = EndpointSummary::default();
+    for c in endpoints.values() {
+        let serving_terminating = c.serving && c.terminating && !c.ready;
+        s.any_ready |= c.ready;
+        s.any_serving_terminating |= serving_terminating;
+        s.local_ready |= c.ready && c.local;
+        s.local_serving_terminating |= serving_terminating && c.local;
     }
+    s
 }

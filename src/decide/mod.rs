@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod endpoints;
+pub mod incremental;
 mod merge;
 pub mod reason;
 
@@ -14,9 +15,9 @@ use crate::cluster::{ClusterState, ObjectKey};
 use crate::config::{AnnounceConfig, ServiceSelection};
 use bgp::rib_out::RouteAttributes;
 use bgp::wire::Community;
-use endpoints::SliceIndex;
 use ipnet::IpNet;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Node, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use reason::{AnnouncedBecause, Reason, Verdict};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -119,84 +120,142 @@ impl Decision {
     }
 }
 
+/// What this node's Node object says to every Service.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeView {
+    /// Labelled `node.kubernetes.io/exclude-from-external-load-balancers`.
+    pub excluded: bool,
+    /// Annotated `kube-anycast.io/drain: "true"`.
+    pub drained: bool,
+}
+
+impl NodeView {
+    /// Reads a Node (absent: neither excluded nor drained).
+    pub fn of(node: Option<&Node>) -> NodeView {
+        let meta = node.map(|n| &n.metadata);
+        NodeView {
+            excluded: meta
+                .and_then(|m| m.labels.as_ref())
+                .is_some_and(|l| l.contains_key(EXCLUDE_NODE_LABEL)),
+            drained: meta
+                .and_then(|m| m.annotations.as_ref())
+                .is_some_and(annotations::node_drained),
+        }
+    }
+}
+
+/// The decision for one Service: everything [`decide`] concludes, for it alone. Services
+/// are independent except where they share an address, which [`assemble`] settles.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceOutcome {
+    /// One verdict per externalIP.
+    pub verdicts: Vec<AddressVerdict>,
+    /// The routes this Service asks for.
+    pub wanted: Vec<(IpNet, RouteAttributes, PeerSelection)>,
+    /// Refusals and bad annotations.
+    pub problems: Vec<ServiceProblem>,
+    /// The annotations in force, to keep for the next decision.
+    pub last_good: Option<ServiceAnnotations>,
+}
+
 /// Decides what this node announces. Pure: same inputs, same output.
 pub fn decide(
     cluster: &ClusterState,
     settings: Settings<'_>,
     last_good: &HashMap<ObjectKey, ServiceAnnotations>,
 ) -> Decision {
-    let node_labels = cluster
-        .node
-        .as_ref()
-        .and_then(|n| n.metadata.labels.clone())
-        .unwrap_or_default();
-    let node_annotations = cluster
-        .node
-        .as_ref()
-        .and_then(|n| n.metadata.annotations.clone())
-        .unwrap_or_default();
-    let node_excluded = node_labels.contains_key(EXCLUDE_NODE_LABEL);
-    let drained = annotations::node_drained(&node_annotations);
-    let slices = SliceIndex::new(cluster);
+    let node = NodeView::of(cluster.node());
+    let outcomes: BTreeMap<ObjectKey, ServiceOutcome> = cluster
+        .services()
+        .iter()
+        .map(|(key, service)| {
+            let slices: Vec<&EndpointSlice> = cluster.slices_of(key).collect();
+            (
+                key.clone(),
+                decide_service(key, service, &slices, node, settings, last_good.get(key)),
+            )
+        })
+        .collect();
+    assemble(&outcomes, node)
+}
 
+/// Puts per-Service outcomes together: verdicts and problems in Service order, and one
+/// route per address, merged where Services share it (SPEC 4.6).
+pub fn assemble(outcomes: &BTreeMap<ObjectKey, ServiceOutcome>, node: NodeView) -> Decision {
     let mut decision = Decision {
-        drained,
+        drained: node.drained,
         ..Decision::default()
     };
-    let mut wanted: Vec<(IpNet, ObjectKey, RouteAttributes, PeerSelection)> = Vec::new();
-
-    for (key, service) in &cluster.services {
-        let external_ips = unique_external_ips(service);
-        if external_ips.is_empty() {
-            continue;
+    let mut wanted = Vec::new();
+    for (key, outcome) in outcomes {
+        decision.verdicts.extend(outcome.verdicts.iter().cloned());
+        decision.problems.extend(outcome.problems.iter().cloned());
+        if let Some(kept) = &outcome.last_good {
+            decision.last_good.insert(key.clone(), kept.clone());
         }
-        let service_verdict = judge_service(key, service, settings, last_good, &mut decision);
-        for ip_text in external_ips {
-            let verdict = match &service_verdict {
-                Err(reason) => Verdict::NotAnnounced(reason.clone()),
-                Ok(effective) => match address::check(&ip_text, &settings.announce.allowed_cidrs) {
-                    Err(refusal) => {
-                        let reason = Reason::Address(refusal);
-                        decision.problems.push(ServiceProblem {
-                            service: key.clone(),
-                            code: reason.code(),
-                            message: format!("externalIP {ip_text} refused: {reason}"),
-                        });
-                        Verdict::NotAnnounced(reason)
-                    }
-                    Ok(_) if node_excluded => Verdict::NotAnnounced(Reason::NodeExcluded),
-                    Ok(prefix) => {
-                        let verdict = judge_endpoints(
-                            key,
-                            service,
-                            effective,
-                            &slices,
-                            &prefix,
-                            settings.node_name,
-                        );
-                        if matches!(verdict, Verdict::Announced(_)) {
-                            let attrs = route_attributes(settings.announce, effective, drained);
-                            let peers = effective
-                                .peers
-                                .clone()
-                                .map_or(PeerSelection::All, PeerSelection::Only);
-                            wanted.push((prefix, key.clone(), attrs, peers));
-                        }
-                        verdict
-                    }
-                },
-            };
-            decision.verdicts.push(AddressVerdict {
-                service: key.clone(),
-                external_ip: ip_text,
-                verdict,
-            });
-        }
+        wanted.extend(
+            outcome
+                .wanted
+                .iter()
+                .map(|(prefix, attrs, peers)| (*prefix, key.clone(), attrs.clone(), peers.clone())),
+        );
     }
     let (routes, conflicts) = merge::merge(wanted);
     decision.routes = routes;
     decision.problems.extend(conflicts);
     decision
+}
+
+/// Decides one Service from its object, its slices and this node.
+pub fn decide_service(
+    key: &ObjectKey,
+    service: &Service,
+    slices: &[&EndpointSlice],
+    node: NodeView,
+    settings: Settings<'_>,
+    last_good: Option<&ServiceAnnotations>,
+) -> ServiceOutcome {
+    let mut outcome = ServiceOutcome::default();
+    let external_ips = unique_external_ips(service);
+    if external_ips.is_empty() {
+        return outcome;
+    }
+    let service_verdict = judge_service(key, service, settings, last_good, &mut outcome);
+    for ip_text in external_ips {
+        let verdict = match &service_verdict {
+            Err(reason) => Verdict::NotAnnounced(reason.clone()),
+            Ok(effective) => match address::check(&ip_text, &settings.announce.allowed_cidrs) {
+                Err(refusal) => {
+                    let reason = Reason::Address(refusal);
+                    outcome.problems.push(ServiceProblem {
+                        service: key.clone(),
+                        code: reason.code(),
+                        message: format!("externalIP {ip_text} refused: {reason}"),
+                    });
+                    Verdict::NotAnnounced(reason)
+                }
+                Ok(_) if node.excluded => Verdict::NotAnnounced(Reason::NodeExcluded),
+                Ok(prefix) => {
+                    let verdict = judge_endpoints(effective, slices, &prefix, settings.node_name);
+                    if matches!(verdict, Verdict::Announced(_)) {
+                        let attrs = route_attributes(settings.announce, effective, node.drained);
+                        let peers = effective
+                            .peers
+                            .clone()
+                            .map_or(PeerSelection::All, PeerSelection::Only);
+                        outcome.wanted.push((prefix, attrs, peers));
+                    }
+                    verdict
+                }
+            },
+        };
+        outcome.verdicts.push(AddressVerdict {
+            service: key.clone(),
+            external_ip: ip_text,
+            verdict,
+        });
+    }
+    outcome
 }
 
 /// The externalIPs of a Service, each once, in the order written.
@@ -219,8 +278,8 @@ fn judge_service(
     key: &ObjectKey,
     service: &Service,
     settings: Settings<'_>,
-    last_good: &HashMap<ObjectKey, ServiceAnnotations>,
-    decision: &mut Decision,
+    last_good: Option<&ServiceAnnotations>,
+    outcome: &mut ServiceOutcome,
 ) -> Result<ServiceAnnotations, Reason> {
     let spec = service.spec.as_ref();
     if spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName") {
@@ -242,13 +301,14 @@ fn judge_service(
     {
         return Err(Reason::NamespaceNotAllowed);
     }
-    let raw = service.metadata.annotations.clone().unwrap_or_default();
-    let mut effective = match annotations::parse(&raw, settings.peer_names) {
+    let empty = BTreeMap::new();
+    let raw = service.metadata.annotations.as_ref().unwrap_or(&empty);
+    let mut effective = match annotations::parse(raw, settings.peer_names) {
         Ok(parsed) => parsed,
         Err(problems) => {
-            let kept = last_good.get(key).cloned();
+            let kept = last_good.cloned();
             for problem in problems {
-                decision.problems.push(ServiceProblem {
+                outcome.problems.push(ServiceProblem {
                     service: key.clone(),
                     code: "invalid_annotation",
                     message: format!(
@@ -264,12 +324,12 @@ fn judge_service(
             kept.ok_or(Reason::InvalidAnnotations)?
         }
     };
-    decision.last_good.insert(key.clone(), effective.clone());
+    outcome.last_good = Some(effective.clone());
     let local_policy = spec.and_then(|s| s.external_traffic_policy.as_deref()) == Some("Local");
     if effective.announce_from == AnnounceFrom::Cluster && local_policy {
         // SPEC 5: refused, since other nodes would drop the traffic; announcing from the
         // nodes with local endpoints is always safe, so that is what happens instead.
-        decision.problems.push(ServiceProblem {
+        outcome.problems.push(ServiceProblem {
             service: key.clone(),
             code: "announce_from_cluster_refused",
             message: "announce-from: cluster needs externalTrafficPolicy: Cluster; announcing from nodes with local endpoints".into(),
@@ -285,10 +345,8 @@ fn judge_service(
 
 /// The endpoint rules (SPEC 4.4 and 4.5) for one address.
 fn judge_endpoints(
-    key: &ObjectKey,
-    _service: &Service,
     effective: &ServiceAnnotations,
-    slices: &SliceIndex<'_>,
+    slices: &[&EndpointSlice],
     prefix: &IpNet,
     node_name: &str,
 ) -> Verdict {
@@ -296,7 +354,7 @@ fn judge_endpoints(
         IpNet::V4(_) => "IPv4",
         IpNet::V6(_) => "IPv6",
     };
-    let summary = slices.summary(key, address_type, node_name);
+    let summary = endpoints::summarize(slices.iter().copied(), address_type, node_name);
     if effective.announce_from == AnnounceFrom::Cluster {
         return if summary.usable_anywhere() {
             Verdict::Announced(AnnouncedBecause::AnnounceFromCluster)

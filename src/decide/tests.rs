@@ -113,13 +113,13 @@ impl World {
 
     fn with_service(mut self, s: Service) -> World {
         let key = ObjectKey::of(&s.metadata).unwrap();
-        self.cluster.services.insert(key, s);
+        self.cluster.upsert_service(key, s);
         self
     }
 
     fn with_slice(mut self, s: EndpointSlice) -> World {
         let key = ObjectKey::of(&s.metadata).unwrap();
-        self.cluster.endpoint_slices.insert(key, s);
+        self.cluster.upsert_slice(key, s);
         self
     }
 
@@ -132,7 +132,7 @@ impl World {
                     .collect(),
             )
         };
-        self.cluster.node = Some(Node {
+        self.cluster.set_node(Some(Node {
             metadata: ObjectMeta {
                 name: Some(NODE.into()),
                 labels: map(labels),
@@ -140,7 +140,7 @@ impl World {
                 ..Default::default()
             },
             ..Default::default()
-        });
+        }));
         self
     }
 

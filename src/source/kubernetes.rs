@@ -57,16 +57,16 @@ fn keyed<K: Resource>(objects: Vec<K>) -> BTreeMap<ObjectKey, K> {
 impl Tracked for Service {
     const NAME: &'static str = "services";
     fn replace_all(state: &mut ClusterState, objects: Vec<Self>) {
-        state.services = keyed(objects);
+        state.replace_services(keyed(objects));
     }
     fn upsert(state: &mut ClusterState, object: Self) {
         if let Some(key) = ObjectKey::of(object.meta()) {
-            state.services.insert(key, slim(object));
+            state.upsert_service(key, slim(object));
         }
     }
     fn remove(state: &mut ClusterState, object: &Self) {
         if let Some(key) = ObjectKey::of(object.meta()) {
-            state.services.remove(&key);
+            state.remove_service(&key);
         }
     }
 }
@@ -74,16 +74,16 @@ impl Tracked for Service {
 impl Tracked for EndpointSlice {
     const NAME: &'static str = "endpointslices";
     fn replace_all(state: &mut ClusterState, objects: Vec<Self>) {
-        state.endpoint_slices = keyed(objects);
+        state.replace_slices(keyed(objects));
     }
     fn upsert(state: &mut ClusterState, object: Self) {
         if let Some(key) = ObjectKey::of(object.meta()) {
-            state.endpoint_slices.insert(key, slim(object));
+            state.upsert_slice(key, slim(object));
         }
     }
     fn remove(state: &mut ClusterState, object: &Self) {
         if let Some(key) = ObjectKey::of(object.meta()) {
-            state.endpoint_slices.remove(&key);
+            state.remove_slice(&key);
         }
     }
 }
@@ -91,13 +91,13 @@ impl Tracked for EndpointSlice {
 impl Tracked for Node {
     const NAME: &'static str = "nodes";
     fn replace_all(state: &mut ClusterState, objects: Vec<Self>) {
-        state.node = objects.into_iter().next().map(slim);
+        state.set_node(objects.into_iter().next().map(slim));
     }
     fn upsert(state: &mut ClusterState, object: Self) {
-        state.node = Some(slim(object));
+        state.set_node(Some(slim(object)));
     }
     fn remove(state: &mut ClusterState, _object: &Self) {
-        state.node = None;
+        state.set_node(None);
     }
 }
 

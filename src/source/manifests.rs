@@ -114,19 +114,19 @@ fn add_object(state: &mut ClusterState, object: Value, node_name: &str) -> Resul
             let service: Service =
                 serde_json::from_value(object).map_err(|e| format!("Service: {e}"))?;
             let key = ObjectKey::of(&service.metadata).ok_or("Service without metadata.name")?;
-            state.services.insert(key, service);
+            state.upsert_service(key, service);
         }
         "EndpointSlice" => {
             let slice: EndpointSlice =
                 serde_json::from_value(object).map_err(|e| format!("EndpointSlice: {e}"))?;
             let key =
                 ObjectKey::of(&slice.metadata).ok_or("EndpointSlice without metadata.name")?;
-            state.endpoint_slices.insert(key, slice);
+            state.upsert_slice(key, slice);
         }
         "Node" => {
             let node: Node = serde_json::from_value(object).map_err(|e| format!("Node: {e}"))?;
             if node.metadata.name.as_deref() == Some(node_name) {
-                state.node = Some(node);
+                state.set_node(Some(node));
             }
         }
         _ => {} // Pods, Endpoints and the rest of a `kubectl get all` dump: not ours.
@@ -176,11 +176,11 @@ pub async fn run(
             match load(&paths, &node_name) {
                 Ok(state) => {
                     tracing::info!(
-                        services = state.services.len(),
-                        endpoint_slices = state.endpoint_slices.len(),
+                        services = state.services().len(),
+                        endpoint_slices = state.endpoint_slices().len(),
                         "manifests loaded"
                     );
-                    shared.update(|s| *s = state);
+                    shared.update(|s| s.replace_all(state));
                     shared.mark_synced();
                     last_error = None;
                     last_fingerprint = Some(current);
@@ -241,11 +241,15 @@ items:
     fn multi_document_streams_and_lists_are_read() {
         let mut state = ClusterState::default();
         add_documents(&mut state, STREAM, "node-a").unwrap();
-        assert_eq!(state.services.len(), 1);
-        assert_eq!(state.endpoint_slices.len(), 1);
-        let node = state.node.expect("own node found inside the List");
+        assert_eq!(state.services().len(), 1);
+        assert_eq!(state.endpoint_slices().len(), 1);
+        let node = state.node().expect("own node found inside the List");
         assert_eq!(node.metadata.name.as_deref(), Some("node-a"));
-        assert!(state.services.contains_key(&ObjectKey::new("shop", "web")));
+        assert!(
+            state
+                .services()
+                .contains_key(&ObjectKey::new("shop", "web"))
+        );
     }
 
     #[test]
@@ -253,7 +257,7 @@ items:
         let text = "apiVersion: v1\nkind: ServiceList\nitems:\n  - metadata: {name: a, namespace: x}\n    spec: {externalIPs: [203.0.113.1]}\n";
         let mut state = ClusterState::default();
         add_documents(&mut state, text, "n").unwrap();
-        assert_eq!(state.services.len(), 1);
+        assert_eq!(state.services().len(), 1);
     }
 
     #[test]
@@ -292,7 +296,7 @@ items:
         std::fs::write(dir.join("notes.txt"), "not yaml: [").unwrap();
         std::fs::write(dir.join(".hidden.yaml"), "not yaml: [").unwrap();
         let state = load(std::slice::from_ref(&dir), "n").unwrap();
-        assert_eq!(state.services.len(), 2);
+        assert_eq!(state.services().len(), 2);
         assert_eq!(files(std::slice::from_ref(&dir)).unwrap().len(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }

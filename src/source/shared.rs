@@ -80,3 +80,14 @@ impl SharedCluster {
         *self.version.borrow()
     }
 }
+
+impl SharedCluster {
+    /// Reads the state with the right to take its change record; does not count as a change.
+    pub fn with_mut<R>(&self, f: impl FnOnce(&mut ClusterState) -> R) -> R {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut state)
+    }
+}
