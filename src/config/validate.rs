@@ -501,27 +501,13 @@ fn parse_peer(
         &f("next_hop.ipv4"),
         next_hop.and_then(|n| n.ipv4.as_ref()),
         NextHopChoice::Auto,
-        |s| {
-            if s == "auto" {
-                return Ok(NextHopChoice::Auto);
-            }
-            s.parse()
-                .map(NextHopChoice::Address)
-                .map_err(|_| format!("{s:?} is not auto or an IPv4 address"))
-        },
+        |s| parse_next_hop(s, "IPv4"),
     );
     let next_hop_v6 = p.or_default(
         &f("next_hop.ipv6"),
         next_hop.and_then(|n| n.ipv6.as_ref()),
         NextHopChoice::Auto,
-        |s| {
-            if s == "auto" {
-                return Ok(NextHopChoice::Auto);
-            }
-            s.parse()
-                .map(NextHopChoice::Address)
-                .map_err(|_| format!("{s:?} is not auto or an IPv6 address"))
-        },
+        |s| parse_next_hop(s, "IPv6"),
     );
     let node_selector: BTreeMap<String, String> = raw
         .node_selector
@@ -553,4 +539,14 @@ fn parse_peer(
         next_hop_v6: next_hop_v6?,
         node_selector,
     })
+}
+
+/// `auto` or an address of the family `family` names.
+fn parse_next_hop<A: FromStr>(s: &str, family: &str) -> Result<NextHopChoice<A>, String> {
+    if s == "auto" {
+        return Ok(NextHopChoice::Auto);
+    }
+    s.parse()
+        .map(NextHopChoice::Address)
+        .map_err(|_| format!("{s:?} is not auto or an {family} address"))
 }

@@ -27,19 +27,8 @@ pub(super) fn mp_unreach_len(withdrawn_len: usize) -> usize {
     attribute_len(AFI_SAFI_LEN + withdrawn_len)
 }
 
-/// The next hop field: 4 octets for IPv4, 16 for an IPv6 global address, 32 with the
-/// link-local one as well (RFC 2545 section 3).
 fn next_hop_len(next_hop: &NextHop) -> usize {
-    match next_hop {
-        NextHop::V4(_) => 4,
-        NextHop::V6 {
-            link_local: None, ..
-        } => 16,
-        NextHop::V6 {
-            link_local: Some(_),
-            ..
-        } => 32,
-    }
+    next_hop.wire_len()
 }
 
 #[cfg(test)]

@@ -101,15 +101,23 @@ pub fn decode_unreach(value: &[u8]) -> Result<Option<MpUnreach>, Malformed> {
 }
 
 fn next_hop_len(nh: &NextHop) -> usize {
-    match nh {
-        NextHop::V4(_) => 4,
-        NextHop::V6 {
-            link_local: None, ..
-        } => 16,
-        NextHop::V6 {
-            link_local: Some(_),
-            ..
-        } => 32,
+    nh.wire_len()
+}
+
+impl NextHop {
+    /// Octets of the next hop field: 4 for IPv4, 16 for an IPv6 global address, 32 with
+    /// the link-local one as well (RFC 2545 section 3).
+    pub fn wire_len(&self) -> usize {
+        match self {
+            NextHop::V4(_) => 4,
+            NextHop::V6 {
+                link_local: None, ..
+            } => 16,
+            NextHop::V6 {
+                link_local: Some(_),
+                ..
+            } => 32,
+        }
     }
 }
 
