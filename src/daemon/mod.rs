@@ -19,7 +19,7 @@ use bgp::driver::{ShutdownMode, Speaker};
 use events::{EventSink, ProblemMemory};
 use ipnet::IpNet;
 use peers::Peers;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,9 +121,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 handle: p.handle.clone(),
             })
             .collect();
-        let news = reconciler.problems.news(&reconciler.engine.problems());
-        if !news.is_empty() {
-            let _ = report_tx.send(news);
+        if reconciler.engine.take_problems_changed() {
+            let news = reconciler.problems.news(&reconciler.engine.problems());
+            if !news.is_empty() {
+                let _ = report_tx.send(news);
+            }
         }
     }
     let mode = match config.shutdown.mode {
@@ -153,23 +155,12 @@ async fn report_problems(
 
 fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
     // Every reason is exported, zero included, so a dashboard can tell "none" from "unknown".
-    let mut counts: BTreeMap<&'static str, usize> = decide::reason::REFUSAL_CODES
-        .into_iter()
-        .map(|c| (c, 0))
-        .collect();
-    for verdict in engine.outcomes().values().flat_map(|o| o.verdicts.iter()) {
-        if let decide::reason::Verdict::NotAnnounced(reason) = &verdict.verdict
-            && reason.is_refusal()
-        {
-            *counts.entry(reason.code()).or_default() += 1;
-        }
-    }
-    for (code, n) in counts {
-        let n = i64::try_from(n).unwrap_or(i64::MAX);
+    for code in decide::reason::REFUSAL_CODES {
+        let n = engine.refused().get(code).copied().unwrap_or(0);
         metrics
             .refused_external_ips
             .get_or_create(&vec![("reason".to_string(), code.to_string())])
-            .set(n);
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 }
 
@@ -220,32 +211,24 @@ impl<'a> Reconciler<'a> {
 
     /// One log line per route announced or withdrawn, with why.
     fn log_route_changes(&self, changed: &[IpNet]) {
-        let routes = self.engine.routes();
-        let mut why_not: Option<HashMap<IpAddr, String>> = None;
         for prefix in changed {
-            if let Some(route) = routes.get(prefix) {
+            if let Some(route) = self.engine.routes().get(prefix) {
                 let services: Vec<String> =
                     route.services.iter().map(ToString::to_string).collect();
                 tracing::info!(%prefix, services = %services.join(","), "announce");
                 continue;
             }
-            // Built once per batch, and only when something was withdrawn.
-            let reasons = why_not.get_or_insert_with(|| {
-                self.engine
-                    .outcomes()
-                    .values()
-                    .flat_map(|o| o.verdicts.iter())
-                    .filter_map(|v| {
-                        Some((
-                            v.external_ip.parse::<IpAddr>().ok()?,
-                            format!("{}: {}", v.service, v.verdict),
-                        ))
-                    })
-                    .collect()
-            });
-            let why = reasons
-                .get(&prefix.addr())
-                .map_or("no Service has this externalIP any more", String::as_str);
+            let reasons: Vec<String> = self
+                .engine
+                .verdicts_for(prefix.addr())
+                .iter()
+                .map(|v| format!("{}: {}", v.service, v.verdict))
+                .collect();
+            let why = if reasons.is_empty() {
+                "no Service has this externalIP any more".to_string()
+            } else {
+                reasons.join("; ")
+            };
             tracing::info!(%prefix, reason = %why, "withdraw");
         }
     }

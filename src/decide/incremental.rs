@@ -5,11 +5,16 @@
 //! per-Service rules are the pure [`super::decide_service`]; a property test checks that
 //! this engine always agrees with the full decision.
 
-use super::{NodeView, Route, ServiceOutcome, ServiceProblem, Settings, decide_service, merge};
+use super::reason::Verdict;
+use super::{
+    AddressVerdict, NodeView, Route, ServiceOutcome, ServiceProblem, Settings, decide_service,
+    merge,
+};
 use crate::cluster::{ClusterState, Dirty, ObjectKey};
 use ipnet::IpNet;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 
 /// The decision, maintained incrementally.
 #[derive(Debug, Default)]
@@ -19,6 +24,13 @@ pub struct Incremental {
     routes: BTreeMap<IpNet, Route>,
     conflicts: BTreeMap<IpNet, Vec<ServiceProblem>>,
     node: NodeView,
+    /// Services by the externalIPs they list, announced or not: why an address is not
+    /// announced is found without a scan.
+    by_address: HashMap<IpAddr, BTreeSet<ObjectKey>>,
+    /// Refused externalIPs by reason code.
+    refused: BTreeMap<&'static str, usize>,
+    /// Some Service's problems (or a conflict) changed since [`Incremental::take_problems_changed`].
+    problems_changed: bool,
 }
 
 impl Incremental {
@@ -40,6 +52,29 @@ impl Incremental {
     /// Whether the node is drained.
     pub fn node(&self) -> NodeView {
         self.node
+    }
+
+    /// Refused externalIPs by reason code (codes with none are absent).
+    pub fn refused(&self) -> &BTreeMap<&'static str, usize> {
+        &self.refused
+    }
+
+    /// Why `address` is not announced: the verdicts of the Services that list it.
+    pub fn verdicts_for(&self, address: IpAddr) -> Vec<&AddressVerdict> {
+        self.by_address
+            .get(&address)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.outcomes.get(key))
+            .flat_map(|o| o.verdicts.iter())
+            .filter(|v| v.external_ip.parse::<IpAddr>().ok() == Some(address))
+            .collect()
+    }
+
+    /// True once after any problem appeared, changed or went away: reporting needs to look
+    /// at [`Incremental::problems`] only then.
+    pub fn take_problems_changed(&mut self) -> bool {
+        std::mem::take(&mut self.problems_changed)
     }
 
     /// Every current problem: per Service, then shared-address conflicts.
@@ -74,6 +109,9 @@ impl Incremental {
         let mut touched: BTreeSet<IpNet> = BTreeSet::new();
         for key in keys {
             let old = self.outcomes.remove(&key);
+            if let Some(old) = &old {
+                self.forget(&key, old);
+            }
             for (prefix, _, _) in old.iter().flat_map(|o| o.wanted.iter()) {
                 touched.insert(*prefix);
                 if let Some(set) = self.wanters.get_mut(prefix) {
@@ -84,11 +122,20 @@ impl Incremental {
                 }
             }
             let Some(service) = cluster.services().get(&key) else {
+                if old.is_some_and(|o| !o.problems.is_empty()) {
+                    self.problems_changed = true;
+                }
                 continue;
             };
             let slices: Vec<&EndpointSlice> = cluster.slices_of(&key).collect();
             let last_good = old.as_ref().and_then(|o| o.last_good.as_ref());
             let outcome = decide_service(&key, service, &slices, node, settings, last_good);
+            if old.as_ref().map(|o| &o.problems) != Some(&outcome.problems)
+                && !(old.is_none() && outcome.problems.is_empty())
+            {
+                self.problems_changed = true;
+            }
+            self.remember(&key, &outcome);
             for (prefix, _, _) in &outcome.wanted {
                 touched.insert(*prefix);
                 self.wanters.entry(*prefix).or_default().insert(key.clone());
@@ -99,6 +146,46 @@ impl Incremental {
             .into_iter()
             .filter(|prefix| self.remerge(*prefix))
             .collect()
+    }
+
+    /// Indexes an outcome's addresses and refusals.
+    fn remember(&mut self, key: &ObjectKey, outcome: &ServiceOutcome) {
+        for v in &outcome.verdicts {
+            if let Ok(address) = v.external_ip.parse::<IpAddr>() {
+                self.by_address
+                    .entry(address)
+                    .or_default()
+                    .insert(key.clone());
+            }
+            if let Verdict::NotAnnounced(reason) = &v.verdict
+                && reason.is_refusal()
+            {
+                *self.refused.entry(reason.code()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Undoes [`Incremental::remember`].
+    fn forget(&mut self, key: &ObjectKey, outcome: &ServiceOutcome) {
+        for v in &outcome.verdicts {
+            if let Ok(address) = v.external_ip.parse::<IpAddr>()
+                && let Some(set) = self.by_address.get_mut(&address)
+            {
+                set.remove(key);
+                if set.is_empty() {
+                    self.by_address.remove(&address);
+                }
+            }
+            if let Verdict::NotAnnounced(reason) = &v.verdict
+                && reason.is_refusal()
+                && let Some(n) = self.refused.get_mut(reason.code())
+            {
+                *n -= 1;
+                if *n == 0 {
+                    self.refused.remove(reason.code());
+                }
+            }
+        }
     }
 
     /// Recomputes the route of one address from the Services that want it; true when it
@@ -117,10 +204,13 @@ impl Incremental {
                 })
                 .collect();
         let (mut routes, conflicts) = merge::merge(wanted);
-        if conflicts.is_empty() {
-            self.conflicts.remove(&prefix);
+        let old_conflicts = if conflicts.is_empty() {
+            self.conflicts.remove(&prefix)
         } else {
-            self.conflicts.insert(prefix, conflicts);
+            self.conflicts.insert(prefix, conflicts.clone())
+        };
+        if old_conflicts.unwrap_or_default() != conflicts {
+            self.problems_changed = true;
         }
         let new = routes.remove(&prefix);
         let changed = self.routes.get(&prefix) != new.as_ref();
@@ -345,13 +435,19 @@ mod tests {
             let mut engine = Incremental::new();
             let mut full_last_good = HashMap::new();
             let mut previous = BTreeMap::new();
+            let mut previous_problems = Vec::new();
             for op in &ops {
                 apply(&mut cluster, op);
                 let dirty = cluster.take_dirty();
                 let changed = engine.update(&cluster, dirty, settings);
                 let full = decide(&cluster, settings, &full_last_good);
                 prop_assert_eq!(engine.routes(), &full.routes, "after {:?}", op);
-                prop_assert_eq!(sorted(engine.problems()), sorted(full.problems.clone()));
+                let problems_now = sorted(full.problems.clone());
+                prop_assert_eq!(sorted(engine.problems()), problems_now.clone());
+                prop_assert_eq!(engine.take_problems_changed(), problems_now != previous_problems, "problems_changed after {:?}", op);
+                previous_problems = problems_now;
+                let refused: BTreeMap<&'static str, usize> = full.refusal_counts();
+                prop_assert_eq!(engine.refused(), &refused);
                 let expected_changed: Vec<IpNet> = previous
                     .keys()
                     .chain(full.routes.keys())
