@@ -48,6 +48,12 @@ impl Daemon {
     /// Starts `kube-anycast run` in `dir` with `config` (the `http:` section is added),
     /// extra environment variables, logging to `dir/daemon.log`.
     pub fn start(dir: PathBuf, config: &str, env: &[(&str, &str)]) -> Daemon {
+        Daemon::start_in(None, dir, config, env)
+    }
+
+    /// Like [`Daemon::start`], inside network namespace `netns` when given (`ip netns exec`
+    /// execs the daemon, so the pid we hold is the daemon's own).
+    pub fn start_in(netns: Option<&str>, dir: PathBuf, config: &str, env: &[(&str, &str)]) -> Daemon {
         let http = format!("127.0.0.1:{}", free_port());
         let config_path = dir.join("config.yaml");
         std::fs::write(
@@ -56,7 +62,16 @@ impl Daemon {
         )
         .unwrap();
         let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_kube-anycast"))
+        let bin = env!("CARGO_BIN_EXE_kube-anycast");
+        let mut command = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, bin]);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let child = command
             .args(["run", "--config", config_path.to_str().unwrap()])
             .envs(env.iter().copied())
             .env("RUST_LOG", "info,kube=warn")
