@@ -152,10 +152,18 @@ async fn refusals_and_bad_annotations_become_events_without_affecting_others() {
         reasons.contains(&("tuned".into(), "InvalidAnnotation".into())),
         "{reasons:?}"
     );
+    // Unrelated changes make the daemon decide again; the problems are not reported again.
+    api.apply(service("other", &["203.0.113.30"], json!({})));
     routes_stay(
         &daemon,
         &["203.0.113.10/32", "203.0.113.12/32"],
-        Duration::from_millis(300),
+        Duration::from_millis(500),
+    );
+    let events = api.events();
+    assert_eq!(events.len(), 2, "one Event per problem: {events:?}");
+    assert!(
+        events.iter().all(|e| e["series"].is_null()),
+        "no Event was repeated: {events:?}"
     );
     assert_eq!(
         withdraw_count(&daemon),

@@ -58,7 +58,12 @@ impl Rack {
             FrrConfig {
                 asn: ROUTER_ASN,
                 router_id: pair.a.v4,
-                neighbors: vec![FrrNeighbor { address: IpAddr::V4(pair.b.v4), remote_as: NODE_ASN, password: None, passive: false }],
+                neighbors: vec![FrrNeighbor {
+                    address: IpAddr::V4(pair.b.v4),
+                    remote_as: NODE_ASN,
+                    password: None,
+                    passive: false,
+                }],
                 networks: vec![],
             },
         );
@@ -78,7 +83,9 @@ impl Rack {
         let node = IpAddr::V4(self.pair.b.v4);
         for (prefix, hops) in &rib {
             if !hops.contains(&node) {
-                return Err(format!("{prefix} has next hops {hops:?}, not the node {node}"));
+                return Err(format!(
+                    "{prefix} has next hops {hops:?}, not the node {node}"
+                ));
             }
         }
         Ok(rib.keys().map(IpNet::to_string).collect())
@@ -88,7 +95,11 @@ impl Rack {
         let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
         wait_until(what, CONVERGE, || {
             let have = self.prefixes()?;
-            if have == expected { Ok(()) } else { Err(format!("FRR has {have:?}, want {expected:?}")) }
+            if have == expected {
+                Ok(())
+            } else {
+                Err(format!("FRR has {have:?}, want {expected:?}"))
+            }
         });
     }
 
@@ -96,14 +107,21 @@ impl Rack {
         let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
         holds_for(what, period, || {
             let have = self.prefixes()?;
-            if have == expected { Ok(()) } else { Err(format!("FRR has {have:?}, want {expected:?}")) }
+            if have == expected {
+                Ok(())
+            } else {
+                Err(format!("FRR has {have:?}, want {expected:?}"))
+            }
         });
     }
 }
 
 #[test]
 fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
-    if !lab_available("kubernetes_source_moves_routes_on_frr_and_survives_api_trouble", &[Router::Frr]) {
+    if !lab_available(
+        "kubernetes_source_moves_routes_on_frr_and_survives_api_trouble",
+        &[Router::Frr],
+    ) {
         return;
     }
     let rack = Rack::new();
@@ -130,27 +148,48 @@ fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
 
     api.apply(service("api", "203.0.113.11"));
     api.apply(slice("api", true));
-    rack.wait_for("a new Service at FRR", &["203.0.113.10/32", "203.0.113.11/32"]);
+    rack.wait_for(
+        "a new Service at FRR",
+        &["203.0.113.10/32", "203.0.113.11/32"],
+    );
 
     api.apply(slice("web", false));
-    rack.wait_for("the not-ready endpoint's route withdrawn", &["203.0.113.11/32"]);
+    rack.wait_for(
+        "the not-ready endpoint's route withdrawn",
+        &["203.0.113.11/32"],
+    );
 
     api.force_gone();
-    rack.holds("routes through a 410 Gone", &["203.0.113.11/32"], Duration::from_secs(3));
+    rack.holds(
+        "routes through a 410 Gone",
+        &["203.0.113.11/32"],
+        Duration::from_secs(3),
+    );
     ns_runtime.run({
         let api = api.clone();
         async move { api.stop().await }
     });
-    rack.holds("routes while the API server is down", &["203.0.113.11/32"], Duration::from_secs(3));
+    rack.holds(
+        "routes while the API server is down",
+        &["203.0.113.11/32"],
+        Duration::from_secs(3),
+    );
     ns_runtime.run({
         let api = api.clone();
         async move { api.restart().await }
     });
-    rack.holds("routes after the API server restarted", &["203.0.113.11/32"], Duration::from_secs(3));
+    rack.holds(
+        "routes after the API server restarted",
+        &["203.0.113.11/32"],
+        Duration::from_secs(3),
+    );
 
     api.delete("Service", "shop", "api");
     rack.wait_for("the deleted Service's route withdrawn", &[]);
-    assert!(!daemon.log().contains("8.8.8.8/32"), "the refused address never became a route");
+    assert!(
+        !daemon.log().contains("8.8.8.8/32"),
+        "the refused address never became a route"
+    );
 }
 
 #[test]
@@ -163,18 +202,38 @@ fn manifests_source_moves_routes_on_frr() {
     let manifests = dir.join("cluster.json");
     let write = |objects: Vec<Value>| {
         let tmp = dir.join(".cluster.json.tmp");
-        std::fs::write(&tmp, json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string()).unwrap();
+        std::fs::write(
+            &tmp,
+            json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string(),
+        )
+        .unwrap();
         std::fs::rename(&tmp, &manifests).unwrap();
     };
-    write(vec![node(), service("web", "203.0.113.10"), slice("web", true), service("hijack", "8.8.8.8"), slice("hijack", true)]);
+    write(vec![
+        node(),
+        service("web", "203.0.113.10"),
+        slice("web", true),
+        service("hijack", "8.8.8.8"),
+        slice("hijack", true),
+    ]);
     let config = rack.config(&format!("{{manifests: [{}]}}", manifests.display()));
     let _daemon = Daemon::start_in(Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
     rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
     rack.wait_for("the first route at FRR", &["203.0.113.10/32"]);
 
-    write(vec![node(), service("web", "203.0.113.10"), slice("web", false), service("api", "203.0.113.11"), slice("api", true)]);
+    write(vec![
+        node(),
+        service("web", "203.0.113.10"),
+        slice("web", false),
+        service("api", "203.0.113.11"),
+        slice("api", true),
+    ]);
     rack.wait_for("the routes to follow the file", &["203.0.113.11/32"]);
 
     std::fs::write(&manifests, "{ this is not json").unwrap();
-    rack.holds("the last good state through a broken file", &["203.0.113.11/32"], Duration::from_secs(2));
+    rack.holds(
+        "the last good state through a broken file",
+        &["203.0.113.11/32"],
+        Duration::from_secs(2),
+    );
 }

@@ -53,7 +53,12 @@ impl Daemon {
 
     /// Like [`Daemon::start`], inside network namespace `netns` when given (`ip netns exec`
     /// execs the daemon, so the pid we hold is the daemon's own).
-    pub fn start_in(netns: Option<&str>, dir: PathBuf, config: &str, env: &[(&str, &str)]) -> Daemon {
+    pub fn start_in(
+        netns: Option<&str>,
+        dir: PathBuf,
+        config: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let http = format!("127.0.0.1:{}", free_port());
         let config_path = dir.join("config.yaml");
         std::fs::write(
