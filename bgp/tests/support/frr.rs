@@ -1,0 +1,306 @@
+//! FRR (zebra + bgpd) inside a namespace, with private config, pid files and vty sockets,
+//! queried through `vtysh --vty_socket` and its JSON output.
+
+use super::process::{Daemon, must, run};
+use super::rib::Rib;
+use super::{CONVERGE, lab_dir, wait_until};
+use ipnet::IpNet;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One `neighbor` of the bgpd configuration, activated for IPv4 and IPv6 unicast.
+#[derive(Clone, Debug)]
+pub struct FrrNeighbor {
+    /// The peer's address (also selects the transport family).
+    pub address: IpAddr,
+    /// The peer's ASN (`remote-as`).
+    pub remote_as: u32,
+    /// TCP-MD5 password (`neighbor X password Y`).
+    pub password: Option<String>,
+}
+
+/// What bgpd is told.
+#[derive(Clone, Debug)]
+pub struct FrrConfig {
+    /// Local ASN.
+    pub asn: u32,
+    /// BGP identifier.
+    pub router_id: Ipv4Addr,
+    /// Peers.
+    pub neighbors: Vec<FrrNeighbor>,
+    /// Prefixes to originate (`network`), with the import check off so they need no
+    /// matching route in the FIB.
+    pub networks: Vec<IpNet>,
+}
+
+impl FrrConfig {
+    /// The bgpd.conf text.
+    pub fn bgpd_conf(&self, hostname: &str) -> String {
+        let mut c = String::new();
+        let _ = writeln!(c, "hostname {hostname}");
+        let _ = writeln!(c, "debug bgp neighbor-events");
+        let _ = writeln!(c, "router bgp {}", self.asn);
+        let _ = writeln!(c, " bgp router-id {}", self.router_id);
+        // RFC 8212: without this, FRR ignores eBGP routes that no policy accepts.
+        let _ = writeln!(c, " no bgp ebgp-requires-policy");
+        let _ = writeln!(c, " no bgp default ipv4-unicast");
+        let _ = writeln!(c, " no bgp network import-check");
+        for n in &self.neighbors {
+            let a = n.address;
+            let _ = writeln!(c, " neighbor {a} remote-as {}", n.remote_as);
+            let _ = writeln!(c, " neighbor {a} timers 3 9");
+            let _ = writeln!(c, " neighbor {a} timers connect 1");
+            if let Some(p) = &n.password {
+                let _ = writeln!(c, " neighbor {a} password {p}");
+            }
+        }
+        for (afi, v6) in [("ipv4", false), ("ipv6", true)] {
+            let _ = writeln!(c, " address-family {afi} unicast");
+            for net in self
+                .networks
+                .iter()
+                .filter(|n| matches!(n, IpNet::V6(_)) == v6)
+            {
+                let _ = writeln!(c, "  network {net}");
+            }
+            for n in &self.neighbors {
+                let _ = writeln!(c, "  neighbor {} activate", n.address);
+            }
+            let _ = writeln!(c, " exit-address-family");
+        }
+        c
+    }
+}
+
+/// A running FRR. Its daemons are killed by pid on drop.
+#[derive(Debug)]
+pub struct Frr {
+    ns: String,
+    dir: PathBuf,
+    config: FrrConfig,
+    // bgpd first: it is stopped before zebra.
+    bgpd: Option<Daemon>,
+    zebra: Option<Daemon>,
+}
+
+impl Frr {
+    /// Writes the configs into a private directory owned by `frr` and starts zebra, then
+    /// bgpd, inside `ns`; returns once bgpd answers on its vty socket.
+    pub fn start(ns: &str, config: FrrConfig) -> Frr {
+        let dir = lab_dir(ns, "frr");
+        let d = dir.display().to_string();
+        std::fs::write(dir.join("zebra.conf"), format!("hostname {ns}\n"))
+            .expect("lab setup: write zebra.conf");
+        std::fs::write(dir.join("bgpd.conf"), config.bgpd_conf(ns))
+            .expect("lab setup: write bgpd.conf");
+        // The daemons drop to user frr and must create their pid files and sockets here.
+        must("chown", &["-R", "frr:frr", &d]);
+        let mut frr = Frr {
+            ns: ns.to_string(),
+            dir,
+            config,
+            bgpd: None,
+            zebra: None,
+        };
+        frr.start_daemons();
+        frr
+    }
+
+    fn daemon(&self, name: &str) -> Daemon {
+        let d = self.dir.display().to_string();
+        let conf = format!("{d}/{name}.conf");
+        let pid = format!("{d}/{name}.pid");
+        let zserv = format!("{d}/zserv.api");
+        let log = format!("file:{d}/{name}.log");
+        let bin = super::prereq::find_binary(name)
+            .unwrap_or_else(|| panic!("lab setup: {name} not found"));
+        Daemon::spawn_in(
+            &self.ns,
+            name,
+            &self.dir.join(format!("{name}.out")),
+            &bin.display().to_string(),
+            &[
+                "-f",
+                &conf,
+                "-i",
+                &pid,
+                "-z",
+                &zserv,
+                "--vty_socket",
+                &d,
+                "-P",
+                "0",
+                "--log",
+                &log,
+            ],
+        )
+    }
+
+    fn start_daemons(&mut self) {
+        self.zebra = Some(self.daemon("zebra"));
+        wait_until("zebra's vty", Duration::from_secs(15), || {
+            self.vtysh("show zebra client summary").map(|_| ())
+        });
+        self.bgpd = Some(self.daemon("bgpd"));
+        wait_until("bgpd's vty", Duration::from_secs(15), || {
+            self.vtysh_json("show bgp summary json").map(|_| ())
+        });
+    }
+
+    /// SIGKILLs bgpd and zebra by their recorded pids (a crash, not a shutdown).
+    pub fn kill(&mut self) {
+        if let Some(mut d) = self.bgpd.take() {
+            d.kill();
+        }
+        if let Some(mut d) = self.zebra.take() {
+            d.kill();
+        }
+    }
+
+    /// Starts the daemons again with the same configuration.
+    pub fn restart(&mut self) {
+        self.kill();
+        // Stale sockets of the killed daemons would make the new ones fail to bind.
+        for f in ["zserv.api", "zebra.vty", "bgpd.vty"] {
+            let _ = std::fs::remove_file(self.dir.join(f));
+        }
+        self.start_daemons();
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &FrrConfig {
+        &self.config
+    }
+
+    /// Runs one vtysh command and returns its output.
+    pub fn vtysh(&self, command: &str) -> Result<String, String> {
+        let d = self.dir.display().to_string();
+        run("vtysh", &["--vty_socket", &d, "-c", command])
+    }
+
+    /// Runs one vtysh command that ends in `json` and parses its output.
+    pub fn vtysh_json(&self, command: &str) -> Result<Value, String> {
+        let out = self.vtysh(command)?;
+        serde_json::from_str(&out).map_err(|e| format!("`{command}`: bad JSON ({e}): {out}"))
+    }
+
+    /// The neighbor's `show bgp neighbors X json` object.
+    pub fn neighbor(&self, address: IpAddr) -> Result<Value, String> {
+        let v = self.vtysh_json(&format!("show bgp neighbors {address} json"))?;
+        v.get(address.to_string())
+            .cloned()
+            .ok_or_else(|| format!("FRR has no neighbor {address}: {v}"))
+    }
+
+    /// The neighbor's FSM state as FRR names it (`Established`, `Active`, ...).
+    pub fn neighbor_state(&self, address: IpAddr) -> Result<String, String> {
+        let n = self.neighbor(address)?;
+        n.get("bgpState")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("no bgpState for {address}: {n}"))
+    }
+
+    /// One counter of the neighbor's `messageStats` (e.g. `routeRefreshSent`).
+    pub fn neighbor_stat(&self, address: IpAddr, name: &str) -> Result<u64, String> {
+        let n = self.neighbor(address)?;
+        n.pointer(&format!("/messageStats/{name}"))
+            .and_then(Value::as_u64)
+            .ok_or_else(|| format!("no messageStats/{name} for {address}"))
+    }
+
+    /// Waits until the session with `address` is Established.
+    pub fn wait_established(&self, address: IpAddr) {
+        wait_until(
+            &format!("FRR in {} to reach Established with {address}", self.ns),
+            CONVERGE,
+            || match self.neighbor_state(address)? {
+                s if s == "Established" => Ok(()),
+                s => Err(format!("state {s}; {}", self.log_tail())),
+            },
+        );
+    }
+
+    /// The valid paths of the IPv4 and IPv6 unicast tables, with their next hops.
+    pub fn rib(&self) -> Result<Rib, String> {
+        let mut rib = Rib::new();
+        for afi in ["ipv4", "ipv6"] {
+            let v = self.vtysh_json(&format!("show bgp {afi} unicast json"))?;
+            parse_bgp_table(&v, &mut rib)?;
+        }
+        Ok(rib)
+    }
+
+    /// The last lines of bgpd's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        super::tail(&self.dir.join("bgpd.log"), 8)
+    }
+}
+
+/// Adds the valid paths of one `show bgp <afi> unicast json` output to `rib`.
+pub fn parse_bgp_table(v: &Value, rib: &mut Rib) -> Result<(), String> {
+    let Some(routes) = v.get("routes").and_then(Value::as_object) else {
+        // An empty table has no "routes" key in some versions.
+        return Ok(());
+    };
+    for (prefix, paths) in routes {
+        let prefix: IpNet = prefix
+            .parse()
+            .map_err(|e| format!("FRR route key {prefix:?}: {e}"))?;
+        for path in paths.as_array().into_iter().flatten() {
+            if path.get("valid").and_then(Value::as_bool) != Some(true) {
+                continue;
+            }
+            let hops = rib.entry(prefix).or_default();
+            for nh in path
+                .get("nexthops")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let ip = nh.get("ip").and_then(Value::as_str).unwrap_or_default();
+                let ip: IpAddr = ip
+                    .parse()
+                    .map_err(|e| format!("FRR next hop {ip:?} of {prefix}: {e}"))?;
+                hops.insert(ip);
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Drop for Frr {
+    fn drop(&mut self) {
+        self.kill();
+        super::remove_lab_dir(&self.dir);
+    }
+}
+
+impl super::LabRouter for Frr {
+    fn describe(&self) -> &'static str {
+        "FRR"
+    }
+    fn session_state(&self) -> Result<String, String> {
+        let n = self
+            .config
+            .neighbors
+            .first()
+            .ok_or("FRR has no neighbor configured")?;
+        self.neighbor_state(n.address)
+    }
+    fn rib(&self) -> Result<Rib, String> {
+        Frr::rib(self)
+    }
+    fn kill(&mut self) {
+        Frr::kill(self);
+    }
+    fn restart(&mut self) {
+        Frr::restart(self);
+    }
+    fn log_tail(&self) -> String {
+        Frr::log_tail(self)
+    }
+}
