@@ -1,0 +1,158 @@
+//! Our speaker against FRR 8.4 (bgpd + zebra) in network namespaces: eBGP and iBGP over
+//! IPv4 and IPv6 transport, host routes of both families, TCP-MD5, route refresh, and a
+//! router crash.
+
+mod support;
+
+use std::time::Duration;
+use support::prereq::{Router, lab_available};
+use support::scenario::{self, Lab, Setup, host_routes, start_frr};
+use support::{CONVERGE, LabRouter, holds_for, wait_until};
+
+fn lab(test: &str) -> bool {
+    lab_available(test, &[Router::Frr])
+}
+
+#[test]
+fn frr_ebgp_over_ipv4_carries_both_families_exactly() {
+    if lab("frr_ebgp_over_ipv4_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(true, false), start_frr);
+    }
+}
+
+#[test]
+fn frr_ebgp_over_ipv6_carries_both_families_exactly() {
+    if lab("frr_ebgp_over_ipv6_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(true, true), start_frr);
+    }
+}
+
+#[test]
+fn frr_ibgp_over_ipv4_carries_both_families_exactly() {
+    if lab("frr_ibgp_over_ipv4_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(false, false), start_frr);
+    }
+}
+
+#[test]
+fn frr_ibgp_over_ipv6_carries_both_families_exactly() {
+    if lab("frr_ibgp_over_ipv6_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(false, true), start_frr);
+    }
+}
+
+#[test]
+fn frr_session_recovers_after_frr_is_killed_and_restarted() {
+    if lab("frr_session_recovers_after_frr_is_killed_and_restarted") {
+        scenario::recovers_after_router_restart(Setup::new(true, false), start_frr);
+    }
+}
+
+#[test]
+fn frr_tcp_md5_session_with_matching_password_comes_up() {
+    if !lab("frr_tcp_md5_session_with_matching_password_comes_up") {
+        return;
+    }
+    let setup = Setup {
+        router_password: Some("kube-anycast-md5".to_string()),
+        our_password: Some("kube-anycast-md5".to_string()),
+        ..Setup::new(true, false)
+    };
+    let lab = Lab::new(setup, start_frr);
+    lab.wait_established();
+    let routes = host_routes(10);
+    lab.announce(&routes);
+    lab.wait_rib("routes over the TCP-MD5 session", &lab.expected(&routes));
+}
+
+#[test]
+fn frr_tcp_md5_session_with_wrong_password_never_comes_up() {
+    if !lab("frr_tcp_md5_session_with_wrong_password_never_comes_up") {
+        return;
+    }
+    let setup = Setup {
+        router_password: Some("kube-anycast-md5".to_string()),
+        our_password: Some("not-the-password".to_string()),
+        ..Setup::new(true, false)
+    };
+    let lab = Lab::new(setup, start_frr);
+    // Long enough for several connect retries on both sides (1 s each).
+    holds_for(
+        "no session with a wrong TCP-MD5 password",
+        Duration::from_secs(5),
+        || {
+            let theirs = lab.router.session_state()?;
+            let ours = lab.peer.status();
+            if theirs == "Established" || ours.state == bgp::session::State::Established {
+                Err(format!("FRR {theirs}, ours {:?}", ours.state))
+            } else {
+                Ok(())
+            }
+        },
+    );
+    assert_eq!(lab.peer.status().counters.updates_received, 0);
+}
+
+#[test]
+fn frr_route_refresh_request_is_answered_with_the_routes_again() {
+    if !lab("frr_route_refresh_request_is_answered_with_the_routes_again") {
+        return;
+    }
+    let lab = Lab::new(Setup::new(true, false), start_frr);
+    lab.wait_established();
+    let negotiated = lab
+        .peer
+        .status()
+        .negotiated
+        .expect("negotiated while Established");
+    assert!(negotiated.route_refresh, "FRR announces route refresh");
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("routes before the refresh", &expected);
+
+    // FRR keys its neighbors by our address.
+    let ours = lab.setup.our_addr(&lab.pair);
+    let refresh_sent = lab
+        .router
+        .neighbor_stat(ours, "routeRefreshSent")
+        .expect("FRR stats");
+    let updates_recv = lab
+        .router
+        .neighbor_stat(ours, "updatesRecv")
+        .expect("FRR stats");
+    let our_updates = lab.peer.status().counters.updates_sent;
+
+    // Without soft-reconfiguration inbound, `soft in` makes FRR send ROUTE-REFRESH (RFC 2918).
+    lab.router
+        .vtysh(&format!("clear bgp ipv4 unicast {ours} soft in"))
+        .expect("vtysh clear");
+    wait_until("FRR to send a ROUTE-REFRESH", CONVERGE, || {
+        let n = lab.router.neighbor_stat(ours, "routeRefreshSent")?;
+        (n > refresh_sent)
+            .then_some(())
+            .ok_or(format!("routeRefreshSent {n}"))
+    });
+    wait_until(
+        "our speaker to send the IPv4 routes again",
+        CONVERGE,
+        || {
+            let c = lab.peer.status().counters;
+            let theirs = lab.router.neighbor_stat(ours, "updatesRecv")?;
+            if c.updates_sent > our_updates && theirs > updates_recv {
+                Ok(())
+            } else {
+                Err(format!(
+                    "we sent {} UPDATEs, FRR received {theirs}",
+                    c.updates_sent
+                ))
+            }
+        },
+    );
+    lab.wait_rib("routes after the refresh", &expected);
+    assert_eq!(
+        lab.peer.status().counters.flaps,
+        0,
+        "the refresh must not reset the session"
+    );
+}

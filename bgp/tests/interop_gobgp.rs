@@ -1,0 +1,46 @@
+//! Our speaker against GoBGP 3.10 in network namespaces: eBGP and iBGP over IPv4 and IPv6
+//! transport, host routes of both families, and a router crash.
+
+mod support;
+
+use support::prereq::{Router, lab_available};
+use support::scenario::{self, Setup, start_gobgp};
+
+fn lab(test: &str) -> bool {
+    lab_available(test, &[Router::Gobgp])
+}
+
+#[test]
+fn gobgp_ebgp_over_ipv4_carries_both_families_exactly() {
+    if lab("gobgp_ebgp_over_ipv4_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(true, false), start_gobgp);
+    }
+}
+
+#[test]
+fn gobgp_ebgp_over_ipv6_carries_both_families_exactly() {
+    if lab("gobgp_ebgp_over_ipv6_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(true, true), start_gobgp);
+    }
+}
+
+#[test]
+fn gobgp_ibgp_over_ipv4_carries_both_families_exactly() {
+    if lab("gobgp_ibgp_over_ipv4_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(false, false), start_gobgp);
+    }
+}
+
+#[test]
+fn gobgp_ibgp_over_ipv6_carries_both_families_exactly() {
+    if lab("gobgp_ibgp_over_ipv6_carries_both_families_exactly") {
+        scenario::session_and_routes(Setup::new(false, true), start_gobgp);
+    }
+}
+
+#[test]
+fn gobgp_session_recovers_after_gobgp_is_killed_and_restarted() {
+    if lab("gobgp_session_recovers_after_gobgp_is_killed_and_restarted") {
+        scenario::recovers_after_router_restart(Setup::new(true, false), start_gobgp);
+    }
+}
