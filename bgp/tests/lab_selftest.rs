@@ -13,7 +13,8 @@ use support::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
 use support::netns::{self, NetnsPair};
 use support::prereq::{Router, lab_available};
 use support::rib::{self, compare};
-use support::{CONVERGE, wait_until};
+use support::scenario::{self, Setup};
+use support::{CONVERGE, LabRouter, wait_until};
 
 fn gobgp_in_b(pair: &NetnsPair) -> Gobgp {
     Gobgp::start(
@@ -167,6 +168,62 @@ fn gobgp_rib_shows_routes_originated_by_frr_and_bird() {
     wait_until("GoBGP to learn BIRD's routes", CONVERGE, || {
         compare(&expected, &gobgp.rib()?)
     });
+}
+
+/// Every session shape the interop tests use, with GoBGP standing in for our speaker on
+/// side B: the router configurations of the scenarios are right independently of our code.
+fn router_accepts_every_session_shape<R: LabRouter>(start: fn(&NetnsPair, &Setup) -> R) {
+    for (ebgp, ipv6_transport) in [(true, false), (true, true), (false, false), (false, true)] {
+        let setup = Setup::new(ebgp, ipv6_transport);
+        let pair = NetnsPair::new();
+        let router = start(&pair, &setup);
+        let gobgp = Gobgp::start(
+            &pair.b.ns,
+            GobgpConfig {
+                asn: scenario::OUR_ASN,
+                router_id: scenario::OUR_ROUTER_ID,
+                neighbors: vec![GobgpNeighbor {
+                    address: setup.router_addr(&pair),
+                    remote_as: setup.router_asn(),
+                    password: None,
+                }],
+            },
+        );
+        let shape = format!("{setup:?} with {}", router.describe());
+        wait_until(
+            &format!("Established in {shape}"),
+            CONVERGE,
+            || match router.session_state()? {
+                s if s == "Established" => Ok(()),
+                s => Err(format!("{s}; {}", router.log_tail())),
+            },
+        );
+        let prefixes = originate_from_gobgp(&gobgp, &pair);
+        let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
+        wait_until(&format!("routes in {shape}"), CONVERGE, || {
+            compare(&expected, &router.rib()?)
+        });
+    }
+}
+
+#[test]
+fn frr_accepts_every_session_shape_from_gobgp() {
+    if lab_available(
+        "frr_accepts_every_session_shape_from_gobgp",
+        &[Router::Frr, Router::Gobgp],
+    ) {
+        router_accepts_every_session_shape(scenario::start_frr);
+    }
+}
+
+#[test]
+fn bird_accepts_every_session_shape_from_gobgp() {
+    if lab_available(
+        "bird_accepts_every_session_shape_from_gobgp",
+        &[Router::Bird, Router::Gobgp],
+    ) {
+        router_accepts_every_session_shape(scenario::start_bird);
+    }
 }
 
 #[test]
