@@ -17,6 +17,8 @@
 //! or of any configuration file format.
 
 pub mod driver;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod rib_out;
 pub mod session;
 pub mod types;

@@ -4,12 +4,30 @@
 //! [`AdjRibOut`](crate::rib_out::AdjRibOut), turns socket reads, timer expiries and
 //! handle commands into session events, and carries out the session's actions. All
 //! protocol decisions stay in the sans-IO core; this layer only moves bytes and time.
+//!
+//! Linux only: TCP-MD5, `IP_MINTTL` / `IPV6_MINHOPCOUNT` and the link-local next hop
+//! lookup use Linux interfaces (see [`socket`] and [`nexthop`]).
+//!
+//! Modules: [`socket`] (socket options, connect, listen), [`listener`] (dispatching
+//! inbound connections by peer address), [`connection`] (framing and bounded output of
+//! one TCP connection), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
+
+pub mod connection;
+pub mod listener;
+pub mod nexthop;
+mod peer;
+pub mod socket;
+pub mod status;
+pub mod timers;
 
 use crate::rib_out::RouteAttributes;
 use crate::session::{SessionConfig, State};
 use ipnet::IpNet;
+use listener::{Listener, Registry};
+use peer::{Command, Inbound, PeerTask};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
 
 /// Transport settings and per-peer adjustments of one peer.
 #[derive(Clone, Debug)]
@@ -63,6 +81,9 @@ pub struct PeerCounters {
     pub notifications_received: u64,
     /// Times the session left Established.
     pub flaps: u64,
+    /// Malformed attributes in received UPDATEs that RFC 7606 let us handle without a
+    /// session reset (attribute discard or treat-as-withdraw).
+    pub update_attribute_errors: u64,
 }
 
 /// A snapshot of one peer.
@@ -84,32 +105,114 @@ pub struct PeerStatus {
 
 /// Owns the optional listening socket and the peer tasks. Inbound connections are handed
 /// to the peer whose address they come from; others are refused.
+///
+/// Dropping the speaker closes the listening socket; peer tasks run until their
+/// [`PeerHandle::shutdown`] (or until every handle of a peer is dropped, which withdraws
+/// its routes and ends its session).
 #[derive(Debug)]
-pub struct Speaker {}
+pub struct Speaker {
+    registry: Arc<Registry>,
+    listener: Option<Arc<Listener>>,
+    _accept_task: Option<AbortOnDrop>,
+}
+
+/// Aborts the accept loop when the speaker goes away.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Connections waiting for a peer task to take them.
+const INBOUND_QUEUE: usize = 4;
 
 impl Speaker {
     /// Starts a speaker; `listen` is the address to accept connections on (e.g.
-    /// `[::]:179`), or `None` to only connect out.
+    /// `[::]:179`, which accepts IPv4 too), or `None` to only connect out.
     pub async fn bind(listen: Option<SocketAddr>) -> std::io::Result<Speaker> {
-        let _ = listen;
-        todo!("driver::Speaker::bind")
+        let registry = Arc::new(Registry::default());
+        let (listener, accept_task) = match listen {
+            Some(addr) => {
+                let l = Arc::new(Listener::new(socket::listen(addr)?, registry.clone()));
+                tracing::info!(addr = %l.local_addr()?, "listening for BGP connections");
+                let task = tokio::spawn(l.clone().run());
+                (Some(l), Some(AbortOnDrop(task)))
+            }
+            None => (None, None),
+        };
+        Ok(Speaker {
+            registry,
+            listener,
+            _accept_task: accept_task,
+        })
     }
 
     /// The address actually listened on (useful with port 0 in tests).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        todo!("driver::Speaker::local_addr")
+        self.listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Starts a task for this peer and returns its handle. The session starts at once.
+    ///
+    /// Must be called within a tokio runtime. Fails if another peer has the same
+    /// address, if the MD5 key is longer than 80 octets, or if it cannot be set on the
+    /// listening socket.
     pub fn add_peer(&self, config: PeerConfig) -> std::io::Result<PeerHandle> {
-        let _ = config;
-        todo!("driver::Speaker::add_peer")
+        let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
+        if let Some(key) = &config.md5_password
+            && key.len() > socket::MD5_MAX_KEY_LEN
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "TCP-MD5 key of peer {} is longer than 80 octets",
+                    config.name
+                ),
+            ));
+        }
+        let peer_ip = config.remote.ip();
+        let inbound = match &self.listener {
+            Some(listener) => {
+                let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
+                let token = self.registry.register(peer_ip, config.local_address, tx)?;
+                if let Some(key) = &config.md5_password
+                    && let Err(e) = listener.set_md5_key(peer_ip, key)
+                {
+                    self.registry.unregister(peer_ip, token);
+                    return Err(e);
+                }
+                Some(Inbound {
+                    rx,
+                    registry: self.registry.clone(),
+                    token,
+                    listener: Arc::downgrade(listener),
+                })
+            }
+            None => None,
+        };
+        let (cmd_tx, cmd_rx) = mpsc::channel(peer::COMMAND_QUEUE);
+        let (status_tx, status_rx) = watch::channel(PeerStatus::idle());
+        let name: Arc<str> = Arc::from(config.name.as_str());
+        let task = PeerTask::new(config, cmd_rx, inbound, status_tx);
+        runtime.spawn(task.run());
+        Ok(PeerHandle {
+            name,
+            commands: cmd_tx,
+            status: status_rx,
+        })
     }
 }
 
 /// Talks to one peer task. Cloning is cheap; the task ends after [`PeerHandle::shutdown`].
 #[derive(Clone, Debug)]
-pub struct PeerHandle {}
+pub struct PeerHandle {
+    name: Arc<str>,
+    commands: mpsc::Sender<Command>,
+    status: watch::Receiver<PeerStatus>,
+}
 
 /// How to end a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,32 +229,49 @@ pub enum ShutdownMode {
 }
 
 impl PeerHandle {
+    /// The peer's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Applies route changes. Waits only when the task's bounded queue is full.
+    /// Changes sent after the task ended are dropped.
     pub async fn update(&self, changes: Vec<RouteChange>) {
-        let _ = changes;
-        todo!("driver::PeerHandle::update")
+        let _ = self.commands.send(Command::Changes(changes)).await;
     }
 
     /// Replaces the whole desired route set.
     pub async fn replace(&self, routes: Vec<(IpNet, Arc<RouteAttributes>)>) {
-        let _ = routes;
-        todo!("driver::PeerHandle::replace")
+        let _ = self.commands.send(Command::Replace(routes)).await;
     }
 
     /// The current status.
     pub fn status(&self) -> PeerStatus {
-        todo!("driver::PeerHandle::status")
+        self.status.borrow().clone()
     }
 
     /// A receiver that sees every status change (state transitions, counters).
     pub fn watch(&self) -> tokio::sync::watch::Receiver<PeerStatus> {
-        todo!("driver::PeerHandle::watch")
+        self.status.clone()
     }
 
     /// Ends the session as `mode` says, sending a Cease carrying `reason` (RFC 9003),
     /// and waits for the task to finish.
     pub async fn shutdown(&self, mode: ShutdownMode, reason: &str) {
-        let _ = (mode, reason);
-        todo!("driver::PeerHandle::shutdown")
+        let _ = self
+            .commands
+            .send(Command::Shutdown {
+                mode,
+                reason: reason.to_string(),
+            })
+            .await;
+        // The task drops its status sender as it ends.
+        let mut rx = self.status.clone();
+        while rx.changed().await.is_ok() {}
+    }
+
+    /// True once the peer task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.commands.is_closed()
     }
 }

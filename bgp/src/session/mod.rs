@@ -8,6 +8,58 @@
 //!
 //! One machine manages up to two TCP connections to the same peer at once, so that
 //! connection collisions (RFC 4271 section 6.8) are resolved here and not in the driver.
+//!
+//! # What the driver reports, and when
+//! - [`Event::Start`] once to begin (ManualStart), [`Event::Stop`] to end (ManualStop);
+//!   after a stop the machine stays in Idle until the next start.
+//! - After [`Action::Connect`]: [`Event::Connected`] with a fresh [`ConnectionId`] and
+//!   [`Direction::Outbound`], or [`Event::ConnectFailed`]. A new `Connect` while an attempt
+//!   is pending replaces it (the ConnectRetry timer fired during the attempt).
+//! - Every accepted inbound TCP connection from the peer's address:
+//!   [`Event::Connected`] with [`Direction::Inbound`]. The machine decides whether to keep
+//!   it (it answers with an OPEN) or refuse it (a Cease and [`Action::Close`]).
+//! - Each decoded message: [`Event::Received`]; bytes that do not decode:
+//!   [`Event::DecodeFailed`] (the machine sends the error's NOTIFICATION and closes).
+//!   Decode with [`SessionContext::default`] until [`Action::Established`] hands over the
+//!   negotiated context for that connection.
+//! - End of stream or a socket error: [`Event::Closed`], unless the machine closed the
+//!   connection itself with [`Action::Close`] (then it forgot the id already).
+//! - Timers: keep one deadline per [`Timer`] value; [`Action::SetTimer`] replaces any
+//!   previous deadline of the same timer, [`Action::CancelTimer`] of a timer not armed
+//!   does nothing; report expiry with [`Event::TimerExpired`]. Late expiries are harmless.
+//! - [`Event::SendBlocked`] `{ blocked: true }` when queued output stops draining (the
+//!   socket refuses more), `{ blocked: false }` once it drained. Repeated reports are fine.
+//!
+//! The machine never sends UPDATEs: after [`Action::Established`] the driver sends the
+//! initial routes and End-of-RIB itself, again on [`Action::RouteRefreshRequested`], and
+//! stops on [`Action::Down`] or [`Action::Close`].
+//!
+//! # Choices left open by the RFCs
+//! - Backoff: each connection attempt doubles the next ConnectRetry interval, from
+//!   [`SessionConfig::connect_retry`] up to [`SessionConfig::connect_retry_max`], with
+//!   jitter of 0.75 to 1 (RFC 4271 section 10). It starts over after a session stayed
+//!   Established for its hold time, at least 90 s ([`Timer::BackoffReset`]), so a peer
+//!   that accepts and then drops us keeps being retried slowly.
+//! - After an error the machine goes to Idle (refusing connections) until ConnectRetry
+//!   fires, then Connect (or Active when passive).
+//! - A connection from the peer while Established is refused with Cease / Connection
+//!   Collision Resolution (RFC 4271 6.8, last paragraph: the new connection is closed).
+//!   A second connection in a direction that already has one gets Cease / Connection
+//!   Rejected.
+//! - KEEPALIVEs go out when the keepalive timer fires (jittered hold time / 3), whether
+//!   or not other messages went out meanwhile.
+//! - ROUTE-REFRESH for a family that was not negotiated, or with a subtype of RFC 7313
+//!   (which we do not announce), is ignored (RFC 2918 section 4).
+
+pub mod collision;
+mod fsm;
+pub mod negotiate;
+pub mod timers;
+
+#[cfg(test)]
+mod tests;
+
+pub use fsm::Session;
 
 use crate::types::{Asn, Family, RouterId};
 use crate::wire::{Message, MessageError, Notification, SessionContext};
@@ -94,9 +146,16 @@ pub enum Timer {
     Keepalive(ConnectionId),
     /// SendHoldTimer of one connection (RFC 9687).
     SendHold(ConnectionId),
+    /// Armed on entering Established; when it fires the session has stayed up long
+    /// enough ([`timers::stable_after`]: the hold time, at least 90 s) for the connect
+    /// retry backoff to start over from [`SessionConfig::connect_retry`].
+    BackoffReset,
 }
 
 /// Inputs to the machine.
+// Events and actions carry whole messages; each is moved once from decoder to machine or
+// machine to encoder, so boxing the large variants would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// ManualStart (or ManualStart_with_PassiveTcpEstablishment when configured passive).
@@ -104,6 +163,20 @@ pub enum Event {
     /// ManualStop: close every connection, sending this NOTIFICATION (normally a Cease
     /// with a shutdown communication) on an open one.
     Stop(Notification),
+    /// ManualStop before a restart of this process with graceful restart negotiated:
+    /// close every connection WITHOUT a NOTIFICATION, so that the peer keeps our routes
+    /// as stale until the restarted process announces them again (RFC 4724 section 4.2:
+    /// a NOTIFICATION would make it drop them at once).
+    StopForRestart,
+    /// The driver hit an error on this connection that it cannot recover from (a message
+    /// that does not fit on the wire, say): send this NOTIFICATION, close, and restart
+    /// after the backoff like any other error.
+    LocalError {
+        /// Which connection.
+        conn: ConnectionId,
+        /// What to tell the peer.
+        notification: Notification,
+    },
     /// A TCP connection is up.
     Connected {
         /// Its id.
@@ -145,6 +218,7 @@ pub enum Event {
 }
 
 /// Outputs of the machine, to carry out in order.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Open an outbound TCP connection, then report [`Event::Connected`] or
@@ -207,6 +281,9 @@ pub enum DownReason {
     ConnectionClosed,
     /// The operator stopped the session.
     Stopped,
+    /// We detected this error but closed without sending its NOTIFICATION, because the
+    /// connection could not take more data (RFC 9687: Send Hold Timer Expired, code 8).
+    NotSent(Notification),
 }
 
 /// The result of the OPEN exchange.
@@ -235,39 +312,4 @@ pub struct Negotiated {
     pub peer_hostname: Option<String>,
     /// The codec context for this session.
     pub context: SessionContext,
-}
-
-/// The state machine of one peer.
-#[derive(Debug)]
-pub struct Session {
-    config: SessionConfig,
-}
-
-impl Session {
-    /// A machine in Idle. `seed` drives the jitter of its timers.
-    pub fn new(config: SessionConfig, seed: u64) -> Session {
-        let _ = seed;
-        Session { config }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &SessionConfig {
-        &self.config
-    }
-
-    /// Current state (of the most advanced connection).
-    pub fn state(&self) -> State {
-        todo!("session::Session::state")
-    }
-
-    /// What was negotiated, while Established.
-    pub fn negotiated(&self) -> Option<&Negotiated> {
-        todo!("session::Session::negotiated")
-    }
-
-    /// Feeds one event in; returns the actions to carry out, in order.
-    pub fn handle(&mut self, event: Event) -> Vec<Action> {
-        let _ = event;
-        todo!("session::Session::handle")
-    }
 }

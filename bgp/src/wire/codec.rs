@@ -1,7 +1,7 @@
 //! A `tokio_util::codec` adapter over [`Header::parse`](super::Header::parse),
 //! [`Message::decode`](super::Message::decode) and [`Message::encode`](super::Message::encode).
 
-use super::{EncodeError, Message, MessageError, SessionContext};
+use super::{EncodeError, HEADER_LEN, Header, Message, MessageError, SessionContext};
 use bytes::BytesMut;
 
 /// Frames a byte stream into BGP messages. The session context can change once the OPEN
@@ -46,9 +46,21 @@ impl tokio_util::codec::Decoder for BgpCodec {
     type Item = Message;
     type Error = CodecError;
 
+    /// Returns one message once all of its octets are in `src`, and consumes exactly
+    /// those. The header is validated as soon as it is complete, so a bad length is
+    /// refused before anything is buffered for it; then only the missing octets of this
+    /// one message are reserved.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Message>, CodecError> {
-        let _ = src;
-        todo!("wire::BgpCodec::decode")
+        let Some(header) = Header::parse(src, self.ctx.max_message_len)? else {
+            src.reserve(HEADER_LEN - src.len());
+            return Ok(None);
+        };
+        if src.len() < header.length {
+            src.reserve(header.length - src.len());
+            return Ok(None);
+        }
+        let frame = src.split_to(header.length);
+        Ok(Some(Message::decode(&frame, &self.ctx)?))
     }
 }
 
@@ -58,5 +70,121 @@ impl tokio_util::codec::Encoder<Message> for BgpCodec {
     fn encode(&mut self, item: Message, dst: &mut BytesMut) -> Result<(), CodecError> {
         item.encode(&self.ctx, dst)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::testutil::hex;
+    use crate::wire::{ErrorCode, MAX_EXTENDED_MESSAGE_LEN, Notification};
+    use tokio_util::codec::{Decoder, Encoder};
+
+    const KEEPALIVE: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 0013 04";
+    const NOTIFICATION: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 0017 03 06 02 01 41";
+
+    #[test]
+    fn a_message_is_returned_only_once_complete() {
+        let bytes = hex(NOTIFICATION);
+        let mut codec = BgpCodec::default();
+        let mut src = BytesMut::new();
+        for (i, b) in bytes.iter().enumerate() {
+            src.extend_from_slice(&[*b]);
+            let got = codec.decode(&mut src).unwrap();
+            if i + 1 < bytes.len() {
+                assert_eq!(got, None, "after {} octets", i + 1);
+                assert_eq!(src.len(), i + 1, "nothing consumed early");
+            } else {
+                assert_eq!(
+                    got,
+                    Some(Message::Notification(Notification::cease_with_reason(
+                        2, "A"
+                    )))
+                );
+            }
+        }
+        assert!(src.is_empty());
+    }
+
+    #[test]
+    fn consecutive_messages_are_split_exactly() {
+        let mut src = BytesMut::new();
+        src.extend_from_slice(&hex(KEEPALIVE));
+        src.extend_from_slice(&hex(NOTIFICATION));
+        src.extend_from_slice(&hex(KEEPALIVE)[..5]);
+        let mut codec = BgpCodec::default();
+        assert_eq!(codec.decode(&mut src).unwrap(), Some(Message::Keepalive));
+        assert!(matches!(
+            codec.decode(&mut src).unwrap(),
+            Some(Message::Notification(_))
+        ));
+        assert_eq!(codec.decode(&mut src).unwrap(), None);
+        assert_eq!(src.len(), 5);
+    }
+
+    #[test]
+    fn bad_header_is_refused_before_its_body_arrives() {
+        // Claims 4097 octets on a session limited to 4096: refused from the header alone.
+        let mut src = BytesMut::from(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 1001 02")[..]);
+        let mut codec = BgpCodec::default();
+        match codec.decode(&mut src) {
+            Err(CodecError::Message(e)) => {
+                assert_eq!(e.notification.code, ErrorCode::MessageHeader);
+                assert_eq!(&e.notification.data[..], &[0x10, 0x01]);
+            }
+            other => panic!("expected a header error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_the_current_message_is_reserved_for() {
+        // A 4096-octet UPDATE header: room for that message, not for a 64 KiB one.
+        let mut src = BytesMut::from(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 1000 02")[..]);
+        let mut codec = BgpCodec::new(SessionContext {
+            max_message_len: MAX_EXTENDED_MESSAGE_LEN,
+            ..SessionContext::default()
+        });
+        assert_eq!(codec.decode(&mut src).unwrap(), None);
+        assert!(src.capacity() >= 4096);
+        assert!(src.capacity() < MAX_EXTENDED_MESSAGE_LEN);
+    }
+
+    #[test]
+    fn context_changes_the_length_limit() {
+        let mut codec = BgpCodec::default();
+        assert_eq!(codec.context().max_message_len, 4096);
+        codec.set_context(SessionContext {
+            max_message_len: MAX_EXTENDED_MESSAGE_LEN,
+            ..SessionContext::default()
+        });
+        let mut src = BytesMut::from(&hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 1001 03")[..]);
+        assert_eq!(codec.decode(&mut src).unwrap(), None);
+    }
+
+    #[test]
+    fn body_errors_surface_as_message_errors() {
+        let mut src = BytesMut::from(
+            &hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 001D 01 03 FDE8 005A 0A000001 00")[..],
+        );
+        let err = BgpCodec::default().decode(&mut src).unwrap_err();
+        let CodecError::Message(e) = err else {
+            panic!("expected a message error, got {err:?}");
+        };
+        assert_eq!(e.notification.code, ErrorCode::Open);
+        assert_eq!(e.notification.subcode, 1);
+    }
+
+    #[test]
+    fn encoder_writes_whole_messages() {
+        let mut dst = BytesMut::new();
+        let mut codec = BgpCodec::default();
+        codec.encode(Message::Keepalive, &mut dst).unwrap();
+        assert_eq!(dst.to_vec(), hex(KEEPALIVE));
+        let huge = Message::Notification(Notification::new(ErrorCode::Cease, 0, vec![0; 5000]));
+        assert!(matches!(
+            codec.encode(huge, &mut dst),
+            Err(CodecError::Encode(EncodeError::TooLong { .. }))
+        ));
+        assert_eq!(dst.len(), 19);
     }
 }

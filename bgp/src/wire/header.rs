@@ -1,11 +1,28 @@
 //! The 19-octet message header (RFC 4271 section 4.1) and message framing.
 
+use super::MessageError;
+use super::notification::{ErrorCode, Notification, header_subcode};
+
 /// Length of the header: 16-octet marker, 2-octet length, 1-octet type.
 pub const HEADER_LEN: usize = 19;
 /// Largest message without the extended message capability (RFC 4271).
 pub const MAX_MESSAGE_LEN: usize = 4096;
 /// Largest message once both sides announced extended messages (RFC 8654).
 pub const MAX_EXTENDED_MESSAGE_LEN: usize = 65535;
+
+/// The marker: 16 octets of all ones (RFC 4271 section 4.1).
+pub const MARKER: [u8; 16] = [0xff; 16];
+
+/// Smallest OPEN: header + version, My AS, Hold Time, BGP Identifier, Opt Parm Len.
+pub const MIN_OPEN_LEN: usize = 29;
+/// Smallest UPDATE: header + two empty 2-octet length fields.
+pub const MIN_UPDATE_LEN: usize = 23;
+/// Smallest NOTIFICATION: header + error code + error subcode.
+pub const MIN_NOTIFICATION_LEN: usize = 21;
+/// A KEEPALIVE is the header alone.
+pub const KEEPALIVE_LEN: usize = 19;
+/// A ROUTE-REFRESH: header + AFI, subtype, SAFI (RFC 2918 section 3).
+pub const ROUTE_REFRESH_LEN: usize = 23;
 
 /// Message type codes (RFC 4271 section 4.1, RFC 2918).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,6 +37,54 @@ pub enum MessageType {
     Keepalive,
     /// 5
     RouteRefresh,
+}
+
+impl MessageType {
+    /// The type for a wire code, if it is one we know.
+    pub fn from_code(code: u8) -> Option<MessageType> {
+        match code {
+            1 => Some(MessageType::Open),
+            2 => Some(MessageType::Update),
+            3 => Some(MessageType::Notification),
+            4 => Some(MessageType::Keepalive),
+            5 => Some(MessageType::RouteRefresh),
+            _ => None,
+        }
+    }
+
+    /// The wire code of this type.
+    pub fn code(self) -> u8 {
+        match self {
+            MessageType::Open => 1,
+            MessageType::Update => 2,
+            MessageType::Notification => 3,
+            MessageType::Keepalive => 4,
+            MessageType::RouteRefresh => 5,
+        }
+    }
+
+    /// The largest length a message of this type may have on a session whose limit is
+    /// `max_message_len`. RFC 8654 section 4: the extended message capability does not
+    /// apply to OPEN and KEEPALIVE, which stay within 4096 octets.
+    pub fn max_len(self, max_message_len: usize) -> usize {
+        let max = max_message_len.min(MAX_EXTENDED_MESSAGE_LEN);
+        match self {
+            MessageType::Open | MessageType::Keepalive => max.min(MAX_MESSAGE_LEN),
+            _ => max,
+        }
+    }
+
+    /// Whether `length` (header included) is acceptable for this type, by the lower
+    /// bounds of RFC 4271 section 6.1 (and RFC 2918 for ROUTE-REFRESH).
+    fn length_ok(self, length: usize) -> bool {
+        match self {
+            MessageType::Open => length >= MIN_OPEN_LEN,
+            MessageType::Update => length >= MIN_UPDATE_LEN,
+            MessageType::Notification => length >= MIN_NOTIFICATION_LEN,
+            MessageType::Keepalive => length == KEEPALIVE_LEN,
+            MessageType::RouteRefresh => length >= ROUTE_REFRESH_LEN,
+        }
+    }
 }
 
 /// A validated message header.
@@ -37,11 +102,216 @@ impl Header {
     /// `Ok(None)` when fewer than [`HEADER_LEN`] octets are there. Checks the marker, that
     /// `HEADER_LEN <= length <= max_message_len`, the per-type minimum lengths and the type
     /// code, before the length is used for anything (RFC 4271 section 6.1).
-    pub fn parse(
-        buf: &[u8],
-        max_message_len: usize,
-    ) -> Result<Option<Header>, super::MessageError> {
-        let _ = (buf, max_message_len);
-        todo!("wire::Header::parse")
+    pub fn parse(buf: &[u8], max_message_len: usize) -> Result<Option<Header>, MessageError> {
+        let Some(raw) = buf.get(..HEADER_LEN) else {
+            return Ok(None);
+        };
+        // RFC 4271 6.1: "If the Marker field of the message header is not as expected,
+        // then a synchronization error has occurred": no data.
+        if raw[..16] != MARKER {
+            return Err(header_error(
+                header_subcode::CONNECTION_NOT_SYNCHRONIZED,
+                Vec::new(),
+                "marker is not all ones".to_string(),
+            ));
+        }
+        let length_field = [raw[16], raw[17]];
+        let length = usize::from(u16::from_be_bytes(length_field));
+        let type_code = raw[18];
+        // RFC 4271 6.1: length out of bounds -> Bad Message Length, data = the
+        // erroneous Length field. Checked before the type, whose own bounds need it.
+        if !(HEADER_LEN..=max_message_len).contains(&length) {
+            return Err(bad_length(length_field, length, "outside 19..=maximum"));
+        }
+        // RFC 4271 6.1: unrecognized type -> Bad Message Type, data = the Type field.
+        let Some(message_type) = MessageType::from_code(type_code) else {
+            return Err(header_error(
+                header_subcode::BAD_MESSAGE_TYPE,
+                vec![type_code],
+                format!("unknown message type {type_code}"),
+            ));
+        };
+        if !message_type.length_ok(length) {
+            return Err(bad_length(
+                length_field,
+                length,
+                "below the minimum for its type",
+            ));
+        }
+        if length > message_type.max_len(max_message_len) {
+            return Err(bad_length(
+                length_field,
+                length,
+                "over 4096 for OPEN or KEEPALIVE (RFC 8654 section 4)",
+            ));
+        }
+        Ok(Some(Header {
+            length,
+            message_type,
+        }))
+    }
+
+    /// Appends a header for a message of `length` octets (header included) to `out`.
+    pub fn write(message_type: MessageType, length: u16, out: &mut bytes::BytesMut) {
+        out.extend_from_slice(&MARKER);
+        out.extend_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(&[message_type.code()]);
+    }
+}
+
+fn header_error(subcode: u8, data: Vec<u8>, reason: String) -> MessageError {
+    MessageError {
+        notification: Notification::new(ErrorCode::MessageHeader, subcode, data),
+        reason,
+    }
+}
+
+/// Message Header Error / Bad Message Length; the data is the 2-octet Length field as
+/// received (RFC 4271 section 6.1).
+pub(crate) fn bad_length(length_field: [u8; 2], length: usize, why: &str) -> MessageError {
+    header_error(
+        header_subcode::BAD_MESSAGE_LENGTH,
+        length_field.to_vec(),
+        format!("bad message length {length}: {why}"),
+    )
+}
+
+/// Bad Message Length for a body handed to a body decoder: the Length field it came with
+/// is rebuilt from the body (a body longer than 65516 octets cannot have come off the wire,
+/// and saturates).
+pub(crate) fn bad_body_length(body_len: usize, why: &str) -> MessageError {
+    let length = body_len.saturating_add(HEADER_LEN);
+    let field = u16::try_from(length).unwrap_or(u16::MAX).to_be_bytes();
+    bad_length(field, length, why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(length: u16, type_code: u8) -> Vec<u8> {
+        let mut v = MARKER.to_vec();
+        v.extend_from_slice(&length.to_be_bytes());
+        v.push(type_code);
+        v
+    }
+
+    fn expect_err(buf: &[u8], max: usize) -> Notification {
+        Header::parse(buf, max)
+            .expect_err("header must be rejected")
+            .notification
+    }
+
+    #[test]
+    fn fewer_than_19_octets_wait_for_more() {
+        let h = header(19, 4);
+        for n in 0..HEADER_LEN {
+            assert_eq!(Header::parse(&h[..n], MAX_MESSAGE_LEN), Ok(None));
+        }
+    }
+
+    #[test]
+    fn valid_headers_parse_for_every_type() {
+        let cases = [
+            (29, 1, MessageType::Open),
+            (23, 2, MessageType::Update),
+            (4096, 2, MessageType::Update),
+            (21, 3, MessageType::Notification),
+            (19, 4, MessageType::Keepalive),
+            (23, 5, MessageType::RouteRefresh),
+        ];
+        for (len, code, t) in cases {
+            let got = Header::parse(&header(len, code), MAX_MESSAGE_LEN).unwrap();
+            assert_eq!(
+                got,
+                Some(Header {
+                    length: usize::from(len),
+                    message_type: t
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn bad_marker_is_connection_not_synchronized_without_data() {
+        let mut h = header(19, 4);
+        h[7] = 0xfe;
+        let n = expect_err(&h, MAX_MESSAGE_LEN);
+        assert_eq!(n.code, ErrorCode::MessageHeader);
+        assert_eq!(n.subcode, header_subcode::CONNECTION_NOT_SYNCHRONIZED);
+        assert!(n.data.is_empty());
+    }
+
+    #[test]
+    fn length_below_19_is_bad_message_length_with_length_as_data() {
+        for len in [0u16, 1, 18] {
+            let n = expect_err(&header(len, 4), MAX_MESSAGE_LEN);
+            assert_eq!(n.code, ErrorCode::MessageHeader);
+            assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
+            assert_eq!(&n.data[..], &len.to_be_bytes());
+        }
+    }
+
+    #[test]
+    fn length_above_session_maximum_is_bad_message_length() {
+        let n = expect_err(&header(4097, 2), MAX_MESSAGE_LEN);
+        assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
+        assert_eq!(&n.data[..], &[0x10, 0x01]);
+        // The same length is fine once extended messages are negotiated.
+        assert!(
+            Header::parse(&header(4097, 2), MAX_EXTENDED_MESSAGE_LEN)
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn open_and_keepalive_stay_within_4096_with_extended_messages() {
+        let n = expect_err(&header(4097, 1), MAX_EXTENDED_MESSAGE_LEN);
+        assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
+        assert_eq!(&n.data[..], &[0x10, 0x01]);
+        assert!(
+            Header::parse(&header(65535, 3), MAX_EXTENDED_MESSAGE_LEN)
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn per_type_minimum_lengths_are_enforced() {
+        for (len, code) in [(28u16, 1u8), (22, 2), (20, 3), (20, 4), (22, 5)] {
+            let n = expect_err(&header(len, code), MAX_MESSAGE_LEN);
+            assert_eq!(n.code, ErrorCode::MessageHeader, "type {code}");
+            assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH, "type {code}");
+            assert_eq!(&n.data[..], &len.to_be_bytes(), "type {code}");
+        }
+    }
+
+    #[test]
+    fn keepalive_must_be_exactly_19() {
+        let n = expect_err(&header(23, 4), MAX_MESSAGE_LEN);
+        assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
+        assert_eq!(&n.data[..], &[0, 23]);
+    }
+
+    #[test]
+    fn unknown_type_is_bad_message_type_with_type_as_data() {
+        for code in [0u8, 6, 255] {
+            let n = expect_err(&header(19, code), MAX_MESSAGE_LEN);
+            assert_eq!(n.code, ErrorCode::MessageHeader);
+            assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_TYPE);
+            assert_eq!(&n.data[..], &[code]);
+        }
+    }
+
+    #[test]
+    fn message_type_codes_round_trip() {
+        for code in 0..=255u8 {
+            if let Some(t) = MessageType::from_code(code) {
+                assert_eq!(t.code(), code);
+            } else {
+                assert!(code == 0 || code > 5);
+            }
+        }
     }
 }

@@ -15,6 +15,11 @@ pub mod open;
 pub mod route_refresh;
 pub mod update;
 
+#[cfg(test)]
+mod message_tests;
+#[cfg(test)]
+pub(crate) mod testutil;
+
 pub use attribute::{
     Aggregator, AsPath, AsPathSegment, Community, LargeCommunity, MpReach, MpUnreach, NextHop,
     Origin, PathAttributes, RawAttribute,
@@ -26,7 +31,7 @@ pub use header::{HEADER_LEN, Header, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, 
 pub use notification::{ErrorCode, Notification};
 pub use open::Open;
 pub use route_refresh::{RouteRefresh, RouteRefreshSubtype};
-pub use update::Update;
+pub use update::{Update, nlri_len};
 
 /// What the decoder and encoder must know about the session a message belongs to.
 ///
@@ -56,6 +61,9 @@ impl Default for SessionContext {
 }
 
 /// One BGP message (RFC 4271 section 4).
+// UPDATE dominates the size and is also by far the most frequent message, so boxing it
+// would add an allocation per message to save space on the rare KEEPALIVE.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// OPEN (type 1).
@@ -85,22 +93,90 @@ impl Message {
     /// Decodes one whole message (header included) from `bytes`.
     ///
     /// `bytes` must hold exactly one message; the framing layer ([`header::Header::parse`]
-    /// or [`BgpCodec`]) finds its end.
+    /// or [`BgpCodec`]) finds its end. A slice whose size disagrees with its Length field
+    /// is a Bad Message Length (data: the Length field, or the slice size when the
+    /// header itself is cut short).
     pub fn decode(bytes: &[u8], ctx: &SessionContext) -> Result<Message, MessageError> {
-        let _ = (bytes, ctx);
-        todo!("wire::Message::decode")
+        let Some(header) = Header::parse(bytes, ctx.max_message_len)? else {
+            return Err(header::bad_body_length(
+                bytes.len().saturating_sub(HEADER_LEN),
+                "message shorter than its header",
+            ));
+        };
+        let Some(body) = bytes.get(HEADER_LEN..header.length) else {
+            return Err(length_mismatch(header.length, bytes.len()));
+        };
+        if bytes.len() != header.length {
+            return Err(length_mismatch(header.length, bytes.len()));
+        }
+        Ok(match header.message_type {
+            MessageType::Open => Message::Open(Open::decode_body(body, ctx)?),
+            MessageType::Update => Message::Update(Update::decode_body(body, ctx)?),
+            MessageType::Notification => {
+                Message::Notification(Notification::decode_body(body, ctx)?)
+            }
+            // Header::parse already checked that a KEEPALIVE is exactly 19 octets.
+            MessageType::Keepalive => Message::Keepalive,
+            MessageType::RouteRefresh => {
+                Message::RouteRefresh(RouteRefresh::decode_body(body, ctx)?)
+            }
+        })
     }
 
     /// Appends this message, header included, to `out`.
     ///
     /// Fails without writing anything when the message would exceed
-    /// `ctx.max_message_len` or a field overflows its wire width.
+    /// `ctx.max_message_len` or a field overflows its wire width. OPEN and KEEPALIVE are
+    /// held to 4096 octets whatever the session allows (RFC 8654 section 4).
     pub fn encode(
         &self,
         ctx: &SessionContext,
         out: &mut bytes::BytesMut,
     ) -> Result<(), EncodeError> {
-        let _ = (ctx, out);
-        todo!("wire::Message::encode")
+        let start = out.len();
+        let result = self.encode_unchecked(ctx, out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
     }
+
+    /// Writes header and body, then checks the length and fills the Length field. The
+    /// caller removes what was written if this fails.
+    fn encode_unchecked(
+        &self,
+        ctx: &SessionContext,
+        out: &mut bytes::BytesMut,
+    ) -> Result<(), EncodeError> {
+        let start = out.len();
+        let message_type = self.message_type();
+        Header::write(message_type, 0, out);
+        match self {
+            Message::Open(m) => m.encode_body(ctx, out)?,
+            Message::Update(m) => m.encode_body(ctx, out)?,
+            Message::Notification(m) => m.encode_body(ctx, out)?,
+            Message::Keepalive => {}
+            Message::RouteRefresh(m) => m.encode_body(ctx, out)?,
+        }
+        let len = out.len() - start;
+        let max = message_type.max_len(ctx.max_message_len);
+        let Ok(len_field) = u16::try_from(len) else {
+            return Err(EncodeError::TooLong { len, max });
+        };
+        if len > max {
+            return Err(EncodeError::TooLong { len, max });
+        }
+        out[start + 16..start + HEADER_LEN - 1].copy_from_slice(&len_field.to_be_bytes());
+        Ok(())
+    }
+}
+
+/// The slice handed to [`Message::decode`] is not the length its header says.
+fn length_mismatch(length: usize, got: usize) -> MessageError {
+    let field = u16::try_from(length).unwrap_or(u16::MAX).to_be_bytes();
+    header::bad_length(
+        field,
+        length,
+        &format!("header says {length} octets, {got} were given"),
+    )
 }

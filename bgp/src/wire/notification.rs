@@ -132,6 +132,41 @@ pub struct Notification {
     pub data: Bytes,
 }
 
+impl From<u8> for ErrorCode {
+    fn from(v: u8) -> ErrorCode {
+        match v {
+            1 => ErrorCode::MessageHeader,
+            2 => ErrorCode::Open,
+            3 => ErrorCode::Update,
+            4 => ErrorCode::HoldTimerExpired,
+            5 => ErrorCode::Fsm,
+            6 => ErrorCode::Cease,
+            7 => ErrorCode::RouteRefresh,
+            8 => ErrorCode::SendHoldTimerExpired,
+            other => ErrorCode::Unknown(other),
+        }
+    }
+}
+
+impl From<ErrorCode> for u8 {
+    fn from(c: ErrorCode) -> u8 {
+        match c {
+            ErrorCode::MessageHeader => 1,
+            ErrorCode::Open => 2,
+            ErrorCode::Update => 3,
+            ErrorCode::HoldTimerExpired => 4,
+            ErrorCode::Fsm => 5,
+            ErrorCode::Cease => 6,
+            ErrorCode::RouteRefresh => 7,
+            ErrorCode::SendHoldTimerExpired => 8,
+            ErrorCode::Unknown(v) => v,
+        }
+    }
+}
+
+/// Longest shutdown communication, in octets of UTF-8 (RFC 9003 section 2).
+pub const MAX_SHUTDOWN_COMMUNICATION_LEN: usize = 255;
+
 impl Notification {
     /// A NOTIFICATION with the given code, subcode and data.
     pub fn new(code: ErrorCode, subcode: u8, data: impl Into<Bytes>) -> Notification {
@@ -145,15 +180,55 @@ impl Notification {
     /// Cease with a shutdown communication (RFC 9003): `subcode` is Administrative
     /// Shutdown or Administrative Reset; `reason` is truncated on a UTF-8 boundary to
     /// 255 octets.
+    ///
+    /// An empty `reason` gives a Cease without data: RFC 9003 section 2 lets a length of
+    /// zero mean "no communication", and no data at all is what peers that predate RFC
+    /// 9003 expect.
     pub fn cease_with_reason(subcode: u8, reason: &str) -> Notification {
-        let _ = (subcode, reason);
-        todo!("wire::Notification::cease_with_reason")
+        if reason.is_empty() {
+            return Notification::new(ErrorCode::Cease, subcode, Bytes::new());
+        }
+        let text = truncate_utf8(reason, MAX_SHUTDOWN_COMMUNICATION_LEN);
+        let mut data = Vec::with_capacity(1 + text.len());
+        // `truncate_utf8` bounded the length to 255, so it fits the length octet.
+        data.push(u8::try_from(text.len()).unwrap_or(u8::MAX));
+        data.extend_from_slice(text.as_bytes());
+        Notification::new(ErrorCode::Cease, subcode, data)
     }
 
     /// The RFC 9003 shutdown communication carried by a Cease, if any and well formed.
+    ///
+    /// Only Administrative Shutdown and Administrative Reset carry one. A length of zero,
+    /// a length running past the data or invalid UTF-8 gives `None` (RFC 9003 section 3:
+    /// such a message is logged, not used). Octets after the communication are ignored.
     pub fn shutdown_communication(&self) -> Option<String> {
-        todo!("wire::Notification::shutdown_communication")
+        if self.code != ErrorCode::Cease
+            || !matches!(
+                self.subcode,
+                cease_subcode::ADMINISTRATIVE_SHUTDOWN | cease_subcode::ADMINISTRATIVE_RESET
+            )
+        {
+            return None;
+        }
+        let (&len, rest) = self.data.split_first()?;
+        let text = rest.get(..usize::from(len))?;
+        if text.is_empty() {
+            return None;
+        }
+        std::str::from_utf8(text).ok().map(str::to_owned)
     }
+}
+
+/// The longest prefix of `s` that is at most `max` octets and ends on a char boundary.
+fn truncate_utf8(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 impl fmt::Display for Notification {
@@ -164,21 +239,196 @@ impl fmt::Display for Notification {
 
 impl Notification {
     /// Decodes the body (everything after the 19-octet header) of this message type.
+    ///
+    /// The body is error code, error subcode and data (RFC 4271 section 4.5). Unknown
+    /// codes are kept: a NOTIFICATION closes the session whatever it says.
     pub(crate) fn decode_body(
         body: &[u8],
-        ctx: &super::SessionContext,
+        _ctx: &super::SessionContext,
     ) -> Result<Notification, super::MessageError> {
-        let _ = (body, ctx);
-        todo!("wire::Notification::decode_body")
+        let [code, subcode, data @ ..] = body else {
+            return Err(super::header::bad_body_length(
+                body.len(),
+                "NOTIFICATION shorter than 21 octets",
+            ));
+        };
+        Ok(Notification::new(
+            ErrorCode::from(*code),
+            *subcode,
+            Bytes::copy_from_slice(data),
+        ))
     }
 
     /// Appends the body (everything after the header) of this message to `out`.
     pub(crate) fn encode_body(
         &self,
-        ctx: &super::SessionContext,
+        _ctx: &super::SessionContext,
         out: &mut bytes::BytesMut,
     ) -> Result<(), super::EncodeError> {
-        let _ = (ctx, out);
-        todo!("wire::Notification::encode_body")
+        out.extend_from_slice(&[u8::from(self.code), self.subcode]);
+        out.extend_from_slice(&self.data);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::SessionContext;
+    use crate::wire::testutil::hex;
+
+    fn decode(body: &str) -> Result<Notification, crate::wire::MessageError> {
+        Notification::decode_body(&hex(body), &SessionContext::default())
+    }
+
+    fn encode(n: &Notification) -> Vec<u8> {
+        let mut out = bytes::BytesMut::new();
+        n.encode_body(&SessionContext::default(), &mut out)
+            .expect("encodes");
+        out.to_vec()
+    }
+
+    #[test]
+    fn code_subcode_and_data_both_ways() {
+        let cases = [
+            (
+                "02 02 FDE9",
+                Notification::new(ErrorCode::Open, open_subcode::BAD_PEER_AS, vec![0xfd, 0xe9]),
+            ),
+            (
+                "04 00",
+                Notification::new(ErrorCode::HoldTimerExpired, 0, Bytes::new()),
+            ),
+            (
+                "01 03 07",
+                Notification::new(
+                    ErrorCode::MessageHeader,
+                    header_subcode::BAD_MESSAGE_TYPE,
+                    vec![7],
+                ),
+            ),
+            (
+                "06 02 05 68656C6C6F",
+                Notification::new(
+                    ErrorCode::Cease,
+                    cease_subcode::ADMINISTRATIVE_SHUTDOWN,
+                    b"\x05hello".to_vec(),
+                ),
+            ),
+            (
+                "08 00",
+                Notification::new(ErrorCode::SendHoldTimerExpired, 0, Bytes::new()),
+            ),
+            (
+                "2A 09 FF",
+                Notification::new(ErrorCode::Unknown(42), 9, vec![0xff]),
+            ),
+        ];
+        for (body, n) in cases {
+            assert_eq!(decode(body), Ok(n.clone()), "{body}");
+            assert_eq!(encode(&n), hex(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn body_shorter_than_code_and_subcode_is_bad_message_length() {
+        for body in ["", "06"] {
+            let n = decode(body).unwrap_err().notification;
+            assert_eq!(n.code, ErrorCode::MessageHeader);
+            assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
+            let len = 19 + hex(body).len() as u16;
+            assert_eq!(&n.data[..], &len.to_be_bytes());
+        }
+    }
+
+    #[test]
+    fn error_codes_round_trip_through_u8() {
+        for v in 0..=255u8 {
+            assert_eq!(u8::from(ErrorCode::from(v)), v);
+        }
+        assert_eq!(ErrorCode::from(6), ErrorCode::Cease);
+        assert_eq!(ErrorCode::from(0), ErrorCode::Unknown(0));
+        assert_eq!(ErrorCode::from(9), ErrorCode::Unknown(9));
+    }
+
+    #[test]
+    fn cease_with_reason_prefixes_the_utf8_length() {
+        let n = Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_RESET, "bye ✓");
+        assert_eq!(n.code, ErrorCode::Cease);
+        assert_eq!(n.subcode, cease_subcode::ADMINISTRATIVE_RESET);
+        assert_eq!(&n.data[..], b"\x07bye \xe2\x9c\x93");
+        assert_eq!(n.shutdown_communication().as_deref(), Some("bye ✓"));
+    }
+
+    #[test]
+    fn cease_with_reason_truncates_to_255_octets() {
+        let n = Notification::cease_with_reason(
+            cease_subcode::ADMINISTRATIVE_SHUTDOWN,
+            &"x".repeat(300),
+        );
+        assert_eq!(n.data.len(), 256);
+        assert_eq!(n.data[0], 255);
+        assert_eq!(n.shutdown_communication(), Some("x".repeat(255)));
+    }
+
+    #[test]
+    fn cease_with_reason_truncates_on_a_char_boundary() {
+        // 'é' is two octets: 255 would split the 128th, so 127 of them (254 octets) stay.
+        let n = Notification::cease_with_reason(
+            cease_subcode::ADMINISTRATIVE_SHUTDOWN,
+            &"é".repeat(200),
+        );
+        assert_eq!(n.data[0], 254);
+        assert_eq!(n.data.len(), 255);
+        assert_eq!(n.shutdown_communication(), Some("é".repeat(127)));
+        // A 3-octet char straddling the limit: 254 ASCII + '✓' (3 octets) keeps 254.
+        let reason = format!("{}✓", "a".repeat(254));
+        let n = Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_SHUTDOWN, &reason);
+        assert_eq!(n.data[0], 254);
+    }
+
+    #[test]
+    fn cease_with_empty_reason_has_no_data() {
+        let n = Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_SHUTDOWN, "");
+        assert!(n.data.is_empty());
+        assert_eq!(n.shutdown_communication(), None);
+    }
+
+    #[test]
+    fn shutdown_communication_only_from_well_formed_admin_cease() {
+        let cease =
+            |subcode, data: &[u8]| Notification::new(ErrorCode::Cease, subcode, data.to_vec());
+        let shutdown = cease_subcode::ADMINISTRATIVE_SHUTDOWN;
+        assert_eq!(
+            cease(shutdown, b"\x02ok")
+                .shutdown_communication()
+                .as_deref(),
+            Some("ok")
+        );
+        // Octets after the communication are ignored (RFC 9003 section 3).
+        assert_eq!(
+            cease(shutdown, b"\x02ok!!")
+                .shutdown_communication()
+                .as_deref(),
+            Some("ok")
+        );
+        // Other subcodes and codes carry none.
+        assert_eq!(
+            cease(cease_subcode::PEER_DECONFIGURED, b"\x02ok").shutdown_communication(),
+            None
+        );
+        assert_eq!(
+            Notification::new(ErrorCode::Open, shutdown, b"\x02ok".to_vec())
+                .shutdown_communication(),
+            None
+        );
+        // Malformed: no data, zero length, length past the data, invalid UTF-8.
+        assert_eq!(cease(shutdown, b"").shutdown_communication(), None);
+        assert_eq!(cease(shutdown, b"\x00").shutdown_communication(), None);
+        assert_eq!(cease(shutdown, b"\x03ok").shutdown_communication(), None);
+        assert_eq!(
+            cease(shutdown, b"\x02\xff\xfe").shutdown_communication(),
+            None
+        );
     }
 }

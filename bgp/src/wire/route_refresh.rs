@@ -1,5 +1,6 @@
 //! ROUTE-REFRESH messages (RFC 2918, with the subtypes of RFC 7313).
 
+use super::notification::{ErrorCode, Notification, route_refresh_subcode};
 use crate::types::{Afi, Safi};
 
 /// The "Reserved" octet of RFC 2918, which RFC 7313 made a message subtype.
@@ -26,23 +27,147 @@ pub struct RouteRefresh {
     pub subtype: RouteRefreshSubtype,
 }
 
+impl From<u8> for RouteRefreshSubtype {
+    fn from(v: u8) -> RouteRefreshSubtype {
+        match v {
+            0 => RouteRefreshSubtype::Request,
+            1 => RouteRefreshSubtype::Begin,
+            2 => RouteRefreshSubtype::End,
+            other => RouteRefreshSubtype::Unknown(other),
+        }
+    }
+}
+
+impl From<RouteRefreshSubtype> for u8 {
+    fn from(s: RouteRefreshSubtype) -> u8 {
+        match s {
+            RouteRefreshSubtype::Request => 0,
+            RouteRefreshSubtype::Begin => 1,
+            RouteRefreshSubtype::End => 2,
+            RouteRefreshSubtype::Unknown(v) => v,
+        }
+    }
+}
+
+/// Length of a ROUTE-REFRESH body: AFI (2), subtype (1), SAFI (1).
+const BODY_LEN: usize = 4;
+
 impl RouteRefresh {
+    /// A plain route refresh request (RFC 2918) for one family.
+    pub fn request(afi: Afi, safi: Safi) -> RouteRefresh {
+        RouteRefresh {
+            afi,
+            safi,
+            subtype: RouteRefreshSubtype::Request,
+        }
+    }
+
     /// Decodes the body (everything after the 19-octet header) of this message type.
+    ///
+    /// RFC 7313 section 5: a ROUTE-REFRESH whose body is not 4 octets is answered with
+    /// ROUTE-REFRESH Message Error / Invalid Message Length, the data being the complete
+    /// message. The header is rebuilt here from the body: it can only have been a valid
+    /// marker, this length and type 5.
     pub(crate) fn decode_body(
         body: &[u8],
-        ctx: &super::SessionContext,
+        _ctx: &super::SessionContext,
     ) -> Result<RouteRefresh, super::MessageError> {
-        let _ = (body, ctx);
-        todo!("wire::RouteRefresh::decode_body")
+        let &[afi_hi, afi_lo, subtype, safi] = body else {
+            return Err(invalid_length(body));
+        };
+        Ok(RouteRefresh {
+            afi: Afi::from(u16::from_be_bytes([afi_hi, afi_lo])),
+            safi: Safi::from(safi),
+            subtype: RouteRefreshSubtype::from(subtype),
+        })
     }
 
     /// Appends the body (everything after the header) of this message to `out`.
     pub(crate) fn encode_body(
         &self,
-        ctx: &super::SessionContext,
+        _ctx: &super::SessionContext,
         out: &mut bytes::BytesMut,
     ) -> Result<(), super::EncodeError> {
-        let _ = (ctx, out);
-        todo!("wire::RouteRefresh::encode_body")
+        out.extend_from_slice(&u16::from(self.afi).to_be_bytes());
+        out.extend_from_slice(&[u8::from(self.subtype), u8::from(self.safi)]);
+        Ok(())
+    }
+}
+
+fn invalid_length(body: &[u8]) -> super::MessageError {
+    let mut message = bytes::BytesMut::with_capacity(super::HEADER_LEN + body.len());
+    let length = u16::try_from(super::HEADER_LEN + body.len()).unwrap_or(u16::MAX);
+    super::Header::write(super::MessageType::RouteRefresh, length, &mut message);
+    message.extend_from_slice(body);
+    super::MessageError {
+        notification: Notification::new(
+            ErrorCode::RouteRefresh,
+            route_refresh_subcode::INVALID_MESSAGE_LENGTH,
+            message.freeze(),
+        ),
+        reason: format!(
+            "ROUTE-REFRESH body of {} octets, expected {BODY_LEN}",
+            body.len()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::SessionContext;
+    use crate::wire::testutil::hex;
+
+    fn decode(body: &[u8]) -> Result<RouteRefresh, crate::wire::MessageError> {
+        RouteRefresh::decode_body(body, &SessionContext::default())
+    }
+
+    #[test]
+    fn afi_subtype_safi_both_ways() {
+        let cases = [
+            ("0001 00 01", Afi::Ipv4, RouteRefreshSubtype::Request),
+            ("0002 00 01", Afi::Ipv6, RouteRefreshSubtype::Request),
+            ("0001 01 01", Afi::Ipv4, RouteRefreshSubtype::Begin),
+            ("0002 02 01", Afi::Ipv6, RouteRefreshSubtype::End),
+            ("0001 07 01", Afi::Ipv4, RouteRefreshSubtype::Unknown(7)),
+        ];
+        for (body, afi, subtype) in cases {
+            let rr = RouteRefresh {
+                afi,
+                safi: Safi::Unicast,
+                subtype,
+            };
+            assert_eq!(decode(&hex(body)), Ok(rr), "{body}");
+            let mut out = bytes::BytesMut::new();
+            rr.encode_body(&SessionContext::default(), &mut out)
+                .unwrap();
+            assert_eq!(out.to_vec(), hex(body), "{body}");
+        }
+        assert_eq!(
+            RouteRefresh::request(Afi::Ipv6, Safi::Unicast).subtype,
+            RouteRefreshSubtype::Request
+        );
+    }
+
+    #[test]
+    fn subtypes_round_trip_through_u8() {
+        for v in 0..=255u8 {
+            assert_eq!(u8::from(RouteRefreshSubtype::from(v)), v);
+        }
+    }
+
+    #[test]
+    fn wrong_length_is_invalid_message_length_with_whole_message_as_data() {
+        for body in ["0001 00 01 00", "0001 00", "0001 01 01 FFFF"] {
+            let body = hex(body);
+            let n = decode(&body).unwrap_err().notification;
+            assert_eq!(n.code, ErrorCode::RouteRefresh);
+            assert_eq!(n.subcode, route_refresh_subcode::INVALID_MESSAGE_LENGTH);
+            let mut message = vec![0xff; 16];
+            message.extend_from_slice(&(19 + body.len() as u16).to_be_bytes());
+            message.push(5);
+            message.extend_from_slice(&body);
+            assert_eq!(n.data.to_vec(), message);
+        }
     }
 }

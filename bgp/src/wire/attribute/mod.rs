@@ -1,9 +1,44 @@
 //! Path attributes (RFC 4271 section 5 and the RFCs of each attribute).
+//!
+//! - [`decode`]: the attribute section walker, applying the RFC 7606 table of
+//!   [`super::error`] to every malformed attribute.
+//! - [`encode`]: the encoder, and the exact encoded size ([`PathAttributes::encoded_len`]).
+//! - [`as_path`]: AS_PATH / AS4_PATH segments and the RFC 6793 conversions.
+//! - [`mp`]: MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760, RFC 2545, RFC 8950).
+//! - [`values`]: the fixed-layout attributes (ORIGIN, MED, communities, ...).
+
+pub mod as_path;
+pub mod decode;
+pub mod encode;
+pub mod mp;
+pub mod values;
+
+pub use encode::attribute_len;
 
 use crate::types::{Asn, Family};
 use bytes::Bytes;
 use ipnet::IpNet;
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Bits of the Attribute Flags octet (RFC 4271 section 4.3).
+pub mod flags {
+    /// Optional (1) or well-known (0).
+    pub const OPTIONAL: u8 = 0x80;
+    /// Transitive (1) or non-transitive (0).
+    pub const TRANSITIVE: u8 = 0x40;
+    /// Partial: some speaker on the path did not recognize this optional transitive attribute.
+    pub const PARTIAL: u8 = 0x20;
+    /// The length field is two octets instead of one.
+    pub const EXTENDED_LENGTH: u8 = 0x10;
+    /// The two bits that say what kind of attribute this is (RFC 7606 section 3 (c)).
+    pub const KIND: u8 = OPTIONAL | TRANSITIVE;
+    /// Well-known (mandatory or discretionary) attributes.
+    pub const WELL_KNOWN: u8 = TRANSITIVE;
+    /// Optional transitive attributes.
+    pub const OPTIONAL_TRANSITIVE: u8 = OPTIONAL | TRANSITIVE;
+    /// Optional non-transitive attributes.
+    pub const OPTIONAL_NON_TRANSITIVE: u8 = OPTIONAL;
+}
 
 /// ORIGIN (type 1, well-known mandatory).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,7 +152,9 @@ pub struct MpUnreach {
 /// Partial bit set if transitive, RFC 4271 section 5), or one we do not interpret.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RawAttribute {
-    /// Flags octet as received (the Extended Length bit is recomputed on encode).
+    /// Flags octet, sent as is except for the Extended Length bit, which is recomputed on
+    /// encode. The decoder clears Extended Length and, on an unrecognized optional
+    /// transitive attribute, sets Partial: RFC 4271 section 5 says it is passed on so.
     pub flags: u8,
     /// Type code.
     pub type_code: u8,

@@ -1,0 +1,322 @@
+//! One TCP connection of a peer: framed reads, a bounded output buffer, and the
+//! write-side back-pressure that drives the RFC 9687 send hold timer.
+//!
+//! Output is encoded into a buffer and written as the socket accepts it. The peer task
+//! stops pulling UPDATEs from the Adj-RIB-Out once the buffer holds [`OUT_HIGH_WATER`]
+//! octets (the Adj-RIB-Out keeps the pending difference far more compactly than encoded
+//! messages), and resumes when it falls below [`OUT_LOW_WATER`]. Whenever the socket
+//! refuses data the session hears `SendBlocked { blocked: true }`, and `false` once the
+//! buffer is empty again.
+
+use crate::session::{ConnectionId, Direction};
+use crate::wire::codec::CodecError;
+use crate::wire::{BgpCodec, EncodeError, Message, MessageError, SessionContext};
+use bytes::{Buf, BytesMut};
+use futures::StreamExt;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio_util::codec::FramedRead;
+
+/// Stop encoding UPDATEs into a connection's buffer above this many octets.
+pub const OUT_HIGH_WATER: usize = 128 * 1024;
+/// Resume encoding UPDATEs below this many octets.
+pub const OUT_LOW_WATER: usize = 16 * 1024;
+
+/// Something that happened on a connection.
+#[derive(Debug)]
+pub enum IoEvent {
+    /// A whole message arrived.
+    Received(ConnectionId, Box<Message>),
+    /// Bytes arrived that do not decode; nothing more is read from this connection.
+    DecodeFailed(ConnectionId, MessageError),
+    /// The peer closed the connection (`None`) or it failed.
+    Closed(ConnectionId, Option<io::Error>),
+    /// The socket stopped (true) or resumed (false) taking our output.
+    SendBlocked(ConnectionId, bool),
+    /// The buffer has room for more UPDATEs again.
+    Drained(ConnectionId),
+    /// Everything queued was handed to the socket (reported when asked with
+    /// [`Connection::want_flushed`]).
+    Flushed(ConnectionId),
+}
+
+/// One established TCP connection.
+#[derive(Debug)]
+pub struct Connection {
+    /// The session's id for it.
+    pub id: ConnectionId,
+    /// Who opened it.
+    pub direction: Direction,
+    /// Our address (IPv4-mapped normalised).
+    pub local: SocketAddr,
+    /// The peer's address (IPv4-mapped normalised).
+    pub remote: SocketAddr,
+    /// The last fill stopped at [`OUT_HIGH_WATER`]: tell the task when there is room.
+    pub want_room: bool,
+    /// Report [`IoEvent::Flushed`] once the buffer is empty.
+    pub want_flushed: bool,
+    reader: FramedRead<OwnedReadHalf, BgpCodec>,
+    writer: OwnedWriteHalf,
+    out: BytesMut,
+    ctx: SessionContext,
+    blocked: bool,
+    read_done: bool,
+}
+
+impl Connection {
+    /// Wraps a connected stream.
+    pub fn new(id: ConnectionId, direction: Direction, stream: TcpStream) -> io::Result<Self> {
+        let local = super::socket::normalize_addr(stream.local_addr()?);
+        let remote = super::socket::normalize_addr(stream.peer_addr()?);
+        let (r, w) = stream.into_split();
+        let ctx = SessionContext::default();
+        Ok(Connection {
+            id,
+            direction,
+            local,
+            remote,
+            want_room: false,
+            want_flushed: false,
+            reader: FramedRead::new(r, BgpCodec::new(ctx)),
+            writer: w,
+            out: BytesMut::with_capacity(4096),
+            ctx,
+            blocked: false,
+            read_done: false,
+        })
+    }
+
+    /// Switches encoding and decoding to the negotiated context. Takes effect for the
+    /// next message read: earlier ones were decoded one at a time as they were handled.
+    pub fn set_context(&mut self, ctx: SessionContext) {
+        self.ctx = ctx;
+        self.reader.decoder_mut().set_context(ctx);
+    }
+
+    /// The context messages are encoded with.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Encodes `message` after what is already queued.
+    pub fn queue(&mut self, message: &Message) -> Result<(), EncodeError> {
+        message.encode(&self.ctx, &mut self.out)
+    }
+
+    /// Octets queued and not yet taken by the socket.
+    pub fn queued(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Writes what the socket takes, then reads one message; returns the first event.
+    pub fn poll_io(&mut self, cx: &mut Context<'_>) -> Poll<IoEvent> {
+        let id = self.id;
+        while !self.out.is_empty() {
+            match Pin::new(&mut self.writer).poll_write(cx, &self.out) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(IoEvent::Closed(id, Some(io::ErrorKind::WriteZero.into())));
+                }
+                Poll::Ready(Ok(n)) => self.out.advance(n),
+                Poll::Ready(Err(e)) => return Poll::Ready(IoEvent::Closed(id, Some(e))),
+                Poll::Pending => {
+                    if !self.blocked {
+                        self.blocked = true;
+                        return Poll::Ready(IoEvent::SendBlocked(id, true));
+                    }
+                    break;
+                }
+            }
+        }
+        if self.out.is_empty() && self.blocked {
+            self.blocked = false;
+            return Poll::Ready(IoEvent::SendBlocked(id, false));
+        }
+        if self.want_room && self.out.len() < OUT_LOW_WATER {
+            self.want_room = false;
+            return Poll::Ready(IoEvent::Drained(id));
+        }
+        if self.want_flushed && self.out.is_empty() {
+            self.want_flushed = false;
+            return Poll::Ready(IoEvent::Flushed(id));
+        }
+        if !self.read_done {
+            match self.reader.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(m))) => return Poll::Ready(IoEvent::Received(id, Box::new(m))),
+                Poll::Ready(Some(Err(CodecError::Message(e)))) => {
+                    self.read_done = true;
+                    return Poll::Ready(IoEvent::DecodeFailed(id, e));
+                }
+                Poll::Ready(Some(Err(CodecError::Io(e)))) => {
+                    self.read_done = true;
+                    return Poll::Ready(IoEvent::Closed(id, Some(e)));
+                }
+                Poll::Ready(Some(Err(CodecError::Encode(e)))) => {
+                    self.read_done = true;
+                    return Poll::Ready(IoEvent::Closed(id, Some(io::Error::other(e))));
+                }
+                Poll::Ready(None) => {
+                    self.read_done = true;
+                    return Poll::Ready(IoEvent::Closed(id, None));
+                }
+                Poll::Pending => {}
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Closes gracefully: writes what is queued, sends FIN, and reads until the peer
+    /// closes too, all within `linger`. Reading to the end matters: closing a socket with
+    /// unread data makes Linux send RST, and the peer may then never see a NOTIFICATION
+    /// written just before.
+    pub async fn close(self, linger: Duration) {
+        let Connection {
+            reader,
+            mut writer,
+            out,
+            ..
+        } = self;
+        let _ = tokio::time::timeout(linger, async move {
+            if writer.write_all(&out).await.is_err() {
+                return;
+            }
+            if writer.shutdown().await.is_err() {
+                return;
+            }
+            let mut r = reader.into_inner();
+            let mut scratch = [0u8; 4096];
+            while let Ok(n) = r.read(&mut scratch).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// Polls every connection in turn; the first event wins.
+pub fn poll_all<'a>(
+    conns: impl Iterator<Item = &'a mut Connection>,
+    cx: &mut Context<'_>,
+) -> Poll<IoEvent> {
+    for c in conns {
+        if let Poll::Ready(ev) = c.poll_io(cx) {
+            return Poll::Ready(ev);
+        }
+    }
+    Poll::Pending
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    async fn pair() -> (Connection, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (s, _) = l.accept().await.unwrap();
+        (
+            Connection::new(ConnectionId(7), Direction::Outbound, c).unwrap(),
+            s,
+        )
+    }
+
+    async fn next(c: &mut Connection) -> IoEvent {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            std::future::poll_fn(|cx| c.poll_io(cx)),
+        )
+        .await
+        .expect("an I/O event")
+    }
+
+    #[tokio::test]
+    async fn messages_read_from_the_socket_come_out_whole() {
+        let (mut c, mut peer) = pair().await;
+        let mut bytes = BytesMut::new();
+        Message::Keepalive
+            .encode(&SessionContext::default(), &mut bytes)
+            .unwrap();
+        peer.write_all(&bytes).await.unwrap();
+        match next(&mut c).await {
+            IoEvent::Received(ConnectionId(7), m) => assert_eq!(*m, Message::Keepalive),
+            other => panic!("unexpected {other:?}"),
+        }
+        drop(peer);
+        assert!(matches!(next(&mut c).await, IoEvent::Closed(_, None)));
+    }
+
+    #[tokio::test]
+    async fn garbage_on_the_socket_is_a_decode_failure_with_a_notification() {
+        let (mut c, mut peer) = pair().await;
+        peer.write_all(&[0u8; 19]).await.unwrap();
+        match next(&mut c).await {
+            IoEvent::DecodeFailed(_, e) => {
+                assert_eq!(e.notification.code, crate::wire::ErrorCode::MessageHeader)
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_reading_blocks_sending_until_it_drains() {
+        let (mut c, mut peer) = pair().await;
+        // Far more than the socket buffers of both ends hold.
+        let n = 1_000_000;
+        for _ in 0..n {
+            c.queue(&Message::Keepalive).unwrap();
+        }
+        let total = c.queued();
+        assert!(matches!(
+            next(&mut c).await,
+            IoEvent::SendBlocked(ConnectionId(7), true)
+        ));
+        assert!(c.queued() > 0);
+        let reader = tokio::spawn(async move {
+            let mut got = 0usize;
+            let mut buf = vec![0u8; 65536];
+            while got < total {
+                let k = peer.read(&mut buf).await.unwrap();
+                assert!(k > 0);
+                got += k;
+            }
+            got
+        });
+        assert!(matches!(
+            next(&mut c).await,
+            IoEvent::SendBlocked(ConnectionId(7), false)
+        ));
+        assert_eq!(c.queued(), 0);
+        assert_eq!(reader.await.unwrap(), total);
+    }
+
+    #[tokio::test]
+    async fn room_is_reported_once_the_buffer_falls_below_the_low_water_mark() {
+        let (mut c, _peer) = pair().await;
+        c.queue(&Message::Keepalive).unwrap();
+        c.want_room = true;
+        assert!(matches!(next(&mut c).await, IoEvent::Drained(_)));
+        assert!(!c.want_room);
+    }
+
+    #[tokio::test]
+    async fn flushed_is_reported_once_everything_queued_is_written() {
+        let (mut c, _peer) = pair().await;
+        c.queue(&Message::Keepalive).unwrap();
+        c.want_flushed = true;
+        assert!(matches!(
+            next(&mut c).await,
+            IoEvent::Flushed(ConnectionId(7))
+        ));
+        assert_eq!(c.queued(), 0);
+        assert!(!c.want_flushed);
+    }
+}

@@ -1,0 +1,666 @@
+//! The task of one peer: owns the session machine and the Adj-RIB-Out, turns socket
+//! reads, timer expiries, connect results and handle commands into session events, and
+//! carries out the session's actions in order.
+
+use super::connection::{Connection, IoEvent, OUT_HIGH_WATER, poll_all};
+use super::listener::{Listener, Registry};
+use super::nexthop;
+use super::socket::{self, ConnectOptions, TtlPolicy};
+use super::status::{describe_down, describe_notification};
+use super::timers::TimerSet;
+use super::{PeerConfig, PeerStatus, RouteChange, ShutdownMode};
+use crate::rib_out::{AdjRibOut, ExportPolicy, PeerSession, RouteAttributes};
+use crate::session::{Action, ConnectionId, Direction, Event, Session, State};
+use crate::types::Family;
+use crate::wire::notification::cease_subcode;
+use crate::wire::{Message, Notification};
+use ipnet::IpNet;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep_until};
+
+/// How long a closing connection may take to deliver what is queued (a NOTIFICATION)
+/// and see the peer close.
+const CLOSE_LINGER: Duration = Duration::from_secs(3);
+
+/// Commands queued at most per handle call before senders wait.
+pub const COMMAND_QUEUE: usize = 64;
+
+/// Commands handled per wake-up before the resulting UPDATEs are written, so a burst
+/// of changes is packed together.
+const COMMAND_BATCH: usize = 256;
+
+/// What a handle asks of the task.
+#[derive(Debug)]
+pub enum Command {
+    /// Apply these changes.
+    Changes(Vec<RouteChange>),
+    /// Replace the desired set.
+    Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
+    /// End the session.
+    Shutdown {
+        /// How.
+        mode: ShutdownMode,
+        /// The RFC 9003 shutdown communication.
+        reason: String,
+    },
+}
+
+/// Where a shutdown stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShutdownPhase {
+    /// Withdrawals are being written.
+    Withdrawing,
+    /// Withdrawals are written; the Cease goes out at this instant.
+    Draining(Instant),
+    /// The Cease is sent (or the connection dropped): waiting for connections to close.
+    Stopping,
+}
+
+#[derive(Debug)]
+struct Shutdown {
+    phase: ShutdownPhase,
+    drain: Duration,
+    reason: String,
+}
+
+/// Undoes the peer's registration with the listener when the task ends.
+#[derive(Debug)]
+pub struct Inbound {
+    /// Connections the listener hands over.
+    pub rx: mpsc::Receiver<TcpStream>,
+    /// The registry the peer is in.
+    pub registry: Arc<Registry>,
+    /// The registration token.
+    pub token: u64,
+    /// The listener, to remove the MD5 key from if it is still open. Weak: the
+    /// speaker owns the listening socket, and dropping it closes the socket.
+    pub listener: Weak<Listener>,
+}
+
+type ConnectFuture = Pin<Box<dyn Future<Output = io::Result<TcpStream>> + Send>>;
+
+/// The state of one peer task.
+pub struct PeerTask {
+    config: PeerConfig,
+    session: Session,
+    rib: AdjRibOut,
+    conns: BTreeMap<ConnectionId, Connection>,
+    next_conn: u64,
+    timers: TimerSet,
+    established: Option<ConnectionId>,
+    connecting: Option<ConnectFuture>,
+    closers: JoinSet<()>,
+    status_tx: watch::Sender<PeerStatus>,
+    status: PeerStatus,
+    shutdown: Option<Shutdown>,
+    commands: mpsc::Receiver<Command>,
+    inbound: Option<Inbound>,
+    ttl: TtlPolicy,
+}
+
+impl PeerTask {
+    /// A task for `config`, not yet running.
+    pub fn new(
+        config: PeerConfig,
+        commands: mpsc::Receiver<Command>,
+        inbound: Option<Inbound>,
+        status_tx: watch::Sender<PeerStatus>,
+    ) -> PeerTask {
+        let session = Session::new(config.session.clone(), rand::random());
+        let ttl = TtlPolicy::new(config.ttl, config.ttl_security);
+        PeerTask {
+            config,
+            session,
+            rib: AdjRibOut::new(),
+            conns: BTreeMap::new(),
+            next_conn: 1,
+            timers: TimerSet::default(),
+            established: None,
+            connecting: None,
+            closers: JoinSet::new(),
+            status_tx,
+            status: PeerStatus::idle(),
+            shutdown: None,
+            commands,
+            inbound,
+            ttl,
+        }
+    }
+
+    /// Runs the session until shut down.
+    pub async fn run(mut self) {
+        tracing::info!(peer = %self.config.name, remote = %self.config.remote, "peer started");
+        self.feed(Event::Start);
+        loop {
+            self.advance_shutdown();
+            self.publish();
+            if self.finished() {
+                break;
+            }
+            let next_timer = self.timers.next_deadline();
+            let drain_at = match &self.shutdown {
+                Some(Shutdown {
+                    phase: ShutdownPhase::Draining(at),
+                    ..
+                }) => Some(*at),
+                _ => None,
+            };
+            let far = Instant::now() + Duration::from_secs(86_400);
+            let accepting = self.inbound.is_some() && self.shutdown.is_none();
+            tokio::select! {
+                ev = std::future::poll_fn(|cx| poll_all(self.conns.values_mut(), cx)) => {
+                    self.on_io(ev);
+                }
+                () = sleep_until(next_timer.unwrap_or(far)), if next_timer.is_some() => {
+                    for t in self.timers.take_expired(Instant::now()) {
+                        self.feed(Event::TimerExpired(t));
+                    }
+                }
+                res = async {
+                    match self.connecting.as_mut() {
+                        Some(f) => f.await,
+                        None => std::future::pending().await,
+                    }
+                }, if self.connecting.is_some() => {
+                    self.connecting = None;
+                    self.on_connect_result(res);
+                }
+                stream = async {
+                    match self.inbound.as_mut() {
+                        Some(i) => i.rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                }, if accepting => {
+                    if let Some(stream) = stream {
+                        self.on_inbound(stream);
+                    }
+                }
+                cmd = self.commands.recv(), if self.shutdown.is_none() => {
+                    match cmd {
+                        Some(cmd) => self.on_commands(cmd),
+                        None => self.begin_shutdown(
+                            ShutdownMode::Withdraw { drain: Duration::ZERO },
+                            "peer removed".to_string(),
+                        ),
+                    }
+                }
+                () = sleep_until(drain_at.unwrap_or(far)), if drain_at.is_some() => {
+                    self.stop_session();
+                }
+            }
+        }
+        self.finish().await;
+    }
+
+    fn finished(&self) -> bool {
+        matches!(
+            self.shutdown,
+            Some(Shutdown {
+                phase: ShutdownPhase::Stopping,
+                ..
+            })
+        ) && self.conns.is_empty()
+    }
+
+    async fn finish(mut self) {
+        self.connecting = None;
+        while self.closers.join_next().await.is_some() {}
+        if let Some(inbound) = self.inbound.take() {
+            let peer = self.config.remote.ip();
+            inbound.registry.unregister(peer, inbound.token);
+            if self.config.md5_password.is_some()
+                && let Some(listener) = inbound.listener.upgrade()
+                && let Err(e) = listener.set_md5_key(peer, &[])
+            {
+                tracing::warn!(peer = %self.config.name, error = %e,
+                    "could not remove the TCP-MD5 key from the listener");
+            }
+        }
+        self.status.state = State::Idle;
+        self.status.established_since = None;
+        self.status.negotiated = None;
+        self.status_tx.send_replace(self.status.clone());
+        tracing::info!(peer = %self.config.name, "peer stopped");
+    }
+
+    fn publish(&mut self) {
+        let status = &self.status;
+        self.status_tx.send_if_modified(|s| {
+            if s.state != status.state
+                || s.counters != status.counters
+                || s.prefixes_sent != status.prefixes_sent
+                || s.last_error != status.last_error
+                || s.established_since != status.established_since
+                || s.negotiated != status.negotiated
+            {
+                *s = status.clone();
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn set_error(&mut self, text: String) {
+        self.status.last_error = Some(text);
+    }
+
+    /// Feeds one event to the session and carries out its actions in order.
+    fn feed(&mut self, event: Event) {
+        for action in self.session.handle(event) {
+            self.act(action);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Connect => self.start_connect(),
+            Action::Send { conn, message } => self.send(conn, &message),
+            Action::Close { conn } => self.close(conn),
+            Action::SetTimer { timer, after } => self.timers.set(timer, Instant::now() + after),
+            Action::CancelTimer(timer) => self.timers.cancel(timer),
+            Action::StateChanged { from, to } => {
+                tracing::info!(peer = %self.config.name, ?from, ?to, "state changed");
+                self.status.state = to;
+            }
+            Action::Established { conn, negotiated } => {
+                let Some(c) = self.conns.get_mut(&conn) else {
+                    tracing::error!(peer = %self.config.name, ?conn,
+                        "session established on a connection that is gone");
+                    return;
+                };
+                c.set_context(negotiated.context);
+                let hops = nexthop::choose(
+                    self.config.next_hop_v4,
+                    self.config.next_hop_v6,
+                    c.local.ip(),
+                    c.remote.ip(),
+                    &nexthop::interface_addrs(),
+                );
+                let ebgp = self.config.session.local_asn != self.config.session.peer_asn;
+                tracing::info!(peer = %self.config.name, local = %c.local, remote = %c.remote,
+                    peer_asn = %negotiated.peer_asn, router_id = %negotiated.peer_router_id,
+                    hold_time = negotiated.hold_time, families = ?negotiated.families,
+                    next_hop_v4 = ?hops.v4, next_hop_v6 = ?hops.v6,
+                    link_local = ?hops.v6_link_local, "session established");
+                self.rib.session_up(PeerSession {
+                    context: negotiated.context,
+                    families: negotiated.families.clone(),
+                    policy: ExportPolicy {
+                        local_asn: self.config.session.local_asn,
+                        ebgp,
+                        next_hop_v4: hops.v4,
+                        next_hop_v6: hops.v6,
+                        next_hop_v6_link_local: hops.v6_link_local,
+                    },
+                });
+                self.established = Some(conn);
+                self.status.established_since = Some(SystemTime::now());
+                self.status.negotiated = Some(negotiated);
+                self.pump();
+            }
+            Action::Down { reason } => {
+                let text = describe_down(&reason);
+                tracing::warn!(peer = %self.config.name, reason = %text, "session down");
+                self.rib.session_down();
+                self.established = None;
+                self.status.counters.flaps += 1;
+                self.status.established_since = None;
+                self.status.negotiated = None;
+                self.status.prefixes_sent = 0;
+                self.set_error(text);
+            }
+            Action::RouteRefreshRequested(family) => {
+                tracing::info!(peer = %self.config.name, %family, "route refresh requested");
+                self.rib.route_refresh(family);
+                self.pump();
+            }
+        }
+    }
+
+    fn start_connect(&mut self) {
+        if self.shutdown.is_some() {
+            return;
+        }
+        if self.connecting.is_some() {
+            // The ConnectRetry timer fired before the attempt completed: the peer did not
+            // answer (e.g. TCP-MD5 key mismatch, filtered port). The new attempt replaces it.
+            self.connect_failed(format!("connect to {}: no answer", self.config.remote));
+        }
+        let opts = ConnectOptions {
+            remote: self.config.remote,
+            local_address: self.config.local_address,
+            md5_key: self.config.md5_password.clone(),
+            ttl: self.ttl,
+            timeout: connect_timeout(self.config.session.connect_retry),
+        };
+        self.connecting = Some(Box::pin(async move { socket::connect(&opts).await }));
+    }
+
+    fn on_connect_result(&mut self, res: io::Result<TcpStream>) {
+        match res.and_then(|s| self.add_connection(Direction::Outbound, s)) {
+            Ok(conn) => {
+                tracing::debug!(peer = %self.config.name, ?conn, "connected");
+                self.feed(Event::Connected {
+                    conn,
+                    direction: Direction::Outbound,
+                });
+            }
+            Err(e) => {
+                self.connect_failed(format!("connect to {}: {e}", self.config.remote));
+                self.feed(Event::ConnectFailed);
+            }
+        }
+    }
+
+    fn connect_failed(&mut self, text: String) {
+        // Retries repeat the same error: log it once.
+        if self.status.last_error.as_deref() != Some(text.as_str()) {
+            tracing::warn!(peer = %self.config.name, error = %text, "connect failed");
+        }
+        self.set_error(text);
+    }
+
+    fn add_connection(
+        &mut self,
+        direction: Direction,
+        stream: TcpStream,
+    ) -> io::Result<ConnectionId> {
+        let conn = ConnectionId(self.next_conn);
+        self.next_conn += 1;
+        let c = Connection::new(conn, direction, stream)?;
+        self.conns.insert(conn, c);
+        Ok(conn)
+    }
+
+    fn on_inbound(&mut self, stream: TcpStream) {
+        let prepared = socket::prepare_accepted(&stream, self.ttl);
+        match prepared.and_then(|()| self.add_connection(Direction::Inbound, stream)) {
+            Ok(conn) => {
+                tracing::debug!(peer = %self.config.name, ?conn, "accepted");
+                self.feed(Event::Connected {
+                    conn,
+                    direction: Direction::Inbound,
+                });
+            }
+            Err(e) => {
+                tracing::warn!(peer = %self.config.name, error = %e, "inbound connection failed");
+            }
+        }
+    }
+
+    fn send(&mut self, conn: ConnectionId, message: &Message) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            tracing::debug!(peer = %self.config.name, ?conn, "send on a closed connection dropped");
+            return;
+        };
+        match c.queue(message) {
+            Ok(()) => {
+                self.status.counters.count_sent(message);
+                if let Message::Notification(n) = message {
+                    let text = format!("sent {}", describe_notification(n));
+                    tracing::warn!(peer = %self.config.name, notification = %text, "notification sent");
+                    self.set_error(text);
+                }
+            }
+            Err(e) => {
+                tracing::error!(peer = %self.config.name, error = %e,
+                    kind = ?message.message_type(), "message could not be encoded");
+            }
+        }
+    }
+
+    fn close(&mut self, conn: ConnectionId) {
+        self.timers.cancel_connection(conn);
+        if self.established == Some(conn) {
+            self.established = None;
+        }
+        if let Some(c) = self.conns.remove(&conn) {
+            tracing::debug!(peer = %self.config.name, ?conn, "closing");
+            self.closers.spawn(c.close(CLOSE_LINGER));
+        }
+    }
+
+    /// Encodes pending UPDATEs into the established connection's buffer, up to the bound.
+    fn pump(&mut self) {
+        if let Some(conn) = self.established
+            && let Some(c) = self.conns.get_mut(&conn)
+        {
+            c.want_room = false;
+            while c.queued() < OUT_HIGH_WATER {
+                let Some(update) = self.rib.next_update() else {
+                    break;
+                };
+                let message = Message::Update(update);
+                match c.queue(&message) {
+                    Ok(()) => self.status.counters.count_sent(&message),
+                    Err(e) => tracing::error!(peer = %self.config.name, error = %e,
+                        "UPDATE could not be encoded; dropped"),
+                }
+            }
+            c.want_room = c.queued() >= OUT_HIGH_WATER;
+        }
+        self.status.prefixes_sent = Family::ALL.iter().map(|f| self.rib.sent_len(*f)).sum();
+    }
+
+    fn on_io(&mut self, ev: IoEvent) {
+        match ev {
+            IoEvent::Received(conn, message) => {
+                self.status.counters.count_received(&message);
+                match message.as_ref() {
+                    Message::Update(u) => {
+                        for issue in &u.issues {
+                            tracing::warn!(peer = %self.config.name, type_code = issue.type_code,
+                                action = ?issue.action, reason = %issue.reason,
+                                "malformed attribute in received UPDATE (RFC 7606)");
+                        }
+                    }
+                    Message::Notification(n) => {
+                        let text = format!("received {}", describe_notification(n));
+                        tracing::warn!(peer = %self.config.name, notification = %text,
+                            "notification received");
+                        self.set_error(text);
+                    }
+                    _ => {}
+                }
+                self.feed(Event::Received {
+                    conn,
+                    message: *message,
+                });
+            }
+            IoEvent::DecodeFailed(conn, error) => {
+                tracing::warn!(peer = %self.config.name, ?conn, error = %error,
+                    "malformed message received");
+                self.set_error(format!("malformed message: {error}"));
+                self.feed(Event::DecodeFailed { conn, error });
+            }
+            IoEvent::Closed(conn, error) => {
+                match &error {
+                    Some(e) => tracing::info!(peer = %self.config.name, ?conn, error = %e,
+                        "connection failed"),
+                    None => tracing::info!(peer = %self.config.name, ?conn,
+                        "connection closed by peer"),
+                }
+                self.conns.remove(&conn);
+                self.timers.cancel_connection(conn);
+                if self.established == Some(conn) {
+                    self.established = None;
+                }
+                self.feed(Event::Closed { conn });
+            }
+            IoEvent::SendBlocked(conn, blocked) => {
+                self.feed(Event::SendBlocked { conn, blocked });
+            }
+            IoEvent::Drained(_) => self.pump(),
+            // Only asked for while shutting down; the loop then moves the shutdown on.
+            IoEvent::Flushed(_) => {}
+        }
+    }
+
+    /// Handles `first` and whatever else is already queued, then writes once.
+    fn on_commands(&mut self, first: Command) {
+        let mut next = Some(first);
+        let mut handled = 0;
+        while let Some(cmd) = next.take() {
+            match cmd {
+                Command::Changes(changes) => {
+                    for change in changes {
+                        match change {
+                            RouteChange::Announce(prefix, attrs) => {
+                                self.rib.announce(prefix, attrs)
+                            }
+                            RouteChange::Withdraw(prefix) => self.rib.withdraw(prefix),
+                        }
+                    }
+                }
+                Command::Replace(routes) => self.rib.replace(routes),
+                Command::Shutdown { mode, reason } => {
+                    self.pump();
+                    self.begin_shutdown(mode, reason);
+                    return;
+                }
+            }
+            handled += 1;
+            if handled < COMMAND_BATCH {
+                next = self.commands.try_recv().ok();
+            }
+        }
+        self.pump();
+    }
+
+    fn begin_shutdown(&mut self, mode: ShutdownMode, reason: String) {
+        let negotiated_gr = self.established.is_some()
+            && self.config.session.graceful_restart.is_some()
+            && self
+                .session
+                .negotiated()
+                .is_some_and(|n| n.peer_graceful_restart.is_some());
+        let drain = match mode {
+            ShutdownMode::KeepRoutes if negotiated_gr => {
+                // RFC 4724 section 4: a NOTIFICATION makes the peer drop our routes at
+                // once (unless both support RFC 8538), a plain TCP close lets it keep them
+                // for the restart time.
+                tracing::info!(peer = %self.config.name,
+                    "closing without NOTIFICATION: the peer keeps our routes (graceful restart)");
+                self.shutdown = Some(Shutdown {
+                    phase: ShutdownPhase::Stopping,
+                    drain: Duration::ZERO,
+                    reason,
+                });
+                self.connecting = None;
+                let ids: Vec<_> = self.conns.keys().copied().collect();
+                for conn in ids {
+                    self.close(conn);
+                }
+                self.status.state = State::Idle;
+                return;
+            }
+            ShutdownMode::KeepRoutes => Duration::ZERO,
+            ShutdownMode::Withdraw { drain } => drain,
+        };
+        tracing::info!(peer = %self.config.name, ?drain, %reason, "shutting down");
+        self.shutdown = Some(Shutdown {
+            phase: ShutdownPhase::Withdrawing,
+            drain,
+            reason,
+        });
+        if self.established.is_some() {
+            self.rib.replace(std::iter::empty());
+            self.pump();
+        }
+    }
+
+    /// Moves a shutdown on once the withdrawals are on the wire.
+    fn advance_shutdown(&mut self) {
+        let Some(sd) = &self.shutdown else {
+            return;
+        };
+        if sd.phase != ShutdownPhase::Withdrawing {
+            return;
+        }
+        let written = match self.established.and_then(|c| self.conns.get(&c)) {
+            Some(c) => c.queued() == 0 && !c.want_room,
+            None => {
+                // Not established: nothing to withdraw.
+                self.stop_session();
+                return;
+            }
+        };
+        if !written {
+            if let Some(c) = self.established.and_then(|c| self.conns.get_mut(&c)) {
+                c.want_flushed = true;
+            }
+            return;
+        }
+        {
+            let drain = sd.drain;
+            if let Some(sd) = self.shutdown.as_mut() {
+                sd.phase = ShutdownPhase::Draining(Instant::now() + drain);
+            }
+        }
+    }
+
+    /// Sends the Cease (RFC 4486 Administrative Shutdown with the RFC 9003 reason) and
+    /// waits for the connections to close.
+    fn stop_session(&mut self) {
+        let reason = self
+            .shutdown
+            .as_ref()
+            .map(|s| s.reason.clone())
+            .unwrap_or_default();
+        self.connecting = None;
+        let cease =
+            Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_SHUTDOWN, &reason);
+        self.feed(Event::Stop(cease));
+        // The session closes its connections on Stop; close any it did not know of.
+        let ids: Vec<_> = self.conns.keys().copied().collect();
+        for conn in ids {
+            self.close(conn);
+        }
+        match self.shutdown.as_mut() {
+            Some(sd) => sd.phase = ShutdownPhase::Stopping,
+            None => {
+                self.shutdown = Some(Shutdown {
+                    phase: ShutdownPhase::Stopping,
+                    drain: Duration::ZERO,
+                    reason,
+                })
+            }
+        }
+    }
+}
+
+/// How long one connect attempt may take: the retry interval, within 1 to 30 seconds.
+/// The session's ConnectRetry timer decides when to try again.
+fn connect_timeout(connect_retry: Duration) -> Duration {
+    connect_retry.clamp(Duration::from_secs(1), Duration::from_secs(30))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_attempts_time_out_within_one_to_thirty_seconds() {
+        assert_eq!(
+            connect_timeout(Duration::from_millis(10)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            connect_timeout(Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            connect_timeout(Duration::from_secs(120)),
+            Duration::from_secs(30)
+        );
+    }
+}

@@ -1,0 +1,463 @@
+//! Socket options of BGP transport connections (Linux).
+//!
+//! - TCP_NODELAY on every session socket: BGP writes whole messages and a delayed
+//!   KEEPALIVE or withdraw only costs convergence time.
+//! - TCP-MD5 (RFC 2385) with `TCP_MD5SIG`: a key is bound to one peer address. On a
+//!   connecting socket it is set before `connect`, so that the SYN is signed; on the shared
+//!   listening socket there is one key per peer address, so every peer with a password adds
+//!   its own.
+//! - TTL / hop limit of our packets for eBGP multihop, and GTSM (RFC 5082): send with TTL
+//!   255 and have the kernel drop packets that arrive with a TTL below 255 - (hops - 1)
+//!   (`IP_MINTTL`, `IPV6_MINHOPCOUNT`).
+//!
+//! Only Linux is supported: `struct tcp_md5sig`, `IP_MINTTL` and `IPV6_MINHOPCOUNT` are
+//! Linux interfaces. On a dual-stack (`AF_INET6`) socket talking to an IPv4 peer, the peer
+//! is an IPv4-mapped IPv6 address for TCP-MD5, and the IPv4 (`IPPROTO_IP`) options apply.
+
+use socket2::SockRef;
+use std::io;
+use std::mem;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsFd;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+/// Longest TCP-MD5 key Linux accepts (`TCP_MD5SIG_MAXKEYLEN`).
+pub const MD5_MAX_KEY_LEN: usize = libc::TCP_MD5SIG_MAXKEYLEN;
+
+/// The highest TTL; what GTSM senders use (RFC 5082 section 3).
+pub const GTSM_TTL: u8 = 255;
+
+/// Linux `struct tcp_md5sig` (include/uapi/linux/tcp.h); `libc` does not define it.
+#[repr(C)]
+struct TcpMd5Sig {
+    tcpm_addr: libc::sockaddr_storage,
+    tcpm_flags: u8,
+    tcpm_prefixlen: u8,
+    tcpm_keylen: u16,
+    tcpm_ifindex: libc::c_int,
+    tcpm_key: [u8; MD5_MAX_KEY_LEN],
+}
+
+/// TTL settings of one session socket, derived from the peer configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TtlPolicy {
+    /// TTL / hop limit of outgoing packets; `None` keeps the system default.
+    pub send_ttl: Option<u8>,
+    /// Lowest TTL / hop limit accepted on incoming packets (GTSM); `None`: any.
+    pub min_ttl: Option<u8>,
+}
+
+impl TtlPolicy {
+    /// The policy for a peer: `ttl` is the TTL to send with, or with GTSM the number of
+    /// hops the peer is away (1 when absent: directly connected).
+    ///
+    /// RFC 5082 section 3: a GTSM speaker sends with TTL 255 and accepts only packets
+    /// whose TTL is at least 255 - (hops - 1).
+    pub fn new(ttl: Option<u8>, ttl_security: bool) -> TtlPolicy {
+        if ttl_security {
+            let hops = ttl.unwrap_or(1).max(1);
+            TtlPolicy {
+                send_ttl: Some(GTSM_TTL),
+                min_ttl: Some(GTSM_TTL - (hops - 1)),
+            }
+        } else {
+            TtlPolicy {
+                send_ttl: ttl,
+                min_ttl: None,
+            }
+        }
+    }
+}
+
+/// The address as the kernel sees the peer on a socket of this family: IPv4 peers of an
+/// `AF_INET6` socket are IPv4-mapped.
+fn peer_sockaddr(socket_is_v6: bool, peer: IpAddr) -> socket2::SockAddr {
+    let ip = match (socket_is_v6, peer) {
+        (true, IpAddr::V4(v4)) => IpAddr::V6(v4.to_ipv6_mapped()),
+        _ => peer,
+    };
+    socket2::SockAddr::from(SocketAddr::new(ip, 0))
+}
+
+fn socket_is_v6(sock: &SockRef<'_>) -> io::Result<bool> {
+    Ok(sock.domain()? == socket2::Domain::IPV6)
+}
+
+/// Sets (or with an empty `key`, removes) the TCP-MD5 key for `peer` on a socket
+/// (RFC 2385). On a listening socket this adds one entry per peer address.
+pub fn set_md5_key(sock: &impl AsFd, peer: IpAddr, key: &[u8]) -> io::Result<()> {
+    if key.len() > MD5_MAX_KEY_LEN {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "TCP-MD5 key of {} octets exceeds {MD5_MAX_KEY_LEN}",
+                key.len()
+            ),
+        ));
+    }
+    let sock = SockRef::from(sock);
+    let addr = peer_sockaddr(socket_is_v6(&sock)?, peer);
+    // SAFETY: all-zero bytes are a valid value of this plain C struct.
+    let mut sig: TcpMd5Sig = unsafe { mem::zeroed() };
+    let addr_len = (addr.len() as usize).min(mem::size_of::<libc::sockaddr_storage>());
+    // SAFETY: both regions are valid for `addr_len` bytes (bounded by the size of the
+    // destination) and do not overlap.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            addr.as_ptr().cast::<u8>(),
+            (&raw mut sig.tcpm_addr).cast::<u8>(),
+            addr_len,
+        );
+    }
+    sig.tcpm_keylen = key.len() as u16;
+    sig.tcpm_key[..key.len()].copy_from_slice(key);
+    setsockopt_raw(&sock, libc::IPPROTO_TCP, libc::TCP_MD5SIG, &sig)
+}
+
+fn setsockopt_raw<T>(
+    sock: &SockRef<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `value` points to a live `T` of the size passed; the kernel only reads it.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (value as *const T).cast::<libc::c_void>(),
+            mem::size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn getsockopt_int(sock: &SockRef<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<i32> {
+    use std::os::fd::AsRawFd;
+    let mut value: libc::c_int = 0;
+    let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are live and describe a buffer of `len` bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (&raw mut value).cast::<libc::c_void>(),
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        Ok(value)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Applies `policy` to a socket whose peer is `peer`: the IPv4 options for IPv4 peers
+/// (also on a dual-stack socket, where Linux applies them to IPv4-mapped traffic), the
+/// IPv6 ones for IPv6 peers.
+pub fn apply_ttl(sock: &impl AsFd, peer: IpAddr, policy: TtlPolicy) -> io::Result<()> {
+    let sock = SockRef::from(sock);
+    let v4 = matches!(peer, IpAddr::V4(_));
+    if let Some(ttl) = policy.send_ttl {
+        if v4 {
+            sock.set_ttl_v4(u32::from(ttl))?;
+        } else {
+            sock.set_unicast_hops_v6(u32::from(ttl))?;
+        }
+    }
+    if let Some(min) = policy.min_ttl {
+        let (level, name) = if v4 {
+            (libc::IPPROTO_IP, libc::IP_MINTTL)
+        } else {
+            (libc::IPPROTO_IPV6, libc::IPV6_MINHOPCOUNT)
+        };
+        setsockopt_raw(&sock, level, name, &libc::c_int::from(min))?;
+    }
+    Ok(())
+}
+
+/// The lowest TTL accepted on a socket for a peer of this family (0: any).
+pub fn min_ttl(sock: &impl AsFd, peer: IpAddr) -> io::Result<u8> {
+    let sock = SockRef::from(sock);
+    let v = match peer {
+        IpAddr::V4(_) => getsockopt_int(&sock, libc::IPPROTO_IP, libc::IP_MINTTL)?,
+        IpAddr::V6(_) => getsockopt_int(&sock, libc::IPPROTO_IPV6, libc::IPV6_MINHOPCOUNT)?,
+    };
+    Ok(u8::try_from(v).unwrap_or(u8::MAX))
+}
+
+/// Everything needed to open an outbound session connection.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// The peer.
+    pub remote: SocketAddr,
+    /// Source address to bind.
+    pub local_address: Option<IpAddr>,
+    /// TCP-MD5 key.
+    pub md5_key: Option<Vec<u8>>,
+    /// TTL settings.
+    pub ttl: TtlPolicy,
+    /// Give up after this long.
+    pub timeout: Duration,
+}
+
+/// Opens a session connection: options first (the SYN must already be signed and carry
+/// the right TTL), then `connect` with a timeout.
+pub async fn connect(opts: &ConnectOptions) -> io::Result<TcpStream> {
+    let remote = normalize_addr(opts.remote);
+    let socket = match remote {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_nodelay(true)?;
+    if let Some(local) = opts.local_address {
+        socket.bind(SocketAddr::new(local, 0))?;
+    }
+    if let Some(key) = &opts.md5_key {
+        set_md5_key(&socket, remote.ip(), key)?;
+    }
+    apply_ttl(&socket, remote.ip(), opts.ttl)?;
+    match tokio::time::timeout(opts.timeout, socket.connect(remote)).await {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("connect to {remote} timed out"),
+        )),
+    }
+}
+
+/// Prepares an accepted connection: TCP_NODELAY and the peer's TTL settings.
+pub fn prepare_accepted(stream: &TcpStream, ttl: TtlPolicy) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let peer = normalize_ip(stream.peer_addr()?.ip());
+    apply_ttl(stream, peer, ttl)
+}
+
+/// Opens the listening socket. An unspecified IPv6 address (`[::]`) listens dual-stack,
+/// so IPv4 peers arrive as IPv4-mapped addresses.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let domain = socket2::Domain::for_address(addr);
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    if let SocketAddr::V6(v6) = addr {
+        socket.set_only_v6(!v6.ip().is_unspecified())?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(128)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it stands for.
+pub fn normalize_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    }
+}
+
+/// [`normalize_ip`] for a socket address.
+pub fn normalize_addr(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(normalize_ip(addr.ip()), addr.port())
+}
+
+/// True for `fe80::/10`.
+pub fn is_link_local_v6(ip: &Ipv6Addr) -> bool {
+    (ip.segments()[0] & 0xffc0) == 0xfe80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, SocketAddrV4};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    const SHORT: Duration = Duration::from_millis(700);
+
+    fn opts(remote: SocketAddr, key: Option<&[u8]>, ttl: TtlPolicy) -> ConnectOptions {
+        ConnectOptions {
+            remote,
+            local_address: Some(LOOPBACK),
+            md5_key: key.map(<[u8]>::to_vec),
+            ttl,
+            timeout: SHORT,
+        }
+    }
+
+    fn plain() -> TtlPolicy {
+        TtlPolicy::new(None, false)
+    }
+
+    async fn listener_with_key(key: Option<&[u8]>) -> TcpListener {
+        let l = listen(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))).unwrap();
+        if let Some(key) = key {
+            set_md5_key(&l, LOOPBACK, key).unwrap();
+        }
+        l
+    }
+
+    /// Connects and proves the connection carries data, accepting on `l`.
+    async fn exchange(l: &TcpListener, o: &ConnectOptions) -> io::Result<()> {
+        let accept = async {
+            let (mut s, _) = l.accept().await?;
+            let mut b = [0u8; 4];
+            s.read_exact(&mut b).await?;
+            Ok::<_, io::Error>(b)
+        };
+        let client = async {
+            let mut c = connect(o).await?;
+            c.write_all(b"ping").await?;
+            Ok::<_, io::Error>(c)
+        };
+        let (c, a) = tokio::try_join!(client, async {
+            tokio::time::timeout(SHORT * 2, accept)
+                .await
+                .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+        })?;
+        drop(c);
+        assert_eq!(&a, b"ping");
+        Ok(())
+    }
+
+    #[test]
+    fn gtsm_sends_255_and_accepts_255_minus_hops_minus_one() {
+        assert_eq!(
+            TtlPolicy::new(None, true),
+            TtlPolicy {
+                send_ttl: Some(255),
+                min_ttl: Some(255)
+            }
+        );
+        assert_eq!(TtlPolicy::new(Some(3), true).min_ttl, Some(253));
+        assert_eq!(TtlPolicy::new(Some(0), true).min_ttl, Some(255));
+        assert_eq!(TtlPolicy::new(Some(255), true).min_ttl, Some(1));
+    }
+
+    #[test]
+    fn multihop_without_gtsm_only_sets_the_send_ttl() {
+        assert_eq!(
+            TtlPolicy::new(Some(2), false),
+            TtlPolicy {
+                send_ttl: Some(2),
+                min_ttl: None
+            }
+        );
+        assert_eq!(TtlPolicy::new(None, false).send_ttl, None);
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_normalise_to_ipv4() {
+        let mapped: IpAddr = "::ffff:10.1.2.3".parse().unwrap();
+        assert_eq!(normalize_ip(mapped), "10.1.2.3".parse::<IpAddr>().unwrap());
+        let v6: IpAddr = "fd00::1".parse().unwrap();
+        assert_eq!(normalize_ip(v6), v6);
+        assert!(is_link_local_v6(&"fe80::1".parse().unwrap()));
+        assert!(!is_link_local_v6(&"fd00::1".parse().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn ttl_and_min_ttl_are_set_per_peer_family() {
+        let s = TcpSocket::new_v4().unwrap();
+        apply_ttl(&s, LOOPBACK, TtlPolicy::new(Some(2), true)).unwrap();
+        assert_eq!(SockRef::from(&s).ttl_v4().unwrap(), 255);
+        assert_eq!(min_ttl(&s, LOOPBACK).unwrap(), 254);
+
+        let s6 = TcpSocket::new_v6().unwrap();
+        let peer6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        apply_ttl(&s6, peer6, TtlPolicy::new(Some(5), false)).unwrap();
+        assert_eq!(SockRef::from(&s6).unicast_hops_v6().unwrap(), 5);
+        assert_eq!(min_ttl(&s6, peer6).unwrap(), 0);
+        apply_ttl(&s6, peer6, TtlPolicy::new(Some(1), true)).unwrap();
+        assert_eq!(min_ttl(&s6, peer6).unwrap(), 255);
+    }
+
+    #[tokio::test]
+    async fn connect_sets_tcp_nodelay() {
+        let l = listener_with_key(None).await;
+        let c = connect(&opts(l.local_addr().unwrap(), None, plain()))
+            .await
+            .unwrap();
+        assert!(c.nodelay().unwrap());
+    }
+
+    #[tokio::test]
+    async fn md5_with_the_same_key_on_both_sides_connects() {
+        let l = listener_with_key(Some(b"s3cret")).await;
+        let o = opts(l.local_addr().unwrap(), Some(b"s3cret"), plain());
+        exchange(&l, &o).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn md5_with_a_different_key_never_connects() {
+        let l = listener_with_key(Some(b"s3cret")).await;
+        let o = opts(l.local_addr().unwrap(), Some(b"other"), plain());
+        let err = exchange(&l, &o).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn md5_key_on_the_listener_refuses_unsigned_connections() {
+        let l = listener_with_key(Some(b"s3cret")).await;
+        let o = opts(l.local_addr().unwrap(), None, plain());
+        let err = exchange(&l, &o).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn md5_key_on_a_dual_stack_listener_covers_ipv4_peers() {
+        let l = listen("[::]:0".parse().unwrap()).unwrap();
+        set_md5_key(&l, LOOPBACK, b"k").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let remote = SocketAddr::new(LOOPBACK, port);
+        exchange(&l, &opts(remote, Some(b"k"), plain()))
+            .await
+            .unwrap();
+        let err = exchange(&l, &opts(remote, Some(b"x"), plain()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn md5_key_removed_from_the_listener_accepts_unsigned_again() {
+        let l = listener_with_key(Some(b"s3cret")).await;
+        set_md5_key(&l, LOOPBACK, b"").unwrap();
+        exchange(&l, &opts(l.local_addr().unwrap(), None, plain()))
+            .await
+            .unwrap();
+    }
+
+    #[test]
+    fn md5_key_longer_than_80_octets_is_refused() {
+        let s = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = set_md5_key(&s, LOOPBACK, &[1u8; 81]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn gtsm_min_ttl_drops_packets_sent_with_a_lower_ttl() {
+        // Loopback does not decrement the TTL: packets arrive with the sender's TTL.
+        let l = listener_with_key(None).await;
+        apply_ttl(&l, LOOPBACK, TtlPolicy::new(Some(1), true)).unwrap();
+        let remote = l.local_addr().unwrap();
+        exchange(&l, &opts(remote, None, TtlPolicy::new(Some(1), true)))
+            .await
+            .unwrap();
+        let err = exchange(&l, &opts(remote, None, TtlPolicy::new(Some(64), false)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+}

@@ -1,0 +1,109 @@
+//! The status a peer task publishes, and how its events read in logs and status.
+
+use super::{PeerCounters, PeerStatus};
+use crate::session::{DownReason, State};
+use crate::wire::{Message, Notification};
+
+impl PeerStatus {
+    /// The status of a peer that has not started.
+    pub fn idle() -> PeerStatus {
+        PeerStatus {
+            state: State::Idle,
+            established_since: None,
+            negotiated: None,
+            prefixes_sent: 0,
+            last_error: None,
+            counters: PeerCounters::default(),
+        }
+    }
+}
+
+impl PeerCounters {
+    /// Counts a message we sent.
+    pub fn count_sent(&mut self, message: &Message) {
+        self.messages_sent += 1;
+        match message {
+            Message::Update(_) => self.updates_sent += 1,
+            Message::Notification(_) => self.notifications_sent += 1,
+            _ => {}
+        }
+    }
+
+    /// Counts a message we received, and the RFC 7606 issues an UPDATE carried.
+    pub fn count_received(&mut self, message: &Message) {
+        self.messages_received += 1;
+        match message {
+            Message::Update(u) => {
+                self.updates_received += 1;
+                self.update_attribute_errors += u.issues.len() as u64;
+            }
+            Message::Notification(_) => self.notifications_received += 1,
+            _ => {}
+        }
+    }
+}
+
+/// A NOTIFICATION for humans: code, subcode and the RFC 9003 shutdown communication.
+pub fn describe_notification(n: &Notification) -> String {
+    match n.shutdown_communication() {
+        Some(text) if !text.is_empty() => format!("{n}: \"{text}\""),
+        _ => n.to_string(),
+    }
+}
+
+/// Why a session went down, for logs and `last_error`.
+pub fn describe_down(reason: &DownReason) -> String {
+    match reason {
+        DownReason::NotificationSent(n) => format!("sent {}", describe_notification(n)),
+        DownReason::NotificationReceived(n) => format!("received {}", describe_notification(n)),
+        DownReason::ConnectionClosed => "connection closed".to_string(),
+        DownReason::Stopped => "stopped".to_string(),
+        DownReason::NotSent(n) => format!("closed without sending {}", describe_notification(n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{ErrorCode, Update};
+
+    #[test]
+    fn counters_split_messages_by_type() {
+        let mut c = PeerCounters::default();
+        c.count_sent(&Message::Keepalive);
+        c.count_sent(&Message::Update(Update::default()));
+        c.count_sent(&Message::Notification(Notification::new(
+            ErrorCode::Cease,
+            2,
+            Vec::new(),
+        )));
+        assert_eq!(
+            (c.messages_sent, c.updates_sent, c.notifications_sent),
+            (3, 1, 1)
+        );
+        assert_eq!(c.messages_received, 0);
+    }
+
+    #[test]
+    fn rfc7606_issues_of_received_updates_are_counted() {
+        let mut c = PeerCounters::default();
+        let u = Update {
+            issues: vec![crate::wire::AttributeIssue {
+                type_code: 4,
+                action: crate::wire::AttributeAction::Discard,
+                reason: "MED length 3".into(),
+            }],
+            ..Update::default()
+        };
+        c.count_received(&Message::Update(u));
+        c.count_received(&Message::Keepalive);
+        assert_eq!(
+            (
+                c.messages_received,
+                c.updates_received,
+                c.update_attribute_errors
+            ),
+            (2, 1, 1)
+        );
+    }
+}

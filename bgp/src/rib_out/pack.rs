@@ -1,0 +1,187 @@
+//! Packing pending changes into UPDATEs no longer than the session allows.
+//!
+//! Sizes are computed exactly (`size`, and the wire encoder's own size functions) while prefixes are added, so each UPDATE is
+//! filled until the next prefix would not fit. IPv4 unicast uses the classic Withdrawn
+//! Routes and NLRI fields with NEXT_HOP (RFC 4271 section 4.3), which every router accepts;
+//! IPv6 unicast uses MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760, next hop per RFC 2545).
+//! Announcements carry one family each; a withdrawal UPDATE may carry IPv4 in the classic
+//! field and IPv6 in its one MP_UNREACH_NLRI.
+
+use super::pending::{Pending, family_index};
+use super::{PeerSession, RouteAttributes, export, size};
+use crate::types::Family;
+use crate::wire::{MpReach, MpUnreach, NextHop, Update, nlri_len};
+use ipnet::IpNet;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What the peer has from us, per family (indexed by [`family_index`]).
+pub(super) type Sent = [HashMap<IpNet, Arc<RouteAttributes>>; 2];
+
+/// An UPDATE withdrawing as many pending withdrawals as fit, IPv4 first; `None` when none
+/// is pending. Withdrawn prefixes leave `sent`.
+pub(super) fn withdrawal(pending: &mut Pending, sent: &mut Sent, max_len: usize) -> Option<Update> {
+    let mut used = size::EMPTY_UPDATE_LEN;
+    let mut update = Update::default();
+    while let Some(prefix) = pending.first_withdrawal(Family::Ipv4Unicast) {
+        let IpNet::V4(v4) = prefix else { break };
+        let len = nlri_len(&prefix);
+        if used + len > max_len {
+            break;
+        }
+        used += len;
+        take_withdrawal(pending, sent, &prefix);
+        update.withdrawn.push(v4);
+    }
+    let mut withdrawn = Vec::new();
+    let mut withdrawn_len = 0;
+    while let Some(prefix) = pending.first_withdrawal(Family::Ipv6Unicast) {
+        let len = nlri_len(&prefix);
+        if used + size::mp_unreach_len(withdrawn_len + len) > max_len {
+            break;
+        }
+        withdrawn_len += len;
+        take_withdrawal(pending, sent, &prefix);
+        withdrawn.push(prefix);
+    }
+    if !withdrawn.is_empty() {
+        // Never attach an empty MP_UNREACH_NLRI: that would be an End-of-RIB marker.
+        update.attributes.mp_unreach = Some(MpUnreach {
+            family: Family::Ipv6Unicast,
+            withdrawn,
+        });
+    }
+    if update.withdrawn.is_empty() && update.attributes.mp_unreach.is_none() {
+        return drop_unfittable_withdrawal(pending, sent);
+    }
+    Some(update)
+}
+
+/// An UPDATE announcing as many prefixes of `family` from its oldest pending attribute
+/// group as fit; `None` when nothing of `family` could be sent. Announced prefixes enter
+/// `sent`.
+pub(super) fn announcement(
+    pending: &mut Pending,
+    sent: &mut Sent,
+    session: &PeerSession,
+    family: Family,
+) -> Option<Update> {
+    let (group, attrs) = pending.first_group(family)?;
+    let Some(next_hop) = export::next_hop(family, &session.policy) else {
+        // Not reached: routes without a next hop are never queued. Dropping keeps the
+        // queue draining should it happen.
+        hold_back_group(pending, sent, family, group);
+        return None;
+    };
+    let max_len = session.context.max_message_len;
+    let mut path = export::path_attributes(&attrs, &session.policy);
+    let update = match next_hop {
+        NextHop::V4(address) => {
+            path.next_hop = Some(address);
+            let mut used = size::EMPTY_UPDATE_LEN + path.encoded_len(&session.context);
+            let mut nlri = Vec::new();
+            while let Some(prefix) = pending.first_in_group(family, group) {
+                let IpNet::V4(v4) = prefix else { break };
+                let len = nlri_len(&prefix);
+                if used + len > max_len {
+                    break;
+                }
+                used += len;
+                take_announcement(pending, sent, prefix, &attrs);
+                nlri.push(v4);
+            }
+            (!nlri.is_empty()).then(|| Update {
+                attributes: path,
+                nlri,
+                ..Update::default()
+            })
+        }
+        NextHop::V6 { .. } => {
+            let used = size::EMPTY_UPDATE_LEN + path.encoded_len(&session.context);
+            let mut nlri = Vec::new();
+            let mut nlri_octets = 0;
+            while let Some(prefix) = pending.first_in_group(family, group) {
+                let len = nlri_len(&prefix);
+                if used + size::mp_reach_len(&next_hop, nlri_octets + len) > max_len {
+                    break;
+                }
+                nlri_octets += len;
+                take_announcement(pending, sent, prefix, &attrs);
+                nlri.push(prefix);
+            }
+            (!nlri.is_empty()).then(|| {
+                path.mp_reach = Some(MpReach {
+                    family,
+                    next_hop,
+                    nlri,
+                });
+                Update {
+                    attributes: path,
+                    ..Update::default()
+                }
+            })
+        }
+    };
+    if update.is_none() {
+        // Attributes so large that not even one prefix fits in a message: those routes
+        // cannot be sent on this session. They are held back instead of blocking every
+        // later change.
+        let held = hold_back_group(pending, sent, family, group);
+        tracing::warn!(
+            %family,
+            held,
+            max_len,
+            communities = attrs.communities.len(),
+            large_communities = attrs.large_communities.len(),
+            "routes held back: their attributes do not fit in one UPDATE"
+        );
+    }
+    update
+}
+
+fn take_withdrawal(pending: &mut Pending, sent: &mut Sent, prefix: &IpNet) {
+    pending.take(prefix);
+    sent[family_index(Family::of(prefix))].remove(prefix);
+}
+
+fn take_announcement(
+    pending: &mut Pending,
+    sent: &mut Sent,
+    prefix: IpNet,
+    attrs: &Arc<RouteAttributes>,
+) {
+    pending.take(&prefix);
+    sent[family_index(Family::of(&prefix))].insert(prefix, Arc::clone(attrs));
+}
+
+/// Takes every prefix of `family` out of `group` without sending it; a prefix the peer
+/// has with older attributes is withdrawn instead, so it keeps no stale route. Returns how
+/// many prefixes were held back.
+fn hold_back_group(
+    pending: &mut Pending,
+    sent: &Sent,
+    family: Family,
+    group: super::pending::GroupId,
+) -> usize {
+    let mut held = 0;
+    while let Some(prefix) = pending.first_in_group(family, group) {
+        if sent[family_index(family)].contains_key(&prefix) {
+            pending.withdraw(prefix);
+        } else {
+            pending.take(&prefix);
+        }
+        held += 1;
+    }
+    held
+}
+
+/// A maximum message length too small for even one withdrawal (never the case with the
+/// lengths of RFC 4271 and RFC 8654): forget the first one so the queue still drains.
+fn drop_unfittable_withdrawal(pending: &mut Pending, sent: &mut Sent) -> Option<Update> {
+    let prefix = Family::ALL
+        .into_iter()
+        .find_map(|family| pending.first_withdrawal(family))?;
+    tracing::warn!(%prefix, "withdrawal does not fit in the maximum message length");
+    take_withdrawal(pending, sent, &prefix);
+    None
+}

@@ -1,0 +1,474 @@
+//! Two speakers of this crate peer with each other over loopback.
+
+use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, RouteChange, ShutdownMode, Speaker};
+use bgp::rib_out::RouteAttributes;
+use bgp::session::{GracefulRestartConfig, SessionConfig, State};
+use bgp::{Asn, Family, RouterId};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+const A_ADDR: &str = "127.0.0.2";
+const B_ADDR: &str = "127.0.0.1";
+const WAIT: Duration = Duration::from_secs(20);
+
+fn session(local: u32, peer: u32, id: &str, passive: bool) -> SessionConfig {
+    SessionConfig {
+        local_asn: Asn(local),
+        peer_asn: Asn(peer),
+        router_id: RouterId(id.parse().unwrap()),
+        hold_time: 9,
+        connect_retry: Duration::from_millis(200),
+        connect_retry_max: Duration::from_secs(1),
+        passive,
+        families: vec![Family::Ipv4Unicast, Family::Ipv6Unicast],
+        graceful_restart: None,
+        hostname: Some("loopback".into()),
+        extended_message: true,
+        send_hold_time: None,
+    }
+}
+
+fn peer(name: &str, remote: SocketAddr, local: &str, session: SessionConfig) -> PeerConfig {
+    PeerConfig {
+        name: name.into(),
+        remote,
+        local_address: Some(local.parse().unwrap()),
+        md5_password: None,
+        ttl: None,
+        ttl_security: false,
+        next_hop_v4: None,
+        next_hop_v6: None,
+        session,
+    }
+}
+
+/// Waits until `f` holds for the peer's status; returns that status.
+async fn wait_for(h: &PeerHandle, what: &str, f: impl Fn(&PeerStatus) -> bool) -> PeerStatus {
+    let mut rx = h.watch();
+    let res = tokio::time::timeout(WAIT, async {
+        loop {
+            {
+                let s = rx.borrow_and_update();
+                if f(&s) {
+                    return s.clone();
+                }
+            }
+            if rx.changed().await.is_err() {
+                let s = rx.borrow().clone();
+                assert!(f(&s), "{}: task ended before {what}: {s:?}", h.name());
+                return s;
+            }
+        }
+    })
+    .await;
+    match res {
+        Ok(s) => s,
+        Err(_) => panic!(
+            "{}: timed out waiting for {what}: {:?}",
+            h.name(),
+            h.status()
+        ),
+    }
+}
+
+fn established(s: &PeerStatus) -> bool {
+    s.state == State::Established
+}
+
+/// B listens passively on 127.0.0.1; A connects from 127.0.0.2 to B's port.
+async fn pair(
+    a_session: SessionConfig,
+    b_session: SessionConfig,
+) -> (Speaker, Speaker, PeerHandle, PeerHandle) {
+    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let a = Speaker::bind(None).await.unwrap();
+    let b_port = b.local_addr().unwrap().port();
+    let hb = b
+        .add_peer(peer(
+            "b-to-a",
+            SocketAddr::new(A_ADDR.parse().unwrap(), 179),
+            B_ADDR,
+            b_session,
+        ))
+        .unwrap();
+    let ha = a
+        .add_peer(peer(
+            "a-to-b",
+            SocketAddr::new(B_ADDR.parse().unwrap(), b_port),
+            A_ADDR,
+            a_session,
+        ))
+        .unwrap();
+    wait_for(&ha, "Established", established).await;
+    wait_for(&hb, "Established", established).await;
+    (a, b, ha, hb)
+}
+
+fn routes(n: u8) -> Vec<RouteChange> {
+    (0..n)
+        .map(|i| {
+            // Distinct MEDs: one UPDATE per route, so the count is exact.
+            let attrs = RouteAttributes {
+                med: Some(u32::from(i)),
+                ..RouteAttributes::default()
+            };
+            RouteChange::Announce(format!("192.0.2.{i}/32").parse().unwrap(), Arc::new(attrs))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn two_speakers_establish_announce_and_shut_down_with_a_cease() {
+    let (_a, _b, ha, hb) = pair(
+        session(65001, 65002, "10.0.0.1", false),
+        session(65002, 65001, "10.0.0.2", true),
+    )
+    .await;
+    let neg = ha
+        .status()
+        .negotiated
+        .expect("negotiated while Established");
+    assert_eq!(neg.peer_asn, Asn(65002));
+    assert_eq!(neg.peer_hostname.as_deref(), Some("loopback"));
+
+    // Only the End-of-RIB markers so far (one per negotiated family).
+    let eor = neg.families.len() as u64;
+    wait_for(&hb, "End-of-RIB", |s| s.counters.updates_received == eor).await;
+
+    ha.update(routes(10)).await;
+    let sa = wait_for(&ha, "10 prefixes sent", |s| s.prefixes_sent == 10).await;
+    assert_eq!(sa.counters.updates_sent, eor + 10);
+    let sb = wait_for(&hb, "10 UPDATEs", |s| {
+        s.counters.updates_received == eor + 10
+    })
+    .await;
+    assert_eq!(sb.counters.update_attribute_errors, 0);
+
+    ha.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::from_millis(50),
+        },
+        "maintenance",
+    )
+    .await;
+    let sa = ha.status();
+    assert_eq!(sa.state, State::Idle);
+    assert_eq!(sa.counters.notifications_sent, 1);
+    assert!(ha.is_finished());
+
+    let sb = wait_for(&hb, "the Cease", |s| s.counters.notifications_received == 1).await;
+    let err = sb.last_error.unwrap_or_default();
+    assert!(err.contains("Cease"), "{err}");
+    assert!(err.contains("maintenance"), "{err}");
+    // The withdrawals came before the Cease (10 prefixes with one packed withdraw).
+    assert!(sb.counters.updates_received > eor + 10, "{:?}", sb.counters);
+    wait_for(&hb, "session down", |s| s.state != State::Established).await;
+    assert_eq!(hb.status().counters.flaps, 1);
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "done",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn keep_routes_closes_without_a_notification_when_graceful_restart_was_negotiated() {
+    let gr = Some(GracefulRestartConfig {
+        restart_time: 120,
+        restarting: false,
+    });
+    let mut sa = session(65101, 65102, "10.0.1.1", false);
+    sa.graceful_restart = gr;
+    let mut sb = session(65102, 65101, "10.0.1.2", true);
+    sb.graceful_restart = gr;
+    let (_a, _b, ha, hb) = pair(sa, sb).await;
+    ha.update(routes(3)).await;
+    wait_for(&ha, "3 prefixes sent", |s| s.prefixes_sent == 3).await;
+    let before = wait_for(&hb, "3 UPDATEs", |s| s.counters.updates_received >= 5).await;
+
+    ha.shutdown(ShutdownMode::KeepRoutes, "upgrade").await;
+    assert_eq!(ha.status().counters.notifications_sent, 0);
+
+    let after = wait_for(&hb, "session down", |s| s.state != State::Established).await;
+    assert_eq!(after.counters.notifications_received, 0);
+    // Nothing was withdrawn.
+    assert_eq!(
+        after.counters.updates_received,
+        before.counters.updates_received
+    );
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "done",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn keep_routes_without_graceful_restart_falls_back_to_withdraw_and_cease() {
+    let (_a, _b, ha, hb) = pair(
+        session(65201, 65202, "10.0.2.1", false),
+        session(65202, 65201, "10.0.2.2", true),
+    )
+    .await;
+    ha.shutdown(ShutdownMode::KeepRoutes, "no gr").await;
+    assert_eq!(ha.status().counters.notifications_sent, 1);
+    let sb = wait_for(&hb, "the Cease", |s| s.counters.notifications_received == 1).await;
+    assert!(sb.last_error.unwrap_or_default().contains("no gr"));
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "done",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn both_sides_active_resolve_the_collision_to_one_session() {
+    // Both listen and both connect: RFC 4271 6.8 keeps one connection.
+    let a = Speaker::bind(Some(SocketAddr::new(A_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let a_addr = a.local_addr().unwrap();
+    let b_addr = b.local_addr().unwrap();
+    let ha = a
+        .add_peer(peer(
+            "a",
+            b_addr,
+            A_ADDR,
+            session(65301, 65302, "10.0.3.1", false),
+        ))
+        .unwrap();
+    let hb = b
+        .add_peer(peer(
+            "b",
+            a_addr,
+            B_ADDR,
+            session(65302, 65301, "10.0.3.2", false),
+        ))
+        .unwrap();
+    wait_for(&ha, "Established", established).await;
+    wait_for(&hb, "Established", established).await;
+    ha.update(routes(2)).await;
+    wait_for(&hb, "2 UPDATEs", |s| s.counters.updates_received >= 4).await;
+    ha.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "bye",
+    )
+    .await;
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "bye",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn connections_from_unknown_addresses_are_closed() {
+    use tokio::io::AsyncReadExt;
+    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let mut s = tokio::net::TcpStream::connect(b.local_addr().unwrap())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(WAIT, s.read(&mut buf))
+        .await
+        .expect("closed")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn a_second_peer_with_the_same_address_is_refused() {
+    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let remote = SocketAddr::new(IpAddr::from([127, 0, 0, 9]), 179);
+    let h = b
+        .add_peer(peer("one", remote, B_ADDR, session(1, 2, "10.0.4.1", true)))
+        .unwrap();
+    let err = b
+        .add_peer(peer("two", remote, B_ADDR, session(1, 2, "10.0.4.1", true)))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    h.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+    // The address is free again once the task ended.
+    let h2 = b
+        .add_peer(peer("two", remote, B_ADDR, session(1, 2, "10.0.4.1", true)))
+        .unwrap();
+    h2.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
+    let b = Speaker::bind(Some("[::]:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let port = b.local_addr().unwrap().port();
+    let a = Speaker::bind(None).await.unwrap();
+    let with_key = |mut c: PeerConfig, key: &[u8]| {
+        c.md5_password = Some(key.to_vec());
+        c
+    };
+    let hb = b
+        .add_peer(with_key(
+            peer(
+                "b",
+                SocketAddr::new("127.0.0.12".parse().unwrap(), 179),
+                B_ADDR,
+                session(65402, 65401, "10.0.5.2", true),
+            ),
+            b"k3y",
+        ))
+        .unwrap();
+    // A first tries with the wrong key: its SYNs are dropped, nothing is established.
+    let wrong = a
+        .add_peer(with_key(
+            peer(
+                "a-wrong",
+                SocketAddr::new(B_ADDR.parse().unwrap(), port),
+                "127.0.0.12",
+                session(65401, 65402, "10.0.5.1", false),
+            ),
+            b"nope",
+        ))
+        .unwrap();
+    let mut rx = wrong.watch();
+    let reached = tokio::time::timeout(Duration::from_secs(2), async {
+        while rx.changed().await.is_ok() {
+            if rx.borrow().state == State::OpenSent {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(
+        reached.is_err() || reached == Ok(false),
+        "{:?}",
+        wrong.status()
+    );
+    let err = wrong.status().last_error.unwrap_or_default();
+    assert!(err.contains("connect to"), "{err}");
+    wrong
+        .shutdown(
+            ShutdownMode::Withdraw {
+                drain: Duration::ZERO,
+            },
+            "",
+        )
+        .await;
+
+    let ha = a
+        .add_peer(with_key(
+            peer(
+                "a",
+                SocketAddr::new(B_ADDR.parse().unwrap(), port),
+                "127.0.0.12",
+                session(65401, 65402, "10.0.5.1", false),
+            ),
+            b"k3y",
+        ))
+        .unwrap();
+    wait_for(&ha, "Established", established).await;
+    wait_for(&hb, "Established", established).await;
+    ha.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
+    let b = Speaker::bind(Some("[::1]:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let a = Speaker::bind(None).await.unwrap();
+    let mut cb = peer(
+        "b6",
+        "[::1]:179".parse().unwrap(),
+        "::1",
+        session(65502, 65501, "10.0.6.2", true),
+    );
+    cb.local_address = None;
+    let hb = b.add_peer(cb).unwrap();
+    let ha = a
+        .add_peer(peer(
+            "a6",
+            b.local_addr().unwrap(),
+            "::1",
+            session(65501, 65502, "10.0.6.1", false),
+        ))
+        .unwrap();
+    wait_for(&ha, "Established", established).await;
+    ha.update(vec![
+        RouteChange::Announce(
+            "2001:db8::1/128".parse().unwrap(),
+            Arc::new(RouteAttributes::default()),
+        ),
+        // No IPv4 next hop on an IPv6 session: held back.
+        RouteChange::Announce(
+            "192.0.2.1/32".parse().unwrap(),
+            Arc::new(RouteAttributes::default()),
+        ),
+    ])
+    .await;
+    let s = wait_for(&ha, "the IPv6 prefix sent", |s| s.prefixes_sent >= 1).await;
+    assert_eq!(s.prefixes_sent, 1);
+    wait_for(&hb, "End-of-RIB and the UPDATE", |s| {
+        s.counters.updates_received >= 3
+    })
+    .await;
+    ha.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+    hb.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "",
+    )
+    .await;
+}

@@ -1,0 +1,314 @@
+//! The driver against a scripted peer that speaks raw BGP through the crate's codec:
+//! next hop and AS_PATH on the wire, ROUTE-REFRESH, RFC 7606 counting, and the
+//! NOTIFICATION answering a malformed message.
+
+use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, RouteChange, ShutdownMode, Speaker};
+use bgp::rib_out::RouteAttributes;
+use bgp::session::{SessionConfig, State};
+use bgp::types::{Afi, Safi};
+use bgp::wire::{
+    BgpCodec, Capability, ErrorCode, Message, Open, RouteRefresh, RouteRefreshSubtype,
+    SessionContext, Update,
+};
+use bgp::{Asn, Family, RouterId};
+use futures::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_util::codec::Framed;
+
+const WAIT: Duration = Duration::from_secs(20);
+const OURS: &str = "127.0.0.1";
+const PEER_ASN: u32 = 65010;
+const OUR_ASN: u32 = 65001;
+
+async fn wait_for(h: &PeerHandle, what: &str, f: impl Fn(&PeerStatus) -> bool) -> PeerStatus {
+    let mut rx = h.watch();
+    let res = tokio::time::timeout(WAIT, async {
+        loop {
+            {
+                let s = rx.borrow_and_update();
+                if f(&s) {
+                    return s.clone();
+                }
+            }
+            if rx.changed().await.is_err() {
+                return rx.borrow().clone();
+            }
+        }
+    })
+    .await;
+    match res {
+        Ok(s) if f(&s) => s,
+        _ => panic!("timed out waiting for {what}: {:?}", h.status()),
+    }
+}
+
+/// Our speaker, passive, expecting the scripted peer at `peer_ip`.
+async fn speaker(peer_ip: &str) -> (Speaker, PeerHandle) {
+    speaker_with(peer_ip, None).await
+}
+
+async fn speaker_with(peer_ip: &str, send_hold_time: Option<Duration>) -> (Speaker, PeerHandle) {
+    let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let handle = speaker
+        .add_peer(PeerConfig {
+            name: "scripted".into(),
+            remote: SocketAddr::new(peer_ip.parse().unwrap(), 179),
+            local_address: None,
+            md5_password: None,
+            ttl: None,
+            ttl_security: false,
+            next_hop_v4: None,
+            next_hop_v6: None,
+            session: SessionConfig {
+                local_asn: Asn(OUR_ASN),
+                peer_asn: Asn(PEER_ASN),
+                router_id: RouterId("10.9.9.1".parse().unwrap()),
+                hold_time: 9,
+                connect_retry: Duration::from_millis(200),
+                connect_retry_max: Duration::from_secs(1),
+                passive: true,
+                families: vec![Family::Ipv4Unicast],
+                graceful_restart: None,
+                hostname: None,
+                extended_message: false,
+                send_hold_time,
+            },
+        })
+        .unwrap();
+    (speaker, handle)
+}
+
+type Peer = Framed<TcpStream, BgpCodec>;
+
+async fn recv(p: &mut Peer) -> Message {
+    tokio::time::timeout(WAIT, p.next())
+        .await
+        .expect("a message in time")
+        .expect("connection open")
+        .expect("a valid message")
+}
+
+/// Connects from `peer_ip` and completes the OPEN exchange.
+async fn open_session(peer_ip: &str, to: SocketAddr) -> Peer {
+    open_session_with(peer_ip, to, None).await
+}
+
+async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u32>) -> Peer {
+    let s = TcpSocket::new_v4().unwrap();
+    if let Some(size) = recv_buffer {
+        s.set_recv_buffer_size(size).unwrap();
+    }
+    s.bind(SocketAddr::new(peer_ip.parse().unwrap(), 0))
+        .unwrap();
+    let stream = s.connect(to).await.unwrap();
+    let mut p = Framed::new(stream, BgpCodec::new(SessionContext::default()));
+    p.send(Message::Open(Open {
+        version: 4,
+        my_as: PEER_ASN as u16,
+        hold_time: 9,
+        router_id: RouterId("10.9.9.2".parse().unwrap()),
+        capabilities: vec![
+            Capability::Multiprotocol {
+                afi: Afi::Ipv4,
+                safi: Safi::Unicast,
+            },
+            Capability::RouteRefresh,
+            Capability::FourOctetAs(Asn(PEER_ASN)),
+        ],
+    }))
+    .await
+    .unwrap();
+    assert!(matches!(recv(&mut p).await, Message::Open(_)));
+    assert_eq!(recv(&mut p).await, Message::Keepalive);
+    p.send(Message::Keepalive).await.unwrap();
+    p.codec_mut().set_context(SessionContext {
+        four_octet_as: true,
+        max_message_len: 4096,
+        ebgp: true,
+    });
+    p
+}
+
+/// The next UPDATE, skipping KEEPALIVEs.
+async fn next_update(p: &mut Peer) -> Update {
+    loop {
+        match recv(p).await {
+            Message::Update(u) => return u,
+            Message::Keepalive => continue,
+            other => panic!("expected an UPDATE, got {other:?}"),
+        }
+    }
+}
+
+fn announce(prefixes: &[&str]) -> Vec<RouteChange> {
+    prefixes
+        .iter()
+        .map(|p| RouteChange::Announce(p.parse().unwrap(), Arc::new(RouteAttributes::default())))
+        .collect()
+}
+
+#[tokio::test]
+async fn ebgp_updates_carry_our_asn_and_the_session_address_as_next_hop() {
+    let (speaker, h) = speaker("127.0.0.3").await;
+    let mut p = open_session("127.0.0.3", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    let eor = next_update(&mut p).await;
+    assert_eq!(eor.as_end_of_rib(), Some(Family::Ipv4Unicast));
+
+    h.update(announce(&["192.0.2.1/32", "192.0.2.2/32"])).await;
+    let u = next_update(&mut p).await;
+    let mut nlri: Vec<String> = u.nlri.iter().map(|n| n.to_string()).collect();
+    nlri.sort();
+    assert_eq!(nlri, ["192.0.2.1/32", "192.0.2.2/32"]);
+    assert_eq!(u.attributes.next_hop, Some(OURS.parse().unwrap()));
+    let path = format!("{:?}", u.attributes.as_path);
+    assert!(path.contains(&OUR_ASN.to_string()), "{path}");
+
+    h.update(vec![RouteChange::Withdraw("192.0.2.1/32".parse().unwrap())])
+        .await;
+    let w = next_update(&mut p).await;
+    assert_eq!(w.withdrawn, vec!["192.0.2.1/32".parse().unwrap()]);
+    assert!(w.nlri.is_empty());
+    wait_for(&h, "1 prefix sent", |s| s.prefixes_sent == 1).await;
+
+    h.shutdown(
+        ShutdownMode::Withdraw {
+            drain: Duration::ZERO,
+        },
+        "bye",
+    )
+    .await;
+    let w = next_update(&mut p).await;
+    assert_eq!(w.withdrawn, vec!["192.0.2.2/32".parse().unwrap()]);
+    loop {
+        match recv(&mut p).await {
+            Message::Notification(n) => {
+                assert_eq!(n.code, ErrorCode::Cease);
+                assert_eq!(n.subcode, 2);
+                assert_eq!(n.shutdown_communication().as_deref(), Some("bye"));
+                break;
+            }
+            Message::Keepalive => continue,
+            other => panic!("expected the Cease, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn route_refresh_from_the_peer_resends_the_family() {
+    let (speaker, h) = speaker("127.0.0.4").await;
+    let mut p = open_session("127.0.0.4", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
+    h.update(announce(&["198.51.100.7/32"])).await;
+    assert_eq!(next_update(&mut p).await.nlri.len(), 1);
+
+    p.send(Message::RouteRefresh(RouteRefresh {
+        afi: Afi::Ipv4,
+        safi: Safi::Unicast,
+        subtype: RouteRefreshSubtype::Request,
+    }))
+    .await
+    .unwrap();
+    let again = next_update(&mut p).await;
+    assert_eq!(again.nlri, vec!["198.51.100.7/32".parse().unwrap()]);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn rfc7606_errors_in_received_updates_are_counted_without_a_reset() {
+    let (speaker, h) = speaker("127.0.0.5").await;
+    let mut p = open_session("127.0.0.5", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+
+    // ORIGIN, AS_PATH [65010], NEXT_HOP, and a MULTI_EXIT_DISC of 3 octets (must be 4):
+    // RFC 7606 section 7.4 says treat-as-withdraw.
+    #[rustfmt::skip]
+    let body: &[u8] = &[
+        0, 0, // no withdrawn routes
+        0, 26, // path attributes length
+        0x40, 1, 1, 0,
+        0x40, 2, 6, 2, 1, 0, 0, 0xfd, 0xf2,
+        0x40, 3, 4, 127, 0, 0, 5,
+        0x80, 4, 3, 0, 0, 1,
+        24, 198, 51, 100,
+    ];
+    let mut raw = vec![0xffu8; 16];
+    raw.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
+    raw.push(2);
+    raw.extend_from_slice(body);
+    p.get_mut().write_all(&raw).await.unwrap();
+
+    let s = wait_for(&h, "the UPDATE counted", |s| {
+        s.counters.updates_received == 1
+    })
+    .await;
+    assert_eq!(s.counters.update_attribute_errors, 1);
+    assert_eq!(s.state, State::Established);
+    assert_eq!(s.counters.notifications_sent, 0);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_malformed_header_is_answered_with_its_notification() {
+    let (speaker, h) = speaker("127.0.0.6").await;
+    let mut p = open_session("127.0.0.6", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    // A header whose marker is not all ones: Connection Not Synchronized.
+    let mut raw = vec![0u8; 16];
+    raw.extend_from_slice(&[0, 19, 4]);
+    p.get_mut().write_all(&raw).await.unwrap();
+    loop {
+        match recv(&mut p).await {
+            Message::Notification(n) => {
+                assert_eq!(n.code, ErrorCode::MessageHeader);
+                assert_eq!(n.subcode, 1);
+                break;
+            }
+            Message::Update(_) | Message::Keepalive => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let s = wait_for(&h, "session down", |s| s.state != State::Established).await;
+    assert_eq!(s.counters.notifications_sent, 1);
+    assert_eq!(s.counters.flaps, 1);
+    assert!(s.last_error.unwrap_or_default().contains("MessageHeader"));
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer() {
+    // RFC 9687: our output stays blocked for the send hold time: close without a
+    // NOTIFICATION (it could not be delivered anyway).
+    let (speaker, h) = speaker_with("127.0.0.7", Some(Duration::from_secs(1))).await;
+    let p = open_session_with("127.0.0.7", speaker.local_addr().unwrap(), Some(4096)).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    // Distinct MEDs: one UPDATE each, megabytes in all, which the peer never reads.
+    let changes: Vec<RouteChange> = (0..60_000u32)
+        .map(|i| {
+            let prefix = std::net::Ipv4Addr::from(0x0a00_0000 + i);
+            RouteChange::Announce(
+                ipnet::IpNet::from(ipnet::Ipv4Net::new(prefix, 32).unwrap()),
+                Arc::new(RouteAttributes {
+                    med: Some(i),
+                    ..RouteAttributes::default()
+                }),
+            )
+        })
+        .collect();
+    h.update(changes).await;
+    let s = wait_for(&h, "send hold timer expiry", |s| s.counters.flaps == 1).await;
+    let err = s.last_error.unwrap_or_default();
+    assert!(err.contains("SendHoldTimerExpired"), "{err}");
+    assert_eq!(s.counters.notifications_sent, 0);
+    // Far fewer UPDATEs were encoded than announced: the Adj-RIB-Out kept the rest.
+    assert!(s.counters.updates_sent < 60_000, "{:?}", s.counters);
+    drop(p);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
