@@ -4,6 +4,8 @@
 
 mod support;
 
+use bgp::driver::{PeerConfig, ShutdownMode};
+use bgp::session::GracefulRestartConfig;
 use std::time::Duration;
 use support::prereq::{Router, lab_available};
 use support::scenario::{self, Lab, Setup, host_routes, start_frr};
@@ -155,4 +157,143 @@ fn frr_route_refresh_request_is_answered_with_the_routes_again() {
         0,
         "the refresh must not reset the session"
     );
+}
+
+#[test]
+fn frr_shows_the_host_name_we_send_in_the_hostname_capability() {
+    if !lab("frr_shows_the_host_name_we_send_in_the_hostname_capability") {
+        return;
+    }
+    let lab = Lab::new(Setup::new(true, false), start_frr);
+    lab.wait_established();
+    let n = lab
+        .router
+        .neighbor(lab.setup.our_addr(&lab.pair))
+        .expect("FRR neighbor");
+    assert_eq!(
+        n.get("hostname").and_then(|h| h.as_str()),
+        Some(scenario::OUR_HOSTNAME),
+        "{n}"
+    );
+}
+
+#[test]
+fn frr_loses_every_route_then_gets_a_cease_with_our_reason_on_withdraw_shutdown() {
+    if !lab("frr_loses_every_route_then_gets_a_cease_with_our_reason_on_withdraw_shutdown") {
+        return;
+    }
+    let lab = Lab::new(Setup::new(true, false), start_frr);
+    lab.wait_established();
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    lab.wait_rib("routes before the shutdown", &lab.expected(&routes));
+    let ours = lab.setup.our_addr(&lab.pair);
+    let updates_before = lab
+        .router
+        .neighbor_stat(ours, "updatesRecv")
+        .expect("FRR stats");
+
+    lab.speaker.shutdown(
+        &lab.peer,
+        ShutdownMode::Withdraw {
+            drain: Duration::from_millis(500),
+        },
+        "kube-anycast lab maintenance",
+    );
+    lab.wait_rib("no route after the shutdown", &Default::default());
+    let n = lab.router.neighbor(ours).expect("FRR neighbor");
+    let field = |k: &str| {
+        n.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_ne!(field("bgpState"), "Established");
+    // The routes went as withdrawals (UPDATEs) before the session closed.
+    let updates_after = lab
+        .router
+        .neighbor_stat(ours, "updatesRecv")
+        .expect("FRR stats");
+    assert!(
+        updates_after > updates_before,
+        "no withdrawal UPDATE reached FRR: {n}"
+    );
+    // RFC 4486 Administrative Shutdown carrying the RFC 9003 communication.
+    assert_eq!(
+        field("lastNotificationReason"),
+        "Cease/Administrative Shutdown",
+        "{n}"
+    );
+    assert_eq!(
+        field("lastShutdownDescription"),
+        "kube-anycast lab maintenance",
+        "{n}"
+    );
+}
+
+#[test]
+fn frr_keeps_our_routes_while_we_restart_gracefully() {
+    if !lab("frr_keeps_our_routes_while_we_restart_gracefully") {
+        return;
+    }
+    let gr = |restarting| {
+        move |c: &mut PeerConfig| {
+            c.session.graceful_restart = Some(GracefulRestartConfig {
+                restart_time: 120,
+                restarting,
+            });
+        }
+    };
+    let setup = Setup::new(true, false);
+    // FRR is a graceful restart helper by default.
+    let mut lab = Lab::with_peer_config(setup.clone(), start_frr, gr(false));
+    lab.wait_established();
+    let negotiated = lab
+        .peer
+        .status()
+        .negotiated
+        .expect("negotiated while Established");
+    assert!(
+        negotiated.peer_graceful_restart.is_some(),
+        "FRR sends no GR capability"
+    );
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("routes before the restart", &expected);
+
+    lab.speaker
+        .shutdown(&lab.peer, ShutdownMode::KeepRoutes, "rolling upgrade");
+    wait_until("FRR to see the session go", CONVERGE, || {
+        match lab.router.session_state()? {
+            s if s == "Established" => Err(s),
+            _ => Ok(()),
+        }
+    });
+    // RFC 4724 section 4.2: the helper keeps the routes, marked stale, while we are away.
+    holds_for(
+        "FRR keeping our routes as stale",
+        Duration::from_secs(2),
+        || {
+            support::rib::compare(&expected, &lab.router.rib()?)?;
+            match lab.router.stale_paths()? {
+                n if n == routes.len() => Ok(()),
+                n => Err(format!("{n} stale paths, want {}", routes.len())),
+            }
+        },
+    );
+
+    let mut config = scenario::our_peer_config(&lab.pair, &setup);
+    gr(true)(&mut config);
+    lab.restart_speaker(config);
+    lab.announce(&routes);
+    lab.wait_established();
+    // Our End-of-RIB ends the stale period: the re-announced paths replace the stale ones.
+    wait_until("FRR to have no stale path left", CONVERGE, || {
+        match lab.router.stale_paths()? {
+            0 => Ok(()),
+            n => Err(format!("{n} stale paths")),
+        }
+    });
+    lab.wait_rib("routes after the restart", &expected);
 }

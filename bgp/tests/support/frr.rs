@@ -234,6 +234,24 @@ impl Frr {
         Ok(rib)
     }
 
+    /// How many paths of both unicast tables are marked stale (kept for a restarting
+    /// peer, RFC 4724 section 4.2).
+    pub fn stale_paths(&self) -> Result<usize, String> {
+        let mut n = 0;
+        for afi in ["ipv4", "ipv6"] {
+            let v = self.vtysh_json(&format!("show bgp {afi} unicast json"))?;
+            let routes = v.get("routes").and_then(Value::as_object);
+            n += routes
+                .into_iter()
+                .flat_map(|r| r.values())
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter(|p| p.get("stale").and_then(Value::as_bool) == Some(true))
+                .count();
+        }
+        Ok(n)
+    }
+
     /// The last lines of bgpd's log, for failure messages.
     pub fn log_tail(&self) -> String {
         super::tail(&self.dir.join("bgpd.log"), 8)

@@ -21,6 +21,8 @@ use std::time::Duration;
 pub const ROUTER_ASN: u32 = 65001;
 /// Our ASN: 4-octet (RFC 6793), so every session exercises the 4-octet AS capability.
 pub const OUR_ASN: u32 = 4_200_000_001;
+/// The host name we send (hostname capability).
+pub const OUR_HOSTNAME: &str = "kube-anycast-lab";
 /// Our BGP identifier.
 pub const OUR_ROUTER_ID: Ipv4Addr = super::netns::B_V4;
 /// The router's BGP identifier.
@@ -144,10 +146,19 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
             passive: false,
             families: Family::ALL.to_vec(),
             graceful_restart: None,
-            hostname: Some("kube-anycast-lab".to_string()),
+            hostname: Some(OUR_HOSTNAME.to_string()),
             extended_message: true,
             send_hold_time: None,
         },
+    }
+}
+
+/// Where our speaker listens: the wildcard address of the transport family.
+pub fn listen_address(setup: &Setup) -> SocketAddr {
+    if setup.ipv6_transport {
+        "[::]:179".parse().expect("valid address")
+    } else {
+        "0.0.0.0:179".parse().expect("valid address")
     }
 }
 
@@ -170,15 +181,21 @@ impl<R: LabRouter> Lab<R> {
     /// Builds the lab: namespaces, the router (via `start`), our speaker listening on
     /// port 179 of side B, and our peer.
     pub fn new(setup: Setup, start: impl FnOnce(&NetnsPair, &Setup) -> R) -> Lab<R> {
+        Lab::with_peer_config(setup, start, |_| {})
+    }
+
+    /// Like [`Lab::new`], with `adjust` applied to our peer configuration first.
+    pub fn with_peer_config(
+        setup: Setup,
+        start: impl FnOnce(&NetnsPair, &Setup) -> R,
+        adjust: impl FnOnce(&mut PeerConfig),
+    ) -> Lab<R> {
         let pair = NetnsPair::new();
         let router = start(&pair, &setup);
-        let listen: SocketAddr = if setup.ipv6_transport {
-            "[::]:179".parse().expect("valid address")
-        } else {
-            "0.0.0.0:179".parse().expect("valid address")
-        };
-        let speaker = OurSpeaker::start(&pair.b.ns, Some(listen));
-        let peer = speaker.add_peer(our_peer_config(&pair, &setup));
+        let speaker = OurSpeaker::start(&pair.b.ns, Some(listen_address(&setup)));
+        let mut config = our_peer_config(&pair, &setup);
+        adjust(&mut config);
+        let peer = speaker.add_peer(config);
         Lab {
             peer,
             speaker,
@@ -186,6 +203,12 @@ impl<R: LabRouter> Lab<R> {
             pair,
             setup,
         }
+    }
+
+    /// Replaces our speaker by a new one with a new peer, as a restarted process would.
+    pub fn restart_speaker(&mut self, config: PeerConfig) {
+        self.speaker.restart(Some(listen_address(&self.setup)));
+        self.peer = self.speaker.add_peer(config);
     }
 
     /// Waits until both sides say Established.

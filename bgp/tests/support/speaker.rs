@@ -113,13 +113,27 @@ impl OurSpeaker {
     /// connecting out with `None`.
     pub fn start(ns: &str, listen: Option<SocketAddr>) -> OurSpeaker {
         let rt = NsRuntime::new(ns);
-        let speaker = rt
-            .run(async move { Speaker::bind(listen).await })
-            .unwrap_or_else(|e| panic!("our speaker cannot bind {listen:?} in {ns}: {e}"));
+        let speaker = Self::bind(&rt, listen);
         OurSpeaker {
-            speaker: Some(Arc::new(speaker)),
+            speaker: Some(speaker),
             rt,
         }
+    }
+
+    fn bind(rt: &NsRuntime, listen: Option<SocketAddr>) -> Arc<Speaker> {
+        let speaker = rt
+            .run(async move { Speaker::bind(listen).await })
+            .unwrap_or_else(|e| panic!("our speaker cannot bind {listen:?}: {e}"));
+        Arc::new(speaker)
+    }
+
+    /// Replaces the speaker with a new one, as a restarted process would: the old one
+    /// (its listener and any peer task still running) is dropped first.
+    pub fn restart(&mut self, listen: Option<SocketAddr>) {
+        if let Some(sp) = self.speaker.take() {
+            self.rt.run(async move { drop(sp) });
+        }
+        self.speaker = Some(Self::bind(&self.rt, listen));
     }
 
     fn speaker(&self) -> Arc<Speaker> {
