@@ -50,7 +50,10 @@ fn is_executable(p: &Path) -> bool {
 /// silently because its lab could not start.
 pub fn lab_available(test: &str, routers: &[Router]) -> bool {
     if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1") {
-        eprintln!("{test}: skipped ({SKIP_ENV}=1)");
+        // Straight to stderr: the test harness captures `eprintln!` of passing tests, and
+        // a skip must be seen.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{test}: SKIPPED ({SKIP_ENV}=1)");
         return false;
     }
     let mut missing = Vec::new();
