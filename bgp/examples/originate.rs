@@ -5,8 +5,10 @@
 //! cargo run -p bgp --example originate -- --remote 10.0.0.1:179 --local-asn 65001 \
 //!     --peer-asn 65000 --router-id 10.0.0.2 [--local 10.0.0.2] [--listen [::]:179] \
 //!     [--md5 KEY] [--ttl N] [--gtsm] [--graceful-restart] [--seconds N] \
-//!     [--keep-routes] PREFIX...
+//!     [--keep-routes] [--generate N] PREFIX...
 //! ```
+//!
+//! `--generate N` adds N host routes from 100.64.0.0 upwards.
 
 use bgp::driver::{PeerConfig, RouteChange, ShutdownMode, Speaker};
 use bgp::rib_out::RouteAttributes;
@@ -45,6 +47,13 @@ async fn main() {
             "--gtsm" => gtsm = true,
             "--graceful-restart" => gr = true,
             "--keep-routes" => keep = true,
+            "--generate" => {
+                let n: u32 = val().parse().unwrap_or_else(|_| usage("bad --generate"));
+                prefixes.extend((0..n).map(|i| {
+                    let ip = std::net::Ipv4Addr::from(0x6440_0000u32.wrapping_add(i));
+                    ipnet::IpNet::V4(ipnet::Ipv4Net::from(ip))
+                }));
+            }
             p => prefixes.push(
                 p.parse()
                     .unwrap_or_else(|_| usage(&format!("bad prefix {p}"))),

@@ -312,3 +312,27 @@ async fn a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer() {
     drop(p);
     h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
+
+#[tokio::test]
+async fn dropping_every_handle_withdraws_and_ends_the_session() {
+    let (speaker, h) = speaker("127.0.0.8").await;
+    let mut p = open_session("127.0.0.8", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
+    h.update(announce(&["203.0.113.5/32"])).await;
+    assert_eq!(next_update(&mut p).await.nlri.len(), 1);
+    drop(h);
+    let w = next_update(&mut p).await;
+    assert_eq!(w.withdrawn, vec!["203.0.113.5/32".parse().unwrap()]);
+    loop {
+        match recv(&mut p).await {
+            Message::Notification(n) => {
+                assert_eq!((n.code, n.subcode), (ErrorCode::Cease, 2));
+                assert_eq!(n.shutdown_communication().as_deref(), Some("peer removed"));
+                break;
+            }
+            Message::Keepalive => continue,
+            other => panic!("expected the Cease, got {other:?}"),
+        }
+    }
+}

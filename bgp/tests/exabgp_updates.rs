@@ -3,6 +3,7 @@
 //! hops and attributes. What decodes is re-encoded: byte for byte identical when ExaBGP
 //! put the attributes in our order, otherwise identical once decoded again.
 
+use bgp::Family;
 use bgp::wire::notification::update_subcode;
 use bgp::wire::{AsPathSegment, NextHop, SessionContext, Update};
 use bytes::BytesMut;
@@ -365,6 +366,7 @@ fn exabgp_update_vectors_decode_as_exabgp_reads_them() {
     let mut compared_with_json = 0;
     let mut byte_identical = 0;
     let mut rejected = Vec::new();
+    let mut end_of_rib = (0, 0);
     for v in &vectors {
         let length = usize::from(u16::from_be_bytes([v.message[16], v.message[17]]));
         assert_eq!(length, v.message.len(), "{}: length field", v.origin);
@@ -387,6 +389,11 @@ fn exabgp_update_vectors_decode_as_exabgp_reads_them() {
             }
         };
         assert!(u.issues.is_empty(), "{}: {:?}", v.origin, u.issues);
+        match u.as_end_of_rib() {
+            Some(Family::Ipv4Unicast) => end_of_rib.0 += 1,
+            Some(Family::Ipv6Unicast) => end_of_rib.1 += 1,
+            None => {}
+        }
         if let Some(json) = &v.json {
             compare(v, &u, json);
             compared_with_json += 1;
@@ -448,6 +455,9 @@ fn exabgp_update_vectors_decode_as_exabgp_reads_them() {
             ),
         ]
     );
+    // 12 empty UPDATEs (IPv4) and 7 lone empty MP_UNREACH_NLRI for AFI 2 / SAFI 1; the
+    // VPN markers (SAFI 128) are not ours.
+    assert_eq!(end_of_rib, (12, 7), "End-of-RIB markers (IPv4, IPv6)");
     assert_eq!(
         compared_with_json, 37,
         "vectors compared with ExaBGP's JSON"

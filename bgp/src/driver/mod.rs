@@ -11,6 +11,24 @@
 //! Modules: [`socket`] (socket options, connect, listen), [`listener`] (dispatching
 //! inbound connections by peer address), [`connection`] (framing and bounded output of
 //! one TCP connection), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
+//!
+//! # Behaviour
+//! - Routes: withdrawals reach the socket at once; announcements wait up to 5 ms so
+//!   that a trickle of them shares UPDATEs. Received UPDATEs are counted, never
+//!   installed; RFC 7606 issues in them are logged and counted.
+//! - Output is bounded: once a connection's buffer holds 128 KiB of encoded messages,
+//!   no more UPDATEs are taken from the Adj-RIB-Out until it drains, and the session
+//!   hears when the socket stops taking data, which runs the RFC 9687 send hold timer.
+//! - Next hops: the configured ones, else the session's local address for its own
+//!   family, plus (IPv6, peer on the same link) the interface's link-local address.
+//! - Shutdown ([`PeerHandle::shutdown`]): [`ShutdownMode::Withdraw`] withdraws
+//!   everything, waits until the withdrawals are written (at most 10 s), waits the
+//!   drain time, then sends Cease / Administrative Shutdown with the RFC 9003 reason.
+//!   [`ShutdownMode::KeepRoutes`] closes the TCP connection without a NOTIFICATION
+//!   when graceful restart was negotiated both ways. A closing connection gets up to
+//!   3 s to deliver what is queued and see the peer close.
+//! - Logs (`tracing`): one line per state change, session up/down, NOTIFICATION and
+//!   error; nothing per message.
 
 pub mod connection;
 pub mod listener;

@@ -30,8 +30,16 @@ use tokio::time::{Instant, sleep_until};
 /// and see the peer close.
 const CLOSE_LINGER: Duration = Duration::from_secs(3);
 
+/// Longest wait for the withdrawals of a shutdown to reach the socket. A peer that
+/// reads this slowly gets the Cease (or, if even that cannot be written, a closed
+/// connection) instead of holding the shutdown up to the send hold time.
+const WITHDRAW_LIMIT: Duration = Duration::from_secs(10);
+
 /// Commands queued at most per handle call before senders wait.
 pub const COMMAND_QUEUE: usize = 64;
+
+/// How long announcements may wait for more to share their UPDATEs.
+const ANNOUNCE_COALESCE: Duration = Duration::from_millis(5);
 
 /// Commands handled per wake-up before the resulting UPDATEs are written, so a burst
 /// of changes is packed together.
@@ -56,8 +64,8 @@ pub enum Command {
 /// Where a shutdown stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ShutdownPhase {
-    /// Withdrawals are being written.
-    Withdrawing,
+    /// Withdrawals are being written; past this instant the Cease goes out anyway.
+    Withdrawing(Instant),
     /// Withdrawals are written; the Cease goes out at this instant.
     Draining(Instant),
     /// The Cease is sent (or the connection dropped): waiting for connections to close.
@@ -102,6 +110,10 @@ pub struct PeerTask {
     status: PeerStatus,
     shutdown: Option<Shutdown>,
     commands: mpsc::Receiver<Command>,
+    /// Every handle is gone.
+    commands_closed: bool,
+    /// Pending announcements are written at this instant.
+    flush_at: Option<Instant>,
     inbound: Option<Inbound>,
     ttl: TtlPolicy,
 }
@@ -130,6 +142,8 @@ impl PeerTask {
             status: PeerStatus::idle(),
             shutdown: None,
             commands,
+            commands_closed: false,
+            flush_at: None,
             inbound,
             ttl,
         }
@@ -140,15 +154,17 @@ impl PeerTask {
         tracing::info!(peer = %self.config.name, remote = %self.config.remote, "peer started");
         self.feed(Event::Start);
         loop {
+            // Reap connections that finished closing.
+            while self.closers.try_join_next().is_some() {}
             self.advance_shutdown();
             self.publish();
             if self.finished() {
                 break;
             }
             let next_timer = self.timers.next_deadline();
-            let drain_at = match &self.shutdown {
+            let shutdown_step_at = match &self.shutdown {
                 Some(Shutdown {
-                    phase: ShutdownPhase::Draining(at),
+                    phase: ShutdownPhase::Draining(at) | ShutdownPhase::Withdrawing(at),
                     ..
                 }) => Some(*at),
                 _ => None,
@@ -183,16 +199,27 @@ impl PeerTask {
                         self.on_inbound(stream);
                     }
                 }
-                cmd = self.commands.recv(), if self.shutdown.is_none() => {
+                // Still read while shutting down, so that handles never wait on a full
+                // queue; the commands are then dropped.
+                cmd = self.commands.recv(), if !self.commands_closed => {
                     match cmd {
+                        Some(_) if self.shutdown.is_some() => {}
                         Some(cmd) => self.on_commands(cmd),
-                        None => self.begin_shutdown(
-                            ShutdownMode::Withdraw { drain: Duration::ZERO },
-                            "peer removed".to_string(),
-                        ),
+                        None => {
+                            self.commands_closed = true;
+                            if self.shutdown.is_none() {
+                                self.begin_shutdown(
+                                    ShutdownMode::Withdraw { drain: Duration::ZERO },
+                                    "peer removed".to_string(),
+                                );
+                            }
+                        }
                     }
                 }
-                () = sleep_until(drain_at.unwrap_or(far)), if drain_at.is_some() => {
+                () = sleep_until(self.flush_at.unwrap_or(far)), if self.flush_at.is_some() => {
+                    self.pump();
+                }
+                () = sleep_until(shutdown_step_at.unwrap_or(far)), if shutdown_step_at.is_some() => {
                     self.stop_session();
                 }
             }
@@ -431,6 +458,7 @@ impl PeerTask {
 
     /// Encodes pending UPDATEs into the established connection's buffer, up to the bound.
     fn pump(&mut self) {
+        self.flush_at = None;
         if let Some(conn) = self.established
             && let Some(c) = self.conns.get_mut(&conn)
         {
@@ -505,10 +533,13 @@ impl PeerTask {
         }
     }
 
-    /// Handles `first` and whatever else is already queued, then writes once.
+    /// Handles `first` and whatever else is already queued. Withdrawals are written at
+    /// once; announcements alone wait up to [`ANNOUNCE_COALESCE`] so that a trickle of
+    /// them is packed into few UPDATEs.
     fn on_commands(&mut self, first: Command) {
         let mut next = Some(first);
         let mut handled = 0;
+        let mut urgent = false;
         while let Some(cmd) = next.take() {
             match cmd {
                 Command::Changes(changes) => {
@@ -517,11 +548,17 @@ impl PeerTask {
                             RouteChange::Announce(prefix, attrs) => {
                                 self.rib.announce(prefix, attrs)
                             }
-                            RouteChange::Withdraw(prefix) => self.rib.withdraw(prefix),
+                            RouteChange::Withdraw(prefix) => {
+                                urgent = true;
+                                self.rib.withdraw(prefix)
+                            }
                         }
                     }
                 }
-                Command::Replace(routes) => self.rib.replace(routes),
+                Command::Replace(routes) => {
+                    urgent = true;
+                    self.rib.replace(routes)
+                }
                 Command::Shutdown { mode, reason } => {
                     self.pump();
                     self.begin_shutdown(mode, reason);
@@ -533,7 +570,11 @@ impl PeerTask {
                 next = self.commands.try_recv().ok();
             }
         }
-        self.pump();
+        if urgent {
+            self.pump();
+        } else if self.flush_at.is_none() {
+            self.flush_at = Some(Instant::now() + ANNOUNCE_COALESCE);
+        }
     }
 
     fn begin_shutdown(&mut self, mode: ShutdownMode, reason: String) {
@@ -568,7 +609,7 @@ impl PeerTask {
         };
         tracing::info!(peer = %self.config.name, ?drain, %reason, "shutting down");
         self.shutdown = Some(Shutdown {
-            phase: ShutdownPhase::Withdrawing,
+            phase: ShutdownPhase::Withdrawing(Instant::now() + WITHDRAW_LIMIT),
             drain,
             reason,
         });
@@ -583,7 +624,7 @@ impl PeerTask {
         let Some(sd) = &self.shutdown else {
             return;
         };
-        if sd.phase != ShutdownPhase::Withdrawing {
+        if !matches!(sd.phase, ShutdownPhase::Withdrawing(_)) {
             return;
         }
         let written = match self.established.and_then(|c| self.conns.get(&c)) {

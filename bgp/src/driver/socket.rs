@@ -384,6 +384,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn accepted_connections_get_nodelay_and_the_peers_ttl_settings() {
+        let l = listen("[::]:0".parse().unwrap()).unwrap();
+        let remote = SocketAddr::new(LOOPBACK, l.local_addr().unwrap().port());
+        let o = opts(remote, None, plain());
+        let (c, accepted) = tokio::join!(connect(&o), l.accept());
+        let _c = c.unwrap();
+        let (s, from) = accepted.unwrap();
+        // A dual-stack listener sees the IPv4 peer as IPv4-mapped; the IPv4 options apply.
+        assert!(from.ip().is_ipv6());
+        prepare_accepted(&s, TtlPolicy::new(Some(2), true)).unwrap();
+        assert!(s.nodelay().unwrap());
+        assert_eq!(min_ttl(&s, LOOPBACK).unwrap(), 254);
+        assert_eq!(SockRef::from(&s).ttl_v4().unwrap(), 255);
+    }
+
+    #[tokio::test]
     async fn connect_sets_tcp_nodelay() {
         let l = listener_with_key(None).await;
         let c = connect(&opts(l.local_addr().unwrap(), None, plain()))

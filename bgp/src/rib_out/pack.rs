@@ -7,41 +7,36 @@
 //! Announcements carry one family each; a withdrawal UPDATE may carry IPv4 in the classic
 //! field and IPv6 in its one MP_UNREACH_NLRI.
 
-use super::pending::{Pending, family_index};
-use super::{PeerSession, RouteAttributes, export, size};
+use super::table::Table;
+use super::{PeerSession, export, size};
 use crate::types::Family;
 use crate::wire::{MpReach, MpUnreach, NextHop, Update, nlri_len};
 use ipnet::IpNet;
-use std::collections::HashMap;
-use std::sync::Arc;
-
-/// What the peer has from us, per family (indexed by [`family_index`]).
-pub(super) type Sent = [HashMap<IpNet, Arc<RouteAttributes>>; 2];
 
 /// An UPDATE withdrawing as many pending withdrawals as fit, IPv4 first; `None` when none
-/// is pending. Withdrawn prefixes leave `sent`.
-pub(super) fn withdrawal(pending: &mut Pending, sent: &mut Sent, max_len: usize) -> Option<Update> {
+/// is pending. The peer no longer has the prefixes withdrawn.
+pub(super) fn withdrawal(table: &mut Table, max_len: usize) -> Option<Update> {
     let mut used = size::EMPTY_UPDATE_LEN;
     let mut update = Update::default();
-    while let Some(prefix) = pending.first_withdrawal(Family::Ipv4Unicast) {
+    while let Some(prefix) = table.first_withdrawal(Family::Ipv4Unicast) {
         let IpNet::V4(v4) = prefix else { break };
         let len = nlri_len(&prefix);
         if used + len > max_len {
             break;
         }
         used += len;
-        take_withdrawal(pending, sent, &prefix);
+        table.take_withdrawal(prefix);
         update.withdrawn.push(v4);
     }
     let mut withdrawn = Vec::new();
     let mut withdrawn_len = 0;
-    while let Some(prefix) = pending.first_withdrawal(Family::Ipv6Unicast) {
+    while let Some(prefix) = table.first_withdrawal(Family::Ipv6Unicast) {
         let len = nlri_len(&prefix);
         if used + size::mp_unreach_len(withdrawn_len + len) > max_len {
             break;
         }
         withdrawn_len += len;
-        take_withdrawal(pending, sent, &prefix);
+        table.take_withdrawal(prefix);
         withdrawn.push(prefix);
     }
     if !withdrawn.is_empty() {
@@ -52,25 +47,24 @@ pub(super) fn withdrawal(pending: &mut Pending, sent: &mut Sent, max_len: usize)
         });
     }
     if update.withdrawn.is_empty() && update.attributes.mp_unreach.is_none() {
-        return drop_unfittable_withdrawal(pending, sent);
+        return drop_unfittable_withdrawal(table);
     }
     Some(update)
 }
 
 /// An UPDATE announcing as many prefixes of `family` from its oldest pending attribute
-/// group as fit; `None` when nothing of `family` could be sent. Announced prefixes enter
-/// `sent`.
+/// group as fit; `None` when nothing of `family` could be sent. The peer has the prefixes
+/// announced.
 pub(super) fn announcement(
-    pending: &mut Pending,
-    sent: &mut Sent,
+    table: &mut Table,
     session: &PeerSession,
     family: Family,
 ) -> Option<Update> {
-    let (group, attrs) = pending.first_group(family)?;
+    let (group, attrs) = table.first_group(family)?;
     let Some(next_hop) = export::next_hop(family, &session.policy) else {
         // Not reached: routes without a next hop are never queued. Dropping keeps the
         // queue draining should it happen.
-        hold_back_group(pending, sent, family, group);
+        table.hold_back(family, group);
         return None;
     };
     let max_len = session.context.max_message_len;
@@ -80,14 +74,14 @@ pub(super) fn announcement(
             path.next_hop = Some(address);
             let mut used = size::EMPTY_UPDATE_LEN + path.encoded_len(&session.context);
             let mut nlri = Vec::new();
-            while let Some(prefix) = pending.first_in_group(family, group) {
+            while let Some(prefix) = table.first_in_group(family, group) {
                 let IpNet::V4(v4) = prefix else { break };
                 let len = nlri_len(&prefix);
                 if used + len > max_len {
                     break;
                 }
                 used += len;
-                take_announcement(pending, sent, prefix, &attrs);
+                table.take_announcement(prefix, &attrs);
                 nlri.push(v4);
             }
             (!nlri.is_empty()).then(|| Update {
@@ -100,13 +94,13 @@ pub(super) fn announcement(
             let used = size::EMPTY_UPDATE_LEN + path.encoded_len(&session.context);
             let mut nlri = Vec::new();
             let mut nlri_octets = 0;
-            while let Some(prefix) = pending.first_in_group(family, group) {
+            while let Some(prefix) = table.first_in_group(family, group) {
                 let len = nlri_len(&prefix);
                 if used + size::mp_reach_len(&next_hop, nlri_octets + len) > max_len {
                     break;
                 }
                 nlri_octets += len;
-                take_announcement(pending, sent, prefix, &attrs);
+                table.take_announcement(prefix, &attrs);
                 nlri.push(prefix);
             }
             (!nlri.is_empty()).then(|| {
@@ -126,7 +120,7 @@ pub(super) fn announcement(
         // Attributes so large that not even one prefix fits in a message: those routes
         // cannot be sent on this session. They are held back instead of blocking every
         // later change.
-        let held = hold_back_group(pending, sent, family, group);
+        let held = table.hold_back(family, group);
         tracing::warn!(
             %family,
             held,
@@ -139,49 +133,13 @@ pub(super) fn announcement(
     update
 }
 
-fn take_withdrawal(pending: &mut Pending, sent: &mut Sent, prefix: &IpNet) {
-    pending.take(prefix);
-    sent[family_index(Family::of(prefix))].remove(prefix);
-}
-
-fn take_announcement(
-    pending: &mut Pending,
-    sent: &mut Sent,
-    prefix: IpNet,
-    attrs: &Arc<RouteAttributes>,
-) {
-    pending.take(&prefix);
-    sent[family_index(Family::of(&prefix))].insert(prefix, Arc::clone(attrs));
-}
-
-/// Takes every prefix of `family` out of `group` without sending it; a prefix the peer
-/// has with older attributes is withdrawn instead, so it keeps no stale route. Returns how
-/// many prefixes were held back.
-fn hold_back_group(
-    pending: &mut Pending,
-    sent: &Sent,
-    family: Family,
-    group: super::pending::GroupId,
-) -> usize {
-    let mut held = 0;
-    while let Some(prefix) = pending.first_in_group(family, group) {
-        if sent[family_index(family)].contains_key(&prefix) {
-            pending.withdraw(prefix);
-        } else {
-            pending.take(&prefix);
-        }
-        held += 1;
-    }
-    held
-}
-
 /// A maximum message length too small for even one withdrawal (never the case with the
 /// lengths of RFC 4271 and RFC 8654): forget the first one so the queue still drains.
-fn drop_unfittable_withdrawal(pending: &mut Pending, sent: &mut Sent) -> Option<Update> {
+fn drop_unfittable_withdrawal(table: &mut Table) -> Option<Update> {
     let prefix = Family::ALL
         .into_iter()
-        .find_map(|family| pending.first_withdrawal(family))?;
+        .find_map(|family| table.first_withdrawal(family))?;
     tracing::warn!(%prefix, "withdrawal does not fit in the maximum message length");
-    take_withdrawal(pending, sent, &prefix);
+    table.take_withdrawal(prefix);
     None
 }

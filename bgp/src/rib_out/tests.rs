@@ -501,7 +501,9 @@ enum Event {
     Announce(IpNet, u8),
     Withdraw(IpNet),
     Replace(Vec<(IpNet, u8)>),
-    SessionUp(Vec<Family>),
+    /// A session with these families, eBGP or not, extended messages or not, 4-octet AS
+    /// or not.
+    SessionUp(Vec<Family>, bool, bool, bool),
     SessionDown,
     RouteRefresh(Family),
     /// Send up to this many pending UPDATEs to the peer.
@@ -531,7 +533,8 @@ fn event_strategy() -> impl Strategy<Value = Event> {
         6 => (prefix_strategy(), 0u8..4).prop_map(|(p, a)| Event::Announce(p, a)),
         3 => prefix_strategy().prop_map(Event::Withdraw),
         1 => proptest::collection::vec((prefix_strategy(), 0u8..4), 0..12).prop_map(Event::Replace),
-        1 => families_strategy().prop_map(Event::SessionUp),
+        1 => (families_strategy(), any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(f, ebgp, extended, four)| Event::SessionUp(f, ebgp, extended, four)),
         1 => Just(Event::SessionDown),
         1 => prop_oneof![Just(Family::Ipv4Unicast), Just(Family::Ipv6Unicast)]
             .prop_map(Event::RouteRefresh),
@@ -575,6 +578,7 @@ proptest! {
         let mut peer = PeerRib::new();
         let mut desired: HashMap<IpNet, u8> = HashMap::new();
         let mut families: Option<Vec<Family>> = None;
+        let mut ctx = SessionContext::default();
         let mut end_of_rib_seen: Vec<Family> = Vec::new();
         for event in events {
             match event {
@@ -590,12 +594,17 @@ proptest! {
                     desired = routes.iter().copied().collect();
                     rib.replace(routes.into_iter().map(|(p, a)| (p, model_attrs(a))));
                 }
-                Event::SessionUp(f) => {
+                Event::SessionUp(f, ebgp, extended, four_octet_as) => {
                     // The peer starts empty on a new session.
                     peer.clear();
                     end_of_rib_seen.clear();
                     families = Some(f.clone());
-                    rib.session_up(session_with(&f, true, MAX_MESSAGE_LEN));
+                    let max_len = if extended { MAX_EXTENDED_MESSAGE_LEN } else { MAX_MESSAGE_LEN };
+                    let mut new_session = session_with(&f, ebgp, max_len);
+                    new_session.context.four_octet_as = four_octet_as;
+                    new_session.policy.local_asn = Asn(4_200_000_000);
+                    ctx = new_session.context;
+                    rib.session_up(new_session);
                 }
                 Event::SessionDown => {
                     families = None;
@@ -609,7 +618,7 @@ proptest! {
                             prop_assert!(!end_of_rib_seen.contains(&f), "second End-of-RIB");
                             end_of_rib_seen.push(f);
                         }
-                        apply(&mut peer, &update, &SessionContext::default());
+                        apply(&mut peer, &update, &ctx);
                     }
                 }
             }
@@ -620,7 +629,7 @@ proptest! {
                 prop_assert!(!end_of_rib_seen.contains(&f), "second End-of-RIB");
                 end_of_rib_seen.push(f);
             }
-            apply(&mut peer, update, &SessionContext::default());
+            apply(&mut peer, update, &ctx);
         }
         prop_assert!(!rib.has_pending());
         let Some(families) = families else {
@@ -642,4 +651,46 @@ proptest! {
             prop_assert_eq!(rib.sent_len(family), count);
         }
     }
+}
+
+#[test]
+fn churn_before_sending_keeps_queues_bounded() {
+    let mut rib = up(both());
+    for i in 0..100 {
+        rib.announce(v4_host(i), attrs_med(0));
+    }
+    rib.take_updates();
+    // A flapping route set while the peer does not read: every change leaves a stale
+    // queue entry behind, which must not accumulate.
+    let (a, b) = (attrs_med(1), attrs_med(2));
+    for round in 0..200 {
+        for i in 0..100 {
+            match (round + i) % 3 {
+                0 => rib.announce(v4_host(i), Arc::clone(&a)),
+                1 => rib.announce(v4_host(i), Arc::clone(&b)),
+                _ => rib.withdraw(v4_host(i)),
+            }
+        }
+        let live = rib.pending_announcements(Family::Ipv4Unicast)
+            + rib.pending_withdrawals(Family::Ipv4Unicast);
+        assert!(rib.table.queue_entries() <= 2 * live + table::COMPACT_SLACK + 1);
+    }
+    let mut peer: HashMap<IpNet, Option<u32>> = (0..100).map(|i| (v4_host(i), Some(0))).collect();
+    for update in rib.take_updates() {
+        for prefix in withdrawn(&update) {
+            peer.remove(&prefix);
+        }
+        for prefix in announced(&update) {
+            peer.insert(prefix, update.attributes.med);
+        }
+    }
+    // Round 199: (199 + i) % 3 == 0 -> a, 1 -> b, 2 -> withdrawn.
+    let want: HashMap<IpNet, Option<u32>> = (0..100)
+        .filter_map(|i| match (199 + i) % 3 {
+            0 => Some((v4_host(i), Some(1))),
+            1 => Some((v4_host(i), Some(2))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(peer, want);
 }

@@ -485,16 +485,13 @@ impl Session {
     fn on_timer(&mut self, timer: Timer, out: &mut Vec<Action>) {
         match timer {
             Timer::ConnectRetry => {
-                if !self.started || !self.conns.is_empty() {
+                // Never armed for a passive machine; a late expiry changes nothing.
+                if !self.started || !self.conns.is_empty() || self.config.passive {
                     return;
                 }
-                if self.config.passive {
-                    self.base = State::Active;
-                } else {
-                    // From Idle (after an error), Connect (attempt hung: the driver drops
-                    // it and starts anew) or Active (attempt failed).
-                    self.connect(out);
-                }
+                // From Idle (after an error), Connect (attempt hung: the driver drops it
+                // and starts anew) or Active (attempt failed).
+                self.connect(out);
             }
             Timer::Hold(id) => {
                 if self.find(id).is_some() {
@@ -590,8 +587,11 @@ impl Session {
         }
     }
 
-    /// A connection failed: close it, and when it was the last one go to Idle and retry
-    /// after the backed-off ConnectRetry interval (automatic restart).
+    /// A connection failed: close it, and when it was the last one restart
+    /// automatically: Idle until the backed-off ConnectRetry interval passed, then
+    /// Connect. A passive machine goes straight back to Active instead: the peer paces
+    /// its own attempts, and refusing them while we waited would only add the peer's
+    /// (often long) retry interval to the outage.
     fn fail(
         &mut self,
         id: ConnectionId,
@@ -602,9 +602,13 @@ impl Session {
         self.last_error = Some(reason.clone());
         self.close(id, notification, reason, out);
         if self.conns.is_empty() && self.started {
-            self.base = State::Idle;
             self.connecting = false;
-            self.arm_connect_retry(out);
+            if self.config.passive {
+                self.base = State::Active;
+            } else {
+                self.base = State::Idle;
+                self.arm_connect_retry(out);
+            }
         }
     }
 }

@@ -41,7 +41,9 @@
 //!   Established for its hold time, at least 90 s ([`Timer::BackoffReset`]), so a peer
 //!   that accepts and then drops us keeps being retried slowly.
 //! - After an error the machine goes to Idle (refusing connections) until ConnectRetry
-//!   fires, then Connect (or Active when passive).
+//!   fires, then Connect. A passive machine goes straight back to Active: the peer
+//!   paces its own attempts, and refusing them would add its retry interval (often
+//!   minutes) to the outage.
 //! - A connection from the peer while Established is refused with Cease / Connection
 //!   Collision Resolution (RFC 4271 6.8, last paragraph: the new connection is closed).
 //!   A second connection in a direction that already has one gets Cease / Connection

@@ -174,6 +174,40 @@ mod tests {
         assert_eq!(e.notification.subcode, 1);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_chunking_of_a_stream_yields_the_same_messages(
+            cuts in proptest::collection::vec(0usize..200, 0..12)
+        ) {
+            let messages = [
+                Message::Keepalive,
+                Message::Notification(Notification::cease_with_reason(2, "maintenance")),
+                Message::Keepalive,
+                Message::Notification(Notification::new(ErrorCode::Cease, 4, Vec::new())),
+            ];
+            let mut stream = BytesMut::new();
+            let mut codec = BgpCodec::default();
+            for m in &messages {
+                codec.encode(m.clone(), &mut stream).unwrap();
+            }
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % stream.len()).collect();
+            cuts.push(stream.len());
+            cuts.sort_unstable();
+            let mut src = BytesMut::new();
+            let mut got = Vec::new();
+            let mut fed = 0;
+            for cut in cuts {
+                src.extend_from_slice(&stream[fed..cut]);
+                fed = cut;
+                while let Some(m) = codec.decode(&mut src).unwrap() {
+                    got.push(m);
+                }
+            }
+            proptest::prop_assert_eq!(got, messages.to_vec());
+            proptest::prop_assert!(src.is_empty());
+        }
+    }
+
     #[test]
     fn encoder_writes_whole_messages() {
         let mut dst = BytesMut::new();

@@ -111,6 +111,7 @@ fn decode_refuses_a_slice_that_is_not_exactly_one_message() {
         .unwrap_err()
         .notification;
     assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
+    assert_eq!(&n.data[..], &[0, 10]);
 }
 
 #[test]

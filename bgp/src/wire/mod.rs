@@ -98,8 +98,12 @@ impl Message {
     /// header itself is cut short).
     pub fn decode(bytes: &[u8], ctx: &SessionContext) -> Result<Message, MessageError> {
         let Some(header) = Header::parse(bytes, ctx.max_message_len)? else {
-            return Err(header::bad_body_length(
-                bytes.len().saturating_sub(HEADER_LEN),
+            // Fewer than 19 octets: there is no Length field to quote, so the data is the
+            // size that was given (necessarily below 19, so it fits).
+            let size = (bytes.len() as u16).to_be_bytes();
+            return Err(header::bad_length(
+                size,
+                bytes.len(),
                 "message shorter than its header",
             ));
         };

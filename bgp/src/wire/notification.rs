@@ -232,8 +232,14 @@ fn truncate_utf8(s: &str, max: usize) -> &str {
 }
 
 impl fmt::Display for Notification {
+    /// `NOTIFICATION Cease/2`, followed by the shutdown communication when there is one:
+    /// RFC 9003 section 3 asks that it be logged.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "NOTIFICATION {:?}/{}", self.code, self.subcode)
+        write!(f, "NOTIFICATION {:?}/{}", self.code, self.subcode)?;
+        if let Some(text) = self.shutdown_communication() {
+            write!(f, " {text:?}")?;
+        }
+        Ok(())
     }
 }
 
@@ -385,6 +391,14 @@ mod tests {
         let reason = format!("{}✓", "a".repeat(254));
         let n = Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_SHUTDOWN, &reason);
         assert_eq!(n.data[0], 254);
+    }
+
+    #[test]
+    fn display_shows_code_subcode_and_shutdown_communication() {
+        let n = Notification::cease_with_reason(cease_subcode::ADMINISTRATIVE_SHUTDOWN, "upgrade");
+        assert_eq!(n.to_string(), "NOTIFICATION Cease/2 \"upgrade\"");
+        let n = Notification::new(ErrorCode::HoldTimerExpired, 0, Bytes::new());
+        assert_eq!(n.to_string(), "NOTIFICATION HoldTimerExpired/0");
     }
 
     #[test]

@@ -142,6 +142,7 @@ impl Open {
             // parameter type were 255, and ours is always 2.
             out.extend_from_slice(&[len]);
             for tlv in &caps {
+                // Each TLV is shorter than the 255-octet total just checked.
                 out.extend_from_slice(&[PARAM_CAPABILITIES, tlv.len() as u8]);
                 out.extend_from_slice(tlv);
             }

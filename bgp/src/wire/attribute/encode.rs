@@ -5,7 +5,7 @@
 //! in ascending type code (RFC 4271 section 5), unrecognized ones interleaved by code.
 //!
 //! Both [`PathAttributes::encoded_len`] and the encoder walk the same list of
-//! [`Item`]s, so the size computed is the size written.
+//! attribute items, so the size computed is the size written.
 
 use super::as_path;
 use super::flags::{EXTENDED_LENGTH, OPTIONAL_NON_TRANSITIVE as ONT};

@@ -5,6 +5,8 @@
 //! address after it (RFC 2545 section 3). IPv4 routes carry a 4-octet address, or an IPv6
 //! one in the same two forms (RFC 8950 section 3). Any other next-hop length makes the
 //! NLRI impossible to locate, which RFC 7606 section 7.11 answers with a session reset.
+//! A 16-octet next hop is taken as the global address whatever its scope: some speakers
+//! send a lone link-local address there.
 //!
 //! Families: an AFI/SAFI this crate does not speak is not an error here. The session
 //! layer knows what was negotiated; this layer only cannot parse the NLRI of other

@@ -1,0 +1,524 @@
+//! The per-prefix state of one peer's Adj-RIB-Out and the queues of changes to send.
+//!
+//! One hash map entry per prefix holds what is desired, what the peer was sent and whether
+//! a change is queued, so a change costs one lookup. Queued changes wait in FIFO queues:
+//! one of withdrawals per family, and one per family and attribute group for
+//! announcements. Groups intern attribute sets by value: prefixes announced with equal
+//! attributes share a queue and so share UPDATEs.
+//!
+//! Queues are lazy: when a prefix changes queue, its old entry stays behind and is skipped
+//! when reached (the entry no longer matches the prefix's state). The queues are rebuilt
+//! from the map when such stale entries outnumber live ones, so their size stays
+//! proportional to the pending changes and each change is O(1) amortized.
+//!
+//! The maps hash with foldhash: the keys are our own prefixes and attribute sets, never
+//! peer input, so a fast hasher is safe and matters at 100,000 routes per peer.
+
+use super::RouteAttributes;
+use crate::types::Family;
+use foldhash::HashMap;
+use ipnet::IpNet;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// Identifies an interned attribute set; increasing in order of creation, never reused.
+pub(super) type GroupId = u64;
+
+/// Index of a family in per-family arrays.
+pub(super) fn family_index(family: Family) -> usize {
+    match family {
+        Family::Ipv4Unicast => 0,
+        Family::Ipv6Unicast => 1,
+    }
+}
+
+/// Equal attribute sets; the pointer test makes the common case (one shared `Arc`) cheap.
+pub(super) fn same_attributes(a: &Arc<RouteAttributes>, b: &Arc<RouteAttributes>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
+/// Stale queue entries tolerated beyond twice the live ones before a rebuild.
+pub(super) const COMPACT_SLACK: usize = 1024;
+
+/// Whether a prefix waits in a queue, and which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Queued {
+    No,
+    Withdraw,
+    Announce(GroupId),
+}
+
+/// Everything known about one prefix.
+#[derive(Debug)]
+struct Route {
+    /// What we want the peer to have.
+    desired: Option<Arc<RouteAttributes>>,
+    /// What the peer has (as far as the UPDATEs handed out go).
+    sent: Option<Arc<RouteAttributes>>,
+    queued: Queued,
+    /// Announce again even if unchanged (ROUTE-REFRESH).
+    resend: bool,
+    /// Set by the last [`Table::replace`] (or an announce since) on every desired route.
+    mark: bool,
+}
+
+/// What a prefix needs sent.
+enum Want<'a> {
+    Nothing,
+    Withdraw,
+    Announce(&'a Arc<RouteAttributes>),
+}
+
+/// An interned attribute set and how many queued prefixes use it.
+#[derive(Debug)]
+struct Interned {
+    attrs: Arc<RouteAttributes>,
+    users: usize,
+}
+
+/// The routes of one peer and the queued changes.
+#[derive(Debug, Default)]
+pub(super) struct Table {
+    routes: HashMap<IpNet, Route>,
+    desired_len: [usize; 2],
+    sent_len: [usize; 2],
+    /// The mark the last `replace` gave the routes it was given.
+    phase: bool,
+    withdraw: [VecDeque<IpNet>; 2],
+    groups: [BTreeMap<GroupId, VecDeque<IpNet>>; 2],
+    withdraw_len: [usize; 2],
+    announce_len: [usize; 2],
+    /// Queue entries, live and stale.
+    entries: usize,
+    ids: HashMap<Arc<RouteAttributes>, GroupId>,
+    interned: HashMap<GroupId, Interned>,
+    /// The last attribute set interned, to skip hashing it for the next prefix.
+    last: Option<(Arc<RouteAttributes>, GroupId)>,
+    next_id: GroupId,
+}
+
+impl Table {
+    /// Prefixes desired, per family.
+    pub(super) fn desired_len(&self, family: Family) -> usize {
+        self.desired_len[family_index(family)]
+    }
+
+    /// Prefixes the peer has, per family.
+    pub(super) fn sent_len(&self, family: Family) -> usize {
+        self.sent_len[family_index(family)]
+    }
+
+    /// Withdrawals queued, per family.
+    pub(super) fn withdrawals_len(&self, family: Family) -> usize {
+        self.withdraw_len[family_index(family)]
+    }
+
+    /// Announcements queued, per family.
+    pub(super) fn announcements_len(&self, family: Family) -> usize {
+        self.announce_len[family_index(family)]
+    }
+
+    /// True when no change is queued.
+    pub(super) fn is_settled(&self) -> bool {
+        self.withdraw_len == [0; 2] && self.announce_len == [0; 2]
+    }
+
+    /// Sets what is desired for `prefix` and queues what that changes. `sendable` tells,
+    /// per family, whether routes can go to the peer now (session up, family negotiated,
+    /// next hop known).
+    pub(super) fn set_desired(
+        &mut self,
+        prefix: IpNet,
+        attrs: Option<Arc<RouteAttributes>>,
+        sendable: [bool; 2],
+    ) {
+        let family = family_index(Family::of(&prefix));
+        let phase = self.phase;
+        let route = match (self.routes.get_mut(&prefix), &attrs) {
+            (Some(route), _) => route,
+            (None, None) => return,
+            (None, Some(_)) => self.routes.entry(prefix).or_insert(Route {
+                desired: None,
+                sent: None,
+                queued: Queued::No,
+                resend: false,
+                mark: phase,
+            }),
+        };
+        route.mark = phase;
+        let unchanged = match (&route.desired, &attrs) {
+            (Some(old), Some(new)) => same_attributes(old, new),
+            (None, None) => true,
+            _ => false,
+        };
+        if unchanged {
+            return;
+        }
+        match (&route.desired, &attrs) {
+            (None, Some(_)) => self.desired_len[family] += 1,
+            (Some(_), None) => self.desired_len[family] -= 1,
+            _ => {}
+        }
+        route.desired = attrs;
+        if !sendable[family] && route.sent.is_none() && route.queued == Queued::No {
+            // Nothing to send or take back (no session, or a held-back family).
+            if route.desired.is_none() {
+                self.routes.remove(&prefix);
+            }
+            return;
+        }
+        self.settle(prefix, sendable[family]);
+    }
+
+    /// Replaces the whole desired set: one lookup per given route, then one pass over the
+    /// table for the routes no longer given.
+    pub(super) fn replace(
+        &mut self,
+        routes: impl IntoIterator<Item = (IpNet, Arc<RouteAttributes>)>,
+        sendable: [bool; 2],
+    ) {
+        self.phase = !self.phase;
+        for (prefix, attrs) in routes {
+            self.set_desired(prefix, Some(attrs), sendable);
+        }
+        let phase = self.phase;
+        let gone: Vec<IpNet> = self
+            .routes
+            .iter()
+            .filter(|(_, route)| route.desired.is_some() && route.mark != phase)
+            .map(|(prefix, _)| *prefix)
+            .collect();
+        for prefix in gone {
+            self.set_desired(prefix, None, sendable);
+        }
+    }
+
+    /// A new session: the peer has nothing; queue everything sendable.
+    pub(super) fn session_up(&mut self, sendable: [bool; 2]) {
+        self.session_down();
+        let prefixes: Vec<IpNet> = self.routes.keys().copied().collect();
+        for prefix in prefixes {
+            let family = family_index(Family::of(&prefix));
+            self.settle(prefix, sendable[family]);
+        }
+    }
+
+    /// No session: the peer has nothing and nothing is queued; keep what is desired.
+    pub(super) fn session_down(&mut self) {
+        self.routes.retain(|_, route| route.desired.is_some());
+        for route in self.routes.values_mut() {
+            route.sent = None;
+            route.queued = Queued::No;
+            route.resend = false;
+        }
+        self.sent_len = [0; 2];
+        self.withdraw = Default::default();
+        self.groups = Default::default();
+        self.withdraw_len = [0; 2];
+        self.announce_len = [0; 2];
+        self.entries = 0;
+        self.ids.clear();
+        self.interned.clear();
+        self.last = None;
+    }
+
+    /// Queues every route of `family` the peer has for announcing again.
+    pub(super) fn resend(&mut self, family: Family, sendable: bool) {
+        let prefixes: Vec<IpNet> = self
+            .routes
+            .iter_mut()
+            .filter(|(prefix, route)| Family::of(prefix) == family && route.sent.is_some())
+            .map(|(prefix, route)| {
+                route.resend = true;
+                *prefix
+            })
+            .collect();
+        for prefix in prefixes {
+            self.settle(prefix, sendable);
+        }
+    }
+
+    /// The first queued withdrawal of `family`.
+    pub(super) fn first_withdrawal(&mut self, family: Family) -> Option<IpNet> {
+        let queue = &mut self.withdraw[family_index(family)];
+        while let Some(prefix) = queue.front() {
+            if self
+                .routes
+                .get(prefix)
+                .is_some_and(|r| r.queued == Queued::Withdraw)
+            {
+                return Some(*prefix);
+            }
+            queue.pop_front();
+            self.entries -= 1;
+        }
+        None
+    }
+
+    /// Marks the withdrawal of `prefix`, from [`first_withdrawal`](Self::first_withdrawal),
+    /// as handed out: the peer no longer has it.
+    pub(super) fn take_withdrawal(&mut self, prefix: IpNet) {
+        let family = family_index(Family::of(&prefix));
+        if self.withdraw[family].front() == Some(&prefix) {
+            self.withdraw[family].pop_front();
+            self.entries -= 1;
+        }
+        let Some(route) = self.routes.get_mut(&prefix) else {
+            return;
+        };
+        if route.sent.take().is_some() {
+            self.sent_len[family] -= 1;
+        }
+        route.resend = false;
+        let old = std::mem::replace(&mut route.queued, Queued::No);
+        let remove = route.desired.is_none();
+        self.leave(family, old);
+        if remove {
+            self.routes.remove(&prefix);
+        }
+    }
+
+    /// The oldest attribute group with announcements queued for `family`.
+    pub(super) fn first_group(
+        &mut self,
+        family: Family,
+    ) -> Option<(GroupId, Arc<RouteAttributes>)> {
+        loop {
+            let group = *self.groups[family_index(family)].keys().next()?;
+            if self.first_in_group(family, group).is_some()
+                && let Some(interned) = self.interned.get(&group)
+            {
+                return Some((group, Arc::clone(&interned.attrs)));
+            }
+            // Only stale entries were left: `first_in_group` dropped the queue.
+            if let Some(queue) = self.groups[family_index(family)].remove(&group) {
+                self.entries -= queue.len();
+            }
+        }
+    }
+
+    /// The first prefix of `family` queued in `group`.
+    pub(super) fn first_in_group(&mut self, family: Family, group: GroupId) -> Option<IpNet> {
+        let index = family_index(family);
+        let queue = self.groups[index].get_mut(&group)?;
+        while let Some(prefix) = queue.front() {
+            if self
+                .routes
+                .get(prefix)
+                .is_some_and(|r| r.queued == Queued::Announce(group))
+            {
+                return Some(*prefix);
+            }
+            queue.pop_front();
+            self.entries -= 1;
+        }
+        self.groups[index].remove(&group);
+        None
+    }
+
+    /// Marks the announcement of `prefix`, from [`first_in_group`](Self::first_in_group),
+    /// as handed out: the peer has it with `attrs`.
+    pub(super) fn take_announcement(&mut self, prefix: IpNet, attrs: &Arc<RouteAttributes>) {
+        let family = family_index(Family::of(&prefix));
+        let Some(route) = self.routes.get_mut(&prefix) else {
+            return;
+        };
+        let old = std::mem::replace(&mut route.queued, Queued::No);
+        if route.sent.replace(Arc::clone(attrs)).is_none() {
+            self.sent_len[family] += 1;
+        }
+        route.resend = false;
+        if let Queued::Announce(group) = old
+            && let Some(queue) = self.groups[family].get_mut(&group)
+            && queue.front() == Some(&prefix)
+        {
+            queue.pop_front();
+            self.entries -= 1;
+        }
+        self.leave(family, old);
+    }
+
+    /// Takes every prefix of `family` out of `group` without sending it: the peer cannot
+    /// be sent these attributes. A prefix the peer has with older attributes is withdrawn
+    /// instead, so it keeps no stale route. Returns how many prefixes were held back.
+    pub(super) fn hold_back(&mut self, family: Family, group: GroupId) -> usize {
+        let mut held = 0;
+        while let Some(prefix) = self.first_in_group(family, group) {
+            let Some(route) = self.routes.get(&prefix) else {
+                break;
+            };
+            let want = if route.sent.is_some() {
+                Want::Withdraw
+            } else {
+                Want::Nothing
+            };
+            self.requeue(prefix, want);
+            held += 1;
+        }
+        held
+    }
+
+    /// Queues what `prefix` needs so the peer ends up with what is desired: the desired
+    /// route if sendable, else nothing. Equal to what was sent: nothing to do, unless a
+    /// ROUTE-REFRESH asked for it again.
+    fn settle(&mut self, prefix: IpNet, sendable: bool) {
+        let Some(route) = self.routes.get(&prefix) else {
+            return;
+        };
+        let target = route.desired.as_ref().filter(|_| sendable).cloned();
+        match (&target, &route.sent) {
+            (None, None) => self.requeue(prefix, Want::Nothing),
+            (None, Some(_)) => self.requeue(prefix, Want::Withdraw),
+            (Some(target), Some(sent)) if same_attributes(target, sent) && !route.resend => {
+                self.requeue(prefix, Want::Nothing)
+            }
+            (Some(target), _) => self.requeue(prefix, Want::Announce(target)),
+        }
+        if let Some(route) = self.routes.get(&prefix)
+            && route.desired.is_none()
+            && route.sent.is_none()
+            && route.queued == Queued::No
+        {
+            self.routes.remove(&prefix);
+        }
+    }
+
+    /// Moves `prefix` to the queue `want` names.
+    fn requeue(&mut self, prefix: IpNet, want: Want<'_>) {
+        let family = family_index(Family::of(&prefix));
+        let Some(route) = self.routes.get(&prefix) else {
+            return;
+        };
+        let old = route.queued;
+        match (old, &want) {
+            (Queued::No, Want::Nothing) | (Queued::Withdraw, Want::Withdraw) => return,
+            (Queued::Announce(group), Want::Announce(attrs))
+                if self
+                    .interned
+                    .get(&group)
+                    .is_some_and(|i| same_attributes(&i.attrs, attrs)) =>
+            {
+                return;
+            }
+            _ => {}
+        }
+        self.leave(family, old);
+        let new = match want {
+            Want::Nothing => Queued::No,
+            Want::Withdraw => {
+                self.withdraw[family].push_back(prefix);
+                self.withdraw_len[family] += 1;
+                self.entries += 1;
+                Queued::Withdraw
+            }
+            Want::Announce(attrs) => {
+                let group = self.intern(attrs);
+                self.groups[family]
+                    .entry(group)
+                    .or_default()
+                    .push_back(prefix);
+                self.announce_len[family] += 1;
+                self.entries += 1;
+                Queued::Announce(group)
+            }
+        };
+        if let Some(route) = self.routes.get_mut(&prefix) {
+            route.queued = new;
+        }
+        self.compact_if_stale();
+    }
+
+    /// Accounts for a prefix leaving the queue `old`.
+    fn leave(&mut self, family: usize, old: Queued) {
+        match old {
+            Queued::No => {}
+            Queued::Withdraw => self.withdraw_len[family] -= 1,
+            Queued::Announce(group) => {
+                self.announce_len[family] -= 1;
+                self.release(group);
+            }
+        }
+    }
+
+    fn intern(&mut self, attrs: &Arc<RouteAttributes>) -> GroupId {
+        if let Some((last, group)) = &self.last
+            && Arc::ptr_eq(last, attrs)
+            && let Some(interned) = self.interned.get_mut(group)
+        {
+            interned.users += 1;
+            return *group;
+        }
+        let group = match self.ids.get(attrs.as_ref()) {
+            Some(&group) => group,
+            None => {
+                let group = self.next_id;
+                self.next_id += 1;
+                self.ids.insert(Arc::clone(attrs), group);
+                self.interned.insert(
+                    group,
+                    Interned {
+                        attrs: Arc::clone(attrs),
+                        users: 0,
+                    },
+                );
+                group
+            }
+        };
+        if let Some(interned) = self.interned.get_mut(&group) {
+            interned.users += 1;
+        }
+        self.last = Some((Arc::clone(attrs), group));
+        group
+    }
+
+    /// One queued prefix less uses `group`; the last one drops the group and its queues.
+    fn release(&mut self, group: GroupId) {
+        let Some(interned) = self.interned.get_mut(&group) else {
+            return;
+        };
+        interned.users -= 1;
+        if interned.users > 0 {
+            return;
+        }
+        if let Some(interned) = self.interned.remove(&group) {
+            self.ids.remove(interned.attrs.as_ref());
+        }
+        for queues in &mut self.groups {
+            if let Some(queue) = queues.remove(&group) {
+                self.entries -= queue.len();
+            }
+        }
+    }
+
+    /// Rebuilds the queues from the map once stale entries outnumber live ones.
+    fn compact_if_stale(&mut self) {
+        let live: usize = self.withdraw_len.iter().chain(&self.announce_len).sum();
+        if self.entries <= 2 * live + COMPACT_SLACK {
+            return;
+        }
+        for queue in self.withdraw.iter_mut() {
+            queue.clear();
+        }
+        for queues in self.groups.iter_mut() {
+            queues.clear();
+        }
+        for (prefix, route) in &self.routes {
+            let family = family_index(Family::of(prefix));
+            match route.queued {
+                Queued::No => {}
+                Queued::Withdraw => self.withdraw[family].push_back(*prefix),
+                Queued::Announce(group) => self.groups[family]
+                    .entry(group)
+                    .or_default()
+                    .push_back(*prefix),
+            }
+        }
+        self.entries = live;
+    }
+
+    /// Number of queue entries, live and stale (for tests of the compaction).
+    #[cfg(test)]
+    pub(super) fn queue_entries(&self) -> usize {
+        self.entries
+    }
+}

@@ -1,0 +1,175 @@
+//! Connection collisions (RFC 4271 section 6.8).
+
+use super::*;
+
+/// Both connections up and in OpenSent; the peer's OPEN arrives on `first`.
+fn collide(local_id: RouterId, first: ConnectionId) -> (Session, Vec<Action>) {
+    let mut s = open_sent(
+        SessionConfig {
+            router_id: local_id,
+            ..config()
+        },
+        OUT,
+        Direction::Outbound,
+    );
+    s.handle(connected(IN, Direction::Inbound));
+    let a = s.handle(recv(first, Message::Open(peer_open())));
+    (s, a)
+}
+
+#[test]
+fn collision_keeps_connection_initiated_by_higher_router_id() {
+    let collision = notification(
+        ErrorCode::Cease,
+        cease_subcode::CONNECTION_COLLISION_RESOLUTION,
+    );
+    // Peer is 10.0.0.2. We are higher: our outbound connection survives, whichever
+    // connection the OPEN arrives on first.
+    for first in [OUT, IN] {
+        let (s, a) = collide(rid(10, 0, 0, 9), first);
+        assert_eq!(
+            notification_sent(&a, IN),
+            Some(&collision),
+            "first on {first:?}"
+        );
+        assert!(closed(&a, IN));
+        assert!(!closed(&a, OUT));
+        let left: Vec<_> = s.connections().map(|(id, dir, _)| (id, dir)).collect();
+        assert_eq!(left, vec![(OUT, Direction::Outbound)]);
+    }
+    // We are lower: the peer's (inbound) connection survives.
+    for first in [OUT, IN] {
+        let (s, a) = collide(rid(10, 0, 0, 1), first);
+        assert_eq!(
+            notification_sent(&a, OUT),
+            Some(&collision),
+            "first on {first:?}"
+        );
+        assert!(closed(&a, OUT));
+        assert!(!closed(&a, IN));
+        let left: Vec<_> = s.connections().map(|(id, dir, _)| (id, dir)).collect();
+        assert_eq!(left, vec![(IN, Direction::Inbound)]);
+    }
+}
+
+#[test]
+fn collision_winner_goes_on_to_established_without_restart() {
+    let (mut s, a) = collide(rid(10, 0, 0, 9), OUT);
+    assert_eq!(
+        timer_set(&a, Timer::ConnectRetry),
+        None,
+        "no restart for a collision"
+    );
+    assert_eq!(s.state(), State::OpenConfirm);
+    s.handle(recv(OUT, Message::Keepalive));
+    assert_eq!(s.established_connection(), Some(OUT));
+}
+
+#[test]
+fn collision_is_resolved_when_other_connection_is_in_open_confirm() {
+    let mut s = open_sent(config(), OUT, Direction::Outbound);
+    s.handle(recv(OUT, Message::Open(peer_open())));
+    s.handle(connected(IN, Direction::Inbound));
+    assert_eq!(s.state(), State::OpenConfirm);
+    // We are 10.0.0.1 < 10.0.0.2: the inbound connection survives.
+    let a = s.handle(recv(IN, Message::Open(peer_open())));
+    assert!(closed(&a, OUT));
+    assert_eq!(down_reason(&a), None);
+    assert_eq!(s.connections().count(), 1);
+    assert_eq!(s.state(), State::OpenConfirm);
+}
+
+#[test]
+fn connection_while_established_is_closed_with_cease_7() {
+    let mut s = established();
+    let a = s.handle(connected(IN, Direction::Inbound));
+    assert_eq!(
+        notification_sent(&a, IN),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_COLLISION_RESOLUTION
+        ))
+    );
+    assert!(closed(&a, IN));
+    assert!(!closed(&a, OUT));
+    assert_eq!(s.state(), State::Established);
+}
+
+#[test]
+fn open_on_new_connection_after_other_became_established_is_dumped() {
+    let mut s = open_sent(config(), OUT, Direction::Outbound);
+    s.handle(recv(OUT, Message::Open(peer_open())));
+    // IN comes up while OUT is in OpenConfirm, then OUT reaches Established.
+    s.handle(connected(IN, Direction::Inbound));
+    s.handle(recv(OUT, Message::Keepalive));
+    assert_eq!(s.established_connection(), Some(OUT));
+    // RFC 4271 8.2.2 Established, OpenCollisionDump: the newer connection goes, even
+    // though the peer has the higher identifier.
+    let a = s.handle(recv(IN, Message::Open(peer_open())));
+    assert_eq!(
+        notification_sent(&a, IN),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_COLLISION_RESOLUTION
+        ))
+    );
+    assert!(closed(&a, IN));
+    assert_eq!(down_reason(&a), None);
+    assert_eq!(s.state(), State::Established);
+    assert_eq!(s.connections().count(), 1);
+}
+
+#[test]
+fn outbound_connection_completing_after_established_is_closed_with_cease_7() {
+    let mut s = Session::new(config(), 1);
+    s.handle(Event::Start);
+    s.handle(connected(IN, Direction::Inbound));
+    s.handle(recv(IN, Message::Open(peer_open())));
+    s.handle(recv(IN, Message::Keepalive));
+    assert_eq!(s.established_connection(), Some(IN));
+    let a = s.handle(connected(OUT, Direction::Outbound));
+    assert_eq!(
+        notification_sent(&a, OUT),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_COLLISION_RESOLUTION
+        ))
+    );
+    assert!(closed(&a, OUT));
+    assert_eq!(s.state(), State::Established);
+}
+
+#[test]
+fn stale_outbound_connection_after_stop_is_closed_silently() {
+    let mut s = Session::new(config(), 1);
+    s.handle(Event::Start);
+    s.handle(Event::Stop(notification(ErrorCode::Cease, 2)));
+    let a = s.handle(connected(OUT, Direction::Outbound));
+    assert_eq!(a, vec![Action::Close { conn: OUT }]);
+}
+
+#[test]
+fn second_connection_in_same_direction_is_rejected_with_cease_5() {
+    let mut s = open_sent(config(), IN, Direction::Inbound);
+    let a = s.handle(connected(ConnectionId(3), Direction::Inbound));
+    assert_eq!(
+        notification_sent(&a, ConnectionId(3)),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_REJECTED
+        ))
+    );
+    assert!(closed(&a, ConnectionId(3)));
+    assert_eq!(s.connections().count(), 1);
+}
+
+#[test]
+fn state_reports_the_most_advanced_connection() {
+    let mut s = open_sent(config(), OUT, Direction::Outbound);
+    s.handle(connected(IN, Direction::Inbound));
+    assert_eq!(s.state(), State::OpenSent);
+    s.handle(Event::Closed { conn: IN });
+    assert_eq!(s.state(), State::OpenSent, "OUT is still up: no restart");
+    s.handle(recv(OUT, Message::Open(peer_open())));
+    assert_eq!(s.state(), State::OpenConfirm);
+}
