@@ -8,7 +8,7 @@ use bgp::driver::{PeerConfig, ShutdownMode};
 use bgp::session::GracefulRestartConfig;
 use std::time::Duration;
 use support::prereq::{Router, lab_available};
-use support::scenario::{self, Lab, Setup, host_routes, start_frr};
+use support::scenario::{self, Lab, Opener, Setup, host_routes, start_frr};
 use support::{CONVERGE, LabRouter, holds_for, wait_until};
 
 fn lab(test: &str) -> bool {
@@ -47,6 +47,30 @@ fn frr_ibgp_over_ipv6_carries_both_families_exactly() {
 fn frr_session_recovers_after_frr_is_killed_and_restarted() {
     if lab("frr_session_recovers_after_frr_is_killed_and_restarted") {
         scenario::recovers_after_router_restart(Setup::new(true, false), start_frr);
+    }
+}
+
+/// Our listener accepts FRR's connection and hands it to the peer (no outbound attempt).
+#[test]
+fn frr_session_comes_up_when_only_frr_connects() {
+    if lab("frr_session_comes_up_when_only_frr_connects") {
+        let setup = Setup {
+            opener: Opener::Router,
+            ..Setup::new(true, true)
+        };
+        scenario::session_and_routes(setup, start_frr);
+    }
+}
+
+/// Outbound only: no listening socket on our side, FRR waits passively.
+#[test]
+fn frr_session_comes_up_when_only_we_connect() {
+    if lab("frr_session_comes_up_when_only_we_connect") {
+        let setup = Setup {
+            opener: Opener::Us,
+            ..Setup::new(false, false)
+        };
+        scenario::session_and_routes(setup, start_frr);
     }
 }
 

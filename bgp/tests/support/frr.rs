@@ -20,6 +20,8 @@ pub struct FrrNeighbor {
     pub remote_as: u32,
     /// TCP-MD5 password (`neighbor X password Y`).
     pub password: Option<String>,
+    /// Only accept connections (`neighbor X passive`).
+    pub passive: bool,
 }
 
 /// What bgpd is told.
@@ -53,6 +55,9 @@ impl FrrConfig {
             let _ = writeln!(c, " neighbor {a} remote-as {}", n.remote_as);
             let _ = writeln!(c, " neighbor {a} timers 3 9");
             let _ = writeln!(c, " neighbor {a} timers connect 1");
+            if n.passive {
+                let _ = writeln!(c, " neighbor {a} passive");
+            }
             if let Some(p) = &n.password {
                 let _ = writeln!(c, " neighbor {a} password {p}");
             }

@@ -39,6 +39,19 @@ pub struct Setup {
     pub router_password: Option<String>,
     /// TCP-MD5 password configured on our side.
     pub our_password: Option<String>,
+    /// Who opens the TCP connection; both sides do by default.
+    pub opener: Opener,
+}
+
+/// Which side may open the TCP connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opener {
+    /// Both connect and listen; collisions are resolved by RFC 4271 section 6.8.
+    Both,
+    /// We are passive (listen only); the router connects.
+    Router,
+    /// The router is passive; we connect and do not listen at all.
+    Us,
 }
 
 impl Setup {
@@ -49,6 +62,7 @@ impl Setup {
             ipv6_transport,
             router_password: None,
             our_password: None,
+            opener: Opener::Both,
         }
     }
 
@@ -79,6 +93,7 @@ pub fn start_frr(pair: &NetnsPair, setup: &Setup) -> Frr {
                 address: setup.our_addr(pair),
                 remote_as: OUR_ASN,
                 password: setup.router_password.clone(),
+                passive: setup.opener == Opener::Us,
             }],
             networks: Vec::new(),
         },
@@ -143,7 +158,7 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
             hold_time: 9,
             connect_retry: Duration::from_secs(1),
             connect_retry_max: Duration::from_secs(4),
-            passive: false,
+            passive: setup.opener == Opener::Router,
             families: Family::ALL.to_vec(),
             graceful_restart: None,
             hostname: Some(OUR_HOSTNAME.to_string()),
@@ -153,13 +168,15 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
     }
 }
 
-/// Where our speaker listens: the wildcard address of the transport family.
-pub fn listen_address(setup: &Setup) -> SocketAddr {
-    if setup.ipv6_transport {
-        "[::]:179".parse().expect("valid address")
+/// Where our speaker listens: the wildcard address of the transport family, or nowhere
+/// when only we connect.
+pub fn listen_address(setup: &Setup) -> Option<SocketAddr> {
+    let addr = if setup.ipv6_transport {
+        "[::]:179"
     } else {
-        "0.0.0.0:179".parse().expect("valid address")
-    }
+        "0.0.0.0:179"
+    };
+    (setup.opener != Opener::Us).then(|| addr.parse().expect("valid address"))
 }
 
 /// Namespaces, a router on side A, our speaker on side B and its peer towards the router.
@@ -192,7 +209,7 @@ impl<R: LabRouter> Lab<R> {
     ) -> Lab<R> {
         let pair = NetnsPair::new();
         let router = start(&pair, &setup);
-        let speaker = OurSpeaker::start(&pair.b.ns, Some(listen_address(&setup)));
+        let speaker = OurSpeaker::start(&pair.b.ns, listen_address(&setup));
         let mut config = our_peer_config(&pair, &setup);
         adjust(&mut config);
         let peer = speaker.add_peer(config);
@@ -207,7 +224,7 @@ impl<R: LabRouter> Lab<R> {
 
     /// Replaces our speaker by a new one with a new peer, as a restarted process would.
     pub fn restart_speaker(&mut self, config: PeerConfig) {
-        self.speaker.restart(Some(listen_address(&self.setup)));
+        self.speaker.restart(listen_address(&self.setup));
         self.peer = self.speaker.add_peer(config);
     }
 
