@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::time::Duration;
 use support::prereq::{Router, lab_available};
 use support::scenario::{self, Setup, start_bird};
 
@@ -42,5 +43,18 @@ fn bird_ibgp_over_ipv6_carries_both_families_exactly() {
 fn bird_session_recovers_after_bird_is_killed_and_restarted() {
     if lab("bird_session_recovers_after_bird_is_killed_and_restarted") {
         scenario::recovers_after_router_restart(Setup::new(true, false), start_bird);
+    }
+}
+
+#[test]
+fn bird_session_recovers_after_bird_restarts_the_protocol() {
+    if lab("bird_session_recovers_after_bird_restarts_the_protocol") {
+        scenario::recovers_after_router_resets_session(
+            Setup::new(true, false),
+            start_bird,
+            |lab| lab.router.birdc(&["restart", scenario::BIRD_PROTOCOL]),
+            // `error wait time 1, 10` in the lab's config.
+            Duration::from_secs(10),
+        );
     }
 }

@@ -321,3 +321,18 @@ fn frr_keeps_our_routes_while_we_restart_gracefully() {
     });
     lab.wait_rib("routes after the restart", &expected);
 }
+
+#[test]
+fn frr_session_recovers_after_frr_clears_it() {
+    if lab("frr_session_recovers_after_frr_clears_it") {
+        scenario::recovers_after_router_resets_session(
+            Setup::new(true, false),
+            start_frr,
+            |lab| {
+                let ours = lab.setup.our_addr(&lab.pair);
+                lab.router.vtysh(&format!("clear bgp {ours}"))
+            },
+            Duration::ZERO,
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::time::Duration;
 use support::prereq::{Router, lab_available};
 use support::scenario::{self, Setup, start_gobgp};
 
@@ -42,5 +43,23 @@ fn gobgp_ibgp_over_ipv6_carries_both_families_exactly() {
 fn gobgp_session_recovers_after_gobgp_is_killed_and_restarted() {
     if lab("gobgp_session_recovers_after_gobgp_is_killed_and_restarted") {
         scenario::recovers_after_router_restart(Setup::new(true, false), start_gobgp);
+    }
+}
+
+/// After `gobgp neighbor X reset` GoBGP 3.10 stays Idle for 30 s (its
+/// idle-hold-time-after-reset, which its TOML config did not change) and closes every
+/// connection we open meanwhile: we must keep retrying, not give up.
+#[test]
+fn gobgp_session_recovers_after_gobgp_resets_it() {
+    if lab("gobgp_session_recovers_after_gobgp_resets_it") {
+        scenario::recovers_after_router_resets_session(
+            Setup::new(true, false),
+            start_gobgp,
+            |lab| {
+                let ours = lab.setup.our_addr(&lab.pair).to_string();
+                lab.router.gobgp(&["neighbor", &ours, "reset"])
+            },
+            Duration::from_secs(30),
+        );
     }
 }

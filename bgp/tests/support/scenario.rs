@@ -230,12 +230,17 @@ impl<R: LabRouter> Lab<R> {
 
     /// Waits until both sides say Established.
     pub fn wait_established(&self) {
+        self.wait_established_within(CONVERGE);
+    }
+
+    /// Waits until both sides say Established, for at most `deadline`.
+    pub fn wait_established_within(&self, deadline: Duration) {
         wait_until(
             &format!(
                 "{} and our speaker to reach Established",
                 self.router.describe()
             ),
-            CONVERGE,
+            deadline,
             || {
                 let ours = self.peer.status();
                 let theirs = self.router.session_state()?;
@@ -366,4 +371,34 @@ pub fn recovers_after_router_restart<R: LabRouter>(
     lab.router.restart();
     lab.wait_established();
     lab.wait_rib("the routes after the restart", &expected);
+}
+
+/// The router resets the session (a Cease NOTIFICATION): our speaker keeps retrying,
+/// through the `hold_down` during which the router refuses connections after a reset,
+/// and the routes come back.
+pub fn recovers_after_router_resets_session<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+    reset: impl FnOnce(&Lab<R>) -> Result<String, String>,
+    hold_down: Duration,
+) {
+    let lab = Lab::new(setup, start);
+    lab.wait_established();
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("the routes before the reset", &expected);
+    let before = lab.peer.status().counters;
+
+    reset(&lab).unwrap_or_else(|e| panic!("resetting the session: {e}"));
+    wait_until("our session to see the reset", CONVERGE, || {
+        let c = lab.peer.status().counters;
+        if c.flaps > before.flaps && c.notifications_received > before.notifications_received {
+            Ok(())
+        } else {
+            Err(format!("counters {c:?}"))
+        }
+    });
+    lab.wait_established_within(hold_down + CONVERGE);
+    lab.wait_rib("the routes after the reset", &expected);
 }
