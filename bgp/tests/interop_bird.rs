@@ -58,3 +58,10 @@ fn bird_session_recovers_after_bird_restarts_the_protocol() {
         );
     }
 }
+
+#[test]
+fn bird_session_recovers_after_silent_path_loss() {
+    if lab("bird_session_recovers_after_silent_path_loss") {
+        scenario::recovers_after_silent_path_loss(Setup::new(true, false), start_bird);
+    }
+}

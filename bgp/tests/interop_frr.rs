@@ -336,3 +336,10 @@ fn frr_session_recovers_after_frr_clears_it() {
         );
     }
 }
+
+#[test]
+fn frr_session_recovers_after_silent_path_loss() {
+    if lab("frr_session_recovers_after_silent_path_loss") {
+        scenario::recovers_after_silent_path_loss(Setup::new(true, false), start_frr);
+    }
+}

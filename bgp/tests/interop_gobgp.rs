@@ -63,3 +63,10 @@ fn gobgp_session_recovers_after_gobgp_resets_it() {
         );
     }
 }
+
+#[test]
+fn gobgp_session_recovers_after_silent_path_loss() {
+    if lab("gobgp_session_recovers_after_silent_path_loss") {
+        scenario::recovers_after_silent_path_loss(Setup::new(true, false), start_gobgp);
+    }
+}

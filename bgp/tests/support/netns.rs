@@ -188,6 +188,34 @@ impl NetnsPair {
     }
 }
 
+impl NetnsPair {
+    /// Drops every packet between the two ends, in both directions, without any link
+    /// event: each side gets a blackhole route to the other's addresses, so sessions
+    /// only learn of it from their hold timers.
+    pub fn partition(&self) {
+        self.blackholes("add");
+    }
+
+    /// Undoes [`NetnsPair::partition`].
+    pub fn heal(&self) {
+        self.blackholes("del");
+    }
+
+    fn blackholes(&self, op: &str) {
+        for (here, there) in [(&self.a, &self.b), (&self.b, &self.a)] {
+            for (family, dst) in [
+                ("-4", format!("{}/32", there.v4)),
+                ("-6", format!("{}/128", there.v6)),
+            ] {
+                must(
+                    "ip",
+                    &["-n", &here.ns, family, "route", op, "blackhole", &dst],
+                );
+            }
+        }
+    }
+}
+
 impl Default for NetnsPair {
     fn default() -> Self {
         NetnsPair::new()

@@ -402,3 +402,36 @@ pub fn recovers_after_router_resets_session<R: LabRouter>(
     lab.wait_established_within(hold_down + CONVERGE);
     lab.wait_rib("the routes after the reset", &expected);
 }
+
+/// Every packet between the router and us is dropped with no link event (a silent
+/// failure): both hold timers expire (9 s), the session is torn down on our side, and
+/// once the path is back our speaker reconnects and the routes return.
+pub fn recovers_after_silent_path_loss<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+) {
+    let lab = Lab::new(setup, start);
+    lab.wait_established();
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("the routes before the loss", &expected);
+    let flaps = lab.peer.status().counters.flaps;
+
+    lab.pair.partition();
+    wait_until("both hold timers to expire", CONVERGE, || {
+        let ours = lab.peer.status();
+        let theirs = lab.router.session_state()?;
+        if ours.counters.flaps > flaps && theirs != "Established" {
+            Ok(())
+        } else {
+            Err(format!(
+                "ours {:?} ({} flaps), router {theirs}",
+                ours.state, ours.counters.flaps
+            ))
+        }
+    });
+    lab.pair.heal();
+    lab.wait_established();
+    lab.wait_rib("the routes after the path is back", &expected);
+}
