@@ -303,3 +303,25 @@ fn rib_comparison_ignores_only_the_link_local_next_hop() {
     let extra = rib::expected(&rib::v6_hosts(2), netns::B_V4, netns::B_V6);
     assert!(compare(&expected, &extra).is_err());
 }
+
+#[test]
+fn exact_rib_comparison_requires_the_link_local_next_hop() {
+    let prefixes = [
+        "fd00:100::1/128".parse::<IpNet>().expect("valid"),
+        "10.100.0.1/32".parse::<IpNet>().expect("valid"),
+    ];
+    let ll: std::net::Ipv6Addr = "fe80::1".parse().expect("valid");
+    let plain = rib::expected(&prefixes, netns::B_V4, netns::B_V6);
+    let with_ll = rib::with_link_local(&plain, ll);
+    assert_eq!(with_ll[&prefixes[0]].len(), 2);
+    assert_eq!(
+        with_ll[&prefixes[1]].len(),
+        1,
+        "IPv4 routes get no link-local"
+    );
+    assert_eq!(rib::compare_exact(&with_ll, &with_ll), Ok(()));
+    assert!(rib::compare_exact(&with_ll, &plain).is_err());
+    assert!(rib::compare_exact(&plain, &with_ll).is_err());
+    let other_ll = rib::with_link_local(&plain, "fe80::2".parse().expect("valid"));
+    assert!(rib::compare_exact(&with_ll, &other_ll).is_err());
+}

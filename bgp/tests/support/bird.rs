@@ -268,6 +268,9 @@ impl super::LabRouter for Bird {
             .ok_or("BIRD has no peer configured")?;
         Bird::rib(self, &p.name)
     }
+    fn shows_link_local_next_hop(&self) -> bool {
+        true
+    }
     fn kill(&mut self) {
         Bird::kill(self);
     }

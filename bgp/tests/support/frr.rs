@@ -317,6 +317,9 @@ impl super::LabRouter for Frr {
     fn rib(&self) -> Result<Rib, String> {
         Frr::rib(self)
     }
+    fn shows_link_local_next_hop(&self) -> bool {
+        true
+    }
     fn kill(&mut self) {
         Frr::kill(self);
     }

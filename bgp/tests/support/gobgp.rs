@@ -246,13 +246,11 @@ pub fn parse_rib(v: &Value, rib: &mut Rib) -> Result<(), String> {
                 if !matches!(ty, Some(3) | Some(14)) {
                     continue;
                 }
-                for key in ["nexthop", "linklocal_nexthop"] {
-                    if let Some(s) = attr.get(key).and_then(Value::as_str) {
-                        let ip: IpAddr = s
-                            .parse()
-                            .map_err(|e| format!("GoBGP next hop {s:?} of {prefix}: {e}"))?;
-                        hops.insert(ip);
-                    }
+                if let Some(s) = attr.get("nexthop").and_then(Value::as_str) {
+                    let ip: IpAddr = s
+                        .parse()
+                        .map_err(|e| format!("GoBGP next hop {s:?} of {prefix}: {e}"))?;
+                    hops.insert(ip);
                 }
             }
         }
@@ -274,6 +272,10 @@ impl super::LabRouter for Gobgp {
     }
     fn rib(&self) -> Result<Rib, String> {
         Gobgp::rib(self)
+    }
+    // Its JSON leaves the link-local address of MP_REACH_NLRI out.
+    fn shows_link_local_next_hop(&self) -> bool {
+        false
     }
     fn kill(&mut self) {
         Gobgp::kill(self);

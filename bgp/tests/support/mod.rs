@@ -102,6 +102,9 @@ pub trait LabRouter {
     fn session_state(&self) -> Result<String, String>;
     /// The routes the router learned from our speaker, with next hops.
     fn rib(&self) -> Result<rib::Rib, String>;
+    /// True when [`LabRouter::rib`] includes the IPv6 link-local next hop (RFC 2545) next
+    /// to the global one.
+    fn shows_link_local_next_hop(&self) -> bool;
     /// SIGKILL by recorded pid.
     fn kill(&mut self);
     /// Start again with the same configuration.

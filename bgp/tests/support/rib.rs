@@ -88,6 +88,42 @@ pub fn compare(expected: &Rib, actual: &Rib) -> Result<(), String> {
     ))
 }
 
+/// `rib` with `link_local` added to the next hops of every IPv6 prefix.
+pub fn with_link_local(rib: &Rib, link_local: Ipv6Addr) -> Rib {
+    let mut out = rib.clone();
+    for (prefix, hops) in out.iter_mut() {
+        if let IpNet::V6(_) = prefix {
+            hops.insert(IpAddr::V6(link_local));
+        }
+    }
+    out
+}
+
+/// Ok when `actual` equals `expected` exactly, link-local next hops included.
+pub fn compare_exact(expected: &Rib, actual: &Rib) -> Result<(), String> {
+    if expected.len() != actual.len() || !expected.keys().eq(actual.keys()) {
+        return Err(format!(
+            "router has {} prefixes, expected {} (or other ones)",
+            actual.len(),
+            expected.len()
+        ));
+    }
+    let differ: Vec<String> = expected
+        .iter()
+        .filter(|(p, want)| actual.get(*p) != Some(*want))
+        .take(3)
+        .map(|(p, want)| format!("{p} via {:?} (want {want:?})", actual.get(p)))
+        .collect();
+    if differ.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "link-local next hops differ: {}",
+            differ.join(", ")
+        ))
+    }
+}
+
 /// Merges the per-family tables of a router into one.
 pub fn merge(a: Rib, b: Rib) -> Rib {
     let mut out = a;

@@ -337,6 +337,15 @@ pub fn session_and_routes<R: LabRouter>(setup: Setup, start: impl FnOnce(&NetnsP
     let all = host_routes(1000);
     lab.announce(&all);
     lab.wait_rib("1,000 + 1,000 announced host routes", &lab.expected(&all));
+    if lab.setup.ipv6_transport && lab.router.shows_link_local_next_hop() {
+        // RFC 2545 section 3: on a shared link the link-local address of our interface
+        // goes with the global next hop.
+        let link_local = lab.pair.b.link_local().expect("our link-local address");
+        let expected = rib::with_link_local(&lab.expected(&all), link_local);
+        wait_until("the link-local next hops", CONVERGE, || {
+            rib::compare_exact(&expected, &lab.router.rib()?)
+        });
+    }
 
     let (kept, gone) = split_half(&all);
     lab.withdraw(&gone);
