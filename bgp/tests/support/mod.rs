@@ -5,7 +5,12 @@
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! routers are stopped by the pid recorded at spawn time, namespaces are deleted only if
-//! this process created them.
+//! this process created them. The files of a failed test (configs, logs) are kept under
+//! `$TMPDIR/kube-anycast-lab/` and their place is printed.
+//!
+//! Running: as root, with the routers installed (`testbed/install-deps.sh`), e.g.
+//! `cargo test -p bgp --test interop_frr`. Without root or a router binary the lab tests
+//! fail and say what is missing; `KUBE_ANYCAST_SKIP_LAB=1` skips them instead.
 
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
