@@ -5,7 +5,8 @@ mod support;
 
 use std::time::Duration;
 use support::prereq::{Router, lab_available};
-use support::scenario::{self, Setup, start_bird};
+use support::scenario::{self, Lab, Setup, host_routes, start_bird};
+use support::{CONVERGE, wait_until};
 
 fn lab(test: &str) -> bool {
     lab_available(test, &[Router::Bird])
@@ -64,4 +65,52 @@ fn bird_session_recovers_after_silent_path_loss() {
     if lab("bird_session_recovers_after_silent_path_loss") {
         scenario::recovers_after_silent_path_loss(Setup::new(true, false), start_bird);
     }
+}
+
+#[test]
+fn bird_shows_the_host_name_we_send_in_the_hostname_capability() {
+    if !lab("bird_shows_the_host_name_we_send_in_the_hostname_capability") {
+        return;
+    }
+    let lab = Lab::new(Setup::new(true, false), start_bird);
+    lab.wait_established();
+    let out = lab
+        .router
+        .birdc(&["show", "protocols", "all", scenario::BIRD_PROTOCOL])
+        .expect("birdc");
+    let hostname = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Hostname:"))
+        .map(str::trim);
+    assert_eq!(hostname, Some(scenario::OUR_HOSTNAME), "{out}");
+}
+
+/// `birdc reload in` makes BIRD send a ROUTE-REFRESH (it keeps no copy of what it
+/// received): we send the routes again and BIRD's table stays whole.
+#[test]
+fn bird_route_refresh_request_is_answered_with_the_routes_again() {
+    if !lab("bird_route_refresh_request_is_answered_with_the_routes_again") {
+        return;
+    }
+    let lab = Lab::new(Setup::new(true, false), start_bird);
+    lab.wait_established();
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("routes before the refresh", &expected);
+    let before = lab.peer.status().counters;
+
+    lab.router
+        .birdc(&["reload", "in", scenario::BIRD_PROTOCOL])
+        .expect("birdc reload in");
+    wait_until("our speaker to send the routes again", CONVERGE, || {
+        let c = lab.peer.status().counters;
+        if c.updates_sent > before.updates_sent && c.messages_received > before.messages_received {
+            Ok(())
+        } else {
+            Err(format!("counters {c:?}"))
+        }
+    });
+    lab.wait_rib("routes after the refresh", &expected);
+    assert_eq!(lab.peer.status().counters.flaps, before.flaps);
 }
