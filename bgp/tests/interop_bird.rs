@@ -114,3 +114,15 @@ fn bird_route_refresh_request_is_answered_with_the_routes_again() {
     lab.wait_rib("routes after the refresh", &expected);
     assert_eq!(lab.peer.status().counters.flaps, before.flaps);
 }
+
+/// BIRD is graceful restart aware by default: it keeps our routes while we restart.
+#[test]
+fn bird_keeps_our_routes_while_we_restart_gracefully() {
+    if lab("bird_keeps_our_routes_while_we_restart_gracefully") {
+        scenario::keeps_routes_through_graceful_restart(
+            Setup::new(true, false),
+            start_bird,
+            |_, _| Ok(()),
+        );
+    }
+}

@@ -4,8 +4,7 @@
 
 mod support;
 
-use bgp::driver::{PeerConfig, ShutdownMode};
-use bgp::session::GracefulRestartConfig;
+use bgp::driver::ShutdownMode;
 use std::time::Duration;
 use support::prereq::{Router, lab_available};
 use support::scenario::{self, Lab, Opener, Setup, host_routes, start_frr};
@@ -260,58 +259,15 @@ fn frr_keeps_our_routes_while_we_restart_gracefully() {
     if !lab("frr_keeps_our_routes_while_we_restart_gracefully") {
         return;
     }
-    let gr = |restarting| {
-        move |c: &mut PeerConfig| {
-            c.session.graceful_restart = Some(GracefulRestartConfig {
-                restart_time: 120,
-                restarting,
-            });
-        }
-    };
-    let setup = Setup::new(true, false);
-    // FRR is a graceful restart helper by default.
-    let mut lab = Lab::with_peer_config(setup.clone(), start_frr, gr(false));
-    lab.wait_established();
-    let negotiated = lab
-        .peer
-        .status()
-        .negotiated
-        .expect("negotiated while Established");
-    assert!(
-        negotiated.peer_graceful_restart.is_some(),
-        "FRR sends no GR capability"
-    );
-    let routes = host_routes(100);
-    lab.announce(&routes);
-    let expected = lab.expected(&routes);
-    lab.wait_rib("routes before the restart", &expected);
-
-    lab.speaker
-        .shutdown(&lab.peer, ShutdownMode::KeepRoutes, "rolling upgrade");
-    wait_until("FRR to see the session go", CONVERGE, || {
-        match lab.router.session_state()? {
-            s if s == "Established" => Err(s),
-            _ => Ok(()),
-        }
-    });
-    // RFC 4724 section 4.2: the helper keeps the routes, marked stale, while we are away.
-    holds_for(
-        "FRR keeping our routes as stale",
-        Duration::from_secs(2),
-        || {
-            support::rib::compare(&expected, &lab.router.rib()?)?;
-            match lab.router.stale_paths()? {
-                n if n == routes.len() => Ok(()),
-                n => Err(format!("{n} stale paths, want {}", routes.len())),
-            }
+    // FRR is a graceful restart helper by default; it marks the kept paths stale.
+    let lab = scenario::keeps_routes_through_graceful_restart(
+        Setup::new(true, false),
+        start_frr,
+        |lab, routes| match lab.router.stale_paths()? {
+            n if n == routes.len() => Ok(()),
+            n => Err(format!("{n} stale paths, want {}", routes.len())),
         },
     );
-
-    let mut config = scenario::our_peer_config(&lab.pair, &setup);
-    gr(true)(&mut config);
-    lab.restart_speaker(config);
-    lab.announce(&routes);
-    lab.wait_established();
     // Our End-of-RIB ends the stale period: the re-announced paths replace the stale ones.
     wait_until("FRR to have no stale path left", CONVERGE, || {
         match lab.router.stale_paths()? {
@@ -319,7 +275,6 @@ fn frr_keeps_our_routes_while_we_restart_gracefully() {
             n => Err(format!("{n} stale paths")),
         }
     });
-    lab.wait_rib("routes after the restart", &expected);
 }
 
 #[test]

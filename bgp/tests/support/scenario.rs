@@ -444,3 +444,69 @@ pub fn recovers_after_silent_path_loss<R: LabRouter>(
     lab.wait_established();
     lab.wait_rib("the routes after the path is back", &expected);
 }
+
+/// Our peer configuration with graceful restart (RFC 4724): restart time 120 s, and the
+/// Restart State bit when `restarting`.
+pub fn with_graceful_restart(restarting: bool) -> impl Fn(&mut PeerConfig) {
+    move |c: &mut PeerConfig| {
+        c.session.graceful_restart = Some(bgp::session::GracefulRestartConfig {
+            restart_time: 120,
+            restarting,
+        });
+    }
+}
+
+/// We close with `KeepRoutes` after graceful restart was negotiated: the router keeps our
+/// routes while we are away (RFC 4724 section 4.2), and a new speaker that announces
+/// them again takes over without the router ever losing one. `kept` checks extra
+/// router-specific facts while we are away (e.g. that the paths are marked stale).
+pub fn keeps_routes_through_graceful_restart<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+    kept: impl Fn(&Lab<R>, &[IpNet]) -> Result<(), String>,
+) -> Lab<R> {
+    let mut lab = Lab::with_peer_config(setup, start, with_graceful_restart(false));
+    lab.wait_established();
+    let negotiated = lab
+        .peer
+        .status()
+        .negotiated
+        .expect("negotiated while Established");
+    assert!(
+        negotiated.peer_graceful_restart.is_some(),
+        "{} sends no graceful restart capability",
+        lab.router.describe()
+    );
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("routes before the restart", &expected);
+
+    lab.speaker.shutdown(
+        &lab.peer,
+        bgp::driver::ShutdownMode::KeepRoutes,
+        "rolling upgrade",
+    );
+    wait_until("the router to see the session go", CONVERGE, || {
+        match lab.router.session_state()? {
+            s if s == "Established" => Err(s),
+            _ => Ok(()),
+        }
+    });
+    super::holds_for(
+        "the router keeping our routes",
+        Duration::from_secs(2),
+        || {
+            rib::compare(&expected, &lab.router.rib()?)?;
+            kept(&lab, &routes)
+        },
+    );
+
+    let mut config = our_peer_config(&lab.pair, &lab.setup);
+    with_graceful_restart(true)(&mut config);
+    lab.restart_speaker(config);
+    lab.announce(&routes);
+    lab.wait_established();
+    lab.wait_rib("routes after the restart", &expected);
+    lab
+}
