@@ -175,37 +175,51 @@ fn gobgp_rib_shows_routes_originated_by_frr_and_bird() {
 /// Every session shape the interop tests use, with GoBGP standing in for our speaker on
 /// side B: the router configurations of the scenarios are right independently of our code.
 fn router_accepts_every_session_shape<R: LabRouter>(start: fn(&NetnsPair, &Setup) -> R) {
-    for (ebgp, ipv6_transport) in [(true, false), (true, true), (false, false), (false, true)] {
-        let setup = Setup::new(ebgp, ipv6_transport);
-        let pair = NetnsPair::new();
-        let router = start(&pair, &setup);
-        let gobgp = Gobgp::start(
-            &pair.b.ns,
-            GobgpConfig {
-                asn: scenario::OUR_ASN,
-                router_id: scenario::OUR_ROUTER_ID,
-                neighbors: vec![GobgpNeighbor {
-                    address: setup.router_addr(&pair),
-                    remote_as: setup.router_asn(),
-                    password: None,
-                }],
-            },
-        );
-        let shape = format!("{setup:?} with {}", router.describe());
-        wait_until(
-            &format!("Established in {shape}"),
-            CONVERGE,
-            || match router.session_state()? {
-                s if s == "Established" => Ok(()),
-                s => Err(format!("{s}; {}", router.log_tail())),
-            },
-        );
-        let prefixes = originate_from_gobgp(&gobgp, &pair);
-        let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
-        wait_until(&format!("routes in {shape}"), CONVERGE, || {
-            compare(&expected, &router.rib()?)
-        });
-    }
+    // The shapes are independent labs: run them side by side.
+    std::thread::scope(|scope| {
+        let shapes = [(true, false), (true, true), (false, false), (false, true)];
+        let runs: Vec<_> = shapes
+            .into_iter()
+            .map(|(ebgp, v6)| scope.spawn(move || one_session_shape(Setup::new(ebgp, v6), start)))
+            .collect();
+        assert_eq!(runs.len(), 4);
+        for run in runs {
+            if let Err(panic) = run.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+fn one_session_shape<R: LabRouter>(setup: Setup, start: fn(&NetnsPair, &Setup) -> R) {
+    let pair = NetnsPair::new();
+    let router = start(&pair, &setup);
+    let gobgp = Gobgp::start(
+        &pair.b.ns,
+        GobgpConfig {
+            asn: scenario::OUR_ASN,
+            router_id: scenario::OUR_ROUTER_ID,
+            neighbors: vec![GobgpNeighbor {
+                address: setup.router_addr(&pair),
+                remote_as: setup.router_asn(),
+                password: None,
+            }],
+        },
+    );
+    let shape = format!("{setup:?} with {}", router.describe());
+    wait_until(
+        &format!("Established in {shape}"),
+        CONVERGE,
+        || match router.session_state()? {
+            s if s == "Established" => Ok(()),
+            s => Err(format!("{s}; {}", router.log_tail())),
+        },
+    );
+    let prefixes = originate_from_gobgp(&gobgp, &pair);
+    let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
+    wait_until(&format!("routes in {shape}"), CONVERGE, || {
+        compare(&expected, &router.rib()?)
+    });
 }
 
 #[test]
