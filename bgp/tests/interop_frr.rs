@@ -1,6 +1,8 @@
 //! Our speaker against FRR 8.4 (bgpd + zebra) in network namespaces: eBGP and iBGP over
-//! IPv4 and IPv6 transport, host routes of both families, TCP-MD5, route refresh, and a
-//! router crash.
+//! IPv4 and IPv6 transport with host routes of both families, sessions opened by one side
+//! only, TCP-MD5, route refresh, the hostname capability, shutdown with withdrawal and
+//! with graceful restart, and recovery from a router crash, a reset and a silent path
+//! loss.
 
 mod support;
 

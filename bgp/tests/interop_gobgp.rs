@@ -1,5 +1,6 @@
 //! Our speaker against GoBGP 3.10 in network namespaces: eBGP and iBGP over IPv4 and IPv6
-//! transport, host routes of both families, and a router crash.
+//! transport with host routes of both families, and recovery from a router crash, a
+//! reset (with GoBGP's hold-down) and a silent path loss.
 
 mod support;
 
