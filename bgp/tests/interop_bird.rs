@@ -1,5 +1,5 @@
 //! Our speaker against BIRD 2 in network namespaces: eBGP and iBGP over IPv4 and IPv6
-//! transport with host routes of both families, route refresh, the hostname capability,
+//! transport with host routes of both families, TCP-MD5, route refresh, the hostname capability,
 //! graceful restart, and recovery from a router crash, a protocol restart and a silent
 //! path loss.
 
@@ -126,5 +126,19 @@ fn bird_keeps_our_routes_while_we_restart_gracefully() {
             start_bird,
             |_, _| Ok(()),
         );
+    }
+}
+
+#[test]
+fn bird_tcp_md5_session_with_matching_password_comes_up() {
+    if lab("bird_tcp_md5_session_with_matching_password_comes_up") {
+        scenario::md5_with_matching_password_comes_up(start_bird);
+    }
+}
+
+#[test]
+fn bird_tcp_md5_session_with_wrong_password_never_comes_up() {
+    if lab("bird_tcp_md5_session_with_wrong_password_never_comes_up") {
+        scenario::md5_with_wrong_password_never_comes_up(start_bird);
     }
 }

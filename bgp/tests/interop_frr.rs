@@ -10,7 +10,7 @@ use bgp::driver::ShutdownMode;
 use std::time::Duration;
 use support::prereq::{Router, lab_available};
 use support::scenario::{self, Lab, Opener, Setup, host_routes, start_frr};
-use support::{CONVERGE, LabRouter, holds_for, wait_until};
+use support::{CONVERGE, wait_until};
 
 fn lab(test: &str) -> bool {
     lab_available(test, &[Router::Frr])
@@ -77,47 +77,16 @@ fn frr_session_comes_up_when_only_we_connect() {
 
 #[test]
 fn frr_tcp_md5_session_with_matching_password_comes_up() {
-    if !lab("frr_tcp_md5_session_with_matching_password_comes_up") {
-        return;
+    if lab("frr_tcp_md5_session_with_matching_password_comes_up") {
+        scenario::md5_with_matching_password_comes_up(start_frr);
     }
-    let setup = Setup {
-        router_password: Some("kube-anycast-md5".to_string()),
-        our_password: Some("kube-anycast-md5".to_string()),
-        ..Setup::new(true, false)
-    };
-    let lab = Lab::new(setup, start_frr);
-    lab.wait_established();
-    let routes = host_routes(10);
-    lab.announce(&routes);
-    lab.wait_rib("routes over the TCP-MD5 session", &lab.expected(&routes));
 }
 
 #[test]
 fn frr_tcp_md5_session_with_wrong_password_never_comes_up() {
-    if !lab("frr_tcp_md5_session_with_wrong_password_never_comes_up") {
-        return;
+    if lab("frr_tcp_md5_session_with_wrong_password_never_comes_up") {
+        scenario::md5_with_wrong_password_never_comes_up(start_frr);
     }
-    let setup = Setup {
-        router_password: Some("kube-anycast-md5".to_string()),
-        our_password: Some("not-the-password".to_string()),
-        ..Setup::new(true, false)
-    };
-    let lab = Lab::new(setup, start_frr);
-    // Long enough for several connect retries on both sides (1 s each).
-    holds_for(
-        "no session with a wrong TCP-MD5 password",
-        Duration::from_secs(5),
-        || {
-            let theirs = lab.router.session_state()?;
-            let ours = lab.peer.status();
-            if theirs == "Established" || ours.state == bgp::session::State::Established {
-                Err(format!("FRR {theirs}, ours {:?}", ours.state))
-            } else {
-                Ok(())
-            }
-        },
-    );
-    assert_eq!(lab.peer.status().counters.updates_received, 0);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Our speaker against GoBGP 3.10 in network namespaces: eBGP and iBGP over IPv4 and IPv6
-//! transport with host routes of both families, and recovery from a router crash, a
+//! transport with host routes of both families, TCP-MD5, and recovery from a router crash, a
 //! reset (with GoBGP's hold-down) and a silent path loss.
 
 mod support;
@@ -69,5 +69,19 @@ fn gobgp_session_recovers_after_gobgp_resets_it() {
 fn gobgp_session_recovers_after_silent_path_loss() {
     if lab("gobgp_session_recovers_after_silent_path_loss") {
         scenario::recovers_after_silent_path_loss(Setup::new(true, false), start_gobgp);
+    }
+}
+
+#[test]
+fn gobgp_tcp_md5_session_with_matching_password_comes_up() {
+    if lab("gobgp_tcp_md5_session_with_matching_password_comes_up") {
+        scenario::md5_with_matching_password_comes_up(start_gobgp);
+    }
+}
+
+#[test]
+fn gobgp_tcp_md5_session_with_wrong_password_never_comes_up() {
+    if lab("gobgp_tcp_md5_session_with_wrong_password_never_comes_up") {
+        scenario::md5_with_wrong_password_never_comes_up(start_gobgp);
     }
 }
