@@ -1,7 +1,7 @@
 //! Our speaker against BIRD 2 in network namespaces: eBGP and iBGP over IPv4 and IPv6
-//! transport with host routes of both families, TCP-MD5, route refresh, the hostname capability,
-//! graceful restart, and recovery from a router crash, a protocol restart and a silent
-//! path loss.
+//! transport with host routes of both families, TCP-MD5, route refresh, the hostname
+//! capability, graceful restart, and recovery from a router crash, a protocol restart
+//! and a silent path loss.
 
 mod support;
 
