@@ -73,7 +73,9 @@ pub fn choose(
                     IpAddr::V4(v4) if !v4.is_loopback() && !v4.is_link_local() => Some(v4),
                     _ => None,
                 });
-            let global = is_global_v6(&l).then_some(l);
+            // The session's own address is what the peer reaches us on, loopback included
+            // (a session over ::1); only a link-local one cannot be a global next hop.
+            let global = (!is_link_local_v6(&l)).then_some(l);
             let link_local = match remote {
                 IpAddr::V6(r) => on_link_link_local(l, r, interfaces),
                 IpAddr::V4(_) => None,
