@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests and the lab need: real routers (FRR, BIRD 2,
 # GoBGP), ExaBGP as a scriptable peer, and the network tools. Idempotent.
 set -euo pipefail
-packages=(frr bird2 gobgpd exabgp iproute2 tcpdump procps)
+packages=(frr bird2 gobgpd exabgp iproute2 tcpdump procps curl jq python3 util-linux)
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: run as root (the lab creates network namespaces and starts routers)" >&2
     exit 1

@@ -1,0 +1,636 @@
+#!/usr/bin/env bash
+# A rack in network namespaces: one top-of-rack router (FRR, BIRD 2 or GoBGP), three
+# Kubernetes nodes each running `kube-anycast run` against a shared manifests file, and a
+# client behind the router. Nothing is connected to the root namespace.
+#
+#   testbed/lab.sh up [frr|bird|gobgp]     build the rack (default frr)
+#   testbed/lab.sh down                    remove everything `up` made
+#   testbed/lab.sh routes                  one line per prefix: PREFIX NEXTHOP... (sorted)
+#   testbed/lab.sh peers                   one line per node: NODE ADDRESS ASN STATE PREFIXES
+#   testbed/lab.sh set-endpoint NODE SERVICE ready|terminating|gone
+#   testbed/lab.sh status                  the ToR's view and every speaker's `status`
+#   testbed/lab.sh curl [N]                N requests from the client to the web Service
+#   testbed/lab.sh speaker NODE start|term|kill|stop|cont
+#   testbed/lab.sh wait-routes PREFIX N [TIMEOUT]   wait until PREFIX has N next hops
+#   testbed/lab.sh exec NODE|tor|client CMD...      run a command in a namespace
+#
+# LAB_ID (default `lab`) names the instance: namespaces `ka-<LAB_ID>-tor`, `-node1..3`,
+# `-client`, state under /tmp/kube-anycast-lab-<LAB_ID>/. Several labs coexist.
+#
+# Addressing (the same in every lab; the namespaces keep them apart):
+#   rack   10.11.0.0/24   bridge br0 in the ToR: 10.11.0.1; nodeN: 10.11.0.1N (eth0)
+#   client 172.16.1.0/24  ToR cl0: 172.16.1.1; client eth0: 172.16.1.2
+#   pool   203.0.113.0/24 (documentation range) for Service externalIPs
+# ASNs, RFC 7938 style: ToR 65000, nodeN 6510N (eBGP, one ASN per node).
+#
+# Each node stands in for kube-proxy: every externalIP is bound on its loopback, and a
+# responder (python3 http.server) answers the node's name on port 80 of a Service's
+# externalIP while the node has an endpoint of that Service (ready or terminating), as
+# kube-proxy does with externalTrafficPolicy: Local. `set-endpoint ... gone` stops it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_ID=${LAB_ID:-lab}
+if ! [[ $LAB_ID =~ ^[a-z0-9][a-z0-9-]{0,19}$ ]]; then
+    echo "lab: LAB_ID must be 1-20 of [a-z0-9-], got '$LAB_ID'" >&2
+    exit 2
+fi
+PREFIX="ka-$LAB_ID"
+TOR="$PREFIX-tor"
+CLIENT="$PREFIX-client"
+NODES=(node1 node2 node3)
+DIR=${LAB_DIR:-/tmp/kube-anycast-lab-$LAB_ID}
+BIN=${KUBE_ANYCAST_BIN:-$ROOT/target/release/kube-anycast}
+PYTHON=$(command -v /usr/bin/python3 || command -v python3 || true)
+
+TOR_ASN=65000
+TOR_IP=10.11.0.1
+CLIENT_IP=172.16.1.2
+POOL=203.0.113.0/24
+# Services: name externalIP nodes-with-an-endpoint-at-start
+SERVICES=("web 203.0.113.10 node1,node2,node3" "api 203.0.113.20 node2,node3")
+HOLD_TIME=${LAB_HOLD_TIME:-9}
+DRAIN=${LAB_DRAIN:-2s}
+
+die() { echo "lab: $*" >&2; exit 1; }
+node_ns() { echo "$PREFIX-$1"; }
+node_index() { echo "${1#node}"; }
+node_ip() { echo "10.11.0.1$(node_index "$1")"; }
+node_asn() { echo "6510$(node_index "$1")"; }
+is_node() { local n; for n in "${NODES[@]}"; do [ "$n" = "$1" ] && return 0; done; return 1; }
+service_ip() {
+    local s name ip
+    for s in "${SERVICES[@]}"; do
+        read -r name ip _ <<<"$s"
+        [ "$name" = "$1" ] && { echo "$ip"; return 0; }
+    done
+    return 1
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+flavour() { cat "$DIR/flavour" 2>/dev/null || die "lab '$LAB_ID' is not up (no $DIR)"; }
+
+need_root() {
+    [ "$(id -u)" -eq 0 ] || die "must run as root (it creates network namespaces and starts routers)"
+}
+
+# ---------------------------------------------------------------------------------------
+# Processes: started with a pid file written by the process itself, stopped by that pid
+# only, and only while it still lives in one of this lab's namespaces.
+
+start_proc() { # NAME NAMESPACE COMMAND...
+    local name=$1 ns=$2
+    shift 2
+    mkdir -p "$DIR/pids" "$DIR/logs"
+    # setsid: the process outlives the shell that started it and ignores its terminal.
+    ip netns exec "$ns" setsid sh -c 'echo $$ >"$0"; exec "$@"' "$DIR/pids/$name.pid" "$@" \
+        >>"$DIR/logs/$name.log" 2>&1 </dev/null &
+    local i
+    for i in $(seq 50); do
+        [ -s "$DIR/pids/$name.pid" ] && return 0
+        sleep 0.02
+    done
+    die "$name did not start (see $DIR/logs/$name.log)"
+}
+
+# The pid of NAME if it is alive and inside one of our namespaces, else nothing.
+live_pid() {
+    local f="$DIR/pids/$1.pid" pid ns ino
+    [ -s "$f" ] || return 1
+    pid=$(cat "$f")
+    [ -d "/proc/$pid" ] || return 1
+    ino=$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null) || return 1
+    for ns in $(cat "$DIR/namespaces" 2>/dev/null); do
+        if [ "$(stat -L -c %i "/run/netns/$ns" 2>/dev/null)" = "$ino" ]; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
+signal_proc() { # NAME SIGNAL
+    local pid
+    pid=$(live_pid "$1") || return 1
+    kill -"$2" "$pid" 2>/dev/null
+}
+
+stop_procs() { # NAME... : TERM, wait up to 5 s, then KILL
+    local name pid pids=() i
+    for name in "$@"; do
+        if pid=$(live_pid "$name"); then
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+        fi
+        rm -f "$DIR/pids/$name.pid.stopped"
+    done
+    for i in $(seq 50); do
+        local alive=0
+        for pid in "${pids[@]}"; do [ -d "/proc/$pid" ] && alive=1; done
+        [ $alive -eq 0 ] && break
+        sleep 0.1
+    done
+    for name in "$@"; do
+        if pid=$(live_pid "$name"); then kill -KILL "$pid" 2>/dev/null || true; fi
+        rm -f "$DIR/pids/$name.pid"
+    done
+}
+
+# ---------------------------------------------------------------------------------------
+# Topology
+
+add_ns() {
+    ip netns add "$1"
+    echo "$1" >>"$DIR/namespaces"
+    ip -n "$1" link set lo up
+}
+
+build_topology() {
+    add_ns "$TOR"
+    ip netns exec "$TOR" sysctl -qw net.ipv4.ip_forward=1
+    # Layer-4 hash: different source ports of one client spread over the next hops.
+    ip netns exec "$TOR" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+    ip -n "$TOR" link add br0 type bridge
+    ip -n "$TOR" addr add "$TOR_IP/24" dev br0
+    ip -n "$TOR" link set br0 up
+
+    local node ns s name ip
+    for node in "${NODES[@]}"; do
+        ns=$(node_ns "$node")
+        add_ns "$ns"
+        ip -n "$TOR" link add "$node" type veth peer name eth0 netns "$ns"
+        ip -n "$TOR" link set "$node" master br0 up
+        ip -n "$ns" addr add "$(node_ip "$node")/24" dev eth0
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" route add default via "$TOR_IP"
+        for s in "${SERVICES[@]}"; do
+            read -r name ip _ <<<"$s"
+            ip -n "$ns" addr add "$ip/32" dev lo
+        done
+    done
+
+    add_ns "$CLIENT"
+    ip -n "$TOR" link add cl0 type veth peer name eth0 netns "$CLIENT"
+    ip -n "$TOR" addr add 172.16.1.1/24 dev cl0
+    ip -n "$TOR" link set cl0 up
+    ip -n "$CLIENT" addr add "$CLIENT_IP/24" dev eth0
+    ip -n "$CLIENT" link set eth0 up
+    ip -n "$CLIENT" route add default via 172.16.1.1
+}
+
+# ---------------------------------------------------------------------------------------
+# The ToR router
+
+start_frr() {
+    local d="$DIR/tor" node
+    {
+        echo "hostname $TOR"
+        echo "log file $d/zebra.log"
+    } >"$d/zebra.conf"
+    {
+        echo "frr defaults datacenter"
+        echo "hostname $TOR"
+        echo "log file $d/bgpd.log"
+        echo "!"
+        echo "! Only host routes inside the lab pool are accepted; nothing is sent back."
+        echo "ip prefix-list LAB-POOL seq 10 permit $POOL ge 32"
+        echo "route-map FROM-NODES permit 10"
+        echo " match ip address prefix-list LAB-POOL"
+        echo "route-map TO-NODES deny 10"
+        echo "!"
+        echo "router bgp $TOR_ASN"
+        echo " bgp router-id $TOR_IP"
+        echo " no bgp default ipv4-unicast"
+        echo " ! Per-node ASNs: without this the FIB gets one next hop, not all of them."
+        echo " bgp bestpath as-path multipath-relax"
+        echo " neighbor NODES peer-group"
+        echo " neighbor NODES passive"
+        echo " neighbor NODES timers 3 $HOLD_TIME"
+        for node in "${NODES[@]}"; do
+            echo " neighbor $(node_ip "$node") remote-as $(node_asn "$node")"
+            echo " neighbor $(node_ip "$node") peer-group NODES"
+            echo " neighbor $(node_ip "$node") description $node"
+        done
+        echo " address-family ipv4 unicast"
+        echo "  maximum-paths 16"
+        echo "  neighbor NODES activate"
+        echo "  neighbor NODES route-map FROM-NODES in"
+        echo "  neighbor NODES route-map TO-NODES out"
+        echo " exit-address-family"
+    } >"$d/bgpd.conf"
+    chown -R frr:frr "$d"
+    start_proc zebra "$TOR" /usr/lib/frr/zebra -f "$d/zebra.conf" -i "$d/zebra.pid" \
+        -z "$d/zserv.api" --vty_socket "$d" -P 0
+    local i
+    for i in $(seq 100); do [ -S "$d/zserv.api" ] && break; sleep 0.05; done
+    start_proc bgpd "$TOR" /usr/lib/frr/bgpd -f "$d/bgpd.conf" -i "$d/bgpd.pid" \
+        -z "$d/zserv.api" --vty_socket "$d" -P 0
+    for i in $(seq 100); do [ -S "$d/bgpd.vty" ] && break; sleep 0.05; done
+    [ -S "$d/bgpd.vty" ] || die "bgpd did not start (see $DIR/logs/bgpd.log)"
+}
+
+start_bird() {
+    local d="$DIR/tor" node
+    {
+        echo "log \"$d/bird.log\" all;"
+        echo "router id $TOR_IP;"
+        echo "protocol device {}"
+        echo "# Installs the BGP routes into this namespace's FIB, all next hops of a prefix."
+        echo "protocol kernel { ipv4 { import none; export all; }; merge paths on; }"
+        echo "# Only host routes inside the lab pool are accepted; nothing is sent back."
+        echo "filter from_nodes { if net ~ [ $POOL{32,32} ] then accept; reject; }"
+        echo "template bgp nodes {"
+        echo "  local $TOR_IP as $TOR_ASN;"
+        echo "  passive on;"
+        echo "  hold time $HOLD_TIME;"
+        echo "  error wait time 1, 10;"
+        echo "  ipv4 { import filter from_nodes; export none; };"
+        echo "}"
+        for node in "${NODES[@]}"; do
+            echo "protocol bgp $node from nodes { neighbor $(node_ip "$node") as $(node_asn "$node"); }"
+        done
+    } >"$d/bird.conf"
+    bird -p -c "$d/bird.conf" || die "bird rejects $d/bird.conf"
+    start_proc bird "$TOR" bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
+    local i
+    for i in $(seq 100); do [ -S "$d/bird.ctl" ] && break; sleep 0.05; done
+    [ -S "$d/bird.ctl" ] || die "bird did not start (see $DIR/logs/bird.log)"
+}
+
+start_gobgp() {
+    local d="$DIR/tor" node
+    {
+        echo "[global.config]"
+        echo "  as = $TOR_ASN"
+        echo "  router-id = \"$TOR_IP\""
+        echo "  port = 179"
+        echo "  local-address-list = [\"$TOR_IP\"]"
+        echo "[global.apply-policy.config]"
+        echo "  import-policy-list = [\"from-nodes\"]"
+        echo "  default-import-policy = \"reject-route\""
+        echo "  default-export-policy = \"reject-route\""
+        echo "[[defined-sets.prefix-sets]]"
+        echo "  prefix-set-name = \"lab-pool\""
+        echo "  [[defined-sets.prefix-sets.prefix-list]]"
+        echo "    ip-prefix = \"$POOL\""
+        echo "    masklength-range = \"32..32\""
+        echo "[[policy-definitions]]"
+        echo "  name = \"from-nodes\""
+        echo "  [[policy-definitions.statements]]"
+        echo "    [policy-definitions.statements.conditions.match-prefix-set]"
+        echo "      prefix-set = \"lab-pool\""
+        echo "    [policy-definitions.statements.actions]"
+        echo "      route-disposition = \"accept-route\""
+        for node in "${NODES[@]}"; do
+            echo "[[neighbors]]"
+            echo "  [neighbors.config]"
+            echo "    neighbor-address = \"$(node_ip "$node")\""
+            echo "    peer-as = $(node_asn "$node")"
+            echo "    description = \"$node\""
+            echo "  [neighbors.transport.config]"
+            echo "    passive-mode = true"
+            echo "  [neighbors.timers.config]"
+            echo "    hold-time = $HOLD_TIME"
+            echo "    keepalive-interval = $((HOLD_TIME / 3))"
+            echo "  [[neighbors.afi-safis]]"
+            echo "    [neighbors.afi-safis.config]"
+            echo "      afi-safi-name = \"ipv4-unicast\""
+        done
+    } >"$d/gobgpd.toml"
+    start_proc gobgpd "$TOR" gobgpd -f "$d/gobgpd.toml" -t toml --pprof-disable \
+        --api-hosts 127.0.0.1:50051 -l info
+    local i
+    for i in $(seq 100); do
+        ip netns exec "$TOR" gobgp global >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    die "gobgpd did not start (see $DIR/logs/gobgpd.log)"
+}
+
+# ---------------------------------------------------------------------------------------
+# The cluster: one manifests file the speakers watch, rewritten atomically.
+
+# $DIR/endpoints holds lines `NODE SERVICE STATE`; the manifests are generated from it.
+write_manifests() {
+    local tmp="$DIR/.cluster.yaml.tmp" s name ip node state
+    {
+        for node in "${NODES[@]}"; do
+            printf 'apiVersion: v1\nkind: Node\nmetadata: {name: %s}\n---\n' "$node"
+        done
+        for s in "${SERVICES[@]}"; do
+            read -r name ip _ <<<"$s"
+            printf 'apiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: demo}\n' "$name"
+            printf 'spec:\n  type: ClusterIP\n  externalIPs: [%s]\n' "$ip"
+            printf '  ports: [{port: 80, protocol: TCP}]\n---\n'
+            printf 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n'
+            printf 'metadata:\n  name: %s-lab\n  namespace: demo\n' "$name"
+            printf '  labels: {kubernetes.io/service-name: %s}\n' "$name"
+            printf 'addressType: IPv4\nports: [{port: 80, protocol: TCP}]\nendpoints:\n'
+            local any=0
+            while read -r node sname state; do
+                [ "$sname" = "$name" ] || continue
+                local cond
+                case $state in
+                    ready) cond="{ready: true, serving: true, terminating: false}" ;;
+                    terminating) cond="{ready: false, serving: true, terminating: true}" ;;
+                    *) continue ;;
+                esac
+                printf '  - addresses: [10.244.%s.%s]\n    nodeName: %s\n    conditions: %s\n' \
+                    "$(node_index "$node")" "${ip##*.}" "$node" "$cond"
+                any=1
+            done <"$DIR/endpoints"
+            [ $any -eq 1 ] || printf '  []\n'
+            printf -- '---\n'
+        done
+    } >"$tmp"
+    mv -f "$tmp" "$DIR/cluster.yaml"
+}
+
+responder_name() { echo "http-$1-$2"; }
+
+start_responder() { # NODE SERVICE
+    local node=$1 service=$2 ip www
+    ip=$(service_ip "$service")
+    live_pid "$(responder_name "$node" "$service")" >/dev/null && return 0
+    www="$DIR/$node/www-$service"
+    mkdir -p "$www"
+    echo "$node" >"$www/index.html"
+    start_proc "$(responder_name "$node" "$service")" "$(node_ns "$node")" \
+        "$PYTHON" -m http.server --bind "$ip" --directory "$www" 80
+}
+
+start_speaker() { # NODE
+    local node=$1 d="$DIR/$1"
+    mkdir -p "$d"
+    cat >"$d/config.yaml" <<EOF
+node_name: $node
+local_asn: $(node_asn "$node")
+router_id: $(node_ip "$node")
+source:
+  manifests: [$DIR/cluster.yaml]
+announce:
+  allowed_cidrs: [$POOL]
+peers:
+  - name: tor
+    address: $TOR_IP
+    asn: $TOR_ASN
+    hold_time: ${HOLD_TIME}s
+    connect_retry: 1s
+    families: [ipv4]
+# A dead node's routes must leave the ToR at once, not stay as stale graceful-restart routes.
+graceful_restart:
+  restart_time: 0s
+shutdown:
+  mode: withdraw
+  drain: $DRAIN
+http:
+  listen: 127.0.0.1:9179
+EOF
+    RUST_LOG=${RUST_LOG:-info} start_proc "speaker-$node" "$(node_ns "$node")" \
+        env RUST_LOG="${RUST_LOG:-info}" "$BIN" run --config "$d/config.yaml"
+}
+
+# ---------------------------------------------------------------------------------------
+# Views
+
+# One line per prefix of the pool: `PREFIX NEXTHOP...`, next hops sorted. FRR and BIRD:
+# the ToR's kernel FIB (what traffic follows); GoBGP has no FIB: its RIB.
+routes() {
+    case $(flavour) in
+        frr | bird)
+            ip -n "$TOR" -j route show root "$POOL" | jq -r '.[] |
+                [(.dst | if test("/") then . else . + "/32" end)] +
+                ([(.gateway // empty), (.nexthops // [] | .[].gateway)] | sort) | join(" ")' |
+                sort -V
+            ;;
+        gobgp)
+            ip netns exec "$TOR" gobgp global rib -a ipv4 -j | jq -r 'to_entries[] |
+                [.key] + ([.value[] | .attrs[] | select(.type == 3) | .nexthop] | unique) |
+                join(" ")' | sort -V
+            ;;
+    esac
+}
+
+# One line per node: `NODE ADDRESS ASN STATE PREFIXES-RECEIVED`.
+peers() {
+    local node ip
+    case $(flavour) in
+        frr)
+            local json
+            json=$(vtysh_tor -c "show bgp neighbors json")
+            for node in "${NODES[@]}"; do
+                ip=$(node_ip "$node")
+                jq -r --arg ip "$ip" --arg node "$node" '.[$ip] |
+                    [$node, $ip, (.remoteAs|tostring), .bgpState,
+                     ((.addressFamilyInfo.ipv4Unicast.acceptedPrefixCounter // 0)|tostring)] |
+                    join(" ")' <<<"$json"
+            done
+            ;;
+        bird)
+            for node in "${NODES[@]}"; do
+                local info state count
+                info=$(birdc_tor show protocols all "$node")
+                state=$(awk '/BGP state:/ {print $3; exit}' <<<"$info")
+                count=$(awk '/Routes:/ {print $2; exit}' <<<"$info")
+                echo "$node $(node_ip "$node") $(node_asn "$node") ${state:-unknown} ${count:-0}"
+            done
+            ;;
+        gobgp)
+            local json
+            json=$(ip netns exec "$TOR" gobgp neighbor -j)
+            for node in "${NODES[@]}"; do
+                ip=$(node_ip "$node")
+                jq -r --arg ip "$ip" --arg node "$node" '.[] | select(.conf.neighbor_address == $ip) |
+                    [$node, $ip, (.conf.peer_asn|tostring),
+                     (["Unknown", "Idle", "Connect", "Active", "OpenSent", "OpenConfirm",
+                       "Established"][.state.session_state // 0]),
+                     ([.afi_safis[]? | .state.received // 0] | add // 0 | tostring)] |
+                    join(" ")' <<<"$json"
+            done
+            ;;
+    esac
+}
+
+vtysh_tor() { ip netns exec "$TOR" vtysh --vty_socket "$DIR/tor" "$@"; }
+birdc_tor() { ip netns exec "$TOR" birdc -s "$DIR/tor/bird.ctl" "$@"; }
+
+wait_routes() { # PREFIX COUNT [TIMEOUT]
+    local prefix=$1 count=$2 timeout=${3:-30} start now line n
+    [[ $prefix == */* ]] || prefix="$prefix/32"
+    start=$(now_ms)
+    while :; do
+        line=$(routes | awk -v p="$prefix" '$1 == p' || true)
+        n=0
+        [ -n "$line" ] && n=$(($(wc -w <<<"$line") - 1))
+        now=$(now_ms)
+        if [ "$n" -eq "$count" ]; then
+            echo "$prefix has $count next hops after $((now - start)) ms"
+            return 0
+        fi
+        if ((now - start > timeout * 1000)); then
+            echo "timeout: $prefix has $n next hops, wanted $count, after ${timeout}s" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# ---------------------------------------------------------------------------------------
+# Commands
+
+cmd_up() {
+    need_root
+    local flavour=${1:-frr}
+    case $flavour in
+        frr) [ -x /usr/lib/frr/bgpd ] && command -v vtysh >/dev/null || die "FRR missing: run testbed/install-deps.sh" ;;
+        bird) command -v bird >/dev/null && command -v birdc >/dev/null || die "BIRD 2 missing: run testbed/install-deps.sh" ;;
+        gobgp) command -v gobgpd >/dev/null && command -v gobgp >/dev/null || die "GoBGP missing: run testbed/install-deps.sh" ;;
+        *) die "unknown flavour '$flavour' (frr, bird or gobgp)" ;;
+    esac
+    local tool
+    for tool in jq curl setsid flock; do
+        command -v $tool >/dev/null || die "$tool missing: run testbed/install-deps.sh"
+    done
+    [ -n "$PYTHON" ] || die "python3 missing: run testbed/install-deps.sh"
+    [ -x "$BIN" ] || die "$BIN not found: run 'cargo build --release' (or set KUBE_ANYCAST_BIN)"
+    if [ -e "$DIR" ] || ip netns list | grep -q "^$PREFIX-"; then
+        die "lab '$LAB_ID' is already up (or left over): LAB_ID=$LAB_ID $0 down"
+    fi
+    mkdir -p "$DIR/tor" "$DIR/pids" "$DIR/logs"
+    echo "$flavour" >"$DIR/flavour"
+    : >"$DIR/namespaces"
+    trap 'echo "lab: up failed; cleaning up" >&2; cmd_down >/dev/null 2>&1' ERR
+    build_topology
+
+    local s name ip nodes node
+    : >"$DIR/endpoints"
+    for s in "${SERVICES[@]}"; do
+        read -r name ip nodes <<<"$s"
+        for node in ${nodes//,/ }; do echo "$node $name ready" >>"$DIR/endpoints"; done
+    done
+    write_manifests
+
+    "start_$flavour"
+    for node in "${NODES[@]}"; do
+        while read -r n sname state; do
+            [ "$n" = "$node" ] && start_responder "$node" "$sname"
+        done <"$DIR/endpoints"
+        start_speaker "$node"
+    done
+    trap - ERR
+    echo "lab '$LAB_ID' up with $flavour: namespaces $PREFIX-*, state in $DIR"
+}
+
+cmd_down() {
+    [ -d "$DIR" ] || { echo "lab '$LAB_ID' is not up"; return 0; }
+    need_root
+    local f names=() name
+    # Speakers first (they withdraw and say goodbye), then routers and responders.
+    for f in "$DIR"/pids/speaker-*.pid; do
+        [ -e "$f" ] && names+=("$(basename "$f" .pid)")
+    done
+    [ ${#names[@]} -gt 0 ] && stop_procs "${names[@]}"
+    names=()
+    for f in "$DIR"/pids/*.pid; do
+        [ -e "$f" ] && names+=("$(basename "$f" .pid)")
+    done
+    [ ${#names[@]} -gt 0 ] && stop_procs "${names[@]}"
+    local ns
+    for ns in $(tac "$DIR/namespaces" 2>/dev/null); do
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    rm -rf "$DIR"
+    echo "lab '$LAB_ID' down"
+}
+
+cmd_set_endpoint() { # NODE SERVICE STATE
+    [ $# -eq 3 ] || die "usage: set-endpoint NODE SERVICE ready|terminating|gone"
+    local node=$1 service=$2 state=$3
+    is_node "$node" || die "unknown node '$node' (${NODES[*]})"
+    service_ip "$service" >/dev/null || die "unknown service '$service'"
+    case $state in ready | terminating | gone) ;; *) die "state must be ready, terminating or gone" ;; esac
+    flavour >/dev/null
+    (
+        flock 9
+        grep -v "^$node $service " "$DIR/endpoints" >"$DIR/endpoints.new" || true
+        [ "$state" = gone ] || echo "$node $service $state" >>"$DIR/endpoints.new"
+        mv -f "$DIR/endpoints.new" "$DIR/endpoints"
+        write_manifests
+    ) 9>"$DIR/lock"
+    # kube-proxy (Local) stand-in: the node answers while it has an endpoint of the Service.
+    if [ "$state" = gone ]; then
+        stop_procs "$(responder_name "$node" "$service")"
+    else
+        start_responder "$node" "$service"
+    fi
+    echo "$node $service $state"
+}
+
+cmd_status() {
+    local node
+    echo "== ToR ($(flavour)) peers: NODE ADDRESS ASN STATE PREFIXES"
+    peers
+    echo "== ToR routes: PREFIX NEXTHOPS"
+    routes
+    for node in "${NODES[@]}"; do
+        echo "== $node speaker"
+        if live_pid "speaker-$node" >/dev/null; then
+            ip netns exec "$(node_ns "$node")" "$BIN" status --http 127.0.0.1:9179 || true
+        else
+            echo "not running"
+        fi
+    done
+}
+
+cmd_curl() { # [N]
+    local n=${1:-6} i ip
+    ip=$(service_ip web)
+    for i in $(seq "$n"); do
+        ip netns exec "$CLIENT" curl -sS --max-time 2 "http://$ip/" || echo "(request failed)"
+    done
+}
+
+cmd_speaker() { # NODE start|term|kill|stop|cont
+    [ $# -eq 2 ] || die "usage: speaker NODE start|term|kill|stop|cont"
+    is_node "$1" || die "unknown node '$1'"
+    flavour >/dev/null
+    case $2 in
+        start) live_pid "speaker-$1" >/dev/null && die "speaker on $1 already runs"; start_speaker "$1" ;;
+        term) signal_proc "speaker-$1" TERM || die "speaker on $1 not running" ;;
+        kill) signal_proc "speaker-$1" KILL || die "speaker on $1 not running" ;;
+        stop) signal_proc "speaker-$1" STOP || die "speaker on $1 not running" ;;
+        cont) signal_proc "speaker-$1" CONT || die "speaker on $1 not running" ;;
+        *) die "usage: speaker NODE start|term|kill|stop|cont" ;;
+    esac
+}
+
+cmd_exec() { # NODE|tor|client CMD...
+    local where=$1 ns
+    shift
+    case $where in
+        tor) ns=$TOR ;;
+        client) ns=$CLIENT ;;
+        *) is_node "$where" || die "unknown namespace '$where'"; ns=$(node_ns "$where") ;;
+    esac
+    exec ip netns exec "$ns" "$@"
+}
+
+main() {
+    local cmd=${1:-}
+    [ $# -gt 0 ] && shift
+    case $cmd in
+        up) cmd_up "$@" ;;
+        down) cmd_down ;;
+        routes) flavour >/dev/null; routes ;;
+        peers) flavour >/dev/null; peers ;;
+        set-endpoint) cmd_set_endpoint "$@" ;;
+        status) cmd_status ;;
+        curl) cmd_curl "$@" ;;
+        speaker) cmd_speaker "$@" ;;
+        wait-routes) flavour >/dev/null; wait_routes "$@" ;;
+        exec) cmd_exec "$@" ;;
+        tor-ns) echo "$TOR" ;;
+        *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
