@@ -61,7 +61,8 @@ check() { # DESCRIPTION COMMAND...
     local what=$1 out
     shift
     if out=$("$@" 2>&1); then
-        pass "$what${out:+ ($(tail -1 <<<"$out"))}"
+        pass "$what"
+        [ -z "$out" ] || sed 's/^/      /' <<<"$out"
     else
         fail "$what"
         sed 's/^/      /' <<<"$out"
@@ -100,7 +101,7 @@ all_established() {
 
 # N requests from the client: each must be answered, by at least MIN distinct nodes.
 spread() { # N MIN [ALLOWED-NODES-REGEX]
-    local n=$1 min=$2 allowed=${3:-.} answers distinct
+    local n=$1 min=$2 allowed=${3:-node[0-9]} answers distinct
     answers=$(lab curl "$n")
     if grep -q 'request failed' <<<"$answers"; then
         echo "failed requests: $(grep -c 'request failed' <<<"$answers") of $n"
@@ -148,6 +149,8 @@ no_request_fails() {
 # Established, and on the wire the withdrawals precede the NOTIFICATION and the FIN.
 sigterm_withdraws_first() {
     local pcap="$WORK/$LAB_ID.pcap" tcpdump_pid t0 t gone_at="" down_at="" state routes_now i
+    local speaker_pid
+    speaker_pid=$(cat "/tmp/kube-anycast-lab-$LAB_ID/pids/speaker-node3.pid")
     ip netns exec "ka-$LAB_ID-tor" tcpdump -i node3 -U -s 0 -w "$pcap" 'tcp port 179' \
         2>"$WORK/$LAB_ID.tcpdump.err" &
     tcpdump_pid=$!
@@ -171,11 +174,14 @@ sigterm_withdraws_first() {
         fi
         sleep 0.05
     done
-    sleep 0.3
+    # The speaker exits after its FIN; then the capture is complete.
+    for i in $(seq 100); do [ -d "/proc/$speaker_pid" ] || break; sleep 0.1; done
+    sleep 0.2
     kill "$tcpdump_pid" 2>/dev/null
     wait "$tcpdump_pid" 2>/dev/null
     [ -n "$gone_at" ] && [ -n "$down_at" ] || { echo "routes gone: ${gone_at:-never}, session down: ${down_at:-never}"; return 1; }
     # The order on the wire, from node3 to the ToR.
+    cp "$pcap" "$WORK/../kube-anycast-e2e-$FLAVOUR-sigterm.pcap" 2>/dev/null
     tcpdump -r "$pcap" -nn -v "src host $N3" 2>/dev/null | awk '
         /Withdrawn routes/ && !w { w = NR }
         /Notification Message/ && !n { n = NR }
@@ -192,7 +198,7 @@ routes_leave_within_hold() { # NODE SIGNAL
     local node=$1 sig=$2 ip t0 t i
     ip="10.11.0.1${node#node}"
     t0=$(now_ms)
-    lab speaker "$node" "$sig"
+    lab speaker "$node" "${sig,,}"
     for i in $(seq $(((HOLD + MARGIN) * 20))); do
         if ! lab routes | grep -q "$ip"; then
             t=$(now_ms)

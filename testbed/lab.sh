@@ -386,7 +386,7 @@ http:
   listen: 127.0.0.1:9179
 EOF
     RUST_LOG=${RUST_LOG:-info} start_proc "speaker-$node" "$(node_ns "$node")" \
-        env RUST_LOG="${RUST_LOG:-info}" "$BIN" run --config "$d/config.yaml"
+        env RUST_LOG="${RUST_LOG:-info}" NO_COLOR=1 "$BIN" run --config "$d/config.yaml"
 }
 
 # ---------------------------------------------------------------------------------------
