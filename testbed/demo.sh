@@ -59,7 +59,11 @@ echo "   every node binds $IP on its loopback (kube-proxy's job) and runs kube-a
 echo "   which reads Services and EndpointSlices from a manifests file"
 
 say "Waiting for all three nodes to announce $IP/32"
-$LAB wait-routes "$IP" 3 30 | sed 's/^/   /'
+if ! $LAB wait-routes "$IP" 3 60 2>&1 | sed 's/^/   /'; then
+    $LAB status
+    $LAB logs 30
+    exit 1
+fi
 run $LAB peers
 
 say "The ToR's forwarding table: one route, three next hops (ECMP)"

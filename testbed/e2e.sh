@@ -181,7 +181,6 @@ sigterm_withdraws_first() {
     wait "$tcpdump_pid" 2>/dev/null
     [ -n "$gone_at" ] && [ -n "$down_at" ] || { echo "routes gone: ${gone_at:-never}, session down: ${down_at:-never}"; return 1; }
     # The order on the wire, from node3 to the ToR.
-    cp "$pcap" "$WORK/../kube-anycast-e2e-$FLAVOUR-sigterm.pcap" 2>/dev/null
     tcpdump -r "$pcap" -nn -v "src host $N3" 2>/dev/null | awk '
         /Withdrawn routes/ && !w { w = NR }
         /Notification Message/ && !n { n = NR }

@@ -13,6 +13,7 @@
 #   testbed/lab.sh speaker NODE start|term|kill|stop|cont
 #   testbed/lab.sh wait-routes PREFIX N [TIMEOUT]   wait until PREFIX has N next hops
 #   testbed/lab.sh exec NODE|tor|client CMD...      run a command in a namespace
+#   testbed/lab.sh logs [N]                the last N lines of every log
 #
 # LAB_ID (default `lab`) names the instance: namespaces `ka-<LAB_ID>-tor`, `-node1..3`,
 # `-client`, state under /tmp/kube-anycast-lab-<LAB_ID>/. Several labs coexist.
@@ -306,6 +307,20 @@ start_gobgp() {
     die "gobgpd did not start (see $DIR/logs/gobgpd.log)"
 }
 
+# The router accepts BGP connections and knows its neighbors, so the speakers' first
+# attempt succeeds instead of starting their backoff.
+wait_tor_listening() {
+    local i
+    for i in $(seq 100); do
+        if ip netns exec "$TOR" ss -Hltn 'sport = :179' | grep -q . &&
+            [ "$(peers | wc -l)" -eq ${#NODES[@]} ]; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    die "the $(flavour) router does not listen on port 179 (see $DIR/logs, $DIR/tor)"
+}
+
 # ---------------------------------------------------------------------------------------
 # The cluster: one manifests file the speakers watch, rewritten atomically.
 
@@ -510,6 +525,7 @@ cmd_up() {
     write_manifests
 
     "start_$flavour"
+    wait_tor_listening
     for node in "${NODES[@]}"; do
         while read -r n sname state; do
             [ "$n" = "$node" ] && start_responder "$node" "$sname"
@@ -518,6 +534,12 @@ cmd_up() {
     done
     trap - ERR
     echo "lab '$LAB_ID' up with $flavour: namespaces $PREFIX-*, state in $DIR"
+    local i
+    for i in $(seq 150); do
+        [ "$(peers | awk '$4 == "Established"' | wc -l)" -eq ${#NODES[@]} ] && return 0
+        sleep 0.2
+    done
+    echo "lab: warning: not every session is Established after 30 s (testbed/lab.sh status, logs)" >&2
 }
 
 cmd_down() {
@@ -603,6 +625,16 @@ cmd_speaker() { # NODE start|term|kill|stop|cont
     esac
 }
 
+cmd_logs() { # [N]: the last N lines of every log
+    local f
+    flavour >/dev/null
+    for f in "$DIR"/logs/*.log "$DIR"/tor/*.log; do
+        [ -s "$f" ] || continue
+        echo "== $f"
+        tail -n "${1:-20}" "$f"
+    done
+}
+
 cmd_exec() { # NODE|tor|client CMD...
     local where=$1 ns
     shift
@@ -628,6 +660,7 @@ main() {
         speaker) cmd_speaker "$@" ;;
         wait-routes) flavour >/dev/null; wait_routes "$@" ;;
         exec) cmd_exec "$@" ;;
+        logs) cmd_logs "$@" ;;
         tor-ns) echo "$TOR" ;;
         *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
