@@ -10,6 +10,7 @@ export LAB_ID=${LAB_ID:-demo}
 FLAVOUR=${1:-frr}
 LAB=testbed/lab.sh
 IP=203.0.113.10
+IP6=fd00:203::10
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "demo: run as root (sudo $0): the lab creates network namespaces and starts a router" >&2
@@ -68,6 +69,8 @@ run $LAB peers
 
 say "The ToR's forwarding table: one route, three next hops (ECMP)"
 tor_route
+echo "   the Service's IPv6 externalIP too, sent over the same (IPv4) sessions:"
+run ip -n "$($LAB tor-ns)" -6 route show "$IP6"
 
 say "The client asks $IP ten times; the router hashes each connection (L4) to one node"
 requests 10

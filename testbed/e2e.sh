@@ -30,6 +30,11 @@ API=203.0.113.20
 N1=10.11.0.11
 N2=10.11.0.12
 N3=10.11.0.13
+WEB6=fd00:203::10
+API6=fd00:203::20
+V6_1=fd00:11::11
+V6_2=fd00:11::12
+V6_3=fd00:11::13
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "e2e: run as root (network namespaces)" >&2
@@ -71,7 +76,11 @@ check() { # DESCRIPTION COMMAND...
 
 lab() { "$LAB" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-route_of() { lab routes | awk -v p="$1/32" '$1 == p { $1 = ""; sub(/^ /, ""); print }'; }
+route_of() { # ADDRESS: its next hops at the ToR
+    local p="$1/32"
+    [[ $1 == *:* ]] && p="$1/128"
+    lab routes | awk -v p="$p" '$1 == p { $1 = ""; sub(/^ /, ""); print }'
+}
 
 # PREFIX EXPECTED-NEXT-HOPS... : the ToR has exactly these next hops (waits up to 15 s).
 expect_route() {
@@ -100,9 +109,9 @@ all_established() {
 }
 
 # N requests from the client: each must be answered, by at least MIN distinct nodes.
-spread() { # N MIN [ALLOWED-NODES-REGEX]
+spread() { # N MIN [ALLOWED-NODES-REGEX] [6]
     local n=$1 min=$2 allowed=${3:-node[0-9]} answers distinct
-    answers=$(lab curl "$n")
+    answers=$(lab curl "$n" "${4:-4}")
     if grep -q 'request failed' <<<"$answers"; then
         echo "failed requests: $(grep -c 'request failed' <<<"$answers") of $n"
         return 1
@@ -162,7 +171,7 @@ sigterm_withdraws_first() {
         routes_now=$(lab routes)
         state=$(peer_state node3)
         t=$(now_ms)
-        if [ -z "$gone_at" ] && ! grep -q "$N3" <<<"$routes_now"; then
+        if [ -z "$gone_at" ] && ! grep -q -E "$N3|$V6_3" <<<"$routes_now"; then
             gone_at=$((t - t0))
             echo "node3's routes gone from the ToR after $gone_at ms, session $state"
             [ "$state" = Established ] || { kill "$tcpdump_pid"; return 1; }
@@ -195,11 +204,11 @@ sigterm_withdraws_first() {
 # hold time plus a margin. Prints the time.
 routes_leave_within_hold() { # NODE SIGNAL
     local node=$1 sig=$2 ip t0 t i
-    ip="10.11.0.1${node#node}"
+    ip="10\.11\.0\.1${node#node}|fd00:11::1${node#node}"
     t0=$(now_ms)
     lab speaker "$node" "${sig,,}"
     for i in $(seq $(((HOLD + MARGIN) * 20))); do
-        if ! lab routes | grep -q "$ip"; then
+        if ! lab routes | grep -q -E "$ip"; then
             t=$(now_ms)
             echo "$node's routes left the ToR $((t - t0)) ms after $sig (hold time ${HOLD}s)"
             return 0
@@ -253,19 +262,25 @@ run_flavour() {
     check "all three sessions Established" all_established
     check "web announced by all three nodes" expect_route "$WEB" "$N1 $N2 $N3"
     check "api announced by the two nodes with endpoints" expect_route "$API" "$N2 $N3"
+    check "IPv6: web announced by all three nodes, next hops their global addresses" \
+        expect_route "$WEB6" "$V6_1 $V6_2 $V6_3"
+    check "IPv6: api announced by the two nodes with endpoints" expect_route "$API6" "$V6_2 $V6_3"
     echo "   (up to converged: $(($(now_ms) - t0)) ms)"
     if [ $fib -eq 1 ]; then
         check "the ToR FIB has three next hops and L4 hashing spreads 30 requests" spread 30 2
+        check "IPv6: 30 requests spread too" spread 30 2 'node[0-9]' 6
     fi
 
     lab set-endpoint node1 web terminating >/dev/null
     check "terminating endpoint with ready ones elsewhere: node1 withdraws" expect_route "$WEB" "$N2 $N3"
+    check "IPv6: node1 withdraws too" expect_route "$WEB6" "$V6_2 $V6_3"
     [ $fib -eq 1 ] && check "the client is answered by node2 and node3 only" spread 10 1 'node2|node3'
     lab set-endpoint node1 web gone >/dev/null
     check "gone endpoint: still withdrawn" expect_route "$WEB" "$N2 $N3"
     [ $fib -eq 1 ] && check "the client is still answered" spread 10 1 'node2|node3'
     lab set-endpoint node1 web ready >/dev/null
     check "ready again: node1 announces again" expect_route "$WEB" "$N1 $N2 $N3"
+    check "IPv6: ready again, announced again" expect_route "$WEB6" "$V6_1 $V6_2 $V6_3"
 
     lab set-endpoint node2 api terminating >/dev/null
     lab set-endpoint node3 api terminating >/dev/null

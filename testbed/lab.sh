@@ -9,7 +9,7 @@
 #   testbed/lab.sh peers                   one line per node: NODE ADDRESS ASN STATE PREFIXES
 #   testbed/lab.sh set-endpoint NODE SERVICE ready|terminating|gone
 #   testbed/lab.sh status                  the ToR's view and every speaker's `status`
-#   testbed/lab.sh curl [N]                N requests from the client to the web Service
+#   testbed/lab.sh curl [N] [6]            N requests from the client to the web Service
 #   testbed/lab.sh speaker NODE start|term|kill|stop|cont
 #   testbed/lab.sh wait-routes PREFIX N [TIMEOUT]   wait until PREFIX has N next hops
 #   testbed/lab.sh exec NODE|tor|client CMD...      run a command in a namespace
@@ -25,7 +25,7 @@
 # ASNs, RFC 7938 style: ToR 65000, nodeN 6510N (eBGP, one ASN per node).
 #
 # Each node stands in for kube-proxy: every externalIP is bound on its loopback, and a
-# responder (python3 http.server) answers the node's name on port 80 of a Service's
+# responder (testbed/responder.py) answers the node's name on port 80 of a Service's
 # externalIP while the node has an endpoint of that Service (ready or terminating), as
 # kube-proxy does with externalTrafficPolicy: Local. `set-endpoint ... gone` stops it.
 set -euo pipefail
@@ -48,8 +48,10 @@ TOR_ASN=65000
 TOR_IP=10.11.0.1
 CLIENT_IP=172.16.1.2
 POOL=203.0.113.0/24
-# Services: name externalIP nodes-with-an-endpoint-at-start
-SERVICES=("web 203.0.113.10 node1,node2,node3" "api 203.0.113.20 node2,node3")
+TOR_IP6=fd00:11::1
+POOL6=fd00:203::/64
+# Services: name IPv4-externalIP IPv6-externalIP nodes-with-an-endpoint-at-start
+SERVICES=("web 203.0.113.10 fd00:203::10 node1,node2,node3" "api 203.0.113.20 fd00:203::20 node2,node3")
 HOLD_TIME=${LAB_HOLD_TIME:-9}
 DRAIN=${LAB_DRAIN:-2s}
 
@@ -57,13 +59,16 @@ die() { echo "lab: $*" >&2; exit 1; }
 node_ns() { echo "$PREFIX-$1"; }
 node_index() { echo "${1#node}"; }
 node_ip() { echo "10.11.0.1$(node_index "$1")"; }
+node_ip6() { echo "fd00:11::1$(node_index "$1")"; }
 node_asn() { echo "6510$(node_index "$1")"; }
 is_node() { local n; for n in "${NODES[@]}"; do [ "$n" = "$1" ] && return 0; done; return 1; }
-service_ip() {
-    local s name ip
+service_ip() { # SERVICE [6]
+    local s name ip ip6
     for s in "${SERVICES[@]}"; do
-        read -r name ip _ <<<"$s"
-        [ "$name" = "$1" ] && { echo "$ip"; return 0; }
+        read -r name ip ip6 _ <<<"$s"
+        [ "$name" = "$1" ] || continue
+        if [ "${2:-4}" = 6 ]; then echo "$ip6"; else echo "$ip"; fi
+        return 0
     done
     return 1
 }
@@ -150,32 +155,44 @@ build_topology() {
     ip netns exec "$TOR" sysctl -qw net.ipv4.ip_forward=1
     # Layer-4 hash: different source ports of one client spread over the next hops.
     ip netns exec "$TOR" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+    ip netns exec "$TOR" sysctl -qw net.ipv6.conf.all.forwarding=1
+    ip netns exec "$TOR" sysctl -qw net.ipv6.fib_multipath_hash_policy=1
     ip -n "$TOR" link add br0 type bridge
     ip -n "$TOR" addr add "$TOR_IP/24" dev br0
+    ip -n "$TOR" addr add "$TOR_IP6/64" dev br0 nodad
     ip -n "$TOR" link set br0 up
 
-    local node ns s name ip
+    local node ns s name ip ip6
     for node in "${NODES[@]}"; do
         ns=$(node_ns "$node")
         add_ns "$ns"
         ip -n "$TOR" link add "$node" type veth peer name eth0 netns "$ns"
         ip -n "$TOR" link set "$node" master br0 up
         ip -n "$ns" addr add "$(node_ip "$node")/24" dev eth0
+        # A link-local address that names the node (fe80::1N), so that next hops read well.
+        ip -n "$ns" link set eth0 addrgenmode none
+        ip -n "$ns" addr add "fe80::1$(node_index "$node")/64" dev eth0 nodad
+        ip -n "$ns" addr add "$(node_ip6 "$node")/64" dev eth0 nodad
         ip -n "$ns" link set eth0 up
         ip -n "$ns" route add default via "$TOR_IP"
+        ip -n "$ns" -6 route add default via "$TOR_IP6"
         for s in "${SERVICES[@]}"; do
-            read -r name ip _ <<<"$s"
+            read -r name ip ip6 _ <<<"$s"
             ip -n "$ns" addr add "$ip/32" dev lo
+            ip -n "$ns" addr add "$ip6/128" dev lo
         done
     done
 
     add_ns "$CLIENT"
     ip -n "$TOR" link add cl0 type veth peer name eth0 netns "$CLIENT"
     ip -n "$TOR" addr add 172.16.1.1/24 dev cl0
+    ip -n "$TOR" addr add fd00:16::1/64 dev cl0 nodad
     ip -n "$TOR" link set cl0 up
     ip -n "$CLIENT" addr add "$CLIENT_IP/24" dev eth0
+    ip -n "$CLIENT" addr add fd00:16::2/64 dev eth0 nodad
     ip -n "$CLIENT" link set eth0 up
     ip -n "$CLIENT" route add default via 172.16.1.1
+    ip -n "$CLIENT" -6 route add default via fd00:16::1
 }
 
 # ---------------------------------------------------------------------------------------
@@ -194,8 +211,11 @@ start_frr() {
         echo "!"
         echo "! Only host routes inside the lab pool are accepted; nothing is sent back."
         echo "ip prefix-list LAB-POOL seq 10 permit $POOL ge 32"
+        echo "ipv6 prefix-list LAB-POOL6 seq 10 permit $POOL6 ge 128"
         echo "route-map FROM-NODES permit 10"
         echo " match ip address prefix-list LAB-POOL"
+        echo "route-map FROM-NODES6 permit 10"
+        echo " match ipv6 address prefix-list LAB-POOL6"
         echo "route-map TO-NODES deny 10"
         echo "!"
         echo "router bgp $TOR_ASN"
@@ -215,6 +235,12 @@ start_frr() {
         echo "  maximum-paths 16"
         echo "  neighbor NODES activate"
         echo "  neighbor NODES route-map FROM-NODES in"
+        echo "  neighbor NODES route-map TO-NODES out"
+        echo " exit-address-family"
+        echo " address-family ipv6 unicast"
+        echo "  maximum-paths 16"
+        echo "  neighbor NODES activate"
+        echo "  neighbor NODES route-map FROM-NODES6 in"
         echo "  neighbor NODES route-map TO-NODES out"
         echo " exit-address-family"
     } >"$d/bgpd.conf"
@@ -237,14 +263,17 @@ start_bird() {
         echo "protocol device {}"
         echo "# Installs the BGP routes into this namespace's FIB, all next hops of a prefix."
         echo "protocol kernel { ipv4 { import none; export all; }; merge paths on; }"
-        echo "# Only host routes inside the lab pool are accepted; nothing is sent back."
+        echo "protocol kernel { ipv6 { import none; export all; }; merge paths on; }"
+        echo "# Only host routes inside the lab pools are accepted; nothing is sent back."
         echo "filter from_nodes { if net ~ [ $POOL{32,32} ] then accept; reject; }"
+        echo "filter from_nodes6 { if net ~ [ $POOL6{128,128} ] then accept; reject; }"
         echo "template bgp nodes {"
         echo "  local $TOR_IP as $TOR_ASN;"
         echo "  passive on;"
         echo "  hold time $HOLD_TIME;"
         echo "  error wait time 1, 10;"
         echo "  ipv4 { import filter from_nodes; export none; };"
+        echo "  ipv6 { import filter from_nodes6; export none; };"
         echo "}"
         for node in "${NODES[@]}"; do
             echo "protocol bgp $node from nodes { neighbor $(node_ip "$node") as $(node_asn "$node"); }"
@@ -274,11 +303,21 @@ start_gobgp() {
         echo "  [[defined-sets.prefix-sets.prefix-list]]"
         echo "    ip-prefix = \"$POOL\""
         echo "    masklength-range = \"32..32\""
+        echo "[[defined-sets.prefix-sets]]"
+        echo "  prefix-set-name = \"lab-pool6\""
+        echo "  [[defined-sets.prefix-sets.prefix-list]]"
+        echo "    ip-prefix = \"$POOL6\""
+        echo "    masklength-range = \"128..128\""
         echo "[[policy-definitions]]"
         echo "  name = \"from-nodes\""
         echo "  [[policy-definitions.statements]]"
         echo "    [policy-definitions.statements.conditions.match-prefix-set]"
         echo "      prefix-set = \"lab-pool\""
+        echo "    [policy-definitions.statements.actions]"
+        echo "      route-disposition = \"accept-route\""
+        echo "  [[policy-definitions.statements]]"
+        echo "    [policy-definitions.statements.conditions.match-prefix-set]"
+        echo "      prefix-set = \"lab-pool6\""
         echo "    [policy-definitions.statements.actions]"
         echo "      route-disposition = \"accept-route\""
         for node in "${NODES[@]}"; do
@@ -295,6 +334,9 @@ start_gobgp() {
             echo "  [[neighbors.afi-safis]]"
             echo "    [neighbors.afi-safis.config]"
             echo "      afi-safi-name = \"ipv4-unicast\""
+            echo "  [[neighbors.afi-safis]]"
+            echo "    [neighbors.afi-safis.config]"
+            echo "      afi-safi-name = \"ipv6-unicast\""
         done
     } >"$d/gobgpd.toml"
     start_proc gobgpd "$TOR" gobgpd -f "$d/gobgpd.toml" -t toml --pprof-disable \
@@ -326,51 +368,74 @@ wait_tor_listening() {
 
 # $DIR/endpoints holds lines `NODE SERVICE STATE`; the manifests are generated from it.
 write_manifests() {
-    local tmp="$DIR/.cluster.yaml.tmp" s name ip node state
+    local tmp="$DIR/.cluster.yaml.tmp" s name ip ip6 node
     {
         for node in "${NODES[@]}"; do
             printf 'apiVersion: v1\nkind: Node\nmetadata: {name: %s}\n---\n' "$node"
         done
         for s in "${SERVICES[@]}"; do
-            read -r name ip _ <<<"$s"
+            read -r name ip ip6 _ <<<"$s"
             printf 'apiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: demo}\n' "$name"
-            printf 'spec:\n  type: ClusterIP\n  externalIPs: [%s]\n' "$ip"
+            printf 'spec:\n  type: ClusterIP\n  ipFamilyPolicy: RequireDualStack\n'
+            printf '  externalIPs: [%s, "%s"]\n' "$ip" "$ip6"
             printf '  ports: [{port: 80, protocol: TCP}]\n---\n'
-            printf 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n'
-            printf 'metadata:\n  name: %s-lab\n  namespace: demo\n' "$name"
-            printf '  labels: {kubernetes.io/service-name: %s}\n' "$name"
-            printf 'addressType: IPv4\nports: [{port: 80, protocol: TCP}]\nendpoints:\n'
-            local any=0
-            while read -r node sname state; do
-                [ "$sname" = "$name" ] || continue
-                local cond
-                case $state in
-                    ready) cond="{ready: true, serving: true, terminating: false}" ;;
-                    terminating) cond="{ready: false, serving: true, terminating: true}" ;;
-                    *) continue ;;
-                esac
-                printf '  - addresses: [10.244.%s.%s]\n    nodeName: %s\n    conditions: %s\n' \
-                    "$(node_index "$node")" "${ip##*.}" "$node" "$cond"
-                any=1
-            done <"$DIR/endpoints"
-            [ $any -eq 1 ] || printf '  []\n'
-            printf -- '---\n'
+            endpoint_slice "$name" IPv4 "$ip"
+            endpoint_slice "$name" IPv6 "$ip6"
         done
     } >"$tmp"
     mv -f "$tmp" "$DIR/cluster.yaml"
 }
 
-responder_name() { echo "http-$1-$2"; }
+# One EndpointSlice of SERVICE for FAMILY, from $DIR/endpoints. Pod addresses are
+# made up (10.244.N.x, fd00:244:N::x): only nodeName and the conditions matter here.
+endpoint_slice() { # SERVICE IPv4|IPv6 EXTERNAL-IP
+    local name=$1 family=$2 ip=$3 node sname state cond address any=0
+    printf 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n'
+    printf 'metadata:\n  name: %s-lab-%s\n  namespace: demo\n' "$name" "${family,,}"
+    printf '  labels: {kubernetes.io/service-name: %s}\n' "$name"
+    printf 'addressType: %s\nports: [{port: 80, protocol: TCP}]\nendpoints:\n' "$family"
+    while read -r node sname state; do
+        [ "$sname" = "$name" ] || continue
+        case $state in
+            ready) cond="{ready: true, serving: true, terminating: false}" ;;
+            terminating) cond="{ready: false, serving: true, terminating: true}" ;;
+            *) continue ;;
+        esac
+        if [ "$family" = IPv4 ]; then
+            address="10.244.$(node_index "$node").${ip##*.}"
+        else
+            address="\"fd00:244:$(node_index "$node")::${ip##*:}\""
+        fi
+        printf '  - addresses: [%s]\n    nodeName: %s\n    conditions: %s\n' "$address" "$node" "$cond"
+        any=1
+    done <"$DIR/endpoints"
+    [ $any -eq 1 ] || printf '  []\n'
+    printf -- '---\n'
+}
 
-start_responder() { # NODE SERVICE
-    local node=$1 service=$2 ip www
-    ip=$(service_ip "$service")
-    live_pid "$(responder_name "$node" "$service")" >/dev/null && return 0
-    www="$DIR/$node/www-$service"
-    mkdir -p "$www"
-    echo "$node" >"$www/index.html"
-    start_proc "$(responder_name "$node" "$service")" "$(node_ns "$node")" \
-        "$PYTHON" -m http.server --bind "$ip" --directory "$www" 80
+# Waits until NODE's responders for SERVICE accept connections (Python starts slowly).
+wait_responder() { # NODE SERVICE
+    local ns i
+    ns=$(node_ns "$1")
+    for i in $(seq 100); do
+        [ "$(ip netns exec "$ns" ss -Hltn \
+            "( src $(service_ip "$2") or src [$(service_ip "$2" 6)] ) and sport = :80" | wc -l)" -eq 2 ] &&
+            return 0
+        sleep 0.1
+    done
+    echo "lab: warning: the responder of $2 on $1 does not listen (see $DIR/logs)" >&2
+}
+
+responder_names() { echo "http-$1-$2 http6-$1-$2"; }
+
+start_responder() { # NODE SERVICE: one per family
+    local node=$1 service=$2
+    live_pid "http-$node-$service" >/dev/null ||
+        start_proc "http-$node-$service" "$(node_ns "$node")" \
+            "$PYTHON" "$ROOT/testbed/responder.py" "$(service_ip "$service")" 80 "$node"
+    live_pid "http6-$node-$service" >/dev/null ||
+        start_proc "http6-$node-$service" "$(node_ns "$node")" \
+            "$PYTHON" "$ROOT/testbed/responder.py" "$(service_ip "$service" 6)" 80 "$node"
 }
 
 start_speaker() { # NODE
@@ -383,14 +448,15 @@ router_id: $(node_ip "$node")
 source:
   manifests: [$DIR/cluster.yaml]
 announce:
-  allowed_cidrs: [$POOL]
+  allowed_cidrs: [$POOL, "$POOL6"]
 peers:
   - name: tor
     address: $TOR_IP
     asn: $TOR_ASN
     hold_time: ${HOLD_TIME}s
     connect_retry: 1s
-    families: [ipv4]
+    # IPv6 routes over the IPv4 session; their next hop is the node's address on eth0.
+    families: [ipv4, ipv6]
 # A dead node's routes must leave the ToR at once, not stay as stale graceful-restart routes.
 graceful_restart:
   restart_time: 0s
@@ -412,17 +478,27 @@ EOF
 routes() {
     case $(flavour) in
         frr | bird)
-            ip -n "$TOR" -j route show root "$POOL" | jq -r '.[] |
-                [(.dst | if test("/") then . else . + "/32" end)] +
-                ([(.gateway // empty), (.nexthops // [] | .[].gateway)] | sort) | join(" ")' |
-                sort -V
+            kernel_routes -4 "$POOL" /32
+            kernel_routes -6 "$POOL6" /128
             ;;
         gobgp)
-            ip netns exec "$TOR" gobgp global rib -a ipv4 -j | jq -r 'to_entries[] |
-                [.key] + ([.value[] | .attrs[] | select(.type == 3) | .nexthop] | unique) |
-                join(" ")' | sort -V
+            # The next hop is in NEXT_HOP (type 3) for IPv4, MP_REACH_NLRI (14) for IPv6.
+            local family
+            for family in ipv4 ipv6; do
+                ip netns exec "$TOR" gobgp global rib -a "$family" -j | jq -r 'to_entries[] |
+                    [.key] + ([.value[] | .attrs[] | select(.type == 3 or .type == 14) |
+                    (.nexthop // empty), (.nexthops // [] | .[])] | unique) |
+                    join(" ")' | sort -V
+            done
             ;;
     esac
+}
+
+kernel_routes() { # -4|-6 POOL HOST-SUFFIX: grouped by prefix (IPv6 multipath may come split)
+    ip -n "$TOR" -j "$1" route show root "$2" | jq -r --arg host "$3" '
+        [.[] | {dst: (.dst | if test("/") then . else . + $host end),
+                nh: [(.gateway // empty), (.nexthops // [] | .[].gateway)]}] |
+        group_by(.dst)[] | [.[0].dst] + ([.[].nh[]] | unique) | join(" ")' | sort -V
 }
 
 # One line per node: `NODE ADDRESS ASN STATE PREFIXES-RECEIVED`.
@@ -470,7 +546,9 @@ birdc_tor() { ip netns exec "$TOR" birdc -s "$DIR/tor/bird.ctl" "$@"; }
 
 wait_routes() { # PREFIX COUNT [TIMEOUT]
     local prefix=$1 count=$2 timeout=${3:-30} start now line n
-    [[ $prefix == */* ]] || prefix="$prefix/32"
+    if [[ $prefix != */* ]]; then
+        if [[ $prefix == *:* ]]; then prefix="$prefix/128"; else prefix="$prefix/32"; fi
+    fi
     start=$(now_ms)
     while :; do
         line=$(routes | awk -v p="$prefix" '$1 == p' || true)
@@ -516,10 +594,10 @@ cmd_up() {
     trap 'echo "lab: up failed; cleaning up" >&2; cmd_down >/dev/null 2>&1' ERR
     build_topology
 
-    local s name ip nodes node
+    local s name ip ip6 nodes node
     : >"$DIR/endpoints"
     for s in "${SERVICES[@]}"; do
-        read -r name ip nodes <<<"$s"
+        read -r name ip ip6 nodes <<<"$s"
         for node in ${nodes//,/ }; do echo "$node $name ready" >>"$DIR/endpoints"; done
     done
     write_manifests
@@ -533,6 +611,7 @@ cmd_up() {
         start_speaker "$node"
     done
     trap - ERR
+    while read -r node sname state; do wait_responder "$node" "$sname"; done <"$DIR/endpoints"
     echo "lab '$LAB_ID' up with $flavour: namespaces $PREFIX-*, state in $DIR"
     local i
     for i in $(seq 150); do
@@ -580,9 +659,10 @@ cmd_set_endpoint() { # NODE SERVICE STATE
     ) 9>"$DIR/lock"
     # kube-proxy (Local) stand-in: the node answers while it has an endpoint of the Service.
     if [ "$state" = gone ]; then
-        stop_procs "$(responder_name "$node" "$service")"
+        stop_procs $(responder_names "$node" "$service")
     else
         start_responder "$node" "$service"
+        wait_responder "$node" "$service"
     fi
     echo "$node $service $state"
 }
@@ -603,11 +683,11 @@ cmd_status() {
     done
 }
 
-cmd_curl() { # [N]
-    local n=${1:-6} i ip
-    ip=$(service_ip web)
+cmd_curl() { # [N] [6]: N requests to the web Service's IPv4 (or IPv6) externalIP
+    local n=${1:-6} i url
+    if [ "${2:-4}" = 6 ]; then url="http://[$(service_ip web 6)]/"; else url="http://$(service_ip web)/"; fi
     for i in $(seq "$n"); do
-        ip netns exec "$CLIENT" curl -sS --max-time 2 "http://$ip/" || echo "(request failed)"
+        ip netns exec "$CLIENT" curl -sS --max-time 2 "$url" || echo "(request failed)"
     done
 }
 

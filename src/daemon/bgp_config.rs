@@ -2,9 +2,9 @@
 //! protocol's.
 
 use crate::config::{self, Config, NextHopChoice, PeerConfig};
-use bgp::RouterId;
 use bgp::driver;
 use bgp::session::{GracefulRestartConfig, SessionConfig};
+use bgp::{Family, RouterId};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -56,11 +56,19 @@ pub fn peer_config(
         // defaults so). iBGP: the system default, since iBGP peers are often not adjacent.
         ttl: ebgp.then_some(peer.ebgp_multihop),
         ttl_security: peer.ttl_security,
+        // Auto for the session's own family is the driver's (the connection's local
+        // address); for the other family it is resolved here (SPEC 3).
         next_hop_v4: match peer.next_hop_v4 {
+            NextHopChoice::Auto if peer.families.contains(&Family::Ipv4Unicast) => {
+                super::next_hop::auto_v4_over_v6(peer)
+            }
             NextHopChoice::Auto => None,
             NextHopChoice::Address(a) => Some(a),
         },
         next_hop_v6: match peer.next_hop_v6 {
+            NextHopChoice::Auto if peer.families.contains(&Family::Ipv6Unicast) => {
+                super::next_hop::auto_v6_over_v4(peer)
+            }
             NextHopChoice::Auto => None,
             NextHopChoice::Address(a) => Some(a),
         },

@@ -3,6 +3,7 @@
 
 pub mod bgp_config;
 pub mod events;
+pub mod next_hop;
 pub mod peers;
 mod router_id;
 
