@@ -127,7 +127,6 @@ stop_procs() { # NAME... : TERM, wait up to 5 s, then KILL
             kill -TERM "$pid" 2>/dev/null || true
             pids+=("$pid")
         fi
-        rm -f "$DIR/pids/$name.pid.stopped"
     done
     for i in $(seq 50); do
         local alive=0
@@ -591,7 +590,8 @@ cmd_up() {
     mkdir -p "$DIR/tor" "$DIR/pids" "$DIR/logs"
     echo "$flavour" >"$DIR/flavour"
     : >"$DIR/namespaces"
-    trap 'echo "lab: up failed; cleaning up" >&2; cmd_down >/dev/null 2>&1' ERR
+    # Whatever stops `up` half-way (a failed command, die, Ctrl-C) removes what it made.
+    trap 'echo "lab: up failed; cleaning up" >&2; cmd_down >/dev/null 2>&1' EXIT
     build_topology
 
     local s name ip ip6 nodes node
@@ -610,7 +610,7 @@ cmd_up() {
         done <"$DIR/endpoints"
         start_speaker "$node"
     done
-    trap - ERR
+    trap - EXIT
     while read -r node sname state; do wait_responder "$node" "$sname"; done <"$DIR/endpoints"
     echo "lab '$LAB_ID' up with $flavour: namespaces $PREFIX-*, state in $DIR"
     local i
