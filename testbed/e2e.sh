@@ -125,19 +125,28 @@ spread() { # N MIN [ALLOWED-NODES-REGEX] [6]
     [ "$distinct" -ge "$min" ]
 }
 
-# Sequential short HTTP requests from the client until STOPFILE exists; one line each.
+# Sequential short HTTP requests from the client until STOPFILE exists; one line each:
+# `ok NODE`, `reset ...` (an established connection reset mid-request: curl exit 56
+# "Connection reset by peer") or `fail ...` (anything else: refused, no route, timeout).
 start_client_loop() { # OUTFILE STOPFILE
     ip netns exec "ka-$LAB_ID-client" bash -c '
         while [ ! -e "$2" ]; do
-            if a=$(curl -sS --max-time 2 "http://'"$WEB"'/" 2>&1); then echo "ok $a"
-            else echo "fail $a"; fi
+            a=$(curl -sS --max-time 2 "http://'"$WEB"'/" 2>&1); rc=$?
+            if [ $rc -eq 0 ]; then echo "ok $a"
+            elif [ $rc -eq 56 ] && [[ $a == *"reset by peer"* ]]; then echo "reset $a"
+            else echo "fail $rc $a"; fi
         done >"$1"' _ "$1" "$2" &
     BACKGROUND+=($!)
     CLIENT_LOOP=$!
 }
 
+# Stateless ECMP rehashes some flows whenever the next-hop set changes: a connection in
+# flight at that instant (a few milliseconds per request) may continue on another node,
+# which resets it. That is the router's hashing, not the speaker: such resets are counted
+# and shown, not failed. Every other failure fails the check: a refused connection (a node
+# announcing without serving), a timeout or no route (a blackhole).
 no_request_fails() {
-    local out="$WORK/$LAB_ID.requests" stop="$WORK/$LAB_ID.stop" total failures
+    local out="$WORK/$LAB_ID.requests" stop="$WORK/$LAB_ID.stop" total failures resets
     start_client_loop "$out" "$stop"
     sleep 1
     lab set-endpoint node1 web terminating >/dev/null
@@ -149,7 +158,10 @@ no_request_fails() {
     wait "$CLIENT_LOOP"
     total=$(wc -l <"$out")
     failures=$(grep -c '^fail' "$out")
+    resets=$(grep -c '^reset' "$out")
     echo "$total sequential requests, $failures failed, answered by: $(awk '$1 == "ok" {print $2}' "$out" | sort | uniq -c | xargs)"
+    [ "$resets" -eq 0 ] ||
+        echo "$resets reset in flight when the router's next hops changed (ECMP rehash, not a failure of the speaker)"
     grep '^fail' "$out" | sort | uniq -c | head -5
     [ "$failures" -eq 0 ] && [ "$total" -ge 20 ]
 }
@@ -292,7 +304,7 @@ run_flavour() {
     check "no endpoint at all: nothing announced" expect_route "$API" ""
 
     if [ $fib -eq 1 ]; then
-        check "sequential requests while node1 goes terminating then gone: none fails" no_request_fails
+        check "sequential requests while node1 goes terminating then gone: none fails (ECMP rehash resets apart)" no_request_fails
         lab set-endpoint node1 web ready >/dev/null
         lab wait-routes "$WEB" 3 10 >/dev/null
     fi
