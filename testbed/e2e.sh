@@ -61,7 +61,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 pass() { passed=$((passed + 1)); echo "PASS [$FLAVOUR] $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL [$FLAVOUR] $*"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL [$FLAVOUR] $*"
+    # The first failure of a lab shows what its speakers and router said.
+    if [ -z "${DIAGNOSED:-}" ] && [ -d "/tmp/kube-anycast-lab-$LAB_ID" ]; then
+        DIAGNOSED=1
+        lab status 2>&1 | sed 's/^/      | /'
+        lab logs 12 2>&1 | grep -v -E '"GET / HTTP|answering ' | sed 's/^/      | /'
+    fi
+}
 check() { # DESCRIPTION COMMAND...
     local what=$1 out
     shift
@@ -180,10 +189,11 @@ sigterm_withdraws_first() {
     t0=$(now_ms)
     lab speaker node3 term
     for i in $(seq 200); do
-        routes_now=$(lab routes)
+        routes_now=$(lab routes) || continue
         state=$(peer_state node3)
         t=$(now_ms)
-        if [ -z "$gone_at" ] && ! grep -q -E "$N3|$V6_3" <<<"$routes_now"; then
+        if [ -z "$gone_at" ] && ! grep -q -E "$N3|$V6_3" <<<"$routes_now" &&
+            grep -q "^$WEB/32 " <<<"$routes_now"; then
             gone_at=$((t - t0))
             echo "node3's routes gone from the ToR after $gone_at ms, session $state"
             [ "$state" = Established ] || { kill "$tcpdump_pid"; return 1; }
@@ -215,12 +225,17 @@ sigterm_withdraws_first() {
 # Sends SIGNAL to NODE's speaker; the node's next hop must leave every route within the
 # hold time plus a margin. Prints the time.
 routes_leave_within_hold() { # NODE SIGNAL
-    local node=$1 sig=$2 ip t0 t i
+    local node=$1 sig=$2 ip t0 t i now
     ip="10\.11\.0\.1${node#node}|fd00:11::1${node#node}"
+    now=$(lab routes)
+    grep -q -E "$ip" <<<"$now" || { echo "$node announces nothing before $sig"; return 1; }
     t0=$(now_ms)
     lab speaker "$node" "${sig,,}"
     for i in $(seq $(((HOLD + MARGIN) * 20))); do
-        if ! lab routes | grep -q -E "$ip"; then
+        # Read first, then look: `lab routes | grep -q` fails under pipefail when grep
+        # stops reading early. The other nodes' routes must still be there.
+        now=$(lab routes) || continue
+        if ! grep -q -E "$ip" <<<"$now" && grep -q "^$WEB/32 " <<<"$now"; then
             t=$(now_ms)
             echo "$node's routes left the ToR $((t - t0)) ms after $sig (hold time ${HOLD}s)"
             return 0
@@ -258,6 +273,7 @@ speaker_log_clean() { # NODE: no panic in the speaker's log
 
 run_flavour() {
     FLAVOUR=$1
+    DIAGNOSED=
     LAB_ID="e2e-$$-$FLAVOUR"
     export LAB_ID
     local t0 fib=0
@@ -270,6 +286,7 @@ run_flavour() {
         sed 's/^/      /' "$WORK/$LAB_ID.up"
         return
     fi
+    grep -v "^lab '$LAB_ID' up" "$WORK/$LAB_ID.up" | sed 's/^/   /'
 
     check "all three sessions Established" all_established
     check "web announced by all three nodes" expect_route "$WEB" "$N1 $N2 $N3"
@@ -324,7 +341,7 @@ run_flavour() {
         check "$node's speaker did not panic" speaker_log_clean "$node"
     done
     lab down >/dev/null 2>&1 || fail "lab down"
-    if ip netns list | grep -q "^ka-$LAB_ID-"; then fail "lab down left namespaces"; else pass "lab down removes its namespaces"; fi
+    if grep -q "^ka-$LAB_ID-" <<<"$(ip netns list)"; then fail "lab down left namespaces"; else pass "lab down removes its namespaces"; fi
     echo "   ($FLAVOUR took $(($(now_ms) - t0)) ms)"
 }
 

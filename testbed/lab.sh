@@ -354,7 +354,7 @@ start_gobgp() {
 wait_tor_listening() {
     local i
     for i in $(seq 200); do
-        if ip netns exec "$TOR" ss -Hltn 'sport = :179' | grep -q . &&
+        if [ -n "$(ip netns exec "$TOR" ss -Hltn 'sport = :179')" ] &&
             [ "$(peers | awk '$4 == "Active" || $4 == "Passive"' | wc -l)" -eq ${#NODES[@]} ]; then
             return 0
         fi
@@ -586,7 +586,7 @@ cmd_up() {
     done
     [ -n "$PYTHON" ] || die "python3 missing: run testbed/install-deps.sh"
     [ -x "$BIN" ] || die "$BIN not found: run 'cargo build --release' (or set KUBE_ANYCAST_BIN)"
-    if [ -e "$DIR" ] || ip netns list | grep -q "^$PREFIX-"; then
+    if [ -e "$DIR" ] || grep -q "^$PREFIX-" <<<"$(ip netns list)"; then
         die "lab '$LAB_ID' is already up (or left over): LAB_ID=$LAB_ID $0 down"
     fi
     mkdir -p "$DIR/tor" "$DIR/pids" "$DIR/logs"
