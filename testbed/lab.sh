@@ -502,7 +502,7 @@ kernel_routes() { # -4|-6 POOL HOST-SUFFIX: grouped by prefix (IPv6 multipath ma
         group_by(.dst)[] | [.[0].dst] + ([.[].nh[]] | unique) | join(" ")' | sort -V
 }
 
-# One line per node: `NODE ADDRESS ASN STATE PREFIXES-RECEIVED`.
+# One line per node: `NODE ADDRESS ASN STATE PREFIXES` (accepted, IPv4 and IPv6).
 peers() {
     local node ip
     case $(flavour) in
@@ -513,7 +513,8 @@ peers() {
                 ip=$(node_ip "$node")
                 jq -r --arg ip "$ip" --arg node "$node" '.[$ip] |
                     [$node, $ip, (.remoteAs|tostring), .bgpState,
-                     ((.addressFamilyInfo.ipv4Unicast.acceptedPrefixCounter // 0)|tostring)] |
+                     ((.addressFamilyInfo.ipv4Unicast.acceptedPrefixCounter // 0) +
+                      (.addressFamilyInfo.ipv6Unicast.acceptedPrefixCounter // 0) | tostring)] |
                     join(" ")' <<<"$json"
             done
             ;;
@@ -522,7 +523,7 @@ peers() {
                 local info state count
                 info=$(birdc_tor show protocols all "$node")
                 state=$(awk '/BGP state:/ {print $3; exit}' <<<"$info")
-                count=$(awk '/Routes:/ {print $2; exit}' <<<"$info")
+                count=$(awk '/Routes:/ {n += $2} END {print n + 0}' <<<"$info")
                 echo "$node $(node_ip "$node") $(node_asn "$node") ${state:-unknown} ${count:-0}"
             done
             ;;
