@@ -19,9 +19,11 @@
 # `-client`, state under /tmp/kube-anycast-lab-<LAB_ID>/. Several labs coexist.
 #
 # Addressing (the same in every lab; the namespaces keep them apart):
-#   rack   10.11.0.0/24   bridge br0 in the ToR: 10.11.0.1; nodeN: 10.11.0.1N (eth0)
-#   client 172.16.1.0/24  ToR cl0: 172.16.1.1; client eth0: 172.16.1.2
-#   pool   203.0.113.0/24 (documentation range) for Service externalIPs
+#   rack   10.11.0.0/24, fd00:11::/64  bridge br0 in the ToR: 10.11.0.1, fd00:11::1;
+#          nodeN (eth0): 10.11.0.1N, fd00:11::1N, link-local fe80::1N
+#   client 172.16.1.0/24, fd00:16::/64  ToR cl0: .1 / ::1; client eth0: .2 / ::2
+#   pools  203.0.113.0/24 (documentation range) and fd00:203::/64 for externalIPs
+# One BGP session per node (over IPv4) carries IPv4 and IPv6 unicast.
 # ASNs, RFC 7938 style: ToR 65000, nodeN 6510N (eBGP, one ASN per node).
 #
 # Each node stands in for kube-proxy: every externalIP is bound on its loopback, and a
