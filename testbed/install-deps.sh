@@ -3,7 +3,7 @@
 # GoBGP), ExaBGP as a scriptable peer, and the network tools; and for the deployment
 # checks (tests/deploy.rs), kubectl (its `kustomize`) and kubernetes-validate. Idempotent.
 set -euo pipefail
-packages=(frr bird2 gobgpd exabgp iproute2 tcpdump procps)
+packages=(frr bird2 gobgpd exabgp iproute2 tcpdump procps curl jq python3 util-linux)
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: run as root (the lab creates network namespaces and starts routers)" >&2
     exit 1
@@ -15,8 +15,10 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+        echo "install-deps: could not install ${missing[*]} (apt-get failed, see above)" >&2
+        exit 1
+    fi
 fi
 
 # The deployment checks: `kubectl kustomize` with kustomize v5 (components, `labels`),
