@@ -11,7 +11,7 @@
 # two /128 with MED 50, community 65001:100 and large community ASN:1:2 where it can.
 # The recorder answers the OPEN, collects the routes and the End-of-RIB markers, asks
 # for them again with ROUTE-REFRESH, then the router is shut down with a shutdown
-# communication. Every received message becomes one hex line in
+# communication (ExaBGP: connection closed). Every received message becomes one hex line in
 # bgp/tests/data/captured/<router>.hex. Every process is stopped by the pid recorded
 # when it was started; the namespaces and the work directory are removed on exit.
 set -euo pipefail
@@ -162,6 +162,7 @@ EOF
         [ "$daemon" = zebra ] && wait_for 15 vtysh --vty_socket "$d" -d zebra -c "show version"
     done
     local version
+    # vtysh has no --version; the daemons do.
     version="FRR $(/usr/lib/frr/bgpd --version | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1)"
     start_recorder frr "$version"
     wait_ready frr
@@ -294,7 +295,8 @@ EOF
     version="ExaBGP $(exabgp --version 2>&1 | sed -n 's/.*ExaBGP : \([^ ]*\).*/\1/p' | head -1)"
     start_recorder exabgp "$version"
     wait_ready exabgp
-    # ExaBGP closes its sessions with a Cease NOTIFICATION when told to stop.
+    # ExaBGP 4.2 closes the TCP connection without a NOTIFICATION when stopped (its API
+    # "teardown" command does the same), so its capture ends with the last UPDATE.
     kill -TERM "$exa_pid"
     finish_recorder exabgp
 }
