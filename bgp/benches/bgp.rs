@@ -4,8 +4,8 @@
 //! - `update_decode`: decoding those messages back, framing included;
 //! - `rib_out_diff`: 1% of 100,000 sent routes changed, the UPDATEs computed.
 //!
-//! Criterion reports times and prefixes per second; the message counts and sizes are
-//! printed once.
+//! Criterion reports times and prefixes per second; the message counts and sizes, and the
+//! heap a table of 100,000 routes holds, are printed once.
 
 use bgp::rib_out::{AdjRibOut, ExportPolicy, PeerSession, RouteAttributes};
 use bgp::wire::{Community, Header, MAX_MESSAGE_LEN, Message, SessionContext, Update};
@@ -13,10 +13,36 @@ use bgp::{Asn, Family};
 use bytes::BytesMut;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ipnet::{IpNet, Ipv4Net};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Counts live heap bytes, to report what a table of 100,000 routes costs.
+struct Counting;
+
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; only a counter is
+// updated on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 const ROUTES: u32 = 100_000;
 const CHANGED: u32 = ROUTES / 100;
@@ -124,7 +150,22 @@ fn report_once(encoded: &BytesMut, messages: usize) {
     );
 }
 
+/// Heap held by a table of `ROUTES` routes once the peer has them all.
+fn report_table_memory() {
+    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let mut rib = loaded_table();
+    rib.session_up(session());
+    while rib.next_update().is_some() {}
+    let bytes = LIVE_BYTES.load(Ordering::Relaxed).saturating_sub(before);
+    println!(
+        "rib_out memory: {bytes} octets for {ROUTES} routes sent ({} per route)",
+        bytes / ROUTES as usize
+    );
+    drop(black_box(rib));
+}
+
 fn encode_decode(c: &mut Criterion) {
+    report_table_memory();
     let mut encoded = BytesMut::new();
     let messages = initial_transfer(loaded_table(), &mut encoded);
     report_once(&encoded, messages);

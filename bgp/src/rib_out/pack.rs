@@ -1,7 +1,8 @@
 //! Packing pending changes into UPDATEs no longer than the session allows.
 //!
-//! Sizes are computed exactly (`size`, and the wire encoder's own size functions) while prefixes are added, so each UPDATE is
-//! filled until the next prefix would not fit. IPv4 unicast uses the classic Withdrawn
+//! Sizes are computed exactly while prefixes are added (`size`, and the wire encoder's
+//! own size functions), so each UPDATE is filled until the next prefix would not fit.
+//! IPv4 unicast uses the classic Withdrawn
 //! Routes and NLRI fields with NEXT_HOP (RFC 4271 section 4.3), which every router accepts;
 //! IPv6 unicast uses MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760, next hop per RFC 2545).
 //! Announcements carry one family each; a withdrawal UPDATE may carry IPv4 in the classic
