@@ -318,6 +318,17 @@ impl PeerTask {
                     hold_time = negotiated.hold_time, families = ?negotiated.families,
                     next_hop_v4 = ?hops.v4, next_hop_v6 = ?hops.v6,
                     link_local = ?hops.v6_link_local, "session established");
+                // A negotiated family without a next hop cannot carry routes: say so once
+                // per session rather than letting its routes wait silently.
+                for (family, missing) in [
+                    (Family::Ipv4Unicast, hops.v4.is_none()),
+                    (Family::Ipv6Unicast, hops.v6.is_none()),
+                ] {
+                    if missing && negotiated.families.contains(&family) {
+                        tracing::warn!(peer = %self.config.name, %family,
+                            "no next hop for this family on this session (no address of the family on the session's interface; configure one): its routes are held back");
+                    }
+                }
                 self.rib.session_up(PeerSession {
                     context: negotiated.context,
                     families: negotiated.families.clone(),
@@ -434,7 +445,12 @@ impl PeerTask {
                 self.status.counters.count_sent(message);
                 if let Message::Notification(n) = message {
                     let text = format!("sent {}", describe_notification(n));
-                    tracing::warn!(peer = %self.config.name, notification = %text, "notification sent");
+                    // Our own shutdown's Cease is expected; any other NOTIFICATION is news.
+                    if self.shutdown.is_some() {
+                        tracing::info!(peer = %self.config.name, notification = %text, "notification sent");
+                    } else {
+                        tracing::warn!(peer = %self.config.name, notification = %text, "notification sent");
+                    }
                     self.set_error(text);
                 }
             }
