@@ -121,8 +121,21 @@ impl OurSpeaker {
     }
 
     fn bind(rt: &NsRuntime, listen: Option<SocketAddr>) -> Arc<Speaker> {
+        // After a restart the old listener is closed by its accept task, which the runtime
+        // drops only at its next turn: retry briefly instead of racing it.
         let speaker = rt
-            .run(async move { Speaker::bind(listen).await })
+            .run(async move {
+                let mut tries = 0;
+                loop {
+                    match Speaker::bind(listen).await {
+                        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 50 => {
+                            tries += 1;
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                        other => break other,
+                    }
+                }
+            })
             .unwrap_or_else(|e| panic!("our speaker cannot bind {listen:?}: {e}"));
         Arc::new(speaker)
     }
