@@ -35,6 +35,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let router_id = router_id::choose(&config)?;
     tracing::info!(node = %config.node_name, asn = %config.local_asn, %router_id, peers = config.peers.len(), "starting");
     let shared = Arc::new(SharedCluster::default());
+    // Before any source runs; and `subscribe` marks the current version unseen, so the
+    // loop below decides at once even when the source has already synced.
+    let mut versions = shared.subscribe();
     let sink = match &config.source {
         SourceConfig::Kubernetes => {
             let client = kubernetes::client().await.context("Kubernetes client")?;
@@ -82,7 +85,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
-    let mut versions = shared.subscribe();
     let mut reconciler = Reconciler::new(&config, router_id);
     loop {
         tokio::select! {
