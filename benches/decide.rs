@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube_anycast::cluster::{ClusterState, ObjectKey};
 use kube_anycast::config::{AnnounceConfig, ServiceSelection};
 use kube_anycast::decide::{Settings, decide};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::hint::black_box;
 
 const SERVICES: usize = 10_000;
@@ -79,13 +79,13 @@ fn bench(c: &mut Criterion) {
         announce: &announce,
         peer_names: &peers,
     };
-    let decision = decide(&state, settings, &HashMap::new());
+    let decision = decide(&state, settings);
     println!(
         "decide: {SERVICES} Services x 3 endpoints -> {} routes announced by node-0",
         decision.routes.len()
     );
     c.bench_function("decide 10k services", |b| {
-        b.iter(|| decide(black_box(&state), settings, &HashMap::new()))
+        b.iter(|| decide(black_box(&state), settings))
     });
 }
 

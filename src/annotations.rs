@@ -1,6 +1,7 @@
 //! The `kube-anycast.io/*` annotations of a Service (SPEC section 5): parsing and
-//! validation into [`ServiceAnnotations`]. Every value is checked; a Service with any bad
-//! value gets a list of problems instead, so the caller can keep its last good settings.
+//! validation into [`ServiceAnnotations`]. Every value is checked on its own: a bad value
+//! is reported and its key takes its default, while the other keys apply. The rule reads
+//! nothing but the current annotations, so a restart, `plan` and `run` agree (SPEC 4.8).
 
 use crate::values;
 use bgp::wire::{Community, LargeCommunity};
@@ -88,17 +89,26 @@ impl std::fmt::Display for AnnotationProblem {
     }
 }
 
-/// Parses the annotations of a Service. `peer_names` are the configured peers, so that a
-/// typo in `peers` is reported instead of silently announcing to nobody.
-pub fn parse(
-    annotations: &BTreeMap<String, String>,
+/// Parses the annotations of a Service: the settings in force (each bad value replaced by
+/// its key's default) and one problem per bad value. `peer_names` are the configured
+/// peers, so that a typo in `peers` is reported instead of silently announcing to nobody.
+pub fn parse<'a, K, V>(
+    annotations: impl IntoIterator<Item = (&'a K, &'a V)>,
     peer_names: &BTreeSet<String>,
-) -> Result<ServiceAnnotations, Vec<AnnotationProblem>> {
+) -> (ServiceAnnotations, Vec<AnnotationProblem>)
+where
+    K: AsRef<str> + ?Sized + 'a,
+    V: AsRef<str> + ?Sized + 'a,
+{
     let mut problems = Vec::new();
     let mut out = ServiceAnnotations::default();
-    for (key, value) in annotations.iter().filter(|(k, _)| k.starts_with(PREFIX)) {
+    let ours = annotations
+        .into_iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .filter(|(k, _)| k.starts_with(PREFIX));
+    for (key, value) in ours {
         let value = value.trim();
-        let result = match key.as_str() {
+        let result = match key {
             ANNOUNCE => parse_bool(value).map(|v| out.announce = Some(v)),
             ANNOUNCE_FROM => match value {
                 "local" => {
@@ -133,21 +143,17 @@ pub fn parse(
         };
         if let Err(message) = result {
             problems.push(AnnotationProblem {
-                key: key.clone(),
+                key: key.to_owned(),
                 message,
             });
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    (out, problems)
 }
 
 /// True when a Node carries `kube-anycast.io/drain: "true"`. Anything else, a typo
 /// included, is not a drain: draining moves traffic away, so it must be asked for exactly.
-pub fn node_drained(annotations: &BTreeMap<String, String>) -> bool {
+pub fn node_drained(annotations: &BTreeMap<Box<str>, Box<str>>) -> bool {
     annotations.get(DRAIN).is_some_and(|v| v.trim() == "true")
 }
 
@@ -195,24 +201,40 @@ mod tests {
     }
 
     fn parse_one(key: &str, value: &str) -> Result<ServiceAnnotations, Vec<AnnotationProblem>> {
-        parse(
-            &BTreeMap::from([(key.to_string(), value.to_string())]),
-            &peers(),
-        )
+        match parse(&BTreeMap::from([(key, value)]), &peers()) {
+            (parsed, problems) if problems.is_empty() => Ok(parsed),
+            (_, problems) => Err(problems),
+        }
     }
 
     #[test]
     fn no_annotations_means_defaults() {
+        let none: BTreeMap<String, String> = BTreeMap::new();
         assert_eq!(
-            parse(&BTreeMap::new(), &peers()),
-            Ok(ServiceAnnotations::default())
+            parse(&none, &peers()),
+            (ServiceAnnotations::default(), vec![])
         );
     }
 
     #[test]
     fn foreign_annotations_are_ignored() {
-        let a = BTreeMap::from([("example.com/x".to_string(), "garbage".to_string())]);
-        assert_eq!(parse(&a, &peers()), Ok(ServiceAnnotations::default()));
+        let a = BTreeMap::from([("example.com/x", "garbage")]);
+        assert_eq!(parse(&a, &peers()), (ServiceAnnotations::default(), vec![]));
+    }
+
+    #[test]
+    fn a_bad_value_takes_its_default_and_the_other_keys_apply() {
+        let a = BTreeMap::from([
+            (MED, "lots"),
+            (LOCAL_PREFERENCE, "200"),
+            (ANNOUNCE, "maybe"),
+        ]);
+        let (parsed, problems) = parse(&a, &peers());
+        assert_eq!(parsed.med, None, "the bad med takes its default");
+        assert_eq!(parsed.announce, None, "the bad announce takes its default");
+        assert_eq!(parsed.local_preference, Some(200), "the good key applies");
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, vec![ANNOUNCE, MED]);
     }
 
     #[test]
@@ -280,12 +302,12 @@ mod tests {
     #[test]
     fn drain_needs_exactly_true() {
         assert!(node_drained(&BTreeMap::from([(
-            DRAIN.to_string(),
-            "true".to_string()
+            DRAIN.into(),
+            "true".into()
         )])));
         assert!(!node_drained(&BTreeMap::from([(
-            DRAIN.to_string(),
-            "yes".to_string()
+            DRAIN.into(),
+            "yes".into()
         )])));
         assert!(!node_drained(&BTreeMap::new()));
     }

@@ -56,7 +56,7 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
     );
     registry.register(
         "refused_external_ips",
-        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip, invalid_annotations)",
+        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip)",
         metrics.refused_external_ips.clone(),
     );
     registry.register(

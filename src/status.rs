@@ -1,12 +1,12 @@
 //! The daemon's observable state: what `/status` serves, `/readyz` judges and `/metrics`
 //! exports, and what `kube-anycast status` prints.
 
+use crate::decide::incremental::Incremental;
 use crate::decide::{PeerSelection, Route};
 use bgp::driver::PeerHandle;
 use bgp::session::State;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -32,22 +32,12 @@ pub struct Observed {
     pub peers: Mutex<Vec<ObservedPeer>>,
     /// Sources synced.
     pub synced: std::sync::atomic::AtomicBool,
-    /// The announced routes, as `/status` shows them.
-    pub routes: Mutex<BTreeMap<IpNet, RouteView>>,
+    /// The decision the daemon keeps up to date; `/status` reads its routes when asked
+    /// instead of keeping a copy of 100,000 of them.
+    pub decision: Mutex<Incremental>,
 }
 
 impl Observed {
-    /// Records the routes of the changed addresses.
-    pub fn update_routes(&self, routes: &BTreeMap<IpNet, Route>, changed: &[IpNet]) {
-        let mut views = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        for prefix in changed {
-            match routes.get(prefix) {
-                Some(route) => views.insert(*prefix, RouteView::of(prefix, route)),
-                None => views.remove(prefix),
-            };
-        }
-    }
-
     /// A snapshot for `/status`.
     pub fn snapshot(&self) -> Status {
         let peers: Vec<PeerView> = self
@@ -58,11 +48,12 @@ impl Observed {
             .map(PeerView::of)
             .collect();
         let routes = self
-            .routes
+            .decision
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
+            .sorted_routes()
+            .iter()
+            .map(|(prefix, route)| RouteView::of(prefix, route))
             .collect();
         let synced = self.synced.load(std::sync::atomic::Ordering::SeqCst);
         let ready = synced && peers.iter().all(|p| p.state == "established");

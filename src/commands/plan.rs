@@ -4,7 +4,7 @@ use crate::cluster::ClusterState;
 use crate::config::Config;
 use crate::decide::{self, Decision, Settings};
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// Runs the decision once over `cluster` for `node_name`.
@@ -15,7 +15,7 @@ pub fn plan(config: &Config, cluster: &ClusterState, node_name: &str) -> Decisio
         announce: &config.announce,
         peer_names: &peer_names,
     };
-    decide::decide(cluster, settings, &HashMap::new())
+    decide::decide(cluster, settings)
 }
 
 /// The human form: one line per externalIP, then the problems.
@@ -78,7 +78,7 @@ pub fn render_json(decision: &Decision, node_name: &str) -> serde_json::Value {
             "services": route.services.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "peers": match &route.peers {
                 decide::PeerSelection::All => json!("all"),
-                decide::PeerSelection::Only(names) => json!(names),
+                decide::PeerSelection::Only(names) => json!(names.as_ref()),
             },
             "communities": route.attributes.communities.iter().map(|c| format!("{}:{}", c.0 >> 16, c.0 & 0xffff)).collect::<Vec<_>>(),
             "large_communities": route.attributes.large_communities.iter().map(|c| format!("{}:{}:{}", c.global, c.local1, c.local2)).collect::<Vec<_>>(),

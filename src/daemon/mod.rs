@@ -11,7 +11,7 @@ use crate::config::{Config, ShutdownModeConfig, SourceConfig};
 use crate::decide::incremental::Incremental;
 use crate::decide::{self, Settings};
 use crate::metrics::{self, Metrics};
-use crate::reconcile::{self, Interner};
+use crate::reconcile;
 use crate::source::{SharedCluster, kubernetes, manifests};
 use crate::status::{Observed, ObservedPeer};
 use anyhow::Context;
@@ -85,7 +85,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
-    let mut reconciler = Reconciler::new(&config, router_id);
+    let mut reconciler = Reconciler::new(&config, router_id, observed.clone());
     loop {
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
@@ -105,13 +105,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             metrics.event_to_wire.observe(at.elapsed().as_secs_f64());
         }
         // Bookkeeping after the routes are on their way: off the latency path.
-        reconciler.log_route_changes(&changed);
+        let mut engine = observed.decision.lock().unwrap_or_else(|p| p.into_inner());
+        log_route_changes(&engine, &changed);
         metrics.reconciles.inc();
         metrics
             .routes_announced
-            .set(i64::try_from(reconciler.engine.routes().len()).unwrap_or(i64::MAX));
-        observed.update_routes(reconciler.engine.routes(), &changed);
-        update_refused_metric(&metrics, &reconciler.engine);
+            .set(i64::try_from(engine.route_count()).unwrap_or(i64::MAX));
+        update_refused_metric(&metrics, &engine);
+        let problems = engine.take_problems_changed().then(|| engine.problems());
+        drop(engine);
         *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) = reconciler
             .peers
             .running()
@@ -123,8 +125,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 handle: p.handle.clone(),
             })
             .collect();
-        if reconciler.engine.take_problems_changed() {
-            let news = reconciler.problems.news(&reconciler.engine.problems());
+        if let Some(problems) = problems {
+            let news = reconciler.problems.news(&problems);
             if !news.is_empty() {
                 let _ = report_tx.send(news);
             }
@@ -166,28 +168,27 @@ fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
     }
 }
 
-/// The decision loop's memory between changes.
+/// The decision loop's memory between changes (the decision itself is in
+/// [`Observed::decision`], where `/status` reads it).
 struct Reconciler<'a> {
     config: &'a Config,
     router_id: bgp::RouterId,
     peer_names: BTreeSet<String>,
-    engine: Incremental,
+    observed: Arc<Observed>,
     node_labels: BTreeMap<String, String>,
     peers: Peers,
-    interner: Interner,
     problems: ProblemMemory,
 }
 
 impl<'a> Reconciler<'a> {
-    fn new(config: &'a Config, router_id: bgp::RouterId) -> Self {
+    fn new(config: &'a Config, router_id: bgp::RouterId, observed: Arc<Observed>) -> Self {
         Reconciler {
             config,
             router_id,
             peer_names: config.peers.iter().map(|p| p.name.clone()).collect(),
-            engine: Incremental::new(),
+            observed,
             node_labels: BTreeMap::new(),
             peers: Peers::default(),
-            interner: Interner::default(),
             problems: ProblemMemory::default(),
         }
     }
@@ -199,7 +200,11 @@ impl<'a> Reconciler<'a> {
             announce: &self.config.announce,
             peer_names: &self.peer_names,
         };
-        let engine = &mut self.engine;
+        let mut engine = self
+            .observed
+            .decision
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let (changed, labels) = shared.with_mut(|cluster| {
             let dirty = cluster.take_dirty();
             (
@@ -209,30 +214,6 @@ impl<'a> Reconciler<'a> {
         });
         self.node_labels = labels;
         changed
-    }
-
-    /// One log line per route announced or withdrawn, with why.
-    fn log_route_changes(&self, changed: &[IpNet]) {
-        for prefix in changed {
-            if let Some(route) = self.engine.routes().get(prefix) {
-                let services: Vec<String> =
-                    route.services.iter().map(ToString::to_string).collect();
-                tracing::info!(%prefix, services = %services.join(","), "announce");
-                continue;
-            }
-            let reasons: Vec<String> = self
-                .engine
-                .verdicts_for(prefix.addr())
-                .iter()
-                .map(|v| format!("{}: {}", v.service, v.verdict))
-                .collect();
-            let why = if reasons.is_empty() {
-                "no Service has this externalIP any more".to_string()
-            } else {
-                reasons.join("; ")
-            };
-            tracing::info!(%prefix, reason = %why, "withdraw");
-        }
     }
 
     async fn apply(&mut self, speaker: &Speaker, changed: &[IpNet]) {
@@ -246,15 +227,68 @@ impl<'a> Reconciler<'a> {
             .peers
             .ensure(speaker, self.config, self.router_id, &wanted)
             .await;
-        self.peers
-            .apply(self.engine.routes(), changed, &fresh, &mut self.interner)
-            .await;
+        // The changes are computed under the lock and sent after it is released: a peer
+        // whose queue is full must not hold up `/status`.
+        let batches = {
+            let engine = self
+                .observed
+                .decision
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            self.peers.changes(&engine, changed, &fresh)
+        };
+        self.peers.send(batches).await;
+    }
+}
+
+/// Above this many changes in one decision (a start, a relist, a bulk change), one summary
+/// line is logged at info and the per-route lines at debug: 100,000 log lines would cost
+/// more than deciding and sending the routes.
+const ROUTE_LOG_LIMIT: usize = 100;
+
+/// One log line per route announced or withdrawn, with why.
+fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
+    if changed.len() > ROUTE_LOG_LIMIT {
+        let announced = changed.iter().filter(|p| engine.route(p).is_some()).count();
+        tracing::info!(
+            announced,
+            withdrawn = changed.len() - announced,
+            total = engine.route_count(),
+            "routes changed (per-route lines at debug level)"
+        );
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+    }
+    let bulk = changed.len() > ROUTE_LOG_LIMIT;
+    for prefix in changed {
+        if let Some(route) = engine.route(prefix) {
+            let services: Vec<String> = route.services.iter().map(ToString::to_string).collect();
+            if bulk {
+                tracing::debug!(%prefix, services = %services.join(","), "announce");
+            } else {
+                tracing::info!(%prefix, services = %services.join(","), "announce");
+            }
+            continue;
+        }
+        let reasons: Vec<String> = engine
+            .verdicts_for(prefix.addr())
+            .iter()
+            .map(|v| format!("{}: {}", v.service, v.verdict))
+            .collect();
+        let why = if reasons.is_empty() {
+            "no Service has this externalIP any more".to_string()
+        } else {
+            reasons.join("; ")
+        };
+        if bulk {
+            tracing::debug!(%prefix, reason = %why, "withdraw");
+        } else {
+            tracing::info!(%prefix, reason = %why, "withdraw");
+        }
     }
 }
 
 fn node_labels(cluster: &ClusterState) -> BTreeMap<String, String> {
-    cluster
-        .node()
-        .and_then(|n| n.metadata.labels.clone())
-        .unwrap_or_default()
+    cluster.node().map(|n| n.labels.clone()).unwrap_or_default()
 }

@@ -3,22 +3,31 @@
 //! routes.
 
 use crate::config::{Config, PeerConfig};
-use crate::decide::Route;
-use crate::reconcile::{self, Interner, PeerRoutes};
+use crate::decide::incremental::Incremental;
+use crate::reconcile;
 use bgp::RouterId;
-use bgp::driver::{PeerHandle, ShutdownMode, Speaker};
+use bgp::driver::{PeerHandle, RouteChange, ShutdownMode, Speaker};
+use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One running peer.
 #[derive(Debug)]
 pub struct RunningPeer {
     /// The config entry it runs.
     pub config: PeerConfig,
-    /// The driver's handle.
+    /// The driver's handle; its Adj-RIB-Out is the record of what the peer was sent.
     pub handle: PeerHandle,
-    /// What it was last told to announce.
-    pub sent: PeerRoutes,
+}
+
+/// What one peer is told after a decision.
+#[derive(Debug)]
+pub enum PeerBatch {
+    /// Its whole route set (a peer just started).
+    Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
+    /// The changes of some addresses.
+    Changes(Vec<RouteChange>),
 }
 
 /// The running peers by name.
@@ -78,7 +87,6 @@ impl Peers {
                         RunningPeer {
                             config: (*peer).clone(),
                             handle,
-                            sent: PeerRoutes::new(),
                         },
                     );
                     started.push(peer.name.clone());
@@ -90,26 +98,37 @@ impl Peers {
         started
     }
 
-    /// Sends every peer the changes for the `changed` addresses, and peers in `fresh`
+    /// What every peer must be told for the `changed` addresses, and peers in `fresh`
     /// their whole route set. Withdrawals go first within each peer's batch.
-    pub async fn apply(
-        &mut self,
-        routes: &BTreeMap<IpNet, Route>,
+    pub fn changes(
+        &self,
+        engine: &Incremental,
         changed: &[IpNet],
         fresh: &[String],
-        interner: &mut Interner,
-    ) {
-        for (name, peer) in &mut self.running {
-            let changes = if fresh.contains(name) {
-                let wanted = reconcile::routes_for_peer(routes, name, interner);
-                let changes = reconcile::changes(&peer.sent, &wanted);
-                peer.sent = wanted;
-                changes
-            } else {
-                reconcile::changes_for(&mut peer.sent, routes, changed, name, interner)
-            };
-            if !changes.is_empty() {
-                peer.handle.update(changes).await;
+    ) -> Vec<(PeerHandle, PeerBatch)> {
+        self.running
+            .iter()
+            .filter_map(|(name, peer)| {
+                let batch = if fresh.contains(name) {
+                    PeerBatch::Replace(reconcile::routes_for_peer(engine.routes(), name))
+                } else {
+                    let changes = reconcile::changes_for(|p| engine.route(p), changed, name);
+                    if changes.is_empty() {
+                        return None;
+                    }
+                    PeerBatch::Changes(changes)
+                };
+                Some((peer.handle.clone(), batch))
+            })
+            .collect()
+    }
+
+    /// Hands each peer its batch.
+    pub async fn send(&self, batches: Vec<(PeerHandle, PeerBatch)>) {
+        for (handle, batch) in batches {
+            match batch {
+                PeerBatch::Replace(routes) => handle.replace(routes).await,
+                PeerBatch::Changes(changes) => handle.update(changes).await,
             }
         }
     }

@@ -1,7 +1,8 @@
 //! What the EndpointSlices of a Service say about one address family (SPEC section 4.4).
 
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use std::collections::BTreeMap;
+use crate::cluster::objects::{AddressFamily, SliceInfo};
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 /// The label that ties an EndpointSlice to its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -42,32 +43,27 @@ struct Conditions {
     local: bool,
 }
 
-/// The summary for one Service's endpoints of one family (`"IPv4"` or `"IPv6"`, the
-/// EndpointSlice `addressType`), seen from `node_name`.
+/// The summary for one Service's endpoints of one family, seen from `node_name`.
 pub fn summarize<'a>(
-    slices: impl IntoIterator<Item = &'a EndpointSlice>,
-    address_type: &str,
+    slices: impl IntoIterator<Item = &'a SliceInfo>,
+    family: AddressFamily,
     node_name: &str,
 ) -> EndpointSummary {
-    let mut endpoints: BTreeMap<&str, Conditions> = BTreeMap::new();
+    let mut endpoints: HashMap<IpAddr, Conditions> = HashMap::new();
     for slice in slices {
-        if slice.address_type != address_type {
+        if slice.family != family {
             continue;
         }
         for endpoint in &slice.endpoints {
-            let conditions = endpoint.conditions.as_ref();
-            // SPEC 4.4: missing conditions default to ready, serving, not terminating.
-            let ready = conditions.and_then(|c| c.ready).unwrap_or(true);
-            let serving = conditions.and_then(|c| c.serving).unwrap_or(true);
-            let terminating = conditions.and_then(|c| c.terminating).unwrap_or(false);
-            let local = endpoint.node_name.as_deref() == Some(node_name);
+            // SPEC 4.4's defaults for missing conditions were applied when the slice was read.
+            let local = endpoint.node.as_deref() == Some(node_name);
             for address in &endpoint.addresses {
                 // The same address in two slices (a slice being replaced) is one
                 // endpoint; its best report wins, so a transient copy cannot hide it.
-                let e = endpoints.entry(address.as_str()).or_default();
-                e.ready |= ready;
-                e.serving |= serving;
-                e.terminating |= terminating && !ready;
+                let e = endpoints.entry(*address).or_default();
+                e.ready |= endpoint.ready;
+                e.serving |= endpoint.serving;
+                e.terminating |= endpoint.terminating && !endpoint.ready;
                 e.local |= local;
             }
         }

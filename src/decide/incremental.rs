@@ -4,29 +4,43 @@
 //! even with 10,000 Services. A change to the Node or a relist recomputes everything. The
 //! per-Service rules are the pure [`super::decide_service`]; a property test checks that
 //! this engine always agrees with the full decision.
+//!
+//! Memory is per address, so it is kept to one index entry and one route per address:
+//! Service names are shared ([`ServiceRef`]), attributes are shared per Service, and an
+//! address's listers are stored inline for the usual single Service.
 
 use super::reason::Verdict;
 use super::{
-    AddressVerdict, NodeView, Route, ServiceOutcome, ServiceProblem, Settings, decide_service,
-    merge,
+    AddressVerdict, NodeView, Route, ServiceOutcome, ServiceProblem, ServiceRef, Settings,
+    decide_service, merge,
 };
+use crate::cluster::objects::SliceInfo;
 use crate::cluster::{ClusterState, Dirty, ObjectKey};
 use ipnet::IpNet;
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Everything kept about one listed address: the Services that list it, each with the
+/// address's position in its `externalIPs` (so its verdict is found without a scan), and
+/// the route, when it is announced. One hash map entry per address, nothing else.
+#[derive(Debug, Default)]
+struct AddressEntry {
+    listers: SmallVec<[(ServiceRef, u32); 1]>,
+    route: Option<Route>,
+}
 
 /// The decision, maintained incrementally.
 #[derive(Debug, Default)]
 pub struct Incremental {
-    outcomes: BTreeMap<ObjectKey, ServiceOutcome>,
-    wanters: HashMap<IpNet, BTreeSet<ObjectKey>>,
-    routes: BTreeMap<IpNet, Route>,
+    outcomes: HashMap<ServiceRef, ServiceOutcome>,
+    /// Every address some Service lists, announced or not.
+    addresses: HashMap<IpAddr, AddressEntry>,
+    /// How many addresses have a route.
+    route_count: usize,
     conflicts: BTreeMap<IpNet, Vec<ServiceProblem>>,
     node: NodeView,
-    /// Services by the externalIPs they list, announced or not: why an address is not
-    /// announced is found without a scan.
-    by_address: HashMap<IpAddr, BTreeSet<ObjectKey>>,
     /// Refused externalIPs by reason code.
     refused: BTreeMap<&'static str, usize>,
     /// Some Service's problems (or a conflict) changed since [`Incremental::take_problems_changed`].
@@ -39,19 +53,26 @@ impl Incremental {
         Incremental::default()
     }
 
-    /// The routes to announce.
-    pub fn routes(&self) -> &BTreeMap<IpNet, Route> {
-        &self.routes
+    /// The routes to announce, in no particular order.
+    pub fn routes(&self) -> impl Iterator<Item = (IpNet, &Route)> + '_ {
+        self.addresses
+            .iter()
+            .filter_map(|(addr, entry)| Some((IpNet::from(*addr), entry.route.as_ref()?)))
     }
 
-    /// The per-Service outcomes (verdicts, problems).
-    pub fn outcomes(&self) -> &BTreeMap<ObjectKey, ServiceOutcome> {
-        &self.outcomes
+    /// The route of one address, if announced.
+    pub fn route(&self, prefix: &IpNet) -> Option<&Route> {
+        self.addresses.get(&prefix.addr())?.route.as_ref()
     }
 
-    /// Whether the node is drained.
-    pub fn node(&self) -> NodeView {
-        self.node
+    /// How many routes are announced.
+    pub fn route_count(&self) -> usize {
+        self.route_count
+    }
+
+    /// The routes, ordered by prefix (for display and comparison).
+    pub fn sorted_routes(&self) -> BTreeMap<IpNet, Route> {
+        self.routes().map(|(p, r)| (p, r.clone())).collect()
     }
 
     /// Refused externalIPs by reason code (codes with none are absent).
@@ -59,15 +80,21 @@ impl Incremental {
         &self.refused
     }
 
-    /// Why `address` is not announced: the verdicts of the Services that list it.
-    pub fn verdicts_for(&self, address: IpAddr) -> Vec<&AddressVerdict> {
-        self.by_address
+    /// Why `address` is or is not announced: the verdicts of the Services that list it.
+    pub fn verdicts_for(&self, address: IpAddr) -> Vec<AddressVerdict> {
+        self.addresses
             .get(&address)
             .into_iter()
-            .flatten()
-            .filter_map(|key| self.outcomes.get(key))
-            .flat_map(|o| o.verdicts.iter())
-            .filter(|v| v.external_ip.parse::<IpAddr>().ok() == Some(address))
+            .flat_map(|entry| entry.listers.iter())
+            .filter_map(|(service, index)| {
+                let outcome = self.outcomes.get(service)?;
+                let verdict = outcome.addresses.get(*index as usize)?.verdict.clone();
+                Some(AddressVerdict {
+                    service: service.clone(),
+                    external_ip: address.to_string().into(),
+                    verdict,
+                })
+            })
             .collect()
     }
 
@@ -77,18 +104,19 @@ impl Incremental {
         std::mem::take(&mut self.problems_changed)
     }
 
-    /// Every current problem: per Service, then shared-address conflicts.
+    /// Every current problem: per Service in Service order, then shared-address conflicts.
     pub fn problems(&self) -> Vec<ServiceProblem> {
-        self.outcomes
-            .values()
-            .flat_map(|o| o.problems.iter())
+        let mut keys: Vec<&ServiceRef> = self.outcomes.keys().collect();
+        keys.sort();
+        keys.into_iter()
+            .flat_map(|k| self.outcomes[k].problems.iter())
             .chain(self.conflicts.values().flatten())
             .cloned()
             .collect()
     }
 
     /// Brings the decision up to date with `cluster`, given what changed; returns the
-    /// addresses whose route appeared, disappeared or changed.
+    /// addresses whose route appeared, disappeared or changed, in order.
     pub fn update(
         &mut self,
         cluster: &ClusterState,
@@ -101,47 +129,51 @@ impl Incremental {
             _ => self
                 .outcomes
                 .keys()
-                .chain(cluster.services().keys())
-                .cloned()
+                .map(|k| (**k).clone())
+                .chain(cluster.services().keys().cloned())
                 .collect(),
         };
         self.node = node;
-        let mut touched: BTreeSet<IpNet> = BTreeSet::new();
+        // A start or relist inserts every address at once: sizing the map first spares the
+        // doubling steps, whose old and new tables together would be the peak of memory.
+        let new_addresses: usize = keys
+            .iter()
+            .filter(|k| !self.outcomes.contains_key(*k))
+            .filter_map(|k| cluster.services().get(k))
+            .map(|s| s.external_ips.len())
+            .sum();
+        self.addresses.reserve(new_addresses);
+        let mut touched: Vec<IpNet> = Vec::new();
         for key in keys {
-            let old = self.outcomes.remove(&key);
-            if let Some(old) = &old {
-                self.forget(&key, old);
-            }
-            for (prefix, _, _) in old.iter().flat_map(|o| o.wanted.iter()) {
-                touched.insert(*prefix);
-                if let Some(set) = self.wanters.get_mut(prefix) {
-                    set.remove(&key);
-                    if set.is_empty() {
-                        self.wanters.remove(prefix);
-                    }
+            let old = self.outcomes.remove_entry(&key);
+            let service_ref = match &old {
+                Some((service_ref, old)) => {
+                    touched.extend(old.wanted());
+                    self.forget(service_ref, old);
+                    service_ref.clone()
                 }
-            }
+                None => Arc::new(key.clone()),
+            };
+            let old = old.map(|(_, o)| o);
             let Some(service) = cluster.services().get(&key) else {
                 if old.is_some_and(|o| !o.problems.is_empty()) {
                     self.problems_changed = true;
                 }
                 continue;
             };
-            let slices: Vec<&EndpointSlice> = cluster.slices_of(&key).collect();
-            let last_good = old.as_ref().and_then(|o| o.last_good.as_ref());
-            let outcome = decide_service(&key, service, &slices, node, settings, last_good);
+            let slices: Vec<&SliceInfo> = cluster.slices_of(&key).collect();
+            let outcome = decide_service(&key, service, &slices, node, settings);
             if old.as_ref().map(|o| &o.problems) != Some(&outcome.problems)
                 && !(old.is_none() && outcome.problems.is_empty())
             {
                 self.problems_changed = true;
             }
-            self.remember(&key, &outcome);
-            for (prefix, _, _) in &outcome.wanted {
-                touched.insert(*prefix);
-                self.wanters.entry(*prefix).or_default().insert(key.clone());
-            }
-            self.outcomes.insert(key, outcome);
+            touched.extend(outcome.wanted());
+            self.remember(&service_ref, &outcome);
+            self.outcomes.insert(service_ref, outcome);
         }
+        touched.sort_unstable();
+        touched.dedup();
         touched
             .into_iter()
             .filter(|prefix| self.remerge(*prefix))
@@ -149,15 +181,17 @@ impl Incremental {
     }
 
     /// Indexes an outcome's addresses and refusals.
-    fn remember(&mut self, key: &ObjectKey, outcome: &ServiceOutcome) {
-        for v in &outcome.verdicts {
-            if let Ok(address) = v.external_ip.parse::<IpAddr>() {
-                self.by_address
-                    .entry(address)
+    fn remember(&mut self, service: &ServiceRef, outcome: &ServiceOutcome) {
+        for (index, a) in outcome.addresses.iter().enumerate() {
+            if let Some(prefix) = a.prefix {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                self.addresses
+                    .entry(prefix.addr())
                     .or_default()
-                    .insert(key.clone());
+                    .listers
+                    .push((service.clone(), index));
             }
-            if let Verdict::NotAnnounced(reason) = &v.verdict
+            if let Verdict::NotAnnounced(reason) = &a.verdict
                 && reason.is_refusal()
             {
                 *self.refused.entry(reason.code()).or_default() += 1;
@@ -166,17 +200,19 @@ impl Incremental {
     }
 
     /// Undoes [`Incremental::remember`].
-    fn forget(&mut self, key: &ObjectKey, outcome: &ServiceOutcome) {
-        for v in &outcome.verdicts {
-            if let Ok(address) = v.external_ip.parse::<IpAddr>()
-                && let Some(set) = self.by_address.get_mut(&address)
+    fn forget(&mut self, service: &ServiceRef, outcome: &ServiceOutcome) {
+        for a in outcome.addresses.iter() {
+            if let Some(prefix) = a.prefix
+                && let Some(entry) = self.addresses.get_mut(&prefix.addr())
             {
-                set.remove(key);
-                if set.is_empty() {
-                    self.by_address.remove(&address);
+                // The entry stays while it has a route: the re-merge that follows
+                // withdraws it and then drops the entry.
+                entry.listers.retain(|(s, _)| !Arc::ptr_eq(s, service));
+                if entry.listers.is_empty() && entry.route.is_none() {
+                    self.addresses.remove(&prefix.addr());
                 }
             }
-            if let Verdict::NotAnnounced(reason) = &v.verdict
+            if let Verdict::NotAnnounced(reason) = &a.verdict
                 && reason.is_refusal()
                 && let Some(n) = self.refused.get_mut(reason.code())
             {
@@ -191,19 +227,34 @@ impl Incremental {
     /// Recomputes the route of one address from the Services that want it; true when it
     /// changed.
     fn remerge(&mut self, prefix: IpNet) -> bool {
-        let wanted: Vec<_> =
-            self.wanters
-                .get(&prefix)
-                .into_iter()
-                .flatten()
-                .filter_map(|key| Some((key, self.outcomes.get(key)?)))
-                .flat_map(|(key, outcome)| {
-                    outcome.wanted.iter().filter(|(p, _, _)| *p == prefix).map(
-                        move |(p, attrs, peers)| (*p, key.clone(), attrs.clone(), peers.clone()),
-                    )
-                })
-                .collect();
-        let (mut routes, conflicts) = merge::merge(wanted);
+        let wanted: Vec<_> = self
+            .addresses
+            .get(&prefix.addr())
+            .into_iter()
+            .flat_map(|entry| entry.listers.iter())
+            .filter_map(|(service, index)| {
+                let outcome = self.outcomes.get(service)?;
+                let address = outcome.addresses.get(*index as usize)?;
+                let announced = matches!(address.verdict, Verdict::Announced(_));
+                let template = outcome.template.as_ref().filter(|_| announced)?;
+                Some((prefix, service.clone(), template.clone()))
+            })
+            .collect();
+        let (new, conflicts) = match <[_; 1]>::try_from(wanted) {
+            // The usual case, one Service: its route is its template, nothing to merge.
+            Ok([(_, service, template)]) => (
+                Some(Route {
+                    attributes: template.attributes,
+                    peers: template.peers,
+                    services: smallvec::smallvec![service],
+                }),
+                Vec::new(),
+            ),
+            Err(wanted) => {
+                let (mut routes, conflicts) = merge::merge(wanted);
+                (routes.remove(&prefix), conflicts)
+            }
+        };
         let old_conflicts = if conflicts.is_empty() {
             self.conflicts.remove(&prefix)
         } else {
@@ -212,12 +263,19 @@ impl Incremental {
         if old_conflicts.unwrap_or_default() != conflicts {
             self.problems_changed = true;
         }
-        let new = routes.remove(&prefix);
-        let changed = self.routes.get(&prefix) != new.as_ref();
-        match new {
-            Some(route) => self.routes.insert(prefix, route),
-            None => self.routes.remove(&prefix),
+        let Some(entry) = self.addresses.get_mut(&prefix.addr()) else {
+            return false; // Nobody lists it and it had no route.
         };
+        let changed = entry.route != new;
+        match (entry.route.is_some(), new.is_some()) {
+            (false, true) => self.route_count += 1,
+            (true, false) => self.route_count -= 1,
+            _ => {}
+        }
+        entry.route = new;
+        if entry.route.is_none() && entry.listers.is_empty() {
+            self.addresses.remove(&prefix.addr());
+        }
         changed
     }
 }
@@ -228,7 +286,7 @@ mod tests {
     use crate::config::{AnnounceConfig, ServiceSelection};
     use crate::decide::decide;
     use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
-    use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions};
+    use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     use proptest::prelude::*;
 
@@ -433,15 +491,15 @@ mod tests {
             let settings = Settings { node_name: "node-a", announce: &announce, peer_names: &peers };
             let mut cluster = ClusterState::default();
             let mut engine = Incremental::new();
-            let mut full_last_good = HashMap::new();
             let mut previous = BTreeMap::new();
             let mut previous_problems = Vec::new();
             for op in &ops {
                 apply(&mut cluster, op);
                 let dirty = cluster.take_dirty();
                 let changed = engine.update(&cluster, dirty, settings);
-                let full = decide(&cluster, settings, &full_last_good);
-                prop_assert_eq!(engine.routes(), &full.routes, "after {:?}", op);
+                let full = decide(&cluster, settings);
+                prop_assert_eq!(&engine.sorted_routes(), &full.routes, "after {:?}", op);
+                prop_assert_eq!(engine.route_count(), full.routes.len());
                 let problems_now = sorted(full.problems.clone());
                 prop_assert_eq!(sorted(engine.problems()), problems_now.clone());
                 prop_assert_eq!(engine.take_problems_changed(), problems_now != previous_problems, "problems_changed after {:?}", op);
@@ -458,7 +516,6 @@ mod tests {
                     .collect();
                 prop_assert_eq!(changed, expected_changed, "changed addresses after {:?}", op);
                 previous = full.routes.clone();
-                full_last_good = full.last_good;
             }
         }
     }

@@ -3,19 +3,29 @@
 //! lowest wins and for LOCAL_PREF the highest (the most attractive value, so no Service
 //! sharing the address is made less reachable by another); a conflict is reported.
 
-use super::{PeerSelection, Route, ServiceProblem};
-use crate::cluster::ObjectKey;
-use bgp::rib_out::RouteAttributes;
+use super::{PeerSelection, Route, RouteTemplate, ServiceProblem, ServiceRef};
 use ipnet::IpNet;
+use smallvec::smallvec;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-/// Merges the wanted (prefix, Service, attributes, peers) tuples into one route per prefix.
+/// Merges the wanted (prefix, Service, template) tuples into one route per prefix. An
+/// address wanted by one Service shares that Service's attributes; only a shared address
+/// gets attributes of its own.
 pub fn merge(
-    wanted: Vec<(IpNet, ObjectKey, RouteAttributes, PeerSelection)>,
+    wanted: Vec<(IpNet, ServiceRef, RouteTemplate)>,
 ) -> (BTreeMap<IpNet, Route>, Vec<ServiceProblem>) {
     let mut routes: BTreeMap<IpNet, Route> = BTreeMap::new();
     let mut conflicts: BTreeMap<IpNet, BTreeSet<&'static str>> = BTreeMap::new();
-    for (prefix, service, attrs, peers) in wanted {
+    for (
+        prefix,
+        service,
+        RouteTemplate {
+            attributes: attrs,
+            peers,
+        },
+    ) in wanted
+    {
         match routes.get_mut(&prefix) {
             None => {
                 routes.insert(
@@ -23,12 +33,12 @@ pub fn merge(
                     Route {
                         attributes: attrs,
                         peers,
-                        services: BTreeSet::from([service]),
+                        services: smallvec![service],
                     },
                 );
             }
             Some(route) => {
-                let merged = &mut route.attributes;
+                let merged = Arc::make_mut(&mut route.attributes);
                 merged.communities = union(&merged.communities, &attrs.communities);
                 merged.large_communities =
                     union(&merged.large_communities, &attrs.large_communities);
@@ -53,10 +63,12 @@ pub fn merge(
                 route.peers = match (&route.peers, peers) {
                     (PeerSelection::All, _) | (_, PeerSelection::All) => PeerSelection::All,
                     (PeerSelection::Only(a), PeerSelection::Only(b)) => {
-                        PeerSelection::Only(a.union(&b).cloned().collect())
+                        PeerSelection::Only(Arc::new(a.union(&b).cloned().collect()))
                     }
                 };
-                route.services.insert(service);
+                if let Err(at) = route.services.binary_search(&service) {
+                    route.services.insert(at, service);
+                }
             }
         }
     }
@@ -67,7 +79,7 @@ pub fn merge(
             let fields: Vec<&str> = fields.into_iter().collect();
             let others: Vec<String> = route.services.iter().map(ToString::to_string).collect();
             route.services.iter().map(move |service| ServiceProblem {
-                service: service.clone(),
+                service: (**service).clone(),
                 code: "shared_ip_conflict",
                 message: format!(
                     "{} is shared by {} with different {}; announcing the merged route (lowest MED, highest local-preference, shortest prepend)",

@@ -1,8 +1,9 @@
 //! What this node announces, and why (SPEC section 4). One pure function, [`decide`],
-//! from (cluster state, config, last good annotations) to the routes this node should
-//! announce, with their attributes and peers, and a verdict for every externalIP.
-//! `kube-anycast plan` prints exactly its output; the daemon feeds its routes to the
-//! peers. Nothing here does I/O or reads a clock.
+//! from (cluster state, config) to the routes this node should announce, with their
+//! attributes and peers, and a verdict for every externalIP. `kube-anycast plan` prints
+//! exactly its output; the daemon keeps the same decision up to date with
+//! [`incremental::Incremental`] and feeds its routes to the peers. Nothing here does I/O,
+//! reads a clock or remembers an earlier decision (SPEC 4.8).
 
 pub mod address;
 pub mod endpoints;
@@ -11,15 +12,16 @@ mod merge;
 pub mod reason;
 
 use crate::annotations::{self, AnnounceFrom, ServiceAnnotations};
+use crate::cluster::objects::{AddressFamily, NodeInfo, ServiceInfo, SliceInfo};
 use crate::cluster::{ClusterState, ObjectKey};
 use crate::config::{AnnounceConfig, ServiceSelection};
 use bgp::rib_out::RouteAttributes;
 use bgp::wire::Community;
 use ipnet::IpNet;
-use k8s_openapi::api::core::v1::{Node, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
 use reason::{AnnouncedBecause, Reason, Verdict};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use smallvec::SmallVec;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Label that hands a Service to another proxy; such Services are not ours to announce.
 pub const SERVICE_PROXY_NAME_LABEL: &str = "service.kubernetes.io/service-proxy-name";
@@ -42,8 +44,8 @@ pub struct Settings<'a> {
 pub enum PeerSelection {
     /// Every peer of this node.
     All,
-    /// Only these (by name).
-    Only(BTreeSet<String>),
+    /// Only these (by name); shared by every route of the Service that names them.
+    Only(Arc<BTreeSet<String>>),
 }
 
 impl PeerSelection {
@@ -56,24 +58,32 @@ impl PeerSelection {
     }
 }
 
+/// A Service's name, shared by everything that refers to it (its routes, verdicts and
+/// index entries), so 100,000 addresses of one Service do not hold 100,000 copies.
+pub type ServiceRef = Arc<ObjectKey>;
+
+/// The Services behind one address: almost always one, so it is stored inline.
+pub type ServiceRefs = SmallVec<[ServiceRef; 1]>;
+
 /// One route this node announces.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
-    /// Attributes (merged over every Service sharing the address).
-    pub attributes: RouteAttributes,
+    /// Attributes (merged over every Service sharing the address); shared by every route
+    /// with the same attributes, which also lets the Adj-RIB-Out pack them cheaply.
+    pub attributes: Arc<RouteAttributes>,
     /// Peers it goes to.
     pub peers: PeerSelection,
-    /// The Services asking for it.
-    pub services: BTreeSet<ObjectKey>,
+    /// The Services asking for it, in order.
+    pub services: ServiceRefs,
 }
 
 /// The verdict for one externalIP of one Service.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddressVerdict {
     /// The Service.
-    pub service: ObjectKey,
+    pub service: ServiceRef,
     /// The externalIP as written in the Service.
-    pub external_ip: String,
+    pub external_ip: Box<str>,
     /// Announced or not, and why.
     pub verdict: Verdict,
 }
@@ -98,9 +108,6 @@ pub struct Decision {
     pub verdicts: Vec<AddressVerdict>,
     /// Refusals and bad annotations to report.
     pub problems: Vec<ServiceProblem>,
-    /// The annotations in force per Service, to pass to the next decision: a Service whose
-    /// annotations turn invalid keeps the last valid ones (SPEC section 5).
-    pub last_good: HashMap<ObjectKey, ServiceAnnotations>,
     /// The node carries `kube-anycast.io/drain: "true"`: every route has GRACEFUL_SHUTDOWN.
     pub drained: bool,
 }
@@ -131,74 +138,93 @@ pub struct NodeView {
 
 impl NodeView {
     /// Reads a Node (absent: neither excluded nor drained).
-    pub fn of(node: Option<&Node>) -> NodeView {
-        let meta = node.map(|n| &n.metadata);
+    pub fn of(node: Option<&NodeInfo>) -> NodeView {
         NodeView {
-            excluded: meta
-                .and_then(|m| m.labels.as_ref())
-                .is_some_and(|l| l.contains_key(EXCLUDE_NODE_LABEL)),
-            drained: meta
-                .and_then(|m| m.annotations.as_ref())
-                .is_some_and(annotations::node_drained),
+            excluded: node.is_some_and(|n| n.labels.contains_key(EXCLUDE_NODE_LABEL)),
+            drained: node.is_some_and(|n| annotations::node_drained(&n.annotations)),
         }
     }
+}
+
+/// The attributes and peers every announced address of one Service gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteTemplate {
+    /// Attributes.
+    pub attributes: Arc<RouteAttributes>,
+    /// Peers.
+    pub peers: PeerSelection,
+}
+
+/// The outcome for one externalIP of a Service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressOutcome {
+    /// Its host prefix, when it parses as an IP address.
+    pub prefix: Option<IpNet>,
+    /// Announced or not, and why.
+    pub verdict: Verdict,
 }
 
 /// The decision for one Service: everything [`decide`] concludes, for it alone. Services
 /// are independent except where they share an address, which [`assemble`] settles.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceOutcome {
-    /// One verdict per externalIP.
-    pub verdicts: Vec<AddressVerdict>,
-    /// The routes this Service asks for.
-    pub wanted: Vec<(IpNet, RouteAttributes, PeerSelection)>,
+    /// One outcome per externalIP, in the order of [`ServiceInfo::external_ips`].
+    pub addresses: Box<[AddressOutcome]>,
+    /// Attributes and peers of its announced addresses (`None` when none is).
+    pub template: Option<RouteTemplate>,
     /// Refusals and bad annotations.
     pub problems: Vec<ServiceProblem>,
-    /// The annotations in force, to keep for the next decision.
-    pub last_good: Option<ServiceAnnotations>,
+}
+
+impl ServiceOutcome {
+    /// The addresses it asks this node to announce.
+    pub fn wanted(&self) -> impl Iterator<Item = IpNet> + '_ {
+        self.addresses
+            .iter()
+            .filter(|a| matches!(a.verdict, Verdict::Announced(_)))
+            .filter_map(|a| a.prefix)
+    }
+
+    /// Its verdicts, with the addresses as written.
+    pub fn verdicts<'a>(
+        &'a self,
+        service: &'a ServiceRef,
+        info: &'a ServiceInfo,
+    ) -> impl Iterator<Item = AddressVerdict> + 'a {
+        info.external_ips
+            .iter()
+            .zip(self.addresses.iter())
+            .map(|(ip, a)| AddressVerdict {
+                service: service.clone(),
+                external_ip: ip.clone(),
+                verdict: a.verdict.clone(),
+            })
+    }
 }
 
 /// Decides what this node announces. Pure: same inputs, same output.
-pub fn decide(
-    cluster: &ClusterState,
-    settings: Settings<'_>,
-    last_good: &HashMap<ObjectKey, ServiceAnnotations>,
-) -> Decision {
+pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
     let node = NodeView::of(cluster.node());
-    let outcomes: BTreeMap<ObjectKey, ServiceOutcome> = cluster
-        .services()
-        .iter()
-        .map(|(key, service)| {
-            let slices: Vec<&EndpointSlice> = cluster.slices_of(key).collect();
-            (
-                key.clone(),
-                decide_service(key, service, &slices, node, settings, last_good.get(key)),
-            )
-        })
-        .collect();
-    assemble(&outcomes, node)
-}
-
-/// Puts per-Service outcomes together: verdicts and problems in Service order, and one
-/// route per address, merged where Services share it (SPEC 4.6).
-pub fn assemble(outcomes: &BTreeMap<ObjectKey, ServiceOutcome>, node: NodeView) -> Decision {
     let mut decision = Decision {
         drained: node.drained,
         ..Decision::default()
     };
     let mut wanted = Vec::new();
-    for (key, outcome) in outcomes {
-        decision.verdicts.extend(outcome.verdicts.iter().cloned());
-        decision.problems.extend(outcome.problems.iter().cloned());
-        if let Some(kept) = &outcome.last_good {
-            decision.last_good.insert(key.clone(), kept.clone());
+    for (key, service) in cluster.services() {
+        let slices: Vec<&SliceInfo> = cluster.slices_of(key).collect();
+        let outcome = decide_service(key, service, &slices, node, settings);
+        let service_ref = Arc::new(key.clone());
+        decision
+            .verdicts
+            .extend(outcome.verdicts(&service_ref, service));
+        if let Some(template) = &outcome.template {
+            wanted.extend(
+                outcome
+                    .wanted()
+                    .map(|prefix| (prefix, service_ref.clone(), template.clone())),
+            );
         }
-        wanted.extend(
-            outcome
-                .wanted
-                .iter()
-                .map(|(prefix, attrs, peers)| (*prefix, key.clone(), attrs.clone(), peers.clone())),
-        );
+        decision.problems.extend(outcome.problems);
     }
     let (routes, conflicts) = merge::merge(wanted);
     decision.routes = routes;
@@ -209,23 +235,27 @@ pub fn assemble(outcomes: &BTreeMap<ObjectKey, ServiceOutcome>, node: NodeView) 
 /// Decides one Service from its object, its slices and this node.
 pub fn decide_service(
     key: &ObjectKey,
-    service: &Service,
-    slices: &[&EndpointSlice],
+    service: &ServiceInfo,
+    slices: &[&SliceInfo],
     node: NodeView,
     settings: Settings<'_>,
-    last_good: Option<&ServiceAnnotations>,
 ) -> ServiceOutcome {
     let mut outcome = ServiceOutcome::default();
-    let external_ips = unique_external_ips(service);
-    if external_ips.is_empty() {
+    if service.external_ips.is_empty() {
         return outcome;
     }
-    let service_verdict = judge_service(key, service, settings, last_good, &mut outcome);
-    for ip_text in external_ips {
-        let verdict = match &service_verdict {
-            Err(reason) => Verdict::NotAnnounced(reason.clone()),
-            Ok(effective) => match address::check(&ip_text, &settings.announce.allowed_cidrs) {
-                Err(refusal) => {
+    let service_verdict = judge_service(key, service, settings, &mut outcome.problems);
+    let mut summaries: [Option<endpoints::EndpointSummary>; 2] = [None, None];
+    let mut announced_any = false;
+    outcome.addresses = service
+        .external_ips
+        .iter()
+        .map(|ip_text| {
+            let checked = address::check(ip_text, &settings.announce.allowed_cidrs);
+            let prefix = checked.as_ref().ok().copied();
+            let verdict = match (&service_verdict, checked) {
+                (Err(reason), _) => Verdict::NotAnnounced(reason.clone()),
+                (Ok(_), Err(refusal)) => {
                     let reason = Reason::Address(refusal);
                     outcome.problems.push(ServiceProblem {
                         service: key.clone(),
@@ -234,66 +264,49 @@ pub fn decide_service(
                     });
                     Verdict::NotAnnounced(reason)
                 }
-                Ok(_) if node.excluded => Verdict::NotAnnounced(Reason::NodeExcluded),
-                Ok(prefix) => {
-                    let verdict = judge_endpoints(effective, slices, &prefix, settings.node_name);
-                    if matches!(verdict, Verdict::Announced(_)) {
-                        let attrs = route_attributes(settings.announce, effective, node.drained);
-                        let peers = effective
-                            .peers
-                            .clone()
-                            .map_or(PeerSelection::All, PeerSelection::Only);
-                        outcome.wanted.push((prefix, attrs, peers));
-                    }
-                    verdict
+                (Ok(_), Ok(_)) if node.excluded => Verdict::NotAnnounced(Reason::NodeExcluded),
+                (Ok(effective), Ok(prefix)) => {
+                    // One summary per family: a Service with 100,000 addresses reads its
+                    // slices twice at most, not once per address.
+                    let family = AddressFamily::of(prefix.addr());
+                    let slot = usize::from(family == AddressFamily::V6);
+                    let summary = *summaries[slot].get_or_insert_with(|| {
+                        endpoints::summarize(slices.iter().copied(), family, settings.node_name)
+                    });
+                    judge_endpoints(effective, summary)
                 }
-            },
-        };
-        outcome.verdicts.push(AddressVerdict {
-            service: key.clone(),
-            external_ip: ip_text,
-            verdict,
+            };
+            announced_any |= matches!(verdict, Verdict::Announced(_));
+            AddressOutcome { prefix, verdict }
+        })
+        .collect();
+    if let (true, Ok(effective)) = (announced_any, &service_verdict) {
+        outcome.template = Some(RouteTemplate {
+            attributes: Arc::new(route_attributes(settings.announce, effective, node.drained)),
+            peers: effective.peers.clone().map_or(PeerSelection::All, |names| {
+                PeerSelection::Only(Arc::new(names))
+            }),
         });
     }
     outcome
 }
 
-/// The externalIPs of a Service, each once, in the order written.
-fn unique_external_ips(service: &Service) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    service
-        .spec
-        .as_ref()
-        .and_then(|s| s.external_ips.as_ref())
-        .into_iter()
-        .flatten()
-        .filter(|ip| seen.insert(ip.as_str()))
-        .cloned()
-        .collect()
-}
-
 /// The Service-wide rules (SPEC 4.1): `Ok` with the annotations in force, or why none of
-/// its addresses can be announced. Records the annotations to keep and any problem.
+/// its addresses can be announced. Bad annotation values are reported in `problems`; each
+/// takes its default (SPEC 5), so they never decide on their own.
 fn judge_service(
     key: &ObjectKey,
-    service: &Service,
+    service: &ServiceInfo,
     settings: Settings<'_>,
-    last_good: Option<&ServiceAnnotations>,
-    outcome: &mut ServiceOutcome,
+    problems: &mut Vec<ServiceProblem>,
 ) -> Result<ServiceAnnotations, Reason> {
-    let spec = service.spec.as_ref();
-    if spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName") {
+    if service.external_name {
         return Err(Reason::ExternalName);
     }
-    if spec.and_then(|s| s.cluster_ip.as_deref()) == Some("None") {
+    if service.headless {
         return Err(Reason::Headless);
     }
-    if service
-        .metadata
-        .labels
-        .as_ref()
-        .is_some_and(|l| l.contains_key(SERVICE_PROXY_NAME_LABEL))
-    {
+    if service.other_proxy {
         return Err(Reason::OtherServiceProxy);
     }
     if !settings.announce.namespaces.is_empty()
@@ -301,35 +314,16 @@ fn judge_service(
     {
         return Err(Reason::NamespaceNotAllowed);
     }
-    let empty = BTreeMap::new();
-    let raw = service.metadata.annotations.as_ref().unwrap_or(&empty);
-    let mut effective = match annotations::parse(raw, settings.peer_names) {
-        Ok(parsed) => parsed,
-        Err(problems) => {
-            let kept = last_good.cloned();
-            for problem in problems {
-                outcome.problems.push(ServiceProblem {
-                    service: key.clone(),
-                    code: "invalid_annotation",
-                    message: format!(
-                        "{problem}; {}",
-                        if kept.is_some() {
-                            "keeping the last valid annotations"
-                        } else {
-                            "not announced until fixed"
-                        }
-                    ),
-                });
-            }
-            kept.ok_or(Reason::InvalidAnnotations)?
-        }
-    };
-    outcome.last_good = Some(effective.clone());
-    let local_policy = spec.and_then(|s| s.external_traffic_policy.as_deref()) == Some("Local");
-    if effective.announce_from == AnnounceFrom::Cluster && local_policy {
+    let (mut effective, bad) = annotations::parse(&service.annotations, settings.peer_names);
+    problems.extend(bad.into_iter().map(|problem| ServiceProblem {
+        service: key.clone(),
+        code: "invalid_annotation",
+        message: format!("{problem}; ignored, its default applies"),
+    }));
+    if effective.announce_from == AnnounceFrom::Cluster && service.local_traffic_policy {
         // SPEC 5: refused, since other nodes would drop the traffic; announcing from the
         // nodes with local endpoints is always safe, so that is what happens instead.
-        outcome.problems.push(ServiceProblem {
+        problems.push(ServiceProblem {
             service: key.clone(),
             code: "announce_from_cluster_refused",
             message: "announce-from: cluster needs externalTrafficPolicy: Cluster; announcing from nodes with local endpoints".into(),
@@ -343,18 +337,8 @@ fn judge_service(
     }
 }
 
-/// The endpoint rules (SPEC 4.4 and 4.5) for one address.
-fn judge_endpoints(
-    effective: &ServiceAnnotations,
-    slices: &[&EndpointSlice],
-    prefix: &IpNet,
-    node_name: &str,
-) -> Verdict {
-    let address_type = match prefix {
-        IpNet::V4(_) => "IPv4",
-        IpNet::V6(_) => "IPv6",
-    };
-    let summary = endpoints::summarize(slices.iter().copied(), address_type, node_name);
+/// The endpoint rules (SPEC 4.4 and 4.5) for one address, given its family's summary.
+fn judge_endpoints(effective: &ServiceAnnotations, summary: endpoints::EndpointSummary) -> Verdict {
     if effective.announce_from == AnnounceFrom::Cluster {
         return if summary.usable_anywhere() {
             Verdict::Announced(AnnouncedBecause::AnnounceFromCluster)

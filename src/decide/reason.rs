@@ -39,8 +39,6 @@ pub enum Reason {
     NotOptedIn,
     /// `kube-anycast.io/announce: "false"`.
     AnnotationOff,
-    /// The annotations are invalid and there were no earlier valid ones to keep.
-    InvalidAnnotations,
     /// The externalIP is refused.
     Address(AddressRefusal),
     /// This node carries `node.kubernetes.io/exclude-from-external-load-balancers`.
@@ -52,18 +50,13 @@ pub enum Reason {
 }
 
 /// The codes of every refusal reason (see [`Reason::is_refusal`]).
-pub const REFUSAL_CODES: [&str; 4] = [
-    "outside_allowed_cidrs",
-    "special_range",
-    "invalid_ip",
-    "invalid_annotations",
-];
+pub const REFUSAL_CODES: [&str; 3] = ["outside_allowed_cidrs", "special_range", "invalid_ip"];
 
 impl Reason {
     /// True for refusals that a Service owner must hear of (a Kubernetes Event), as
     /// opposed to normal states such as "no local endpoints".
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Reason::Address(_) | Reason::InvalidAnnotations)
+        matches!(self, Reason::Address(_))
     }
 
     /// A short stable identifier, used as the Event reason and the metrics label.
@@ -75,7 +68,6 @@ impl Reason {
             Reason::NamespaceNotAllowed => "namespace_not_allowed",
             Reason::NotOptedIn => "not_opted_in",
             Reason::AnnotationOff => "annotation_off",
-            Reason::InvalidAnnotations => "invalid_annotations",
             Reason::Address(AddressRefusal::Unparsable) => "invalid_ip",
             Reason::Address(AddressRefusal::SpecialRange(_)) => "special_range",
             Reason::Address(AddressRefusal::OutsideAllowedCidrs) => "outside_allowed_cidrs",
@@ -114,9 +106,6 @@ impl fmt::Display for Reason {
                 "announce.services is annotated and kube-anycast.io/announce is not \"true\"",
             ),
             Reason::AnnotationOff => f.write_str("kube-anycast.io/announce is \"false\""),
-            Reason::InvalidAnnotations => {
-                f.write_str("invalid kube-anycast.io annotations and no earlier valid ones")
-            }
             Reason::Address(AddressRefusal::Unparsable) => f.write_str("not an IP address"),
             Reason::Address(AddressRefusal::SpecialRange(range)) => {
                 write!(f, "special-purpose address ({range})")

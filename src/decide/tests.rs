@@ -7,6 +7,7 @@ use crate::config::{AnnounceConfig, ServiceSelection};
 use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::sync::Arc;
 
 const NODE: &str = "node-a";
 const IP4: &str = "203.0.113.10";
@@ -99,7 +100,6 @@ fn terminating(addr: &'static str, node: &'static str) -> Ep<'static> {
 struct World {
     cluster: ClusterState,
     announce: AnnounceConfig,
-    last_good: HashMap<ObjectKey, ServiceAnnotations>,
 }
 
 impl World {
@@ -107,7 +107,6 @@ impl World {
         World {
             cluster: ClusterState::default(),
             announce: announce_config(),
-            last_good: HashMap::new(),
         }
     }
 
@@ -153,7 +152,6 @@ impl World {
                 announce: &self.announce,
                 peer_names: &names,
             },
-            &self.last_good,
         )
     }
 }
@@ -161,7 +159,7 @@ impl World {
 fn verdict_of(d: &Decision, service: &str, ip: &str) -> Verdict {
     d.verdicts
         .iter()
-        .find(|v| v.service.name == service && v.external_ip == ip)
+        .find(|v| v.service.name == service && &*v.external_ip == ip)
         .unwrap_or_else(|| panic!("no verdict for {service} {ip}: {:?}", d.verdicts))
         .verdict
         .clone()
@@ -607,13 +605,13 @@ fn annotations_set_route_attributes_and_peers() {
     assert_eq!(route.attributes.as_path_prepend, 3);
     assert_eq!(
         route.peers,
-        PeerSelection::Only(BTreeSet::from(["tor-b".to_string()]))
+        PeerSelection::Only(Arc::new(BTreeSet::from(["tor-b".to_string()])))
     );
     assert!(!route.peers.includes("tor-a"));
 }
 
 #[test]
-fn bad_annotation_keeps_the_last_valid_settings_and_is_reported() {
+fn a_bad_annotation_takes_its_default_and_the_others_apply() {
     let good = annotate(service("app", &[IP4]), annotations::MED, "10");
     let first = served_here().with_service(good).decide();
     assert_eq!(
@@ -621,26 +619,42 @@ fn bad_annotation_keeps_the_last_valid_settings_and_is_reported() {
         Some(10)
     );
 
-    let mut w =
-        served_here().with_service(annotate(service("app", &[IP4]), annotations::MED, "ten"));
-    w.last_good = first.last_good.clone();
-    let d = w.decide();
+    let bad = annotate(
+        annotate(service("app", &[IP4]), annotations::MED, "ten"),
+        annotations::LOCAL_PREFERENCE,
+        "300",
+    );
+    let d = served_here().with_service(bad).decide();
+    let route = d.routes.values().next().expect("still announced");
+    assert_eq!(route.attributes.med, None, "the bad MED takes its default");
     assert_eq!(
-        d.routes.values().next().unwrap().attributes.med,
-        Some(10),
-        "previous MED kept"
+        route.attributes.local_pref,
+        Some(300),
+        "the good key applies"
     );
     assert_eq!(d.problems.len(), 1);
     assert_eq!(d.problems[0].code, "invalid_annotation");
     assert!(d.problems[0].message.contains("kube-anycast.io/med"));
-    assert_eq!(
-        d.last_good, first.last_good,
-        "the bad value never becomes the last good one"
-    );
 }
 
 #[test]
-fn bad_annotation_on_a_new_service_keeps_it_unannounced_and_others_unaffected() {
+fn a_decision_depends_only_on_the_current_state() {
+    // SPEC 4.8: whatever was decided before, the same cluster decides the same routes (a
+    // restart, `plan` and `run` agree).
+    let bad = || annotate(service("app", &[IP4]), annotations::MED, "ten");
+    let after_a_good_value = {
+        let mut w =
+            served_here().with_service(annotate(service("app", &[IP4]), annotations::MED, "10"));
+        let _ = w.decide();
+        w = w.with_service(bad());
+        w.decide()
+    };
+    let fresh = served_here().with_service(bad()).decide();
+    assert_eq!(after_a_good_value, fresh);
+}
+
+#[test]
+fn a_bad_announce_value_is_ignored_and_others_are_unaffected() {
     let w = served_here()
         .with_service(annotate(
             service("bad", &["203.0.113.20"]),
@@ -651,13 +665,15 @@ fn bad_annotation_on_a_new_service_keeps_it_unannounced_and_others_unaffected() 
     let d = w.decide();
     assert_eq!(
         verdict_of(&d, "bad", "203.0.113.20"),
-        Verdict::NotAnnounced(Reason::InvalidAnnotations)
+        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint),
+        "announce takes its default (services: all)"
     );
+    assert!(d.problems.iter().any(|p| p.code == "invalid_annotation"));
     assert_eq!(
         verdict_of(&d, "app", IP4),
         Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
     );
-    assert_eq!(d.routes.len(), 1);
+    assert_eq!(d.routes.len(), 2);
 }
 
 #[test]
@@ -703,7 +719,7 @@ fn shared_address_is_announced_if_any_service_says_so_with_merged_attributes() {
     );
     assert_eq!(
         route.peers,
-        PeerSelection::Only(["tor-a".to_string(), "tor-b".to_string()].into())
+        PeerSelection::Only(Arc::new(["tor-a".to_string(), "tor-b".to_string()].into()))
     );
     assert_eq!(route.services.len(), 2);
     assert!(d.problems.iter().any(|p| p.code == "shared_ip_conflict"));
@@ -718,12 +734,8 @@ fn duplicate_external_ips_in_one_service_are_one_verdict() {
 }
 
 #[test]
-fn removed_service_leaves_no_route_and_no_last_good() {
+fn removed_service_leaves_no_route() {
     let first = served_here().decide();
     assert_eq!(first.routes.len(), 1);
-    let mut w = World::new();
-    w.last_good = first.last_good;
-    let d = w.decide();
-    assert!(d.routes.is_empty());
-    assert!(d.last_good.is_empty());
+    assert!(World::new().decide().routes.is_empty());
 }

@@ -7,10 +7,10 @@
 //! and retried with backoff; they never stop the daemon.
 
 use super::shared::SharedCluster;
+use crate::cluster::objects::NodeInfo;
+use crate::cluster::wire::{NodeObject, ServiceObject, SliceObject};
 use crate::cluster::{ClusterState, ObjectKey};
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Node, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
@@ -28,76 +28,73 @@ pub const ENDPOINT_SLICE_SELECTOR: &str = "kubernetes.io/service-name,!service.k
 /// How many kinds are watched; the state is synced when all have listed once.
 const KINDS: usize = 3;
 
-/// A kind we keep in [`ClusterState`].
+/// A kind we watch: its partial wire type (what kube-rs deserializes each event into)
+/// and the slim form kept in [`ClusterState`]. Only one wire object exists at a time; a
+/// relist buffers slim objects.
 trait Tracked:
     Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static
 {
     const NAME: &'static str;
+    /// What is kept.
+    type Slim: Send;
+    /// The key and slim form (`None`: no name, nothing to keep).
+    fn slim(self) -> Option<(ObjectKey, Self::Slim)>;
     /// Replaces every object of this kind.
-    fn replace_all(state: &mut ClusterState, objects: Vec<Self>);
+    fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>);
     /// Adds or replaces one object.
-    fn upsert(state: &mut ClusterState, object: Self);
+    fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim);
     /// Removes one object.
-    fn remove(state: &mut ClusterState, object: &Self);
+    fn remove(state: &mut ClusterState, key: &ObjectKey);
 }
 
-/// Drops what the decision never reads, so 10,000 Services cost less memory.
-fn slim<K: Resource>(mut object: K) -> K {
-    object.meta_mut().managed_fields = None;
-    object
-}
-
-fn keyed<K: Resource>(objects: Vec<K>) -> BTreeMap<ObjectKey, K> {
-    objects
-        .into_iter()
-        .filter_map(|o| ObjectKey::of(o.meta()).map(|k| (k, slim(o))))
-        .collect()
-}
-
-impl Tracked for Service {
+impl Tracked for ServiceObject {
     const NAME: &'static str = "services";
-    fn replace_all(state: &mut ClusterState, objects: Vec<Self>) {
-        state.replace_services(keyed(objects));
+    type Slim = crate::cluster::objects::ServiceInfo;
+    fn slim(self) -> Option<(ObjectKey, Self::Slim)> {
+        Some((ObjectKey::of(self.meta())?, self.into_info()))
     }
-    fn upsert(state: &mut ClusterState, object: Self) {
-        if let Some(key) = ObjectKey::of(object.meta()) {
-            state.upsert_service(key, slim(object));
-        }
+    fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>) {
+        state.replace_services(objects);
     }
-    fn remove(state: &mut ClusterState, object: &Self) {
-        if let Some(key) = ObjectKey::of(object.meta()) {
-            state.remove_service(&key);
-        }
+    fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
+        state.upsert_service(key, object);
+    }
+    fn remove(state: &mut ClusterState, key: &ObjectKey) {
+        state.remove_service(key);
     }
 }
 
-impl Tracked for EndpointSlice {
+impl Tracked for SliceObject {
     const NAME: &'static str = "endpointslices";
-    fn replace_all(state: &mut ClusterState, objects: Vec<Self>) {
-        state.replace_slices(keyed(objects));
+    type Slim = crate::cluster::objects::SliceInfo;
+    fn slim(self) -> Option<(ObjectKey, Self::Slim)> {
+        Some((ObjectKey::of(self.meta())?, self.into_info()))
     }
-    fn upsert(state: &mut ClusterState, object: Self) {
-        if let Some(key) = ObjectKey::of(object.meta()) {
-            state.upsert_slice(key, slim(object));
-        }
+    fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>) {
+        state.replace_slices(objects);
     }
-    fn remove(state: &mut ClusterState, object: &Self) {
-        if let Some(key) = ObjectKey::of(object.meta()) {
-            state.remove_slice(&key);
-        }
+    fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
+        state.upsert_slice(key, object);
+    }
+    fn remove(state: &mut ClusterState, key: &ObjectKey) {
+        state.remove_slice(key);
     }
 }
 
-impl Tracked for Node {
+impl Tracked for NodeObject {
     const NAME: &'static str = "nodes";
-    fn replace_all(state: &mut ClusterState, objects: Vec<Self>) {
-        state.set_node(objects.into_iter().next().map(slim));
+    type Slim = NodeInfo;
+    fn slim(self) -> Option<(ObjectKey, Self::Slim)> {
+        Some((ObjectKey::of(self.meta())?, self.into_info()))
     }
-    fn upsert(state: &mut ClusterState, object: Self) {
-        state.set_node(Some(slim(object)));
+    fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>) {
+        state.set_node(objects.into_values().next());
     }
-    fn remove(state: &mut ClusterState, _object: &Self) {
-        state.set_node(None);
+    fn upsert(state: &mut ClusterState, _key: ObjectKey, object: Self::Slim) {
+        state.set_node(Some(object));
+    }
+    fn remove(state: &mut ClusterState, _key: &ObjectKey) {
+        state.set_node(None::<NodeInfo>);
     }
 }
 
@@ -111,19 +108,19 @@ struct SyncTracker {
 pub async fn run(client: Client, node_name: String, shared: Arc<SharedCluster>) {
     let tracker = Arc::new(SyncTracker::default());
     let services = watch_kind(
-        Api::<Service>::all(client.clone()),
+        Api::<ServiceObject>::all(client.clone()),
         watcher::Config::default().labels(SERVICE_SELECTOR),
         shared.clone(),
         tracker.clone(),
     );
     let slices = watch_kind(
-        Api::<EndpointSlice>::all(client.clone()),
+        Api::<SliceObject>::all(client.clone()),
         watcher::Config::default().labels(ENDPOINT_SLICE_SELECTOR),
         shared.clone(),
         tracker.clone(),
     );
     let node = watch_kind(
-        Api::<Node>::all(client),
+        Api::<NodeObject>::all(client),
         watcher::Config::default().fields(&format!("metadata.name={node_name}")),
         shared,
         tracker,
@@ -138,12 +135,12 @@ async fn watch_kind<K: Tracked>(
     tracker: Arc<SyncTracker>,
 ) {
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
-    let mut buffer: Vec<K> = Vec::new();
+    let mut buffer: BTreeMap<ObjectKey, K::Slim> = BTreeMap::new();
     let mut synced = false;
     while let Some(event) = stream.next().await {
         match event {
             Ok(Event::Init) => buffer.clear(),
-            Ok(Event::InitApply(object)) => buffer.push(object),
+            Ok(Event::InitApply(object)) => buffer.extend(object.slim()),
             Ok(Event::InitDone) => {
                 let objects = std::mem::take(&mut buffer);
                 tracing::debug!(kind = K::NAME, count = objects.len(), "list complete");
@@ -156,8 +153,16 @@ async fn watch_kind<K: Tracked>(
                     }
                 }
             }
-            Ok(Event::Apply(object)) => shared.update(|state| K::upsert(state, object)),
-            Ok(Event::Delete(object)) => shared.update(|state| K::remove(state, &object)),
+            Ok(Event::Apply(object)) => {
+                if let Some((key, slim)) = object.slim() {
+                    shared.update(|state| K::upsert(state, key, slim));
+                }
+            }
+            Ok(Event::Delete(object)) => {
+                if let Some(key) = ObjectKey::of(object.meta()) {
+                    shared.update(|state| K::remove(state, &key));
+                }
+            }
             Err(error) => {
                 tracing::warn!(kind = K::NAME, %error, "watch failed; retrying with backoff")
             }
@@ -168,23 +173,4 @@ async fn watch_kind<K: Tracked>(
 /// A client from the in-cluster environment, else KUBECONFIG / ~/.kube/config.
 pub async fn client() -> anyhow::Result<Client> {
     Ok(Client::try_default().await?)
-}
-
-/// Lists everything once (for `plan`): the same state the daemon would start from.
-pub async fn list_once(client: Client, node_name: &str) -> anyhow::Result<ClusterState> {
-    use kube::api::ListParams;
-    let mut state = ClusterState::default();
-    let services = Api::<Service>::all(client.clone())
-        .list(&ListParams::default().labels(SERVICE_SELECTOR))
-        .await?;
-    Service::replace_all(&mut state, services.items);
-    let slices = Api::<EndpointSlice>::all(client.clone())
-        .list(&ListParams::default().labels(ENDPOINT_SLICE_SELECTOR))
-        .await?;
-    EndpointSlice::replace_all(&mut state, slices.items);
-    let nodes = Api::<Node>::all(client)
-        .list(&ListParams::default().fields(&format!("metadata.name={node_name}")))
-        .await?;
-    Node::replace_all(&mut state, nodes.items);
-    Ok(state)
 }

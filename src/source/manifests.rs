@@ -3,10 +3,8 @@
 //! and `kind: List` both work). Used by `plan --manifests`, by the lab, and by clusters
 //! that render their state into files.
 
-use crate::cluster::{ClusterState, ObjectKey};
-use k8s_openapi::api::core::v1::{Node, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use serde_json::Value;
+use crate::cluster::ClusterState;
+use crate::cluster::wire::{AnyObject, Manifest};
 use std::path::{Path, PathBuf};
 
 /// A file that could not be used. The caller keeps the last good state.
@@ -25,16 +23,40 @@ pub struct ManifestError {
 pub fn load(paths: &[PathBuf], node_name: &str) -> Result<ClusterState, ManifestError> {
     let mut state = ClusterState::default();
     for file in files(paths)? {
-        let text = std::fs::read_to_string(&file).map_err(|e| ManifestError {
-            path: file.clone(),
-            message: e.to_string(),
-        })?;
-        add_documents(&mut state, &text, node_name).map_err(|message| ManifestError {
+        load_file(&mut state, &file, node_name).map_err(|message| ManifestError {
             path: file.clone(),
             message,
         })?;
     }
     Ok(state)
+}
+
+/// Adds the objects of one file to `state`. JSON (what `kubectl get -o json` prints) is
+/// parsed as it is read, so a 100 MB dump never sits in memory; YAML is read whole.
+pub fn load_file(state: &mut ClusterState, path: &Path, node_name: &str) -> Result<(), String> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let first = loop {
+        let buffer = reader.fill_buf().map_err(|e| e.to_string())?;
+        match buffer.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(at) => break Some(buffer[at]),
+            None if buffer.is_empty() => break None,
+            None => {
+                let n = buffer.len();
+                reader.consume(n);
+            }
+        }
+    };
+    if matches!(first, Some(b'{' | b'[')) {
+        let documents = serde_json::Deserializer::from_reader(reader).into_iter::<AnyObject>();
+        return add_json_documents(state, documents, node_name);
+    }
+    let mut text = String::new();
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| format!("not UTF-8 text: {e}"))?;
+    add_documents(state, &text, node_name)
 }
 
 /// The files `paths` stand for, in a stable order.
@@ -72,10 +94,42 @@ fn is_manifest_name(path: &Path) -> bool {
     !hidden && matches!(ext, Some("yaml" | "yml" | "json"))
 }
 
+/// Adds every object of a file's content to `state`: JSON (what `kubectl get -o json`
+/// prints, one or more documents) when it starts with `{` or `[`, YAML otherwise.
+pub fn add_file(state: &mut ClusterState, bytes: &[u8], node_name: &str) -> Result<(), String> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if matches!(first, Some(b'{' | b'[')) {
+        return add_json(state, bytes, node_name);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
+    add_documents(state, text, node_name)
+}
+
+/// Adds every object of a JSON stream. serde_json reads the objects straight into the
+/// slim types: what no rule reads is skipped, never stored.
+fn add_json(state: &mut ClusterState, bytes: &[u8], node_name: &str) -> Result<(), String> {
+    let documents = serde_json::Deserializer::from_slice(bytes).into_iter::<AnyObject>();
+    add_json_documents(state, documents, node_name)
+}
+
+fn add_json_documents(
+    state: &mut ClusterState,
+    documents: impl Iterator<Item = serde_json::Result<AnyObject>>,
+    node_name: &str,
+) -> Result<(), String> {
+    for (index, document) in documents.enumerate() {
+        let document = document.map_err(|e| format!("document {}: {e}", index + 1))?;
+        add_object(state, document, node_name)
+            .map_err(|e| format!("document {}: {e}", index + 1))?;
+    }
+    Ok(())
+}
+
 /// Adds every object of a YAML (or JSON) stream to `state`.
 pub fn add_documents(state: &mut ClusterState, text: &str, node_name: &str) -> Result<(), String> {
-    let documents: Vec<Value> =
-        serde_saphyr::from_multiple(text).map_err(|e| first_line(&e.to_string()))?;
+    let documents: Vec<AnyObject> =
+        serde_saphyr::from_multiple_with_options(text, yaml_options(text.len()))
+            .map_err(|e| first_line(&e.to_string()))?;
     for (index, document) in documents.into_iter().enumerate() {
         add_object(state, document, node_name)
             .map_err(|e| format!("document {}: {e}", index + 1))?;
@@ -83,53 +137,51 @@ pub fn add_documents(state: &mut ClusterState, text: &str, node_name: &str) -> R
     Ok(())
 }
 
-fn add_object(state: &mut ClusterState, object: Value, node_name: &str) -> Result<(), String> {
-    let kind = object
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    match kind.as_str() {
-        "List" | "ServiceList" | "EndpointSliceList" | "NodeList" => {
-            let items = match object.get("items") {
-                Some(Value::Array(items)) => items.clone(),
-                Some(Value::Null) | None => Vec::new(),
-                Some(_) => return Err(format!("{kind}: items is not a list")),
-            };
-            for (i, mut item) in items.into_iter().enumerate() {
-                // Typed lists (`kind: ServiceList`) may leave the kind out of their items.
-                if item.get("kind").is_none()
-                    && kind != "List"
-                    && let Value::Object(map) = &mut item
-                {
-                    map.insert(
-                        "kind".into(),
-                        Value::String(kind.trim_end_matches("List").into()),
-                    );
-                }
-                add_object(state, item, node_name).map_err(|e| format!("items[{i}]: {e}"))?;
+/// The parser's limits, sized from the input: the default node budget (250,000) refuses a
+/// dump of 5,000 Services. A node, event or document needs at least one byte of input, so
+/// limits proportional to the length cannot refuse a well-formed file, while aliases,
+/// anchors and nesting keep their defaults against YAML bombs.
+fn yaml_options(len: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(len);
+    budget.max_events = budget.max_events.max(len.saturating_mul(2));
+    budget.max_documents = budget.max_documents.max(len);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(len);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+fn add_object(state: &mut ClusterState, object: AnyObject, node_name: &str) -> Result<(), String> {
+    let list_kind = object.kind.clone().unwrap_or_default();
+    if matches!(
+        list_kind.as_str(),
+        "List" | "ServiceList" | "EndpointSliceList" | "NodeList"
+    ) {
+        for (i, mut item) in object.items.into_iter().enumerate() {
+            // Typed lists (`kind: ServiceList`) may leave the kind out of their items.
+            if item.kind.is_none() && list_kind != "List" {
+                item.kind = Some(list_kind.trim_end_matches("List").to_owned());
             }
+            add_object(state, item, node_name).map_err(|e| format!("items[{i}]: {e}"))?;
         }
-        "Service" => {
-            let service: Service =
-                serde_json::from_value(object).map_err(|e| format!("Service: {e}"))?;
-            let key = ObjectKey::of(&service.metadata).ok_or("Service without metadata.name")?;
+        return Ok(());
+    }
+    match object.into_manifest() {
+        Manifest::Service(key, service) => {
+            let key = key.ok_or("Service without metadata.name")?;
             state.upsert_service(key, service);
         }
-        "EndpointSlice" => {
-            let slice: EndpointSlice =
-                serde_json::from_value(object).map_err(|e| format!("EndpointSlice: {e}"))?;
-            let key =
-                ObjectKey::of(&slice.metadata).ok_or("EndpointSlice without metadata.name")?;
+        Manifest::Slice(key, slice) => {
+            let key = key.ok_or("EndpointSlice without metadata.name")?;
             state.upsert_slice(key, slice);
         }
-        "Node" => {
-            let node: Node = serde_json::from_value(object).map_err(|e| format!("Node: {e}"))?;
-            if node.metadata.name.as_deref() == Some(node_name) {
+        Manifest::Node(name, node) => {
+            if name.as_deref() == Some(node_name) {
                 state.set_node(Some(node));
             }
         }
-        _ => {} // Pods, Endpoints and the rest of a `kubectl get all` dump: not ours.
+        Manifest::Other => {} // Pods, Endpoints and the rest of a `kubectl get all` dump.
     }
     Ok(())
 }
@@ -203,6 +255,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::ObjectKey;
 
     const STREAM: &str = r#"
 apiVersion: v1
@@ -244,7 +297,7 @@ items:
         assert_eq!(state.services().len(), 1);
         assert_eq!(state.endpoint_slices().len(), 1);
         let node = state.node().expect("own node found inside the List");
-        assert_eq!(node.metadata.name.as_deref(), Some("node-a"));
+        assert_eq!(node.labels.get("rack").map(String::as_str), Some("r1"));
         assert!(
             state
                 .services()

@@ -1,11 +1,12 @@
 //! The slice of cluster state the speaker decides from: Services, EndpointSlices and this
-//! node's Node, as the Kubernetes API (or a manifest file) describes them. Sources change
-//! it through its methods, which keep an index of slices per Service and record which
+//! node's Node, each reduced to the fields the rules read ([`objects`]). Sources change it
+//! through its methods, which keep an index of slices per Service and record which
 //! Services a change touched, so the decision can be recomputed for those alone.
 
-use crate::decide::endpoints::SERVICE_NAME_LABEL;
-use k8s_openapi::api::core::v1::{Node, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+pub mod objects;
+pub mod wire;
+
+use objects::{NodeInfo, NodeNames, ServiceInfo, SliceInfo};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -73,10 +74,11 @@ impl Dirty {
 /// Everything the decision needs to know about the cluster.
 #[derive(Clone, Debug)]
 pub struct ClusterState {
-    services: BTreeMap<ObjectKey, Service>,
-    endpoint_slices: BTreeMap<ObjectKey, EndpointSlice>,
+    services: BTreeMap<ObjectKey, ServiceInfo>,
+    endpoint_slices: BTreeMap<ObjectKey, SliceInfo>,
     slices_by_service: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
-    node: Option<Node>,
+    node: Option<NodeInfo>,
+    node_names: NodeNames,
     dirty: Dirty,
 }
 
@@ -87,30 +89,31 @@ impl Default for ClusterState {
             endpoint_slices: BTreeMap::new(),
             slices_by_service: HashMap::new(),
             node: None,
+            node_names: NodeNames::default(),
             dirty: Dirty::All,
         }
     }
 }
 
 /// The Service a slice belongs to: its `kubernetes.io/service-name` label, same namespace.
-fn owner(slice_key: &ObjectKey, slice: &EndpointSlice) -> Option<ObjectKey> {
-    let name = slice.metadata.labels.as_ref()?.get(SERVICE_NAME_LABEL)?;
-    Some(ObjectKey::new(slice_key.namespace.clone(), name.clone()))
+fn owner(slice_key: &ObjectKey, slice: &SliceInfo) -> Option<ObjectKey> {
+    let name = slice.service.as_deref()?;
+    Some(ObjectKey::new(slice_key.namespace.clone(), name))
 }
 
 impl ClusterState {
     /// Services by namespace/name.
-    pub fn services(&self) -> &BTreeMap<ObjectKey, Service> {
+    pub fn services(&self) -> &BTreeMap<ObjectKey, ServiceInfo> {
         &self.services
     }
 
     /// EndpointSlices by namespace/name.
-    pub fn endpoint_slices(&self) -> &BTreeMap<ObjectKey, EndpointSlice> {
+    pub fn endpoint_slices(&self) -> &BTreeMap<ObjectKey, SliceInfo> {
         &self.endpoint_slices
     }
 
     /// This node, once seen. Absent: no labels and no annotations.
-    pub fn node(&self) -> Option<&Node> {
+    pub fn node(&self) -> Option<&NodeInfo> {
         self.node.as_ref()
     }
 
@@ -118,7 +121,7 @@ impl ClusterState {
     pub fn slices_of<'a>(
         &'a self,
         service: &ObjectKey,
-    ) -> impl Iterator<Item = &'a EndpointSlice> + 'a {
+    ) -> impl Iterator<Item = &'a SliceInfo> + 'a {
         self.slices_by_service
             .get(service)
             .into_iter()
@@ -127,7 +130,11 @@ impl ClusterState {
     }
 
     /// Adds or replaces a Service.
-    pub fn upsert_service(&mut self, key: ObjectKey, service: Service) {
+    pub fn upsert_service(&mut self, key: ObjectKey, service: impl Into<ServiceInfo>) {
+        let service = service.into();
+        if self.services.get(&key) == Some(&service) {
+            return; // A resync or a status-only change: nothing the rules read.
+        }
         self.dirty.service(key.clone());
         self.services.insert(key, service);
     }
@@ -140,7 +147,16 @@ impl ClusterState {
     }
 
     /// Adds or replaces an EndpointSlice.
-    pub fn upsert_slice(&mut self, key: ObjectKey, slice: EndpointSlice) {
+    pub fn upsert_slice(&mut self, key: ObjectKey, slice: impl Into<SliceInfo>) {
+        let mut slice = slice.into();
+        if self.endpoint_slices.get(&key) == Some(&slice) {
+            return;
+        }
+        for endpoint in slice.endpoints.iter_mut() {
+            if let Some(node) = &endpoint.node {
+                endpoint.node = Some(self.node_names.intern(node));
+            }
+        }
         self.remove_slice(&key);
         if let Some(service) = owner(&key, &slice) {
             self.slices_by_service
@@ -168,44 +184,55 @@ impl ClusterState {
         }
     }
 
-    /// Sets (or clears) this node. Its labels and annotations affect every Service.
-    pub fn set_node(&mut self, node: Option<Node>) {
-        let same = match (&self.node, &node) {
-            (Some(a), Some(b)) => {
-                a.metadata.labels == b.metadata.labels
-                    && a.metadata.annotations == b.metadata.annotations
-            }
-            (None, None) => true,
-            _ => false,
-        };
-        if !same {
+    /// Sets (or clears) this node. What it says affects every Service.
+    pub fn set_node(&mut self, node: Option<impl Into<NodeInfo>>) {
+        let node = node.map(Into::into);
+        if self.node != node {
             self.dirty = Dirty::All;
         }
         self.node = node;
     }
 
-    /// Replaces every Service (a relist).
-    pub fn replace_services(&mut self, services: BTreeMap<ObjectKey, Service>) {
-        self.services = services;
-        self.dirty = Dirty::All;
+    /// Replaces every Service (a relist). Only Services that differ are marked changed.
+    pub fn replace_services(&mut self, services: BTreeMap<ObjectKey, ServiceInfo>) {
+        let gone: Vec<ObjectKey> = self
+            .services
+            .keys()
+            .filter(|k| !services.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in gone {
+            self.remove_service(&key);
+        }
+        for (key, service) in services {
+            self.upsert_service(key, service);
+        }
     }
 
-    /// Replaces every EndpointSlice (a relist).
-    pub fn replace_slices(&mut self, slices: BTreeMap<ObjectKey, EndpointSlice>) {
-        self.endpoint_slices.clear();
-        self.slices_by_service.clear();
+    /// Replaces every EndpointSlice (a relist). Only Services whose slices differ are
+    /// marked changed.
+    pub fn replace_slices(&mut self, slices: BTreeMap<ObjectKey, SliceInfo>) {
+        let gone: Vec<ObjectKey> = self
+            .endpoint_slices
+            .keys()
+            .filter(|k| !slices.contains_key(*k))
+            .cloned()
+            .collect();
+        for key in gone {
+            self.remove_slice(&key);
+        }
         for (key, slice) in slices {
             self.upsert_slice(key, slice);
         }
-        self.dirty = Dirty::All;
+        self.node_names.prune();
     }
 
-    /// Replaces everything (a new set of manifest files).
+    /// Replaces everything (a new set of manifest files); only what differs is marked
+    /// changed.
     pub fn replace_all(&mut self, other: ClusterState) {
-        *self = ClusterState {
-            dirty: Dirty::All,
-            ..other
-        };
+        self.set_node(other.node);
+        self.replace_services(other.services);
+        self.replace_slices(other.endpoint_slices);
     }
 
     /// What changed since the last call; resets the record.
@@ -213,3 +240,6 @@ impl ClusterState {
         std::mem::take(&mut self.dirty)
     }
 }
+
+#[cfg(test)]
+mod tests;

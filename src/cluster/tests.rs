@@ -1,0 +1,247 @@
+//! The cluster state's change tracking, and reading objects as a real API server prints
+//! them into the slim types.
+
+use super::objects::AddressFamily;
+use super::wire::{AnyObject, Manifest, NodeObject, ServiceObject, SliceObject};
+use super::*;
+use serde_json::json;
+
+/// A Service as `kubectl get svc -o json` prints it from a real cluster.
+fn printed_service() -> serde_json::Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "annotations": {
+                "kube-anycast.io/med": "10",
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"spec\":{\"externalIPs\":[\"203.0.113.10\"]}}\n"
+            },
+            "creationTimestamp": "2026-11-30T10:00:00Z",
+            "labels": {"app": "web", "team": "shop"},
+            "managedFields": [{
+                "apiVersion": "v1", "fieldsType": "FieldsV1", "manager": "kubectl-client-side-apply",
+                "operation": "Update", "time": "2026-11-30T10:00:00Z",
+                "fieldsV1": {"f:spec": {"f:externalIPs": {}, "f:ports": {".": {}, "k:{\"port\":80,\"protocol\":\"TCP\"}": {".": {}, "f:port": {}}}}}
+            }],
+            "name": "web",
+            "namespace": "shop",
+            "resourceVersion": "4711",
+            "uid": "6b1a7e0c-0000-4000-8000-000000000001"
+        },
+        "spec": {
+            "clusterIP": "10.96.0.10",
+            "clusterIPs": ["10.96.0.10"],
+            "externalIPs": ["203.0.113.10", "203.0.113.11", "203.0.113.10"],
+            "externalTrafficPolicy": "Local",
+            "internalTrafficPolicy": "Cluster",
+            "ipFamilies": ["IPv4"],
+            "ipFamilyPolicy": "SingleStack",
+            "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}],
+            "selector": {"app": "web"},
+            "sessionAffinity": "None",
+            "type": "ClusterIP"
+        },
+        "status": {"loadBalancer": {}}
+    })
+}
+
+fn printed_slice() -> serde_json::Value {
+    json!({
+        "addressType": "IPv4",
+        "apiVersion": "discovery.k8s.io/v1",
+        "endpoints": [
+            {"addresses": ["10.1.0.5"], "conditions": {"ready": true, "serving": true, "terminating": false},
+             "nodeName": "node-a", "targetRef": {"kind": "Pod", "name": "web-1", "namespace": "shop", "uid": "x"}, "zone": "a"},
+            {"addresses": ["10.1.0.6"], "nodeName": "node-b"},
+            {"addresses": ["10.1.0.7"], "conditions": {"ready": false, "serving": true, "terminating": true}}
+        ],
+        "kind": "EndpointSlice",
+        "metadata": {
+            "generateName": "web-",
+            "labels": {"endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io", "kubernetes.io/service-name": "web"},
+            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "fieldsV1": {"f:endpoints": {}}}],
+            "name": "web-x7k2p",
+            "namespace": "shop",
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": "web", "uid": "y"}],
+            "resourceVersion": "4712"
+        },
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]
+    })
+}
+
+fn printed_node() -> serde_json::Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "annotations": {"kube-anycast.io/drain": "true", "node.alpha.kubernetes.io/ttl": "0"},
+            "deletionTimestamp": "2026-11-30T11:00:00Z",
+            "labels": {"kubernetes.io/hostname": "node-a", "rack": "r1"},
+            "name": "node-a",
+            "resourceVersion": "9"
+        },
+        "spec": {"podCIDR": "10.244.1.0/24", "taints": [{"key": "ToBeDeletedByClusterAutoscaler", "effect": "NoSchedule"}]},
+        "status": {
+            "conditions": [
+                {"type": "Ready", "status": "True"},
+                {"type": "NetworkUnavailable", "status": "True", "reason": "NoRouteCreated"}
+            ],
+            "images": [{"names": ["registry/image:1"], "sizeBytes": 1}]
+        }
+    })
+}
+
+#[test]
+fn a_printed_service_keeps_only_what_the_rules_read() {
+    let object: ServiceObject = serde_json::from_value(printed_service()).unwrap();
+    assert_eq!(object.metadata.resource_version.as_deref(), Some("4711"));
+    assert!(object.metadata.managed_fields.is_none());
+    let info = object.into_info();
+    assert_eq!(
+        &*info.external_ips,
+        &["203.0.113.10".into(), "203.0.113.11".into()]
+    );
+    assert!(
+        info.local_traffic_policy && !info.headless && !info.external_name && !info.other_proxy
+    );
+    let annotations: Vec<&str> = info.annotations.keys().map(|k| &**k).collect();
+    assert_eq!(
+        annotations,
+        vec!["kube-anycast.io/med"],
+        "the last-applied annotation is dropped"
+    );
+    assert_eq!(
+        info.uid.as_deref(),
+        Some("6b1a7e0c-0000-4000-8000-000000000001")
+    );
+}
+
+#[test]
+fn a_printed_slice_keeps_endpoints_with_default_conditions() {
+    let info = serde_json::from_value::<SliceObject>(printed_slice())
+        .unwrap()
+        .into_info();
+    assert_eq!(info.service.as_deref(), Some("web"));
+    assert_eq!(info.family, AddressFamily::V4);
+    let conditions: Vec<(bool, bool, bool, Option<&str>)> = info
+        .endpoints
+        .iter()
+        .map(|e| (e.ready, e.serving, e.terminating, e.node.as_deref()))
+        .collect();
+    assert_eq!(
+        conditions,
+        vec![
+            (true, true, false, Some("node-a")),
+            (true, true, false, Some("node-b")),
+            (false, true, true, None),
+        ]
+    );
+}
+
+#[test]
+fn a_printed_node_keeps_labels_health_and_our_annotations() {
+    let info = serde_json::from_value::<NodeObject>(printed_node())
+        .unwrap()
+        .into_info();
+    assert_eq!(info.labels.get("rack").map(String::as_str), Some("r1"));
+    assert_eq!(info.annotations.len(), 1);
+    assert!(info.deleting);
+    assert!(info.network_unavailable);
+    assert_eq!(&*info.taints, &["ToBeDeletedByClusterAutoscaler".into()]);
+}
+
+#[test]
+fn a_list_of_printed_objects_reads_every_kind() {
+    let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+        "items": [printed_service(), printed_slice(), printed_node(), {"kind": "Pod", "metadata": {"name": "p"}}]});
+    let object: AnyObject = serde_json::from_value(list).unwrap();
+    let kinds: Vec<&str> = object
+        .items
+        .into_iter()
+        .map(|item| match item.into_manifest() {
+            Manifest::Service(Some(key), info) if key == ObjectKey::new("shop", "web") => {
+                assert_eq!(info.external_ips.len(), 2);
+                "Service"
+            }
+            Manifest::Slice(Some(_), info) => {
+                assert_eq!(info.endpoints.len(), 3);
+                "EndpointSlice"
+            }
+            Manifest::Node(Some(name), info) if name == "node-a" => {
+                assert!(info.network_unavailable);
+                "Node"
+            }
+            Manifest::Other => "other",
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, vec!["Service", "EndpointSlice", "Node", "other"]);
+}
+
+#[test]
+fn watch_types_name_the_real_kinds() {
+    use kube::Resource;
+    assert_eq!(
+        ServiceObject::url_path(&(), Some("ns")),
+        "/api/v1/namespaces/ns/services"
+    );
+    assert_eq!(
+        SliceObject::url_path(&(), None),
+        "/apis/discovery.k8s.io/v1/endpointslices"
+    );
+    assert_eq!(NodeObject::url_path(&(), None), "/api/v1/nodes");
+}
+
+#[test]
+fn an_unchanged_object_marks_nothing_changed() {
+    let mut state = ClusterState::default();
+    let key = ObjectKey::new("shop", "web");
+    let info = serde_json::from_value::<ServiceObject>(printed_service())
+        .unwrap()
+        .into_info();
+    state.upsert_service(key.clone(), info.clone());
+    let _ = state.take_dirty();
+    state.upsert_service(key.clone(), info.clone());
+    assert_eq!(state.take_dirty(), Dirty::Services(Default::default()));
+    let mut changed = info;
+    changed.annotations.clear();
+    state.upsert_service(key.clone(), changed);
+    assert_eq!(state.take_dirty(), Dirty::Services([key].into()));
+}
+
+#[test]
+fn a_relist_marks_only_the_services_that_differ() {
+    let mut state = ClusterState::default();
+    let slice = serde_json::from_value::<SliceObject>(printed_slice())
+        .unwrap()
+        .into_info();
+    let a = ObjectKey::new("shop", "web-a");
+    let b = ObjectKey::new("shop", "web-b");
+    state.replace_slices([(a.clone(), slice.clone()), (b.clone(), slice.clone())].into());
+    let _ = state.take_dirty();
+    // The same slices again, minus one: only its Service changed.
+    state.replace_slices([(a, slice)].into());
+    assert_eq!(
+        state.take_dirty(),
+        Dirty::Services([ObjectKey::new("shop", "web")].into())
+    );
+    assert_eq!(state.endpoint_slices().len(), 1);
+}
+
+#[test]
+fn endpoints_share_one_copy_of_each_node_name() {
+    let mut state = ClusterState::default();
+    let slice = serde_json::from_value::<SliceObject>(printed_slice())
+        .unwrap()
+        .into_info();
+    state.upsert_slice(ObjectKey::new("shop", "s1"), slice.clone());
+    state.upsert_slice(ObjectKey::new("shop", "s2"), slice);
+    let nodes: Vec<&objects::NodeName> = state
+        .endpoint_slices()
+        .values()
+        .flat_map(|s| s.endpoints.iter().filter_map(|e| e.node.as_ref()))
+        .filter(|n| &***n == "node-a")
+        .collect();
+    assert_eq!(nodes.len(), 2);
+    assert!(std::sync::Arc::ptr_eq(nodes[0], nodes[1]));
+}
