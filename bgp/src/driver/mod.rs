@@ -130,8 +130,36 @@ pub struct PeerStatus {
 #[derive(Debug)]
 pub struct Speaker {
     registry: Arc<Registry>,
+    history: Arc<SessionHistory>,
     listener: Option<Arc<Listener>>,
     _accept_task: Option<AbortOnDrop>,
+}
+
+/// Peer addresses whose session reached Established since this speaker was bound.
+///
+/// The graceful restart Restart State bit announces a restart of the *process* (RFC 4724
+/// section 3), so a peer that is removed and added again within one process (a config
+/// reload) must not set it again: the router would think we restarted.
+#[derive(Debug, Default)]
+pub(crate) struct SessionHistory {
+    established: std::sync::Mutex<std::collections::HashSet<IpAddr>>,
+}
+
+impl SessionHistory {
+    /// Records that a session with `peer` reached Established.
+    pub(crate) fn established(&self, peer: IpAddr) {
+        self.lock().insert(socket::normalize_ip(peer));
+    }
+
+    /// True when a session with `peer` reached Established before.
+    fn was_established(&self, peer: IpAddr) -> bool {
+        self.lock().contains(&socket::normalize_ip(peer))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<IpAddr>> {
+        // Single inserts and lookups cannot leave the set half-updated.
+        self.established.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Aborts the accept loop when the speaker goes away.
@@ -163,6 +191,7 @@ impl Speaker {
         };
         Ok(Speaker {
             registry,
+            history: Arc::default(),
             listener,
             _accept_task: accept_task,
         })
@@ -178,8 +207,16 @@ impl Speaker {
     /// Must be called within a tokio runtime. Fails if another peer has the same
     /// address, if the MD5 key is longer than 80 octets, or if it cannot be set on the
     /// listening socket.
-    pub fn add_peer(&self, config: PeerConfig) -> std::io::Result<PeerHandle> {
+    /// The graceful restart Restart State bit is sent only until the first session with
+    /// this address reached Established within this speaker (see
+    /// [`GracefulRestartConfig::restarting`](crate::session::GracefulRestartConfig)).
+    pub fn add_peer(&self, mut config: PeerConfig) -> std::io::Result<PeerHandle> {
         let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
+        if self.history.was_established(config.remote.ip())
+            && let Some(gr) = config.session.graceful_restart.as_mut()
+        {
+            gr.restarting = false;
+        }
         if let Some(key) = &config.md5_password
             && key.len() > socket::MD5_MAX_KEY_LEN
         {
@@ -214,7 +251,7 @@ impl Speaker {
         let (cmd_tx, cmd_rx) = mpsc::channel(peer::COMMAND_QUEUE);
         let (status_tx, status_rx) = watch::channel(PeerStatus::idle());
         let name: Arc<str> = Arc::from(config.name.as_str());
-        let task = PeerTask::new(config, cmd_rx, inbound, status_tx);
+        let task = PeerTask::new(config, cmd_rx, inbound, status_tx, self.history.clone());
         runtime.spawn(task.run());
         Ok(PeerHandle {
             name,

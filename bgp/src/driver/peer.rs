@@ -116,6 +116,7 @@ pub struct PeerTask {
     flush_at: Option<Instant>,
     inbound: Option<Inbound>,
     ttl: TtlPolicy,
+    history: Arc<super::SessionHistory>,
 }
 
 impl PeerTask {
@@ -125,6 +126,7 @@ impl PeerTask {
         commands: mpsc::Receiver<Command>,
         inbound: Option<Inbound>,
         status_tx: watch::Sender<PeerStatus>,
+        history: Arc<super::SessionHistory>,
     ) -> PeerTask {
         let session = Session::new(config.session.clone(), rand::random());
         let ttl = TtlPolicy::new(config.ttl, config.ttl_security);
@@ -146,6 +148,7 @@ impl PeerTask {
             flush_at: None,
             inbound,
             ttl,
+            history,
         }
     }
 
@@ -341,6 +344,7 @@ impl PeerTask {
                     },
                 });
                 self.established = Some(conn);
+                self.history.established(self.config.remote.ip());
                 self.status.established_since = Some(SystemTime::now());
                 self.status.negotiated = Some(negotiated);
                 self.pump();

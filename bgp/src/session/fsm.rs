@@ -81,11 +81,16 @@ pub struct Session {
     /// At most one per direction, so at most two (RFC 4271 section 6.8).
     conns: Vec<Connection>,
     last_error: Option<DownReason>,
+    /// Send the graceful restart Restart State bit in our OPENs: configured for a
+    /// process that just started, cleared once a session reached Established (RFC 4724
+    /// section 3: the bit announces *this* restart, which a later reconnect is not).
+    restart_state: bool,
 }
 
 impl Session {
     /// A machine in Idle. `seed` drives the jitter of its timers.
     pub fn new(config: SessionConfig, seed: u64) -> Session {
+        let restart_state = config.graceful_restart.is_some_and(|gr| gr.restarting);
         Session {
             config,
             rng: SmallRng::seed_from_u64(seed),
@@ -93,6 +98,7 @@ impl Session {
             base: State::Idle,
             connecting: false,
             attempt: 0,
+            restart_state,
             conns: Vec::new(),
             last_error: None,
         }
@@ -137,9 +143,9 @@ impl Session {
         self.last_error.as_ref()
     }
 
-    /// The OPEN this machine sends on every new connection.
+    /// The OPEN this machine sends on its next new connection.
     pub fn local_open(&self) -> Open {
-        build_open(&self.config)
+        build_open(&self.config, self.restart_state)
     }
 
     /// Feeds one event in; returns the actions to carry out, in order. A
@@ -314,7 +320,7 @@ impl Session {
         out.push(Action::CancelTimer(Timer::ConnectRetry));
         out.push(Action::Send {
             conn: id,
-            message: Message::Open(build_open(&self.config)),
+            message: Message::Open(self.local_open()),
         });
         out.push(Action::SetTimer {
             timer: Timer::Hold(id),
@@ -429,6 +435,7 @@ impl Session {
             return;
         };
         conn.state = State::Established;
+        self.restart_state = false;
         self.restart_hold(id, out);
         // Backoff starts over only once this session proved stable (see timers).
         out.push(Action::SetTimer {

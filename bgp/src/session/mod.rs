@@ -102,8 +102,11 @@ pub struct SessionConfig {
 pub struct GracefulRestartConfig {
     /// Restart time to advertise, in seconds (at most 4095).
     pub restart_time: u16,
-    /// Set the Restart State bit: this process has just restarted and the peer should not
-    /// wait for our End-of-RIB before sending its own.
+    /// This process has just (re)started: set the Restart State bit (RFC 4724 section 3)
+    /// in our OPENs until the first session reaches Established, so the peer knows the
+    /// routes it kept for us are stale and does not wait for our End-of-RIB before
+    /// sending its own. Later reconnects of the same machine clear it: they are not
+    /// restarts of the speaker.
     pub restarting: bool,
 }
 

@@ -2,6 +2,7 @@
 
 mod collision;
 mod errors;
+mod graceful_restart;
 mod lifecycle;
 mod negotiation;
 mod open;
