@@ -96,6 +96,8 @@ async fn main() {
         .map(|p| RouteChange::Announce(p, Arc::new(RouteAttributes::default())))
         .collect();
     peer.update(changes).await;
+    // That was the whole set: End-of-RIB may follow it.
+    peer.initial_set_complete().await;
     let mut rx = peer.watch();
     let deadline = tokio::time::sleep(Duration::from_secs(seconds));
     tokio::pin!(deadline);

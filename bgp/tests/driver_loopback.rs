@@ -102,6 +102,9 @@ async fn pair(
             a_session,
         ))
         .unwrap();
+    // Both initial sets are empty: End-of-RIB goes as soon as the session is up.
+    ha.initial_set_complete().await;
+    hb.initial_set_complete().await;
     wait_for(&ha, "Established", established).await;
     wait_for(&hb, "Established", established).await;
     (a, b, ha, hb)
@@ -260,7 +263,11 @@ async fn both_sides_active_resolve_the_collision_to_one_session() {
     wait_for(&ha, "Established", established).await;
     wait_for(&hb, "Established", established).await;
     ha.update(routes(2)).await;
-    wait_for(&hb, "2 UPDATEs", |s| s.counters.updates_received >= 4).await;
+    ha.initial_set_complete().await;
+    wait_for(&hb, "2 UPDATEs and 2 End-of-RIB", |s| {
+        s.counters.updates_received >= 4
+    })
+    .await;
     ha.shutdown(
         ShutdownMode::Withdraw {
             drain: Duration::ZERO,
@@ -451,6 +458,7 @@ async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
         ),
     ])
     .await;
+    ha.initial_set_complete().await;
     let s = wait_for(&ha, "the IPv6 prefix sent", |s| s.prefixes_sent >= 1).await;
     assert_eq!(s.prefixes_sent, 1);
     wait_for(&hb, "End-of-RIB and the UPDATE", |s| {

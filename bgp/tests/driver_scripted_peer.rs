@@ -52,6 +52,17 @@ async fn speaker(peer_ip: &str) -> (Speaker, PeerHandle) {
 }
 
 async fn speaker_with(peer_ip: &str, send_hold_time: Option<Duration>) -> (Speaker, PeerHandle) {
+    let (speaker, handle) = speaker_waiting_for_initial_set(peer_ip, send_hold_time).await;
+    // The initial set is empty: End-of-RIB goes as soon as a session is up.
+    handle.initial_set_complete().await;
+    (speaker, handle)
+}
+
+/// [`speaker_with`] whose initial route set is not marked complete yet.
+async fn speaker_waiting_for_initial_set(
+    peer_ip: &str,
+    send_hold_time: Option<Duration>,
+) -> (Speaker, PeerHandle) {
     let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
         .await
         .unwrap();
@@ -198,6 +209,24 @@ async fn ebgp_updates_carry_our_asn_and_the_session_address_as_next_hop() {
             other => panic!("expected the Cease, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn end_of_rib_follows_the_routes_only_once_the_initial_set_is_complete() {
+    let (speaker, h) = speaker_waiting_for_initial_set("127.0.0.9", None).await;
+    let mut p = open_session("127.0.0.9", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    h.update(announce(&["198.51.100.1/32"])).await;
+    let first = next_update(&mut p).await;
+    assert_eq!(first.nlri.len(), 1, "{first:?}");
+    h.update(announce(&["198.51.100.2/32"])).await;
+    // Had an End-of-RIB been sent after the first route, it would come before this one.
+    let second = next_update(&mut p).await;
+    assert_eq!(second.nlri.len(), 1, "{second:?}");
+    h.initial_set_complete().await;
+    let eor = next_update(&mut p).await;
+    assert_eq!(eor.as_end_of_rib(), Some(Family::Ipv4Unicast));
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
 
 #[tokio::test]

@@ -91,7 +91,8 @@ impl Peers {
     }
 
     /// Sends every peer the changes for the `changed` addresses, and peers in `fresh`
-    /// their whole route set. Withdrawals go first within each peer's batch.
+    /// their whole route set, marked as their complete initial set (End-of-RIB).
+    /// Withdrawals go first within each peer's batch.
     pub async fn apply(
         &mut self,
         routes: &BTreeMap<IpNet, Route>,
@@ -100,7 +101,8 @@ impl Peers {
         interner: &mut Interner,
     ) {
         for (name, peer) in &mut self.running {
-            let changes = if fresh.contains(name) {
+            let is_fresh = fresh.contains(name);
+            let changes = if is_fresh {
                 let wanted = reconcile::routes_for_peer(routes, name, interner);
                 let changes = reconcile::changes(&peer.sent, &wanted);
                 peer.sent = wanted;
@@ -110,6 +112,11 @@ impl Peers {
             };
             if !changes.is_empty() {
                 peer.handle.update(changes).await;
+            }
+            if is_fresh {
+                // That was its whole set: End-of-RIB may follow it, and only now, so a
+                // graceful restart helper never flushes routes still being decided.
+                peer.handle.initial_set_complete().await;
             }
         }
     }

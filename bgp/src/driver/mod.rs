@@ -300,6 +300,21 @@ impl PeerHandle {
         let _ = self.commands.send(Command::Replace(routes)).await;
     }
 
+    /// Says that the routes handed over so far (by [`update`](PeerHandle::update) or
+    /// [`replace`](PeerHandle::replace), in order) are the whole initial set, so the
+    /// session may follow them with End-of-RIB (RFC 4724 section 4.1). Call it once,
+    /// after the first full decision; later calls change nothing.
+    ///
+    /// Until then routes are sent as they come but End-of-RIB is held back: a graceful
+    /// restart helper deletes every stale route of ours it still holds when End-of-RIB
+    /// arrives, so sending it before the first decision would flap the routes that
+    /// decision is about to announce again. A peer never told keeps sending routes and
+    /// never sends End-of-RIB; the helper then cleans up when its own stale timer ends.
+    /// On every later session of the peer End-of-RIB follows the full table at once.
+    pub async fn initial_set_complete(&self) {
+        let _ = self.commands.send(Command::InitialSetComplete).await;
+    }
+
     /// The current status.
     pub fn status(&self) -> PeerStatus {
         self.status.borrow().clone()

@@ -52,6 +52,8 @@ pub enum Command {
     Changes(Vec<RouteChange>),
     /// Replace the desired set.
     Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
+    /// The routes handed over so far are the whole initial set: End-of-RIB may go.
+    InitialSetComplete,
     /// End the session.
     Shutdown {
         /// How.
@@ -578,6 +580,12 @@ impl PeerTask {
                 Command::Replace(routes) => {
                     urgent = true;
                     self.rib.replace(routes)
+                }
+                Command::InitialSetComplete => {
+                    // The End-of-RIB it releases is what lets a graceful restart helper
+                    // clean up: no reason to wait for the coalescing delay.
+                    urgent = true;
+                    self.rib.initial_set_complete();
                 }
                 Command::Shutdown { mode, reason } => {
                     self.pump();

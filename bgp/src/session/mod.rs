@@ -31,7 +31,8 @@
 //!   socket refuses more), `{ blocked: false }` once it drained. Repeated reports are fine.
 //!
 //! The machine never sends UPDATEs: after [`Action::Established`] the driver sends the
-//! initial routes and End-of-RIB itself, again on [`Action::RouteRefreshRequested`], and
+//! initial routes and End-of-RIB itself (End-of-RIB once the initial set is complete, see
+//! [`crate::rib_out`]), again on [`Action::RouteRefreshRequested`], and
 //! stops on [`Action::Down`] or [`Action::Close`].
 //!
 //! # Choices left open by the RFCs

@@ -259,7 +259,7 @@ impl<R: LabRouter> Lab<R> {
         );
     }
 
-    /// Announces `prefixes` with default attributes.
+    /// Announces `prefixes` with default attributes, and marks the initial set complete.
     pub fn announce(&self, prefixes: &[IpNet]) {
         let attrs = Arc::new(RouteAttributes::default());
         let changes = prefixes
@@ -267,6 +267,8 @@ impl<R: LabRouter> Lab<R> {
             .map(|p| RouteChange::Announce(*p, Arc::clone(&attrs)))
             .collect();
         self.speaker.update(&self.peer, changes);
+        // Scenarios announce their whole set at once: End-of-RIB may follow it.
+        self.speaker.initial_set_complete(&self.peer);
     }
 
     /// Withdraws `prefixes`.
