@@ -7,8 +7,8 @@ use bgp::rib_out::RouteAttributes;
 use bgp::session::{SessionConfig, State};
 use bgp::types::{Afi, Safi};
 use bgp::wire::{
-    BgpCodec, Capability, ErrorCode, Message, Open, RouteRefresh, RouteRefreshSubtype,
-    SessionContext, Update,
+    BgpCodec, Capability, ErrorCode, GracefulRestart, Message, Open, RouteRefresh,
+    RouteRefreshSubtype, SessionContext, Update,
 };
 use bgp::{Asn, Family, RouterId};
 use futures::{SinkExt, StreamExt};
@@ -111,6 +111,29 @@ async fn open_session(peer_ip: &str, to: SocketAddr) -> Peer {
 }
 
 async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u32>) -> Peer {
+    open_session_full(peer_ip, to, recv_buffer, Vec::new())
+        .await
+        .0
+}
+
+/// The peer's graceful restart capability (RFC 4724), as a restarted router sends it.
+fn graceful_restart_capability() -> Capability {
+    Capability::GracefulRestart(GracefulRestart {
+        restart_state: true,
+        notification: false,
+        restart_time: 120,
+        families: vec![],
+    })
+}
+
+/// Connects from `peer_ip` with `extra` capabilities and completes the OPEN exchange;
+/// returns the session and our OPEN.
+async fn open_session_full(
+    peer_ip: &str,
+    to: SocketAddr,
+    recv_buffer: Option<u32>,
+    extra: Vec<Capability>,
+) -> (Peer, Open) {
     let s = TcpSocket::new_v4().unwrap();
     if let Some(size) = recv_buffer {
         s.set_recv_buffer_size(size).unwrap();
@@ -131,11 +154,17 @@ async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u3
             },
             Capability::RouteRefresh,
             Capability::FourOctetAs(Asn(PEER_ASN)),
-        ],
+        ]
+        .into_iter()
+        .chain(extra)
+        .collect(),
     }))
     .await
     .unwrap();
-    assert!(matches!(recv(&mut p).await, Message::Open(_)));
+    let ours = match recv(&mut p).await {
+        Message::Open(open) => open,
+        other => panic!("expected our OPEN, got {other:?}"),
+    };
     assert_eq!(recv(&mut p).await, Message::Keepalive);
     p.send(Message::Keepalive).await.unwrap();
     p.codec_mut().set_context(SessionContext {
@@ -143,7 +172,7 @@ async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u3
         max_message_len: 4096,
         ebgp: true,
     });
-    p
+    (p, ours)
 }
 
 /// The next UPDATE, skipping KEEPALIVEs.
@@ -226,6 +255,50 @@ async fn end_of_rib_follows_the_routes_only_once_the_initial_set_is_complete() {
     h.initial_set_complete().await;
     let eor = next_update(&mut p).await;
     assert_eq!(eor.as_end_of_rib(), Some(Family::Ipv4Unicast));
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_graceful_restart_peer_reconnecting_while_established_takes_over_at_once() {
+    // RFC 4724 section 4.2: the router restarted its control plane; our old session still
+    // looks Established. The new connection replaces it without waiting for the hold timer.
+    let (speaker, h) = speaker("127.0.0.10").await;
+    let to = speaker.local_addr().unwrap();
+    let (mut old, _) =
+        open_session_full("127.0.0.10", to, None, vec![graceful_restart_capability()]).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    assert!(next_update(&mut old).await.as_end_of_rib().is_some());
+    h.update(announce(&["198.51.100.9/32"])).await;
+    assert_eq!(next_update(&mut old).await.nlri.len(), 1);
+
+    let (mut new, _) =
+        open_session_full("127.0.0.10", to, None, vec![graceful_restart_capability()]).await;
+    // The routes and End-of-RIB again, on the new session.
+    let again = next_update(&mut new).await;
+    assert_eq!(again.nlri.len(), 1, "{again:?}");
+    assert!(next_update(&mut new).await.as_end_of_rib().is_some());
+    // The old connection was closed by us, with no NOTIFICATION on it.
+    let rest = tokio::time::timeout(WAIT, async {
+        let mut seen = Vec::new();
+        while let Some(Ok(m)) = old.next().await {
+            seen.push(m);
+        }
+        seen
+    })
+    .await
+    .expect("the old connection is closed");
+    assert!(
+        rest.iter().all(|m| matches!(m, Message::Keepalive)),
+        "{rest:?}"
+    );
+    let s = wait_for(&h, "Established again", |s| s.state == State::Established).await;
+    assert_eq!(s.counters.flaps, 1);
+    assert_eq!(s.counters.notifications_sent, 0);
+    assert!(
+        s.last_error
+            .unwrap_or_default()
+            .contains("graceful restart")
+    );
     h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
 

@@ -287,11 +287,28 @@ impl Session {
             ))
         } else if direction == Direction::Outbound && self.config.passive {
             Some((cease_subcode::CONNECTION_REJECTED, false))
-        } else if self.established().is_some() {
-            // RFC 4271 6.8, last paragraph: a collision with an Established connection
-            // closes the newly created one. It is a collision, so Cease subcode 7 (RFC
-            // 4486 lists Connection Collision Resolution for exactly this section).
-            Some((cease_subcode::CONNECTION_COLLISION_RESOLUTION, true))
+        } else if let Some(established) = self.established() {
+            let restart_candidate = direction == Direction::Inbound
+                && self.conns.len() == 1
+                && established
+                    .negotiated
+                    .as_ref()
+                    .is_some_and(|n| n.peer_graceful_restart.is_some());
+            if restart_candidate {
+                // RFC 4724 section 4.2: a graceful restart peer that restarted connects
+                // again while our old session still looks Established. Hear its OPEN
+                // (see `on_open`) instead of waiting for the hold timer.
+                None
+            } else if self.conns.len() > 1 {
+                // A restart candidate is already being heard.
+                Some((cease_subcode::CONNECTION_REJECTED, true))
+            } else {
+                // RFC 4271 6.8, last paragraph: a collision with an Established
+                // connection closes the newly created one. It is a collision, so Cease
+                // subcode 7 (RFC 4486 lists Connection Collision Resolution for exactly
+                // this section).
+                Some((cease_subcode::CONNECTION_COLLISION_RESOLUTION, true))
+            }
         } else if self.conns.iter().any(|c| c.direction == direction) {
             // One connection per direction: a second inbound one is refused.
             Some((cease_subcode::CONNECTION_REJECTED, true))
@@ -385,22 +402,32 @@ impl Session {
             let collision = cease(cease_subcode::CONNECTION_COLLISION_RESOLUTION);
             let reason = DownReason::NotificationSent(collision.clone());
             if other.state == State::Established {
-                // OpenCollisionDump: the Established connection stays.
-                self.close(id, Some(collision), reason, out);
-                return;
-            }
-            let keep = survivor(
-                self.config.router_id,
-                self.config.local_asn,
-                negotiated.peer_router_id,
-                negotiated.peer_asn,
-            );
-            let this_direction = self.find(id).map(|c| c.direction);
-            if this_direction == Some(keep) {
-                self.close(other_id, Some(collision), reason, out);
+                if negotiated.peer_graceful_restart.is_some() {
+                    // RFC 4724 section 4.2: an OPEN with the graceful restart capability
+                    // while the session is Established means the peer restarted. The old
+                    // connection goes (no NOTIFICATION: nobody is left to read it) and
+                    // this one carries on; our routes are sent again once it is up.
+                    self.last_error = Some(DownReason::ReplacedByPeerRestart);
+                    self.close(other_id, None, DownReason::ReplacedByPeerRestart, out);
+                } else {
+                    // OpenCollisionDump: the Established connection stays.
+                    self.close(id, Some(collision), reason, out);
+                    return;
+                }
             } else {
-                self.close(id, Some(collision), reason, out);
-                return;
+                let keep = survivor(
+                    self.config.router_id,
+                    self.config.local_asn,
+                    negotiated.peer_router_id,
+                    negotiated.peer_asn,
+                );
+                let this_direction = self.find(id).map(|c| c.direction);
+                if this_direction == Some(keep) {
+                    self.close(other_id, Some(collision), reason, out);
+                } else {
+                    self.close(id, Some(collision), reason, out);
+                    return;
+                }
             }
         }
         let hold = negotiated.hold_time;

@@ -46,7 +46,15 @@
 //!   paces its own attempts, and refusing them would add its retry interval (often
 //!   minutes) to the outage.
 //! - A connection from the peer while Established is refused with Cease / Connection
-//!   Collision Resolution (RFC 4271 6.8, last paragraph: the new connection is closed).
+//!   Collision Resolution (RFC 4271 6.8, last paragraph: the new connection is closed),
+//!   unless the peer advertised graceful restart on the Established session and the new
+//!   connection is inbound: then the peer has probably restarted its control plane while
+//!   our old connection still looks alive. The new connection gets our OPEN, and if the
+//!   peer's OPEN on it carries the graceful restart capability too, the old session is
+//!   closed (without a NOTIFICATION: its far end is gone) and the new one takes over, so
+//!   recovery does not wait for the hold timer (RFC 4724 section 4.2; FRR and BIRD do
+//!   the same). Without the capability in that OPEN, RFC 4271 6.8 applies again and the
+//!   new connection is dumped. Only one such candidate is heard at a time.
 //!   A second connection in a direction that already has one gets Cease / Connection
 //!   Rejected.
 //! - KEEPALIVEs go out when the keepalive timer fires (jittered hold time / 3), whether
@@ -290,6 +298,10 @@ pub enum DownReason {
     /// We detected this error but closed without sending its NOTIFICATION, because the
     /// connection could not take more data (RFC 9687: Send Hold Timer Expired, code 8).
     NotSent(Notification),
+    /// The peer opened a new session with the graceful restart capability while this one
+    /// was Established: it restarted, and the new session replaces this one (RFC 4724
+    /// section 4.2).
+    ReplacedByPeerRestart,
 }
 
 /// The result of the OPEN exchange.
