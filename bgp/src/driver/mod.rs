@@ -10,7 +10,8 @@
 //!
 //! Modules: [`socket`] (socket options, connect, listen), [`listener`] (dispatching
 //! inbound connections by peer address), [`connection`] (framing and bounded output of
-//! one TCP connection), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
+//! one TCP connection), [`outbox`] (its output queue, KEEPALIVE and NOTIFICATION ahead
+//! of UPDATEs), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
 //!
 //! # Behaviour
 //! - Routes: withdrawals reach the socket at once; announcements wait up to 5 ms so
@@ -18,7 +19,9 @@
 //!   installed; RFC 7606 issues in them are logged and counted.
 //! - Output is bounded: once a connection's buffer holds 128 KiB of encoded messages,
 //!   no more UPDATEs are taken from the Adj-RIB-Out until it drains, and the session
-//!   hears when the socket stops taking data, which runs the RFC 9687 send hold timer.
+//!   hears when the socket stops taking data and every time it takes some again, which
+//!   runs the RFC 9687 send hold timer on "no progress". KEEPALIVE and NOTIFICATION
+//!   never wait behind queued UPDATEs.
 //! - Next hops: the configured ones, else the session's local address for its own
 //!   family, plus (IPv6, peer on the same link) the interface's link-local address.
 //! - Shutdown ([`PeerHandle::shutdown`]): [`ShutdownMode::Withdraw`] withdraws
@@ -33,6 +36,7 @@
 pub mod connection;
 pub mod listener;
 pub mod nexthop;
+pub mod outbox;
 mod peer;
 pub mod socket;
 pub mod status;

@@ -549,6 +549,7 @@ impl PeerTask {
             IoEvent::SendBlocked(conn, blocked) => {
                 self.feed(Event::SendBlocked { conn, blocked });
             }
+            IoEvent::SendProgress(conn) => self.feed(Event::SendProgress { conn }),
             IoEvent::Drained(_) => self.pump(),
             // Only asked for while shutting down; the loop then moves the shutdown on.
             IoEvent::Flushed(_) => {}

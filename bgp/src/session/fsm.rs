@@ -57,6 +57,13 @@ fn secs(s: u16) -> Duration {
     Duration::from_secs(u64::from(s))
 }
 
+/// The send hold time of a connection: as configured, else the RFC 9687 default derived
+/// from its hold time (the OpenSent one before negotiation).
+fn send_hold_time(configured: Option<Duration>, conn: &Connection) -> Duration {
+    let hold = conn.hold_time().map_or(OPEN_SENT_HOLD, secs);
+    configured.unwrap_or_else(|| default_send_hold(hold))
+}
+
 fn cease(subcode: u8) -> Notification {
     Notification::new(ErrorCode::Cease, subcode, Vec::new())
 }
@@ -189,6 +196,7 @@ impl Session {
             }
             Event::TimerExpired(timer) => self.on_timer(timer, &mut out),
             Event::SendBlocked { conn, blocked } => self.on_send_blocked(conn, blocked, &mut out),
+            Event::SendProgress { conn } => self.on_send_progress(conn, &mut out),
         }
         let after = self.state();
         if before != after {
@@ -580,14 +588,29 @@ impl Session {
         }
         conn.send_blocked = blocked;
         if blocked {
-            let hold = conn.hold_time().map_or(OPEN_SENT_HOLD, secs);
             out.push(Action::SetTimer {
                 timer: Timer::SendHold(id),
-                after: configured.unwrap_or_else(|| default_send_hold(hold)),
+                after: send_hold_time(configured, conn),
             });
         } else {
             out.push(Action::CancelTimer(Timer::SendHold(id)));
         }
+    }
+
+    /// RFC 9687: the send hold timer bounds the time *without progress*. Octets accepted
+    /// by the socket are progress, so it starts over; a slow but reading peer is kept.
+    fn on_send_progress(&mut self, id: ConnectionId, out: &mut Vec<Action>) {
+        let configured = self.config.send_hold_time;
+        let Some(conn) = self.find(id) else {
+            return;
+        };
+        if !conn.send_blocked {
+            return;
+        }
+        out.push(Action::SetTimer {
+            timer: Timer::SendHold(id),
+            after: send_hold_time(configured, conn),
+        });
     }
 
     // ---- teardown ----

@@ -29,6 +29,7 @@
 //!   does nothing; report expiry with [`Event::TimerExpired`]. Late expiries are harmless.
 //! - [`Event::SendBlocked`] `{ blocked: true }` when queued output stops draining (the
 //!   socket refuses more), `{ blocked: false }` once it drained. Repeated reports are fine.
+//!   [`Event::SendProgress`] whenever a write got some octets out while blocked.
 //!
 //! The machine never sends UPDATEs: after [`Action::Established`] the driver sends the
 //! initial routes and End-of-RIB itself (End-of-RIB once the initial set is complete, see
@@ -228,6 +229,13 @@ pub enum Event {
         conn: ConnectionId,
         /// True when output is stuck, false once it drained.
         blocked: bool,
+    },
+    /// While blocked, the socket accepted some of the queued octets: the peer is slow but
+    /// still reading, so the send hold timer starts over (RFC 9687 measures the time
+    /// without progress, not the time until the buffer is empty).
+    SendProgress {
+        /// Which connection.
+        conn: ConnectionId,
     },
 }
 

@@ -8,6 +8,7 @@ mod negotiation;
 mod open;
 mod random;
 mod route_refresh;
+mod send_hold;
 mod timers;
 
 use super::*;
