@@ -480,3 +480,51 @@ async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
     )
     .await;
 }
+
+/// Connects from `from` to `to` as a GTSM router does (`ttl-security hops 1`): sends with
+/// TTL 255 and accepts only packets that arrive with 255, so the handshake completes only
+/// if our SYN-ACK leaves with TTL 255 (loopback does not decrement the TTL).
+async fn gtsm_router_connect(from: &str, to: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    use bgp::driver::socket::{TtlPolicy, apply_ttl};
+    let s = tokio::net::TcpSocket::new_v4()?;
+    s.bind(SocketAddr::new(from.parse().unwrap(), 0))?;
+    apply_ttl(&s, to.ip(), TtlPolicy::new(None, true))?;
+    match tokio::time::timeout(Duration::from_secs(2), s.connect(to)).await {
+        Ok(r) => r,
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+    }
+}
+
+#[tokio::test]
+async fn a_passive_gtsm_peer_gets_our_syn_ack_with_ttl_255() {
+    use tokio::io::AsyncReadExt;
+    const ROUTER: &str = "127.0.0.30";
+    let speaker = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let to = speaker.local_addr().unwrap();
+    // No GTSM peer yet: the SYN-ACK leaves with the default TTL and the router drops it.
+    let err = gtsm_router_connect(ROUTER, to).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+
+    let mut config = peer(
+        "gtsm",
+        SocketAddr::new(ROUTER.parse().unwrap(), 179),
+        B_ADDR,
+        session(65401, 65402, "10.0.4.1", true),
+    );
+    config.ttl_security = true;
+    let h = speaker.add_peer(config).unwrap();
+    let mut router = gtsm_router_connect(ROUTER, to)
+        .await
+        .expect("the SYN-ACK leaves with TTL 255");
+    // The accepted connection keeps TTL 255: our OPEN reaches the router.
+    let mut header = [0u8; 19];
+    tokio::time::timeout(WAIT, router.read_exact(&mut header))
+        .await
+        .expect("our OPEN in time")
+        .unwrap();
+    assert_eq!(header[18], 1, "an OPEN");
+    drop(router);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}

@@ -236,7 +236,14 @@ impl Speaker {
         let inbound = match &self.listener {
             Some(listener) => {
                 let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
-                let token = self.registry.register(peer_ip, config.local_address, tx)?;
+                let ttl = socket::TtlPolicy::new(config.ttl, config.ttl_security);
+                let token = self
+                    .registry
+                    .register(peer_ip, config.local_address, ttl, tx)?;
+                if let Err(e) = listener.refresh_ttl() {
+                    self.registry.unregister(peer_ip, token);
+                    return Err(e);
+                }
                 if let Some(key) = &config.md5_password
                     && let Err(e) = listener.set_md5_key(peer_ip, key)
                 {

@@ -248,6 +248,12 @@ impl PeerTask {
         if let Some(inbound) = self.inbound.take() {
             let peer = self.config.remote.ip();
             inbound.registry.unregister(peer, inbound.token);
+            if let Some(listener) = inbound.listener.upgrade()
+                && let Err(e) = listener.refresh_ttl()
+            {
+                tracing::warn!(peer = %self.config.name, error = %e,
+                    "could not update the listener's TTL settings");
+            }
             if self.config.md5_password.is_some()
                 && let Some(listener) = inbound.listener.upgrade()
                 && let Err(e) = listener.set_md5_key(peer, &[])
