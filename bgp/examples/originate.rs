@@ -38,7 +38,7 @@ async fn main() {
             "--remote" => remote = val().parse().ok(),
             "--local" => local = val().parse().ok(),
             "--listen" => listen = val().parse().ok(),
-            "--md5" => md5 = Some(val().into_bytes()),
+            "--md5" => md5 = Some(val().into_bytes().into()),
             "--ttl" => ttl = val().parse().ok(),
             "--local-asn" => local_asn = val().parse().ok(),
             "--peer-asn" => peer_asn = val().parse().ok(),

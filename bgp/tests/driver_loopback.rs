@@ -342,7 +342,7 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
     let port = b.local_addr().unwrap().port();
     let a = Speaker::bind(None).await.unwrap();
     let with_key = |mut c: PeerConfig, key: &[u8]| {
-        c.md5_password = Some(key.to_vec());
+        c.md5_password = Some(key.to_vec().into());
         c
     };
     let hb = b
@@ -526,5 +526,139 @@ async fn a_passive_gtsm_peer_gets_our_syn_ack_with_ttl_255() {
         .unwrap();
     assert_eq!(header[18], 1, "an OPEN");
     drop(router);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+/// A TCP-MD5 key the test changes while the speaker runs, and how often it was read.
+#[derive(Clone)]
+struct RotatingKey {
+    key: Arc<std::sync::Mutex<Result<Vec<u8>, String>>>,
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RotatingKey {
+    fn new(initial: Result<&[u8], &str>) -> RotatingKey {
+        RotatingKey {
+            key: Arc::new(std::sync::Mutex::new(
+                initial.map(<[u8]>::to_vec).map_err(str::to_string),
+            )),
+            reads: Arc::default(),
+        }
+    }
+
+    fn set(&self, key: Result<&[u8], &str>) {
+        *self.key.lock().unwrap() = key.map(<[u8]>::to_vec).map_err(str::to_string);
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn source(&self) -> bgp::driver::Md5Key {
+        let this = self.clone();
+        bgp::driver::Md5Key::from_fn(move || {
+            this.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            this.key.lock().unwrap().clone()
+        })
+    }
+}
+
+/// Waits (up to [`WAIT`]) until `f` holds.
+async fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !f() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_md5_key_is_read_at_each_connection_attempt() {
+    use bgp::driver::socket::{listen, set_md5_key};
+    const FROM: &str = "127.0.0.40";
+    let router = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    set_md5_key(&router, FROM.parse().unwrap(), b"first").unwrap();
+    let key = RotatingKey::new(Err("cannot read /secrets/tor: No such file"));
+    let speaker = Speaker::bind(None).await.unwrap();
+    let mut config = peer(
+        "md5",
+        router.local_addr().unwrap(),
+        FROM,
+        session(65501, 65502, "10.0.5.1", false),
+    );
+    config.md5_password = Some(key.source());
+    let h = speaker.add_peer(config).unwrap();
+
+    // Unreadable: each attempt fails with the reason in the status, and is retried.
+    let s = wait_for(&h, "the key error in the status", |s| {
+        s.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("No such file")
+    })
+    .await;
+    assert!(s.last_error.unwrap().contains("TCP-MD5 key"));
+    eventually("a retry", || key.reads() >= 3).await;
+    assert!(!h.is_finished(), "the peer keeps trying");
+
+    // Readable: the next attempt signs its SYN with it and gets through.
+    key.set(Ok(b"first"));
+    let (conn, _) = tokio::time::timeout(WAIT, router.accept())
+        .await
+        .expect("a signed connection once the key can be read")
+        .unwrap();
+
+    // Rotated on both sides: after the session fails, the next attempt uses the new key.
+    set_md5_key(&router, FROM.parse().unwrap(), b"second").unwrap();
+    key.set(Ok(b"second"));
+    drop(conn);
+    let (_conn, _) = tokio::time::timeout(WAIT, router.accept())
+        .await
+        .expect("a connection signed with the rotated key")
+        .unwrap();
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_passive_peer_installs_a_rotated_key_on_the_listener() {
+    use bgp::driver::socket::{ConnectOptions, TtlPolicy, connect};
+    const ROUTER: &str = "127.0.0.41";
+    let key = RotatingKey::new(Ok(b"first"));
+    let speaker = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let mut config = peer(
+        "md5-passive",
+        SocketAddr::new(ROUTER.parse().unwrap(), 179),
+        B_ADDR,
+        session(65601, 65602, "10.0.6.1", true),
+    );
+    config.md5_password = Some(key.source());
+    let h = speaker.add_peer(config).unwrap();
+    let router = |k: &[u8]| ConnectOptions {
+        remote: speaker.local_addr().unwrap(),
+        local_address: Some(ROUTER.parse().unwrap()),
+        md5_key: Some(k.to_vec()),
+        ttl: TtlPolicy::new(None, false),
+        timeout: Duration::from_millis(500),
+    };
+    let first = connect(&router(b"first"))
+        .await
+        .expect("the first key works");
+    drop(first);
+
+    key.set(Ok(b"second"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match connect(&router(b"second")).await {
+            Ok(_) => break,
+            Err(e) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "the rotated key never reached the listener: {e}"
+            ),
+        }
+    }
+    // The old key no longer gets in.
+    assert!(connect(&router(b"first")).await.is_err());
     h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }

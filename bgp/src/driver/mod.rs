@@ -8,7 +8,8 @@
 //! Linux only: TCP-MD5, `IP_MINTTL` / `IPV6_MINHOPCOUNT` and the link-local next hop
 //! lookup use Linux interfaces (see [`socket`] and [`nexthop`]).
 //!
-//! Modules: [`socket`] (socket options, connect, listen), [`listener`] (dispatching
+//! Modules: [`socket`] (socket options, connect, listen), [`md5`] (where a TCP-MD5 key
+//! comes from), [`listener`] (dispatching
 //! inbound connections by peer address), [`connection`] (framing and bounded output of
 //! one TCP connection), [`outbox`] (its output queue, KEEPALIVE and NOTIFICATION ahead
 //! of UPDATEs), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
@@ -35,6 +36,7 @@
 
 pub mod connection;
 pub mod listener;
+pub mod md5;
 pub mod nexthop;
 pub mod outbox;
 mod peer;
@@ -46,6 +48,7 @@ use crate::rib_out::RouteAttributes;
 use crate::session::{SessionConfig, State};
 use ipnet::IpNet;
 use listener::{Listener, Registry};
+pub use md5::Md5Key;
 use peer::{Command, Inbound, PeerTask};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -61,8 +64,9 @@ pub struct PeerConfig {
     /// Source address for outbound connections; also the address the session must be
     /// accepted on.
     pub local_address: Option<IpAddr>,
-    /// TCP-MD5 key (RFC 2385), set on both the listening and the connecting socket.
-    pub md5_password: Option<Vec<u8>>,
+    /// TCP-MD5 key (RFC 2385), set on both the listening and the connecting socket; a
+    /// [`Md5Key::Source`] is read again at each connection attempt.
+    pub md5_password: Option<Md5Key>,
     /// IP TTL / hop limit of our packets: 1 for directly connected eBGP, more for multihop.
     /// `None` leaves the system default (what iBGP uses).
     pub ttl: Option<u8>,
@@ -209,8 +213,11 @@ impl Speaker {
     /// Starts a task for this peer and returns its handle. The session starts at once.
     ///
     /// Must be called within a tokio runtime. Fails if another peer has the same
-    /// address, if the MD5 key is longer than 80 octets, or if it cannot be set on the
-    /// listening socket.
+    /// address, if a fixed MD5 key is empty or longer than 80 octets, or if the listening
+    /// socket cannot take the peer's settings. A key [`Md5Key::Source`] that cannot be
+    /// read does not fail here: each connection attempt reads it again, fails while it
+    /// cannot, and says why in [`PeerStatus::last_error`].
+    ///
     /// The graceful restart Restart State bit is sent only until the first session with
     /// this address reached Established within this speaker (see
     /// [`GracefulRestartConfig::restarting`](crate::session::GracefulRestartConfig)).
@@ -221,15 +228,12 @@ impl Speaker {
         {
             gr.restarting = false;
         }
-        if let Some(key) = &config.md5_password
-            && key.len() > socket::MD5_MAX_KEY_LEN
+        if let Some(key @ Md5Key::Fixed(_)) = &config.md5_password
+            && let Err(e) = key.read()
         {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
-                format!(
-                    "TCP-MD5 key of peer {} is longer than 80 octets",
-                    config.name
-                ),
+                format!("peer {}: {e}", config.name),
             ));
         }
         let peer_ip = config.remote.ip();
@@ -240,14 +244,17 @@ impl Speaker {
                 let token = self
                     .registry
                     .register(peer_ip, config.local_address, ttl, tx)?;
-                if let Err(e) = listener.refresh_ttl() {
+                // The key goes on the listener before the task runs, so that the peer's
+                // first SYN is checked. One that cannot be read now is installed by the
+                // task once it can; until then the task refuses inbound connections.
+                let key = config.md5_password.as_ref().and_then(|k| k.read().ok());
+                let installed = match &key {
+                    Some(key) => listener.set_md5_key(peer_ip, key),
+                    None => Ok(()),
+                };
+                if let Err(e) = installed.and_then(|()| listener.refresh_ttl()) {
                     self.registry.unregister(peer_ip, token);
-                    return Err(e);
-                }
-                if let Some(key) = &config.md5_password
-                    && let Err(e) = listener.set_md5_key(peer_ip, key)
-                {
-                    self.registry.unregister(peer_ip, token);
+                    let _ = listener.refresh_ttl();
                     return Err(e);
                 }
                 Some(Inbound {
@@ -255,6 +262,7 @@ impl Speaker {
                     registry: self.registry.clone(),
                     token,
                     listener: Arc::downgrade(listener),
+                    key,
                 })
             }
             None => None,

@@ -146,7 +146,7 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
         name: "router".to_string(),
         remote: SocketAddr::new(setup.router_addr(pair), 179),
         local_address: Some(setup.our_addr(pair)),
-        md5_password: setup.our_password.clone().map(String::into_bytes),
+        md5_password: setup.our_password.clone().map(|p| p.into_bytes().into()),
         ttl: setup.ebgp.then_some(1),
         ttl_security: false,
         next_hop_v4: Some(pair.b.v4),
