@@ -4,7 +4,7 @@
 
 use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, RouteChange, ShutdownMode, Speaker};
 use bgp::rib_out::RouteAttributes;
-use bgp::session::{SessionConfig, State};
+use bgp::session::{GracefulRestartConfig, SessionConfig, State};
 use bgp::types::{Afi, Safi};
 use bgp::wire::{
     BgpCodec, Capability, ErrorCode, GracefulRestart, Message, Open, RouteRefresh,
@@ -67,32 +67,37 @@ async fn speaker_waiting_for_initial_set(
         .await
         .unwrap();
     let handle = speaker
-        .add_peer(PeerConfig {
-            name: "scripted".into(),
-            remote: SocketAddr::new(peer_ip.parse().unwrap(), 179),
-            local_address: None,
-            md5_password: None,
-            ttl: None,
-            ttl_security: false,
-            next_hop_v4: None,
-            next_hop_v6: None,
-            session: SessionConfig {
-                local_asn: Asn(OUR_ASN),
-                peer_asn: Asn(PEER_ASN),
-                router_id: RouterId("10.9.9.1".parse().unwrap()),
-                hold_time: 9,
-                connect_retry: Duration::from_millis(200),
-                connect_retry_max: Duration::from_secs(1),
-                passive: true,
-                families: vec![Family::Ipv4Unicast],
-                graceful_restart: None,
-                hostname: None,
-                extended_message: false,
-                send_hold_time,
-            },
-        })
+        .add_peer(peer_config(peer_ip, send_hold_time))
         .unwrap();
     (speaker, handle)
+}
+
+/// Our passive peer towards the scripted peer at `peer_ip`.
+fn peer_config(peer_ip: &str, send_hold_time: Option<Duration>) -> PeerConfig {
+    PeerConfig {
+        name: "scripted".into(),
+        remote: SocketAddr::new(peer_ip.parse().unwrap(), 179),
+        local_address: None,
+        md5_password: None,
+        ttl: None,
+        ttl_security: false,
+        next_hop_v4: None,
+        next_hop_v6: None,
+        session: SessionConfig {
+            local_asn: Asn(OUR_ASN),
+            peer_asn: Asn(PEER_ASN),
+            router_id: RouterId("10.9.9.1".parse().unwrap()),
+            hold_time: 9,
+            connect_retry: Duration::from_millis(200),
+            connect_retry_max: Duration::from_secs(1),
+            passive: true,
+            families: vec![Family::Ipv4Unicast],
+            graceful_restart: None,
+            hostname: None,
+            extended_message: false,
+            send_hold_time,
+        },
+    }
 }
 
 type Peer = Framed<TcpStream, BgpCodec>;
@@ -298,6 +303,63 @@ async fn a_graceful_restart_peer_reconnecting_while_established_takes_over_at_on
         s.last_error
             .unwrap_or_default()
             .contains("graceful restart")
+    );
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+/// The Restart State bit of our OPEN, and whether every family has the F bit.
+fn restart_bits(open: &Open) -> (bool, bool) {
+    let gr = open
+        .capabilities
+        .iter()
+        .find_map(|c| match c {
+            Capability::GracefulRestart(gr) => Some(gr),
+            _ => None,
+        })
+        .expect("our OPEN has the graceful restart capability");
+    (
+        gr.restart_state,
+        !gr.families.is_empty() && gr.families.iter().all(|f| f.forwarding_preserved),
+    )
+}
+
+#[tokio::test]
+async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_this_speaker() {
+    let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let to = speaker.local_addr().unwrap();
+    let mut config = peer_config("127.0.0.11", None);
+    config.session.graceful_restart = Some(GracefulRestartConfig {
+        restart_time: 120,
+        restarting: true,
+    });
+    let h = speaker.add_peer(config.clone()).unwrap();
+    let (first, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
+    assert_eq!(
+        restart_bits(&ours),
+        (true, true),
+        "first session after start"
+    );
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    drop(first);
+    wait_for(&h, "the session down", |s| s.counters.flaps == 1).await;
+    let (second, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
+    assert_eq!(
+        restart_bits(&ours),
+        (false, true),
+        "a reconnect is no restart"
+    );
+    drop(second);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+
+    // The same peer removed and added again (a config reload) in the same process.
+    let h = speaker.add_peer(config).unwrap();
+    let (_third, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
+    assert_eq!(
+        restart_bits(&ours),
+        (false, true),
+        "the process did not restart"
     );
     h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
