@@ -513,6 +513,51 @@ pub fn keeps_routes_through_graceful_restart<R: LabRouter>(
     lab
 }
 
+/// After a graceful restart the new session comes up with the Forwarding State bit set,
+/// so the router keeps our stale routes (RFC 4724 section 4.2) while the new speaker has
+/// not handed over its first decision; only End-of-RIB, sent once the initial set is
+/// marked complete, removes the stale routes that were not announced again.
+pub fn stale_routes_stay_until_end_of_rib<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+) {
+    let mut lab = Lab::with_peer_config(setup, start, with_graceful_restart(false));
+    lab.wait_established();
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("routes before the restart", &expected);
+
+    lab.speaker.shutdown(
+        &lab.peer,
+        bgp::driver::ShutdownMode::KeepRoutes,
+        "rolling upgrade",
+    );
+    wait_until("the router to see the session go", CONVERGE, || {
+        match lab.router.session_state()? {
+            s if s == "Established" => Err(s),
+            _ => Ok(()),
+        }
+    });
+    let mut config = our_peer_config(&lab.pair, &lab.setup);
+    with_graceful_restart(true)(&mut config);
+    lab.restart_speaker(config);
+    lab.wait_established();
+    super::holds_for(
+        "the router keeping the stale routes on the new session before End-of-RIB",
+        Duration::from_secs(3),
+        || rib::compare(&expected, &lab.router.rib()?),
+    );
+
+    // The first decision keeps half of the routes: End-of-RIB drops the other half.
+    let (kept, _gone) = split_half(&routes);
+    lab.announce(&kept);
+    lab.wait_rib(
+        "only the re-announced routes after End-of-RIB",
+        &lab.expected(&kept),
+    );
+}
+
 /// The TCP-MD5 key (RFC 2385) both sides use when they agree.
 pub const MD5_PASSWORD: &str = "kube-anycast-md5";
 
