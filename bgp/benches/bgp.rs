@@ -86,6 +86,7 @@ fn host(i: u32) -> IpNet {
 /// A table wanting every route with one attribute set, no session yet.
 fn loaded_table() -> AdjRibOut {
     let mut rib = AdjRibOut::new();
+    rib.initial_set_complete();
     let attrs = attributes(0);
     for i in 0..ROUTES {
         rib.announce(host(i), Arc::clone(&attrs));

@@ -38,7 +38,7 @@ async fn main() {
             "--remote" => remote = val().parse().ok(),
             "--local" => local = val().parse().ok(),
             "--listen" => listen = val().parse().ok(),
-            "--md5" => md5 = Some(val().into_bytes()),
+            "--md5" => md5 = Some(val().into_bytes().into()),
             "--ttl" => ttl = val().parse().ok(),
             "--local-asn" => local_asn = val().parse().ok(),
             "--peer-asn" => peer_asn = val().parse().ok(),
@@ -96,6 +96,8 @@ async fn main() {
         .map(|p| RouteChange::Announce(p, Arc::new(RouteAttributes::default())))
         .collect();
     peer.update(changes).await;
+    // That was the whole set: End-of-RIB may follow it.
+    peer.initial_set_complete().await;
     let mut rx = peer.watch();
     let deadline = tokio::time::sleep(Duration::from_secs(seconds));
     tokio::pin!(deadline);

@@ -102,6 +102,9 @@ async fn pair(
             a_session,
         ))
         .unwrap();
+    // Both initial sets are empty: End-of-RIB goes as soon as the session is up.
+    ha.initial_set_complete().await;
+    hb.initial_set_complete().await;
     wait_for(&ha, "Established", established).await;
     wait_for(&hb, "Established", established).await;
     (a, b, ha, hb)
@@ -260,7 +263,11 @@ async fn both_sides_active_resolve_the_collision_to_one_session() {
     wait_for(&ha, "Established", established).await;
     wait_for(&hb, "Established", established).await;
     ha.update(routes(2)).await;
-    wait_for(&hb, "2 UPDATEs", |s| s.counters.updates_received >= 4).await;
+    ha.initial_set_complete().await;
+    wait_for(&hb, "2 UPDATEs and 2 End-of-RIB", |s| {
+        s.counters.updates_received >= 4
+    })
+    .await;
     ha.shutdown(
         ShutdownMode::Withdraw {
             drain: Duration::ZERO,
@@ -335,7 +342,7 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
     let port = b.local_addr().unwrap().port();
     let a = Speaker::bind(None).await.unwrap();
     let with_key = |mut c: PeerConfig, key: &[u8]| {
-        c.md5_password = Some(key.to_vec());
+        c.md5_password = Some(key.to_vec().into());
         c
     };
     let hb = b
@@ -451,6 +458,7 @@ async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
         ),
     ])
     .await;
+    ha.initial_set_complete().await;
     let s = wait_for(&ha, "the IPv6 prefix sent", |s| s.prefixes_sent >= 1).await;
     assert_eq!(s.prefixes_sent, 1);
     wait_for(&hb, "End-of-RIB and the UPDATE", |s| {
@@ -471,4 +479,186 @@ async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
         "",
     )
     .await;
+}
+
+/// Connects from `from` to `to` as a GTSM router does (`ttl-security hops 1`): sends with
+/// TTL 255 and accepts only packets that arrive with 255, so the handshake completes only
+/// if our SYN-ACK leaves with TTL 255 (loopback does not decrement the TTL).
+async fn gtsm_router_connect(from: &str, to: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    use bgp::driver::socket::{TtlPolicy, apply_ttl};
+    let s = tokio::net::TcpSocket::new_v4()?;
+    s.bind(SocketAddr::new(from.parse().unwrap(), 0))?;
+    apply_ttl(&s, to.ip(), TtlPolicy::new(None, true))?;
+    match tokio::time::timeout(Duration::from_secs(2), s.connect(to)).await {
+        Ok(r) => r,
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+    }
+}
+
+#[tokio::test]
+async fn a_passive_gtsm_peer_gets_our_syn_ack_with_ttl_255() {
+    use tokio::io::AsyncReadExt;
+    const ROUTER: &str = "127.0.0.30";
+    let speaker = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let to = speaker.local_addr().unwrap();
+    // No GTSM peer yet: the SYN-ACK leaves with the default TTL and the router drops it.
+    let err = gtsm_router_connect(ROUTER, to).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+
+    let mut config = peer(
+        "gtsm",
+        SocketAddr::new(ROUTER.parse().unwrap(), 179),
+        B_ADDR,
+        session(65401, 65402, "10.0.4.1", true),
+    );
+    config.ttl_security = true;
+    let h = speaker.add_peer(config).unwrap();
+    let mut router = gtsm_router_connect(ROUTER, to)
+        .await
+        .expect("the SYN-ACK leaves with TTL 255");
+    // The accepted connection keeps TTL 255: our OPEN reaches the router.
+    let mut header = [0u8; 19];
+    tokio::time::timeout(WAIT, router.read_exact(&mut header))
+        .await
+        .expect("our OPEN in time")
+        .unwrap();
+    assert_eq!(header[18], 1, "an OPEN");
+    drop(router);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+/// A TCP-MD5 key the test changes while the speaker runs, and how often it was read.
+#[derive(Clone)]
+struct RotatingKey {
+    key: Arc<std::sync::Mutex<Result<Vec<u8>, String>>>,
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RotatingKey {
+    fn new(initial: Result<&[u8], &str>) -> RotatingKey {
+        RotatingKey {
+            key: Arc::new(std::sync::Mutex::new(
+                initial.map(<[u8]>::to_vec).map_err(str::to_string),
+            )),
+            reads: Arc::default(),
+        }
+    }
+
+    fn set(&self, key: Result<&[u8], &str>) {
+        *self.key.lock().unwrap() = key.map(<[u8]>::to_vec).map_err(str::to_string);
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn source(&self) -> bgp::driver::Md5Key {
+        let this = self.clone();
+        bgp::driver::Md5Key::from_fn(move || {
+            this.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            this.key.lock().unwrap().clone()
+        })
+    }
+}
+
+/// Waits (up to [`WAIT`]) until `f` holds.
+async fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !f() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_md5_key_is_read_at_each_connection_attempt() {
+    use bgp::driver::socket::{listen, set_md5_key};
+    const FROM: &str = "127.0.0.40";
+    let router = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    set_md5_key(&router, FROM.parse().unwrap(), b"first").unwrap();
+    let key = RotatingKey::new(Err("cannot read /secrets/tor: No such file"));
+    let speaker = Speaker::bind(None).await.unwrap();
+    let mut config = peer(
+        "md5",
+        router.local_addr().unwrap(),
+        FROM,
+        session(65501, 65502, "10.0.5.1", false),
+    );
+    config.md5_password = Some(key.source());
+    let h = speaker.add_peer(config).unwrap();
+
+    // Unreadable: each attempt fails with the reason in the status, and is retried.
+    let s = wait_for(&h, "the key error in the status", |s| {
+        s.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("No such file")
+    })
+    .await;
+    assert!(s.last_error.unwrap().contains("TCP-MD5 key"));
+    eventually("a retry", || key.reads() >= 3).await;
+    assert!(!h.is_finished(), "the peer keeps trying");
+
+    // Readable: the next attempt signs its SYN with it and gets through.
+    key.set(Ok(b"first"));
+    let (conn, _) = tokio::time::timeout(WAIT, router.accept())
+        .await
+        .expect("a signed connection once the key can be read")
+        .unwrap();
+
+    // Rotated on both sides: after the session fails, the next attempt uses the new key.
+    set_md5_key(&router, FROM.parse().unwrap(), b"second").unwrap();
+    key.set(Ok(b"second"));
+    drop(conn);
+    let (_conn, _) = tokio::time::timeout(WAIT, router.accept())
+        .await
+        .expect("a connection signed with the rotated key")
+        .unwrap();
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_passive_peer_installs_a_rotated_key_on_the_listener() {
+    use bgp::driver::socket::{ConnectOptions, TtlPolicy, connect};
+    const ROUTER: &str = "127.0.0.41";
+    let key = RotatingKey::new(Ok(b"first"));
+    let speaker = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let mut config = peer(
+        "md5-passive",
+        SocketAddr::new(ROUTER.parse().unwrap(), 179),
+        B_ADDR,
+        session(65601, 65602, "10.0.6.1", true),
+    );
+    config.md5_password = Some(key.source());
+    let h = speaker.add_peer(config).unwrap();
+    let router = |k: &[u8]| ConnectOptions {
+        remote: speaker.local_addr().unwrap(),
+        local_address: Some(ROUTER.parse().unwrap()),
+        md5_key: Some(k.to_vec()),
+        ttl: TtlPolicy::new(None, false),
+        timeout: Duration::from_millis(500),
+    };
+    let first = connect(&router(b"first"))
+        .await
+        .expect("the first key works");
+    drop(first);
+
+    key.set(Ok(b"second"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match connect(&router(b"second")).await {
+            Ok(_) => break,
+            Err(e) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "the rotated key never reached the listener: {e}"
+            ),
+        }
+    }
+    // The old key no longer gets in.
+    assert!(connect(&router(b"first")).await.is_err());
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }

@@ -4,11 +4,11 @@
 
 use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, RouteChange, ShutdownMode, Speaker};
 use bgp::rib_out::RouteAttributes;
-use bgp::session::{SessionConfig, State};
+use bgp::session::{GracefulRestartConfig, SessionConfig, State};
 use bgp::types::{Afi, Safi};
 use bgp::wire::{
-    BgpCodec, Capability, ErrorCode, Message, Open, RouteRefresh, RouteRefreshSubtype,
-    SessionContext, Update,
+    BgpCodec, Capability, ErrorCode, GracefulRestart, Message, Open, RouteRefresh,
+    RouteRefreshSubtype, SessionContext, Update,
 };
 use bgp::{Asn, Family, RouterId};
 use futures::{SinkExt, StreamExt};
@@ -52,36 +52,52 @@ async fn speaker(peer_ip: &str) -> (Speaker, PeerHandle) {
 }
 
 async fn speaker_with(peer_ip: &str, send_hold_time: Option<Duration>) -> (Speaker, PeerHandle) {
+    let (speaker, handle) = speaker_waiting_for_initial_set(peer_ip, send_hold_time).await;
+    // The initial set is empty: End-of-RIB goes as soon as a session is up.
+    handle.initial_set_complete().await;
+    (speaker, handle)
+}
+
+/// [`speaker_with`] whose initial route set is not marked complete yet.
+async fn speaker_waiting_for_initial_set(
+    peer_ip: &str,
+    send_hold_time: Option<Duration>,
+) -> (Speaker, PeerHandle) {
     let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
         .await
         .unwrap();
     let handle = speaker
-        .add_peer(PeerConfig {
-            name: "scripted".into(),
-            remote: SocketAddr::new(peer_ip.parse().unwrap(), 179),
-            local_address: None,
-            md5_password: None,
-            ttl: None,
-            ttl_security: false,
-            next_hop_v4: None,
-            next_hop_v6: None,
-            session: SessionConfig {
-                local_asn: Asn(OUR_ASN),
-                peer_asn: Asn(PEER_ASN),
-                router_id: RouterId("10.9.9.1".parse().unwrap()),
-                hold_time: 9,
-                connect_retry: Duration::from_millis(200),
-                connect_retry_max: Duration::from_secs(1),
-                passive: true,
-                families: vec![Family::Ipv4Unicast],
-                graceful_restart: None,
-                hostname: None,
-                extended_message: false,
-                send_hold_time,
-            },
-        })
+        .add_peer(peer_config(peer_ip, send_hold_time))
         .unwrap();
     (speaker, handle)
+}
+
+/// Our passive peer towards the scripted peer at `peer_ip`.
+fn peer_config(peer_ip: &str, send_hold_time: Option<Duration>) -> PeerConfig {
+    PeerConfig {
+        name: "scripted".into(),
+        remote: SocketAddr::new(peer_ip.parse().unwrap(), 179),
+        local_address: None,
+        md5_password: None,
+        ttl: None,
+        ttl_security: false,
+        next_hop_v4: None,
+        next_hop_v6: None,
+        session: SessionConfig {
+            local_asn: Asn(OUR_ASN),
+            peer_asn: Asn(PEER_ASN),
+            router_id: RouterId("10.9.9.1".parse().unwrap()),
+            hold_time: 9,
+            connect_retry: Duration::from_millis(200),
+            connect_retry_max: Duration::from_secs(1),
+            passive: true,
+            families: vec![Family::Ipv4Unicast],
+            graceful_restart: None,
+            hostname: None,
+            extended_message: false,
+            send_hold_time,
+        },
+    }
 }
 
 type Peer = Framed<TcpStream, BgpCodec>;
@@ -100,6 +116,29 @@ async fn open_session(peer_ip: &str, to: SocketAddr) -> Peer {
 }
 
 async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u32>) -> Peer {
+    open_session_full(peer_ip, to, recv_buffer, Vec::new())
+        .await
+        .0
+}
+
+/// The peer's graceful restart capability (RFC 4724), as a restarted router sends it.
+fn graceful_restart_capability() -> Capability {
+    Capability::GracefulRestart(GracefulRestart {
+        restart_state: true,
+        notification: false,
+        restart_time: 120,
+        families: vec![],
+    })
+}
+
+/// Connects from `peer_ip` with `extra` capabilities and completes the OPEN exchange;
+/// returns the session and our OPEN.
+async fn open_session_full(
+    peer_ip: &str,
+    to: SocketAddr,
+    recv_buffer: Option<u32>,
+    extra: Vec<Capability>,
+) -> (Peer, Open) {
     let s = TcpSocket::new_v4().unwrap();
     if let Some(size) = recv_buffer {
         s.set_recv_buffer_size(size).unwrap();
@@ -120,11 +159,17 @@ async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u3
             },
             Capability::RouteRefresh,
             Capability::FourOctetAs(Asn(PEER_ASN)),
-        ],
+        ]
+        .into_iter()
+        .chain(extra)
+        .collect(),
     }))
     .await
     .unwrap();
-    assert!(matches!(recv(&mut p).await, Message::Open(_)));
+    let ours = match recv(&mut p).await {
+        Message::Open(open) => open,
+        other => panic!("expected our OPEN, got {other:?}"),
+    };
     assert_eq!(recv(&mut p).await, Message::Keepalive);
     p.send(Message::Keepalive).await.unwrap();
     p.codec_mut().set_context(SessionContext {
@@ -132,7 +177,7 @@ async fn open_session_with(peer_ip: &str, to: SocketAddr, recv_buffer: Option<u3
         max_message_len: 4096,
         ebgp: true,
     });
-    p
+    (p, ours)
 }
 
 /// The next UPDATE, skipping KEEPALIVEs.
@@ -198,6 +243,125 @@ async fn ebgp_updates_carry_our_asn_and_the_session_address_as_next_hop() {
             other => panic!("expected the Cease, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn end_of_rib_follows_the_routes_only_once_the_initial_set_is_complete() {
+    let (speaker, h) = speaker_waiting_for_initial_set("127.0.0.9", None).await;
+    let mut p = open_session("127.0.0.9", speaker.local_addr().unwrap()).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    h.update(announce(&["198.51.100.1/32"])).await;
+    let first = next_update(&mut p).await;
+    assert_eq!(first.nlri.len(), 1, "{first:?}");
+    h.update(announce(&["198.51.100.2/32"])).await;
+    // Had an End-of-RIB been sent after the first route, it would come before this one.
+    let second = next_update(&mut p).await;
+    assert_eq!(second.nlri.len(), 1, "{second:?}");
+    h.initial_set_complete().await;
+    let eor = next_update(&mut p).await;
+    assert_eq!(eor.as_end_of_rib(), Some(Family::Ipv4Unicast));
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+#[tokio::test]
+async fn a_graceful_restart_peer_reconnecting_while_established_takes_over_at_once() {
+    // RFC 4724 section 4.2: the router restarted its control plane; our old session still
+    // looks Established. The new connection replaces it without waiting for the hold timer.
+    let (speaker, h) = speaker("127.0.0.10").await;
+    let to = speaker.local_addr().unwrap();
+    let (mut old, _) =
+        open_session_full("127.0.0.10", to, None, vec![graceful_restart_capability()]).await;
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    assert!(next_update(&mut old).await.as_end_of_rib().is_some());
+    h.update(announce(&["198.51.100.9/32"])).await;
+    assert_eq!(next_update(&mut old).await.nlri.len(), 1);
+
+    let (mut new, _) =
+        open_session_full("127.0.0.10", to, None, vec![graceful_restart_capability()]).await;
+    // The routes and End-of-RIB again, on the new session.
+    let again = next_update(&mut new).await;
+    assert_eq!(again.nlri.len(), 1, "{again:?}");
+    assert!(next_update(&mut new).await.as_end_of_rib().is_some());
+    // The old connection was closed by us, with no NOTIFICATION on it.
+    let rest = tokio::time::timeout(WAIT, async {
+        let mut seen = Vec::new();
+        while let Some(Ok(m)) = old.next().await {
+            seen.push(m);
+        }
+        seen
+    })
+    .await
+    .expect("the old connection is closed");
+    assert!(
+        rest.iter().all(|m| matches!(m, Message::Keepalive)),
+        "{rest:?}"
+    );
+    let s = wait_for(&h, "Established again", |s| s.state == State::Established).await;
+    assert_eq!(s.counters.flaps, 1);
+    assert_eq!(s.counters.notifications_sent, 0);
+    assert!(
+        s.last_error
+            .unwrap_or_default()
+            .contains("graceful restart")
+    );
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+}
+
+/// The Restart State bit of our OPEN, and whether every family has the F bit.
+fn restart_bits(open: &Open) -> (bool, bool) {
+    let gr = open
+        .capabilities
+        .iter()
+        .find_map(|c| match c {
+            Capability::GracefulRestart(gr) => Some(gr),
+            _ => None,
+        })
+        .expect("our OPEN has the graceful restart capability");
+    (
+        gr.restart_state,
+        !gr.families.is_empty() && gr.families.iter().all(|f| f.forwarding_preserved),
+    )
+}
+
+#[tokio::test]
+async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_this_speaker() {
+    let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let to = speaker.local_addr().unwrap();
+    let mut config = peer_config("127.0.0.11", None);
+    config.session.graceful_restart = Some(GracefulRestartConfig {
+        restart_time: 120,
+        restarting: true,
+    });
+    let h = speaker.add_peer(config.clone()).unwrap();
+    let (first, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
+    assert_eq!(
+        restart_bits(&ours),
+        (true, true),
+        "first session after start"
+    );
+    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    drop(first);
+    wait_for(&h, "the session down", |s| s.counters.flaps == 1).await;
+    let (second, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
+    assert_eq!(
+        restart_bits(&ours),
+        (false, true),
+        "a reconnect is no restart"
+    );
+    drop(second);
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
+
+    // The same peer removed and added again (a config reload) in the same process.
+    let h = speaker.add_peer(config).unwrap();
+    let (_third, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
+    assert_eq!(
+        restart_bits(&ours),
+        (false, true),
+        "the process did not restart"
+    );
+    h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
 
 #[tokio::test]

@@ -142,3 +142,12 @@ fn bird_tcp_md5_session_with_wrong_password_never_comes_up() {
         scenario::md5_with_wrong_password_never_comes_up(start_bird);
     }
 }
+
+/// Forwarding State bit set and End-of-RIB held until the first decision: the stale
+/// routes stay through the new session's start and only the ones not announced again go.
+#[test]
+fn bird_keeps_stale_routes_on_the_new_session_until_our_end_of_rib() {
+    if lab("bird_keeps_stale_routes_on_the_new_session_until_our_end_of_rib") {
+        scenario::stale_routes_stay_until_end_of_rib(Setup::new(true, false), start_bird);
+    }
+}

@@ -269,3 +269,12 @@ fn frr_session_recovers_after_silent_path_loss() {
         scenario::recovers_after_silent_path_loss(Setup::new(true, false), start_frr);
     }
 }
+
+/// Forwarding State bit set and End-of-RIB held until the first decision: the stale
+/// routes stay through the new session's start and only the ones not announced again go.
+#[test]
+fn frr_keeps_stale_routes_on_the_new_session_until_our_end_of_rib() {
+    if lab("frr_keeps_stale_routes_on_the_new_session_until_our_end_of_rib") {
+        scenario::stale_routes_stay_until_end_of_rib(Setup::new(true, false), start_frr);
+    }
+}

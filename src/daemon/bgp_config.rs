@@ -12,20 +12,19 @@ use std::time::Duration;
 /// short enough that a session returns within a minute of the router.
 const CONNECT_RETRY_MAX: Duration = Duration::from_secs(60);
 
-/// The driver config of one peer. Reads its password file (a missing file is an error
-/// naming the peer, as `check` reports it).
+/// The driver config of one peer. Its password file is not read here but by the driver
+/// at each connection attempt (SPEC 3: a rotated Secret takes effect without a restart);
+/// while it cannot be read the attempts fail and the peer's status says why.
 pub fn peer_config(
     config: &Config,
     peer: &PeerConfig,
     router_id: RouterId,
 ) -> anyhow::Result<driver::PeerConfig> {
-    let md5_password = match &peer.password_file {
-        Some(path) => Some(
-            config::read_password(path)
-                .map_err(|e| anyhow::anyhow!("peer {}: password_file: {e}", peer.name))?,
-        ),
-        None => None,
-    };
+    let md5_password = peer.password_file.clone().map(|path| {
+        driver::Md5Key::from_fn(move || {
+            config::read_password(&path).map_err(|e| format!("password_file {e}"))
+        })
+    });
     let ebgp = !peer.is_ibgp(config.local_asn);
     let restart_time = config.graceful_restart_time.as_secs();
     let session = SessionConfig {

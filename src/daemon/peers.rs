@@ -24,8 +24,8 @@ pub struct RunningPeer {
 /// What one peer is told after a decision.
 #[derive(Debug)]
 pub enum PeerBatch {
-    /// Its whole route set (a peer just started).
-    Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
+    /// Its whole initial route set (a peer just started), followed by End-of-RIB.
+    Initial(Vec<(IpNet, Arc<RouteAttributes>)>),
     /// The changes of some addresses.
     Changes(Vec<RouteChange>),
 }
@@ -110,7 +110,7 @@ impl Peers {
             .iter()
             .filter_map(|(name, peer)| {
                 let batch = if fresh.contains(name) {
-                    PeerBatch::Replace(reconcile::routes_for_peer(engine.routes(), name))
+                    PeerBatch::Initial(reconcile::routes_for_peer(engine.routes(), name))
                 } else {
                     let changes = reconcile::changes_for(|p| engine.route(p), changed, name);
                     if changes.is_empty() {
@@ -127,7 +127,12 @@ impl Peers {
     pub async fn send(&self, batches: Vec<(PeerHandle, PeerBatch)>) {
         for (handle, batch) in batches {
             match batch {
-                PeerBatch::Replace(routes) => handle.replace(routes).await,
+                PeerBatch::Initial(routes) => {
+                    handle.replace(routes).await;
+                    // That was its whole set: End-of-RIB may follow it, and only now, so a
+                    // graceful restart helper never flushes routes still being decided.
+                    handle.initial_set_complete().await;
+                }
                 PeerBatch::Changes(changes) => handle.update(changes).await,
             }
         }

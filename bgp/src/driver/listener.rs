@@ -3,7 +3,7 @@
 //! Connections from unknown addresses, or reaching a local address other than the one
 //! configured for that peer, are closed at once.
 
-use super::socket::{normalize_ip, set_md5_key};
+use super::socket::{ListenerTtl, TtlPolicy, apply_listener_ttl, normalize_ip, set_md5_key};
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -17,6 +17,7 @@ struct Entry {
     /// Distinguishes registrations of the same address over time.
     token: u64,
     local_address: Option<IpAddr>,
+    ttl: TtlPolicy,
     tx: mpsc::Sender<TcpStream>,
 }
 
@@ -54,6 +55,7 @@ impl Registry {
         &self,
         peer: IpAddr,
         local_address: Option<IpAddr>,
+        ttl: TtlPolicy,
         tx: mpsc::Sender<TcpStream>,
     ) -> io::Result<u64> {
         let peer = normalize_ip(peer);
@@ -72,6 +74,7 @@ impl Registry {
             Entry {
                 token,
                 local_address: local_address.map(normalize_ip),
+                ttl,
                 tx,
             },
         );
@@ -103,6 +106,11 @@ impl Registry {
         }
     }
 
+    /// The listening socket's TTL settings that serve every registered peer.
+    pub fn listener_ttl(&self) -> ListenerTtl {
+        ListenerTtl::for_peers(self.lock().values().map(|e| e.ttl))
+    }
+
     fn sender(&self, peer: IpAddr) -> Option<mpsc::Sender<TcpStream>> {
         self.lock().get(&peer).map(|e| e.tx.clone())
     }
@@ -132,6 +140,12 @@ impl Listener {
     /// Adds (or with an empty key removes) the TCP-MD5 key for one peer address.
     pub fn set_md5_key(&self, peer: IpAddr, key: &[u8]) -> io::Result<()> {
         set_md5_key(&*self.socket, peer, key)
+    }
+
+    /// Sets the socket's TTL options for the peers registered now (see [`ListenerTtl`]);
+    /// call after every registration change.
+    pub fn refresh_ttl(&self) -> io::Result<()> {
+        apply_listener_ttl(&*self.socket, self.registry.listener_ttl())
     }
 
     /// Accepts connections until the task is aborted.
@@ -179,11 +193,15 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn plain() -> TtlPolicy {
+        TtlPolicy::new(None, false)
+    }
+
     #[test]
     fn inbound_connections_match_peers_by_address_with_ipv4_mapped_normalised() {
         let r = Registry::default();
         let (tx, _rx) = mpsc::channel(1);
-        r.register(ip("10.0.0.1"), None, tx).unwrap();
+        r.register(ip("10.0.0.1"), None, plain(), tx).unwrap();
         assert_eq!(
             r.dispatch(ip("::ffff:10.0.0.1"), ip("::ffff:10.0.0.2")),
             Dispatch::ToPeer(ip("10.0.0.1"))
@@ -198,7 +216,8 @@ mod tests {
     fn inbound_connection_to_another_local_address_is_refused() {
         let r = Registry::default();
         let (tx, _rx) = mpsc::channel(1);
-        r.register(ip("fd00::1"), Some(ip("fd00::2")), tx).unwrap();
+        r.register(ip("fd00::1"), Some(ip("fd00::2")), plain(), tx)
+            .unwrap();
         assert_eq!(
             r.dispatch(ip("fd00::1"), ip("fd00::3")),
             Dispatch::WrongLocalAddress {
@@ -215,14 +234,19 @@ mod tests {
     fn two_peers_with_one_address_are_refused_and_unregister_frees_it() {
         let r = Registry::default();
         let (tx, _rx) = mpsc::channel(1);
-        let token = r.register(ip("10.0.0.1"), None, tx.clone()).unwrap();
+        let token = r
+            .register(ip("10.0.0.1"), None, plain(), tx.clone())
+            .unwrap();
         let err = r
-            .register(ip("::ffff:10.0.0.1"), None, tx.clone())
+            .register(ip("::ffff:10.0.0.1"), None, plain(), tx.clone())
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         r.unregister(ip("10.0.0.1"), token + 1);
-        assert!(r.register(ip("10.0.0.1"), None, tx.clone()).is_err());
+        assert!(
+            r.register(ip("10.0.0.1"), None, plain(), tx.clone())
+                .is_err()
+        );
         r.unregister(ip("10.0.0.1"), token);
-        assert!(r.register(ip("10.0.0.1"), None, tx).is_ok());
+        assert!(r.register(ip("10.0.0.1"), None, plain(), tx).is_ok());
     }
 }

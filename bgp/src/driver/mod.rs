@@ -8,9 +8,11 @@
 //! Linux only: TCP-MD5, `IP_MINTTL` / `IPV6_MINHOPCOUNT` and the link-local next hop
 //! lookup use Linux interfaces (see [`socket`] and [`nexthop`]).
 //!
-//! Modules: [`socket`] (socket options, connect, listen), [`listener`] (dispatching
+//! Modules: [`socket`] (socket options, connect, listen), [`md5`] (where a TCP-MD5 key
+//! comes from), [`listener`] (dispatching
 //! inbound connections by peer address), [`connection`] (framing and bounded output of
-//! one TCP connection), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
+//! one TCP connection), [`outbox`] (its output queue, KEEPALIVE and NOTIFICATION ahead
+//! of UPDATEs), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
 //!
 //! # Behaviour
 //! - Routes: withdrawals reach the socket at once; announcements wait up to 5 ms so
@@ -18,7 +20,9 @@
 //!   installed; RFC 7606 issues in them are logged and counted.
 //! - Output is bounded: once a connection's buffer holds 128 KiB of encoded messages,
 //!   no more UPDATEs are taken from the Adj-RIB-Out until it drains, and the session
-//!   hears when the socket stops taking data, which runs the RFC 9687 send hold timer.
+//!   hears when the socket stops taking data and every time it takes some again, which
+//!   runs the RFC 9687 send hold timer on "no progress". KEEPALIVE and NOTIFICATION
+//!   never wait behind queued UPDATEs.
 //! - Next hops: the configured ones, else the session's local address for its own
 //!   family, plus (IPv6, peer on the same link) the interface's link-local address.
 //! - Shutdown ([`PeerHandle::shutdown`]): [`ShutdownMode::Withdraw`] withdraws
@@ -32,7 +36,9 @@
 
 pub mod connection;
 pub mod listener;
+pub mod md5;
 pub mod nexthop;
+pub mod outbox;
 mod peer;
 pub mod socket;
 pub mod status;
@@ -42,6 +48,7 @@ use crate::rib_out::RouteAttributes;
 use crate::session::{SessionConfig, State};
 use ipnet::IpNet;
 use listener::{Listener, Registry};
+pub use md5::Md5Key;
 use peer::{Command, Inbound, PeerTask};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -57,8 +64,9 @@ pub struct PeerConfig {
     /// Source address for outbound connections; also the address the session must be
     /// accepted on.
     pub local_address: Option<IpAddr>,
-    /// TCP-MD5 key (RFC 2385), set on both the listening and the connecting socket.
-    pub md5_password: Option<Vec<u8>>,
+    /// TCP-MD5 key (RFC 2385), set on both the listening and the connecting socket; a
+    /// [`Md5Key::Source`] is read again at each connection attempt.
+    pub md5_password: Option<Md5Key>,
     /// IP TTL / hop limit of our packets: 1 for directly connected eBGP, more for multihop.
     /// `None` leaves the system default (what iBGP uses).
     pub ttl: Option<u8>,
@@ -130,8 +138,36 @@ pub struct PeerStatus {
 #[derive(Debug)]
 pub struct Speaker {
     registry: Arc<Registry>,
+    history: Arc<SessionHistory>,
     listener: Option<Arc<Listener>>,
     _accept_task: Option<AbortOnDrop>,
+}
+
+/// Peer addresses whose session reached Established since this speaker was bound.
+///
+/// The graceful restart Restart State bit announces a restart of the *process* (RFC 4724
+/// section 3), so a peer that is removed and added again within one process (a config
+/// reload) must not set it again: the router would think we restarted.
+#[derive(Debug, Default)]
+pub(crate) struct SessionHistory {
+    established: std::sync::Mutex<std::collections::HashSet<IpAddr>>,
+}
+
+impl SessionHistory {
+    /// Records that a session with `peer` reached Established.
+    pub(crate) fn established(&self, peer: IpAddr) {
+        self.lock().insert(socket::normalize_ip(peer));
+    }
+
+    /// True when a session with `peer` reached Established before.
+    fn was_established(&self, peer: IpAddr) -> bool {
+        self.lock().contains(&socket::normalize_ip(peer))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<IpAddr>> {
+        // Single inserts and lookups cannot leave the set half-updated.
+        self.established.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Aborts the accept loop when the speaker goes away.
@@ -163,6 +199,7 @@ impl Speaker {
         };
         Ok(Speaker {
             registry,
+            history: Arc::default(),
             listener,
             _accept_task: accept_task,
         })
@@ -176,30 +213,48 @@ impl Speaker {
     /// Starts a task for this peer and returns its handle. The session starts at once.
     ///
     /// Must be called within a tokio runtime. Fails if another peer has the same
-    /// address, if the MD5 key is longer than 80 octets, or if it cannot be set on the
-    /// listening socket.
-    pub fn add_peer(&self, config: PeerConfig) -> std::io::Result<PeerHandle> {
+    /// address, if a fixed MD5 key is empty or longer than 80 octets, or if the listening
+    /// socket cannot take the peer's settings. A key [`Md5Key::Source`] that cannot be
+    /// read does not fail here: each connection attempt reads it again, fails while it
+    /// cannot, and says why in [`PeerStatus::last_error`].
+    ///
+    /// The graceful restart Restart State bit is sent only until the first session with
+    /// this address reached Established within this speaker (see
+    /// [`GracefulRestartConfig::restarting`](crate::session::GracefulRestartConfig)).
+    pub fn add_peer(&self, mut config: PeerConfig) -> std::io::Result<PeerHandle> {
         let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
-        if let Some(key) = &config.md5_password
-            && key.len() > socket::MD5_MAX_KEY_LEN
+        if self.history.was_established(config.remote.ip())
+            && let Some(gr) = config.session.graceful_restart.as_mut()
+        {
+            gr.restarting = false;
+        }
+        if let Some(key @ Md5Key::Fixed(_)) = &config.md5_password
+            && let Err(e) = key.read()
         {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
-                format!(
-                    "TCP-MD5 key of peer {} is longer than 80 octets",
-                    config.name
-                ),
+                format!("peer {}: {e}", config.name),
             ));
         }
         let peer_ip = config.remote.ip();
         let inbound = match &self.listener {
             Some(listener) => {
                 let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
-                let token = self.registry.register(peer_ip, config.local_address, tx)?;
-                if let Some(key) = &config.md5_password
-                    && let Err(e) = listener.set_md5_key(peer_ip, key)
-                {
+                let ttl = socket::TtlPolicy::new(config.ttl, config.ttl_security);
+                let token = self
+                    .registry
+                    .register(peer_ip, config.local_address, ttl, tx)?;
+                // The key goes on the listener before the task runs, so that the peer's
+                // first SYN is checked. One that cannot be read now is installed by the
+                // task once it can; until then the task refuses inbound connections.
+                let key = config.md5_password.as_ref().and_then(|k| k.read().ok());
+                let installed = match &key {
+                    Some(key) => listener.set_md5_key(peer_ip, key),
+                    None => Ok(()),
+                };
+                if let Err(e) = installed.and_then(|()| listener.refresh_ttl()) {
                     self.registry.unregister(peer_ip, token);
+                    let _ = listener.refresh_ttl();
                     return Err(e);
                 }
                 Some(Inbound {
@@ -207,6 +262,7 @@ impl Speaker {
                     registry: self.registry.clone(),
                     token,
                     listener: Arc::downgrade(listener),
+                    key,
                 })
             }
             None => None,
@@ -214,7 +270,7 @@ impl Speaker {
         let (cmd_tx, cmd_rx) = mpsc::channel(peer::COMMAND_QUEUE);
         let (status_tx, status_rx) = watch::channel(PeerStatus::idle());
         let name: Arc<str> = Arc::from(config.name.as_str());
-        let task = PeerTask::new(config, cmd_rx, inbound, status_tx);
+        let task = PeerTask::new(config, cmd_rx, inbound, status_tx, self.history.clone());
         runtime.spawn(task.run());
         Ok(PeerHandle {
             name,
@@ -261,6 +317,21 @@ impl PeerHandle {
     /// Replaces the whole desired route set.
     pub async fn replace(&self, routes: Vec<(IpNet, Arc<RouteAttributes>)>) {
         let _ = self.commands.send(Command::Replace(routes)).await;
+    }
+
+    /// Says that the routes handed over so far (by [`update`](PeerHandle::update) or
+    /// [`replace`](PeerHandle::replace), in order) are the whole initial set, so the
+    /// session may follow them with End-of-RIB (RFC 4724 section 4.1). Call it once,
+    /// after the first full decision; later calls change nothing.
+    ///
+    /// Until then routes are sent as they come but End-of-RIB is held back: a graceful
+    /// restart helper deletes every stale route of ours it still holds when End-of-RIB
+    /// arrives, so sending it before the first decision would flap the routes that
+    /// decision is about to announce again. A peer never told keeps sending routes and
+    /// never sends End-of-RIB; the helper then cleans up when its own stale timer ends.
+    /// On every later session of the peer End-of-RIB follows the full table at once.
+    pub async fn initial_set_complete(&self) {
+        let _ = self.commands.send(Command::InitialSetComplete).await;
     }
 
     /// The current status.

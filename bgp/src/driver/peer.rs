@@ -52,6 +52,8 @@ pub enum Command {
     Changes(Vec<RouteChange>),
     /// Replace the desired set.
     Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
+    /// The routes handed over so far are the whole initial set: End-of-RIB may go.
+    InitialSetComplete,
     /// End the session.
     Shutdown {
         /// How.
@@ -91,6 +93,8 @@ pub struct Inbound {
     /// The listener, to remove the MD5 key from if it is still open. Weak: the
     /// speaker owns the listening socket, and dropping it closes the socket.
     pub listener: Weak<Listener>,
+    /// The TCP-MD5 key installed on the listener for this peer, if one is.
+    pub key: Option<Vec<u8>>,
 }
 
 type ConnectFuture = Pin<Box<dyn Future<Output = io::Result<TcpStream>> + Send>>;
@@ -116,6 +120,10 @@ pub struct PeerTask {
     flush_at: Option<Instant>,
     inbound: Option<Inbound>,
     ttl: TtlPolicy,
+    history: Arc<super::SessionHistory>,
+    /// While the session is down, the TCP-MD5 key is read again at this instant and
+    /// installed on the listener if it changed.
+    key_refresh_at: Option<Instant>,
 }
 
 impl PeerTask {
@@ -125,6 +133,7 @@ impl PeerTask {
         commands: mpsc::Receiver<Command>,
         inbound: Option<Inbound>,
         status_tx: watch::Sender<PeerStatus>,
+        history: Arc<super::SessionHistory>,
     ) -> PeerTask {
         let session = Session::new(config.session.clone(), rand::random());
         let ttl = TtlPolicy::new(config.ttl, config.ttl_security);
@@ -146,12 +155,15 @@ impl PeerTask {
             flush_at: None,
             inbound,
             ttl,
+            history,
+            key_refresh_at: None,
         }
     }
 
     /// Runs the session until shut down.
     pub async fn run(mut self) {
         tracing::info!(peer = %self.config.name, remote = %self.config.remote, "peer started");
+        self.refresh_listener_key();
         self.feed(Event::Start);
         loop {
             // Reap connections that finished closing.
@@ -170,6 +182,8 @@ impl PeerTask {
                 _ => None,
             };
             let far = Instant::now() + Duration::from_secs(86_400);
+            self.schedule_key_refresh();
+            let key_refresh_at = self.key_refresh_at;
             let accepting = self.inbound.is_some() && self.shutdown.is_none();
             tokio::select! {
                 ev = std::future::poll_fn(|cx| poll_all(self.conns.values_mut(), cx)) => {
@@ -222,6 +236,10 @@ impl PeerTask {
                 () = sleep_until(shutdown_step_at.unwrap_or(far)), if shutdown_step_at.is_some() => {
                     self.stop_session();
                 }
+                () = sleep_until(key_refresh_at.unwrap_or(far)), if key_refresh_at.is_some() => {
+                    self.key_refresh_at = None;
+                    self.refresh_listener_key();
+                }
             }
         }
         self.finish().await;
@@ -243,7 +261,14 @@ impl PeerTask {
         if let Some(inbound) = self.inbound.take() {
             let peer = self.config.remote.ip();
             inbound.registry.unregister(peer, inbound.token);
-            if self.config.md5_password.is_some()
+            let had_key = inbound.key.is_some();
+            if let Some(listener) = inbound.listener.upgrade()
+                && let Err(e) = listener.refresh_ttl()
+            {
+                tracing::warn!(peer = %self.config.name, error = %e,
+                    "could not update the listener's TTL settings");
+            }
+            if had_key
                 && let Some(listener) = inbound.listener.upgrade()
                 && let Err(e) = listener.set_md5_key(peer, &[])
             {
@@ -341,6 +366,7 @@ impl PeerTask {
                     },
                 });
                 self.established = Some(conn);
+                self.history.established(self.config.remote.ip());
                 self.status.established_since = Some(SystemTime::now());
                 self.status.negotiated = Some(negotiated);
                 self.pump();
@@ -373,14 +399,103 @@ impl PeerTask {
             // answer (e.g. TCP-MD5 key mismatch, filtered port). The new attempt replaces it.
             self.connect_failed(format!("connect to {}: no answer", self.config.remote));
         }
+        // Read at every attempt, so a rotated key takes effect without a restart. An
+        // unreadable key fails this attempt like a refused connection: the session
+        // retries with its backoff and the status says why.
+        let md5_key = match self.read_key() {
+            Ok(key) => key,
+            Err(e) => {
+                let error = io::Error::other(e);
+                self.connecting = Some(Box::pin(async move { Err(error) }));
+                return;
+            }
+        };
+        if let Some(key) = &md5_key {
+            self.install_listener_key(key);
+        }
         let opts = ConnectOptions {
             remote: self.config.remote,
             local_address: self.config.local_address,
-            md5_key: self.config.md5_password.clone(),
+            md5_key,
             ttl: self.ttl,
             timeout: connect_timeout(self.config.session.connect_retry),
         };
         self.connecting = Some(Box::pin(async move { socket::connect(&opts).await }));
+    }
+
+    /// The peer's TCP-MD5 key as of now; `None` when it has none.
+    fn read_key(&self) -> Result<Option<Vec<u8>>, String> {
+        match &self.config.md5_password {
+            None => Ok(None),
+            Some(source) => source
+                .read()
+                .map(Some)
+                .map_err(|e| format!("TCP-MD5 key: {e}")),
+        }
+    }
+
+    /// Reads the key again and installs it on the listener if it changed. A key that
+    /// cannot be read leaves the last good one in place (removing it would let unsigned
+    /// connections from the peer's address in) and shows in the status.
+    fn refresh_listener_key(&mut self) {
+        if self.inbound.is_none() {
+            return;
+        }
+        match self.read_key() {
+            Ok(Some(key)) => self.install_listener_key(&key),
+            Ok(None) => {}
+            Err(e) => self.connect_failed(e),
+        }
+    }
+
+    fn install_listener_key(&mut self, key: &[u8]) {
+        let peer = self.config.remote.ip();
+        let name = self.config.name.clone();
+        let Some(inbound) = self.inbound.as_mut() else {
+            return;
+        };
+        if inbound.key.as_deref() == Some(key) {
+            return;
+        }
+        let Some(listener) = inbound.listener.upgrade() else {
+            return;
+        };
+        match listener.set_md5_key(peer, key) {
+            Ok(()) => {
+                let first = inbound.key.is_none();
+                inbound.key = Some(key.to_vec());
+                tracing::info!(peer = %name, "TCP-MD5 key installed on the listener");
+                if first {
+                    // Connections accepted while the listener had no key for this
+                    // address were not checked: drop any still waiting.
+                    while inbound.rx.try_recv().is_ok() {}
+                }
+            }
+            Err(e) => {
+                let text = format!("TCP-MD5 key on the listener: {e}");
+                self.connect_failed(text);
+            }
+        }
+    }
+
+    /// While no session is up and the listener takes connections for this peer, its key
+    /// is read again every connect retry interval (1 to 60 s), so a passive peer picks
+    /// up a rotated key before the router's next attempt.
+    fn schedule_key_refresh(&mut self) {
+        let wanted = self.config.md5_password.is_some()
+            && self.inbound.is_some()
+            && self.established.is_none()
+            && self.shutdown.is_none();
+        if !wanted {
+            self.key_refresh_at = None;
+        } else if self.key_refresh_at.is_none() {
+            let every = self
+                .config
+                .session
+                .connect_retry
+                .clamp(Duration::from_secs(1), Duration::from_secs(60));
+            self.key_refresh_at = Some(Instant::now() + every);
+        }
     }
 
     fn on_connect_result(&mut self, res: io::Result<TcpStream>) {
@@ -420,6 +535,15 @@ impl PeerTask {
     }
 
     fn on_inbound(&mut self, stream: TcpStream) {
+        let unchecked = self.config.md5_password.is_some()
+            && self.inbound.as_ref().is_some_and(|i| i.key.is_none());
+        if unchecked {
+            // The listener has no key for this peer yet (it could not be read): the
+            // connection was not authenticated.
+            tracing::warn!(peer = %self.config.name,
+                "inbound connection refused: no TCP-MD5 key installed yet");
+            return;
+        }
         let prepared = socket::prepare_accepted(&stream, self.ttl);
         match prepared.and_then(|()| self.add_connection(Direction::Inbound, stream)) {
             Ok(conn) => {
@@ -543,6 +667,7 @@ impl PeerTask {
             IoEvent::SendBlocked(conn, blocked) => {
                 self.feed(Event::SendBlocked { conn, blocked });
             }
+            IoEvent::SendProgress(conn) => self.feed(Event::SendProgress { conn }),
             IoEvent::Drained(_) => self.pump(),
             // Only asked for while shutting down; the loop then moves the shutdown on.
             IoEvent::Flushed(_) => {}
@@ -574,6 +699,12 @@ impl PeerTask {
                 Command::Replace(routes) => {
                     urgent = true;
                     self.rib.replace(routes)
+                }
+                Command::InitialSetComplete => {
+                    // The End-of-RIB it releases is what lets a graceful restart helper
+                    // clean up: no reason to wait for the coalescing delay.
+                    urgent = true;
+                    self.rib.initial_set_complete();
                 }
                 Command::Shutdown { mode, reason } => {
                     self.pump();

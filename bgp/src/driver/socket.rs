@@ -8,7 +8,8 @@
 //!   its own.
 //! - TTL / hop limit of our packets for eBGP multihop, and GTSM (RFC 5082): send with TTL
 //!   255 and have the kernel drop packets that arrive with a TTL below 255 - (hops - 1)
-//!   (`IP_MINTTL`, `IPV6_MINHOPCOUNT`).
+//!   (`IP_MINTTL`, `IPV6_MINHOPCOUNT`). The shared listening socket sends its SYN-ACKs
+//!   with TTL 255 as soon as one peer uses GTSM ([`ListenerTtl`]).
 //!
 //! Only Linux is supported: `struct tcp_md5sig`, `IP_MINTTL` and `IPV6_MINHOPCOUNT` are
 //! Linux interfaces. On a dual-stack (`AF_INET6`) socket talking to an IPv4 peer, the peer
@@ -68,6 +69,53 @@ impl TtlPolicy {
             }
         }
     }
+}
+
+/// TTL settings of the shared listening socket, derived from every peer registered on
+/// it. The kernel answers a SYN with the listener's TTL, so a GTSM router (RFC 5082, e.g.
+/// `ttl-security hops 1`) drops a SYN-ACK that does not leave with 255, and the session
+/// of a passive peer never comes up. Accepted connections get their peer's own
+/// [`TtlPolicy`] afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenerTtl {
+    /// TTL / hop limit of the SYN-ACK: 255 when any peer uses GTSM, else the default.
+    pub send_ttl: Option<u8>,
+    /// Lowest TTL accepted on SYNs: the lowest any registered peer accepts, 0 (any) when
+    /// one of them does not use GTSM, since SYNs of all peers reach this one socket.
+    pub min_ttl: u8,
+}
+
+impl ListenerTtl {
+    /// The settings that serve every peer in `peers` at once.
+    pub fn for_peers(peers: impl IntoIterator<Item = TtlPolicy>) -> ListenerTtl {
+        let mut gtsm = false;
+        let mut min_ttl: Option<u8> = None;
+        for p in peers {
+            gtsm |= p.min_ttl.is_some();
+            let accepted = p.min_ttl.unwrap_or(0);
+            min_ttl = Some(min_ttl.map_or(accepted, |m| m.min(accepted)));
+        }
+        ListenerTtl {
+            send_ttl: gtsm.then_some(GTSM_TTL),
+            min_ttl: min_ttl.unwrap_or(0),
+        }
+    }
+}
+
+/// Applies `ttl` to a listening socket: the IPv4 options always (on a dual-stack socket
+/// they cover IPv4-mapped peers), the IPv6 ones on an IPv6 socket.
+pub fn apply_listener_ttl(sock: &impl AsFd, ttl: ListenerTtl) -> io::Result<()> {
+    let sock = SockRef::from(sock);
+    // -1 restores the system default (Linux ip(7), ipv6(7)).
+    let send: libc::c_int = ttl.send_ttl.map_or(-1, libc::c_int::from);
+    let min = libc::c_int::from(ttl.min_ttl);
+    setsockopt_raw(&sock, libc::IPPROTO_IP, libc::IP_TTL, &send)?;
+    setsockopt_raw(&sock, libc::IPPROTO_IP, libc::IP_MINTTL, &min)?;
+    if socket_is_v6(&sock)? {
+        setsockopt_raw(&sock, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, &send)?;
+        setsockopt_raw(&sock, libc::IPPROTO_IPV6, libc::IPV6_MINHOPCOUNT, &min)?;
+    }
+    Ok(())
 }
 
 /// The address as the kernel sees the peer on a socket of this family: IPv4 peers of an
@@ -343,6 +391,51 @@ mod tests {
         assert_eq!(TtlPolicy::new(Some(3), true).min_ttl, Some(253));
         assert_eq!(TtlPolicy::new(Some(0), true).min_ttl, Some(255));
         assert_eq!(TtlPolicy::new(Some(255), true).min_ttl, Some(1));
+    }
+
+    #[test]
+    fn listener_sends_255_when_any_peer_uses_gtsm_and_filters_only_when_all_do() {
+        let none = ListenerTtl::for_peers([]);
+        assert_eq!(
+            none,
+            ListenerTtl {
+                send_ttl: None,
+                min_ttl: 0
+            }
+        );
+        let all_gtsm =
+            ListenerTtl::for_peers([TtlPolicy::new(None, true), TtlPolicy::new(Some(2), true)]);
+        assert_eq!(
+            all_gtsm,
+            ListenerTtl {
+                send_ttl: Some(255),
+                min_ttl: 254
+            }
+        );
+        // A multihop peer without GTSM shares the socket: its SYNs must still get in.
+        let mixed =
+            ListenerTtl::for_peers([TtlPolicy::new(None, true), TtlPolicy::new(Some(3), false)]);
+        assert_eq!(
+            mixed,
+            ListenerTtl {
+                send_ttl: Some(255),
+                min_ttl: 0
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn listener_ttl_settings_apply_to_both_families_and_reset() {
+        let l = listen("[::]:0".parse().unwrap()).unwrap();
+        let gtsm = ListenerTtl::for_peers([TtlPolicy::new(None, true)]);
+        apply_listener_ttl(&l, gtsm).unwrap();
+        assert_eq!(SockRef::from(&l).ttl_v4().unwrap(), 255);
+        assert_eq!(SockRef::from(&l).unicast_hops_v6().unwrap(), 255);
+        assert_eq!(min_ttl(&l, LOOPBACK).unwrap(), 255);
+        assert_eq!(min_ttl(&l, IpAddr::V6(Ipv6Addr::LOCALHOST)).unwrap(), 255);
+        apply_listener_ttl(&l, ListenerTtl::for_peers([])).unwrap();
+        assert_ne!(SockRef::from(&l).ttl_v4().unwrap(), 255);
+        assert_eq!(min_ttl(&l, LOOPBACK).unwrap(), 0);
     }
 
     #[test]

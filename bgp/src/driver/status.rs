@@ -58,6 +58,9 @@ pub fn describe_down(reason: &DownReason) -> String {
         DownReason::NotificationReceived(n) => format!("received {}", describe_notification(n)),
         DownReason::ConnectionClosed => "connection closed".to_string(),
         DownReason::Stopped => "stopped".to_string(),
+        DownReason::ReplacedByPeerRestart => {
+            "replaced by a new session from the restarted peer (graceful restart)".to_string()
+        }
         DownReason::NotSent(n) => format!("closed without sending {}", describe_notification(n)),
     }
 }

@@ -6,6 +6,13 @@
 //! packed up to the session's maximum message length. After the initial transfer of a
 //! session an End-of-RIB marker follows for each negotiated family (RFC 4724).
 //!
+//! End-of-RIB says "you now have all my routes" (RFC 4724 section 4.1): a graceful
+//! restart helper deletes every stale route of ours it still holds when it arrives. So
+//! it waits until the owner of the table said the initial route set is in
+//! ([`AdjRibOut::initial_set_complete`]); before that, routes flow as they come but no
+//! End-of-RIB follows them. The mark lasts for the life of the table: on a later session
+//! End-of-RIB follows the full table at once.
+//!
 //! - `table`: per-prefix state and the queues of unsent changes (a hash lookup per change).
 //! - `export`: how a route's attributes are adjusted for the peer (eBGP / iBGP).
 //! - `pack` and `size`: filling UPDATEs up to the maximum message length.
@@ -91,12 +98,30 @@ pub struct AdjRibOut {
     session: Option<PeerSession>,
     /// Families whose End-of-RIB is still to follow the initial transfer.
     end_of_rib_due: [bool; 2],
+    /// The owner handed over the whole initial route set: End-of-RIB may go.
+    initial_set_complete: bool,
 }
 
 impl AdjRibOut {
-    /// An empty table with no session.
+    /// An empty table with no session, waiting for its initial route set: no
+    /// End-of-RIB is sent until [`initial_set_complete`](AdjRibOut::initial_set_complete).
     pub fn new() -> AdjRibOut {
         AdjRibOut::default()
+    }
+
+    /// Says that every route of the initial set has been handed to the table, so
+    /// End-of-RIB may follow them (RFC 4724 section 4.1). Idempotent; never undone.
+    ///
+    /// Until then a session sends the routes it has but no End-of-RIB: a graceful
+    /// restart helper would take it as "everything else is gone" and delete the stale
+    /// routes whose fresh copies simply have not been decided yet.
+    pub fn initial_set_complete(&mut self) {
+        self.initial_set_complete = true;
+    }
+
+    /// True once [`initial_set_complete`](AdjRibOut::initial_set_complete) was called.
+    pub fn is_initial_set_complete(&self) -> bool {
+        self.initial_set_complete
     }
 
     /// Wants `prefix` announced with `attrs` (replacing what was wanted before).
@@ -126,7 +151,7 @@ impl AdjRibOut {
     }
 
     /// A session came up: the peer has nothing; everything desired is to be sent, then
-    /// End-of-RIB for each negotiated family.
+    /// End-of-RIB for each negotiated family (once the initial set is complete).
     pub fn session_up(&mut self, session: PeerSession) {
         for family in Family::ALL {
             self.end_of_rib_due[family_index(family)] = session.families.contains(&family);
@@ -164,7 +189,8 @@ impl AdjRibOut {
     ///
     /// Order: all queued withdrawals; then, family by family (IPv4 first), the queued
     /// announcements grouped by attributes, followed by that family's End-of-RIB if the
-    /// initial transfer after [`session_up`](AdjRibOut::session_up) has not ended it yet.
+    /// initial transfer after [`session_up`](AdjRibOut::session_up) has not ended it yet
+    /// and the initial set is complete.
     pub fn next_update(&mut self) -> Option<Update> {
         'again: loop {
             let session = self.session.as_ref()?;
@@ -186,7 +212,7 @@ impl AdjRibOut {
                     }
                 }
                 let due = &mut self.end_of_rib_due[family_index(family)];
-                if *due {
+                if *due && self.initial_set_complete {
                     *due = false;
                     return Some(Update::end_of_rib(family));
                 }
@@ -201,12 +227,13 @@ impl AdjRibOut {
         std::iter::from_fn(|| self.next_update()).collect()
     }
 
-    /// True when changes are queued or an End-of-RIB is due on a session that is up:
+    /// True when changes are queued or an End-of-RIB may go on a session that is up:
     /// [`next_update`](AdjRibOut::next_update) then returns an UPDATE, unless every queued
     /// route turns out to have attributes too large for any message (those are held back).
     pub fn has_pending(&self) -> bool {
         self.session.is_some()
-            && (!self.table.is_settled() || self.end_of_rib_due.iter().any(|due| *due))
+            && (!self.table.is_settled()
+                || (self.initial_set_complete && self.end_of_rib_due.iter().any(|due| *due)))
     }
 
     /// Number of prefixes of `family` waiting to be announced (new, changed or refreshed).

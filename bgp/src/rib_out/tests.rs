@@ -63,9 +63,11 @@ fn attrs_med(med: u32) -> Arc<RouteAttributes> {
     })
 }
 
-/// A table whose session is up and whose initial transfer (if any) has been drained.
+/// A table whose initial set is complete, whose session is up and whose initial
+/// transfer (End-of-RIB included) has been drained.
 fn up(session: PeerSession) -> AdjRibOut {
     let mut rib = AdjRibOut::new();
+    rib.initial_set_complete();
     rib.session_up(session);
     rib.take_updates();
     rib
@@ -246,6 +248,7 @@ fn attributes_too_large_for_any_message_are_held_back() {
 #[test]
 fn end_of_rib_follows_initial_transfer_per_family() {
     let mut rib = AdjRibOut::new();
+    rib.initial_set_complete();
     for i in 0..2000 {
         rib.announce(v4_host(i), attrs_med(i % 3));
         rib.announce(v6_host(i), attrs_med(i % 2));
@@ -279,10 +282,67 @@ fn end_of_rib_follows_initial_transfer_per_family() {
     assert_eq!(is_end_of_rib(&later[0]), None);
     // A session with nothing to send still ends its (empty) initial transfer.
     let mut empty = AdjRibOut::new();
+    empty.initial_set_complete();
     empty.session_up(session(&[Family::Ipv6Unicast]));
     let updates = empty.take_updates();
     assert_eq!(updates.len(), 1);
     assert_eq!(is_end_of_rib(&updates[0]), Some(Family::Ipv6Unicast));
+}
+
+#[test]
+fn end_of_rib_waits_until_the_initial_set_is_complete() {
+    let mut rib = AdjRibOut::new();
+    rib.announce(v4_host(1), attrs_med(1));
+    rib.session_up(both());
+    // Routes flow as they come, but the End-of-RIB would tell a graceful restart helper
+    // to delete our other stale routes, whose fresh copies are not decided yet.
+    let first = rib.take_updates();
+    assert_eq!(first.len(), 1);
+    assert_eq!(announced(&first[0]), vec![v4_host(1)]);
+    assert!(!rib.has_pending());
+    rib.announce(v6_host(1), attrs_med(1));
+    let second = rib.take_updates();
+    assert_eq!(second.len(), 1);
+    assert_eq!(is_end_of_rib(&second[0]), None);
+    // The last route of the set comes with the mark: End-of-RIB for each family follows
+    // that family's last route.
+    rib.announce(v4_host(2), attrs_med(1));
+    rib.initial_set_complete();
+    assert!(rib.has_pending());
+    let last = rib.take_updates();
+    assert_eq!(last.len(), 3, "{last:?}");
+    assert_eq!(announced(&last[0]), vec![v4_host(2)]);
+    assert_eq!(is_end_of_rib(&last[1]), Some(Family::Ipv4Unicast));
+    assert_eq!(is_end_of_rib(&last[2]), Some(Family::Ipv6Unicast));
+    assert!(
+        rib.take_updates().is_empty(),
+        "End-of-RIB goes once per session"
+    );
+}
+
+#[test]
+fn end_of_rib_of_a_later_session_follows_the_full_table_at_once() {
+    let mut rib = AdjRibOut::new();
+    rib.announce(v4_host(1), attrs_med(1));
+    rib.initial_set_complete();
+    rib.session_up(session(&[Family::Ipv4Unicast]));
+    assert_eq!(rib.take_updates().len(), 2);
+    rib.session_down();
+    // A reconnect within the same process: the set is already complete.
+    rib.session_up(session(&[Family::Ipv4Unicast]));
+    let again = rib.take_updates();
+    assert_eq!(again.len(), 2);
+    assert_eq!(announced(&again[0]), vec![v4_host(1)]);
+    assert_eq!(is_end_of_rib(&again[1]), Some(Family::Ipv4Unicast));
+}
+
+#[test]
+fn marking_the_initial_set_complete_before_a_session_sends_nothing_yet() {
+    let mut rib = AdjRibOut::new();
+    rib.initial_set_complete();
+    assert!(rib.is_initial_set_complete());
+    assert!(!rib.has_pending());
+    assert!(rib.take_updates().is_empty());
 }
 
 #[test]
@@ -406,6 +466,7 @@ fn ibgp_sends_local_pref_default_100() {
 #[test]
 fn routes_of_unnegotiated_family_are_held_back() {
     let mut rib = AdjRibOut::new();
+    rib.initial_set_complete();
     rib.announce(v4_host(1), attrs_med(1));
     rib.announce(v6_host(1), attrs_med(1));
     rib.session_up(session(&[Family::Ipv4Unicast]));
@@ -575,6 +636,7 @@ proptest! {
         events in proptest::collection::vec(event_strategy(), 0..40)
     ) {
         let mut rib = AdjRibOut::new();
+        rib.initial_set_complete();
         let mut peer = PeerRib::new();
         let mut desired: HashMap<IpNet, u8> = HashMap::new();
         let mut families: Option<Vec<Family>> = None;

@@ -57,6 +57,13 @@ fn secs(s: u16) -> Duration {
     Duration::from_secs(u64::from(s))
 }
 
+/// The send hold time of a connection: as configured, else the RFC 9687 default derived
+/// from its hold time (the OpenSent one before negotiation).
+fn send_hold_time(configured: Option<Duration>, conn: &Connection) -> Duration {
+    let hold = conn.hold_time().map_or(OPEN_SENT_HOLD, secs);
+    configured.unwrap_or_else(|| default_send_hold(hold))
+}
+
 fn cease(subcode: u8) -> Notification {
     Notification::new(ErrorCode::Cease, subcode, Vec::new())
 }
@@ -81,11 +88,16 @@ pub struct Session {
     /// At most one per direction, so at most two (RFC 4271 section 6.8).
     conns: Vec<Connection>,
     last_error: Option<DownReason>,
+    /// Send the graceful restart Restart State bit in our OPENs: configured for a
+    /// process that just started, cleared once a session reached Established (RFC 4724
+    /// section 3: the bit announces *this* restart, which a later reconnect is not).
+    restart_state: bool,
 }
 
 impl Session {
     /// A machine in Idle. `seed` drives the jitter of its timers.
     pub fn new(config: SessionConfig, seed: u64) -> Session {
+        let restart_state = config.graceful_restart.is_some_and(|gr| gr.restarting);
         Session {
             config,
             rng: SmallRng::seed_from_u64(seed),
@@ -93,6 +105,7 @@ impl Session {
             base: State::Idle,
             connecting: false,
             attempt: 0,
+            restart_state,
             conns: Vec::new(),
             last_error: None,
         }
@@ -137,9 +150,9 @@ impl Session {
         self.last_error.as_ref()
     }
 
-    /// The OPEN this machine sends on every new connection.
+    /// The OPEN this machine sends on its next new connection.
     pub fn local_open(&self) -> Open {
-        build_open(&self.config)
+        build_open(&self.config, self.restart_state)
     }
 
     /// Feeds one event in; returns the actions to carry out, in order. A
@@ -183,6 +196,7 @@ impl Session {
             }
             Event::TimerExpired(timer) => self.on_timer(timer, &mut out),
             Event::SendBlocked { conn, blocked } => self.on_send_blocked(conn, blocked, &mut out),
+            Event::SendProgress { conn } => self.on_send_progress(conn, &mut out),
         }
         let after = self.state();
         if before != after {
@@ -281,11 +295,28 @@ impl Session {
             ))
         } else if direction == Direction::Outbound && self.config.passive {
             Some((cease_subcode::CONNECTION_REJECTED, false))
-        } else if self.established().is_some() {
-            // RFC 4271 6.8, last paragraph: a collision with an Established connection
-            // closes the newly created one. It is a collision, so Cease subcode 7 (RFC
-            // 4486 lists Connection Collision Resolution for exactly this section).
-            Some((cease_subcode::CONNECTION_COLLISION_RESOLUTION, true))
+        } else if let Some(established) = self.established() {
+            let restart_candidate = direction == Direction::Inbound
+                && self.conns.len() == 1
+                && established
+                    .negotiated
+                    .as_ref()
+                    .is_some_and(|n| n.peer_graceful_restart.is_some());
+            if restart_candidate {
+                // RFC 4724 section 4.2: a graceful restart peer that restarted connects
+                // again while our old session still looks Established. Hear its OPEN
+                // (see `on_open`) instead of waiting for the hold timer.
+                None
+            } else if self.conns.len() > 1 {
+                // A restart candidate is already being heard.
+                Some((cease_subcode::CONNECTION_REJECTED, true))
+            } else {
+                // RFC 4271 6.8, last paragraph: a collision with an Established
+                // connection closes the newly created one. It is a collision, so Cease
+                // subcode 7 (RFC 4486 lists Connection Collision Resolution for exactly
+                // this section).
+                Some((cease_subcode::CONNECTION_COLLISION_RESOLUTION, true))
+            }
         } else if self.conns.iter().any(|c| c.direction == direction) {
             // One connection per direction: a second inbound one is refused.
             Some((cease_subcode::CONNECTION_REJECTED, true))
@@ -314,7 +345,7 @@ impl Session {
         out.push(Action::CancelTimer(Timer::ConnectRetry));
         out.push(Action::Send {
             conn: id,
-            message: Message::Open(build_open(&self.config)),
+            message: Message::Open(self.local_open()),
         });
         out.push(Action::SetTimer {
             timer: Timer::Hold(id),
@@ -379,22 +410,32 @@ impl Session {
             let collision = cease(cease_subcode::CONNECTION_COLLISION_RESOLUTION);
             let reason = DownReason::NotificationSent(collision.clone());
             if other.state == State::Established {
-                // OpenCollisionDump: the Established connection stays.
-                self.close(id, Some(collision), reason, out);
-                return;
-            }
-            let keep = survivor(
-                self.config.router_id,
-                self.config.local_asn,
-                negotiated.peer_router_id,
-                negotiated.peer_asn,
-            );
-            let this_direction = self.find(id).map(|c| c.direction);
-            if this_direction == Some(keep) {
-                self.close(other_id, Some(collision), reason, out);
+                if negotiated.peer_graceful_restart.is_some() {
+                    // RFC 4724 section 4.2: an OPEN with the graceful restart capability
+                    // while the session is Established means the peer restarted. The old
+                    // connection goes (no NOTIFICATION: nobody is left to read it) and
+                    // this one carries on; our routes are sent again once it is up.
+                    self.last_error = Some(DownReason::ReplacedByPeerRestart);
+                    self.close(other_id, None, DownReason::ReplacedByPeerRestart, out);
+                } else {
+                    // OpenCollisionDump: the Established connection stays.
+                    self.close(id, Some(collision), reason, out);
+                    return;
+                }
             } else {
-                self.close(id, Some(collision), reason, out);
-                return;
+                let keep = survivor(
+                    self.config.router_id,
+                    self.config.local_asn,
+                    negotiated.peer_router_id,
+                    negotiated.peer_asn,
+                );
+                let this_direction = self.find(id).map(|c| c.direction);
+                if this_direction == Some(keep) {
+                    self.close(other_id, Some(collision), reason, out);
+                } else {
+                    self.close(id, Some(collision), reason, out);
+                    return;
+                }
             }
         }
         let hold = negotiated.hold_time;
@@ -429,6 +470,7 @@ impl Session {
             return;
         };
         conn.state = State::Established;
+        self.restart_state = false;
         self.restart_hold(id, out);
         // Backoff starts over only once this session proved stable (see timers).
         out.push(Action::SetTimer {
@@ -546,14 +588,29 @@ impl Session {
         }
         conn.send_blocked = blocked;
         if blocked {
-            let hold = conn.hold_time().map_or(OPEN_SENT_HOLD, secs);
             out.push(Action::SetTimer {
                 timer: Timer::SendHold(id),
-                after: configured.unwrap_or_else(|| default_send_hold(hold)),
+                after: send_hold_time(configured, conn),
             });
         } else {
             out.push(Action::CancelTimer(Timer::SendHold(id)));
         }
+    }
+
+    /// RFC 9687: the send hold timer bounds the time *without progress*. Octets accepted
+    /// by the socket are progress, so it starts over; a slow but reading peer is kept.
+    fn on_send_progress(&mut self, id: ConnectionId, out: &mut Vec<Action>) {
+        let configured = self.config.send_hold_time;
+        let Some(conn) = self.find(id) else {
+            return;
+        };
+        if !conn.send_blocked {
+            return;
+        }
+        out.push(Action::SetTimer {
+            timer: Timer::SendHold(id),
+            after: send_hold_time(configured, conn),
+        });
     }
 
     // ---- teardown ----

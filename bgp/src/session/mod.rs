@@ -29,9 +29,11 @@
 //!   does nothing; report expiry with [`Event::TimerExpired`]. Late expiries are harmless.
 //! - [`Event::SendBlocked`] `{ blocked: true }` when queued output stops draining (the
 //!   socket refuses more), `{ blocked: false }` once it drained. Repeated reports are fine.
+//!   [`Event::SendProgress`] whenever a write got some octets out while blocked.
 //!
 //! The machine never sends UPDATEs: after [`Action::Established`] the driver sends the
-//! initial routes and End-of-RIB itself, again on [`Action::RouteRefreshRequested`], and
+//! initial routes and End-of-RIB itself (End-of-RIB once the initial set is complete, see
+//! [`crate::rib_out`]), again on [`Action::RouteRefreshRequested`], and
 //! stops on [`Action::Down`] or [`Action::Close`].
 //!
 //! # Choices left open by the RFCs
@@ -45,7 +47,15 @@
 //!   paces its own attempts, and refusing them would add its retry interval (often
 //!   minutes) to the outage.
 //! - A connection from the peer while Established is refused with Cease / Connection
-//!   Collision Resolution (RFC 4271 6.8, last paragraph: the new connection is closed).
+//!   Collision Resolution (RFC 4271 6.8, last paragraph: the new connection is closed),
+//!   unless the peer advertised graceful restart on the Established session and the new
+//!   connection is inbound: then the peer has probably restarted its control plane while
+//!   our old connection still looks alive. The new connection gets our OPEN, and if the
+//!   peer's OPEN on it carries the graceful restart capability too, the old session is
+//!   closed (without a NOTIFICATION: its far end is gone) and the new one takes over, so
+//!   recovery does not wait for the hold timer (RFC 4724 section 4.2; FRR and BIRD do
+//!   the same). Without the capability in that OPEN, RFC 4271 6.8 applies again and the
+//!   new connection is dumped. Only one such candidate is heard at a time.
 //!   A second connection in a direction that already has one gets Cease / Connection
 //!   Rejected.
 //! - KEEPALIVEs go out when the keepalive timer fires (jittered hold time / 3), whether
@@ -102,8 +112,11 @@ pub struct SessionConfig {
 pub struct GracefulRestartConfig {
     /// Restart time to advertise, in seconds (at most 4095).
     pub restart_time: u16,
-    /// Set the Restart State bit: this process has just restarted and the peer should not
-    /// wait for our End-of-RIB before sending its own.
+    /// This process has just (re)started: set the Restart State bit (RFC 4724 section 3)
+    /// in our OPENs until the first session reaches Established, so the peer knows the
+    /// routes it kept for us are stale and does not wait for our End-of-RIB before
+    /// sending its own. Later reconnects of the same machine clear it: they are not
+    /// restarts of the speaker.
     pub restarting: bool,
 }
 
@@ -217,6 +230,13 @@ pub enum Event {
         /// True when output is stuck, false once it drained.
         blocked: bool,
     },
+    /// While blocked, the socket accepted some of the queued octets: the peer is slow but
+    /// still reading, so the send hold timer starts over (RFC 9687 measures the time
+    /// without progress, not the time until the buffer is empty).
+    SendProgress {
+        /// Which connection.
+        conn: ConnectionId,
+    },
 }
 
 /// Outputs of the machine, to carry out in order.
@@ -286,6 +306,10 @@ pub enum DownReason {
     /// We detected this error but closed without sending its NOTIFICATION, because the
     /// connection could not take more data (RFC 9687: Send Hold Timer Expired, code 8).
     NotSent(Notification),
+    /// The peer opened a new session with the graceful restart capability while this one
+    /// was Established: it restarted, and the new session replaces this one (RFC 4724
+    /// section 4.2).
+    ReplacedByPeerRestart,
 }
 
 /// The result of the OPEN exchange.

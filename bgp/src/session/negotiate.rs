@@ -35,9 +35,15 @@ fn local_families(config: &SessionConfig) -> Vec<Family> {
 /// - One Multiprotocol capability per family (RFC 4760).
 /// - Route refresh (RFC 2918), so a peer can ask for our routes again without a reset.
 /// - Extended message (RFC 8654), graceful restart (RFC 4724) and hostname when configured.
-///   Graceful restart entries never set the F bit: we install no received routes, so
-///   there is no forwarding state of the peer's routes to preserve.
-pub fn build_open(config: &SessionConfig) -> Open {
+///
+/// Graceful restart (RFC 4724 section 3): the Forwarding State (F) bit is set for every
+/// family. It speaks of *our* forwarding of the routes we announce, and the packets those
+/// routes attract are delivered by the host (kube-proxy), which keeps forwarding while
+/// this process restarts; a clear F bit would make a helper delete our stale routes the
+/// moment the new session comes up (section 4.2), a flap on every upgrade. The Restart
+/// State (R) bit is `restart_state`: the caller ([`Session`](super::Session)) sets it only
+/// until the first session after the process started reached Established.
+pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
     let families = local_families(config);
     let mut capabilities = Vec::new();
     for f in &families {
@@ -53,7 +59,7 @@ pub fn build_open(config: &SessionConfig) -> Open {
     }
     if let Some(gr) = config.graceful_restart {
         capabilities.push(Capability::GracefulRestart(GracefulRestart {
-            restart_state: gr.restarting,
+            restart_state,
             notification: false,
             // The field is 12 bits wide (RFC 4724 section 3).
             restart_time: gr.restart_time.min(0x0fff),
@@ -62,7 +68,7 @@ pub fn build_open(config: &SessionConfig) -> Open {
                 .map(|f| GracefulRestartFamily {
                     afi: f.afi(),
                     safi: f.safi(),
-                    forwarding_preserved: false,
+                    forwarding_preserved: true,
                 })
                 .collect(),
         }));

@@ -146,7 +146,7 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
         name: "router".to_string(),
         remote: SocketAddr::new(setup.router_addr(pair), 179),
         local_address: Some(setup.our_addr(pair)),
-        md5_password: setup.our_password.clone().map(String::into_bytes),
+        md5_password: setup.our_password.clone().map(|p| p.into_bytes().into()),
         ttl: setup.ebgp.then_some(1),
         ttl_security: false,
         next_hop_v4: Some(pair.b.v4),
@@ -259,7 +259,7 @@ impl<R: LabRouter> Lab<R> {
         );
     }
 
-    /// Announces `prefixes` with default attributes.
+    /// Announces `prefixes` with default attributes, and marks the initial set complete.
     pub fn announce(&self, prefixes: &[IpNet]) {
         let attrs = Arc::new(RouteAttributes::default());
         let changes = prefixes
@@ -267,6 +267,8 @@ impl<R: LabRouter> Lab<R> {
             .map(|p| RouteChange::Announce(*p, Arc::clone(&attrs)))
             .collect();
         self.speaker.update(&self.peer, changes);
+        // Scenarios announce their whole set at once: End-of-RIB may follow it.
+        self.speaker.initial_set_complete(&self.peer);
     }
 
     /// Withdraws `prefixes`.
@@ -509,6 +511,51 @@ pub fn keeps_routes_through_graceful_restart<R: LabRouter>(
     lab.wait_established();
     lab.wait_rib("routes after the restart", &expected);
     lab
+}
+
+/// After a graceful restart the new session comes up with the Forwarding State bit set,
+/// so the router keeps our stale routes (RFC 4724 section 4.2) while the new speaker has
+/// not handed over its first decision; only End-of-RIB, sent once the initial set is
+/// marked complete, removes the stale routes that were not announced again.
+pub fn stale_routes_stay_until_end_of_rib<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+) {
+    let mut lab = Lab::with_peer_config(setup, start, with_graceful_restart(false));
+    lab.wait_established();
+    let routes = host_routes(100);
+    lab.announce(&routes);
+    let expected = lab.expected(&routes);
+    lab.wait_rib("routes before the restart", &expected);
+
+    lab.speaker.shutdown(
+        &lab.peer,
+        bgp::driver::ShutdownMode::KeepRoutes,
+        "rolling upgrade",
+    );
+    wait_until("the router to see the session go", CONVERGE, || {
+        match lab.router.session_state()? {
+            s if s == "Established" => Err(s),
+            _ => Ok(()),
+        }
+    });
+    let mut config = our_peer_config(&lab.pair, &lab.setup);
+    with_graceful_restart(true)(&mut config);
+    lab.restart_speaker(config);
+    lab.wait_established();
+    super::holds_for(
+        "the router keeping the stale routes on the new session before End-of-RIB",
+        Duration::from_secs(3),
+        || rib::compare(&expected, &lab.router.rib()?),
+    );
+
+    // The first decision keeps half of the routes: End-of-RIB drops the other half.
+    let (kept, _gone) = split_half(&routes);
+    lab.announce(&kept);
+    lab.wait_rib(
+        "only the re-announced routes after End-of-RIB",
+        &lab.expected(&kept),
+    );
 }
 
 /// The TCP-MD5 key (RFC 2385) both sides use when they agree.

@@ -167,6 +167,13 @@ impl OurSpeaker {
         self.rt.run(async move { p.update(changes).await });
     }
 
+    /// Says the routes handed to a peer so far are its whole initial set (End-of-RIB
+    /// may follow them).
+    pub fn initial_set_complete(&self, peer: &PeerHandle) {
+        let p = peer.clone();
+        self.rt.run(async move { p.initial_set_complete().await });
+    }
+
     /// Ends a peer's session and waits for its task to finish.
     pub fn shutdown(&self, peer: &PeerHandle, mode: ShutdownMode, reason: &str) {
         let p = peer.clone();

@@ -173,3 +173,135 @@ fn state_reports_the_most_advanced_connection() {
     s.handle(recv(OUT, Message::Open(peer_open())));
     assert_eq!(s.state(), State::OpenConfirm);
 }
+
+/// The peer's OPEN with the graceful restart capability (RFC 4724).
+fn gr_peer_open() -> Open {
+    let mut open = peer_open();
+    open.capabilities
+        .push(Capability::GracefulRestart(GracefulRestart {
+            restart_state: true,
+            notification: false,
+            restart_time: 120,
+            families: vec![],
+        }));
+    open
+}
+
+fn established_action(actions: &[Action]) -> Option<ConnectionId> {
+    actions.iter().find_map(|a| match a {
+        Action::Established { conn, .. } => Some(*conn),
+        _ => None,
+    })
+}
+
+/// A machine Established on `first` (`direction`) with a graceful restart peer, which
+/// then connects again on `second`; checks that the new session replaces the old.
+fn gr_peer_restart_replaces_session(passive: bool, first: ConnectionId, direction: Direction) {
+    let cfg = SessionConfig {
+        passive,
+        ..config()
+    };
+    let mut s = open_sent(cfg, first, direction);
+    s.handle(recv(first, Message::Open(gr_peer_open())));
+    s.handle(recv(first, Message::Keepalive));
+    assert_eq!(s.established_connection(), Some(first));
+
+    let second = ConnectionId(9);
+    let a = s.handle(connected(second, Direction::Inbound));
+    assert!(!closed(&a, second), "the new connection is heard: {a:?}");
+    assert!(matches!(sent(&a, second)[..], [Message::Open(_)]), "{a:?}");
+    assert_eq!(
+        s.state(),
+        State::Established,
+        "the old session still carries routes"
+    );
+
+    let a = s.handle(recv(second, Message::Open(gr_peer_open())));
+    assert!(closed(&a, first), "the old session is closed: {a:?}");
+    assert_eq!(notification_sent(&a, first), None, "its far end is gone");
+    assert_eq!(down_reason(&a), Some(&DownReason::ReplacedByPeerRestart));
+    assert!(!closed(&a, second));
+    assert_eq!(sent(&a, second), vec![&Message::Keepalive]);
+    assert_eq!(
+        timer_set(&a, Timer::ConnectRetry),
+        None,
+        "no restart of ours"
+    );
+    assert_eq!(s.state(), State::OpenConfirm);
+
+    let a = s.handle(recv(second, Message::Keepalive));
+    assert_eq!(
+        established_action(&a),
+        Some(second),
+        "routes go out on the new one"
+    );
+    let left: Vec<_> = s.connections().map(|(id, _, state)| (id, state)).collect();
+    assert_eq!(left, vec![(second, State::Established)]);
+}
+
+#[test]
+fn graceful_restart_peer_connecting_while_established_replaces_the_old_session() {
+    gr_peer_restart_replaces_session(false, OUT, Direction::Outbound);
+}
+
+#[test]
+fn graceful_restart_peer_reconnecting_to_a_passive_speaker_replaces_the_old_session() {
+    // The old session is inbound too: the one-per-direction rule must not refuse it.
+    gr_peer_restart_replaces_session(true, IN, Direction::Inbound);
+}
+
+#[test]
+fn non_graceful_restart_peer_connecting_while_established_gets_cease_7() {
+    // `established()` negotiated without the capability: RFC 4271 6.8 applies.
+    let mut s = established();
+    let a = s.handle(connected(IN, Direction::Inbound));
+    assert_eq!(
+        notification_sent(&a, IN),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_COLLISION_RESOLUTION
+        ))
+    );
+    assert!(closed(&a, IN));
+    assert_eq!(s.established_connection(), Some(OUT));
+}
+
+#[test]
+fn new_open_without_graceful_restart_is_dumped_and_the_old_session_stays() {
+    let mut s = established_with(config(), gr_peer_open());
+    s.handle(connected(IN, Direction::Inbound));
+    let a = s.handle(recv(IN, Message::Open(peer_open())));
+    assert_eq!(
+        notification_sent(&a, IN),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_COLLISION_RESOLUTION
+        ))
+    );
+    assert!(closed(&a, IN));
+    assert!(!closed(&a, OUT));
+    assert_eq!(down_reason(&a), None);
+    assert_eq!(s.established_connection(), Some(OUT));
+}
+
+#[test]
+fn only_one_restart_candidate_is_heard_at_a_time() {
+    let mut s = established_with(config(), gr_peer_open());
+    s.handle(connected(IN, Direction::Inbound));
+    let third = ConnectionId(3);
+    let a = s.handle(connected(third, Direction::Inbound));
+    assert_eq!(
+        notification_sent(&a, third),
+        Some(&notification(
+            ErrorCode::Cease,
+            cease_subcode::CONNECTION_REJECTED
+        ))
+    );
+    assert!(closed(&a, third));
+    assert_eq!(s.connections().count(), 2);
+    // Our own outbound connection is never a restart of the peer.
+    let mut s = established_with(config(), gr_peer_open());
+    let a = s.handle(connected(third, Direction::Outbound));
+    assert!(closed(&a, third));
+    assert_eq!(s.connections().count(), 1);
+}

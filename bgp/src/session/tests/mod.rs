@@ -2,11 +2,13 @@
 
 mod collision;
 mod errors;
+mod graceful_restart;
 mod lifecycle;
 mod negotiation;
 mod open;
 mod random;
 mod route_refresh;
+mod send_hold;
 mod timers;
 
 use super::*;

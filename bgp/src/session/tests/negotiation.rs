@@ -105,7 +105,10 @@ fn four_octet_as_negotiated_only_when_both_announce() {
 }
 
 fn s_open_has(cfg: &SessionConfig, pred: impl Fn(&Capability) -> bool) -> bool {
-    negotiate::build_open(cfg).capabilities.iter().any(pred)
+    negotiate::build_open(cfg, false)
+        .capabilities
+        .iter()
+        .any(pred)
 }
 
 #[test]
@@ -187,7 +190,7 @@ fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
         hostname: Some("node-a".into()),
         ..config()
     };
-    let open = negotiate::build_open(&cfg);
+    let open = negotiate::build_open(&cfg, true);
     assert_eq!(open.version, 4);
     assert_eq!(open.my_as, 23456);
     assert_eq!(open.hold_time, 90);
@@ -213,12 +216,12 @@ fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
             GracefulRestartFamily {
                 afi: Afi::Ipv4,
                 safi: Safi::Unicast,
-                forwarding_preserved: false
+                forwarding_preserved: true
             },
             GracefulRestartFamily {
                 afi: Afi::Ipv6,
                 safi: Safi::Unicast,
-                forwarding_preserved: false
+                forwarding_preserved: true
             },
         ],
     })));
@@ -230,7 +233,7 @@ fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
 
 #[test]
 fn open_without_optional_config_has_no_optional_capabilities() {
-    let open = negotiate::build_open(&config());
+    let open = negotiate::build_open(&config(), false);
     assert_eq!(open.my_as, 65001);
     assert!(!open.capabilities.iter().any(|c| matches!(
         c,
@@ -250,7 +253,7 @@ fn our_open_survives_the_codec_and_a_mirrored_peer_accepts_it() {
         hostname: Some("node-a".into()),
         ..config()
     };
-    let open = negotiate::build_open(&cfg);
+    let open = negotiate::build_open(&cfg, false);
     let mut buf = bytes::BytesMut::new();
     Message::Open(open.clone())
         .encode(&SessionContext::default(), &mut buf)

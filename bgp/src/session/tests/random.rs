@@ -68,6 +68,7 @@ fn event() -> impl Strategy<Value = Event> {
         4 => timer().prop_map(Event::TimerExpired),
         2 => (conn(), any::<bool>())
             .prop_map(|(conn, blocked)| Event::SendBlocked { conn, blocked }),
+        1 => conn().prop_map(|conn| Event::SendProgress { conn }),
     ]
 }
 

@@ -1,0 +1,99 @@
+//! Where a peer's TCP-MD5 key (RFC 2385) comes from.
+//!
+//! Keys are secrets that operators rotate (a Kubernetes Secret mounted as a file, say).
+//! A [`Md5Key::Source`] is read again at every connection attempt, and kept up to date
+//! on the listening socket while the session is down, so a rotated key takes effect
+//! without restarting anything. A key that cannot be read fails that attempt only.
+
+use super::socket::MD5_MAX_KEY_LEN;
+use std::fmt;
+use std::sync::Arc;
+
+/// Reads a key; the error says why it could not (for logs and the peer status).
+pub type ReadKey = dyn Fn() -> Result<Vec<u8>, String> + Send + Sync;
+
+/// The TCP-MD5 key of a peer.
+#[derive(Clone)]
+pub enum Md5Key {
+    /// The same key for the life of the peer.
+    Fixed(Vec<u8>),
+    /// Read at each connection attempt (and refreshed on the listener while the session
+    /// is down).
+    Source(Arc<ReadKey>),
+}
+
+impl Md5Key {
+    /// A key read by `read` at each attempt.
+    pub fn from_fn(read: impl Fn() -> Result<Vec<u8>, String> + Send + Sync + 'static) -> Md5Key {
+        Md5Key::Source(Arc::new(read))
+    }
+
+    /// The key as of now, checked: 1 to 80 octets (Linux `TCP_MD5SIG_MAXKEYLEN`; an empty
+    /// key would remove the key from a socket instead of setting one).
+    pub fn read(&self) -> Result<Vec<u8>, String> {
+        let key = match self {
+            Md5Key::Fixed(key) => key.clone(),
+            Md5Key::Source(read) => read()?,
+        };
+        if key.is_empty() {
+            return Err("the TCP-MD5 key is empty".to_string());
+        }
+        if key.len() > MD5_MAX_KEY_LEN {
+            return Err(format!(
+                "the TCP-MD5 key has {} octets, more than {MD5_MAX_KEY_LEN}",
+                key.len()
+            ));
+        }
+        Ok(key)
+    }
+}
+
+impl From<Vec<u8>> for Md5Key {
+    fn from(key: Vec<u8>) -> Md5Key {
+        Md5Key::Fixed(key)
+    }
+}
+
+/// Never prints the key.
+impl fmt::Debug for Md5Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Md5Key::Fixed(_) => f.write_str("Md5Key::Fixed(..)"),
+            Md5Key::Source(_) => f.write_str("Md5Key::Source(..)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn a_source_is_read_again_each_time() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let r = reads.clone();
+        let key = Md5Key::from_fn(move || {
+            let n = r.fetch_add(1, Ordering::SeqCst);
+            Ok(format!("key-{n}").into_bytes())
+        });
+        assert_eq!(key.read(), Ok(b"key-0".to_vec()));
+        assert_eq!(key.read(), Ok(b"key-1".to_vec()));
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn unreadable_empty_or_too_long_keys_are_errors_not_panics() {
+        let missing = Md5Key::from_fn(|| Err("no such file".to_string()));
+        assert_eq!(missing.read(), Err("no such file".to_string()));
+        assert!(Md5Key::Fixed(Vec::new()).read().is_err());
+        assert!(Md5Key::Fixed(vec![1; 81]).read().is_err());
+        assert_eq!(Md5Key::Fixed(vec![1; 80]).read().map(|k| k.len()), Ok(80));
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let text = format!("{:?}", Md5Key::from(b"s3cret".to_vec()));
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+}
