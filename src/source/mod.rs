@@ -4,5 +4,6 @@
 pub mod kubernetes;
 pub mod manifests;
 pub mod shared;
+pub mod watch;
 
 pub use shared::{SharedCluster, Version};
