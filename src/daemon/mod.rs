@@ -22,11 +22,8 @@ use peers::Peers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
-/// How often the manifests source looks for changed files.
-const MANIFEST_POLL: Duration = Duration::from_millis(200);
 /// The BGP port we listen on when a peer is passive.
 const BGP_PORT: u16 = 179;
 
@@ -50,7 +47,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 paths.clone(),
                 config.node_name.clone(),
                 shared.clone(),
-                MANIFEST_POLL,
             ));
             EventSink::LogOnly
         }

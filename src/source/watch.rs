@@ -242,4 +242,4 @@ fn walk(base: PathBuf, rest: &Path, seen: &mut BTreeSet<PathBuf>, budget: &mut u
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -27,13 +27,13 @@ async fn expect_change(watch: &mut PathWatch, what: &str) {
 /// The kubelet's atomic writer (pkg/volume/util/atomic_writer.go): files go into a new
 /// timestamped directory, a `..data_tmp` symlink to it is renamed over `..data`, then
 /// the old directory is removed. The visible names are symlinks into `..data`.
-struct ConfigMapVolume {
+pub(crate) struct ConfigMapVolume {
     dir: PathBuf,
     generation: u32,
 }
 
 impl ConfigMapVolume {
-    fn new(dir: &Path, files: &[(&str, &str)]) -> ConfigMapVolume {
+    pub(crate) fn new(dir: &Path, files: &[(&str, &str)]) -> ConfigMapVolume {
         let mut volume = ConfigMapVolume {
             dir: dir.to_owned(),
             generation: 0,
@@ -45,7 +45,7 @@ impl ConfigMapVolume {
         volume
     }
 
-    fn update(&mut self, files: &[(&str, &str)]) {
+    pub(crate) fn update(&mut self, files: &[(&str, &str)]) {
         let old = (self.generation > 0).then(|| self.timestamped(self.generation));
         self.generation += 1;
         let new = self.timestamped(self.generation);
@@ -60,7 +60,7 @@ impl ConfigMapVolume {
         }
     }
 
-    fn timestamped(&self, generation: u32) -> String {
+    pub(crate) fn timestamped(&self, generation: u32) -> String {
         format!("..2026_12_07_02_00_{generation:02}.000000001")
     }
 }
@@ -71,7 +71,10 @@ async fn a_file_edited_in_place_is_signalled() {
     let file = dir.path().join("cluster.yaml");
     std::fs::write(&file, "a: 1\n").unwrap();
     let mut watch = PathWatch::new(std::slice::from_ref(&file), yaml_only).unwrap();
-    let mut handle = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    let mut handle = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
     handle.write_all(b"b: 2\n").unwrap();
     drop(handle);
     expect_change(&mut watch, "an in-place append").await;
