@@ -13,7 +13,7 @@ use crate::decide::{self, Settings};
 use crate::metrics::{self, Metrics};
 use crate::reconcile::{self, Interner};
 use crate::source::{SharedCluster, kubernetes, manifests};
-use crate::status::{Observed, ObservedPeer};
+use crate::status::{Observed, ObservedPeer, PeerRun};
 use anyhow::Context;
 use bgp::driver::{ShutdownMode, Speaker};
 use events::{EventSink, ProblemMemory};
@@ -56,6 +56,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let observed = Arc::new(Observed {
         node: config.node_name.clone(),
+        ready_when: config.ready_when,
         ..Observed::default()
     });
     let metrics = Arc::new(Metrics::default());
@@ -106,17 +107,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .set(i64::try_from(reconciler.engine.routes().len()).unwrap_or(i64::MAX));
         observed.update_routes(reconciler.engine.routes(), &changed);
         update_refused_metric(&metrics, &reconciler.engine);
-        *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) = reconciler
-            .peers
-            .running()
-            .values()
-            .map(|p| ObservedPeer {
-                name: p.config.name.clone(),
-                address: SocketAddr::new(p.config.address, p.config.port),
-                asn: p.config.asn.0,
-                handle: p.handle.clone(),
-            })
-            .collect();
+        *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) =
+            observed_peers(&reconciler.peers);
         if reconciler.engine.take_problems_changed() {
             let news = reconciler.problems.news(&reconciler.engine.problems());
             if !news.is_empty() {
@@ -244,6 +236,30 @@ impl<'a> Reconciler<'a> {
             .apply(self.engine.routes(), changed, &fresh, &mut self.interner)
             .await;
     }
+}
+
+/// Every peer wanted on this node, by name: a peer that failed to start is shown (and
+/// counted as down) beside the running ones.
+fn observed_peers(peers: &Peers) -> Vec<ObservedPeer> {
+    let observe = |config: &crate::config::PeerConfig, run: PeerRun| ObservedPeer {
+        name: config.name.clone(),
+        address: SocketAddr::new(config.address, config.port),
+        asn: config.asn.0,
+        run,
+    };
+    let mut all: Vec<ObservedPeer> = peers
+        .running()
+        .values()
+        .map(|p| observe(&p.config, PeerRun::Running(p.handle.clone())))
+        .chain(
+            peers
+                .failed()
+                .values()
+                .map(|p| observe(&p.config, PeerRun::StartFailed(p.error.clone()))),
+        )
+        .collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    all
 }
 
 fn node_labels(cluster: &ClusterState) -> BTreeMap<String, String> {

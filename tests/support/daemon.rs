@@ -59,11 +59,37 @@ impl Daemon {
         config: &str,
         env: &[(&str, &str)],
     ) -> Daemon {
+        Daemon::spawn(netns, dir, config, "", env)
+    }
+
+    /// Like [`Daemon::start`], with more keys in the `http:` section, e.g.
+    /// `ready_when: any-peer`.
+    pub fn start_with_http(
+        dir: PathBuf,
+        config: &str,
+        http_keys: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        Daemon::spawn(None, dir, config, http_keys, env)
+    }
+
+    fn spawn(
+        netns: Option<&str>,
+        dir: PathBuf,
+        config: &str,
+        http_keys: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let http = format!("127.0.0.1:{}", free_port());
         let config_path = dir.join("config.yaml");
+        let more = if http_keys.is_empty() {
+            String::new()
+        } else {
+            format!(", {http_keys}")
+        };
         std::fs::write(
             &config_path,
-            format!("{config}http: {{listen: \"{http}\"}}\n"),
+            format!("{config}http: {{listen: \"{http}\"{more}}}\n"),
         )
         .unwrap();
         let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
