@@ -122,7 +122,13 @@ impl PathWatch {
     fn concerns(&self, path: &Path) -> bool {
         let accepted_entry =
             path.parent().is_some_and(|dir| self.dirs.contains(dir)) && (self.accept)(path);
-        accepted_entry || self.names.iter().any(|name| name.starts_with(path))
+        // Paths order by component, so the names under `path` (or `path` itself) follow it.
+        let under = self
+            .names
+            .range::<Path, _>((std::ops::Bound::Included(path), std::ops::Bound::Unbounded))
+            .next()
+            .is_some_and(|name| name.starts_with(path));
+        accepted_entry || under
     }
 
     /// Recomputes what matters from the files as they are now and moves the watches.
@@ -142,7 +148,17 @@ impl PathWatch {
             for entry in entries.flatten() {
                 let path = resolved.join(entry.file_name());
                 if (self.accept)(&path) {
-                    resolve(&path, &mut names);
+                    // The directory is resolved already: only the entry's own links are
+                    // left to follow, which keeps a directory of many files cheap.
+                    names.insert(path.clone());
+                    let mut budget = MAX_LINKS;
+                    let end = walk(
+                        resolved.clone(),
+                        Path::new(&entry.file_name()),
+                        &mut names,
+                        &mut budget,
+                    );
+                    names.insert(end);
                 }
             }
         }
