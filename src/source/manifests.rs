@@ -155,7 +155,7 @@ pub async fn run(
     node_name: String,
     shared: std::sync::Arc<super::SharedCluster>,
 ) {
-    let mut loader = Loader::default();
+    let mut set = super::manifest_set::ManifestSet::default();
     let mut watch = None;
     loop {
         // Watch first, then read: a change made while reading is signalled, not lost.
@@ -166,7 +166,7 @@ pub async fn run(
                 })
                 .ok();
         }
-        loader.refresh(&paths, &node_name, &shared);
+        set.refresh(&paths, &node_name, &shared);
         match &mut watch {
             Some(w) => {
                 if let Err(error) = w.changed().await {
@@ -176,234 +176,6 @@ pub async fn run(
             }
             None => tokio::time::sleep(WATCH_RETRY).await,
         }
-    }
-}
-
-/// What the manifests source remembers between changes: per file, a digest of the bytes
-/// last parsed and the objects of its last good content. A change costs only the files
-/// whose bytes changed, and only the objects that differ reach the decision.
-#[derive(Debug, Default)]
-pub struct Loader {
-    /// The files, in load order (later files win when two define the same object).
-    files: Vec<LoadedFile>,
-    /// Per configured path: whether it has ever been listed, and its last listing error.
-    listed: Vec<(bool, Option<String>)>,
-    /// Files parsed since start: every parse is a changed file.
-    parses: u64,
-}
-
-#[derive(Debug)]
-struct LoadedFile {
-    path: PathBuf,
-    /// The configured path it comes from.
-    origin: usize,
-    /// Digest of the bytes last parsed, good or bad: the same bytes are never parsed twice.
-    digest: Option<u128>,
-    /// The objects of its last content that parsed.
-    state: Option<ClusterState>,
-    /// The last read error, reported once.
-    read_error: Option<String>,
-}
-
-/// The keys a refresh may have changed.
-#[derive(Default)]
-struct Touched {
-    services: std::collections::BTreeSet<ObjectKey>,
-    slices: std::collections::BTreeSet<ObjectKey>,
-    node: bool,
-}
-
-impl Touched {
-    fn add(&mut self, state: &ClusterState) {
-        self.services.extend(state.services().keys().cloned());
-        self.slices.extend(state.endpoint_slices().keys().cloned());
-        self.node |= state.node().is_some();
-    }
-}
-
-impl Loader {
-    /// Files parsed so far.
-    pub fn parses(&self) -> u64 {
-        self.parses
-    }
-
-    /// Re-reads the files under `paths`, parses those whose bytes changed, and brings
-    /// `shared` up to date, telling the decision only when an object differs.
-    pub fn refresh(&mut self, paths: &[PathBuf], node_name: &str, shared: &super::SharedCluster) {
-        self.listed.resize(paths.len(), (false, None));
-        let old_order: Vec<PathBuf> = self.files.iter().map(|f| f.path.clone()).collect();
-        let mut old: std::collections::HashMap<(usize, PathBuf), LoadedFile> =
-            std::mem::take(&mut self.files)
-                .into_iter()
-                .map(|f| ((f.origin, f.path.clone()), f))
-                .collect();
-        let mut touched = Touched::default();
-        for (origin, path) in paths.iter().enumerate() {
-            let listing = files(std::slice::from_ref(path));
-            let (ever_listed, last_error) = &mut self.listed[origin];
-            let list = match listing {
-                Ok(list) => {
-                    *ever_listed = true;
-                    *last_error = None;
-                    list
-                }
-                Err(error) => {
-                    // A path that went away keeps its files' last good content, as a file
-                    // that does not parse does.
-                    let message = error.to_string();
-                    if last_error.as_ref() != Some(&message) {
-                        tracing::error!(%message, "manifests not loaded; keeping the last good state");
-                        *last_error = Some(message);
-                    }
-                    let mut kept: Vec<PathBuf> = old
-                        .values()
-                        .filter(|f| f.origin == origin)
-                        .map(|f| f.path.clone())
-                        .collect();
-                    kept.sort();
-                    kept
-                }
-            };
-            for file in list {
-                let entry = match old.remove(&(origin, file.clone())) {
-                    Some(entry) => entry,
-                    None => LoadedFile {
-                        path: file,
-                        origin,
-                        digest: None,
-                        state: None,
-                        read_error: None,
-                    },
-                };
-                let entry = self.reload(entry, node_name, &mut touched);
-                self.files.push(entry);
-            }
-        }
-        for gone in old.into_values() {
-            if let Some(state) = &gone.state {
-                touched.add(state);
-            }
-        }
-        let order: Vec<PathBuf> = self.files.iter().map(|f| f.path.clone()).collect();
-        if order != old_order {
-            // Files came, went or moved: which copy of a duplicate wins may have changed.
-            for state in self.files.iter().filter_map(|f| f.state.as_ref()) {
-                touched.add(state);
-            }
-        }
-        if self.apply(&touched, shared) {
-            shared.update(|_| {});
-            shared.read(|s| {
-                tracing::info!(
-                    services = s.services().len(),
-                    endpoint_slices = s.endpoint_slices().len(),
-                    "manifests loaded"
-                );
-            });
-        }
-        let complete = self.listed.iter().all(|(listed, _)| *listed)
-            && self.files.iter().all(|f| f.state.is_some());
-        if complete {
-            shared.mark_synced();
-        }
-    }
-
-    /// Reads one file and parses it if its bytes changed since the last parse.
-    fn reload(
-        &mut self,
-        mut file: LoadedFile,
-        node_name: &str,
-        touched: &mut Touched,
-    ) -> LoadedFile {
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => {
-                file.read_error = None;
-                bytes
-            }
-            Err(error) => {
-                let message = format!("{}: {error}", file.path.display());
-                if file.read_error.as_ref() != Some(&message) {
-                    tracing::error!(%message, "manifests not loaded; keeping the last good state");
-                    file.read_error = Some(message);
-                }
-                return file;
-            }
-        };
-        let digest = xxhash_rust::xxh3::xxh3_128(&bytes);
-        if file.digest == Some(digest) {
-            return file;
-        }
-        file.digest = Some(digest);
-        self.parses += 1;
-        let parsed = String::from_utf8(bytes)
-            .map_err(|e| e.to_string())
-            .and_then(|text| {
-                let mut state = ClusterState::default();
-                add_documents(&mut state, &text, node_name).map(|()| state)
-            });
-        match parsed {
-            Ok(state) => {
-                if let Some(previous) = &file.state {
-                    touched.add(previous);
-                }
-                touched.add(&state);
-                file.state = Some(state);
-            }
-            Err(message) => {
-                let message = format!("{}: {message}", file.path.display());
-                tracing::error!(%message, "manifests not loaded; keeping the last good state");
-            }
-        }
-        file
-    }
-
-    /// Makes the touched objects in `shared` equal to the last file defining each; true
-    /// when anything changed.
-    fn apply(&self, touched: &Touched, shared: &super::SharedCluster) -> bool {
-        let states: Vec<&ClusterState> =
-            self.files.iter().filter_map(|f| f.state.as_ref()).collect();
-        shared.with_mut(|cluster| {
-            let mut changed = false;
-            for key in &touched.services {
-                let wanted = states.iter().rev().find_map(|s| s.services().get(key));
-                match wanted {
-                    Some(w) if cluster.services().get(key) != Some(w) => {
-                        cluster.upsert_service(key.clone(), w.clone());
-                        changed = true;
-                    }
-                    None if cluster.services().contains_key(key) => {
-                        cluster.remove_service(key);
-                        changed = true;
-                    }
-                    _ => {}
-                }
-            }
-            for key in &touched.slices {
-                let wanted = states
-                    .iter()
-                    .rev()
-                    .find_map(|s| s.endpoint_slices().get(key));
-                match wanted {
-                    Some(w) if cluster.endpoint_slices().get(key) != Some(w) => {
-                        cluster.upsert_slice(key.clone(), w.clone());
-                        changed = true;
-                    }
-                    None if cluster.endpoint_slices().contains_key(key) => {
-                        cluster.remove_slice(key);
-                        changed = true;
-                    }
-                    _ => {}
-                }
-            }
-            if touched.node {
-                let wanted = states.iter().rev().find_map(|s| s.node());
-                if cluster.node() != wanted {
-                    cluster.set_node(wanted.cloned());
-                    changed = true;
-                }
-            }
-            changed
-        })
     }
 }
 
@@ -508,148 +280,6 @@ items:
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    fn service(name: &str, ip: &str) -> String {
-        format!(
-            "kind: Service\nmetadata: {{name: {name}, namespace: x}}\nspec: {{externalIPs: [{ip}]}}\n"
-        )
-    }
-
-    fn replace(path: &Path, text: &str) {
-        let tmp = path.with_file_name(".replace.tmp");
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, path).unwrap();
-    }
-
-    fn service_names(shared: &super::super::SharedCluster) -> Vec<String> {
-        shared.read(|s| s.services().keys().map(ToString::to_string).collect())
-    }
-
-    #[test]
-    fn an_unchanged_file_is_never_parsed_twice() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("cluster.yaml");
-        std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-        let paths = [file.clone()];
-        let shared = super::super::SharedCluster::default();
-        let mut loader = Loader::default();
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(loader.parses(), 1);
-        std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-        loader.refresh(&paths, "n", &shared);
-        replace(&file, &service("a", "203.0.113.1"));
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(loader.parses(), 1, "same bytes, rewritten and renamed over");
-        replace(&file, &service("a", "203.0.113.2"));
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(loader.parses(), 2);
-    }
-
-    #[test]
-    fn a_change_reaches_the_decision_as_the_changed_service_only() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.yaml"), service("a", "203.0.113.1")).unwrap();
-        std::fs::write(dir.path().join("b.yaml"), service("b", "203.0.113.2")).unwrap();
-        let paths = [dir.path().to_owned()];
-        let shared = super::super::SharedCluster::default();
-        let mut loader = Loader::default();
-        loader.refresh(&paths, "n", &shared);
-        assert!(shared.version().synced);
-        shared.with_mut(|s| s.take_dirty());
-        let generation = shared.version().generation;
-        replace(&dir.path().join("b.yaml"), &service("b", "203.0.113.3"));
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(loader.parses(), 3, "only b.yaml parsed again");
-        assert!(shared.version().generation > generation);
-        let dirty = shared.with_mut(|s| s.take_dirty());
-        assert_eq!(
-            dirty,
-            crate::cluster::Dirty::Services([ObjectKey::new("x", "b")].into_iter().collect())
-        );
-        let generation = shared.version().generation;
-        std::fs::write(
-            dir.path().join("a.yaml"),
-            format!("# a comment\n{}", service("a", "203.0.113.1")),
-        )
-        .unwrap();
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(
-            shared.version().generation,
-            generation,
-            "a file whose objects did not change wakes nobody"
-        );
-    }
-
-    #[test]
-    fn a_broken_file_keeps_its_last_good_content_and_is_parsed_once_per_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("cluster.yaml");
-        std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-        let paths = [file.clone()];
-        let shared = super::super::SharedCluster::default();
-        let mut loader = Loader::default();
-        loader.refresh(&paths, "n", &shared);
-        replace(&file, "kind: Service\nmetadata: [unclosed\n");
-        loader.refresh(&paths, "n", &shared);
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(
-            loader.parses(),
-            2,
-            "the broken bytes are parsed (and reported) once"
-        );
-        assert_eq!(service_names(&shared), vec!["x/a".to_string()]);
-        std::fs::remove_file(&file).unwrap();
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(
-            service_names(&shared),
-            vec!["x/a".to_string()],
-            "a configured file that vanished keeps its last good content"
-        );
-    }
-
-    #[test]
-    fn files_leaving_a_directory_take_their_objects_and_duplicates_fall_back() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.yaml"), service("a", "203.0.113.1")).unwrap();
-        std::fs::write(dir.path().join("b.yaml"), service("a", "203.0.113.9")).unwrap();
-        let paths = [dir.path().to_owned()];
-        let shared = super::super::SharedCluster::default();
-        let mut loader = Loader::default();
-        loader.refresh(&paths, "n", &shared);
-        let ips = |shared: &super::super::SharedCluster| {
-            shared.read(|s| {
-                s.services()
-                    .get(&ObjectKey::new("x", "a"))
-                    .and_then(|svc| svc.spec.as_ref()?.external_ips.clone())
-            })
-        };
-        assert_eq!(
-            ips(&shared),
-            Some(vec!["203.0.113.9".into()]),
-            "the later file wins, as in `plan`"
-        );
-        std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
-        loader.refresh(&paths, "n", &shared);
-        assert_eq!(ips(&shared), Some(vec!["203.0.113.1".into()]));
-        std::fs::remove_file(dir.path().join("a.yaml")).unwrap();
-        loader.refresh(&paths, "n", &shared);
-        assert!(service_names(&shared).is_empty());
-        assert_eq!(loader.parses(), 2);
-    }
-
-    #[test]
-    fn a_missing_path_is_not_synced_until_it_appears() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("later.yaml");
-        let paths = [file.clone()];
-        let shared = super::super::SharedCluster::default();
-        let mut loader = Loader::default();
-        loader.refresh(&paths, "n", &shared);
-        assert!(!shared.version().synced);
-        std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-        loader.refresh(&paths, "n", &shared);
-        assert!(shared.version().synced);
-    }
-
     /// Waits (with a deadline) until the shared state satisfies `done`.
     async fn wait_for(
         shared: &super::super::SharedCluster,
@@ -669,6 +299,7 @@ items:
 
     #[tokio::test]
     async fn run_follows_a_configmap_volume_as_the_kubelet_updates_it() {
+        use crate::source::manifest_set::tests::{service, service_names};
         use crate::source::watch::tests::ConfigMapVolume;
         let dir = tempfile::tempdir().unwrap();
         let dir = std::fs::canonicalize(dir.path()).unwrap();
@@ -693,6 +324,7 @@ items:
 
     #[tokio::test]
     async fn run_follows_a_file_replaced_by_rename_and_edited_in_place() {
+        use crate::source::manifest_set::tests::{replace, service, service_names};
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("cluster.yaml");
         std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
