@@ -172,6 +172,8 @@ pub async fn run(
                 if let Err(error) = w.changed().await {
                     tracing::error!(%error, "restarting the file watcher");
                     watch = None;
+                    // Never a busy loop, should a new watcher stop at once too.
+                    tokio::time::sleep(WATCH_RETRY).await;
                 }
             }
             None => tokio::time::sleep(WATCH_RETRY).await,
