@@ -1,5 +1,6 @@
 //! The HTTP endpoints (SPEC 7): `/healthz` (the process answers), `/readyz` (sources synced
-//! and every configured peer Established), `/metrics` and `/status`.
+//! and the configured peers Established as `http.ready_when` asks; see [`crate::readiness`]),
+//! `/metrics` and `/status`.
 
 use crate::status::Observed;
 use axum::Router;
@@ -36,24 +37,12 @@ pub async fn serve(
 
 async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
     let status = app.observed.snapshot();
-    if status.ready {
-        (StatusCode::OK, "ready\n".to_string())
-    } else if !status.synced {
-        (
+    match (status.ready, status.not_ready) {
+        (true, _) => (StatusCode::OK, "ready\n".to_string()),
+        (false, why) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: sources not synced\n".to_string(),
-        )
-    } else {
-        let down: Vec<String> = status
-            .peers
-            .iter()
-            .filter(|p| p.state != "established")
-            .map(|p| format!("{} ({})", p.name, p.state))
-            .collect();
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: peers not established: {}\n", down.join(", ")),
-        )
+            format!("not ready: {}\n", why.unwrap_or_default()),
+        ),
     }
 }
 

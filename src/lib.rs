@@ -6,6 +6,7 @@
 //! - [`annotations`]: the `kube-anycast.io/*` annotations.
 //! - [`decide`]: the pure function from cluster state to routes and reasons.
 //! - [`values`]: small value syntaxes shared by config and annotations.
+//! - [`readiness`]: what `/readyz` answers, as a pure function.
 
 pub mod annotations;
 pub mod cluster;
@@ -15,6 +16,7 @@ pub mod daemon;
 pub mod decide;
 pub mod http;
 pub mod metrics;
+pub mod readiness;
 pub mod reconcile;
 pub mod source;
 pub mod status;

@@ -2,7 +2,7 @@
 //! time by a collector, so they can never drift from what `/status` shows; the
 //! reconciler's own measurements are ordinary metrics it updates.
 
-use crate::status::{Observed, state_name};
+use crate::status::{Observed, PeerRun, state_name};
 use bgp::session::State;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -95,20 +95,42 @@ impl Collector for PeerCollector {
             .clone();
         let statuses: Vec<_> = peers
             .iter()
-            .map(|p| (p.name.clone(), p.handle.status()))
+            .filter_map(|p| match &p.run {
+                PeerRun::Running(handle) => Some((p.name.clone(), handle.status())),
+                PeerRun::StartFailed(_) => None,
+            })
             .collect();
 
         let mut m = encoder.encode_descriptor(
             "peer_session_state",
-            "1 for the session's current FSM state",
+            "1 for the session's current FSM state (all 0 for a peer that failed to start)",
             None,
             MetricType::Gauge,
         )?;
-        for (name, s) in &statuses {
+        for peer in &peers {
+            let current = match &peer.run {
+                PeerRun::Running(_) => statuses
+                    .iter()
+                    .find(|(name, _)| *name == peer.name)
+                    .map(|(_, s)| s.state),
+                PeerRun::StartFailed(_) => None,
+            };
             for state in STATES {
-                let labels = [("peer", name.as_str()), ("state", state_name(state))];
-                ConstGauge::new(i64::from(s.state == state)).encode(m.encode_family(&labels)?)?;
+                let labels = [("peer", peer.name.as_str()), ("state", state_name(state))];
+                ConstGauge::new(i64::from(current == Some(state)))
+                    .encode(m.encode_family(&labels)?)?;
             }
+        }
+        let mut m = encoder.encode_descriptor(
+            "peer_start_failed",
+            "1 when the peer is configured for this node but could not be started (see /status for why)",
+            None,
+            MetricType::Gauge,
+        )?;
+        for peer in &peers {
+            let failed = matches!(peer.run, PeerRun::StartFailed(_));
+            ConstGauge::new(i64::from(failed))
+                .encode(m.encode_family(&[("peer", peer.name.as_str())])?)?;
         }
         let gauge = |encoder: &mut DescriptorEncoder,
                      name: &str,

@@ -1,8 +1,10 @@
 //! The daemon's observable state: what `/status` serves, `/readyz` judges and `/metrics`
 //! exports, and what `kube-anycast status` prints.
 
+use crate::config::ReadyWhen;
 use crate::decide::incremental::Incremental;
 use crate::decide::{PeerSelection, Route};
+use crate::readiness::{PeerCondition, readiness};
 use bgp::driver::PeerHandle;
 use bgp::session::State;
 use ipnet::IpNet;
@@ -19,8 +21,27 @@ pub struct ObservedPeer {
     pub address: std::net::SocketAddr,
     /// The router's ASN.
     pub asn: u32,
+    /// Running, or why it is not.
+    pub run: PeerRun,
+}
+
+/// Whether a configured peer runs.
+#[derive(Clone, Debug)]
+pub enum PeerRun {
     /// The driver's handle, to read live status.
-    pub handle: PeerHandle,
+    Running(PeerHandle),
+    /// It could not be started; the error, as `/status` shows it.
+    StartFailed(String),
+}
+
+impl ObservedPeer {
+    /// Its condition, as readiness judges it.
+    pub fn condition(&self) -> PeerCondition {
+        match &self.run {
+            PeerRun::Running(handle) => PeerCondition::Session(handle.status().state),
+            PeerRun::StartFailed(_) => PeerCondition::StartFailed,
+        }
+    }
 }
 
 /// Shared between the reconciler (writer) and the HTTP server (reader).
@@ -28,6 +49,8 @@ pub struct ObservedPeer {
 pub struct Observed {
     /// This node.
     pub node: String,
+    /// `http.ready_when`.
+    pub ready_when: ReadyWhen,
     /// Peers configured for this node (empty before the first decision).
     pub peers: Mutex<Vec<ObservedPeer>>,
     /// Sources synced.
@@ -40,12 +63,11 @@ pub struct Observed {
 impl Observed {
     /// A snapshot for `/status`.
     pub fn snapshot(&self) -> Status {
-        let peers: Vec<PeerView> = self
-            .peers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let observed = self.peers.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let peers: Vec<PeerView> = observed.iter().map(PeerView::of).collect();
+        let conditions: Vec<(&str, PeerCondition)> = observed
             .iter()
-            .map(PeerView::of)
+            .map(|p| (p.name.as_str(), p.condition()))
             .collect();
         let routes = self
             .decision
@@ -56,11 +78,12 @@ impl Observed {
             .map(|(prefix, route)| RouteView::of(prefix, route))
             .collect();
         let synced = self.synced.load(std::sync::atomic::Ordering::SeqCst);
-        let ready = synced && peers.iter().all(|p| p.state == "established");
+        let verdict = readiness(synced, &conditions, self.ready_when);
         Status {
             node: self.node.clone(),
             synced,
-            ready,
+            ready: verdict.is_ok(),
+            not_ready: verdict.err().map(|why| why.to_string()),
             peers,
             routes,
         }
@@ -74,8 +97,12 @@ pub struct Status {
     pub node: String,
     /// Sources synced.
     pub synced: bool,
-    /// Synced and every peer Established (what `/readyz` answers).
+    /// What `/readyz` answers: synced, and the peers `http.ready_when` asks for
+    /// Established.
     pub ready: bool,
+    /// Why not ready.
+    #[serde(default)]
+    pub not_ready: Option<String>,
     /// Peers.
     pub peers: Vec<PeerView>,
     /// Announced routes.
@@ -91,13 +118,13 @@ pub struct PeerView {
     pub address: String,
     /// ASN.
     pub asn: u32,
-    /// FSM state, lowercase.
+    /// FSM state, lowercase; `failed` when the peer could not be started.
     pub state: String,
     /// Seconds since Established.
     pub uptime_seconds: Option<u64>,
     /// Prefixes the router has from us.
     pub prefixes_sent: usize,
-    /// Last error.
+    /// Last error; for a peer that could not be started, why.
     pub last_error: Option<String>,
     /// UPDATEs sent.
     pub updates_sent: u64,
@@ -115,7 +142,27 @@ pub struct PeerView {
 
 impl PeerView {
     fn of(peer: &ObservedPeer) -> PeerView {
-        let s = peer.handle.status();
+        let handle = match &peer.run {
+            PeerRun::Running(handle) => handle,
+            PeerRun::StartFailed(error) => {
+                return PeerView {
+                    name: peer.name.clone(),
+                    address: peer.address.to_string(),
+                    asn: peer.asn,
+                    state: PeerCondition::StartFailed.name().into(),
+                    uptime_seconds: None,
+                    prefixes_sent: 0,
+                    last_error: Some(error.clone()),
+                    updates_sent: 0,
+                    updates_received: 0,
+                    notifications_sent: 0,
+                    notifications_received: 0,
+                    flaps: 0,
+                    peer_hostname: None,
+                };
+            }
+        };
+        let s = handle.status();
         PeerView {
             name: peer.name.clone(),
             address: peer.address.to_string(),
@@ -177,16 +224,20 @@ pub fn state_name(state: State) -> &'static str {
 pub fn render_text(status: &Status) -> String {
     use std::fmt::Write;
     let mut out = String::new();
+    let readiness = match (&status.not_ready, status.ready) {
+        (_, true) => "ready".to_string(),
+        (Some(why), false) => format!("NOT ready: {why}"),
+        (None, false) => "NOT ready".to_string(),
+    };
     let _ = writeln!(
         out,
-        "node {}: sources {}, {}",
+        "node {}: sources {}, {readiness}",
         status.node,
         if status.synced {
             "synced"
         } else {
             "NOT synced"
         },
-        if status.ready { "ready" } else { "NOT ready" }
     );
     let _ = writeln!(
         out,
@@ -222,4 +273,60 @@ pub fn render_text(status: &Status) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_that_failed_to_start_is_shown_with_its_error() {
+        let status = Status {
+            node: "node-a".into(),
+            synced: true,
+            ready: false,
+            not_ready: Some("peers not established: tor-b (failed)".into()),
+            peers: vec![PeerView::of(&ObservedPeer {
+                name: "tor-b".into(),
+                address: "10.0.0.2:179".parse().unwrap(),
+                asn: 65000,
+                run: PeerRun::StartFailed("peer tor-b: password_file: /x: cannot read".into()),
+            })],
+            routes: vec![],
+        };
+        let text = render_text(&status);
+        assert!(
+            text.contains("NOT ready: peers not established: tor-b (failed)"),
+            "{text}"
+        );
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("tor-b"))
+            .expect("a row for the failed peer");
+        assert!(row.contains("failed"), "{row}");
+        assert!(row.ends_with("password_file: /x: cannot read"), "{row}");
+    }
+
+    #[test]
+    fn readiness_follows_ready_when() {
+        let observed = Observed {
+            ready_when: ReadyWhen::AnyPeer,
+            ..Observed::default()
+        };
+        observed
+            .synced
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        *observed.peers.lock().unwrap() = vec![ObservedPeer {
+            name: "tor-b".into(),
+            address: "10.0.0.2:179".parse().unwrap(),
+            asn: 65000,
+            run: PeerRun::StartFailed("no".into()),
+        }];
+        let status = observed.snapshot();
+        assert!(!status.ready);
+        assert_eq!(
+            status.not_ready.as_deref(),
+            Some("no peer established: tor-b (failed)")
+        );
+    }
 }

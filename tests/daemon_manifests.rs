@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::time::Duration;
 use support::daemon::{Daemon, test_dir};
 
 const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {externalIPs: [203.0.113.10, 8.8.8.8]}\n";
@@ -70,15 +69,18 @@ fn daemon_announces_follows_files_and_keeps_last_good_state() {
     });
 
     write_manifests(&daemon, "kind: Service\nmetadata: [this is not yaml\n");
-    std::thread::sleep(Duration::from_millis(800)); // several polls of the broken file
+    daemon.wait_for("the broken file to be reported", |d| {
+        d.log().contains("keeping the last good state")
+    });
     assert_eq!(
         daemon.routes(),
         Some(vec!["203.0.113.10/32".into()]),
         "a broken file keeps the last good state"
     );
-    assert!(
-        daemon.log().contains("keeping the last good state"),
-        "the broken file is logged"
+    assert_eq!(
+        daemon.log().matches("keeping the last good state").count(),
+        1,
+        "the broken file is reported once, not once per event"
     );
 }
 

@@ -41,6 +41,19 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// The HTTP listener for /metrics, /healthz, /readyz, /status.
     pub http_listen: SocketAddr,
+    /// Which peers must be Established for `/readyz` to answer ready.
+    pub ready_when: ReadyWhen,
+}
+
+/// `http.ready_when:`. A rolling upgrade waits for each pod to be ready; with one ToR in
+/// maintenance, `all-peers` would stall the rollout on every node, `any-peer` does not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadyWhen {
+    /// Every peer configured for this node is Established.
+    #[default]
+    AllPeers,
+    /// At least one peer configured for this node is Established.
+    AnyPeer,
 }
 
 /// `source:`.

@@ -131,4 +131,5 @@ pub struct RawShutdown {
 #[serde(deny_unknown_fields)]
 pub struct RawHttp {
     pub listen: Option<Scalar>,
+    pub ready_when: Option<Scalar>,
 }

@@ -40,6 +40,7 @@ shutdown:
   drain: 500ms
 http:
   listen: "[::]:9179"
+  ready_when: any-peer
 "#;
 
 fn env(name: &str) -> Option<String> {
@@ -106,6 +107,7 @@ fn full_example_parses_with_every_key() {
     assert_eq!(c.graceful_restart_time, Duration::ZERO);
     assert_eq!(c.shutdown.drain, Duration::from_millis(500));
     assert_eq!(c.http_listen, "[::]:9179".parse().unwrap());
+    assert_eq!(c.ready_when, ReadyWhen::AnyPeer);
 }
 
 #[test]
@@ -144,6 +146,17 @@ fn defaults_fill_what_is_left_out() {
         }
     );
     assert_eq!(c.http_listen, "127.0.0.1:9179".parse().unwrap());
+    assert_eq!(c.ready_when, ReadyWhen::AllPeers);
+}
+
+#[test]
+fn ready_when_takes_only_its_two_values() {
+    let c = parse(&format!("{MINIMAL}http: {{ready_when: all-peers}}\n")).unwrap();
+    assert_eq!(c.ready_when, ReadyWhen::AllPeers);
+    refused_on(
+        &format!("{MINIMAL}http: {{ready_when: some-peers}}\n"),
+        "http.ready_when",
+    );
 }
 
 #[test]

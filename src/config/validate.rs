@@ -3,7 +3,7 @@
 
 use super::raw::{RawAnnounce, RawConfig, RawPeer, Scalar};
 use super::{
-    AnnounceConfig, Config, NextHopChoice, PeerConfig, ServiceSelection, ShutdownConfig,
+    AnnounceConfig, Config, NextHopChoice, PeerConfig, ReadyWhen, ServiceSelection, ShutdownConfig,
     ShutdownModeConfig, SourceConfig,
 };
 use crate::values;
@@ -147,6 +147,16 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
                 .map_err(|_| format!("{s:?} is not ADDRESS:PORT, e.g. 127.0.0.1:9179 or [::]:9179"))
         },
     );
+    let ready_when = p.or_default(
+        "http.ready_when",
+        http.ready_when.as_ref(),
+        ReadyWhen::AllPeers,
+        |s| match s {
+            "all-peers" => Ok(ReadyWhen::AllPeers),
+            "any-peer" => Ok(ReadyWhen::AnyPeer),
+            other => Err(format!("{other:?} is not one of: all-peers, any-peer")),
+        },
+    );
 
     if !p.0.is_empty() {
         return Err(p.0);
@@ -161,6 +171,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
         mode,
         drain,
         http_listen,
+        ready_when,
     ) {
         (
             Some(node_name),
@@ -172,6 +183,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
             Some(mode),
             Some(drain),
             Some(http_listen),
+            Some(ready_when),
         ) => Ok(Config {
             node_name,
             local_asn,
@@ -182,6 +194,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
             graceful_restart_time,
             shutdown: ShutdownConfig { mode, drain },
             http_listen,
+            ready_when,
         }),
         _ => Err(vec![
             "config: incomplete (a problem was not reported; please file a bug)".into(),

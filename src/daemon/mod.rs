@@ -13,7 +13,7 @@ use crate::decide::{self, Settings};
 use crate::metrics::{self, Metrics};
 use crate::reconcile;
 use crate::source::{SharedCluster, kubernetes, manifests};
-use crate::status::{Observed, ObservedPeer};
+use crate::status::{Observed, ObservedPeer, PeerRun};
 use anyhow::Context;
 use bgp::driver::{ShutdownMode, Speaker};
 use events::{EventSink, ProblemMemory};
@@ -22,11 +22,8 @@ use peers::Peers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
-/// How often the manifests source looks for changed files.
-const MANIFEST_POLL: Duration = Duration::from_millis(200);
 /// The BGP port we listen on when a peer is passive.
 const BGP_PORT: u16 = 179;
 
@@ -53,7 +50,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 paths.clone(),
                 config.node_name.clone(),
                 shared.clone(),
-                MANIFEST_POLL,
             ));
             EventSink::LogOnly
         }
@@ -63,6 +59,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let observed = Arc::new(Observed {
         node: config.node_name.clone(),
+        ready_when: config.ready_when,
         ..Observed::default()
     });
     let metrics = Arc::new(Metrics::default());
@@ -114,17 +111,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         update_refused_metric(&metrics, &engine);
         let problems = engine.take_problems_changed().then(|| engine.problems());
         drop(engine);
-        *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) = reconciler
-            .peers
-            .running()
-            .values()
-            .map(|p| ObservedPeer {
-                name: p.config.name.clone(),
-                address: SocketAddr::new(p.config.address, p.config.port),
-                asn: p.config.asn.0,
-                handle: p.handle.clone(),
-            })
-            .collect();
+        *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) =
+            observed_peers(&reconciler.peers);
         if let Some(problems) = problems {
             let news = reconciler.problems.news(&problems);
             if !news.is_empty() {
@@ -287,6 +275,30 @@ fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
             tracing::info!(%prefix, reason = %why, "withdraw");
         }
     }
+}
+
+/// Every peer wanted on this node, by name: a peer that failed to start is shown (and
+/// counted as down) beside the running ones.
+fn observed_peers(peers: &Peers) -> Vec<ObservedPeer> {
+    let observe = |config: &crate::config::PeerConfig, run: PeerRun| ObservedPeer {
+        name: config.name.clone(),
+        address: SocketAddr::new(config.address, config.port),
+        asn: config.asn.0,
+        run,
+    };
+    let mut all: Vec<ObservedPeer> = peers
+        .running()
+        .values()
+        .map(|p| observe(&p.config, PeerRun::Running(p.handle.clone())))
+        .chain(
+            peers
+                .failed()
+                .values()
+                .map(|p| observe(&p.config, PeerRun::StartFailed(p.error.clone()))),
+        )
+        .collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    all
 }
 
 fn node_labels(cluster: &ClusterState) -> BTreeMap<String, String> {

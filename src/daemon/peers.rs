@@ -30,16 +30,32 @@ pub enum PeerBatch {
     Changes(Vec<RouteChange>),
 }
 
-/// The running peers by name.
+/// A wanted peer that could not be started. Kept so that `/readyz`, `/status` and the
+/// metrics count it as down instead of forgetting it.
+#[derive(Debug)]
+pub struct FailedPeer {
+    /// The config entry it would run.
+    pub config: PeerConfig,
+    /// Why it did not start.
+    pub error: String,
+}
+
+/// The wanted peers by name: running, or failed to start.
 #[derive(Debug, Default)]
 pub struct Peers {
     running: BTreeMap<String, RunningPeer>,
+    failed: BTreeMap<String, FailedPeer>,
 }
 
 impl Peers {
     /// The running peers.
     pub fn running(&self) -> &BTreeMap<String, RunningPeer> {
         &self.running
+    }
+
+    /// The wanted peers that could not be started (retried at every reconcile).
+    pub fn failed(&self) -> &BTreeMap<String, FailedPeer> {
+        &self.failed
     }
 
     /// Starts the peers among `wanted` that do not run yet and stops those that are no
@@ -70,6 +86,8 @@ impl Peers {
                     .await;
             }
         }
+        self.failed
+            .retain(|name, _| wanted.iter().any(|p| &p.name == name));
         let mut started = Vec::new();
         for peer in wanted {
             if self.running.contains_key(&peer.name) {
@@ -81,6 +99,7 @@ impl Peers {
                 });
             match handle {
                 Ok(handle) => {
+                    self.failed.remove(&peer.name);
                     tracing::info!(peer = %peer.name, address = %peer.address, asn = %peer.asn, "peer started");
                     self.running.insert(
                         peer.name.clone(),
@@ -91,8 +110,25 @@ impl Peers {
                     );
                     started.push(peer.name.clone());
                 }
-                // Logged and retried at the next reconcile; one bad peer does not stop the others.
-                Err(error) => tracing::error!(peer = %peer.name, %error, "peer not started"),
+                // Retried at the next reconcile; one bad peer does not stop the others.
+                // Logged when its error changes, not at every reconcile.
+                Err(error) => {
+                    let error = format!("{error:#}");
+                    let known = self
+                        .failed
+                        .get(&peer.name)
+                        .is_some_and(|f| f.error == error);
+                    if !known {
+                        tracing::error!(peer = %peer.name, %error, "peer not started");
+                    }
+                    self.failed.insert(
+                        peer.name.clone(),
+                        FailedPeer {
+                            config: (*peer).clone(),
+                            error,
+                        },
+                    );
+                }
             }
         }
         started

@@ -194,61 +194,42 @@ fn first_line(text: &str) -> String {
         .to_owned()
 }
 
-/// What identifies the current content of the files without reading them: path, size,
-/// modification time and inode (a ConfigMap update swaps a symlink, changing the inode).
-fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    let files = files(paths).unwrap_or_default();
-    files
-        .into_iter()
-        .map(|path| match std::fs::metadata(&path) {
-            Ok(m) => {
-                let modified = m.modified().ok();
-                (path, m.len(), modified, m.ino())
-            }
-            Err(_) => (path, u64::MAX, None, 0),
-        })
-        .collect()
-}
+/// How long to wait before trying again to set up inotify when the kernel refused it
+/// (e.g. `fs.inotify.max_user_instances` reached); the files are re-read meanwhile.
+const WATCH_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Keeps `shared` equal to the files' content: loads them, then polls every `interval`
-/// and reloads on change. A file that fails to load is logged and the last good state
-/// kept; the state counts as synced from the first good load.
+/// Keeps `shared` equal to the files' content: loads them, then reloads the files that
+/// changed whenever inotify reports a change under `paths`. A file that fails to load is
+/// logged once per change and its last good content kept; the state counts as synced
+/// once every path has loaded.
 pub async fn run(
     paths: Vec<PathBuf>,
     node_name: String,
     shared: std::sync::Arc<super::SharedCluster>,
-    interval: std::time::Duration,
 ) {
-    let mut last_fingerprint = None;
-    let mut last_error: Option<String> = None;
+    let mut set = super::manifest_set::ManifestSet::default();
+    let mut watch = None;
     loop {
-        let current = fingerprint(&paths);
-        if last_fingerprint.as_ref() != Some(&current) {
-            match load(&paths, &node_name) {
-                Ok(state) => {
-                    tracing::info!(
-                        services = state.services().len(),
-                        endpoint_slices = state.endpoint_slices().len(),
-                        "manifests loaded"
-                    );
-                    shared.update(|s| s.replace_all(state));
-                    shared.mark_synced();
-                    last_error = None;
-                    last_fingerprint = Some(current);
-                }
-                Err(error) => {
-                    let message = error.to_string();
-                    if last_error.as_ref() != Some(&message) {
-                        tracing::error!(%message, "manifests not loaded; keeping the last good state");
-                        last_error = Some(message);
-                    }
-                    // Not remembering the fingerprint retries next round: a file caught
-                    // half-written loads once its writer is done.
+        // Watch first, then read: a change made while reading is signalled, not lost.
+        if watch.is_none() {
+            watch = super::watch::PathWatch::new(&paths, is_manifest_name)
+                .map_err(|error| {
+                    tracing::error!(%error, "cannot watch the manifest files; re-reading them every {}s", WATCH_RETRY.as_secs());
+                })
+                .ok();
+        }
+        set.refresh(&paths, &node_name, &shared);
+        match &mut watch {
+            Some(w) => {
+                if let Err(error) = w.changed().await {
+                    tracing::error!(%error, "restarting the file watcher");
+                    watch = None;
+                    // Never a busy loop, should a new watcher stop at once too.
+                    tokio::time::sleep(WATCH_RETRY).await;
                 }
             }
+            None => tokio::time::sleep(WATCH_RETRY).await,
         }
-        tokio::time::sleep(interval).await;
     }
 }
 
@@ -352,6 +333,67 @@ items:
         assert_eq!(state.services().len(), 2);
         assert_eq!(files(std::slice::from_ref(&dir)).unwrap().len(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Waits (with a deadline) until the shared state satisfies `done`.
+    async fn wait_for(
+        shared: &super::super::SharedCluster,
+        what: &str,
+        done: impl Fn(&super::super::SharedCluster) -> bool,
+    ) {
+        let mut versions = shared.subscribe();
+        let wait = async {
+            while !done(shared) {
+                versions.changed().await.expect("the source runs");
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(20), wait)
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+    }
+
+    #[tokio::test]
+    async fn run_follows_a_configmap_volume_as_the_kubelet_updates_it() {
+        use crate::source::manifest_set::tests::{service, service_names};
+        use crate::source::watch::tests::ConfigMapVolume;
+        let dir = tempfile::tempdir().unwrap();
+        let dir = std::fs::canonicalize(dir.path()).unwrap();
+        let a = service("a", "203.0.113.1");
+        let b = service("b", "203.0.113.2");
+        let mut volume = ConfigMapVolume::new(&dir, &[("cluster.yaml", a.as_str())]);
+        let shared = std::sync::Arc::new(super::super::SharedCluster::default());
+        let task = tokio::spawn(run(vec![dir.clone()], "n".into(), shared.clone()));
+        wait_for(&shared, "the first load", |s| {
+            s.version().synced && service_names(s) == ["x/a"]
+        })
+        .await;
+        volume.update(&[("cluster.yaml", b.as_str())]);
+        wait_for(&shared, "the swapped content", |s| {
+            service_names(s) == ["x/b"]
+        })
+        .await;
+        volume.update(&[("cluster.yaml", a.as_str())]);
+        wait_for(&shared, "the second swap", |s| service_names(s) == ["x/a"]).await;
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn run_follows_a_file_replaced_by_rename_and_edited_in_place() {
+        use crate::source::manifest_set::tests::{replace, service, service_names};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cluster.yaml");
+        std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
+        let shared = std::sync::Arc::new(super::super::SharedCluster::default());
+        let task = tokio::spawn(run(vec![file.clone()], "n".into(), shared.clone()));
+        wait_for(&shared, "the first load", |s| service_names(s) == ["x/a"]).await;
+        replace(&file, &service("b", "203.0.113.2"));
+        wait_for(&shared, "the renamed file", |s| service_names(s) == ["x/b"]).await;
+        std::fs::write(&file, service("c", "203.0.113.3")).unwrap();
+        wait_for(&shared, "the in-place edit", |s| {
+            service_names(s) == ["x/c"]
+        })
+        .await;
+        task.abort();
     }
 
     #[test]

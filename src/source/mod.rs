@@ -2,7 +2,9 @@
 //! ([`manifests`]). Both fill a [`SharedCluster`] that the daemon decides from.
 
 pub mod kubernetes;
+pub mod manifest_set;
 pub mod manifests;
 pub mod shared;
+pub mod watch;
 
 pub use shared::{SharedCluster, Version};

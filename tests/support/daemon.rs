@@ -36,6 +36,18 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// GET `path` from `http` (ADDRESS:PORT) in the caller's network namespace: status code
+/// and body.
+pub fn http_get(http: &str, path: &str) -> Option<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(http).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let code = response.split_whitespace().nth(1)?.parse().ok()?;
+    Some((code, response.split_once("\r\n\r\n")?.1.to_owned()))
+}
+
 /// A private directory for one test.
 pub fn test_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kube-anycast-{name}-{}", std::process::id()));
@@ -59,11 +71,37 @@ impl Daemon {
         config: &str,
         env: &[(&str, &str)],
     ) -> Daemon {
+        Daemon::spawn(netns, dir, config, "", env)
+    }
+
+    /// Like [`Daemon::start`], with more keys in the `http:` section, e.g.
+    /// `ready_when: any-peer`.
+    pub fn start_with_http(
+        dir: PathBuf,
+        config: &str,
+        http_keys: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        Daemon::spawn(None, dir, config, http_keys, env)
+    }
+
+    fn spawn(
+        netns: Option<&str>,
+        dir: PathBuf,
+        config: &str,
+        http_keys: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let http = format!("127.0.0.1:{}", free_port());
         let config_path = dir.join("config.yaml");
+        let more = if http_keys.is_empty() {
+            String::new()
+        } else {
+            format!(", {http_keys}")
+        };
         std::fs::write(
             &config_path,
-            format!("{config}http: {{listen: \"{http}\"}}\n"),
+            format!("{config}http: {{listen: \"{http}\"{more}}}\n"),
         )
         .unwrap();
         let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
@@ -94,13 +132,7 @@ impl Daemon {
 
     /// GET `path`: status code and body.
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
-        let mut stream = std::net::TcpStream::connect(&self.http).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(stream, "GET {path} HTTP/1.0\r\n\r\n").ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        let code = response.split_whitespace().nth(1)?.parse().ok()?;
-        Some((code, response.split_once("\r\n\r\n")?.1.to_owned()))
+        http_get(&self.http, path)
     }
 
     /// `/status` as JSON.

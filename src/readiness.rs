@@ -1,0 +1,173 @@
+//! What `/readyz` answers (SPEC 7), as one pure function of what the daemon observes, so
+//! each rule is a unit test: a DaemonSet rollout waits on it, and a wrong "ready" moves
+//! on to the next node while this one announces nothing.
+
+use crate::config::ReadyWhen;
+use bgp::session::State;
+use std::fmt;
+
+/// How one peer configured for this node stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerCondition {
+    /// It runs; its session is in this FSM state.
+    Session(State),
+    /// It could not be started (its config could not be turned into a session); it is
+    /// retried at the next change, and counts as down meanwhile.
+    StartFailed,
+}
+
+impl PeerCondition {
+    fn is_established(self) -> bool {
+        self == PeerCondition::Session(State::Established)
+    }
+
+    /// The lowercase word `/status` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            PeerCondition::Session(state) => crate::status::state_name(state),
+            PeerCondition::StartFailed => "failed",
+        }
+    }
+}
+
+/// Why the node is not ready.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotReady {
+    /// Nothing is decided before the sources' first sync (SPEC 4.7).
+    NotSynced,
+    /// The peers that `ready_when` needs are not Established; each as `name (state)`.
+    PeersDown {
+        /// The rule that was not met.
+        when: ReadyWhen,
+        /// The peers not Established.
+        down: Vec<String>,
+    },
+}
+
+impl fmt::Display for NotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotReady::NotSynced => f.write_str("sources not synced"),
+            NotReady::PeersDown {
+                when: ReadyWhen::AllPeers,
+                down,
+            } => write!(f, "peers not established: {}", down.join(", ")),
+            NotReady::PeersDown {
+                when: ReadyWhen::AnyPeer,
+                down,
+            } => write!(f, "no peer established: {}", down.join(", ")),
+        }
+    }
+}
+
+/// Ready when the sources have synced and the peers configured for this node are
+/// Established: all of them, or with `any-peer` at least one. A node with no peer
+/// configured for it is ready once synced under both rules: there is nothing for it to
+/// wait for, and waiting would stall a rollout forever.
+pub fn readiness(
+    synced: bool,
+    peers: &[(&str, PeerCondition)],
+    when: ReadyWhen,
+) -> Result<(), NotReady> {
+    if !synced {
+        return Err(NotReady::NotSynced);
+    }
+    let down: Vec<String> = peers
+        .iter()
+        .filter(|(_, condition)| !condition.is_established())
+        .map(|(name, condition)| format!("{name} ({})", condition.name()))
+        .collect();
+    let ready = match when {
+        ReadyWhen::AllPeers => down.is_empty(),
+        ReadyWhen::AnyPeer => peers.is_empty() || down.len() < peers.len(),
+    };
+    if ready {
+        Ok(())
+    } else {
+        Err(NotReady::PeersDown { when, down })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UP: PeerCondition = PeerCondition::Session(State::Established);
+    const CONNECTING: PeerCondition = PeerCondition::Session(State::Active);
+
+    #[test]
+    fn nothing_is_ready_before_the_sources_sync() {
+        for when in [ReadyWhen::AllPeers, ReadyWhen::AnyPeer] {
+            assert_eq!(
+                readiness(false, &[("tor-a", UP)], when),
+                Err(NotReady::NotSynced)
+            );
+        }
+    }
+
+    #[test]
+    fn all_peers_needs_every_peer_established() {
+        assert_eq!(
+            readiness(true, &[("tor-a", UP), ("tor-b", UP)], ReadyWhen::AllPeers),
+            Ok(())
+        );
+        let err = readiness(
+            true,
+            &[("tor-a", UP), ("tor-b", CONNECTING)],
+            ReadyWhen::AllPeers,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "peers not established: tor-b (active)");
+    }
+
+    #[test]
+    fn a_peer_that_failed_to_start_counts_as_down() {
+        let err = readiness(
+            true,
+            &[("tor-a", UP), ("tor-b", PeerCondition::StartFailed)],
+            ReadyWhen::AllPeers,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "peers not established: tor-b (failed)");
+        assert!(
+            readiness(
+                true,
+                &[("tor-b", PeerCondition::StartFailed)],
+                ReadyWhen::AnyPeer
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn any_peer_needs_one_established_peer() {
+        assert_eq!(
+            readiness(
+                true,
+                &[("tor-a", CONNECTING), ("tor-b", UP)],
+                ReadyWhen::AnyPeer
+            ),
+            Ok(())
+        );
+        let err = readiness(
+            true,
+            &[
+                ("tor-a", CONNECTING),
+                ("tor-b", PeerCondition::Session(State::OpenSent)),
+            ],
+            ReadyWhen::AnyPeer,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no peer established: tor-a (active), tor-b (opensent)"
+        );
+    }
+
+    #[test]
+    fn a_node_without_peers_is_ready_once_synced() {
+        for when in [ReadyWhen::AllPeers, ReadyWhen::AnyPeer] {
+            assert_eq!(readiness(true, &[], when), Ok(()));
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! The manifest files as a set, kept in the shared cluster state: which files there are,
+//! what each one's bytes were when last parsed, and which objects each defines. A change
+//! costs only the files whose bytes changed, and only objects that differ reach the
+//! decision.
+//!
+//! Every object is held once: the shared state holds, for each key, the copy of the last
+//! file (in load order) that defines it, as [`super::manifests::load`] builds it. A file
+//! keeps only the keys it defines, plus its own copies that a later file overrides, so
+//! that they come back when that later file drops them, without parsing anything again.
+
+use super::SharedCluster;
+use super::manifests::{files, load_file};
+use crate::cluster::{ClusterState, ObjectKey};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+/// A file by the configured path it was listed from (its index) and its own path.
+type FileId = (usize, PathBuf);
+
+/// What the manifests source remembers between changes.
+#[derive(Debug, Default)]
+pub struct ManifestSet {
+    /// The files, in load order (later files win when two define the same object).
+    files: Vec<LoadedFile>,
+    /// Per configured path: whether it has ever been listed, and its last listing error.
+    listed: Vec<(bool, Option<String>)>,
+    /// Files parsed since start: every parse is a file whose bytes changed.
+    parses: u64,
+}
+
+#[derive(Debug)]
+struct LoadedFile {
+    id: FileId,
+    /// Digest of the bytes last parsed, good or bad: the same bytes are never parsed twice.
+    digest: Option<u128>,
+    /// What its last content that parsed defines; `None` until one did.
+    defines: Option<Defines>,
+    /// Its copies of objects that a later file also defines.
+    shadowed: ClusterState,
+    /// The last read error, reported once.
+    read_error: Option<String>,
+}
+
+/// The keys a file's content defines, by kind.
+#[derive(Debug, Default)]
+struct Defines {
+    services: BTreeSet<ObjectKey>,
+    slices: BTreeSet<ObjectKey>,
+    /// `{()}` when it has this node's Node object.
+    node: BTreeSet<()>,
+}
+
+impl Defines {
+    fn of(state: &ClusterState) -> Defines {
+        Defines {
+            services: state.services().keys().cloned().collect(),
+            slices: state.endpoint_slices().keys().cloned().collect(),
+            node: state.node().map(|_| ()).into_iter().collect(),
+        }
+    }
+}
+
+/// One kind of object, as the three are stored in [`ClusterState`].
+trait Kind {
+    type Key: Ord + Clone;
+    type Object: Clone + PartialEq;
+    fn keys(defines: &Defines) -> &BTreeSet<Self::Key>;
+    fn get<'a>(state: &'a ClusterState, key: &Self::Key) -> Option<&'a Self::Object>;
+    fn put(state: &mut ClusterState, key: &Self::Key, object: Self::Object);
+    fn remove(state: &mut ClusterState, key: &Self::Key);
+}
+
+struct Services;
+struct Slices;
+struct OwnNode;
+
+impl Kind for Services {
+    type Key = ObjectKey;
+    type Object = crate::cluster::objects::ServiceInfo;
+    fn keys(defines: &Defines) -> &BTreeSet<ObjectKey> {
+        &defines.services
+    }
+    fn get<'a>(state: &'a ClusterState, key: &ObjectKey) -> Option<&'a Self::Object> {
+        state.services().get(key)
+    }
+    fn put(state: &mut ClusterState, key: &ObjectKey, object: Self::Object) {
+        state.upsert_service(key.clone(), object);
+    }
+    fn remove(state: &mut ClusterState, key: &ObjectKey) {
+        state.remove_service(key);
+    }
+}
+
+impl Kind for Slices {
+    type Key = ObjectKey;
+    type Object = crate::cluster::objects::SliceInfo;
+    fn keys(defines: &Defines) -> &BTreeSet<ObjectKey> {
+        &defines.slices
+    }
+    fn get<'a>(state: &'a ClusterState, key: &ObjectKey) -> Option<&'a Self::Object> {
+        state.endpoint_slices().get(key)
+    }
+    fn put(state: &mut ClusterState, key: &ObjectKey, object: Self::Object) {
+        state.upsert_slice(key.clone(), object);
+    }
+    fn remove(state: &mut ClusterState, key: &ObjectKey) {
+        state.remove_slice(key);
+    }
+}
+
+impl Kind for OwnNode {
+    type Key = ();
+    type Object = crate::cluster::objects::NodeInfo;
+    fn keys(defines: &Defines) -> &BTreeSet<()> {
+        &defines.node
+    }
+    fn get<'a>(state: &'a ClusterState, _: &()) -> Option<&'a Self::Object> {
+        state.node()
+    }
+    fn put(state: &mut ClusterState, _: &(), object: Self::Object) {
+        state.set_node(Some(object));
+    }
+    fn remove(state: &mut ClusterState, _: &()) {
+        state.set_node(None::<Self::Object>);
+    }
+}
+
+fn log_loaded(shared: &SharedCluster) {
+    shared.read(|s| {
+        tracing::info!(
+            services = s.services().len(),
+            endpoint_slices = s.endpoint_slices().len(),
+            "manifests loaded"
+        );
+    });
+}
+
+/// One refresh's view of what changed: the files re-parsed (their new content, by index
+/// in the new order), what changed and removed files defined before, and the old order.
+struct Changes {
+    fresh: HashMap<usize, ClusterState>,
+    before: HashMap<FileId, Defines>,
+    old_order: Vec<FileId>,
+}
+
+impl ManifestSet {
+    /// Files parsed so far.
+    pub fn parses(&self) -> u64 {
+        self.parses
+    }
+
+    /// Re-reads the files under `paths`, parses those whose bytes changed, and brings
+    /// `shared` up to date, telling the decision only when an object differs. Marks the
+    /// state synced once every path has been listed and every file has parsed.
+    pub fn refresh(&mut self, paths: &[PathBuf], node_name: &str, shared: &SharedCluster) {
+        let mut changes = self.reread(paths, node_name);
+        let new_order: Vec<&FileId> = self.files.iter().map(|f| &f.id).collect();
+        let reordered = changes.old_order.iter().ne(new_order.iter().copied());
+        let loaded = self.files.iter().filter(|f| f.defines.is_some()).count();
+        if changes.before.is_empty() && changes.fresh.len() == 1 && loaded == 1 {
+            // The first content of the only file that loaded: nothing of ours is in the
+            // shared state yet, so it moves in whole, without copying an object.
+            let state = changes.fresh.drain().map(|(_, state)| state).next();
+            shared.update(|cluster| cluster.replace_all(state.unwrap_or_default()));
+            log_loaded(shared);
+        } else if !changes.fresh.is_empty() || !changes.before.is_empty() || reordered {
+            let changed = shared.with_mut(|cluster| {
+                let mut changed = self.settle::<Services>(cluster, &changes, reordered);
+                changed |= self.settle::<Slices>(cluster, &changes, reordered);
+                changed |= self.settle::<OwnNode>(cluster, &changes, reordered);
+                changed
+            });
+            if changed {
+                shared.update(|_| {});
+                log_loaded(shared);
+            }
+        }
+        let complete = self.listed.iter().all(|(listed, _)| *listed)
+            && self.files.iter().all(|f| f.defines.is_some());
+        if complete {
+            shared.mark_synced();
+        }
+    }
+
+    /// Lists and reads every file; parses those whose bytes changed. Leaves `self.files`
+    /// in the new order, with the new `defines` of re-parsed files.
+    fn reread(&mut self, paths: &[PathBuf], node_name: &str) -> Changes {
+        self.listed.resize(paths.len(), (false, None));
+        let old_order: Vec<FileId> = self.files.iter().map(|f| f.id.clone()).collect();
+        let mut old: HashMap<FileId, LoadedFile> = std::mem::take(&mut self.files)
+            .into_iter()
+            .map(|f| (f.id.clone(), f))
+            .collect();
+        let mut fresh = HashMap::new();
+        let mut before = HashMap::new();
+        for (origin, path) in paths.iter().enumerate() {
+            for file in self.list(origin, path, &old) {
+                let id = (origin, file);
+                let mut entry = old.remove(&id).unwrap_or_else(|| LoadedFile {
+                    id,
+                    digest: None,
+                    defines: None,
+                    shadowed: ClusterState::default(),
+                    read_error: None,
+                });
+                if let Some(state) = self.reload(&mut entry, node_name) {
+                    if let Some(previous) = entry.defines.replace(Defines::of(&state)) {
+                        before.insert(entry.id.clone(), previous);
+                    }
+                    // Its old copies are stale; `settle` files the new ones.
+                    entry.shadowed = ClusterState::default();
+                    fresh.insert(self.files.len(), state);
+                }
+                self.files.push(entry);
+            }
+        }
+        for (id, gone) in old {
+            if let Some(defines) = gone.defines {
+                before.insert(id, defines);
+            }
+        }
+        Changes {
+            fresh,
+            before,
+            old_order,
+        }
+    }
+
+    /// The files of one configured path; when it cannot be listed (it went away), the
+    /// files it had, which keep their last good content.
+    fn list(
+        &mut self,
+        origin: usize,
+        path: &PathBuf,
+        old: &HashMap<FileId, LoadedFile>,
+    ) -> Vec<PathBuf> {
+        let (ever_listed, last_error) = &mut self.listed[origin];
+        match files(std::slice::from_ref(path)) {
+            Ok(list) => {
+                *ever_listed = true;
+                *last_error = None;
+                list
+            }
+            Err(error) => {
+                let message = error.to_string();
+                if last_error.as_ref() != Some(&message) {
+                    tracing::error!(%message, "manifests not loaded; keeping the last good state");
+                    *last_error = Some(message);
+                }
+                let mut kept: Vec<PathBuf> = old
+                    .keys()
+                    .filter(|(o, _)| *o == origin)
+                    .map(|(_, p)| p.clone())
+                    .collect();
+                kept.sort();
+                kept
+            }
+        }
+    }
+
+    /// Reads one file; returns its new content when its bytes changed and parse. The file
+    /// is read twice when it changed, never held whole: once to hash it, once to parse it
+    /// as it streams (a 100 MB dump costs its parsed objects, not its bytes).
+    fn reload(&mut self, file: &mut LoadedFile, node_name: &str) -> Option<ClusterState> {
+        let path = &file.id.1;
+        let digest = match digest_of(path) {
+            Ok(digest) => {
+                file.read_error = None;
+                digest
+            }
+            Err(error) => {
+                let message = format!("{}: {error}", path.display());
+                if file.read_error.as_ref() != Some(&message) {
+                    tracing::error!(%message, "manifests not loaded; keeping the last good state");
+                    file.read_error = Some(message);
+                }
+                return None;
+            }
+        };
+        if file.digest == Some(digest) {
+            return None;
+        }
+        file.digest = Some(digest);
+        self.parses += 1;
+        let mut state = ClusterState::default();
+        match load_file(&mut state, path, node_name) {
+            Ok(()) => Some(state),
+            Err(message) => {
+                let message = format!("{}: {message}", path.display());
+                tracing::error!(%message, "manifests not loaded; keeping the last good state");
+                None
+            }
+        }
+    }
+
+    /// Gives each key of kind `K` that the changes touch the copy of the last file
+    /// defining it, in `cluster`; files the other copies as shadowed. True when
+    /// `cluster` changed.
+    fn settle<K: Kind>(
+        &mut self,
+        cluster: &mut ClusterState,
+        changes: &Changes,
+        reordered: bool,
+    ) -> bool {
+        let mut changed = false;
+        let mut moves: Vec<(usize, K::Key, K::Object)> = Vec::new();
+        for (key, old_winner, new_winner) in self.winners::<K>(changes, reordered) {
+            // Re-parsed files that do not win keep their copy aside.
+            for (i, state) in &changes.fresh {
+                if Some(*i) != new_winner
+                    && let Some(object) = K::get(state, &key)
+                {
+                    moves.push((*i, key.clone(), object.clone()));
+                }
+            }
+            if old_winner.is_some() && old_winner == new_winner {
+                continue; // the shared copy is still the right one
+            }
+            if let Some(i) = old_winner
+                && let Some(object) = K::get(cluster, &key)
+            {
+                moves.push((i, key.clone(), object.clone()));
+            }
+            let wanted = match new_winner {
+                None => None,
+                Some(i) => match changes.fresh.get(&i) {
+                    // Compared before copying: most objects of a changed file are as they were.
+                    Some(state) => match K::get(state, &key) {
+                        Some(object) if K::get(cluster, &key) == Some(object) => Some(None),
+                        object => object.cloned().map(Some),
+                    },
+                    None => {
+                        let object = K::get(&self.files[i].shadowed, &key).cloned();
+                        K::remove(&mut self.files[i].shadowed, &key);
+                        object.map(Some)
+                    }
+                },
+            };
+            // `Some(None)`: the winner's copy is already in force.
+            match wanted {
+                Some(Some(object)) if K::get(cluster, &key) != Some(&object) => {
+                    K::put(cluster, &key, object);
+                    changed = true;
+                }
+                Some(_) => {}
+                None if K::get(cluster, &key).is_some() => {
+                    K::remove(cluster, &key);
+                    changed = true;
+                }
+                None => {}
+            }
+        }
+        for (i, key, object) in moves {
+            K::put(&mut self.files[i].shadowed, &key, object);
+        }
+        changed
+    }
+
+    /// For each key of kind `K` the changes touch: the file whose copy the shared state
+    /// holds now, if that copy is still valid (the file is there and was not re-parsed),
+    /// and the file whose copy it must hold (the last one defining the key).
+    fn winners<K: Kind>(
+        &self,
+        changes: &Changes,
+        reordered: bool,
+    ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
+        let index: HashMap<&FileId, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (&f.id, i))
+            .collect();
+        let defined_before = |id: &FileId| -> Option<&Defines> {
+            if let Some(defines) = changes.before.get(id) {
+                return Some(defines);
+            }
+            // Not re-parsed and still there: what it defines now is what it did.
+            let i = *index.get(id)?;
+            if changes.fresh.contains_key(&i) {
+                return None; // parsed for the first time
+            }
+            self.files[i].defines.as_ref()
+        };
+        let mut touched: BTreeSet<K::Key> = BTreeSet::new();
+        for defines in changes.before.values() {
+            touched.extend(K::keys(defines).iter().cloned());
+        }
+        let now = |i: usize| self.files[i].defines.as_ref();
+        for i in changes.fresh.keys() {
+            if let Some(defines) = now(*i) {
+                touched.extend(K::keys(defines).iter().cloned());
+            }
+        }
+        if reordered {
+            for defines in self.files.iter().filter_map(|f| f.defines.as_ref()) {
+                touched.extend(K::keys(defines).iter().cloned());
+            }
+        }
+        touched
+            .into_iter()
+            .map(|key| {
+                let old_winner = changes
+                    .old_order
+                    .iter()
+                    .rev()
+                    .find(|id| defined_before(id).is_some_and(|d| K::keys(d).contains(&key)))
+                    .and_then(|id| index.get(id).copied())
+                    .filter(|i| !changes.fresh.contains_key(i));
+                let new_winner = self.files.iter().rposition(|f| {
+                    f.defines
+                        .as_ref()
+                        .is_some_and(|d| K::keys(d).contains(&key))
+                });
+                (key, old_winner, new_winner)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+/// The 128-bit xxh3 digest of a file's bytes, read in blocks.
+fn digest_of(path: &std::path::Path) -> std::io::Result<u128> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut block = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut block)? {
+            0 => return Ok(hasher.digest128()),
+            n => hasher.update(&block[..n]),
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Each test changes files the way real writers do and refreshes by hand: what is
+//! parsed, what the shared state holds and what the decision is told.
+
+use super::*;
+use std::path::Path;
+
+pub(crate) fn service(name: &str, ip: &str) -> String {
+    format!(
+        "kind: Service\nmetadata: {{name: {name}, namespace: x}}\nspec: {{externalIPs: [{ip}]}}\n"
+    )
+}
+
+pub(crate) fn replace(path: &Path, text: &str) {
+    let tmp = path.with_file_name(".replace.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+pub(crate) fn service_names(shared: &SharedCluster) -> Vec<String> {
+    shared.read(|s| s.services().keys().map(ToString::to_string).collect())
+}
+
+#[test]
+fn an_unchanged_file_is_never_parsed_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster.yaml");
+    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
+    let paths = [file.clone()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(set.parses(), 1);
+    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    replace(&file, &service("a", "203.0.113.1"));
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(set.parses(), 1, "same bytes, rewritten and renamed over");
+    replace(&file, &service("a", "203.0.113.2"));
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(set.parses(), 2);
+}
+
+#[test]
+fn a_change_reaches_the_decision_as_the_changed_service_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), service("a", "203.0.113.1")).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), service("b", "203.0.113.2")).unwrap();
+    let paths = [dir.path().to_owned()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    set.refresh(&paths, "n", &shared);
+    assert!(shared.version().synced);
+    shared.with_mut(|s| s.take_dirty());
+    let generation = shared.version().generation;
+    replace(&dir.path().join("b.yaml"), &service("b", "203.0.113.3"));
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(set.parses(), 3, "only b.yaml parsed again");
+    assert!(shared.version().generation > generation);
+    let dirty = shared.with_mut(|s| s.take_dirty());
+    assert_eq!(
+        dirty,
+        crate::cluster::Dirty::Services([ObjectKey::new("x", "b")].into_iter().collect())
+    );
+    let generation = shared.version().generation;
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        format!("# a comment\n{}", service("a", "203.0.113.1")),
+    )
+    .unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(
+        shared.version().generation,
+        generation,
+        "a file whose objects did not change wakes nobody"
+    );
+}
+
+#[test]
+fn a_broken_file_keeps_its_last_good_content_and_is_parsed_once_per_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster.yaml");
+    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
+    let paths = [file.clone()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    set.refresh(&paths, "n", &shared);
+    replace(&file, "kind: Service\nmetadata: [unclosed\n");
+    set.refresh(&paths, "n", &shared);
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(
+        set.parses(),
+        2,
+        "the broken bytes are parsed (and reported) once"
+    );
+    assert_eq!(service_names(&shared), vec!["x/a".to_string()]);
+    std::fs::remove_file(&file).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(
+        service_names(&shared),
+        vec!["x/a".to_string()],
+        "a configured file that vanished keeps its last good content"
+    );
+}
+
+#[test]
+fn files_leaving_a_directory_take_their_objects_and_duplicates_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), service("a", "203.0.113.1")).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), service("a", "203.0.113.9")).unwrap();
+    let paths = [dir.path().to_owned()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    set.refresh(&paths, "n", &shared);
+    let ips = |shared: &SharedCluster| {
+        shared.read(|s| {
+            s.services().get(&ObjectKey::new("x", "a")).map(|svc| {
+                svc.external_ips
+                    .iter()
+                    .map(|ip| ip.to_string())
+                    .collect::<Vec<String>>()
+            })
+        })
+    };
+    assert_eq!(
+        ips(&shared),
+        Some(vec!["203.0.113.9".into()]),
+        "the later file wins, as in `plan`"
+    );
+    std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(ips(&shared), Some(vec!["203.0.113.1".into()]));
+    std::fs::remove_file(dir.path().join("a.yaml")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert!(service_names(&shared).is_empty());
+    assert_eq!(set.parses(), 2);
+}
+
+#[test]
+fn a_missing_path_is_not_synced_until_it_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("later.yaml");
+    let paths = [file.clone()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    set.refresh(&paths, "n", &shared);
+    assert!(!shared.version().synced);
+    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert!(shared.version().synced);
+}
+
+/// Three files define one Service, each its own way: the last file's copy is in force,
+/// and when files change or go, the copy in force is always the last remaining one,
+/// without parsing the files that did not change.
+#[test]
+fn the_last_file_defining_an_object_wins_as_files_change_and_go() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, ip) in [("a.yaml", "1"), ("b.yaml", "2"), ("c.yaml", "3")] {
+        std::fs::write(
+            dir.path().join(file),
+            service("s", &format!("203.0.113.{ip}")),
+        )
+        .unwrap();
+    }
+    let paths = [dir.path().to_owned()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    let ip = |shared: &SharedCluster| {
+        shared.read(|s| {
+            s.services()
+                .get(&ObjectKey::new("x", "s"))
+                .and_then(|svc| svc.external_ips.first().map(|ip| ip.to_string()))
+        })
+    };
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(ip(&shared).as_deref(), Some("203.0.113.3"));
+    replace(&dir.path().join("b.yaml"), &service("s", "203.0.113.22"));
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(
+        ip(&shared).as_deref(),
+        Some("203.0.113.3"),
+        "c.yaml still wins"
+    );
+    std::fs::remove_file(dir.path().join("c.yaml")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(
+        ip(&shared).as_deref(),
+        Some("203.0.113.22"),
+        "b.yaml's new copy"
+    );
+    std::fs::write(dir.path().join("ab.yaml"), service("s", "203.0.113.12")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(
+        ip(&shared).as_deref(),
+        Some("203.0.113.22"),
+        "ab.yaml sorts before b.yaml"
+    );
+    std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(ip(&shared).as_deref(), Some("203.0.113.12"));
+    std::fs::remove_file(dir.path().join("ab.yaml")).unwrap();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(ip(&shared).as_deref(), Some("203.0.113.1"));
+    assert_eq!(set.parses(), 5, "three files, one change, one new file");
+}
+
+mod against_load {
+    //! Whatever is done to the files, the shared state equals what [`load`] builds from
+    //! scratch (the reference `plan` uses), and only changed bytes are parsed.
+
+    use super::*;
+    use crate::source::manifests::load;
+    use proptest::prelude::*;
+
+    /// One document: (kind, which object, which variant).
+    fn document((kind, which, variant): (u8, u8, u8)) -> String {
+        let name = ["a", "b", "c"][usize::from(which % 3)];
+        match kind % 3 {
+            0 => service(name, &format!("203.0.113.{}", variant + 1)),
+            1 => format!(
+                "kind: EndpointSlice\nmetadata: {{name: {name}-1, namespace: x, labels: {{kubernetes.io/service-name: {name}}}}}\naddressType: IPv4\nendpoints: [{{addresses: [10.0.0.1], nodeName: node-a, conditions: {{ready: {}}}}}]\n",
+                variant % 2 == 0
+            ),
+            _ => format!("kind: Node\nmetadata: {{name: node-a, labels: {{rack: r{variant}}}}}\n"),
+        }
+    }
+
+    fn content(documents: &[(u8, u8, u8)]) -> String {
+        documents
+            .iter()
+            .map(|d| document(*d))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn the_shared_state_equals_a_fresh_load(
+            ops in prop::collection::vec(
+                (0u8..4, prop::option::weighted(0.8, prop::collection::vec((0u8..3, 0u8..3, 0u8..3), 0..4))),
+                1..14,
+            )
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let paths = [dir.path().to_owned()];
+            let shared = SharedCluster::default();
+            let mut set = ManifestSet::default();
+            let mut changed_writes = 0;
+            set.refresh(&paths, "node-a", &shared);
+            for (file, op) in ops {
+                let path = dir.path().join(format!("f{file}.yaml"));
+                match op {
+                    Some(documents) => {
+                        let text = content(&documents);
+                        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                            changed_writes += 1;
+                        }
+                        replace(&path, &text);
+                    }
+                    None => {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+                set.refresh(&paths, "node-a", &shared);
+                let reference = load(&paths, "node-a").unwrap();
+                shared.read(|s| {
+                    prop_assert_eq!(s.services(), reference.services());
+                    prop_assert_eq!(s.endpoint_slices(), reference.endpoint_slices());
+                    prop_assert_eq!(s.node(), reference.node());
+                    Ok(())
+                })?;
+            }
+            prop_assert!(set.parses() <= changed_writes, "{} parses for {} changes", set.parses(), changed_writes);
+        }
+    }
+}
