@@ -46,7 +46,7 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
     let mut registry = Registry::with_prefix("kube_anycast");
     registry.register(
         "event_to_wire_seconds",
-        "Time from a cluster change being seen to its route changes handed to every peer's socket writer",
+        "Time from a cluster change being seen to the UPDATEs carrying it being written to a peer's socket (one observation per peer and change; announcements include their coalescing delay)",
         metrics.event_to_wire.clone(),
     );
     registry.register(

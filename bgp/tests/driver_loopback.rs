@@ -662,3 +662,77 @@ async fn a_passive_peer_installs_a_rotated_key_on_the_listener() {
     assert!(connect(&router(b"first")).await.is_err());
     h.shutdown(ShutdownMode::KeepRoutes, "").await;
 }
+
+/// The event-to-wire latency is reported once per change batch, from the origin the
+/// caller gave to the moment the UPDATE was written; changes without an origin are not.
+#[tokio::test]
+async fn a_change_is_timed_from_its_origin_until_written() {
+    use bgp::driver::WriteObserver;
+    use std::sync::Mutex;
+    let seen: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
+        .await
+        .unwrap();
+    let mut a = Speaker::bind(None).await.unwrap();
+    let record = seen.clone();
+    a.observe_writes(WriteObserver(Arc::new(move |d| {
+        record.lock().unwrap().push(d)
+    })));
+    let b_port = b.local_addr().unwrap().port();
+    let hb = b
+        .add_peer(peer(
+            "b-to-a",
+            SocketAddr::new(A_ADDR.parse().unwrap(), 179),
+            B_ADDR,
+            session(65002, 65001, "10.0.0.2", true),
+        ))
+        .unwrap();
+    let ha = a
+        .add_peer(peer(
+            "a-to-b",
+            SocketAddr::new(B_ADDR.parse().unwrap(), b_port),
+            A_ADDR,
+            session(65001, 65002, "10.0.0.1", false),
+        ))
+        .unwrap();
+    ha.initial_set_complete().await;
+    hb.initial_set_complete().await;
+    wait_for(&ha, "Established", established).await;
+    wait_for(&hb, "Established", established).await;
+    let received = hb.status().counters.messages_received;
+
+    let origin = std::time::Instant::now() - Duration::from_millis(50);
+    ha.update_since(
+        vec![RouteChange::Announce(
+            "203.0.113.1/32".parse().unwrap(),
+            Arc::new(RouteAttributes::default()),
+        )],
+        origin,
+    )
+    .await;
+    wait_for(&hb, "the UPDATE", |s| {
+        s.counters.messages_received > received
+    })
+    .await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while seen.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let first = seen.lock().unwrap().clone();
+    assert_eq!(first.len(), 1, "one observation for one batch");
+    assert!(
+        first[0] >= Duration::from_millis(50),
+        "measured from the origin"
+    );
+
+    let received = hb.status().counters.messages_received;
+    ha.update(vec![RouteChange::Withdraw(
+        "203.0.113.1/32".parse().unwrap(),
+    )])
+    .await;
+    wait_for(&hb, "the withdraw", |s| {
+        s.counters.messages_received > received
+    })
+    .await;
+    assert_eq!(seen.lock().unwrap().len(), 1, "no origin, no observation");
+}

@@ -76,9 +76,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .iter()
         .any(|p| p.passive)
         .then_some(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), BGP_PORT));
-    let speaker = Speaker::bind(listen)
+    let mut speaker = Speaker::bind(listen)
         .await
         .context("cannot listen for BGP on port 179")?;
+    let histogram = metrics.event_to_wire.clone();
+    speaker.observe_writes(bgp::driver::WriteObserver(Arc::new(move |latency| {
+        histogram.observe(latency.as_secs_f64())
+    })));
 
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
@@ -97,10 +101,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .synced
             .store(true, std::sync::atomic::Ordering::SeqCst);
         let changed = reconciler.decide(&shared);
-        reconciler.apply(&speaker, &changed).await;
-        if let Some(at) = version.changed_at {
-            metrics.event_to_wire.observe(at.elapsed().as_secs_f64());
-        }
+        reconciler
+            .apply(&speaker, &changed, version.changed_at)
+            .await;
         // Bookkeeping after the routes are on their way: off the latency path.
         let mut engine = observed.decision.lock().unwrap_or_else(|p| p.into_inner());
         log_route_changes(&engine, &changed);
@@ -204,7 +207,14 @@ impl<'a> Reconciler<'a> {
         changed
     }
 
-    async fn apply(&mut self, speaker: &Speaker, changed: &[IpNet]) {
+    /// Brings the peers up to date; `since` is when the change was seen, for the
+    /// event-to-wire latency the driver reports once the UPDATEs are written.
+    async fn apply(
+        &mut self,
+        speaker: &Speaker,
+        changed: &[IpNet],
+        since: Option<std::time::Instant>,
+    ) {
         let wanted: Vec<&crate::config::PeerConfig> = self
             .config
             .peers
@@ -225,7 +235,7 @@ impl<'a> Reconciler<'a> {
                 .unwrap_or_else(|p| p.into_inner());
             self.peers.changes(&engine, changed, &fresh)
         };
-        self.peers.send(batches).await;
+        self.peers.send(batches, since).await;
     }
 }
 

@@ -159,8 +159,12 @@ impl Peers {
             .collect()
     }
 
-    /// Hands each peer its batch.
-    pub async fn send(&self, batches: Vec<(PeerHandle, PeerBatch)>) {
+    /// Hands each peer its batch; changes seen at `since` are timed to the socket.
+    pub async fn send(
+        &self,
+        batches: Vec<(PeerHandle, PeerBatch)>,
+        since: Option<std::time::Instant>,
+    ) {
         for (handle, batch) in batches {
             match batch {
                 PeerBatch::Initial(routes) => {
@@ -169,7 +173,10 @@ impl Peers {
                     // graceful restart helper never flushes routes still being decided.
                     handle.initial_set_complete().await;
                 }
-                PeerBatch::Changes(changes) => handle.update(changes).await,
+                PeerBatch::Changes(changes) => match since {
+                    Some(since) => handle.update_since(changes, since).await,
+                    None => handle.update(changes).await,
+                },
             }
         }
     }

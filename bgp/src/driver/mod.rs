@@ -54,6 +54,16 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
+/// Hears event-to-wire latencies: see [`Speaker::observe_writes`].
+#[derive(Clone)]
+pub struct WriteObserver(pub Arc<dyn Fn(std::time::Duration) + Send + Sync>);
+
+impl std::fmt::Debug for WriteObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteObserver")
+    }
+}
+
 /// Transport settings and per-peer adjustments of one peer.
 #[derive(Clone, Debug)]
 pub struct PeerConfig {
@@ -139,6 +149,7 @@ pub struct PeerStatus {
 pub struct Speaker {
     registry: Arc<Registry>,
     history: Arc<SessionHistory>,
+    write_observer: Option<WriteObserver>,
     listener: Option<Arc<Listener>>,
     _accept_task: Option<AbortOnDrop>,
 }
@@ -200,6 +211,7 @@ impl Speaker {
         Ok(Speaker {
             registry,
             history: Arc::default(),
+            write_observer: None,
             listener,
             _accept_task: accept_task,
         })
@@ -221,6 +233,14 @@ impl Speaker {
     /// The graceful restart Restart State bit is sent only until the first session with
     /// this address reached Established within this speaker (see
     /// [`GracefulRestartConfig::restarting`](crate::session::GracefulRestartConfig)).
+    /// Calls `observer` with the time from a change's origin (see
+    /// [`PeerHandle::update_since`]) to the moment the UPDATEs carrying it were written to
+    /// the socket, once per peer and batch. Applies to peers added afterwards.
+    pub fn observe_writes(&mut self, observer: WriteObserver) {
+        self.write_observer = Some(observer);
+    }
+
+    /// Starts a peer task.
     pub fn add_peer(&self, mut config: PeerConfig) -> std::io::Result<PeerHandle> {
         let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
         if self.history.was_established(config.remote.ip())
@@ -270,7 +290,8 @@ impl Speaker {
         let (cmd_tx, cmd_rx) = mpsc::channel(peer::COMMAND_QUEUE);
         let (status_tx, status_rx) = watch::channel(PeerStatus::idle());
         let name: Arc<str> = Arc::from(config.name.as_str());
-        let task = PeerTask::new(config, cmd_rx, inbound, status_tx, self.history.clone());
+        let mut task = PeerTask::new(config, cmd_rx, inbound, status_tx, self.history.clone());
+        task.observe_writes(self.write_observer.clone());
         runtime.spawn(task.run());
         Ok(PeerHandle {
             name,
@@ -311,7 +332,26 @@ impl PeerHandle {
     /// Applies route changes. Waits only when the task's bounded queue is full.
     /// Changes sent after the task ended are dropped.
     pub async fn update(&self, changes: Vec<RouteChange>) {
-        let _ = self.commands.send(Command::Changes(changes)).await;
+        let _ = self
+            .commands
+            .send(Command::Changes {
+                changes,
+                since: None,
+            })
+            .await;
+    }
+
+    /// Like [`PeerHandle::update`], for changes caused by an event seen at `since`: once
+    /// the UPDATEs carrying them are written to the socket, the speaker's write observer
+    /// hears how long that took. Changes made while no session is up are not observed.
+    pub async fn update_since(&self, changes: Vec<RouteChange>, since: std::time::Instant) {
+        let _ = self
+            .commands
+            .send(Command::Changes {
+                changes,
+                since: Some(since),
+            })
+            .await;
     }
 
     /// Replaces the whole desired route set.

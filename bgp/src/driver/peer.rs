@@ -49,7 +49,12 @@ const COMMAND_BATCH: usize = 256;
 #[derive(Debug)]
 pub enum Command {
     /// Apply these changes.
-    Changes(Vec<RouteChange>),
+    Changes {
+        /// The changes.
+        changes: Vec<RouteChange>,
+        /// When the event that caused them was seen, to report when they are written.
+        since: Option<std::time::Instant>,
+    },
     /// Replace the desired set.
     Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
     /// The routes handed over so far are the whole initial set: End-of-RIB may go.
@@ -124,6 +129,10 @@ pub struct PeerTask {
     /// While the session is down, the TCP-MD5 key is read again at this instant and
     /// installed on the listener if it changed.
     key_refresh_at: Option<Instant>,
+    /// Hears how long changes took from their origin to the socket.
+    write_observer: Option<super::WriteObserver>,
+    /// Origins of changes applied but not yet written out.
+    unwritten: Vec<std::time::Instant>,
 }
 
 impl PeerTask {
@@ -157,6 +166,8 @@ impl PeerTask {
             ttl,
             history,
             key_refresh_at: None,
+            write_observer: None,
+            unwritten: Vec::new(),
         }
     }
 
@@ -596,6 +607,39 @@ impl PeerTask {
         }
     }
 
+    /// Sets who hears event-to-wire latencies.
+    pub fn observe_writes(&mut self, observer: Option<super::WriteObserver>) {
+        self.write_observer = observer;
+    }
+
+    /// After a pump: once everything pending is encoded, ask to hear when the buffer is
+    /// written; with no session, the changes will go out with the next session's full
+    /// table, which is not an event-to-wire latency, so their origins are dropped.
+    fn await_written(&mut self) {
+        if self.unwritten.is_empty() {
+            return;
+        }
+        let connection = self.established.and_then(|conn| self.conns.get_mut(&conn));
+        match connection {
+            None => self.unwritten.clear(),
+            Some(c) if !self.rib.has_pending() => c.want_flushed = true,
+            Some(_) => {} // More to encode once the buffer drains.
+        }
+    }
+
+    /// The buffer holding the last pending UPDATE was written: report each origin.
+    fn report_written(&mut self) {
+        if self.rib.has_pending() {
+            return;
+        }
+        let origins = std::mem::take(&mut self.unwritten);
+        if let Some(observer) = &self.write_observer {
+            for since in origins {
+                (observer.0)(since.elapsed());
+            }
+        }
+    }
+
     /// Encodes pending UPDATEs into the established connection's buffer, up to the bound.
     fn pump(&mut self) {
         self.flush_at = None;
@@ -617,6 +661,7 @@ impl PeerTask {
             c.want_room = c.queued() >= OUT_HIGH_WATER;
         }
         self.status.prefixes_sent = Family::ALL.iter().map(|f| self.rib.sent_len(*f)).sum();
+        self.await_written();
     }
 
     fn on_io(&mut self, ev: IoEvent) {
@@ -669,8 +714,9 @@ impl PeerTask {
             }
             IoEvent::SendProgress(conn) => self.feed(Event::SendProgress { conn }),
             IoEvent::Drained(_) => self.pump(),
-            // Only asked for while shutting down; the loop then moves the shutdown on.
-            IoEvent::Flushed(_) => {}
+            // Asked for by `await_written`, and while shutting down (the loop then moves the
+            // shutdown on).
+            IoEvent::Flushed(_) => self.report_written(),
         }
     }
 
@@ -683,7 +729,8 @@ impl PeerTask {
         let mut urgent = false;
         while let Some(cmd) = next.take() {
             match cmd {
-                Command::Changes(changes) => {
+                Command::Changes { changes, since } => {
+                    self.unwritten.extend(since);
                     for change in changes {
                         match change {
                             RouteChange::Announce(prefix, attrs) => {
