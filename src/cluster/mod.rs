@@ -7,6 +7,7 @@ pub mod objects;
 pub mod wire;
 
 use objects::{NodeInfo, NodeNames, ServiceInfo, SliceInfo};
+use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -76,7 +77,9 @@ impl Dirty {
 pub struct ClusterState {
     services: BTreeMap<ObjectKey, ServiceInfo>,
     endpoint_slices: BTreeMap<ObjectKey, SliceInfo>,
-    slices_by_service: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
+    /// Slice keys by Service; usually one, stored inline (a B-tree set costs a 500-byte
+    /// node for one key).
+    slices_by_service: HashMap<ObjectKey, SmallVec<[ObjectKey; 1]>>,
     node: Option<NodeInfo>,
     node_names: NodeNames,
     dirty: Dirty,
@@ -159,10 +162,10 @@ impl ClusterState {
         }
         self.remove_slice(&key);
         if let Some(service) = owner(&key, &slice) {
-            self.slices_by_service
-                .entry(service.clone())
-                .or_default()
-                .insert(key.clone());
+            let keys = self.slices_by_service.entry(service.clone()).or_default();
+            if let Err(at) = keys.binary_search(&key) {
+                keys.insert(at, key.clone());
+            }
             self.dirty.service(service);
         }
         self.endpoint_slices.insert(key, slice);
@@ -175,7 +178,7 @@ impl ClusterState {
         };
         if let Some(service) = owner(key, &old) {
             if let Some(set) = self.slices_by_service.get_mut(&service) {
-                set.remove(key);
+                set.retain(|k| k != key);
                 if set.is_empty() {
                     self.slices_by_service.remove(&service);
                 }

@@ -38,13 +38,52 @@ impl AddressFamily {
     }
 }
 
+/// One externalIP as written in a Service. The usual spelling, the one an address prints
+/// as, is kept as the address itself (no allocation, nothing to parse again); any other
+/// spelling is kept as text, so `plan` and Events show what the owner wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExternalIp {
+    /// A canonically written address.
+    Ip(IpAddr),
+    /// Anything else: not an address at all, or a non-canonical spelling of one.
+    Text(Box<str>),
+}
+
+impl ExternalIp {
+    /// Reads one `spec.externalIPs` entry.
+    pub fn from_text(text: String) -> ExternalIp {
+        match text.parse::<IpAddr>() {
+            Ok(ip) if ip.to_string() == text => ExternalIp::Ip(ip),
+            _ => ExternalIp::Text(text.into_boxed_str()),
+        }
+    }
+
+    /// The address, when the text is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            ExternalIp::Ip(ip) => Some(*ip),
+            ExternalIp::Text(text) => text.parse().ok(),
+        }
+    }
+}
+
+impl std::fmt::Display for ExternalIp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExternalIp::Ip(ip) => ip.fmt(f),
+            ExternalIp::Text(text) => f.write_str(text),
+        }
+    }
+}
+
 /// A Service, reduced to what SPEC section 4 reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceInfo {
     /// `metadata.uid`, for Events about it.
     pub uid: Option<Box<str>>,
-    /// `spec.externalIPs`, each once, as written (the text is what `plan` and Events show).
-    pub external_ips: Box<[Box<str>]>,
+    /// `spec.externalIPs`, each once, in the order written; shared with the decision's
+    /// outcome for this Service.
+    pub external_ips: Arc<[ExternalIp]>,
     /// `spec.type: ExternalName`.
     pub external_name: bool,
     /// `spec.clusterIP: None` (headless).

@@ -1,7 +1,7 @@
 //! The cluster state's change tracking, and reading objects as a real API server prints
 //! them into the slim types.
 
-use super::objects::AddressFamily;
+use super::objects::{AddressFamily, ExternalIp};
 use super::wire::{AnyObject, Manifest, NodeObject, ServiceObject, SliceObject};
 use super::*;
 use serde_json::json;
@@ -99,7 +99,10 @@ fn a_printed_service_keeps_only_what_the_rules_read() {
     let info = object.into_info();
     assert_eq!(
         &*info.external_ips,
-        &["203.0.113.10".into(), "203.0.113.11".into()]
+        &[
+            ExternalIp::Ip("203.0.113.10".parse().unwrap()),
+            ExternalIp::Ip("203.0.113.11".parse().unwrap())
+        ]
     );
     assert!(
         info.local_traffic_policy && !info.headless && !info.external_name && !info.other_proxy
@@ -155,10 +158,12 @@ fn a_list_of_printed_objects_reads_every_kind() {
     let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
         "items": [printed_service(), printed_slice(), printed_node(), {"kind": "Pod", "metadata": {"name": "p"}}]});
     let object: AnyObject = serde_json::from_value(list).unwrap();
-    let kinds: Vec<&str> = object
-        .items
+    let Manifest::List(items) = object.into_manifest() else {
+        panic!("a List is read as a list");
+    };
+    let kinds: Vec<&str> = items
         .into_iter()
-        .map(|item| match item.into_manifest() {
+        .map(|item| match item {
             Manifest::Service(Some(key), info) if key == ObjectKey::new("shop", "web") => {
                 assert_eq!(info.external_ips.len(), 2);
                 "Service"
@@ -244,4 +249,25 @@ fn endpoints_share_one_copy_of_each_node_name() {
         .collect();
     assert_eq!(nodes.len(), 2);
     assert!(std::sync::Arc::ptr_eq(nodes[0], nodes[1]));
+}
+
+#[test]
+fn an_external_ip_keeps_the_owners_spelling_unless_it_is_the_canonical_one() {
+    assert_eq!(
+        ExternalIp::from_text("2001:db8::1".into()),
+        ExternalIp::Ip("2001:db8::1".parse().unwrap())
+    );
+    let upper = ExternalIp::from_text("2001:DB8::1".into());
+    assert_eq!(upper.to_string(), "2001:DB8::1", "shown as written");
+    assert_eq!(
+        upper.ip(),
+        Some("2001:db8::1".parse().unwrap()),
+        "still an address"
+    );
+    let bad = ExternalIp::from_text("203.0.113.010".into());
+    assert_eq!(
+        bad.ip(),
+        None,
+        "leading zeros are ambiguous, never an address"
+    );
 }

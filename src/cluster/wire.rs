@@ -6,7 +6,7 @@
 //! these partial objects and never a full one.
 
 use super::ObjectKey;
-use super::objects::{AddressFamily, EndpointInfo, NodeInfo, ServiceInfo, SliceInfo};
+use super::objects::{AddressFamily, EndpointInfo, ExternalIp, NodeInfo, ServiceInfo, SliceInfo};
 use crate::annotations;
 use crate::decide::SERVICE_PROXY_NAME_LABEL;
 use crate::decide::endpoints::SERVICE_NAME_LABEL;
@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// Which map entries of a label or annotation map to keep.
 trait Keep {
@@ -187,11 +188,11 @@ impl ServiceObject {
 
 fn service_info(meta: ObjectMeta, spec: ServiceSpecWire) -> ServiceInfo {
     let mut seen = std::collections::HashSet::new();
-    let external_ips: Box<[Box<str>]> = spec
+    let external_ips: Arc<[ExternalIp]> = spec
         .external_ips
         .into_iter()
+        .map(ExternalIp::from_text)
         .filter(|ip| seen.insert(ip.clone()))
-        .map(String::into_boxed_str)
         .collect();
     let labels = meta.labels.unwrap_or_default();
     ServiceInfo {
@@ -425,9 +426,43 @@ pub struct AnyObject {
     address_type: String,
     #[serde(default, deserialize_with = "null_default")]
     endpoints: Vec<EndpointWire>,
-    /// `items` of a `List`.
+    /// `items` of a `List`, each made slim as soon as it is read.
     #[serde(default, deserialize_with = "null_default")]
-    pub items: Vec<AnyObject>,
+    pub items: Items,
+}
+
+/// The items of a `List`. A dump of 10,000 Services is one `List`: holding its items as
+/// parsed objects until the list ends would cost more than everything kept afterwards, so
+/// each item is reduced to its [`Manifest`] while the list is read.
+#[derive(Debug, Default)]
+pub struct Items(pub Vec<Manifest>);
+
+impl<'de> Deserialize<'de> for Items {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ItemsVisitor;
+        impl<'de> Visitor<'de> for ItemsVisitor {
+            type Value = Items;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of objects")
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: S,
+            ) -> Result<Items, S::Error> {
+                let mut items = Vec::new();
+                while let Some(object) = seq.next_element::<AnyObject>()? {
+                    items.push(match object.kind {
+                        // Typed lists (`kind: ServiceList`) may leave the kind out of their
+                        // items, and `kind` may come after `items`: decided with the list.
+                        None => Manifest::Untyped(Box::new(object)),
+                        Some(_) => object.into_manifest(),
+                    });
+                }
+                Ok(Items(items))
+            }
+        }
+        d.deserialize_seq(ItemsVisitor)
+    }
 }
 
 /// The union of the Service and Node spec fields read.
@@ -454,6 +489,10 @@ pub enum Manifest {
     Slice(Option<ObjectKey>, SliceInfo),
     /// A Node (cluster-scoped: its key is its name).
     Node(Option<String>, NodeInfo),
+    /// A `List` (or `ServiceList`, ...): its items.
+    List(Vec<Manifest>),
+    /// An item of a list whose kind only the list tells.
+    Untyped(Box<AnyObject>),
     /// Any other kind, ignored.
     Other,
 }
@@ -483,6 +522,17 @@ impl AnyObject {
                 let meta = keep_rule_labels(self.metadata);
                 let key = ObjectKey::of(&meta);
                 Manifest::Slice(key, slice_info(meta, &self.address_type, self.endpoints))
+            }
+            Some(kind @ ("List" | "ServiceList" | "EndpointSliceList" | "NodeList")) => {
+                let item_kind = (kind != "List").then(|| kind.trim_end_matches("List"));
+                let items = self.items.0.into_iter().map(|item| match item {
+                    Manifest::Untyped(mut object) => {
+                        object.kind = item_kind.map(str::to_owned);
+                        object.into_manifest()
+                    }
+                    other => other,
+                });
+                Manifest::List(items.collect())
             }
             Some("Node") => {
                 let spec = NodeSpecWire {

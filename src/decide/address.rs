@@ -20,6 +20,11 @@ pub enum AddressRefusal {
 /// Leading zeros and other ambiguous spellings fail to parse and are refused.
 pub fn check(text: &str, allowed: &[IpNet]) -> Result<IpNet, AddressRefusal> {
     let ip: IpAddr = text.parse().map_err(|_| AddressRefusal::Unparsable)?;
+    check_ip(ip, allowed)
+}
+
+/// [`check`] for an address already parsed.
+pub fn check_ip(ip: IpAddr, allowed: &[IpNet]) -> Result<IpNet, AddressRefusal> {
     if let Some(range) = special_range(ip) {
         return Err(AddressRefusal::SpecialRange(range));
     }

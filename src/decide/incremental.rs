@@ -88,11 +88,11 @@ impl Incremental {
             .flat_map(|entry| entry.listers.iter())
             .filter_map(|(service, index)| {
                 let outcome = self.outcomes.get(service)?;
-                let verdict = outcome.addresses.get(*index as usize)?.verdict.clone();
+                let index = *index as usize;
                 Some(AddressVerdict {
                     service: service.clone(),
-                    external_ip: address.to_string().into(),
-                    verdict,
+                    external_ip: outcome.external_ips.get(index)?.to_string().into(),
+                    verdict: outcome.verdicts.get(index)?.clone(),
                 })
             })
             .collect()
@@ -182,8 +182,8 @@ impl Incremental {
 
     /// Indexes an outcome's addresses and refusals.
     fn remember(&mut self, service: &ServiceRef, outcome: &ServiceOutcome) {
-        for (index, a) in outcome.addresses.iter().enumerate() {
-            if let Some(prefix) = a.prefix {
+        for (index, (prefix, verdict)) in outcome.addresses().enumerate() {
+            if let Some(prefix) = prefix {
                 let index = u32::try_from(index).unwrap_or(u32::MAX);
                 self.addresses
                     .entry(prefix.addr())
@@ -191,7 +191,7 @@ impl Incremental {
                     .listers
                     .push((service.clone(), index));
             }
-            if let Verdict::NotAnnounced(reason) = &a.verdict
+            if let Verdict::NotAnnounced(reason) = verdict
                 && reason.is_refusal()
             {
                 *self.refused.entry(reason.code()).or_default() += 1;
@@ -201,8 +201,8 @@ impl Incremental {
 
     /// Undoes [`Incremental::remember`].
     fn forget(&mut self, service: &ServiceRef, outcome: &ServiceOutcome) {
-        for a in outcome.addresses.iter() {
-            if let Some(prefix) = a.prefix
+        for (prefix, verdict) in outcome.addresses() {
+            if let Some(prefix) = prefix
                 && let Some(entry) = self.addresses.get_mut(&prefix.addr())
             {
                 // The entry stays while it has a route: the re-merge that follows
@@ -212,7 +212,7 @@ impl Incremental {
                     self.addresses.remove(&prefix.addr());
                 }
             }
-            if let Verdict::NotAnnounced(reason) = &a.verdict
+            if let Verdict::NotAnnounced(reason) = verdict
                 && reason.is_refusal()
                 && let Some(n) = self.refused.get_mut(reason.code())
             {
@@ -234,8 +234,8 @@ impl Incremental {
             .flat_map(|entry| entry.listers.iter())
             .filter_map(|(service, index)| {
                 let outcome = self.outcomes.get(service)?;
-                let address = outcome.addresses.get(*index as usize)?;
-                let announced = matches!(address.verdict, Verdict::Announced(_));
+                let verdict = outcome.verdicts.get(*index as usize)?;
+                let announced = matches!(verdict, Verdict::Announced(_));
                 let template = outcome.template.as_ref().filter(|_| announced)?;
                 Some((prefix, service.clone(), template.clone()))
             })

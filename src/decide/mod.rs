@@ -12,7 +12,7 @@ mod merge;
 pub mod reason;
 
 use crate::annotations::{self, AnnounceFrom, ServiceAnnotations};
-use crate::cluster::objects::{AddressFamily, NodeInfo, ServiceInfo, SliceInfo};
+use crate::cluster::objects::{AddressFamily, ExternalIp, NodeInfo, ServiceInfo, SliceInfo};
 use crate::cluster::{ClusterState, ObjectKey};
 use crate::config::{AnnounceConfig, ServiceSelection};
 use bgp::rib_out::RouteAttributes;
@@ -155,21 +155,15 @@ pub struct RouteTemplate {
     pub peers: PeerSelection,
 }
 
-/// The outcome for one externalIP of a Service.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AddressOutcome {
-    /// Its host prefix, when it parses as an IP address.
-    pub prefix: Option<IpNet>,
-    /// Announced or not, and why.
-    pub verdict: Verdict,
-}
-
 /// The decision for one Service: everything [`decide`] concludes, for it alone. Services
-/// are independent except where they share an address, which [`assemble`] settles.
+/// are independent except where they share an address, which the merge settles.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceOutcome {
-    /// One outcome per externalIP, in the order of [`ServiceInfo::external_ips`].
-    pub addresses: Box<[AddressOutcome]>,
+    /// Its externalIPs (shared with the Service object it was decided from, so the
+    /// outcome still knows what it asked for after the object changed).
+    pub external_ips: Arc<[ExternalIp]>,
+    /// One verdict per externalIP, in the same order.
+    pub verdicts: Box<[Verdict]>,
     /// Attributes and peers of its announced addresses (`None` when none is).
     pub template: Option<RouteTemplate>,
     /// Refusals and bad annotations.
@@ -177,27 +171,33 @@ pub struct ServiceOutcome {
 }
 
 impl ServiceOutcome {
+    /// Each address (when it is one) with its verdict, in order.
+    pub fn addresses(&self) -> impl Iterator<Item = (Option<IpNet>, &Verdict)> + '_ {
+        self.external_ips
+            .iter()
+            .map(|ip| ip.ip().map(IpNet::from))
+            .zip(self.verdicts.iter())
+    }
+
     /// The addresses it asks this node to announce.
     pub fn wanted(&self) -> impl Iterator<Item = IpNet> + '_ {
-        self.addresses
-            .iter()
-            .filter(|a| matches!(a.verdict, Verdict::Announced(_)))
-            .filter_map(|a| a.prefix)
+        self.addresses()
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Announced(_)))
+            .filter_map(|(prefix, _)| prefix)
     }
 
     /// Its verdicts, with the addresses as written.
-    pub fn verdicts<'a>(
+    pub fn address_verdicts<'a>(
         &'a self,
         service: &'a ServiceRef,
-        info: &'a ServiceInfo,
     ) -> impl Iterator<Item = AddressVerdict> + 'a {
-        info.external_ips
+        self.external_ips
             .iter()
-            .zip(self.addresses.iter())
-            .map(|(ip, a)| AddressVerdict {
+            .zip(self.verdicts.iter())
+            .map(|(ip, verdict)| AddressVerdict {
                 service: service.clone(),
-                external_ip: ip.clone(),
-                verdict: a.verdict.clone(),
+                external_ip: ip.to_string().into_boxed_str(),
+                verdict: verdict.clone(),
             })
     }
 }
@@ -216,7 +216,7 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
         let service_ref = Arc::new(key.clone());
         decision
             .verdicts
-            .extend(outcome.verdicts(&service_ref, service));
+            .extend(outcome.address_verdicts(&service_ref));
         if let Some(template) = &outcome.template {
             wanted.extend(
                 outcome
@@ -240,19 +240,24 @@ pub fn decide_service(
     node: NodeView,
     settings: Settings<'_>,
 ) -> ServiceOutcome {
-    let mut outcome = ServiceOutcome::default();
+    let mut outcome = ServiceOutcome {
+        external_ips: service.external_ips.clone(),
+        ..ServiceOutcome::default()
+    };
     if service.external_ips.is_empty() {
         return outcome;
     }
     let service_verdict = judge_service(key, service, settings, &mut outcome.problems);
     let mut summaries: [Option<endpoints::EndpointSummary>; 2] = [None, None];
     let mut announced_any = false;
-    outcome.addresses = service
+    outcome.verdicts = service
         .external_ips
         .iter()
-        .map(|ip_text| {
-            let checked = address::check(ip_text, &settings.announce.allowed_cidrs);
-            let prefix = checked.as_ref().ok().copied();
+        .map(|external_ip| {
+            let checked = match external_ip.ip() {
+                Some(ip) => address::check_ip(ip, &settings.announce.allowed_cidrs),
+                None => Err(address::AddressRefusal::Unparsable),
+            };
             let verdict = match (&service_verdict, checked) {
                 (Err(reason), _) => Verdict::NotAnnounced(reason.clone()),
                 (Ok(_), Err(refusal)) => {
@@ -260,7 +265,7 @@ pub fn decide_service(
                     outcome.problems.push(ServiceProblem {
                         service: key.clone(),
                         code: reason.code(),
-                        message: format!("externalIP {ip_text} refused: {reason}"),
+                        message: format!("externalIP {external_ip} refused: {reason}"),
                     });
                     Verdict::NotAnnounced(reason)
                 }
@@ -277,7 +282,7 @@ pub fn decide_service(
                 }
             };
             announced_any |= matches!(verdict, Verdict::Announced(_));
-            AddressOutcome { prefix, verdict }
+            verdict
         })
         .collect();
     if let (true, Ok(effective)) = (announced_any, &service_verdict) {

@@ -153,21 +153,20 @@ fn yaml_options(len: usize) -> serde_saphyr::Options {
 }
 
 fn add_object(state: &mut ClusterState, object: AnyObject, node_name: &str) -> Result<(), String> {
-    let list_kind = object.kind.clone().unwrap_or_default();
-    if matches!(
-        list_kind.as_str(),
-        "List" | "ServiceList" | "EndpointSliceList" | "NodeList"
-    ) {
-        for (i, mut item) in object.items.into_iter().enumerate() {
-            // Typed lists (`kind: ServiceList`) may leave the kind out of their items.
-            if item.kind.is_none() && list_kind != "List" {
-                item.kind = Some(list_kind.trim_end_matches("List").to_owned());
+    add_manifest(state, object.into_manifest(), node_name)
+}
+
+fn add_manifest(
+    state: &mut ClusterState,
+    manifest: Manifest,
+    node_name: &str,
+) -> Result<(), String> {
+    match manifest {
+        Manifest::List(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                add_manifest(state, item, node_name).map_err(|e| format!("items[{i}]: {e}"))?;
             }
-            add_object(state, item, node_name).map_err(|e| format!("items[{i}]: {e}"))?;
         }
-        return Ok(());
-    }
-    match object.into_manifest() {
         Manifest::Service(key, service) => {
             let key = key.ok_or("Service without metadata.name")?;
             state.upsert_service(key, service);
@@ -181,7 +180,9 @@ fn add_object(state: &mut ClusterState, object: AnyObject, node_name: &str) -> R
                 state.set_node(Some(node));
             }
         }
-        Manifest::Other => {} // Pods, Endpoints and the rest of a `kubectl get all` dump.
+        // Pods, Endpoints and the rest of a `kubectl get all` dump; untyped items of a
+        // plain `List`.
+        Manifest::Other | Manifest::Untyped(_) => {}
     }
     Ok(())
 }
