@@ -74,10 +74,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run { config, log_format } => {
             init_logging(log_format);
-            let config = match Config::load(&config) {
+            let config_path = config;
+            let config = match Config::load(&config_path) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("{}:\n{e}", config.display());
+                    eprintln!("{}:\n{e}", config_path.display());
                     return ExitCode::FAILURE;
                 }
             };
@@ -91,7 +92,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(kube_anycast::daemon::run(config)) {
+            match runtime.block_on(kube_anycast::daemon::run(config, Some(config_path))) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!("{e:#}");

@@ -25,6 +25,8 @@ pub struct Metrics {
     pub refused_external_ips: Family<Vec<(String, String)>, Gauge>,
     /// Decisions computed.
     pub reconciles: Counter,
+    /// Config file reloads by result (`applied`, `refused`).
+    pub config_reloads: Family<Vec<(String, String)>, Counter>,
 }
 
 impl Default for Metrics {
@@ -37,6 +39,7 @@ impl Default for Metrics {
             routes_announced: Gauge::default(),
             refused_external_ips: Family::default(),
             reconciles: Counter::default(),
+            config_reloads: Family::default(),
         }
     }
 }
@@ -63,6 +66,11 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
         "reconciles",
         "Decisions computed",
         metrics.reconciles.clone(),
+    );
+    registry.register(
+        "config_reloads",
+        "Config file changes seen, by result: applied, or refused (the running config stays)",
+        metrics.config_reloads.clone(),
     );
     registry.register_collector(Box::new(PeerCollector {
         observed: observed.clone(),

@@ -238,6 +238,11 @@ impl ClusterState {
         self.replace_slices(other.endpoint_slices);
     }
 
+    /// Marks everything changed: the rules themselves changed (a reloaded config).
+    pub fn mark_all_dirty(&mut self) {
+        self.dirty = Dirty::All;
+    }
+
     /// What changed since the last call; resets the record.
     pub fn take_dirty(&mut self) -> Dirty {
         std::mem::take(&mut self.dirty)

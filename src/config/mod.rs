@@ -7,6 +7,7 @@
 
 mod env;
 mod raw;
+pub mod reload;
 mod validate;
 
 use bgp::wire::{Community, LargeCommunity};

@@ -4,6 +4,7 @@
 pub mod bgp_config;
 pub mod events;
 pub mod peers;
+mod reload;
 mod router_id;
 
 use crate::cluster::ClusterState;
@@ -21,6 +22,7 @@ use ipnet::IpNet;
 use peers::Peers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -28,7 +30,10 @@ use tokio::signal::unix::{SignalKind, signal};
 const BGP_PORT: u16 = 179;
 
 /// Runs until SIGTERM or SIGINT, then shuts the sessions down as configured.
-pub async fn run(config: Config) -> anyhow::Result<()> {
+///
+/// `config_path`, when given, is watched: a changed file is validated and applied without
+/// a restart (peers reconciled, announce settings re-decided), a bad one refused.
+pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let router_id = router_id::choose(&config)?;
     tracing::info!(node = %config.node_name, asn = %config.local_asn, %router_id, peers = config.peers.len(), "starting");
     let shared = Arc::new(SharedCluster::default());
@@ -86,10 +91,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
-    let mut reconciler = Reconciler::new(&config, router_id, observed.clone());
+    let mut reloads = match config_path {
+        Some(path) => reload::watch(path),
+        None => tokio::sync::mpsc::unbounded_channel().1,
+    };
+    let mut reconciler = Reconciler::new(config, router_id, observed.clone());
     loop {
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
+            Some(reloaded) = reloads.recv() => {
+                let outcome = reload::apply(&mut reconciler.config, reloaded);
+                metrics
+                    .config_reloads
+                    .get_or_create(&vec![("result".to_string(), outcome.label().to_string())])
+                    .inc();
+                if let reload::Outcome::Applied { announce_changed } = outcome {
+                    reconciler.peer_names =
+                        reconciler.config.peers.iter().map(|p| p.name.clone()).collect();
+                    // Wakes this loop through the version, which decides and reconciles
+                    // the peers the same way a cluster change does.
+                    shared.update(|c| {
+                        if announce_changed {
+                            c.mark_all_dirty();
+                        }
+                    });
+                }
+                continue;
+            }
             _ = sigterm.recv() => { tracing::info!("SIGTERM received"); break }
             _ = sigint.recv() => { tracing::info!("SIGINT received"); break }
         }
@@ -123,9 +151,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }
     }
-    let mode = match config.shutdown.mode {
+    let shutdown = &reconciler.config.shutdown;
+    let mode = match shutdown.mode {
         ShutdownModeConfig::Withdraw => ShutdownMode::Withdraw {
-            drain: config.shutdown.drain,
+            drain: shutdown.drain,
         },
         ShutdownModeConfig::GracefulRestart => ShutdownMode::KeepRoutes,
     };
@@ -161,8 +190,8 @@ fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
 
 /// The decision loop's memory between changes (the decision itself is in
 /// [`Observed::decision`], where `/status` reads it).
-struct Reconciler<'a> {
-    config: &'a Config,
+struct Reconciler {
+    config: Config,
     router_id: bgp::RouterId,
     peer_names: BTreeSet<String>,
     observed: Arc<Observed>,
@@ -171,12 +200,12 @@ struct Reconciler<'a> {
     problems: ProblemMemory,
 }
 
-impl<'a> Reconciler<'a> {
-    fn new(config: &'a Config, router_id: bgp::RouterId, observed: Arc<Observed>) -> Self {
+impl Reconciler {
+    fn new(config: Config, router_id: bgp::RouterId, observed: Arc<Observed>) -> Self {
         Reconciler {
+            peer_names: config.peers.iter().map(|p| p.name.clone()).collect(),
             config,
             router_id,
-            peer_names: config.peers.iter().map(|p| p.name.clone()).collect(),
             observed,
             node_labels: BTreeMap::new(),
             peers: Peers::default(),
@@ -223,7 +252,7 @@ impl<'a> Reconciler<'a> {
             .collect();
         let fresh = self
             .peers
-            .ensure(speaker, self.config, self.router_id, &wanted)
+            .ensure(speaker, &self.config, self.router_id, &wanted)
             .await;
         // The changes are computed under the lock and sent after it is released: a peer
         // whose queue is full must not hold up `/status`.

@@ -2,6 +2,7 @@
 //! stopped when it no longer does, each fed the changes that bring it to its wanted
 //! routes.
 
+use crate::config::reload::SessionInputs;
 use crate::config::{Config, PeerConfig};
 use crate::decide::incremental::Incremental;
 use crate::reconcile;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 pub struct RunningPeer {
     /// The config entry it runs.
     pub config: PeerConfig,
+    /// What its session was built from: a new config that changes them restarts it.
+    pub inputs: SessionInputs,
     /// The driver's handle; its Adj-RIB-Out is the record of what the peer was sent.
     pub handle: PeerHandle,
 }
@@ -58,8 +61,9 @@ impl Peers {
         &self.failed
     }
 
-    /// Starts the peers among `wanted` that do not run yet and stops those that are no
-    /// longer wanted (withdrawing their routes first). Returns the names started.
+    /// Starts the peers among `wanted` that do not run yet, stops those that are no
+    /// longer wanted (withdrawing their routes first) and restarts those whose session
+    /// settings changed (a reloaded config). Returns the names started.
     pub async fn ensure(
         &mut self,
         speaker: &Speaker,
@@ -67,21 +71,28 @@ impl Peers {
         router_id: RouterId,
         wanted: &[&PeerConfig],
     ) -> Vec<String> {
-        let stale: Vec<String> = self
+        let stale: Vec<(String, &str)> = self
             .running
-            .keys()
-            .filter(|name| !wanted.iter().any(|p| &p.name == *name))
-            .cloned()
+            .iter()
+            .filter_map(
+                |(name, running)| match wanted.iter().find(|p| &p.name == name) {
+                    None => Some((name.clone(), "peer deconfigured for this node")),
+                    Some(p) if SessionInputs::of(config, p) != running.inputs => {
+                        Some((name.clone(), "peer configuration changed"))
+                    }
+                    Some(_) => None,
+                },
+            )
             .collect();
-        for name in stale {
+        for (name, reason) in stale {
             if let Some(peer) = self.running.remove(&name) {
-                tracing::info!(peer = %name, "node_selector no longer matches this node; stopping peer");
+                tracing::info!(peer = %name, reason, "stopping peer");
                 peer.handle
                     .shutdown(
                         ShutdownMode::Withdraw {
                             drain: config.shutdown.drain,
                         },
-                        "peer deconfigured for this node",
+                        reason,
                     )
                     .await;
             }
@@ -105,6 +116,7 @@ impl Peers {
                         peer.name.clone(),
                         RunningPeer {
                             config: (*peer).clone(),
+                            inputs: SessionInputs::of(config, peer),
                             handle,
                         },
                     );

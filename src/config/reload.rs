@@ -1,0 +1,112 @@
+//! What a new config file changes for the running daemon (SPEC 3: the file is re-read
+//! when it changes). Pure: the daemon applies the answer.
+
+use super::{Config, PeerConfig};
+
+/// How the running daemon takes a new, valid config.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reload {
+    /// Settings the running process cannot change; they take effect at the next start
+    /// (the new file is still taken for everything else).
+    pub needs_restart: Vec<&'static str>,
+    /// `announce:` changed: every Service is decided again.
+    pub announce_changed: bool,
+}
+
+/// Compares the running config with a new one.
+pub fn reload(old: &Config, new: &Config) -> Reload {
+    let mut needs_restart = Vec::new();
+    if old.node_name != new.node_name {
+        needs_restart.push("node_name");
+    }
+    if old.source != new.source {
+        needs_restart.push("source");
+    }
+    if old.http_listen != new.http_listen {
+        needs_restart.push("http.listen");
+    }
+    Reload {
+        needs_restart,
+        announce_changed: old.announce != new.announce,
+    }
+}
+
+/// Everything a peer's BGP session is built from: when it differs between two configs,
+/// the session is restarted; when it does not, the session is left alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInputs {
+    peer: PeerConfig,
+    local_asn: bgp::Asn,
+    router_id: Option<std::net::Ipv4Addr>,
+    graceful_restart_time: std::time::Duration,
+    node_name: String,
+}
+
+impl SessionInputs {
+    /// The inputs of `peer`'s session under `config`.
+    pub fn of(config: &Config, peer: &PeerConfig) -> SessionInputs {
+        SessionInputs {
+            peer: peer.clone(),
+            local_asn: config.local_asn,
+            router_id: config.router_id,
+            graceful_restart_time: config.graceful_restart_time,
+            node_name: config.node_name.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(yaml: &str) -> Config {
+        Config::parse(yaml, |_| None).expect("valid test config")
+    }
+
+    const BASE: &str = "node_name: n1\nlocal_asn: 65001\nrouter_id: 10.0.0.1\nsource: {manifests: [/tmp/x.yaml]}\nannounce: {allowed_cidrs: [203.0.113.0/24]}\npeers:\n  - {name: tor-a, address: 10.0.0.254, asn: 65000}\n  - {name: tor-b, address: 10.0.1.254, asn: 65000}\n";
+
+    #[test]
+    fn an_unchanged_file_changes_nothing() {
+        assert_eq!(reload(&config(BASE), &config(BASE)), Reload::default());
+    }
+
+    #[test]
+    fn announce_settings_re_decide_without_a_restart() {
+        let new = config(&BASE.replace("203.0.113.0/24", "203.0.113.0/25"));
+        assert_eq!(
+            reload(&config(BASE), &new),
+            Reload {
+                needs_restart: vec![],
+                announce_changed: true
+            }
+        );
+    }
+
+    #[test]
+    fn node_source_and_http_changes_wait_for_a_restart() {
+        let new = config(
+            &BASE
+                .replace("node_name: n1", "node_name: n2")
+                .replace("/tmp/x.yaml", "/tmp/y.yaml"),
+        );
+        assert_eq!(
+            reload(&config(BASE), &new).needs_restart,
+            vec!["node_name", "source"]
+        );
+    }
+
+    #[test]
+    fn only_a_changed_peer_gets_new_session_inputs() {
+        let old = config(BASE);
+        let new = config(&BASE.replace("address: 10.0.1.254", "address: 10.0.1.253"));
+        let inputs = |c: &Config, i: usize| SessionInputs::of(c, &c.peers[i]);
+        assert_eq!(inputs(&old, 0), inputs(&new, 0), "tor-a keeps its session");
+        assert_ne!(inputs(&old, 1), inputs(&new, 1), "tor-b restarts");
+        let new_asn = config(&BASE.replace("local_asn: 65001", "local_asn: 65002"));
+        assert_ne!(
+            inputs(&old, 0),
+            inputs(&new_asn, 0),
+            "a new local ASN restarts every peer"
+        );
+    }
+}
