@@ -271,7 +271,9 @@ impl Packet {
         if flags & MULTIPOINT != 0 {
             return Err(DecodeError::Multipoint);
         }
-        let word = |at: usize| u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]]);
+        let word = |at: usize| {
+            u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]])
+        };
         let Some(my_discriminator) = NonZeroU32::new(word(4)) else {
             return Err(DecodeError::ZeroMyDiscriminator);
         };

@@ -4,8 +4,8 @@ use proptest::prelude::*;
 /// A Down packet as FRR's bfdd sends it first: diag 0, multiplier 3, 1 s transmit (the
 /// section 6.8.3 floor while not Up), 300 ms receive, 50 ms echo.
 const FRR_FIRST: [u8; 24] = [
-    0x20, 0x40, 0x03, 0x18, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x42,
-    0x40, 0x00, 0x04, 0x93, 0xe0, 0x00, 0x00, 0xc3, 0x50,
+    0x20, 0x40, 0x03, 0x18, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x42, 0x40,
+    0x00, 0x04, 0x93, 0xe0, 0x00, 0x00, 0xc3, 0x50,
 ];
 
 fn frr_first() -> Packet {
@@ -75,7 +75,10 @@ fn reserved_diagnostics_are_kept() {
 
 #[test]
 fn a_short_payload_is_refused() {
-    assert_eq!(Packet::decode(&FRR_FIRST[..23]), Err(DecodeError::Truncated(23)));
+    assert_eq!(
+        Packet::decode(&FRR_FIRST[..23]),
+        Err(DecodeError::Truncated(23))
+    );
     assert_eq!(Packet::decode(&[]), Err(DecodeError::Truncated(0)));
 }
 
@@ -139,7 +142,10 @@ fn the_multipoint_bit_is_refused() {
 fn a_zero_my_discriminator_is_refused() {
     let mut bytes = FRR_FIRST;
     bytes[7] = 0;
-    assert_eq!(Packet::decode(&bytes), Err(DecodeError::ZeroMyDiscriminator));
+    assert_eq!(
+        Packet::decode(&bytes),
+        Err(DecodeError::ZeroMyDiscriminator)
+    );
 }
 
 #[test]
@@ -154,7 +160,10 @@ fn a_zero_your_discriminator_is_refused_unless_down() {
     }
     let mut admin_down = FRR_FIRST;
     admin_down[1] = 0x00;
-    assert_eq!(Packet::decode(&admin_down).map(|p| p.state), Ok(State::AdminDown));
+    assert_eq!(
+        Packet::decode(&admin_down).map(|p| p.state),
+        Ok(State::AdminDown)
+    );
 }
 
 #[test]

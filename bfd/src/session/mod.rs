@@ -229,7 +229,11 @@ impl Session {
             Event::Timer => self.timer(now, &mut actions),
             Event::AdminDown => {
                 if self.state != State::AdminDown {
-                    self.set_state(State::AdminDown, Diagnostic::AdministrativelyDown, &mut actions);
+                    self.set_state(
+                        State::AdminDown,
+                        Diagnostic::AdministrativelyDown,
+                        &mut actions,
+                    );
                     self.detect_deadline = None;
                     self.apply_intervals();
                     self.send_now(now, false, &mut actions);
@@ -281,17 +285,25 @@ impl Session {
         let before = self.state;
         if p.state == State::AdminDown {
             if self.state != State::Down {
-                self.set_state(State::Down, Diagnostic::NeighborSignaledSessionDown, actions);
+                self.set_state(
+                    State::Down,
+                    Diagnostic::NeighborSignaledSessionDown,
+                    actions,
+                );
             }
         } else {
             match (self.state, p.state) {
-                (State::Down, State::Down) => self.set_state(State::Init, Diagnostic::None, actions),
+                (State::Down, State::Down) => {
+                    self.set_state(State::Init, Diagnostic::None, actions)
+                }
                 (State::Down, State::Init) | (State::Init, State::Init | State::Up) => {
                     self.set_state(State::Up, Diagnostic::None, actions)
                 }
-                (State::Up, State::Down) => {
-                    self.set_state(State::Down, Diagnostic::NeighborSignaledSessionDown, actions)
-                }
+                (State::Up, State::Down) => self.set_state(
+                    State::Down,
+                    Diagnostic::NeighborSignaledSessionDown,
+                    actions,
+                ),
                 _ => {}
             }
         }
@@ -320,7 +332,11 @@ impl Session {
             // is forgotten with it.
             self.remote_discr = 0;
             if matches!(self.state, State::Init | State::Up) {
-                self.set_state(State::Down, Diagnostic::ControlDetectionTimeExpired, actions);
+                self.set_state(
+                    State::Down,
+                    Diagnostic::ControlDetectionTimeExpired,
+                    actions,
+                );
                 self.apply_intervals();
                 self.send_now(now, false, actions);
             }

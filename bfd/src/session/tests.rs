@@ -118,7 +118,10 @@ fn three_way_handshake_goes_down_init_up() {
     let now = Instant::now();
     let mut s = session(now);
     let out = s.handle(now, Event::Received(from_peer(State::Down)));
-    assert_eq!(changes(&out), [(State::Down, State::Init, Diagnostic::None)]);
+    assert_eq!(
+        changes(&out),
+        [(State::Down, State::Init, Diagnostic::None)]
+    );
     assert_eq!(sent(&out)[0].your_discriminator, THEIRS);
     let out = s.handle(now, Event::Received(from_peer(State::Init)));
     assert_eq!(changes(&out), [(State::Init, State::Up, Diagnostic::None)]);
@@ -152,7 +155,11 @@ fn detection_time_expiry_takes_the_session_down_with_diagnostic_1() {
     let out = s.handle(t0 + ms(900), Event::Timer);
     assert_eq!(
         changes(&out),
-        [(State::Up, State::Down, Diagnostic::ControlDetectionTimeExpired)]
+        [(
+            State::Up,
+            State::Down,
+            Diagnostic::ControlDetectionTimeExpired
+        )]
     );
     let p = sent(&out)[0];
     assert_eq!(p.diagnostic, Diagnostic::ControlDetectionTimeExpired);
@@ -351,7 +358,11 @@ fn admin_down_received_takes_the_session_down_with_diagnostic_3() {
     let out = s.handle(t0, Event::Received(from_peer(State::AdminDown)));
     assert_eq!(
         changes(&out),
-        [(State::Up, State::Down, Diagnostic::NeighborSignaledSessionDown)]
+        [(
+            State::Up,
+            State::Down,
+            Diagnostic::NeighborSignaledSessionDown
+        )]
     );
 }
 
@@ -370,7 +381,11 @@ fn down_received_while_up_takes_the_session_down_with_diagnostic_3() {
     let out = s.handle(t0, Event::Received(from_peer(State::Down)));
     assert_eq!(
         changes(&out),
-        [(State::Up, State::Down, Diagnostic::NeighborSignaledSessionDown)]
+        [(
+            State::Up,
+            State::Down,
+            Diagnostic::NeighborSignaledSessionDown
+        )]
     );
 }
 
@@ -381,13 +396,20 @@ fn local_admin_down_signals_diagnostic_7_and_ignores_the_peer() {
     let out = s.handle(t0, Event::AdminDown);
     assert_eq!(
         changes(&out),
-        [(State::Up, State::AdminDown, Diagnostic::AdministrativelyDown)]
+        [(
+            State::Up,
+            State::AdminDown,
+            Diagnostic::AdministrativelyDown
+        )]
     );
     assert_eq!(sent(&out)[0].state, State::AdminDown);
     s.handle(t0, Event::Received(from_peer(State::Down)));
     assert_eq!(s.state(), State::AdminDown);
     let out = s.handle(t0, Event::AdminUp);
-    assert_eq!(changes(&out), [(State::AdminDown, State::Down, Diagnostic::None)]);
+    assert_eq!(
+        changes(&out),
+        [(State::AdminDown, State::Down, Diagnostic::None)]
+    );
 }
 
 #[test]
