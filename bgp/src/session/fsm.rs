@@ -168,7 +168,12 @@ impl Session {
                 let ids: Vec<ConnectionId> = self.conns.iter().map(|c| c.id).collect();
                 for id in ids {
                     let n = notification.clone();
-                    self.fail(id, Some(n.clone()), DownReason::NotificationSent(n), &mut out);
+                    self.fail(
+                        id,
+                        Some(n.clone()),
+                        DownReason::NotificationSent(n),
+                        &mut out,
+                    );
                 }
             }
             Event::LocalError { conn, notification } => {
