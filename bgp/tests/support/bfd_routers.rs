@@ -43,7 +43,8 @@ pub struct FrrBfd {
     dir: PathBuf,
     peer: IpAddr,
     local: IpAddr,
-    // bfdd first: it is stopped before zebra.
+    // bgpd and bfdd first: they are stopped before zebra.
+    bgpd: Option<Daemon>,
     bfdd: Option<Daemon>,
     zebra: Option<Daemon>,
 }
@@ -65,6 +66,7 @@ impl FrrBfd {
             dir,
             peer,
             local,
+            bgpd: None,
             bfdd: None,
             zebra: None,
         };
@@ -110,6 +112,32 @@ impl FrrBfd {
             &bin.display().to_string(),
             &args,
         )
+    }
+
+    /// Starts bgpd beside bfdd with this configuration (see `FrrConfig::bgpd_conf`).
+    pub fn start_bgpd(&mut self, conf: &str) {
+        std::fs::write(self.dir.join("bgpd.conf"), conf).expect("lab setup: write bgpd.conf");
+        must("chown", &["-R", "frr:frr", &self.dir.display().to_string()]);
+        self.bgpd = Some(self.daemon("bgpd", &[]));
+        wait_until("bgpd's vty", Duration::from_secs(15), || {
+            self.vtysh("show bgp summary json").map(|_| ())
+        });
+    }
+
+    /// SIGKILLs bfdd: the router's BFD packets stop while bgpd and the link stay up.
+    pub fn kill_bfdd(&mut self) {
+        if let Some(mut d) = self.bfdd.take() {
+            d.kill();
+        }
+    }
+
+    /// bgpd's `show bgp neighbors ADDRESS json` entry for `address`.
+    pub fn bgp_neighbor(&self, address: IpAddr) -> Result<Value, String> {
+        let out = self.vtysh(&format!("show bgp neighbors {address} json"))?;
+        let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+        v.get(address.to_string())
+            .cloned()
+            .ok_or_else(|| format!("no neighbor {address}: {out}"))
     }
 
     /// Runs one vtysh command.
@@ -180,6 +208,7 @@ impl FrrBfd {
 
 impl Drop for FrrBfd {
     fn drop(&mut self) {
+        self.bgpd.take();
         self.bfdd.take();
         self.zebra.take();
         remove_lab_dir(&self.dir);
