@@ -23,7 +23,13 @@ pub fn packet(data: &[u8]) {
         Box::new(rand::rngs::StdRng::seed_from_u64(0)),
         now,
     );
-    for _ in 0..3 {
-        let _ = session.handle(now, Event::Received(decoded.clone()));
+    // As sent, then addressed to this session so that it gets past demultiplexing.
+    let addressed = Packet {
+        your_discriminator: session.local_discriminator().get(),
+        ..decoded.clone()
+    };
+    for packet in [decoded.clone(), addressed.clone(), addressed] {
+        let _ = session.handle(now, Event::Received(packet));
+        let _ = session.handle(now, Event::Timer);
     }
 }

@@ -348,3 +348,6 @@ async fn receive_loop(sock: UdpSocket, hop: Hop, tx: mpsc::Sender<Received>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
