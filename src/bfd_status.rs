@@ -278,4 +278,35 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn status_text_has_a_bfd_row_saying_why_it_is_not_up() {
+        let peer = crate::status::PeerView {
+            name: "tor".into(),
+            address: "10.0.0.1:179".into(),
+            asn: 65000,
+            state: "established".into(),
+            uptime_seconds: Some(5),
+            prefixes_sent: 0,
+            last_error: None,
+            updates_sent: 0,
+            updates_received: 0,
+            notifications_sent: 0,
+            notifications_received: 0,
+            flaps: 0,
+            peer_hostname: None,
+            bfd: Some(BfdView::of(&fresh())),
+        };
+        let mut text = String::new();
+        render_text(&mut text, std::slice::from_ref(&peer));
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("tor"))
+            .expect("a BFD row");
+        assert!(row.contains("300/300x3"), "{row}");
+        assert!(row.contains("no BFD packet from the router yet"), "{row}");
+        let mut none = String::new();
+        render_text(&mut none, &[crate::status::PeerView { bfd: None, ..peer }]);
+        assert!(none.is_empty(), "no table without BFD peers: {none}");
+    }
 }
