@@ -9,6 +9,7 @@
 //! - [`readiness`]: what `/readyz` answers, as a pure function.
 
 pub mod annotations;
+pub mod bfd_status;
 pub mod cluster;
 pub mod commands;
 pub mod config;

@@ -210,7 +210,7 @@ impl Collector for PeerCollector {
             "Times the session left Established",
             &|s| s.counters.flaps,
         )?;
-        Ok(())
+        crate::bfd_status::encode_metrics(&mut encoder, &peers)
     }
 }
 

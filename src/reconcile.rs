@@ -83,6 +83,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            bfd: crate::config::BfdConfig::default(),
         }
     }
 

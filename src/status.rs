@@ -23,6 +23,8 @@ pub struct ObservedPeer {
     pub asn: u32,
     /// Running, or why it is not.
     pub run: PeerRun,
+    /// Its BFD session's status, when `bfd.enabled` and running.
+    pub bfd: Option<tokio::sync::watch::Receiver<bfd::driver::Status>>,
 }
 
 /// Whether a configured peer runs.
@@ -138,6 +140,9 @@ pub struct PeerView {
     pub flaps: u64,
     /// The router's host name, if it sent one.
     pub peer_hostname: Option<String>,
+    /// Its BFD session, when enabled.
+    #[serde(default)]
+    pub bfd: Option<crate::bfd_status::BfdView>,
 }
 
 impl PeerView {
@@ -159,6 +164,7 @@ impl PeerView {
                     notifications_received: 0,
                     flaps: 0,
                     peer_hostname: None,
+                    bfd: None,
                 };
             }
         };
@@ -180,6 +186,10 @@ impl PeerView {
             notifications_received: s.counters.notifications_received,
             flaps: s.counters.flaps,
             peer_hostname: s.negotiated.as_ref().and_then(|n| n.peer_hostname.clone()),
+            bfd: peer
+                .bfd
+                .as_ref()
+                .map(|rx| crate::bfd_status::BfdView::of(&rx.borrow())),
         }
     }
 }
@@ -262,6 +272,7 @@ pub fn render_text(status: &Status) -> String {
             p.last_error.as_deref().unwrap_or("-")
         );
     }
+    crate::bfd_status::render_text(&mut out, &status.peers);
     let _ = writeln!(out, "\n{} route(s) announced", status.routes.len());
     for r in &status.routes {
         let _ = writeln!(
@@ -291,6 +302,7 @@ mod tests {
                 address: "10.0.0.2:179".parse().unwrap(),
                 asn: 65000,
                 run: PeerRun::StartFailed("peer tor-b: password_file: /x: cannot read".into()),
+                bfd: None,
             })],
             routes: vec![],
         };
@@ -321,6 +333,7 @@ mod tests {
             address: "10.0.0.2:179".parse().unwrap(),
             asn: 65000,
             run: PeerRun::StartFailed("no".into()),
+            bfd: None,
         }];
         let status = observed.snapshot();
         assert!(!status.ready);

@@ -11,9 +11,14 @@
 #   testbed/lab.sh status                  the ToR's view and every speaker's `status`
 #   testbed/lab.sh curl [N] [6]            N requests from the client to the web Service
 #   testbed/lab.sh speaker NODE start|term|kill|stop|cont
+#   testbed/lab.sh failover NODE           freeze NODE, then cut its link: ms until the ToR FIB drops it
 #   testbed/lab.sh wait-routes PREFIX N [TIMEOUT]   wait until PREFIX has N next hops
 #   testbed/lab.sh exec NODE|tor|client CMD...      run a command in a namespace
 #   testbed/lab.sh logs [N]                the last N lines of every log
+#
+# LAB_BFD=1 turns on BFD between the ToR and every node (FRR: bfdd and `neighbor ... bfd`,
+# BIRD: `protocol bfd` and `bfd on`; GoBGP has none), at LAB_BFD_MS (default 300) x
+# LAB_BFD_MULT (default 3); `status` then shows both ends' BFD sessions.
 #
 # LAB_ID (default `lab`) names the instance: namespaces `ka-<LAB_ID>-tor`, `-node1..3`,
 # `-client`, state under /tmp/kube-anycast-lab-<LAB_ID>/. Several labs coexist.
@@ -55,6 +60,9 @@ POOL6=fd00:203::/64
 # Services: name IPv4-externalIP IPv6-externalIP nodes-with-an-endpoint-at-start
 SERVICES=("web 203.0.113.10 fd00:203::10 node1,node2,node3" "api 203.0.113.20 fd00:203::20 node2,node3")
 HOLD_TIME=${LAB_HOLD_TIME:-9}
+BFD=${LAB_BFD:-0}
+BFD_MS=${LAB_BFD_MS:-300}
+BFD_MULT=${LAB_BFD_MULT:-3}
 DRAIN=${LAB_DRAIN:-2s}
 
 die() { echo "lab: $*" >&2; exit 1; }
@@ -227,6 +235,10 @@ start_frr() {
         echo " neighbor NODES peer-group"
         echo " neighbor NODES passive"
         echo " neighbor NODES timers 3 $HOLD_TIME"
+        if [ "$BFD" = 1 ]; then
+            echo " neighbor NODES bfd"
+            echo " neighbor NODES bfd profile lab"
+        fi
         for node in "${NODES[@]}"; do
             echo " neighbor $(node_ip "$node") remote-as $(node_asn "$node")"
             echo " neighbor $(node_ip "$node") peer-group NODES"
@@ -245,11 +257,26 @@ start_frr() {
         echo "  neighbor NODES route-map TO-NODES out"
         echo " exit-address-family"
     } >"$d/bgpd.conf"
+    {
+        echo "hostname $TOR"
+        echo "log file $d/bfdd.log"
+        echo "bfd"
+        echo " profile lab"
+        echo "  transmit-interval $BFD_MS"
+        echo "  receive-interval $BFD_MS"
+        echo "  detect-multiplier $BFD_MULT"
+    } >"$d/bfdd.conf"
     chown -R frr:frr "$d"
     start_proc zebra "$TOR" /usr/lib/frr/zebra -f "$d/zebra.conf" -i "$d/zebra.pid" \
         -z "$d/zserv.api" --vty_socket "$d" -P 0
     local i
     for i in $(seq 100); do [ -S "$d/zserv.api" ] && break; sleep 0.05; done
+    if [ "$BFD" = 1 ]; then
+        start_proc bfdd "$TOR" /usr/lib/frr/bfdd -f "$d/bfdd.conf" -i "$d/bfdd.pid" \
+            -z "$d/zserv.api" --vty_socket "$d" -P 0 --bfdctl "$d/bfdd.sock"
+        for i in $(seq 100); do [ -S "$d/bfdd.vty" ] && break; sleep 0.05; done
+        [ -S "$d/bfdd.vty" ] || die "bfdd did not start (see $DIR/logs/bfdd.log)"
+    fi
     start_proc bgpd "$TOR" /usr/lib/frr/bgpd -f "$d/bgpd.conf" -i "$d/bgpd.pid" \
         -z "$d/zserv.api" --vty_socket "$d" -P 0
     for i in $(seq 100); do [ -S "$d/bgpd.vty" ] && break; sleep 0.05; done
@@ -273,12 +300,16 @@ start_bird() {
         echo "  passive on;"
         echo "  hold time $HOLD_TIME;"
         echo "  error wait time 1, 10;"
+        if [ "$BFD" = 1 ]; then echo "  bfd on;"; fi
         echo "  ipv4 { import filter from_nodes; export none; };"
         echo "  ipv6 { import filter from_nodes6; export none; };"
         echo "}"
         for node in "${NODES[@]}"; do
             echo "protocol bgp $node from nodes { neighbor $(node_ip "$node") as $(node_asn "$node"); }"
         done
+        if [ "$BFD" = 1 ]; then
+            echo "protocol bfd { interface \"*\" { min rx interval $BFD_MS ms; min tx interval $BFD_MS ms; multiplier $BFD_MULT; }; }"
+        fi
     } >"$d/bird.conf"
     bird -p -c "$d/bird.conf" || die "bird rejects $d/bird.conf"
     start_proc bird "$TOR" bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
@@ -460,6 +491,7 @@ peers:
     connect_retry: 1s
     # IPv6 routes over the IPv4 session; their next hop is the node's address on eth0.
     families: [ipv4, ipv6]
+    bfd: {enabled: $([ "$BFD" = 1 ] && echo true || echo false), min_tx: ${BFD_MS}ms, min_rx: ${BFD_MS}ms, multiplier: $BFD_MULT}
 # A dead node's routes must leave the ToR at once, not stay as stale graceful-restart routes.
 graceful_restart:
   restart_time: 0s
@@ -594,6 +626,7 @@ cmd_up() {
     fi
     mkdir -p "$DIR/tor" "$DIR/pids" "$DIR/logs"
     echo "$flavour" >"$DIR/flavour"
+    echo "$BFD $BFD_MS $BFD_MULT" >"$DIR/bfd"
     : >"$DIR/namespaces"
     # Whatever stops `up` half-way (a failed command, die, Ctrl-C) removes what it made.
     trap 'echo "lab: up failed; cleaning up" >&2; cmd_down >/dev/null 2>&1' EXIT
@@ -680,6 +713,14 @@ cmd_status() {
     peers
     echo "== ToR routes: PREFIX NEXTHOPS"
     routes
+    if [ "$(cut -d' ' -f1 "$DIR/bfd" 2>/dev/null)" = 1 ]; then
+        echo "== ToR BFD sessions"
+        case $(flavour) in
+            frr) vtysh_tor -c "show bfd peers brief" || true ;;
+            bird) birdc_tor show bfd sessions || true ;;
+            *) echo "(no BFD on this router)" ;;
+        esac
+    fi
     for node in "${NODES[@]}"; do
         echo "== $node speaker"
         if live_pid "speaker-$node" >/dev/null; then
@@ -733,6 +774,41 @@ cmd_exec() { # NODE|tor|client CMD...
     exec ip netns exec "$ns" "$@"
 }
 
+# Milliseconds until the ToR's kernel route to the web Service's IPv4 externalIP no longer
+# has NODE's next hop (polled every 10 ms, up to 30 s).
+ms_until_nexthop_gone() { # NODE START_MS
+    local ip i
+    ip=$(node_ip "$1")
+    for i in $(seq 3000); do
+        ip -n "$TOR" route show 203.0.113.10 | grep -qw "$ip" || break
+        sleep 0.01
+    done
+    echo $(($(now_ms) - $2))
+}
+
+cmd_failover() { # NODE: freeze it, then cut its link; print how long the ToR took each time
+    [ $# -eq 1 ] || die "usage: failover NODE"
+    is_node "$1" || die "unknown node '$1'"
+    need_root
+    local node=$1 ns start bfd=0 ms mult
+    ns=$(node_ns "$node")
+    [ -s "$DIR/bfd" ] && read -r bfd ms mult <"$DIR/bfd"
+    if [ "$bfd" = 1 ]; then echo "BFD on, $ms ms x $mult"; else echo "BFD off: hold time"; fi
+    wait_routes 203.0.113.10/32 ${#NODES[@]} 60 >/dev/null
+    start=$(now_ms)
+    signal_proc "speaker-$node" STOP || die "speaker on $node not running"
+    echo "freeze (SIGSTOP) $node: next hop gone from the ToR FIB after $(ms_until_nexthop_gone "$node" "$start") ms"
+    signal_proc "speaker-$node" CONT
+    wait_routes 203.0.113.10/32 ${#NODES[@]} 60 >/dev/null
+    start=$(now_ms)
+    ip -n "$ns" link set eth0 down
+    echo "link cut on $node: next hop gone from the ToR FIB after $(ms_until_nexthop_gone "$node" "$start") ms"
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" route replace default via "$TOR_IP" 2>/dev/null || true
+    wait_routes 203.0.113.10/32 ${#NODES[@]} 60 >/dev/null
+    echo "$node re-added by itself"
+}
+
 main() {
     local cmd=${1:-}
     [ $# -gt 0 ] && shift
@@ -745,6 +821,7 @@ main() {
         status) cmd_status ;;
         curl) cmd_curl "$@" ;;
         speaker) cmd_speaker "$@" ;;
+        failover) flavour >/dev/null; cmd_failover "$@" ;;
         wait-routes) flavour >/dev/null; wait_routes "$@" ;;
         exec) cmd_exec "$@" ;;
         logs) cmd_logs "$@" ;;

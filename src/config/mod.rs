@@ -5,11 +5,13 @@
 //! validation into typed values ([`validate`]), which reports every problem at once,
 //! each naming its field (`peers[1].address: ...`).
 
+mod bfd;
 mod env;
 mod raw;
 pub mod reload;
 mod validate;
 
+pub use bfd::BfdConfig;
 use bgp::wire::{Community, LargeCommunity};
 use bgp::{Asn, Family};
 use ipnet::IpNet;
@@ -151,6 +153,8 @@ pub struct PeerConfig {
     pub next_hop_v6: NextHopChoice<Ipv6Addr>,
     /// Only nodes whose labels include all of these peer with this router.
     pub node_selector: BTreeMap<String, String>,
+    /// BFD to this peer.
+    pub bfd: BfdConfig,
 }
 
 impl PeerConfig {

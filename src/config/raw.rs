@@ -99,6 +99,7 @@ pub struct RawPeer {
     pub ttl_security: Option<Scalar>,
     pub families: Option<Vec<Scalar>>,
     pub next_hop: Option<RawNextHop>,
+    pub bfd: Option<super::bfd::RawBfd>,
     #[serde(default)]
     pub node_selector: BTreeMap<String, Scalar>,
 }

@@ -535,6 +535,13 @@ fn parse_peer(
             "GTSM (RFC 5082) applies to eBGP sessions only",
         );
     }
+    let bfd = super::bfd::parse(&f("bfd"), raw.bfd.as_ref())
+        .map_err(|problems| {
+            for (field, message) in problems {
+                p.add(&field, message);
+            }
+        })
+        .ok();
     Some(PeerConfig {
         name: name?,
         address: address?,
@@ -551,6 +558,7 @@ fn parse_peer(
         next_hop_v4: next_hop_v4?,
         next_hop_v6: next_hop_v6?,
         node_selector,
+        bfd: bfd?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! `kube-anycast run`: sources feed the cluster state; on every change the decision is
 //! recomputed and the differences go to the peers; SIGTERM withdraws and closes.
 
+pub mod bfd_link;
 pub mod bgp_config;
 pub mod events;
 pub mod peers;
@@ -324,11 +325,15 @@ fn observed_peers(peers: &Peers) -> Vec<ObservedPeer> {
         address: SocketAddr::new(config.address, config.port),
         asn: config.asn.0,
         run,
+        bfd: None,
     };
     let mut all: Vec<ObservedPeer> = peers
         .running()
         .values()
-        .map(|p| observe(&p.config, PeerRun::Running(p.handle.clone())))
+        .map(|p| ObservedPeer {
+            bfd: p.bfd.as_ref().map(|link| link.watch()),
+            ..observe(&p.config, PeerRun::Running(p.handle.clone()))
+        })
         .chain(
             peers
                 .failed()

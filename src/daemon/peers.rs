@@ -22,6 +22,8 @@ pub struct RunningPeer {
     pub inputs: SessionInputs,
     /// The driver's handle; its Adj-RIB-Out is the record of what the peer was sent.
     pub handle: PeerHandle,
+    /// Its BFD session, when `bfd.enabled`.
+    pub bfd: Option<super::bfd_link::BfdLink>,
 }
 
 /// What one peer is told after a decision.
@@ -48,6 +50,8 @@ pub struct FailedPeer {
 pub struct Peers {
     running: BTreeMap<String, RunningPeer>,
     failed: BTreeMap<String, FailedPeer>,
+    /// The BFD task, started with the first peer that wants BFD.
+    bfd: Option<bfd::driver::Bfd>,
 }
 
 impl Peers {
@@ -86,6 +90,9 @@ impl Peers {
             .collect();
         for (name, reason) in stale {
             if let Some(peer) = self.running.remove(&name) {
+                if let Some(link) = &peer.bfd {
+                    link.admin_down();
+                }
                 tracing::info!(peer = %name, reason, "stopping peer");
                 peer.handle
                     .shutdown(
@@ -111,13 +118,18 @@ impl Peers {
             match handle {
                 Ok(handle) => {
                     self.failed.remove(&peer.name);
-                    tracing::info!(peer = %peer.name, address = %peer.address, asn = %peer.asn, "peer started");
+                    tracing::info!(peer = %peer.name, address = %peer.address, asn = %peer.asn, bfd = peer.bfd.enabled, "peer started");
+                    let bfd = peer.bfd.enabled.then(|| {
+                        let driver = self.bfd.get_or_insert_with(bfd::driver::Bfd::spawn);
+                        super::bfd_link::BfdLink::start(driver, peer, handle.clone())
+                    });
                     self.running.insert(
                         peer.name.clone(),
                         RunningPeer {
                             config: (*peer).clone(),
                             inputs: SessionInputs::of(config, peer),
                             handle,
+                            bfd,
                         },
                     );
                     started.push(peer.name.clone());
@@ -196,6 +208,9 @@ impl Peers {
     /// Stops every peer as the shutdown config says, all at once.
     pub async fn shutdown(&mut self, mode: ShutdownMode, reason: &str) {
         let peers = std::mem::take(&mut self.running);
+        for link in peers.values().filter_map(|p| p.bfd.as_ref()) {
+            link.admin_down();
+        }
         futures::future::join_all(
             peers
                 .values()

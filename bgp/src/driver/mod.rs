@@ -374,6 +374,14 @@ impl PeerHandle {
         let _ = self.commands.send(Command::InitialSetComplete).await;
     }
 
+    /// Takes the session down at once with `notification` (for BFD Down, a Cease with
+    /// subcode [`BFD_DOWN`](crate::wire::notification::cease_subcode::BFD_DOWN), RFC
+    /// 9384); the peer then reconnects after the usual backoff. Routes stay desired and
+    /// are sent again on the next session. Nothing happens while no connection is open.
+    pub async fn reset(&self, notification: crate::wire::Notification) {
+        let _ = self.commands.send(Command::Reset(notification)).await;
+    }
+
     /// The current status.
     pub fn status(&self) -> PeerStatus {
         self.status.borrow().clone()

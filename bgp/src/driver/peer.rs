@@ -59,6 +59,8 @@ pub enum Command {
     Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
     /// The routes handed over so far are the whole initial set: End-of-RIB may go.
     InitialSetComplete,
+    /// Take the session down with this NOTIFICATION and reconnect as after any error.
+    Reset(crate::wire::Notification),
     /// End the session.
     Shutdown {
         /// How.
@@ -752,6 +754,10 @@ impl PeerTask {
                     // clean up: no reason to wait for the coalescing delay.
                     urgent = true;
                     self.rib.initial_set_complete();
+                }
+                Command::Reset(notification) => {
+                    tracing::info!(peer = %self.config.name, %notification, "session reset from outside BGP");
+                    self.feed(Event::Reset(notification));
                 }
                 Command::Shutdown { mode, reason } => {
                     self.pump();

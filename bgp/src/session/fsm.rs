@@ -164,6 +164,18 @@ impl Session {
             Event::Start => self.on_start(&mut out),
             Event::Stop(notification) => self.on_stop(Some(notification), &mut out),
             Event::StopForRestart => self.on_stop(None, &mut out),
+            Event::Reset(notification) => {
+                let ids: Vec<ConnectionId> = self.conns.iter().map(|c| c.id).collect();
+                for id in ids {
+                    let n = notification.clone();
+                    self.fail(
+                        id,
+                        Some(n.clone()),
+                        DownReason::NotificationSent(n),
+                        &mut out,
+                    );
+                }
+            }
             Event::LocalError { conn, notification } => {
                 if self.find(conn).is_some() {
                     let n = notification;

@@ -183,6 +183,11 @@ pub enum Event {
     /// as stale until the restarted process announces them again (RFC 4724 section 4.2:
     /// a NOTIFICATION would make it drop them at once).
     StopForRestart,
+    /// Something outside BGP found the path to the peer dead (a BFD session went Down,
+    /// RFC 9384 / RFC 5882 section 4.3): send this NOTIFICATION on every open connection,
+    /// close them, and restart after the backoff like after any other error. Does
+    /// nothing while no connection is open: there is no session to take down.
+    Reset(Notification),
     /// The driver hit an error on this connection that it cannot recover from (a message
     /// that does not fit on the wire, say): send this NOTIFICATION, close, and restart
     /// after the backoff like any other error.

@@ -15,6 +15,7 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod bfd_routers;
 pub mod bird;
 pub mod frr;
 pub mod gobgp;

@@ -7,6 +7,7 @@ mod lifecycle;
 mod negotiation;
 mod open;
 mod random;
+mod reset;
 mod route_refresh;
 mod send_hold;
 mod timers;

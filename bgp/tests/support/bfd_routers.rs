@@ -1,0 +1,328 @@
+//! The BFD daemons of the routers inside a namespace: FRR's bfdd (with zebra, which it
+//! talks to) configured with a `bfd` / `peer` block, and BIRD 2 with `protocol bfd`. Each
+//! is queried in its own words (`show bfd peers json`, `show bfd sessions`) so a test can
+//! compare the router's view with ours.
+
+use super::process::{Daemon, must, run};
+use super::{lab_dir, remove_lab_dir, wait_until};
+use serde_json::Value;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// BFD timers as routers configure them, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timers {
+    /// Desired Min TX.
+    pub tx_ms: u32,
+    /// Required Min RX.
+    pub rx_ms: u32,
+    /// Detect Mult.
+    pub multiplier: u8,
+}
+
+/// The router's view of one BFD session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterView {
+    /// Lowercase state: `up`, `down`, `init`, `admin_down`.
+    pub state: String,
+    /// What the router heard as our Desired Min TX (ms), when it says.
+    pub remote_tx_ms: Option<u64>,
+    /// What the router heard as our Required Min RX (ms), when it says.
+    pub remote_rx_ms: Option<u64>,
+    /// The interval the router sends at (ms), when it says.
+    pub tx_ms: Option<u64>,
+    /// The router's detection time for us (ms), when it says.
+    pub detect_ms: Option<u64>,
+}
+
+/// FRR zebra + bfdd with one single-hop peer.
+#[derive(Debug)]
+pub struct FrrBfd {
+    ns: String,
+    dir: PathBuf,
+    peer: IpAddr,
+    local: IpAddr,
+    // bgpd and bfdd first: they are stopped before zebra.
+    bgpd: Option<Daemon>,
+    bfdd: Option<Daemon>,
+    zebra: Option<Daemon>,
+}
+
+impl FrrBfd {
+    /// Starts zebra and bfdd in `ns` with a BFD peer `peer` sourced from `local`.
+    pub fn start(ns: &str, peer: IpAddr, local: IpAddr, timers: Timers) -> FrrBfd {
+        let dir = lab_dir(ns, "frr-bfd");
+        std::fs::write(dir.join("zebra.conf"), format!("hostname {ns}\n"))
+            .expect("lab setup: write zebra.conf");
+        let conf = format!(
+            "hostname {ns}\nbfd\n peer {peer} local-address {local}\n  transmit-interval {}\n  receive-interval {}\n  detect-multiplier {}\n !\n!\n",
+            timers.tx_ms, timers.rx_ms, timers.multiplier
+        );
+        std::fs::write(dir.join("bfdd.conf"), conf).expect("lab setup: write bfdd.conf");
+        must("chown", &["-R", "frr:frr", &dir.display().to_string()]);
+        let mut frr = FrrBfd {
+            ns: ns.to_string(),
+            dir,
+            peer,
+            local,
+            bgpd: None,
+            bfdd: None,
+            zebra: None,
+        };
+        frr.zebra = Some(frr.daemon("zebra", &[]));
+        wait_until("zebra's vty", Duration::from_secs(15), || {
+            frr.vtysh("show zebra client summary").map(|_| ())
+        });
+        let ctl = frr.dir.join("bfdd.sock").display().to_string();
+        frr.bfdd = Some(frr.daemon("bfdd", &["--bfdctl", &ctl]));
+        wait_until("bfdd's vty", Duration::from_secs(15), || {
+            frr.vtysh("show bfd peers json").map(|_| ())
+        });
+        frr
+    }
+
+    fn daemon(&self, name: &str, extra: &[&str]) -> Daemon {
+        let d = self.dir.display().to_string();
+        let conf = format!("{d}/{name}.conf");
+        let pid = format!("{d}/{name}.pid");
+        let zserv = format!("{d}/zserv.api");
+        let log = format!("file:{d}/{name}.log");
+        let bin = super::prereq::find_binary(name)
+            .unwrap_or_else(|| panic!("lab setup: {name} not found"));
+        let mut args = vec![
+            "-f",
+            &conf,
+            "-i",
+            &pid,
+            "-z",
+            &zserv,
+            "--vty_socket",
+            &d,
+            "-P",
+            "0",
+            "--log",
+            &log,
+        ];
+        args.extend_from_slice(extra);
+        Daemon::spawn_in(
+            &self.ns,
+            name,
+            &self.dir.join(format!("{name}.out")),
+            &bin.display().to_string(),
+            &args,
+        )
+    }
+
+    /// Starts bgpd beside bfdd with this configuration (see `FrrConfig::bgpd_conf`).
+    pub fn start_bgpd(&mut self, conf: &str) {
+        std::fs::write(self.dir.join("bgpd.conf"), conf).expect("lab setup: write bgpd.conf");
+        must("chown", &["-R", "frr:frr", &self.dir.display().to_string()]);
+        self.bgpd = Some(self.daemon("bgpd", &[]));
+        wait_until("bgpd's vty", Duration::from_secs(15), || {
+            self.vtysh("show bgp summary json").map(|_| ())
+        });
+    }
+
+    /// SIGKILLs bfdd: the router's BFD packets stop while bgpd and the link stay up.
+    pub fn kill_bfdd(&mut self) {
+        if let Some(mut d) = self.bfdd.take() {
+            d.kill();
+        }
+    }
+
+    /// bgpd's `show bgp neighbors ADDRESS json` entry for `address`.
+    pub fn bgp_neighbor(&self, address: IpAddr) -> Result<Value, String> {
+        let out = self.vtysh(&format!("show bgp neighbors {address} json"))?;
+        let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+        v.get(address.to_string())
+            .cloned()
+            .ok_or_else(|| format!("no neighbor {address}: {out}"))
+    }
+
+    /// Runs one vtysh command.
+    pub fn vtysh(&self, command: &str) -> Result<String, String> {
+        let d = self.dir.display().to_string();
+        run("vtysh", &["--vty_socket", &d, "-c", command])
+    }
+
+    /// Changes the peer's timers at runtime (bfdd starts a Poll Sequence).
+    pub fn set_timers(&self, timers: Timers) -> Result<String, String> {
+        let d = self.dir.display().to_string();
+        let peer = format!("peer {} local-address {}", self.peer, self.local);
+        let tx = format!("transmit-interval {}", timers.tx_ms);
+        let rx = format!("receive-interval {}", timers.rx_ms);
+        let mult = format!("detect-multiplier {}", timers.multiplier);
+        run(
+            "vtysh",
+            &[
+                "--vty_socket",
+                &d,
+                "-c",
+                "configure terminal",
+                "-c",
+                "bfd",
+                "-c",
+                &peer,
+                "-c",
+                &tx,
+                "-c",
+                &rx,
+                "-c",
+                &mult,
+            ],
+        )
+    }
+
+    /// The raw JSON of the session with our address.
+    pub fn peer_json(&self) -> Result<Value, String> {
+        let out = self.vtysh("show bfd peers json")?;
+        let all: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+        all.as_array()
+            .and_then(|peers| {
+                peers
+                    .iter()
+                    .find(|p| p["peer"].as_str() == Some(&self.peer.to_string()))
+            })
+            .cloned()
+            .ok_or_else(|| format!("no BFD peer {} in {out}", self.peer))
+    }
+
+    /// bfdd's view of the session.
+    pub fn view(&self) -> Result<RouterView, String> {
+        let p = self.peer_json()?;
+        Ok(RouterView {
+            state: p["status"].as_str().unwrap_or("?").replace('-', "_"),
+            remote_tx_ms: p["remote-transmit-interval"].as_u64(),
+            remote_rx_ms: p["remote-receive-interval"].as_u64(),
+            tx_ms: p["transmit-interval"].as_u64(),
+            detect_ms: None,
+        })
+    }
+
+    /// The end of bfdd's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        super::tail(&self.dir.join("bfdd.log"), 30)
+    }
+}
+
+impl Drop for FrrBfd {
+    fn drop(&mut self) {
+        self.bgpd.take();
+        self.bfdd.take();
+        self.zebra.take();
+        remove_lab_dir(&self.dir);
+    }
+}
+
+/// BIRD 2 with `protocol bfd` and one neighbor.
+#[derive(Debug)]
+pub struct BirdBfd {
+    dir: PathBuf,
+    peer: IpAddr,
+    local: IpAddr,
+    router_id: std::net::Ipv4Addr,
+    daemon: Option<Daemon>,
+}
+
+impl BirdBfd {
+    /// Starts BIRD in `ns` with a BFD neighbor `peer` sourced from `local`.
+    pub fn start(
+        ns: &str,
+        router_id: std::net::Ipv4Addr,
+        peer: IpAddr,
+        local: IpAddr,
+        timers: Timers,
+    ) -> BirdBfd {
+        let dir = lab_dir(ns, "bird-bfd");
+        let mut bird = BirdBfd {
+            dir,
+            peer,
+            local,
+            router_id,
+            daemon: None,
+        };
+        bird.write_config(timers);
+        let d = bird.dir.display().to_string();
+        let conf = format!("{d}/bird.conf");
+        if let Err(e) = run("bird", &["-p", "-c", &conf]) {
+            panic!("lab setup: BIRD rejects its config: {e}");
+        }
+        let sock = bird.socket();
+        let pid = format!("{d}/bird.pid");
+        bird.daemon = Some(Daemon::spawn_in(
+            ns,
+            "bird",
+            &bird.dir.join("bird.out"),
+            "bird",
+            &["-f", "-s", &sock, "-P", &pid, "-c", &conf],
+        ));
+        wait_until("BIRD's control socket", Duration::from_secs(15), || {
+            bird.birdc(&["show", "status"]).map(|_| ())
+        });
+        bird
+    }
+
+    fn write_config(&self, t: Timers) {
+        let log = self.dir.join("bird.log").display().to_string();
+        let conf = format!(
+            "log \"{log}\" all;\nrouter id {};\nprotocol device {{}}\nprotocol bfd bfd1 {{\n  interface \"*\" {{ min rx interval {} ms; min tx interval {} ms; multiplier {}; }};\n  neighbor {} local {};\n}}\n",
+            self.router_id, t.rx_ms, t.tx_ms, t.multiplier, self.peer, self.local
+        );
+        std::fs::write(self.dir.join("bird.conf"), conf).expect("lab setup: write bird.conf");
+    }
+
+    fn socket(&self) -> String {
+        self.dir.join("bird.ctl").display().to_string()
+    }
+
+    /// Runs one birdc command.
+    pub fn birdc(&self, args: &[&str]) -> Result<String, String> {
+        let sock = self.socket();
+        let mut all = vec!["-s", sock.as_str()];
+        all.extend_from_slice(args);
+        run("birdc", &all)
+    }
+
+    /// Changes the timers at runtime: new config, `birdc configure` (BIRD polls).
+    pub fn set_timers(&self, timers: Timers) -> Result<String, String> {
+        self.write_config(timers);
+        self.birdc(&["configure"])
+    }
+
+    /// BIRD's view, from `show bfd sessions`: state, interval and timeout columns.
+    pub fn view(&self) -> Result<RouterView, String> {
+        let out = self.birdc(&["show", "bfd", "sessions"])?;
+        let peer = self.peer.to_string();
+        let row = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(peer.as_str()))
+            .ok_or_else(|| format!("no session for {peer} in {out}"))?;
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // IP address, Interface, State, Since (one or two words), Interval, Timeout.
+        let secs = |s: Option<&&str>| {
+            s.and_then(|v| v.parse::<f64>().ok())
+                .map(|v| (v * 1000.0).round() as u64)
+        };
+        let n = cols.len();
+        Ok(RouterView {
+            state: cols.get(2).map_or("?".into(), |s| s.to_lowercase()),
+            remote_tx_ms: None,
+            remote_rx_ms: None,
+            tx_ms: secs(cols.get(n.wrapping_sub(2))),
+            detect_ms: secs(cols.get(n.wrapping_sub(1))),
+        })
+    }
+
+    /// The end of BIRD's log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        super::tail(&self.dir.join("bird.log"), 30)
+    }
+}
+
+impl Drop for BirdBfd {
+    fn drop(&mut self) {
+        self.daemon.take();
+        remove_lab_dir(&self.dir);
+    }
+}

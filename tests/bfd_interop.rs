@@ -1,0 +1,307 @@
+//! Our BFD against FRR's bfdd and BIRD 2's `protocol bfd` in network namespaces, over
+//! IPv4 and IPv6: the session comes Up, each router's own view agrees with ours on state
+//! and intervals, and a timer change made at runtime on either side is taken by the other
+//! (a Poll Sequence answered with Final) without the session going down.
+//!
+//! Needs root and the routers; without root each test prints `skipped: ...` and passes.
+//! The detection time after a link cut is printed, never asserted.
+
+#[path = "../bgp/tests/support/mod.rs"]
+mod support;
+
+use bfd::State;
+use bfd::driver::{Bfd, Hop, PeerSpec, SessionHandle, Status};
+use bfd::session::SessionConfig;
+use std::num::NonZeroU8;
+use std::time::{Duration, Instant};
+use support::bfd_routers::{BirdBfd, RouterView, Timers};
+use support::netns::NetnsPair;
+use support::prereq::{Router, find_binary, lab_available};
+use support::speaker::NsRuntime;
+use support::{CONVERGE, wait_until};
+
+fn lab(test: &str, router: Router) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("{test}: skipped: needs root (network namespaces)");
+        return false;
+    }
+    if !lab_available(test, &[router]) {
+        return false;
+    }
+    if router == Router::Frr {
+        assert!(
+            find_binary("bfdd").is_some(),
+            "{test}: FRR's bfdd is not installed"
+        );
+    }
+    true
+}
+
+fn config(tx: u64, rx: u64, mult: u8) -> SessionConfig {
+    SessionConfig {
+        desired_min_tx: Duration::from_millis(tx),
+        required_min_rx: Duration::from_millis(rx),
+        detect_mult: NonZeroU8::new(mult).expect("nonzero"),
+    }
+}
+
+/// Starts our session in side B of `pair`, to side A.
+fn ours(rt: &NsRuntime, pair: &NetnsPair, ipv6: bool) -> SessionHandle {
+    let spec = PeerSpec {
+        peer: pair.a.addr(ipv6),
+        local: Some(pair.b.addr(ipv6)),
+        hop: Hop::Single,
+        config: config(300, 300, 3),
+    };
+    rt.run(async move { Bfd::spawn().add(spec) })
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Our state, our view of the router's timers, or why it is not there yet.
+fn our_view(h: &SessionHandle) -> Result<(Status, bfd::session::Snapshot), String> {
+    let status = h.status();
+    if let Some(e) = &status.error {
+        return Err(format!("driver error: {e}"));
+    }
+    let snapshot = status.session.clone().ok_or("not started")?;
+    Ok((status, snapshot))
+}
+
+fn both_up(h: &SessionHandle, router: impl Fn() -> Result<RouterView, String>) -> u64 {
+    wait_until("both ends Up", CONVERGE, || {
+        let (status, s) = our_view(h)?;
+        let r = router()?;
+        if s.state != State::Up || r.state != "up" {
+            return Err(format!("ours {}, router {}", s.state, r.state));
+        }
+        if s.polling {
+            return Err("our Poll Sequence still running".into());
+        }
+        Ok(status.transitions)
+    })
+}
+
+/// Cuts B's link and prints how long the router took to see the session down.
+fn print_failover(pair: &NetnsPair, what: &str, router: impl Fn() -> Result<RouterView, String>) {
+    let start = Instant::now();
+    support::process::must(
+        "ip",
+        &["-n", &pair.b.ns, "link", "set", &pair.b.ifname, "down"],
+    );
+    let ok = wait_until("the router to see BFD down", CONVERGE, || {
+        let r = router()?;
+        if r.state == "up" {
+            Err("still up".into())
+        } else {
+            Ok(r.state)
+        }
+    });
+    eprintln!(
+        "{what}: link cut -> router's BFD {ok} after {} ms (polled every 200 ms by the test)",
+        start.elapsed().as_millis()
+    );
+}
+
+fn frr_interop(test: &str, ipv6: bool) {
+    if !lab(test, Router::Frr) {
+        return;
+    }
+    let pair = NetnsPair::new();
+    let frr = support::bfd_routers::FrrBfd::start(
+        &pair.a.ns,
+        pair.b.addr(ipv6),
+        pair.a.addr(ipv6),
+        Timers {
+            tx_ms: 300,
+            rx_ms: 300,
+            multiplier: 3,
+        },
+    );
+    let rt = NsRuntime::new(&pair.b.ns);
+    let mut handle = ours(&rt, &pair, ipv6);
+    let router = || frr.view();
+    let transitions = both_up(&handle, router);
+
+    // The router's view agrees with ours, both ways.
+    wait_until("views to agree at 300 ms x 3", CONVERGE, || {
+        let (_, s) = our_view(&handle)?;
+        let r = frr.view()?;
+        let want = (Some(300), Some(300));
+        let got = (r.remote_tx_ms, r.remote_rx_ms);
+        let ours = (
+            ms(s.remote_desired_min_tx),
+            ms(s.remote_required_min_rx),
+            s.remote_detect_mult,
+        );
+        if got == want && ours == (300, 300, 3) && ms(s.detection_time) == 900 {
+            Ok(())
+        } else {
+            Err(format!(
+                "router heard {got:?}, we heard {ours:?}, detection {:?}: {}",
+                s.detection_time,
+                frr.log_tail()
+            ))
+        }
+    });
+
+    // Our runtime change reaches bfdd through Poll/Final.
+    handle.set_config(config(500, 500, 3));
+    wait_until("bfdd to take our new timers", CONVERGE, || {
+        let (_, s) = our_view(&handle)?;
+        let r = frr.view()?;
+        if (r.remote_tx_ms, r.remote_rx_ms) == (Some(500), Some(500))
+            && !s.polling
+            && ms(s.tx_interval) == 500
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "router heard {:?}/{:?}, polling {}",
+                r.remote_tx_ms, r.remote_rx_ms, s.polling
+            ))
+        }
+    });
+
+    // bfdd's runtime change reaches us the same way.
+    frr.set_timers(Timers {
+        tx_ms: 200,
+        rx_ms: 400,
+        multiplier: 5,
+    })
+    .expect("vtysh accepts the new timers");
+    wait_until("us to take bfdd's new timers", CONVERGE, || {
+        let (_, s) = our_view(&handle)?;
+        let got = (
+            ms(s.remote_desired_min_tx),
+            ms(s.remote_required_min_rx),
+            s.remote_detect_mult,
+        );
+        // Detection: its multiplier x max(our 500 ms RX, its 200 ms TX).
+        if got == (200, 400, 5) && ms(s.detection_time) == 2500 {
+            Ok(())
+        } else {
+            Err(format!(
+                "we heard {got:?}, detection {:?}",
+                s.detection_time
+            ))
+        }
+    });
+    let (status, s) = our_view(&handle).expect("running");
+    assert_eq!(s.state, State::Up);
+    assert_eq!(
+        status.transitions, transitions,
+        "timer changes never took the session down"
+    );
+
+    print_failover(&pair, test, || frr.view());
+    drop(handle);
+}
+
+fn bird_interop(test: &str, ipv6: bool) {
+    if !lab(test, Router::Bird) {
+        return;
+    }
+    let pair = NetnsPair::new();
+    let bird = BirdBfd::start(
+        &pair.a.ns,
+        pair.a.v4,
+        pair.b.addr(ipv6),
+        pair.a.addr(ipv6),
+        Timers {
+            tx_ms: 300,
+            rx_ms: 300,
+            multiplier: 3,
+        },
+    );
+    let rt = NsRuntime::new(&pair.b.ns);
+    let mut handle = ours(&rt, &pair, ipv6);
+    let transitions = both_up(&handle, || bird.view());
+
+    // BIRD's interval is max(its TX, our RX), its timeout our multiplier x max(its RX,
+    // our TX): 300 ms and 900 ms; ours mirror them.
+    wait_until("views to agree at 300 ms x 3", CONVERGE, || {
+        let (_, s) = our_view(&handle)?;
+        let r = bird.view()?;
+        let ours = (ms(s.tx_interval), ms(s.detection_time));
+        if (r.tx_ms, r.detect_ms) == (Some(300), Some(900)) && ours == (300, 900) {
+            Ok(())
+        } else {
+            Err(format!(
+                "BIRD {:?}/{:?}, ours {ours:?}: {}",
+                r.tx_ms,
+                r.detect_ms,
+                bird.log_tail()
+            ))
+        }
+    });
+
+    handle.set_config(config(500, 500, 3));
+    wait_until("BIRD to take our new timers", CONVERGE, || {
+        let (_, s) = our_view(&handle)?;
+        let r = bird.view()?;
+        if (r.tx_ms, r.detect_ms) == (Some(500), Some(1500)) && !s.polling {
+            Ok(())
+        } else {
+            Err(format!(
+                "BIRD {:?}/{:?}, polling {}",
+                r.tx_ms, r.detect_ms, s.polling
+            ))
+        }
+    });
+
+    bird.set_timers(Timers {
+        tx_ms: 200,
+        rx_ms: 400,
+        multiplier: 5,
+    })
+    .expect("birdc configure");
+    wait_until("us to take BIRD's new timers", CONVERGE, || {
+        let (_, s) = our_view(&handle)?;
+        let got = (
+            ms(s.remote_desired_min_tx),
+            ms(s.remote_required_min_rx),
+            s.remote_detect_mult,
+        );
+        if got == (200, 400, 5) && ms(s.detection_time) == 2500 {
+            Ok(())
+        } else {
+            Err(format!(
+                "we heard {got:?}, detection {:?}",
+                s.detection_time
+            ))
+        }
+    });
+    let (status, s) = our_view(&handle).expect("running");
+    assert_eq!(s.state, State::Up);
+    assert_eq!(
+        status.transitions, transitions,
+        "timer changes never took the session down"
+    );
+
+    print_failover(&pair, test, || bird.view());
+    drop(handle);
+}
+
+#[test]
+fn frr_bfdd_agrees_over_ipv4() {
+    frr_interop("frr_bfdd_agrees_over_ipv4", false);
+}
+
+#[test]
+fn frr_bfdd_agrees_over_ipv6() {
+    frr_interop("frr_bfdd_agrees_over_ipv6", true);
+}
+
+#[test]
+fn bird_bfd_agrees_over_ipv4() {
+    bird_interop("bird_bfd_agrees_over_ipv4", false);
+}
+
+#[test]
+fn bird_bfd_agrees_over_ipv6() {
+    bird_interop("bird_bfd_agrees_over_ipv6", true);
+}
