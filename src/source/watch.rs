@@ -18,7 +18,7 @@
 //! had. Nothing is delayed to coalesce events; only events already queued are folded into
 //! one signal.
 
-use notify::event::{EventKind, Flag};
+use notify::event::{EventKind, Flag, ModifyKind};
 use notify::{Event, EventKindMask, INotifyWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
@@ -115,6 +115,12 @@ impl PathWatch {
         // An overflowed queue lost events: anything may have changed.
         if event.flag() == Some(Flag::Rescan) || event.paths.is_empty() {
             return true;
+        }
+        // A file written in place is half written until its writer closes it (`>` first
+        // truncates it to nothing): wait for the close, which inotify reports, instead of
+        // reading a truncated file as a valid, empty one.
+        if matches!(event.kind, EventKind::Modify(ModifyKind::Data(_))) {
+            return false;
         }
         event.paths.iter().any(|path| self.concerns(path))
     }

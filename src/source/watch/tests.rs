@@ -80,6 +80,29 @@ async fn a_file_edited_in_place_is_signalled() {
     expect_change(&mut watch, "an in-place append").await;
 }
 
+/// `>` truncates then writes: while the writer holds the file open it is half written,
+/// and reading it then would take an empty file for an empty cluster.
+#[tokio::test]
+async fn a_file_being_rewritten_in_place_is_signalled_only_once_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cluster.yaml");
+    std::fs::write(&file, "a: 1\n").unwrap();
+    let mut watch = PathWatch::new(std::slice::from_ref(&file), yaml_only).unwrap();
+    let mut handle = std::fs::File::create(&file).unwrap(); // truncates
+    handle.write_all(b"b: ").unwrap();
+    handle.flush().unwrap();
+    // Both the truncation and the partial write were reported to the watcher by now (a
+    // later event, the close below, arrives after them on the same inotify queue).
+    let early = tokio::time::timeout(Duration::from_millis(300), watch.changed()).await;
+    assert!(
+        early.is_err(),
+        "signalled while the file was still open for writing"
+    );
+    handle.write_all(b"2\n").unwrap();
+    drop(handle);
+    expect_change(&mut watch, "the close of the rewritten file").await;
+}
+
 #[tokio::test]
 async fn a_file_replaced_by_rename_is_signalled_and_followed_by_name() {
     let dir = tempfile::tempdir().unwrap();
