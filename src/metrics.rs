@@ -23,6 +23,8 @@ pub struct Metrics {
     pub routes_announced: Gauge,
     /// Refused externalIPs by reason (current count).
     pub refused_external_ips: Family<Vec<(String, String)>, Gauge>,
+    /// 1 for the reason this node withdraws every address, 0 for the others.
+    pub node_withdrawn: Family<Vec<(String, String)>, Gauge>,
     /// Decisions computed.
     pub reconciles: Counter,
 }
@@ -36,6 +38,7 @@ impl Default for Metrics {
             ),
             routes_announced: Gauge::default(),
             refused_external_ips: Family::default(),
+            node_withdrawn: Family::default(),
             reconciles: Counter::default(),
         }
     }
@@ -58,6 +61,11 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
         "refused_external_ips",
         "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip)",
         metrics.refused_external_ips.clone(),
+    );
+    registry.register(
+        "node_withdrawn",
+        "1 for the reason this node withdraws every route (node_excluded, node_network_unavailable, node_deleting, node_to_be_deleted)",
+        metrics.node_withdrawn.clone(),
     );
     registry.register(
         "reconciles",

@@ -83,6 +83,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
     let mut reconciler = Reconciler::new(&config, router_id, observed.clone());
+    update_withdrawn_metric(&metrics, None);
     loop {
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
@@ -109,6 +110,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .routes_announced
             .set(i64::try_from(engine.route_count()).unwrap_or(i64::MAX));
         update_refused_metric(&metrics, &engine);
+        let withdrawn = engine.node_withdraws_all();
+        if withdrawn != reconciler.withdrawn {
+            match &withdrawn {
+                Some(reason) => tracing::warn!(
+                    code = reason.code(),
+                    "this node withdraws every route: {reason}"
+                ),
+                None => tracing::info!("this node may announce again"),
+            }
+            update_withdrawn_metric(&metrics, withdrawn.as_ref());
+            reconciler.withdrawn = withdrawn;
+        }
         let problems = engine.take_problems_changed().then(|| engine.problems());
         drop(engine);
         *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -156,6 +169,15 @@ fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
     }
 }
 
+fn update_withdrawn_metric(metrics: &Metrics, reason: Option<&decide::reason::Reason>) {
+    for code in decide::reason::NODE_WITHDRAW_CODES {
+        metrics
+            .node_withdrawn
+            .get_or_create(&vec![("reason".to_string(), code.to_string())])
+            .set(i64::from(reason.is_some_and(|r| r.code() == code)));
+    }
+}
+
 /// The decision loop's memory between changes (the decision itself is in
 /// [`Observed::decision`], where `/status` reads it).
 struct Reconciler<'a> {
@@ -166,6 +188,8 @@ struct Reconciler<'a> {
     node_labels: BTreeMap<String, String>,
     peers: Peers,
     problems: ProblemMemory,
+    /// Why every route is withdrawn, as last logged.
+    withdrawn: Option<decide::reason::Reason>,
 }
 
 impl<'a> Reconciler<'a> {
@@ -178,6 +202,7 @@ impl<'a> Reconciler<'a> {
             node_labels: BTreeMap::new(),
             peers: Peers::default(),
             problems: ProblemMemory::default(),
+            withdrawn: None,
         }
     }
 

@@ -70,6 +70,11 @@ impl Incremental {
         self.route_count
     }
 
+    /// Why this node withdraws every address (unhealthy or excluded), if it does.
+    pub fn node_withdraws_all(&self) -> Option<super::reason::Reason> {
+        self.node.withdraws_all()
+    }
+
     /// The routes, ordered by prefix (for display and comparison).
     pub fn sorted_routes(&self) -> BTreeMap<IpNet, Route> {
         self.routes().map(|(p, r)| (p, r.clone())).collect()
@@ -318,6 +323,7 @@ mod tests {
         Node {
             excluded: bool,
             drained: bool,
+            unhealthy: bool,
         },
         Relist,
     }
@@ -356,8 +362,13 @@ mod tests {
                     terminating
                 }),
             (0..4usize, 0..2usize).prop_map(|(n, slice)| Op::RemoveSlice { n, slice }),
-            (any::<bool>(), any::<bool>())
-                .prop_map(|(excluded, drained)| Op::Node { excluded, drained }),
+            (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+                |(excluded, drained, unhealthy)| Op::Node {
+                    excluded,
+                    drained,
+                    unhealthy
+                }
+            ),
             Just(Op::Relist),
         ]
     }
@@ -442,7 +453,11 @@ mod tests {
             Op::RemoveSlice { n, slice } => {
                 cluster.remove_slice(&ObjectKey::new("ns", format!("s{n}-{slice}")))
             }
-            Op::Node { excluded, drained } => {
+            Op::Node {
+                excluded,
+                drained,
+                unhealthy,
+            } => {
                 let mut m = ObjectMeta {
                     name: Some("node-a".into()),
                     ..Default::default()
@@ -455,6 +470,11 @@ mod tests {
                 if *drained {
                     m.annotations =
                         Some([("kube-anycast.io/drain".to_string(), "true".to_string())].into());
+                }
+                if *unhealthy {
+                    m.deletion_timestamp = Some(
+                        k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(Default::default()),
+                    );
                 }
                 cluster.set_node(Some(Node {
                     metadata: m,

@@ -27,6 +27,8 @@ use std::sync::Arc;
 pub const SERVICE_PROXY_NAME_LABEL: &str = "service.kubernetes.io/service-proxy-name";
 /// Label that takes a node out of external load balancing.
 pub const EXCLUDE_NODE_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
+/// Taint the cluster autoscaler puts on a node it is about to remove.
+pub const TO_BE_DELETED_TAINT: &str = "ToBeDeletedByClusterAutoscaler";
 
 /// The parts of the config the decision reads.
 #[derive(Clone, Copy, Debug)]
@@ -134,15 +136,52 @@ pub struct NodeView {
     pub excluded: bool,
     /// Annotated `kube-anycast.io/drain: "true"`.
     pub drained: bool,
+    /// Why kube-proxy's own health check would fail here, if it would.
+    pub unhealthy: Option<NodeUnhealthy>,
+}
+
+/// Why a node must not attract traffic although it runs: the states in which kube-proxy's
+/// health check fails too (KEP-3836), so a load balancer would drain the node as well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeUnhealthy {
+    /// Condition `NetworkUnavailable=True`: the pod network is not set up.
+    NetworkUnavailable,
+    /// The Node has a deletion timestamp.
+    Deleting,
+    /// The cluster autoscaler tainted it `ToBeDeletedByClusterAutoscaler`.
+    ToBeDeleted,
 }
 
 impl NodeView {
-    /// Reads a Node (absent: neither excluded nor drained).
+    /// Reads a Node (absent: neither excluded nor drained, and healthy).
     pub fn of(node: Option<&NodeInfo>) -> NodeView {
         NodeView {
             excluded: node.is_some_and(|n| n.labels.contains_key(EXCLUDE_NODE_LABEL)),
             drained: node.is_some_and(|n| annotations::node_drained(&n.annotations)),
+            unhealthy: node.and_then(node_health),
         }
+    }
+
+    /// Why every address is withdrawn on this node, when one is.
+    pub fn withdraws_all(&self) -> Option<Reason> {
+        match (self.unhealthy, self.excluded) {
+            (Some(unhealthy), _) => Some(Reason::NodeUnhealthy(unhealthy)),
+            (None, true) => Some(Reason::NodeExcluded),
+            (None, false) => None,
+        }
+    }
+}
+
+/// The first reason (in a fixed order) the node is unhealthy.
+fn node_health(node: &NodeInfo) -> Option<NodeUnhealthy> {
+    if node.deleting {
+        Some(NodeUnhealthy::Deleting)
+    } else if node.taints.iter().any(|t| &**t == TO_BE_DELETED_TAINT) {
+        Some(NodeUnhealthy::ToBeDeleted)
+    } else if node.network_unavailable {
+        Some(NodeUnhealthy::NetworkUnavailable)
+    } else {
+        None
     }
 }
 
@@ -264,17 +303,19 @@ pub fn decide_service(
                     });
                     Verdict::NotAnnounced(reason)
                 }
-                (Ok(_), Ok(_)) if node.excluded => Verdict::NotAnnounced(Reason::NodeExcluded),
-                (Ok(effective), Ok(prefix)) => {
-                    // One summary per family: a Service with 100,000 addresses reads its
-                    // slices twice at most, not once per address.
-                    let family = AddressFamily::of(prefix.addr());
-                    let slot = usize::from(family == AddressFamily::V6);
-                    let summary = *summaries[slot].get_or_insert_with(|| {
-                        endpoints::summarize(slices.iter().copied(), family, settings.node_name)
-                    });
-                    judge_endpoints(effective, summary)
-                }
+                (Ok(effective), Ok(prefix)) => match node.withdraws_all() {
+                    Some(reason) => Verdict::NotAnnounced(reason),
+                    None => {
+                        // One summary per family: a Service with 100,000 addresses reads
+                        // its slices twice at most, not once per address.
+                        let family = AddressFamily::of(prefix.addr());
+                        let slot = usize::from(family == AddressFamily::V6);
+                        let summary = *summaries[slot].get_or_insert_with(|| {
+                            endpoints::summarize(slices.iter().copied(), family, settings.node_name)
+                        });
+                        judge_endpoints(effective, summary)
+                    }
+                },
             };
             announced_any |= matches!(verdict, Verdict::Announced(_));
             AddressOutcome { prefix, verdict }

@@ -1,6 +1,7 @@
 //! Why an externalIP is or is not announced by this node: one value per decision, shown
 //! by `kube-anycast plan`, in logs, and (for refusals) as Kubernetes Events.
 
+use super::NodeUnhealthy;
 use super::address::AddressRefusal;
 use std::fmt;
 
@@ -43,6 +44,8 @@ pub enum Reason {
     Address(AddressRefusal),
     /// This node carries `node.kubernetes.io/exclude-from-external-load-balancers`.
     NodeExcluded,
+    /// This node is unhealthy: every address is withdrawn.
+    NodeUnhealthy(NodeUnhealthy),
     /// No usable endpoint on this node (there may be elsewhere).
     NoLocalEndpoints,
     /// No usable endpoint anywhere, of this address family.
@@ -51,6 +54,14 @@ pub enum Reason {
 
 /// The codes of every refusal reason (see [`Reason::is_refusal`]).
 pub const REFUSAL_CODES: [&str; 3] = ["outside_allowed_cidrs", "special_range", "invalid_ip"];
+
+/// The codes of the reasons a whole node withdraws (see [`super::NodeView::withdraws_all`]).
+pub const NODE_WITHDRAW_CODES: [&str; 4] = [
+    "node_excluded",
+    "node_network_unavailable",
+    "node_deleting",
+    "node_to_be_deleted",
+];
 
 impl Reason {
     /// True for refusals that a Service owner must hear of (a Kubernetes Event), as
@@ -72,6 +83,9 @@ impl Reason {
             Reason::Address(AddressRefusal::SpecialRange(_)) => "special_range",
             Reason::Address(AddressRefusal::OutsideAllowedCidrs) => "outside_allowed_cidrs",
             Reason::NodeExcluded => "node_excluded",
+            Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable) => "node_network_unavailable",
+            Reason::NodeUnhealthy(NodeUnhealthy::Deleting) => "node_deleting",
+            Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted) => "node_to_be_deleted",
             Reason::NoLocalEndpoints => "no_local_endpoints",
             Reason::NoEndpoints => "no_endpoints",
         }
@@ -116,6 +130,15 @@ impl fmt::Display for Reason {
             Reason::NodeExcluded => f.write_str(
                 "node is labelled node.kubernetes.io/exclude-from-external-load-balancers",
             ),
+            Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable) => {
+                f.write_str("node has condition NetworkUnavailable=True")
+            }
+            Reason::NodeUnhealthy(NodeUnhealthy::Deleting) => {
+                f.write_str("node is being deleted (deletion timestamp set)")
+            }
+            Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted) => {
+                f.write_str("node is tainted ToBeDeletedByClusterAutoscaler")
+            }
             Reason::NoLocalEndpoints => f.write_str("no usable endpoint on this node"),
             Reason::NoEndpoints => {
                 f.write_str("no usable endpoint of this address family in the cluster")

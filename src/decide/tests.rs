@@ -739,3 +739,117 @@ fn removed_service_leaves_no_route() {
     assert_eq!(first.routes.len(), 1);
     assert!(World::new().decide().routes.is_empty());
 }
+
+/// `served_here()` with this node's Node changed by `change`.
+fn served_on_node(change: impl FnOnce(&mut Node)) -> World {
+    let mut node = Node {
+        metadata: ObjectMeta {
+            name: Some(NODE.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    change(&mut node);
+    let mut w = served_here();
+    w.cluster.set_node(Some(node));
+    w
+}
+
+#[test]
+fn network_unavailable_node_withdraws_everything() {
+    use k8s_openapi::api::core::v1::{NodeCondition, NodeStatus};
+    let w = served_on_node(|n| {
+        n.status = Some(NodeStatus {
+            conditions: Some(vec![NodeCondition {
+                type_: "NetworkUnavailable".into(),
+                status: "True".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    });
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable))
+    );
+    assert!(d.routes.is_empty());
+    let recovered = served_on_node(|n| {
+        n.status = Some(NodeStatus {
+            conditions: Some(vec![NodeCondition {
+                type_: "NetworkUnavailable".into(),
+                status: "False".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    });
+    assert_eq!(recovered.decide().routes.len(), 1);
+}
+
+#[test]
+fn node_being_deleted_withdraws_everything() {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    let w = served_on_node(|n| {
+        n.metadata.deletion_timestamp = Some(Time(Default::default()));
+    });
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::Deleting))
+    );
+    assert!(d.routes.is_empty());
+}
+
+fn taint(key: &str) -> impl FnOnce(&mut Node) + '_ {
+    move |n: &mut Node| {
+        n.spec = Some(k8s_openapi::api::core::v1::NodeSpec {
+            taints: Some(vec![k8s_openapi::api::core::v1::Taint {
+                key: key.into(),
+                effect: "NoSchedule".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    }
+}
+
+#[test]
+fn autoscaler_to_be_deleted_taint_withdraws_everything() {
+    let d = served_on_node(taint(TO_BE_DELETED_TAINT)).decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
+    );
+    assert!(d.routes.is_empty());
+    let other_taint = served_on_node(taint("dedicated")).decide();
+    assert_eq!(other_taint.routes.len(), 1, "other taints do not withdraw");
+}
+
+#[test]
+fn announce_from_cluster_does_not_count_an_unhealthy_node() {
+    let s = annotate(
+        service("app", &[IP4]),
+        annotations::ANNOUNCE_FROM,
+        "cluster",
+    );
+    let mut w = World::new().with_service(s).with_slice(slice(
+        "app",
+        "s",
+        "IPv4",
+        &[ready("10.0.0.2", "node-b")],
+    ));
+    let mut node = Node {
+        metadata: ObjectMeta {
+            name: Some(NODE.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    taint(TO_BE_DELETED_TAINT)(&mut node);
+    w.cluster.set_node(Some(node));
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
+    );
+}
