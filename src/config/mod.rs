@@ -87,6 +87,8 @@ pub struct AnnounceConfig {
     pub communities: Vec<Community>,
     /// Large communities put on every route.
     pub large_communities: Vec<LargeCommunity>,
+    /// Services in different namespaces may share an externalIP.
+    pub allow_cross_namespace_sharing: bool,
 }
 
 /// How the next hop of one family is chosen.

@@ -350,8 +350,15 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         &raw.large_communities,
         values::parse_large_community,
     );
+    let allow_cross_namespace_sharing = p.or_default(
+        "announce.allow_cross_namespace_sharing",
+        raw.allow_cross_namespace_sharing.as_ref(),
+        false,
+        parse_bool,
+    );
     Some(AnnounceConfig {
         allowed_cidrs: allowed_cidrs?,
+        allow_cross_namespace_sharing: allow_cross_namespace_sharing?,
         services: services?,
         namespaces: namespaces?,
         communities: sorted_unique(communities?),

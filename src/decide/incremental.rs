@@ -12,7 +12,7 @@
 use super::reason::Verdict;
 use super::{
     AddressVerdict, NodeView, Route, ServiceOutcome, ServiceProblem, ServiceRef, Settings,
-    decide_service, merge,
+    decide_service, default_template, merge, sharing_rules,
 };
 use crate::cluster::objects::SliceInfo;
 use crate::cluster::{ClusterState, Dirty, ObjectKey};
@@ -153,8 +153,8 @@ impl Incremental {
             let old = self.outcomes.remove_entry(&key);
             let service_ref = match &old {
                 Some((service_ref, old)) => {
-                    touched.extend(old.wanted());
                     self.forget(service_ref, old);
+                    touched.extend(self.to_settle(old, 0));
                     service_ref.clone()
                 }
                 None => Arc::new(key.clone()),
@@ -173,16 +173,36 @@ impl Incremental {
             {
                 self.problems_changed = true;
             }
-            touched.extend(outcome.wanted());
             self.remember(&service_ref, &outcome);
+            touched.extend(self.to_settle(&outcome, 1));
             self.outcomes.insert(service_ref, outcome);
         }
         touched.sort_unstable();
         touched.dedup();
+        let defaults = default_template(settings.announce, node.drained);
+        let rules = sharing_rules(settings, &defaults);
         touched
             .into_iter()
-            .filter(|prefix| self.remerge(*prefix))
+            .filter(|prefix| self.remerge(*prefix, rules))
             .collect()
+    }
+
+    /// The addresses of `outcome` whose route may depend on it: those it announces, and
+    /// those more than `others_than` other Services list (a shared address is settled
+    /// whatever each Service says).
+    fn to_settle<'a>(
+        &'a self,
+        outcome: &'a ServiceOutcome,
+        others_than: usize,
+    ) -> impl Iterator<Item = IpNet> + 'a {
+        outcome.addresses.iter().filter_map(move |a| {
+            let prefix = a.prefix?;
+            let shared = self
+                .addresses
+                .get(&prefix.addr())
+                .is_some_and(|e| e.listers.len() > others_than);
+            (shared || matches!(a.verdict, Verdict::Announced(_))).then_some(prefix)
+        })
     }
 
     /// Indexes an outcome's addresses and refusals.
@@ -229,36 +249,25 @@ impl Incremental {
         }
     }
 
-    /// Recomputes the route of one address from the Services that want it; true when it
+    /// Recomputes the route of one address from the Services that list it; true when it
     /// changed.
-    fn remerge(&mut self, prefix: IpNet) -> bool {
-        let wanted: Vec<_> = self
-            .addresses
-            .get(&prefix.addr())
-            .into_iter()
-            .flat_map(|entry| entry.listers.iter())
-            .filter_map(|(service, index)| {
-                let outcome = self.outcomes.get(service)?;
-                let address = outcome.addresses.get(*index as usize)?;
-                let announced = matches!(address.verdict, Verdict::Announced(_));
-                let template = outcome.template.as_ref().filter(|_| announced)?;
-                Some((prefix, service.clone(), template.clone()))
-            })
-            .collect();
-        let (new, conflicts) = match <[_; 1]>::try_from(wanted) {
-            // The usual case, one Service: its route is its template, nothing to merge.
-            Ok([(_, service, template)]) => (
-                Some(Route {
-                    attributes: template.attributes,
-                    peers: template.peers,
-                    services: smallvec::smallvec![service],
-                }),
-                Vec::new(),
-            ),
-            Err(wanted) => {
-                let (mut routes, conflicts) = merge::merge(wanted);
-                (routes.remove(&prefix), conflicts)
-            }
+    fn remerge(&mut self, prefix: IpNet, rules: merge::SharingRules<'_>) -> bool {
+        let (new, conflicts) = {
+            let sharers: SmallVec<[merge::Sharer<'_>; 1]> = self
+                .addresses
+                .get(&prefix.addr())
+                .into_iter()
+                .flat_map(|entry| entry.listers.iter())
+                .filter_map(|(service, index)| {
+                    let outcome = self.outcomes.get(service)?;
+                    Some(merge::Sharer {
+                        service,
+                        verdict: &outcome.addresses.get(*index as usize)?.verdict,
+                        template: outcome.template.as_ref(),
+                    })
+                })
+                .collect();
+            merge::settle(prefix, &sharers, rules)
         };
         let old_conflicts = if conflicts.is_empty() {
             self.conflicts.remove(&prefix)
@@ -373,10 +382,16 @@ mod tests {
         ]
     }
 
+    /// Service 2 (and its slices) live in a namespace of their own, so cross-namespace
+    /// sharing happens.
+    fn namespace(n: usize) -> &'static str {
+        if n == 2 { "other" } else { "ns" }
+    }
+
     fn apply(cluster: &mut ClusterState, op: &Op) {
-        let meta = |name: String| ObjectMeta {
+        let meta = |n: usize, name: String| ObjectMeta {
             name: Some(name),
-            namespace: Some("ns".into()),
+            namespace: Some(namespace(n).into()),
             ..Default::default()
         };
         match op {
@@ -387,7 +402,7 @@ mod tests {
                 bad,
                 off,
             } => {
-                let mut m = meta(format!("s{n}"));
+                let mut m = meta(*n, format!("s{n}"));
                 let mut annotations = std::collections::BTreeMap::new();
                 if let Some(med) = med {
                     annotations.insert("kube-anycast.io/med".to_string(), med.to_string());
@@ -407,7 +422,7 @@ mod tests {
                     ..Default::default()
                 };
                 cluster.upsert_service(
-                    ObjectKey::new("ns", format!("s{n}")),
+                    ObjectKey::new(namespace(*n), format!("s{n}")),
                     Service {
                         metadata: m,
                         spec: Some(spec),
@@ -415,7 +430,9 @@ mod tests {
                     },
                 );
             }
-            Op::RemoveService(n) => cluster.remove_service(&ObjectKey::new("ns", format!("s{n}"))),
+            Op::RemoveService(n) => {
+                cluster.remove_service(&ObjectKey::new(namespace(*n), format!("s{n}")))
+            }
             Op::Slice {
                 n,
                 slice,
@@ -425,7 +442,7 @@ mod tests {
                 terminating,
             } => {
                 let name = format!("s{n}-{slice}");
-                let mut m = meta(name.clone());
+                let mut m = meta(*n, name.clone());
                 m.labels =
                     Some([("kubernetes.io/service-name".to_string(), format!("s{n}"))].into());
                 let endpoint = Endpoint {
@@ -448,10 +465,10 @@ mod tests {
                     endpoints: vec![endpoint],
                     ports: None,
                 };
-                cluster.upsert_slice(ObjectKey::new("ns", name), s);
+                cluster.upsert_slice(ObjectKey::new(namespace(*n), name), s);
             }
             Op::RemoveSlice { n, slice } => {
-                cluster.remove_slice(&ObjectKey::new("ns", format!("s{n}-{slice}")))
+                cluster.remove_slice(&ObjectKey::new(namespace(*n), format!("s{n}-{slice}")))
             }
             Op::Node {
                 excluded,
@@ -499,13 +516,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn incremental_decision_always_equals_the_full_decision(ops in proptest::collection::vec(op(), 1..40)) {
+        fn incremental_decision_always_equals_the_full_decision(ops in proptest::collection::vec(op(), 1..40), cross in any::<bool>()) {
             let announce = AnnounceConfig {
                 allowed_cidrs: vec!["203.0.113.0/24".parse().unwrap(), "2001:db8:100::/64".parse().unwrap()],
                 services: ServiceSelection::All,
                 namespaces: Default::default(),
                 communities: vec![],
                 large_communities: vec![],
+                allow_cross_namespace_sharing: cross,
             };
             let peers = Default::default();
             let settings = Settings { node_name: "node-a", announce: &announce, peer_names: &peers };

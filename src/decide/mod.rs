@@ -248,27 +248,72 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
         drained: node.drained,
         ..Decision::default()
     };
-    let mut wanted = Vec::new();
+    let mut outcomes: Vec<(ServiceRef, ServiceOutcome)> = Vec::new();
+    // Every listed address, with the Services (index into `outcomes`, index of the
+    // address) that list it.
+    let mut listers: BTreeMap<IpNet, SmallVec<[(usize, usize); 1]>> = BTreeMap::new();
     for (key, service) in cluster.services() {
         let slices: Vec<&SliceInfo> = cluster.slices_of(key).collect();
-        let outcome = decide_service(key, service, &slices, node, settings);
+        let mut outcome = decide_service(key, service, &slices, node, settings);
         let service_ref = Arc::new(key.clone());
         decision
             .verdicts
             .extend(outcome.verdicts(&service_ref, service));
-        if let Some(template) = &outcome.template {
-            wanted.extend(
-                outcome
-                    .wanted()
-                    .map(|prefix| (prefix, service_ref.clone(), template.clone())),
-            );
+        decision.problems.append(&mut outcome.problems);
+        for (index, a) in outcome.addresses.iter().enumerate() {
+            if let Some(prefix) = a.prefix {
+                listers
+                    .entry(prefix)
+                    .or_default()
+                    .push((outcomes.len(), index));
+            }
         }
-        decision.problems.extend(outcome.problems);
+        outcomes.push((service_ref, outcome));
     }
-    let (routes, conflicts) = merge::merge(wanted);
-    decision.routes = routes;
-    decision.problems.extend(conflicts);
+    let defaults = default_template(settings.announce, node.drained);
+    let rules = sharing_rules(settings, &defaults);
+    for (prefix, list) in listers {
+        let sharers: SmallVec<[merge::Sharer<'_>; 1]> = list
+            .iter()
+            .map(|&(service, index)| {
+                let (service, outcome) = &outcomes[service];
+                merge::Sharer {
+                    service,
+                    verdict: &outcome.addresses[index].verdict,
+                    template: outcome.template.as_ref(),
+                }
+            })
+            .collect();
+        let (route, problems) = merge::settle(prefix, &sharers, rules);
+        if let Some(route) = route {
+            decision.routes.insert(prefix, route);
+        }
+        decision.problems.extend(problems);
+    }
     decision
+}
+
+/// The route of an address whose sharing Services disagree: the config's attributes, to
+/// every peer.
+pub fn default_template(announce: &AnnounceConfig, drained: bool) -> RouteTemplate {
+    RouteTemplate {
+        attributes: Arc::new(route_attributes(
+            announce,
+            &ServiceAnnotations::default(),
+            drained,
+        )),
+        peers: PeerSelection::All,
+    }
+}
+
+fn sharing_rules<'a>(
+    settings: Settings<'_>,
+    defaults: &'a RouteTemplate,
+) -> merge::SharingRules<'a> {
+    merge::SharingRules {
+        allow_cross_namespace: settings.announce.allow_cross_namespace_sharing,
+        defaults,
+    }
 }
 
 /// Decides one Service from its object, its slices and this node.

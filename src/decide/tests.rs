@@ -23,6 +23,7 @@ fn announce_config() -> AnnounceConfig {
         namespaces: BTreeSet::new(),
         communities: vec![],
         large_communities: vec![],
+        allow_cross_namespace_sharing: false,
     }
 }
 
@@ -676,53 +677,157 @@ fn a_bad_announce_value_is_ignored_and_others_are_unaffected() {
     assert_eq!(d.routes.len(), 2);
 }
 
+fn in_namespace(mut s: Service, namespace: &str) -> Service {
+    s.metadata.namespace = Some(namespace.into());
+    s
+}
+
+fn problems_of<'a>(d: &'a Decision, service: &str, code: &str) -> Vec<&'a ServiceProblem> {
+    d.problems
+        .iter()
+        .filter(|p| p.service.name == service && p.code == code)
+        .collect()
+}
+
+const SHARED: &str = "203.0.113.10/32";
+
 #[test]
-fn shared_address_is_announced_if_any_service_says_so_with_merged_attributes() {
-    let a = annotate(
-        annotate(service("a", &[IP4]), annotations::MED, "20"),
-        annotations::COMMUNITIES,
-        "65010:1",
-    );
-    let b = annotate(
-        annotate(service("b", &[IP4]), annotations::MED, "10"),
-        annotations::COMMUNITIES,
-        "65010:2",
-    );
-    let b = annotate(
-        annotate(b, annotations::LOCAL_PREFERENCE, "300"),
-        annotations::PEERS,
-        "tor-a",
-    );
-    let a = annotate(
-        annotate(a, annotations::LOCAL_PREFERENCE, "100"),
-        annotations::PEERS,
-        "tor-b",
-    );
-    let c = service("c", &[IP4]); // no endpoints: does not veto the others
+fn shared_address_is_announced_where_every_sharing_service_is() {
     let w = World::new()
-        .with_service(a)
-        .with_service(b)
-        .with_service(c)
+        .with_service(service("a", &[IP4]))
+        .with_service(service("b", &[IP4]))
         .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
         .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
     let d = w.decide();
-    let route = &d.routes[&"203.0.113.10/32".parse().unwrap()];
+    let route = &d.routes[&SHARED.parse().unwrap()];
+    assert_eq!(route.services.len(), 2);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+}
+
+#[test]
+fn two_local_services_sharing_an_address_with_pods_on_different_nodes_are_not_announced() {
+    // a's pods here, b's on node-b: announcing here would drop b's ports (and node-b
+    // would drop a's).
+    let mut a = service("a", &[IP4]);
+    let mut b = service("b", &[IP4]);
+    for s in [&mut a, &mut b] {
+        s.spec.as_mut().unwrap().external_traffic_policy = Some("Local".into());
+    }
+    let w = World::new()
+        .with_service(a)
+        .with_service(b)
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", "node-b")]));
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    let narrowed = problems_of(&d, "b", "shared_ip_narrowed");
+    assert_eq!(narrowed.len(), 1, "{:?}", d.problems);
+    assert!(
+        narrowed[0].message.contains("web/a"),
+        "names the other Service"
+    );
+    assert!(problems_of(&d, "a", "shared_ip_narrowed").is_empty());
+}
+
+#[test]
+fn a_service_that_opts_out_blocks_a_shared_address() {
+    let w = World::new()
+        .with_service(service("a", &[IP4]))
+        .with_service(annotate(
+            service("b", &[IP4]),
+            annotations::ANNOUNCE,
+            "false",
+        ))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    assert_eq!(problems_of(&d, "b", "shared_ip_narrowed").len(), 1);
+}
+
+#[test]
+fn services_kube_proxy_does_not_serve_do_not_take_part_in_sharing() {
+    let mut other = service("b", &[IP4]);
+    other
+        .metadata
+        .labels
+        .get_or_insert_with(Default::default)
+        .insert(SERVICE_PROXY_NAME_LABEL.into(), "other".into());
+    let d = served_here().with_service(other).decide();
+    assert_eq!(d.routes[&SHARED.parse().unwrap()].services.len(), 1);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+}
+
+#[test]
+fn sharing_across_namespaces_is_refused_by_default() {
+    let w = World::new()
+        .with_service(service("a", &[IP4]))
+        .with_service(in_namespace(service("b", &[IP4]), "team-b"))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    let on_a = problems_of(&d, "a", "shared_ip_cross_namespace");
+    let on_b = problems_of(&d, "b", "shared_ip_cross_namespace");
+    assert_eq!((on_a.len(), on_b.len()), (1, 1), "{:?}", d.problems);
+    assert!(on_a[0].message.contains("team-b/b"));
+    assert!(on_b[0].message.contains("web/a"));
+}
+
+#[test]
+fn sharing_across_namespaces_is_allowed_when_configured() {
+    let mut w = World::new()
+        .with_service(service("a", &[IP4]))
+        .with_service(in_namespace(service("b", &[IP4]), "team-b"))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let mut b_slice = slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]);
+    b_slice.metadata.namespace = Some("team-b".into());
+    w = w.with_slice(b_slice);
+    w.announce.allow_cross_namespace_sharing = true;
+    let d = w.decide();
+    assert_eq!(d.routes[&SHARED.parse().unwrap()].services.len(), 2);
+}
+
+fn sharing_pair(a_med: &str, b_med: &str) -> World {
+    let mut w = World::new()
+        .with_service(annotate(service("a", &[IP4]), annotations::MED, a_med))
+        .with_service(annotate(service("b", &[IP4]), annotations::MED, b_med))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
+    w.announce.communities = vec![Community::new(65010, 100)];
+    w
+}
+
+#[test]
+fn sharing_services_that_agree_keep_their_attributes() {
+    let d = sharing_pair("20", "20").decide();
+    assert_eq!(d.routes[&SHARED.parse().unwrap()].attributes.med, Some(20));
+    assert!(d.problems.is_empty());
+}
+
+#[test]
+fn sharing_services_that_disagree_get_the_config_defaults_and_a_problem() {
+    let w = sharing_pair("20", "10");
+    let mut w = w.with_service(annotate(
+        annotate(service("b", &[IP4]), annotations::MED, "10"),
+        annotations::COMMUNITIES,
+        "65010:2",
+    ));
+    w.announce.communities = vec![Community::new(65010, 100)];
+    let d = w.decide();
+    let route = &d.routes[&SHARED.parse().unwrap()];
+    assert_eq!(route.attributes.med, None, "no MED is the default");
     assert_eq!(
         route.attributes.communities,
-        vec![Community::new(65010, 1), Community::new(65010, 2)]
+        vec![Community::new(65010, 100)],
+        "no union: only the config's communities"
     );
-    assert_eq!(route.attributes.med, Some(10), "lowest MED");
-    assert_eq!(
-        route.attributes.local_pref,
-        Some(300),
-        "highest local-preference"
-    );
-    assert_eq!(
-        route.peers,
-        PeerSelection::Only(Arc::new(["tor-a".to_string(), "tor-b".to_string()].into()))
-    );
-    assert_eq!(route.services.len(), 2);
-    assert!(d.problems.iter().any(|p| p.code == "shared_ip_conflict"));
+    assert_eq!(route.peers, PeerSelection::All);
+    for name in ["a", "b"] {
+        let conflict = problems_of(&d, name, "shared_ip_conflict");
+        assert_eq!(conflict.len(), 1, "{:?}", d.problems);
+        assert!(conflict[0].message.contains("med"));
+        assert!(conflict[0].message.contains("communities"));
+    }
 }
 
 #[test]
