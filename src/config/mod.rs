@@ -87,6 +87,8 @@ pub struct AnnounceConfig {
     pub communities: Vec<Community>,
     /// Large communities put on every route.
     pub large_communities: Vec<LargeCommunity>,
+    /// The only communities and large communities annotations may set.
+    pub annotation_communities: Vec<crate::annotation_communities::CommunityPattern>,
     /// Services in different namespaces may share an externalIP.
     pub allow_cross_namespace_sharing: bool,
 }

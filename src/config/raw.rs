@@ -80,6 +80,8 @@ pub struct RawAnnounce {
     pub communities: Vec<Scalar>,
     #[serde(default)]
     pub large_communities: Vec<Scalar>,
+    #[serde(default)]
+    pub annotation_communities: Vec<Scalar>,
     pub allow_cross_namespace_sharing: Option<Scalar>,
 }
 

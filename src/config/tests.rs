@@ -350,3 +350,34 @@ fn password_file_trailing_newline_is_not_part_of_the_key() {
     assert!(read_password(&path).is_err(), "an empty key is refused");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn annotation_communities_take_values_and_asn_patterns() {
+    let config = parse(&format!(
+        "{}  annotation_communities: [\"65010:*\", \"65535:666\", \"65010:1:*\"]\n  allow_cross_namespace_sharing: true\n",
+        MINIMAL.replace("announce: {allowed_cidrs: []}", "announce:\n  allowed_cidrs: []")
+    ))
+    .unwrap();
+    assert_eq!(config.announce.annotation_communities.len(), 3);
+    assert!(config.announce.allow_cross_namespace_sharing);
+    assert!(
+        !parse(MINIMAL)
+            .unwrap()
+            .announce
+            .allow_cross_namespace_sharing
+    );
+}
+
+#[test]
+fn a_bad_annotation_community_pattern_names_its_field() {
+    let error = parse(&MINIMAL.replace(
+        "announce: {allowed_cidrs: []}",
+        "announce: {allowed_cidrs: [], annotation_communities: [\"65010:1\", \"x:*\"]}",
+    ))
+    .unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(
+        error.problems[0].starts_with("announce.annotation_communities[1]:"),
+        "{error}"
+    );
+}

@@ -350,6 +350,12 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         &raw.large_communities,
         values::parse_large_community,
     );
+    let annotation_communities = collect(
+        p,
+        "announce.annotation_communities",
+        &raw.annotation_communities,
+        crate::annotation_communities::CommunityPattern::parse,
+    );
     let allow_cross_namespace_sharing = p.or_default(
         "announce.allow_cross_namespace_sharing",
         raw.allow_cross_namespace_sharing.as_ref(),
@@ -358,6 +364,7 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
     );
     Some(AnnounceConfig {
         allowed_cidrs: allowed_cidrs?,
+        annotation_communities: annotation_communities?,
         allow_cross_namespace_sharing: allow_cross_namespace_sharing?,
         services: services?,
         namespaces: namespaces?,

@@ -523,6 +523,7 @@ mod tests {
                 namespaces: Default::default(),
                 communities: vec![],
                 large_communities: vec![],
+                annotation_communities: vec![],
                 allow_cross_namespace_sharing: cross,
             };
             let peers = Default::default();

@@ -400,7 +400,11 @@ fn judge_service(
     {
         return Err(Reason::NamespaceNotAllowed);
     }
-    let (mut effective, bad) = annotations::parse(&service.annotations, settings.peer_names);
+    let (mut effective, mut bad) = annotations::parse(&service.annotations, settings.peer_names);
+    bad.extend(crate::annotation_communities::enforce(
+        &mut effective,
+        &settings.announce.annotation_communities,
+    ));
     problems.extend(bad.into_iter().map(|problem| ServiceProblem {
         service: key.clone(),
         code: "invalid_annotation",

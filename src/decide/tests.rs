@@ -3,6 +3,7 @@
 
 use super::reason::{AnnouncedBecause, Reason, Verdict};
 use super::*;
+use crate::annotation_communities::CommunityPattern;
 use crate::config::{AnnounceConfig, ServiceSelection};
 use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
@@ -23,6 +24,7 @@ fn announce_config() -> AnnounceConfig {
         namespaces: BTreeSet::new(),
         communities: vec![],
         large_communities: vec![],
+        annotation_communities: vec![CommunityPattern::Asn(65010)],
         allow_cross_namespace_sharing: false,
     }
 }
@@ -956,5 +958,40 @@ fn announce_from_cluster_does_not_count_an_unhealthy_node() {
     assert_eq!(
         verdict_of(&w.decide(), "app", IP4),
         Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
+    );
+}
+
+#[test]
+fn a_tenants_blackhole_community_is_refused_and_the_configs_communities_apply() {
+    let s = annotate(
+        service("app", &[IP4]),
+        annotations::COMMUNITIES,
+        "65535:666",
+    );
+    let mut w = served_here().with_service(s);
+    w.announce.communities = vec![Community::new(65010, 100)];
+    let d = w.decide();
+    let route = d.routes.values().next().expect("still announced");
+    assert_eq!(
+        route.attributes.communities,
+        vec![Community::new(65010, 100)]
+    );
+    assert_eq!(d.problems.len(), 1, "{:?}", d.problems);
+    assert_eq!(d.problems[0].code, "invalid_annotation");
+    assert!(d.problems[0].message.contains("annotation_communities"));
+    w.announce
+        .annotation_communities
+        .push(CommunityPattern::Community(Community::new(65535, 666)));
+    let listed = w.decide();
+    assert!(
+        listed
+            .routes
+            .values()
+            .next()
+            .unwrap()
+            .attributes
+            .communities
+            .contains(&Community::new(65535, 666)),
+        "an operator may list it"
     );
 }
