@@ -154,10 +154,17 @@ fn plan(
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&commands::plan::render_json(&decision, &node_name))?
+            serde_json::to_string_pretty(&commands::plan::render_json(
+                &decision,
+                &node_name,
+                &config.announce.pools,
+            ))?
         );
     } else {
-        print!("{}", commands::plan::render_text(&decision, &node_name));
+        print!(
+            "{}",
+            commands::plan::render_text(&decision, &node_name, &config.announce.pools)
+        );
     }
     Ok(())
 }

@@ -59,7 +59,7 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
     );
     registry.register(
         "refused_external_ips",
-        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip)",
+        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip, outside_pools, pool_not_for_namespace)",
         metrics.refused_external_ips.clone(),
     );
     registry.register(

@@ -6,7 +6,9 @@
 //! these partial objects and never a full one.
 
 use super::ObjectKey;
-use super::objects::{AddressFamily, EndpointInfo, NodeInfo, ServiceInfo, SliceInfo};
+use super::objects::{
+    AddressFamily, EndpointInfo, NamespaceInfo, NodeInfo, ServiceInfo, SliceInfo,
+};
 use crate::annotations;
 use crate::decide::SERVICE_PROXY_NAME_LABEL;
 use crate::decide::endpoints::SERVICE_NAME_LABEL;
@@ -354,6 +356,23 @@ fn node_info(meta: ObjectMeta, spec: NodeSpecWire, status: NodeStatusWire) -> No
     }
 }
 
+/// A Namespace as watched: its name and labels.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NamespaceObject {
+    /// Name and all labels.
+    #[serde(default, deserialize_with = "node_meta")]
+    pub metadata: ObjectMeta,
+}
+
+impl NamespaceObject {
+    /// The slim form.
+    pub fn into_info(self) -> NamespaceInfo {
+        NamespaceInfo {
+            labels: self.metadata.labels.unwrap_or_default(),
+        }
+    }
+}
+
 macro_rules! resource {
     ($ty:ty, $kind:literal, $group:literal, $version:literal, $plural:literal, $scope:ty) => {
         impl kube::Resource for $ty {
@@ -405,6 +424,14 @@ resource!(
     "nodes",
     k8s_openapi::ClusterResourceScope
 );
+resource!(
+    NamespaceObject,
+    "Namespace",
+    "",
+    "v1",
+    "namespaces",
+    k8s_openapi::ClusterResourceScope
+);
 
 /// Any object of a manifest file: the union of the fields of the kinds above, plus
 /// `items` of a `List`. Which fields count is decided by `kind` once the whole object is
@@ -454,6 +481,8 @@ pub enum Manifest {
     Slice(Option<ObjectKey>, SliceInfo),
     /// A Node (cluster-scoped: its key is its name).
     Node(Option<String>, NodeInfo),
+    /// A Namespace.
+    Namespace(Option<String>, NamespaceInfo),
     /// Any other kind, ignored.
     Other,
 }
@@ -491,6 +520,12 @@ impl AnyObject {
                 let name = self.metadata.name.clone();
                 Manifest::Node(name, node_info(self.metadata, spec, self.status))
             }
+            Some("Namespace") => Manifest::Namespace(
+                self.metadata.name,
+                NamespaceInfo {
+                    labels: self.metadata.labels.unwrap_or_default(),
+                },
+            ),
             _ => Manifest::Other,
         }
     }
@@ -523,3 +558,8 @@ from_full!(
     SliceInfo
 );
 from_full!(k8s_openapi::api::core::v1::Node, NodeObject, NodeInfo);
+from_full!(
+    k8s_openapi::api::core::v1::Namespace,
+    NamespaceObject,
+    NamespaceInfo
+);

@@ -6,6 +6,7 @@
 //! each naming its field (`peers[1].address: ...`).
 
 mod env;
+mod pools;
 mod raw;
 mod validate;
 
@@ -79,6 +80,9 @@ pub enum ServiceSelection {
 pub struct AnnounceConfig {
     /// Only addresses inside these prefixes are ever announced. Empty: nothing is.
     pub allowed_cidrs: Vec<IpNet>,
+    /// When not empty, an address is announced only for the namespaces of the pool that
+    /// contains it (pools do not overlap).
+    pub pools: Vec<Pool>,
     /// Which Services take part.
     pub services: ServiceSelection,
     /// Namespaces allowed; empty: all.
@@ -91,6 +95,26 @@ pub struct AnnounceConfig {
     pub annotation_communities: Vec<crate::annotation_communities::CommunityPattern>,
     /// Services in different namespaces may share an externalIP.
     pub allow_cross_namespace_sharing: bool,
+}
+
+/// One entry of `announce.pools:`: which namespaces may announce which prefixes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pool {
+    /// Unique name, shown by `plan`.
+    pub name: String,
+    /// Its prefixes.
+    pub cidrs: Vec<IpNet>,
+    /// The namespaces that may use it.
+    pub namespaces: NamespaceScope,
+}
+
+/// The namespaces a pool is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NamespaceScope {
+    /// `namespaces: [names]`.
+    Names(BTreeSet<String>),
+    /// `namespace_selector: {matchLabels: {...}}`: Namespaces carrying all these labels.
+    Selector(BTreeMap<String, String>),
 }
 
 /// How the next hop of one family is chosen.

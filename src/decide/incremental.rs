@@ -167,7 +167,8 @@ impl Incremental {
                 continue;
             };
             let slices: Vec<&SliceInfo> = cluster.slices_of(&key).collect();
-            let outcome = decide_service(&key, service, &slices, node, settings);
+            let namespace = cluster.namespace(&key.namespace);
+            let outcome = decide_service(&key, service, &slices, namespace, node, settings);
             if old.as_ref().map(|o| &o.problems) != Some(&outcome.problems)
                 && !(old.is_none() && outcome.problems.is_empty())
             {
@@ -334,7 +335,30 @@ mod tests {
             drained: bool,
             unhealthy: bool,
         },
+        /// Labels namespace "ns" for the pool of 203.0.113.0/31 or not.
+        Namespace(bool),
         Relist,
+    }
+
+    /// 203.0.113.1 is for namespaces labelled `pool: a`; the other addresses are in a
+    /// pool for every namespace by name.
+    fn pools() -> Vec<crate::config::Pool> {
+        use crate::config::{NamespaceScope, Pool};
+        vec![
+            Pool {
+                name: "a".into(),
+                cidrs: vec!["203.0.113.0/31".parse().unwrap()],
+                namespaces: NamespaceScope::Selector([("pool".into(), "a".into())].into()),
+            },
+            Pool {
+                name: "rest".into(),
+                cidrs: vec![
+                    "203.0.113.2/31".parse().unwrap(),
+                    "2001:db8:100::/64".parse().unwrap(),
+                ],
+                namespaces: NamespaceScope::Names(["ns".into(), "other".into()].into()),
+            },
+        ]
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -378,6 +402,7 @@ mod tests {
                     unhealthy
                 }
             ),
+            any::<bool>().prop_map(Op::Namespace),
             Just(Op::Relist),
         ]
     }
@@ -498,6 +523,17 @@ mod tests {
                     ..Default::default()
                 }));
             }
+            Op::Namespace(labelled) => {
+                let labels = if *labelled {
+                    [("pool".to_string(), "a".to_string())].into()
+                } else {
+                    Default::default()
+                };
+                cluster.upsert_namespace(
+                    "ns".into(),
+                    crate::cluster::objects::NamespaceInfo { labels },
+                );
+            }
             Op::Relist => {
                 let services = cluster.services().clone();
                 cluster.replace_services(services);
@@ -516,9 +552,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn incremental_decision_always_equals_the_full_decision(ops in proptest::collection::vec(op(), 1..40), cross in any::<bool>()) {
+        fn incremental_decision_always_equals_the_full_decision(ops in proptest::collection::vec(op(), 1..40), cross in any::<bool>(), pooled in any::<bool>()) {
             let announce = AnnounceConfig {
                 allowed_cidrs: vec!["203.0.113.0/24".parse().unwrap(), "2001:db8:100::/64".parse().unwrap()],
+                pools: if pooled { pools() } else { vec![] },
                 services: ServiceSelection::All,
                 namespaces: Default::default(),
                 communities: vec![],

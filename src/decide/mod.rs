@@ -9,10 +9,11 @@ pub mod address;
 pub mod endpoints;
 pub mod incremental;
 mod merge;
+pub mod pools;
 pub mod reason;
 
 use crate::annotations::{self, AnnounceFrom, ServiceAnnotations};
-use crate::cluster::objects::{AddressFamily, NodeInfo, ServiceInfo, SliceInfo};
+use crate::cluster::objects::{AddressFamily, NamespaceInfo, NodeInfo, ServiceInfo, SliceInfo};
 use crate::cluster::{ClusterState, ObjectKey};
 use crate::config::{AnnounceConfig, ServiceSelection};
 use bgp::rib_out::RouteAttributes;
@@ -254,7 +255,8 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
     let mut listers: BTreeMap<IpNet, SmallVec<[(usize, usize); 1]>> = BTreeMap::new();
     for (key, service) in cluster.services() {
         let slices: Vec<&SliceInfo> = cluster.slices_of(key).collect();
-        let mut outcome = decide_service(key, service, &slices, node, settings);
+        let namespace = cluster.namespace(&key.namespace);
+        let mut outcome = decide_service(key, service, &slices, namespace, node, settings);
         let service_ref = Arc::new(key.clone());
         decision
             .verdicts
@@ -316,11 +318,12 @@ fn sharing_rules<'a>(
     }
 }
 
-/// Decides one Service from its object, its slices and this node.
+/// Decides one Service from its object, its slices, its Namespace and this node.
 pub fn decide_service(
     key: &ObjectKey,
     service: &ServiceInfo,
     slices: &[&SliceInfo],
+    namespace: Option<&NamespaceInfo>,
     node: NodeView,
     settings: Settings<'_>,
 ) -> ServiceOutcome {
@@ -337,10 +340,15 @@ pub fn decide_service(
         .map(|ip_text| {
             let checked = address::check(ip_text, &settings.announce.allowed_cidrs);
             let prefix = checked.as_ref().ok().copied();
+            let checked = checked.map_err(Reason::Address).and_then(|prefix| {
+                let pools = &settings.announce.pools;
+                pools::check(prefix.addr(), &key.namespace, namespace, pools)
+                    .map_err(Reason::Pool)
+                    .map(|()| prefix)
+            });
             let verdict = match (&service_verdict, checked) {
                 (Err(reason), _) => Verdict::NotAnnounced(reason.clone()),
-                (Ok(_), Err(refusal)) => {
-                    let reason = Reason::Address(refusal);
+                (Ok(_), Err(reason)) => {
                     outcome.problems.push(ServiceProblem {
                         service: key.clone(),
                         code: reason.code(),

@@ -3,6 +3,7 @@
 
 use super::NodeUnhealthy;
 use super::address::AddressRefusal;
+use super::pools::PoolRefusal;
 use std::fmt;
 
 /// The outcome for one externalIP of one Service on this node.
@@ -42,6 +43,8 @@ pub enum Reason {
     AnnotationOff,
     /// The externalIP is refused.
     Address(AddressRefusal),
+    /// The externalIP is not in a pool the Service's namespace may use.
+    Pool(PoolRefusal),
     /// This node carries `node.kubernetes.io/exclude-from-external-load-balancers`.
     NodeExcluded,
     /// This node is unhealthy: every address is withdrawn.
@@ -53,7 +56,13 @@ pub enum Reason {
 }
 
 /// The codes of every refusal reason (see [`Reason::is_refusal`]).
-pub const REFUSAL_CODES: [&str; 3] = ["outside_allowed_cidrs", "special_range", "invalid_ip"];
+pub const REFUSAL_CODES: [&str; 5] = [
+    "outside_allowed_cidrs",
+    "special_range",
+    "invalid_ip",
+    "outside_pools",
+    "pool_not_for_namespace",
+];
 
 /// The codes of the reasons a whole node withdraws (see [`super::NodeView::withdraws_all`]).
 pub const NODE_WITHDRAW_CODES: [&str; 4] = [
@@ -67,7 +76,7 @@ impl Reason {
     /// True for refusals that a Service owner must hear of (a Kubernetes Event), as
     /// opposed to normal states such as "no local endpoints".
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Reason::Address(_))
+        matches!(self, Reason::Address(_) | Reason::Pool(_))
     }
 
     /// A short stable identifier, used as the Event reason and the metrics label.
@@ -82,6 +91,8 @@ impl Reason {
             Reason::Address(AddressRefusal::Unparsable) => "invalid_ip",
             Reason::Address(AddressRefusal::SpecialRange(_)) => "special_range",
             Reason::Address(AddressRefusal::OutsideAllowedCidrs) => "outside_allowed_cidrs",
+            Reason::Pool(PoolRefusal::OutsidePools) => "outside_pools",
+            Reason::Pool(PoolRefusal::NotForNamespace(_)) => "pool_not_for_namespace",
             Reason::NodeExcluded => "node_excluded",
             Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable) => "node_network_unavailable",
             Reason::NodeUnhealthy(NodeUnhealthy::Deleting) => "node_deleting",
@@ -126,6 +137,10 @@ impl fmt::Display for Reason {
             }
             Reason::Address(AddressRefusal::OutsideAllowedCidrs) => {
                 f.write_str("outside announce.allowed_cidrs")
+            }
+            Reason::Pool(PoolRefusal::OutsidePools) => f.write_str("in no pool of announce.pools"),
+            Reason::Pool(PoolRefusal::NotForNamespace(pool)) => {
+                write!(f, "pool {pool} of announce.pools is not for this namespace")
             }
             Reason::NodeExcluded => f.write_str(
                 "node is labelled node.kubernetes.io/exclude-from-external-load-balancers",

@@ -20,6 +20,7 @@ fn announce_config() -> AnnounceConfig {
             "203.0.113.0/24".parse().unwrap(),
             "2001:db8:100::/64".parse().unwrap(),
         ],
+        pools: vec![],
         services: ServiceSelection::All,
         namespaces: BTreeSet::new(),
         communities: vec![],
@@ -994,4 +995,64 @@ fn a_tenants_blackhole_community_is_refused_and_the_configs_communities_apply() 
             .contains(&Community::new(65535, 666)),
         "an operator may list it"
     );
+}
+
+fn pool(name: &str, cidr: &str, namespaces: crate::config::NamespaceScope) -> crate::config::Pool {
+    crate::config::Pool {
+        name: name.into(),
+        cidrs: vec![cidr.parse().unwrap()],
+        namespaces,
+    }
+}
+
+fn names(list: &[&str]) -> crate::config::NamespaceScope {
+    crate::config::NamespaceScope::Names(list.iter().map(|s| s.to_string()).collect())
+}
+
+#[test]
+fn with_pools_an_address_is_announced_only_for_the_namespaces_of_its_pool() {
+    let mut w = served_here();
+    w.announce.pools = vec![pool("web-pool", "203.0.113.0/28", names(&["web"]))];
+    assert_eq!(w.decide().routes.len(), 1);
+    w.announce.pools = vec![pool("team-b", "203.0.113.0/28", names(&["team-b"]))];
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::NotForNamespace(
+            "team-b".into()
+        )))
+    );
+    assert_eq!(d.problems.len(), 1, "a refusal is reported");
+}
+
+#[test]
+fn with_pools_an_address_in_no_pool_is_refused() {
+    let mut w = served_here();
+    w.announce.pools = vec![pool("web-pool", "203.0.113.128/25", names(&["web"]))];
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::OutsidePools))
+    );
+    assert_eq!(d.refusal_counts().get("outside_pools"), Some(&1));
+}
+
+#[test]
+fn a_pool_scoped_by_namespace_label_admits_only_labelled_namespaces() {
+    let selector =
+        crate::config::NamespaceScope::Selector([("team".to_string(), "web".to_string())].into());
+    let mut w = served_here();
+    w.announce.pools = vec![pool("web-pool", "203.0.113.0/24", selector)];
+    assert!(
+        w.decide().routes.is_empty(),
+        "namespace not seen: no label matches"
+    );
+    let label = |value: &str| crate::cluster::objects::NamespaceInfo {
+        labels: [("team".to_string(), value.to_string())].into(),
+    };
+    w.cluster.upsert_namespace("web".into(), label("other"));
+    assert!(w.decide().routes.is_empty(), "wrong label value");
+    w.cluster.upsert_namespace("web".into(), label("web"));
+    assert_eq!(w.decide().routes.len(), 1);
 }

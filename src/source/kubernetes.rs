@@ -1,5 +1,5 @@
-//! The `kubernetes` source: kube-rs watchers on Services, EndpointSlices and this node's
-//! Node, applied to the [`SharedCluster`] event by event.
+//! The `kubernetes` source: kube-rs watchers on Services, EndpointSlices, Namespaces (for
+//! pools' namespace selectors) and this node's Node, applied to the [`SharedCluster`] event by event.
 //!
 //! Every raw watcher event counts, not only applied objects: a relist (after a 410 Gone or
 //! a reconnect) that only removed objects must still trigger a new decision, so a relist
@@ -7,8 +7,8 @@
 //! and retried with backoff; they never stop the daemon.
 
 use super::shared::SharedCluster;
-use crate::cluster::objects::NodeInfo;
-use crate::cluster::wire::{NodeObject, ServiceObject, SliceObject};
+use crate::cluster::objects::{NamespaceInfo, NodeInfo};
+use crate::cluster::wire::{NamespaceObject, NodeObject, ServiceObject, SliceObject};
 use crate::cluster::{ClusterState, ObjectKey};
 use futures::StreamExt;
 use kube::runtime::WatchStreamExt;
@@ -26,7 +26,7 @@ pub const SERVICE_SELECTOR: &str = "!service.kubernetes.io/service-proxy-name";
 pub const ENDPOINT_SLICE_SELECTOR: &str = "kubernetes.io/service-name,!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name";
 
 /// How many kinds are watched; the state is synced when all have listed once.
-const KINDS: usize = 3;
+const KINDS: usize = 4;
 
 /// A kind we watch: its partial wire type (what kube-rs deserializes each event into)
 /// and the slim form kept in [`ClusterState`]. Only one wire object exists at a time; a
@@ -98,13 +98,30 @@ impl Tracked for NodeObject {
     }
 }
 
+impl Tracked for NamespaceObject {
+    const NAME: &'static str = "namespaces";
+    type Slim = NamespaceInfo;
+    fn slim(self) -> Option<(ObjectKey, Self::Slim)> {
+        Some((ObjectKey::of(self.meta())?, self.into_info()))
+    }
+    fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>) {
+        state.replace_namespaces(objects.into_iter().map(|(k, v)| (k.name, v)).collect());
+    }
+    fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
+        state.upsert_namespace(key.name, object);
+    }
+    fn remove(state: &mut ClusterState, key: &ObjectKey) {
+        state.remove_namespace(&key.name);
+    }
+}
+
 /// Counts the kinds that completed their first list.
 #[derive(Debug, Default)]
 struct SyncTracker {
     done: AtomicUsize,
 }
 
-/// Watches the three kinds until the process ends. `node_name` selects our Node.
+/// Watches the four kinds until the process ends. `node_name` selects our Node.
 pub async fn run(client: Client, node_name: String, shared: Arc<SharedCluster>) {
     let tracker = Arc::new(SyncTracker::default());
     let services = watch_kind(
@@ -119,13 +136,19 @@ pub async fn run(client: Client, node_name: String, shared: Arc<SharedCluster>) 
         shared.clone(),
         tracker.clone(),
     );
+    let namespaces = watch_kind(
+        Api::<NamespaceObject>::all(client.clone()),
+        watcher::Config::default(),
+        shared.clone(),
+        tracker.clone(),
+    );
     let node = watch_kind(
         Api::<NodeObject>::all(client),
         watcher::Config::default().fields(&format!("metadata.name={node_name}")),
         shared,
         tracker,
     );
-    tokio::join!(services, slices, node);
+    tokio::join!(services, slices, namespaces, node);
 }
 
 async fn watch_kind<K: Tracked>(

@@ -156,7 +156,7 @@ fn add_object(state: &mut ClusterState, object: AnyObject, node_name: &str) -> R
     let list_kind = object.kind.clone().unwrap_or_default();
     if matches!(
         list_kind.as_str(),
-        "List" | "ServiceList" | "EndpointSliceList" | "NodeList"
+        "List" | "ServiceList" | "EndpointSliceList" | "NodeList" | "NamespaceList"
     ) {
         for (i, mut item) in object.items.into_iter().enumerate() {
             // Typed lists (`kind: ServiceList`) may leave the kind out of their items.
@@ -180,6 +180,10 @@ fn add_object(state: &mut ClusterState, object: AnyObject, node_name: &str) -> R
             if name.as_deref() == Some(node_name) {
                 state.set_node(Some(node));
             }
+        }
+        Manifest::Namespace(name, namespace) => {
+            let name = name.ok_or("Namespace without metadata.name")?;
+            state.upsert_namespace(name, namespace);
         }
         Manifest::Other => {} // Pods, Endpoints and the rest of a `kubectl get all` dump.
     }
