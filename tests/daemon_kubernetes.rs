@@ -237,3 +237,75 @@ async fn nothing_is_decided_before_the_first_full_sync() {
     });
     assert_eq!(daemon.status().unwrap()["synced"], true);
 }
+
+/// A daemon on `node`, with its own test directory.
+fn start_daemon_on(name: &str, node: &str, api: &FakeApiServer) -> Daemon {
+    let config = format!(
+        "node_name: {node}\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n"
+    );
+    let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
+    Daemon::start(
+        test_dir(&format!("kube-{name}-{node}")),
+        &config,
+        &[("KUBECONFIG", &kubeconfig)],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_write_one_event_per_problem_regarding_the_service_uid() {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-b"}}));
+    let hijack = api.apply(service("hijack", &["8.8.8.8"], json!({})));
+    let uid = hijack["metadata"]["uid"]
+        .as_str()
+        .expect("the server sets a uid")
+        .to_owned();
+    api.apply(service("good", &["203.0.113.10"], json!({})));
+    api.apply(slice("good", "node-a", true));
+    let first = start_daemon_on("events-two", "node-a", &api);
+    let second = start_daemon_on("events-two", "node-b", &api);
+    first.wait_for("the first daemon's route", |d| {
+        d.routes() == routes(&["203.0.113.10/32"])
+    });
+    second.wait_for("the second daemon to sync", |d| d.routes() == routes(&[]));
+    // Each daemon looks the Event up before writing: two looks, one per daemon.
+    wait_for_event_lookups(&api, 2).await;
+    // An unrelated change makes both decide again; nothing is reported again.
+    api.apply(service("other", &["203.0.113.30"], json!({})));
+    routes_stay(&first, &["203.0.113.10/32"], Duration::from_millis(300));
+    let events = api.events();
+    assert_eq!(events.len(), 1, "one Event for the cluster: {events:#?}");
+    let regarding = &events[0]["regarding"];
+    assert_eq!(regarding["uid"], uid.as_str());
+    assert_eq!(regarding["kind"], "Service");
+    assert_eq!(regarding["apiVersion"], "v1");
+    assert_eq!(regarding["name"], "hijack");
+    assert!(events[0]["series"].is_null(), "not repeated: {events:#?}");
+
+    // A restart while the problem is unchanged writes nothing.
+    drop(second);
+    let _again = start_daemon_on("events-two-again", "node-b", &api);
+    wait_for_event_lookups(&api, 3).await;
+    let events = api.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert!(
+        events[0]["series"].is_null(),
+        "not repeated on restart: {events:#?}"
+    );
+}
+
+/// Waits until the daemons have looked Events up `n` times in all.
+async fn wait_for_event_lookups(api: &FakeApiServer, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while api.count(support::fake_apiserver::Verb::Get, "events") < n {
+        assert!(Instant::now() < deadline, "{:#?}", api.requests());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The write that may follow a look-up: give the API server the request.
+    let before = api.requests().len();
+    let until = Instant::now() + Duration::from_millis(200);
+    while Instant::now() < until && api.requests().len() == before {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -127,7 +127,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) =
             observed_peers(&reconciler.peers);
         if let Some(problems) = problems {
-            let news = reconciler.problems.news(&problems);
+            let memory = &mut reconciler.problems;
+            let news = shared.read(|cluster| {
+                memory.news(&problems, |key| {
+                    let service = cluster.services().get(key)?;
+                    service.uid.as_deref().map(String::from)
+                })
+            });
             if !news.is_empty() {
                 let _ = report_tx.send(news);
             }
@@ -150,8 +156,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// Publishes problem reports off the reconcile path: a slow API server must not delay
 /// a withdraw.
 async fn report_problems(
-    sink: EventSink,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<crate::decide::ServiceProblem>>,
+    mut sink: EventSink,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<events::Report>>,
 ) {
     while let Some(problems) = rx.recv().await {
         sink.report(problems).await;
