@@ -309,3 +309,61 @@ async fn wait_for_event_lookups(api: &FakeApiServer, n: usize) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_reads_the_live_cluster_for_any_node_without_node_name_or_host_ip() {
+    let api = FakeApiServer::start().await;
+    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-b"}}));
+    api.apply(json!({"apiVersion": "v1", "kind": "Namespace",
+                     "metadata": {"name": "shop", "labels": {"team": "shop"}}}));
+    api.apply(service("web", &["203.0.113.10"], json!({})));
+    api.apply(slice("web", "node-b", true));
+    api.apply(service("elsewhere", &["203.0.113.200"], json!({})));
+    api.apply(slice("elsewhere", "node-b", true));
+    let dir = test_dir("plan-live");
+    let config = dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        "node_name: ${NODE_NAME}\nlocal_asn: 65010\nrouter_id: ${HOST_IP}\nsource: {kubernetes: {}}\nannounce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools: [{name: shop-pool, cidrs: [203.0.113.0/28], namespace_selector: {matchLabels: {team: shop}}}]\n",
+    )
+    .unwrap();
+    let kubeconfig = api.kubeconfig_path().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kube-anycast"))
+            .args(["plan", "--config", config.to_str().unwrap()])
+            .args(["--node", "node-b", "--json"])
+            .env("KUBECONFIG", kubeconfig)
+            .env_remove("NODE_NAME")
+            .env_remove("HOST_IP")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("plan --json prints JSON");
+    assert_eq!(json["node"], "node-b");
+    let routes: Vec<&str> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(routes, vec!["203.0.113.10/32"], "{json:#}");
+    let web = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["service"] == "shop/web")
+        .unwrap();
+    assert_eq!(web["pool"], "shop-pool");
+    let elsewhere = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["service"] == "shop/elsewhere")
+        .unwrap();
+    assert_eq!(elsewhere["reason"], "outside_pools");
+}

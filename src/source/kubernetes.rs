@@ -193,6 +193,51 @@ async fn watch_kind<K: Tracked>(
     }
 }
 
+/// Reads the cluster once, as `run` sees it from `node_name` (for `plan`): the same kinds,
+/// selectors and partial types as the watchers, listed page by page.
+pub async fn read_once(client: Client, node_name: &str) -> anyhow::Result<ClusterState> {
+    let mut state = ClusterState::default();
+    let services = list_all(Api::<ServiceObject>::all(client.clone()), SERVICE_SELECTOR).await?;
+    ServiceObject::replace_all(&mut state, services);
+    let slices = list_all(
+        Api::<SliceObject>::all(client.clone()),
+        ENDPOINT_SLICE_SELECTOR,
+    )
+    .await?;
+    SliceObject::replace_all(&mut state, slices);
+    let namespaces = list_all(Api::<NamespaceObject>::all(client.clone()), "").await?;
+    NamespaceObject::replace_all(&mut state, namespaces);
+    let node = Api::<NodeObject>::all(client)
+        .get_opt(node_name)
+        .await
+        .map_err(|e| anyhow::anyhow!("nodes/{node_name}: {e}"))?;
+    state.set_node(node.map(NodeObject::into_info));
+    Ok(state)
+}
+
+/// Every object of a kind, in pages of 500.
+async fn list_all<K: Tracked>(
+    api: Api<K>,
+    selector: &str,
+) -> anyhow::Result<BTreeMap<ObjectKey, K::Slim>> {
+    let mut objects = BTreeMap::new();
+    let mut params = kube::api::ListParams::default().limit(500);
+    if !selector.is_empty() {
+        params = params.labels(selector);
+    }
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| anyhow::anyhow!("listing {}: {e}", K::NAME))?;
+        objects.extend(page.items.into_iter().filter_map(Tracked::slim));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => return Ok(objects),
+        }
+    }
+}
+
 /// A client from the in-cluster environment, else KUBECONFIG / ~/.kube/config.
 pub async fn client() -> anyhow::Result<Client> {
     Ok(Client::try_default().await?)
