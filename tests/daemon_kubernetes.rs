@@ -7,6 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
 use support::fake_apiserver::FakeApiServer;
@@ -366,4 +367,110 @@ async fn plan_reads_the_live_cluster_for_any_node_without_node_name_or_host_ip()
         .find(|v| v["service"] == "shop/elsewhere")
         .unwrap();
     assert_eq!(elsewhere["reason"], "outside_pools");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_unavailable_and_the_autoscaler_taint_each_withdraw_everything() {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    api.apply(service("web", &["203.0.113.10"], json!({})));
+    api.apply(slice("web", "node-a", true));
+    let daemon = start_daemon("health", &api);
+    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
+    let withdrawn = |d: &Daemon| {
+        d.status()
+            .and_then(|s| s["withdrawn"].as_str().map(String::from))
+            .unwrap_or_default()
+    };
+
+    api.apply(
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"},
+        "status": {"conditions": [{"type": "NetworkUnavailable", "status": "True"}]}}),
+    );
+    daemon.wait_for("NetworkUnavailable to withdraw", |d| {
+        d.routes() == routes(&[]) && withdrawn(d).contains("NetworkUnavailable")
+    });
+    api.apply(node());
+    daemon.wait_for("the healthy node to announce again", |d| {
+        d.routes() == routes(&["203.0.113.10/32"]) && withdrawn(d).is_empty()
+    });
+
+    api.apply(
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"},
+        "spec": {"taints": [{"key": "ToBeDeletedByClusterAutoscaler", "effect": "NoSchedule"}]}}),
+    );
+    daemon.wait_for("the autoscaler taint to withdraw", |d| {
+        d.routes() == routes(&[]) && withdrawn(d).contains("ToBeDeletedByClusterAutoscaler")
+    });
+    assert!(daemon.log().contains("this node withdraws every route"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_addresses_and_tenant_communities_are_refused_with_events() {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    // Two Local Services sharing .20, pods on different nodes: announced nowhere.
+    for (name, node) in [("a", "node-a"), ("b", "node-b")] {
+        let mut s = service(name, &["203.0.113.20"], json!({}));
+        s["spec"]["externalTrafficPolicy"] = json!("Local");
+        api.apply(s);
+        api.apply(slice(name, node, true));
+    }
+    // .21 shared across namespaces: refused.
+    api.apply(service("x", &["203.0.113.21"], json!({})));
+    api.apply(slice("x", "node-a", true));
+    let mut other = service("y", &["203.0.113.21"], json!({}));
+    other["metadata"]["namespace"] = json!("other");
+    api.apply(other);
+    // A tenant's BLACKHOLE: the annotation is refused, the Service still announced.
+    let web = api.apply(service(
+        "web",
+        &["203.0.113.10"],
+        json!({"kube-anycast.io/communities": "65535:666"}),
+    ));
+    api.apply(slice("web", "node-a", true));
+    let daemon = start_daemon("tenancy", &api);
+    daemon.wait_for("only the unshared route", |d| {
+        d.routes() == routes(&["203.0.113.10/32"])
+    });
+    let expected: BTreeSet<(String, String, String)> = [
+        ("shop", "b", "SharedIpNarrowed"),
+        ("shop", "x", "SharedIpCrossNamespace"),
+        ("other", "y", "SharedIpCrossNamespace"),
+        ("shop", "web", "InvalidAnnotation"),
+    ]
+    .into_iter()
+    .map(|(ns, n, r)| (ns.to_owned(), n.to_owned(), r.to_owned()))
+    .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let events = loop {
+        let events = api.events();
+        if events.len() >= expected.len() || Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let seen: BTreeSet<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            let r = &e["regarding"];
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&r["namespace"]), s(&r["name"]), s(&e["reason"]))
+        })
+        .collect();
+    assert_eq!(seen, expected, "{events:#?}");
+    let blackhole = events
+        .iter()
+        .find(|e| e["regarding"]["name"] == "web")
+        .unwrap();
+    assert_eq!(blackhole["regarding"]["uid"], web["metadata"]["uid"]);
+    assert!(blackhole["note"].as_str().unwrap().contains("65535:666"));
+    let narrowed = events
+        .iter()
+        .find(|e| e["regarding"]["name"] == "b")
+        .unwrap();
+    assert!(
+        narrowed["note"].as_str().unwrap().contains("shop/a"),
+        "names the other Service"
+    );
 }
