@@ -374,6 +374,10 @@ pub fn decide_service(
             AddressOutcome { prefix, verdict }
         })
         .collect();
+    // In a fixed order, so reordering externalIPs is not a change to report.
+    outcome
+        .problems
+        .sort_by(|a, b| (a.code, &a.message).cmp(&(b.code, &b.message)));
     if let (true, Ok(effective)) = (announced_any, &service_verdict) {
         outcome.template = Some(RouteTemplate {
             attributes: Arc::new(route_attributes(settings.announce, effective, node.drained)),
