@@ -112,20 +112,28 @@ impl RateLimit {
         }
     }
 
+    /// Takes a token at `now`, or says how long to wait for one.
+    fn try_take(&mut self, now: tokio::time::Instant) -> Result<(), Duration> {
+        let earned = now.saturating_duration_since(self.last).as_millis() / REFILL.as_millis();
+        if earned > 0 {
+            self.tokens = BURST.min(
+                self.tokens
+                    .saturating_add(u32::try_from(earned).unwrap_or(BURST)),
+            );
+            self.last = now;
+        }
+        if self.tokens > 0 {
+            self.tokens -= 1;
+            Ok(())
+        } else {
+            Err(REFILL.saturating_sub(now.saturating_duration_since(self.last)))
+        }
+    }
+
     /// Waits until a write is allowed.
     async fn acquire(&mut self) {
-        loop {
-            let now = tokio::time::Instant::now();
-            let earned = (now - self.last).as_millis() / REFILL.as_millis();
-            if earned > 0 {
-                self.tokens = BURST.min(self.tokens + u32::try_from(earned).unwrap_or(BURST));
-                self.last = now;
-            }
-            if self.tokens > 0 {
-                self.tokens -= 1;
-                return;
-            }
-            tokio::time::sleep(REFILL).await;
+        while let Err(wait) = self.try_take(tokio::time::Instant::now()) {
+            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -319,6 +327,22 @@ mod tests {
         assert_ne!(name, event_name(&web, Some("u2"), "invalid_annotation"));
         assert_ne!(name, event_name(&web, Some("u1"), "outside_pools"));
         assert!(name.starts_with("web.ka-") && name.len() <= 253, "{name}");
+    }
+
+    #[test]
+    fn event_writes_are_rate_limited_after_a_burst() {
+        let mut limit = RateLimit::new();
+        let start = limit.last;
+        for _ in 0..BURST {
+            assert_eq!(limit.try_take(start), Ok(()));
+        }
+        assert_eq!(limit.try_take(start), Err(REFILL), "the burst is spent");
+        assert_eq!(
+            limit.try_take(start + REFILL),
+            Ok(()),
+            "one token per REFILL"
+        );
+        assert!(limit.try_take(start + REFILL).is_err());
     }
 
     #[test]
