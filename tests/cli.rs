@@ -253,6 +253,45 @@ fn plan_names_the_pool_and_reads_namespace_labels_from_manifests() {
 }
 
 #[test]
+fn plan_says_a_shared_address_is_held_back() {
+    let dir = TempDir::new("plan-shared");
+    let cluster = format!(
+        "{CLUSTER}---\napiVersion: v1\nkind: Service\nmetadata: {{name: intruder, namespace: other}}\nspec: {{externalIPs: [203.0.113.10]}}\n"
+    );
+    let manifests = dir.write("cluster.yaml", &cluster);
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let web = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["service"] == "shop/web" && v["external_ip"] == "203.0.113.10")
+        .unwrap()
+        .clone();
+    assert_eq!(web["reason"], "shared_address", "{json:#}");
+    assert_eq!(web["announced"], false);
+    assert_eq!(json["routes"].as_array().map(Vec::len), Some(0));
+    let codes: Vec<&str> = json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"shared_ip_cross_namespace"), "{codes:?}");
+}
+
+#[test]
 fn check_refuses_overlapping_pools_naming_both() {
     let dir = TempDir::new("check-pools");
     let config = dir.write(

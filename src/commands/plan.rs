@@ -21,7 +21,29 @@ pub fn plan(config: &Config, cluster: &ClusterState, node_name: &str) -> Decisio
 /// The pool an externalIP belongs to, when pools are configured and it parses.
 fn pool_name<'a>(external_ip: &str, pools: &'a [Pool]) -> Option<&'a str> {
     let ip = external_ip.parse().ok()?;
-    decide::pools::pool_of(ip, pools).map(|p| p.name.as_str())
+    decide::pools::pool_of(ip, pools).map(|p| &*p.name)
+}
+
+/// True for an address its Service would announce on its own, held back by the rules of
+/// shared addresses (another Service sharing it is not announced here, or lives in
+/// another namespace).
+fn held_back(v: &decide::AddressVerdict, decision: &Decision) -> bool {
+    matches!(v.verdict, decide::reason::Verdict::Announced(_))
+        && v.external_ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| !decision.routes.contains_key(&ipnet::IpNet::from(ip)))
+}
+
+/// What `plan` says of one externalIP.
+fn detail(v: &decide::AddressVerdict, decision: &Decision) -> String {
+    if held_back(v, decision) {
+        format!(
+            "not announced: shared address, see problems (on its own: {})",
+            v.verdict
+        )
+    } else {
+        v.verdict.to_string()
+    }
 }
 
 /// The human form: one line per externalIP (with its pool, when pools are configured),
@@ -75,7 +97,7 @@ pub fn render_text(decision: &Decision, node_name: &str, pools: &[Pool]) -> Stri
             "{:width$}  {:ip_width$}  {pool:pool_width$}{}",
             v.service.to_string(),
             v.external_ip,
-            v.verdict
+            detail(v, decision)
         );
     }
     if !decision.problems.is_empty() {
@@ -109,12 +131,13 @@ pub fn render_json(decision: &Decision, node_name: &str, pools: &[Pool]) -> serd
             "service": v.service.to_string(),
             "external_ip": v.external_ip,
             "pool": pool_name(&v.external_ip, pools),
-            "announced": matches!(v.verdict, decide::reason::Verdict::Announced(_)),
+            "announced": matches!(v.verdict, decide::reason::Verdict::Announced(_)) && !held_back(v, decision),
             "reason": match &v.verdict {
+                _ if held_back(v, decision) => "shared_address",
                 decide::reason::Verdict::Announced(_) => "announced",
                 decide::reason::Verdict::NotAnnounced(r) => r.code(),
             },
-            "detail": v.verdict.to_string(),
+            "detail": detail(v, decision),
         })).collect::<Vec<_>>(),
         "problems": decision.problems.iter().map(|p| json!({
             "service": p.service.to_string(), "code": p.code, "message": p.message,

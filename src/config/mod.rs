@@ -100,8 +100,8 @@ pub struct AnnounceConfig {
 /// One entry of `announce.pools:`: which namespaces may announce which prefixes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pool {
-    /// Unique name, shown by `plan`.
-    pub name: String,
+    /// Unique name, shown by `plan`; shared by every refusal that names it.
+    pub name: std::sync::Arc<str>,
     /// Its prefixes.
     pub cidrs: Vec<IpNet>,
     /// The namespaces that may use it.

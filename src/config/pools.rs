@@ -36,7 +36,7 @@ fn parse_pool(p: &mut Problems, field: &str, raw: &RawPool) -> Option<Pool> {
         if s.is_empty() {
             Err("empty pool name".to_string())
         } else {
-            Ok(s.to_owned())
+            Ok(std::sync::Arc::<str>::from(s))
         }
     });
     let cidrs = match &raw.cidrs {

@@ -290,13 +290,22 @@ fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
             }
             continue;
         }
-        let reasons: Vec<String> = engine
-            .verdicts_for(prefix.addr())
+        let verdicts = engine.verdicts_for(prefix.addr());
+        let reasons: Vec<String> = verdicts
             .iter()
             .map(|v| format!("{}: {}", v.service, v.verdict))
             .collect();
+        let shared = verdicts.len() > 1
+            && verdicts
+                .iter()
+                .any(|v| matches!(v.verdict, decide::reason::Verdict::Announced(_)));
         let why = if reasons.is_empty() {
             "no Service has this externalIP any more".to_string()
+        } else if shared {
+            format!(
+                "shared address held back (see the problems of its Services): {}",
+                reasons.join("; ")
+            )
         } else {
             reasons.join("; ")
         };

@@ -37,7 +37,7 @@ pub fn check(
     if admits(pool, namespace, info) {
         Ok(())
     } else {
-        Err(PoolRefusal::NotForNamespace(pool.name.as_str().into()))
+        Err(PoolRefusal::NotForNamespace(pool.name.clone()))
     }
 }
 
