@@ -72,6 +72,9 @@ fn bench(c: &mut Criterion) {
         namespaces: BTreeSet::new(),
         communities: vec![],
         large_communities: vec![],
+        pools: vec![],
+        annotation_communities: vec![],
+        allow_cross_namespace_sharing: false,
     };
     let peers = BTreeSet::new();
     let settings = Settings {

@@ -8,6 +8,7 @@
 //! - [`values`]: small value syntaxes shared by config and annotations.
 //! - [`readiness`]: what `/readyz` answers, as a pure function.
 
+pub mod annotation_communities;
 pub mod annotations;
 pub mod bfd_status;
 pub mod cluster;

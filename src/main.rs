@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use kube_anycast::commands;
 use kube_anycast::config::{self, Config, SourceConfig};
-use kube_anycast::source::manifests;
+use kube_anycast::source::{kubernetes, manifests};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -50,7 +50,8 @@ enum Command {
         /// Config file.
         #[arg(long, default_value = config::DEFAULT_PATH)]
         config: PathBuf,
-        /// Decide for this node instead of the config's node_name.
+        /// Decide for this node instead of the config's node_name (then NODE_NAME need
+        /// not be set).
         #[arg(long)]
         node: Option<String>,
         /// Read these manifest files or directories instead of the configured source
@@ -140,25 +141,37 @@ fn plan(
     paths: Vec<PathBuf>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let config = Config::load(config_path)
-        .map_err(|e| anyhow::anyhow!("{}:\n{e}", config_path.display()))?;
+    let config = load_for_plan(config_path, node.as_deref())?;
     let node_name = node.unwrap_or_else(|| config.node_name.clone());
-    let paths = match (paths.is_empty(), &config.source) {
-        (false, _) => paths,
-        (true, SourceConfig::Manifests(configured)) => configured.clone(),
-        (true, SourceConfig::Kubernetes) => anyhow::bail!(
-            "reading the Kubernetes API is not available in plan yet; pass --manifests"
-        ),
+    let cluster = match (paths.is_empty(), &config.source) {
+        (false, _) => manifests::load(&paths, &node_name)?,
+        (true, SourceConfig::Manifests(configured)) => manifests::load(configured, &node_name)?,
+        (true, SourceConfig::Kubernetes) => {
+            // The same client configuration as `run`: in-cluster, else KUBECONFIG.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let client = kubernetes::client().await?;
+                kubernetes::read_once(client, &node_name).await
+            })?
+        }
     };
-    let cluster = manifests::load(&paths, &node_name)?;
     let decision = commands::plan::plan(&config, &cluster, &node_name);
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&commands::plan::render_json(&decision, &node_name))?
+            serde_json::to_string_pretty(&commands::plan::render_json(
+                &decision,
+                &node_name,
+                &config.announce.pools,
+            ))?
         );
     } else {
-        print!("{}", commands::plan::render_text(&decision, &node_name));
+        print!(
+            "{}",
+            commands::plan::render_text(&decision, &node_name, &config.announce.pools)
+        );
     }
     Ok(())
 }
@@ -199,4 +212,20 @@ fn status(http: &str, json: bool) -> anyhow::Result<()> {
         print!("{}", kube_anycast::status::render_text(&status));
     }
     Ok(())
+}
+
+/// The config as `plan` needs it: `plan` may run anywhere (a laptop with KUBECONFIG), so
+/// the variables the DaemonSet passes need not be set. `NODE_NAME` defaults to `--node`;
+/// `HOST_IP` to a documentation address, since `plan` speaks no BGP.
+fn load_for_plan(path: &std::path::Path, node: Option<&str>) -> anyhow::Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    let lookup = |name: &str| {
+        std::env::var(name).ok().or_else(|| match name {
+            "NODE_NAME" => node.map(str::to_owned),
+            "HOST_IP" => Some("192.0.2.1".to_owned()),
+            _ => None,
+        })
+    };
+    Config::parse(&text, lookup).map_err(|e| anyhow::anyhow!("{}:\n{e}", path.display()))
 }

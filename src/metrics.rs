@@ -23,6 +23,8 @@ pub struct Metrics {
     pub routes_announced: Gauge,
     /// Refused externalIPs by reason (current count).
     pub refused_external_ips: Family<Vec<(String, String)>, Gauge>,
+    /// 1 for the reason this node withdraws every address, 0 for the others.
+    pub node_withdrawn: Family<Vec<(String, String)>, Gauge>,
     /// Decisions computed.
     pub reconciles: Counter,
     /// Config file reloads by result (`applied`, `refused`).
@@ -38,6 +40,7 @@ impl Default for Metrics {
             ),
             routes_announced: Gauge::default(),
             refused_external_ips: Family::default(),
+            node_withdrawn: Family::default(),
             reconciles: Counter::default(),
             config_reloads: Family::default(),
         }
@@ -59,8 +62,13 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
     );
     registry.register(
         "refused_external_ips",
-        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip)",
+        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip, outside_pools, pool_not_for_namespace)",
         metrics.refused_external_ips.clone(),
+    );
+    registry.register(
+        "node_withdrawn",
+        "1 for the reason this node withdraws every route (node_excluded, node_network_unavailable, node_deleting, node_to_be_deleted)",
+        metrics.node_withdrawn.clone(),
     );
     registry.register(
         "reconciles",

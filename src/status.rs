@@ -71,14 +71,15 @@ impl Observed {
             .iter()
             .map(|p| (p.name.as_str(), p.condition()))
             .collect();
-        let routes = self
-            .decision
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .sorted_routes()
-            .iter()
-            .map(|(prefix, route)| RouteView::of(prefix, route))
-            .collect();
+        let (routes, withdrawn) = {
+            let decision = self.decision.lock().unwrap_or_else(|p| p.into_inner());
+            let routes = decision
+                .sorted_routes()
+                .iter()
+                .map(|(prefix, route)| RouteView::of(prefix, route))
+                .collect();
+            (routes, decision.node_withdraws_all().map(|r| r.to_string()))
+        };
         let synced = self.synced.load(std::sync::atomic::Ordering::SeqCst);
         let verdict = readiness(synced, &conditions, self.ready_when);
         Status {
@@ -86,6 +87,7 @@ impl Observed {
             synced,
             ready: verdict.is_ok(),
             not_ready: verdict.err().map(|why| why.to_string()),
+            withdrawn,
             peers,
             routes,
         }
@@ -105,6 +107,9 @@ pub struct Status {
     /// Why not ready.
     #[serde(default)]
     pub not_ready: Option<String>,
+    /// Why this node withdraws every address (unhealthy or excluded), if it does.
+    #[serde(default)]
+    pub withdrawn: Option<String>,
     /// Peers.
     pub peers: Vec<PeerView>,
     /// Announced routes.
@@ -249,6 +254,9 @@ pub fn render_text(status: &Status) -> String {
             "NOT synced"
         },
     );
+    if let Some(why) = &status.withdrawn {
+        let _ = writeln!(out, "every route withdrawn: {why}");
+    }
     let _ = writeln!(
         out,
         "\n{:<16} {:<28} {:>10} {:<12} {:>10} {:>9} {:>6}  LAST ERROR",
@@ -297,6 +305,7 @@ mod tests {
             synced: true,
             ready: false,
             not_ready: Some("peers not established: tor-b (failed)".into()),
+            withdrawn: None,
             peers: vec![PeerView::of(&ObservedPeer {
                 name: "tor-b".into(),
                 address: "10.0.0.2:179".parse().unwrap(),

@@ -221,6 +221,92 @@ fn plan_prints_each_external_ip_with_its_decision() {
 }
 
 #[test]
+fn plan_names_the_pool_and_reads_namespace_labels_from_manifests() {
+    let dir = TempDir::new("plan-pools");
+    let cluster = format!(
+        "{CLUSTER}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: shop}}}}\n"
+    );
+    let manifests = dir.write("cluster.yaml", &cluster);
+    let config = dir.write(
+        "c.yaml",
+        &format!(
+            "{BASE}announce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools:\n    - {{name: shop-pool, cidrs: [203.0.113.0/28], namespace_selector: {{matchLabels: {{team: shop}}}}}}\n"
+        ),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "plan --json prints JSON: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(json["external_ips"][0]["pool"], "shop-pool");
+    assert_eq!(json["external_ips"][0]["reason"], "announced");
+    assert_eq!(json["routes"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn plan_says_a_shared_address_is_held_back() {
+    let dir = TempDir::new("plan-shared");
+    let cluster = format!(
+        "{CLUSTER}---\napiVersion: v1\nkind: Service\nmetadata: {{name: intruder, namespace: other}}\nspec: {{externalIPs: [203.0.113.10]}}\n"
+    );
+    let manifests = dir.write("cluster.yaml", &cluster);
+    let config = dir.write(
+        "c.yaml",
+        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"),
+    );
+    let out = run(&[
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let web = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["service"] == "shop/web" && v["external_ip"] == "203.0.113.10")
+        .unwrap()
+        .clone();
+    assert_eq!(web["reason"], "shared_address", "{json:#}");
+    assert_eq!(web["announced"], false);
+    assert_eq!(json["routes"].as_array().map(Vec::len), Some(0));
+    let codes: Vec<&str> = json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"shared_ip_cross_namespace"), "{codes:?}");
+}
+
+#[test]
+fn check_refuses_overlapping_pools_naming_both() {
+    let dir = TempDir::new("check-pools");
+    let config = dir.write(
+        "c.yaml",
+        &format!(
+            "{BASE}announce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools:\n    - {{name: a, cidrs: [203.0.113.0/28], namespaces: [a]}}\n    - {{name: b, cidrs: [203.0.113.8/29], namespaces: [b]}}\n"
+        ),
+    );
+    let (code, stdout) = check(&config);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("announce.pools[1].cidrs[0]"), "{stdout}");
+    assert!(stdout.contains("pool \"a\""), "{stdout}");
+}
+
+#[test]
 fn plan_with_a_broken_manifest_fails_clearly() {
     let dir = TempDir::new("plan-broken");
     let manifests = dir.write("cluster.yaml", "kind: Service\nmetadata: [unclosed\n");

@@ -7,6 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
 use support::fake_apiserver::FakeApiServer;
@@ -236,4 +237,240 @@ async fn nothing_is_decided_before_the_first_full_sync() {
         d.routes() == routes(&["203.0.113.10/32"])
     });
     assert_eq!(daemon.status().unwrap()["synced"], true);
+}
+
+/// A daemon on `node`, with its own test directory.
+fn start_daemon_on(name: &str, node: &str, api: &FakeApiServer) -> Daemon {
+    let config = format!(
+        "node_name: {node}\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n"
+    );
+    let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
+    Daemon::start(
+        test_dir(&format!("kube-{name}-{node}")),
+        &config,
+        &[("KUBECONFIG", &kubeconfig)],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_write_one_event_per_problem_regarding_the_service_uid() {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-b"}}));
+    let hijack = api.apply(service("hijack", &["8.8.8.8"], json!({})));
+    let uid = hijack["metadata"]["uid"]
+        .as_str()
+        .expect("the server sets a uid")
+        .to_owned();
+    api.apply(service("good", &["203.0.113.10"], json!({})));
+    api.apply(slice("good", "node-a", true));
+    let first = start_daemon_on("events-two", "node-a", &api);
+    let second = start_daemon_on("events-two", "node-b", &api);
+    first.wait_for("the first daemon's route", |d| {
+        d.routes() == routes(&["203.0.113.10/32"])
+    });
+    second.wait_for("the second daemon to sync", |d| d.routes() == routes(&[]));
+    // Each daemon looks the Event up before writing: two looks, one per daemon.
+    wait_for_event_lookups(&api, 2).await;
+    // An unrelated change makes both decide again; nothing is reported again.
+    api.apply(service("other", &["203.0.113.30"], json!({})));
+    routes_stay(&first, &["203.0.113.10/32"], Duration::from_millis(300));
+    let events = api.events();
+    assert_eq!(events.len(), 1, "one Event for the cluster: {events:#?}");
+    let regarding = &events[0]["regarding"];
+    assert_eq!(regarding["uid"], uid.as_str());
+    assert_eq!(regarding["kind"], "Service");
+    assert_eq!(regarding["apiVersion"], "v1");
+    assert_eq!(regarding["name"], "hijack");
+    assert!(events[0]["series"].is_null(), "not repeated: {events:#?}");
+
+    // A restart while the problem is unchanged writes nothing.
+    drop(second);
+    let _again = start_daemon_on("events-two-again", "node-b", &api);
+    wait_for_event_lookups(&api, 3).await;
+    let events = api.events();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert!(
+        events[0]["series"].is_null(),
+        "not repeated on restart: {events:#?}"
+    );
+}
+
+/// Waits until the daemons have looked Events up `n` times in all.
+async fn wait_for_event_lookups(api: &FakeApiServer, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while api.count(support::fake_apiserver::Verb::Get, "events") < n {
+        assert!(Instant::now() < deadline, "{:#?}", api.requests());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The write that may follow a look-up: give the API server the request.
+    let before = api.requests().len();
+    let until = Instant::now() + Duration::from_millis(200);
+    while Instant::now() < until && api.requests().len() == before {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_reads_the_live_cluster_for_any_node_without_node_name_or_host_ip() {
+    let api = FakeApiServer::start().await;
+    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-b"}}));
+    api.apply(json!({"apiVersion": "v1", "kind": "Namespace",
+                     "metadata": {"name": "shop", "labels": {"team": "shop"}}}));
+    api.apply(service("web", &["203.0.113.10"], json!({})));
+    api.apply(slice("web", "node-b", true));
+    api.apply(service("elsewhere", &["203.0.113.200"], json!({})));
+    api.apply(slice("elsewhere", "node-b", true));
+    let dir = test_dir("plan-live");
+    let config = dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        "node_name: ${NODE_NAME}\nlocal_asn: 65010\nrouter_id: ${HOST_IP}\nsource: {kubernetes: {}}\nannounce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools: [{name: shop-pool, cidrs: [203.0.113.0/28], namespace_selector: {matchLabels: {team: shop}}}]\n",
+    )
+    .unwrap();
+    let kubeconfig = api.kubeconfig_path().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kube-anycast"))
+            .args(["plan", "--config", config.to_str().unwrap()])
+            .args(["--node", "node-b", "--json"])
+            .env("KUBECONFIG", kubeconfig)
+            .env_remove("NODE_NAME")
+            .env_remove("HOST_IP")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("plan --json prints JSON");
+    assert_eq!(json["node"], "node-b");
+    let routes: Vec<&str> = json["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(routes, vec!["203.0.113.10/32"], "{json:#}");
+    let web = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["service"] == "shop/web")
+        .unwrap();
+    assert_eq!(web["pool"], "shop-pool");
+    let elsewhere = json["external_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["service"] == "shop/elsewhere")
+        .unwrap();
+    assert_eq!(elsewhere["reason"], "outside_pools");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_unavailable_and_the_autoscaler_taint_each_withdraw_everything() {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    api.apply(service("web", &["203.0.113.10"], json!({})));
+    api.apply(slice("web", "node-a", true));
+    let daemon = start_daemon("health", &api);
+    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
+    let withdrawn = |d: &Daemon| {
+        d.status()
+            .and_then(|s| s["withdrawn"].as_str().map(String::from))
+            .unwrap_or_default()
+    };
+
+    api.apply(
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"},
+        "status": {"conditions": [{"type": "NetworkUnavailable", "status": "True"}]}}),
+    );
+    daemon.wait_for("NetworkUnavailable to withdraw", |d| {
+        d.routes() == routes(&[]) && withdrawn(d).contains("NetworkUnavailable")
+    });
+    api.apply(node());
+    daemon.wait_for("the healthy node to announce again", |d| {
+        d.routes() == routes(&["203.0.113.10/32"]) && withdrawn(d).is_empty()
+    });
+
+    api.apply(
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"},
+        "spec": {"taints": [{"key": "ToBeDeletedByClusterAutoscaler", "effect": "NoSchedule"}]}}),
+    );
+    daemon.wait_for("the autoscaler taint to withdraw", |d| {
+        d.routes() == routes(&[]) && withdrawn(d).contains("ToBeDeletedByClusterAutoscaler")
+    });
+    assert!(daemon.log().contains("this node withdraws every route"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_addresses_and_tenant_communities_are_refused_with_events() {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    // Two Local Services sharing .20, pods on different nodes: announced nowhere.
+    for (name, node) in [("a", "node-a"), ("b", "node-b")] {
+        let mut s = service(name, &["203.0.113.20"], json!({}));
+        s["spec"]["externalTrafficPolicy"] = json!("Local");
+        api.apply(s);
+        api.apply(slice(name, node, true));
+    }
+    // .21 shared across namespaces: refused.
+    api.apply(service("x", &["203.0.113.21"], json!({})));
+    api.apply(slice("x", "node-a", true));
+    let mut other = service("y", &["203.0.113.21"], json!({}));
+    other["metadata"]["namespace"] = json!("other");
+    api.apply(other);
+    // A tenant's BLACKHOLE: the annotation is refused, the Service still announced.
+    let web = api.apply(service(
+        "web",
+        &["203.0.113.10"],
+        json!({"kube-anycast.io/communities": "65535:666"}),
+    ));
+    api.apply(slice("web", "node-a", true));
+    let daemon = start_daemon("tenancy", &api);
+    daemon.wait_for("only the unshared route", |d| {
+        d.routes() == routes(&["203.0.113.10/32"])
+    });
+    let expected: BTreeSet<(String, String, String)> = [
+        ("shop", "b", "SharedIpNarrowed"),
+        ("shop", "x", "SharedIpCrossNamespace"),
+        ("other", "y", "SharedIpCrossNamespace"),
+        ("shop", "web", "InvalidAnnotation"),
+    ]
+    .into_iter()
+    .map(|(ns, n, r)| (ns.to_owned(), n.to_owned(), r.to_owned()))
+    .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let events = loop {
+        let events = api.events();
+        if events.len() >= expected.len() || Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let seen: BTreeSet<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            let r = &e["regarding"];
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&r["namespace"]), s(&r["name"]), s(&e["reason"]))
+        })
+        .collect();
+    assert_eq!(seen, expected, "{events:#?}");
+    let blackhole = events
+        .iter()
+        .find(|e| e["regarding"]["name"] == "web")
+        .unwrap();
+    assert_eq!(blackhole["regarding"]["uid"], web["metadata"]["uid"]);
+    assert!(blackhole["note"].as_str().unwrap().contains("65535:666"));
+    let narrowed = events
+        .iter()
+        .find(|e| e["regarding"]["name"] == "b")
+        .unwrap();
+    assert!(
+        narrowed["note"].as_str().unwrap().contains("shop/a"),
+        "names the other Service"
+    );
 }

@@ -237,3 +237,55 @@ fn manifests_source_moves_routes_on_frr() {
         Duration::from_secs(2),
     );
 }
+
+#[test]
+fn pools_and_annotation_communities_hold_at_frr() {
+    if !lab_available(
+        "pools_and_annotation_communities_hold_at_frr",
+        &[Router::Frr],
+    ) {
+        return;
+    }
+    let rack = Rack::new();
+    let dir = test_dir("e2e-frr-tenancy");
+    let manifests = dir.join("cluster.json");
+    let mut web = service("web", "203.0.113.10");
+    web["metadata"]["annotations"] = json!({"kube-anycast.io/communities": "65535:666"});
+    let intruder = json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "intruder", "namespace": "other"},
+        "spec": {"externalIPs": ["203.0.113.11"], "clusterIP": "10.96.0.11"}});
+    let mut intruder_slice = slice("intruder", true);
+    intruder_slice["metadata"]["namespace"] = json!("other");
+    let objects = vec![node(), web, slice("web", true), intruder, intruder_slice];
+    std::fs::write(
+        &manifests,
+        json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string(),
+    )
+    .unwrap();
+    let config = rack
+        .config(&format!("{{manifests: [{}]}}", manifests.display()))
+        .replace(
+            "announce: {allowed_cidrs: [203.0.113.0/24]}",
+            "announce:\n  allowed_cidrs: [203.0.113.0/24]\n  communities: [\"65010:100\"]\n  annotation_communities: [\"65010:*\"]\n  pools: [{name: shop, cidrs: [203.0.113.0/28], namespaces: [shop]}]",
+        );
+    let _daemon = Daemon::start_in(Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
+    rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
+    rack.wait_for("the shop's route at FRR", &["203.0.113.10/32"]);
+    rack.holds(
+        "the other namespace's address never announced",
+        &["203.0.113.10/32"],
+        Duration::from_secs(2),
+    );
+    let route = rack
+        .frr
+        .vtysh("show bgp ipv4 unicast 203.0.113.10/32")
+        .expect("vtysh");
+    assert!(
+        route.contains("65010:100"),
+        "the config's community applies: {route}"
+    );
+    assert!(
+        !route.contains("65535:666") && !route.to_lowercase().contains("blackhole"),
+        "the tenant's BLACKHOLE never reaches the router: {route}"
+    );
+}

@@ -6,7 +6,7 @@
 pub mod objects;
 pub mod wire;
 
-use objects::{NodeInfo, NodeNames, ServiceInfo, SliceInfo};
+use objects::{NamespaceInfo, NodeInfo, NodeNames, ServiceInfo, SliceInfo};
 use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -81,6 +81,7 @@ pub struct ClusterState {
     /// node for one key).
     slices_by_service: HashMap<ObjectKey, SmallVec<[ObjectKey; 1]>>,
     node: Option<NodeInfo>,
+    namespaces: BTreeMap<String, NamespaceInfo>,
     node_names: NodeNames,
     dirty: Dirty,
 }
@@ -92,6 +93,7 @@ impl Default for ClusterState {
             endpoint_slices: BTreeMap::new(),
             slices_by_service: HashMap::new(),
             node: None,
+            namespaces: BTreeMap::new(),
             node_names: NodeNames::default(),
             dirty: Dirty::All,
         }
@@ -118,6 +120,62 @@ impl ClusterState {
     /// This node, once seen. Absent: no labels and no annotations.
     pub fn node(&self) -> Option<&NodeInfo> {
         self.node.as_ref()
+    }
+
+    /// A Namespace, once seen (pools with a `namespace_selector` read its labels).
+    pub fn namespace(&self, name: &str) -> Option<&NamespaceInfo> {
+        self.namespaces.get(name)
+    }
+
+    /// Every Namespace seen, by name.
+    pub fn namespaces(&self) -> &BTreeMap<String, NamespaceInfo> {
+        &self.namespaces
+    }
+
+    /// Adds or replaces a Namespace; its Services are re-decided when its labels changed.
+    pub fn upsert_namespace(&mut self, name: String, namespace: NamespaceInfo) {
+        if self.namespaces.get(&name) == Some(&namespace) {
+            return;
+        }
+        self.mark_namespace(&name);
+        self.namespaces.insert(name, namespace);
+    }
+
+    /// Removes a Namespace.
+    pub fn remove_namespace(&mut self, name: &str) {
+        if self.namespaces.remove(name).is_some() {
+            self.mark_namespace(name);
+        }
+    }
+
+    /// Replaces every Namespace (a relist).
+    pub fn replace_namespaces(&mut self, namespaces: BTreeMap<String, NamespaceInfo>) {
+        let gone: Vec<String> = self
+            .namespaces
+            .keys()
+            .filter(|k| !namespaces.contains_key(*k))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.remove_namespace(&name);
+        }
+        for (name, namespace) in namespaces {
+            self.upsert_namespace(name, namespace);
+        }
+    }
+
+    /// Marks every Service of a namespace changed.
+    fn mark_namespace(&mut self, name: &str) {
+        let from = ObjectKey::new(name, "");
+        let keys: Vec<ObjectKey> = self
+            .services
+            .range(from..)
+            .take_while(|(k, _)| k.namespace == name)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            self.dirty.service(key);
+        }
     }
 
     /// The slices of a Service.
@@ -234,6 +292,7 @@ impl ClusterState {
     /// changed.
     pub fn replace_all(&mut self, other: ClusterState) {
         self.set_node(other.node);
+        self.replace_namespaces(other.namespaces);
         self.replace_services(other.services);
         self.replace_slices(other.endpoint_slices);
     }

@@ -141,6 +141,13 @@ pub struct NodeInfo {
     pub deleting: bool,
 }
 
+/// A Namespace, reduced to what pools read: its labels (for `namespace_selector`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceInfo {
+    /// All labels.
+    pub labels: BTreeMap<String, String>,
+}
+
 /// Shares node names between endpoints, so 30,000 endpoints on three nodes hold three
 /// strings. Entries whose last user went are dropped by [`NodeNames::prune`].
 #[derive(Clone, Debug, Default)]

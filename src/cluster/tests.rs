@@ -271,3 +271,52 @@ fn an_external_ip_keeps_the_owners_spelling_unless_it_is_the_canonical_one() {
         "leading zeros are ambiguous, never an address"
     );
 }
+
+#[test]
+fn a_namespace_label_change_marks_only_its_services_changed() {
+    use super::objects::NamespaceInfo;
+    let mut state = ClusterState::default();
+    for key in [
+        ObjectKey::new("shop", "web"),
+        ObjectKey::new("shop", "api"),
+        ObjectKey::new("shop-b", "web"),
+        ObjectKey::new("other", "web"),
+    ] {
+        state.upsert_service(key, ServiceInfo::default());
+    }
+    let labelled = |value: &str| NamespaceInfo {
+        labels: [("team".to_string(), value.to_string())].into(),
+    };
+    state.upsert_namespace("shop".into(), labelled("a"));
+    let _ = state.take_dirty();
+    state.upsert_namespace("shop".into(), labelled("a"));
+    assert_eq!(state.take_dirty(), Dirty::Services(Default::default()));
+    state.upsert_namespace("shop".into(), labelled("b"));
+    assert_eq!(
+        state.take_dirty(),
+        Dirty::Services([ObjectKey::new("shop", "api"), ObjectKey::new("shop", "web")].into())
+    );
+    state.remove_namespace("shop");
+    assert_eq!(
+        state.take_dirty(),
+        Dirty::Services([ObjectKey::new("shop", "api"), ObjectKey::new("shop", "web")].into())
+    );
+}
+
+#[test]
+fn a_printed_namespace_keeps_its_labels() {
+    use super::wire::NamespaceObject;
+    use kube::Resource;
+    let object: AnyObject = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "shop", "labels": {"team": "shop"}, "managedFields": []},
+        "status": {"phase": "Active"}
+    }))
+    .unwrap();
+    let Manifest::Namespace(Some(name), info) = object.into_manifest() else {
+        panic!("a Namespace");
+    };
+    assert_eq!(name, "shop");
+    assert_eq!(info.labels.get("team").map(String::as_str), Some("shop"));
+    assert_eq!(NamespaceObject::url_path(&(), None), "/api/v1/namespaces");
+}

@@ -6,7 +6,9 @@
 //! these partial objects and never a full one.
 
 use super::ObjectKey;
-use super::objects::{AddressFamily, EndpointInfo, ExternalIp, NodeInfo, ServiceInfo, SliceInfo};
+use super::objects::{
+    AddressFamily, EndpointInfo, ExternalIp, NamespaceInfo, NodeInfo, ServiceInfo, SliceInfo,
+};
 use crate::annotations;
 use crate::decide::SERVICE_PROXY_NAME_LABEL;
 use crate::decide::endpoints::SERVICE_NAME_LABEL;
@@ -355,6 +357,23 @@ fn node_info(meta: ObjectMeta, spec: NodeSpecWire, status: NodeStatusWire) -> No
     }
 }
 
+/// A Namespace as watched: its name and labels.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NamespaceObject {
+    /// Name and all labels.
+    #[serde(default, deserialize_with = "node_meta")]
+    pub metadata: ObjectMeta,
+}
+
+impl NamespaceObject {
+    /// The slim form.
+    pub fn into_info(self) -> NamespaceInfo {
+        NamespaceInfo {
+            labels: self.metadata.labels.unwrap_or_default(),
+        }
+    }
+}
+
 macro_rules! resource {
     ($ty:ty, $kind:literal, $group:literal, $version:literal, $plural:literal, $scope:ty) => {
         impl kube::Resource for $ty {
@@ -404,6 +423,14 @@ resource!(
     "",
     "v1",
     "nodes",
+    k8s_openapi::ClusterResourceScope
+);
+resource!(
+    NamespaceObject,
+    "Namespace",
+    "",
+    "v1",
+    "namespaces",
     k8s_openapi::ClusterResourceScope
 );
 
@@ -493,6 +520,8 @@ pub enum Manifest {
     List(Vec<Manifest>),
     /// An item of a list whose kind only the list tells.
     Untyped(Box<AnyObject>),
+    /// A Namespace.
+    Namespace(Option<String>, NamespaceInfo),
     /// Any other kind, ignored.
     Other,
 }
@@ -523,7 +552,10 @@ impl AnyObject {
                 let key = ObjectKey::of(&meta);
                 Manifest::Slice(key, slice_info(meta, &self.address_type, self.endpoints))
             }
-            Some(kind @ ("List" | "ServiceList" | "EndpointSliceList" | "NodeList")) => {
+            Some(
+                kind
+                @ ("List" | "ServiceList" | "EndpointSliceList" | "NodeList" | "NamespaceList"),
+            ) => {
                 let item_kind = (kind != "List").then(|| kind.trim_end_matches("List"));
                 let items = self.items.0.into_iter().map(|item| match item {
                     Manifest::Untyped(mut object) => {
@@ -541,6 +573,12 @@ impl AnyObject {
                 let name = self.metadata.name.clone();
                 Manifest::Node(name, node_info(self.metadata, spec, self.status))
             }
+            Some("Namespace") => Manifest::Namespace(
+                self.metadata.name,
+                NamespaceInfo {
+                    labels: self.metadata.labels.unwrap_or_default(),
+                },
+            ),
             _ => Manifest::Other,
         }
     }
@@ -573,3 +611,8 @@ from_full!(
     SliceInfo
 );
 from_full!(k8s_openapi::api::core::v1::Node, NodeObject, NodeInfo);
+from_full!(
+    k8s_openapi::api::core::v1::Namespace,
+    NamespaceObject,
+    NamespaceInfo
+);

@@ -1,7 +1,7 @@
 //! `kube-anycast plan`: what this node would announce and why, without speaking BGP.
 
 use crate::cluster::ClusterState;
-use crate::config::Config;
+use crate::config::{Config, Pool};
 use crate::decide::{self, Decision, Settings};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -18,8 +18,37 @@ pub fn plan(config: &Config, cluster: &ClusterState, node_name: &str) -> Decisio
     decide::decide(cluster, settings)
 }
 
-/// The human form: one line per externalIP, then the problems.
-pub fn render_text(decision: &Decision, node_name: &str) -> String {
+/// The pool an externalIP belongs to, when pools are configured and it parses.
+fn pool_name<'a>(external_ip: &str, pools: &'a [Pool]) -> Option<&'a str> {
+    let ip = external_ip.parse().ok()?;
+    decide::pools::pool_of(ip, pools).map(|p| &*p.name)
+}
+
+/// True for an address its Service would announce on its own, held back by the rules of
+/// shared addresses (another Service sharing it is not announced here, or lives in
+/// another namespace).
+fn held_back(v: &decide::AddressVerdict, decision: &Decision) -> bool {
+    matches!(v.verdict, decide::reason::Verdict::Announced(_))
+        && v.external_ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| !decision.routes.contains_key(&ipnet::IpNet::from(ip)))
+}
+
+/// What `plan` says of one externalIP.
+fn detail(v: &decide::AddressVerdict, decision: &Decision) -> String {
+    if held_back(v, decision) {
+        format!(
+            "not announced: shared address, see problems (on its own: {})",
+            v.verdict
+        )
+    } else {
+        v.verdict.to_string()
+    }
+}
+
+/// The human form: one line per externalIP (with its pool, when pools are configured),
+/// then the problems.
+pub fn render_text(decision: &Decision, node_name: &str, pools: &[Pool]) -> String {
     let mut out = String::new();
     let width = decision
         .verdicts
@@ -45,18 +74,30 @@ pub fn render_text(decision: &Decision, node_name: &str) -> String {
             ""
         }
     );
+    let pool_width = pools
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .map(|w| w.max(4) + 2)
+        .unwrap_or(0);
+    let pool_header = if pools.is_empty() { "" } else { "POOL" };
     let _ = writeln!(
         out,
-        "{:width$}  {:ip_width$}  DECISION",
+        "{:width$}  {:ip_width$}  {pool_header:pool_width$}DECISION",
         "SERVICE", "EXTERNAL-IP"
     );
     for v in &decision.verdicts {
+        let pool = if pools.is_empty() {
+            ""
+        } else {
+            pool_name(&v.external_ip, pools).unwrap_or("-")
+        };
         let _ = writeln!(
             out,
-            "{:width$}  {:ip_width$}  {}",
+            "{:width$}  {:ip_width$}  {pool:pool_width$}{}",
             v.service.to_string(),
             v.external_ip,
-            v.verdict
+            detail(v, decision)
         );
     }
     if !decision.problems.is_empty() {
@@ -69,7 +110,7 @@ pub fn render_text(decision: &Decision, node_name: &str) -> String {
 }
 
 /// The machine form.
-pub fn render_json(decision: &Decision, node_name: &str) -> serde_json::Value {
+pub fn render_json(decision: &Decision, node_name: &str, pools: &[Pool]) -> serde_json::Value {
     json!({
         "node": node_name,
         "drained": decision.drained,
@@ -89,12 +130,14 @@ pub fn render_json(decision: &Decision, node_name: &str) -> serde_json::Value {
         "external_ips": decision.verdicts.iter().map(|v| json!({
             "service": v.service.to_string(),
             "external_ip": v.external_ip,
-            "announced": matches!(v.verdict, decide::reason::Verdict::Announced(_)),
+            "pool": pool_name(&v.external_ip, pools),
+            "announced": matches!(v.verdict, decide::reason::Verdict::Announced(_)) && !held_back(v, decision),
             "reason": match &v.verdict {
+                _ if held_back(v, decision) => "shared_address",
                 decide::reason::Verdict::Announced(_) => "announced",
                 decide::reason::Verdict::NotAnnounced(r) => r.code(),
             },
-            "detail": v.verdict.to_string(),
+            "detail": detail(v, decision),
         })).collect::<Vec<_>>(),
         "problems": decision.problems.iter().map(|p| json!({
             "service": p.service.to_string(), "code": p.code, "message": p.message,

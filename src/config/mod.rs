@@ -7,6 +7,7 @@
 
 mod bfd;
 mod env;
+mod pools;
 mod raw;
 pub mod reload;
 mod validate;
@@ -82,6 +83,9 @@ pub enum ServiceSelection {
 pub struct AnnounceConfig {
     /// Only addresses inside these prefixes are ever announced. Empty: nothing is.
     pub allowed_cidrs: Vec<IpNet>,
+    /// When not empty, an address is announced only for the namespaces of the pool that
+    /// contains it (pools do not overlap).
+    pub pools: Vec<Pool>,
     /// Which Services take part.
     pub services: ServiceSelection,
     /// Namespaces allowed; empty: all.
@@ -90,6 +94,30 @@ pub struct AnnounceConfig {
     pub communities: Vec<Community>,
     /// Large communities put on every route.
     pub large_communities: Vec<LargeCommunity>,
+    /// The only communities and large communities annotations may set.
+    pub annotation_communities: Vec<crate::annotation_communities::CommunityPattern>,
+    /// Services in different namespaces may share an externalIP.
+    pub allow_cross_namespace_sharing: bool,
+}
+
+/// One entry of `announce.pools:`: which namespaces may announce which prefixes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pool {
+    /// Unique name, shown by `plan`; shared by every refusal that names it.
+    pub name: std::sync::Arc<str>,
+    /// Its prefixes.
+    pub cidrs: Vec<IpNet>,
+    /// The namespaces that may use it.
+    pub namespaces: NamespaceScope,
+}
+
+/// The namespaces a pool is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NamespaceScope {
+    /// `namespaces: [names]`.
+    Names(BTreeSet<String>),
+    /// `namespace_selector: {matchLabels: {...}}`: Namespaces carrying all these labels.
+    Selector(BTreeMap<String, String>),
 }
 
 /// How the next hop of one family is chosen.

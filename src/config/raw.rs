@@ -80,6 +80,29 @@ pub struct RawAnnounce {
     pub communities: Vec<Scalar>,
     #[serde(default)]
     pub large_communities: Vec<Scalar>,
+    #[serde(default)]
+    pub pools: Vec<RawPool>,
+    #[serde(default)]
+    pub annotation_communities: Vec<Scalar>,
+    pub allow_cross_namespace_sharing: Option<Scalar>,
+}
+
+/// One entry of `announce.pools:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    pub name: Option<Scalar>,
+    pub cidrs: Option<Vec<Scalar>>,
+    pub namespaces: Option<Vec<Scalar>>,
+    pub namespace_selector: Option<RawSelector>,
+}
+
+/// A label selector; only `matchLabels`, the form every operator writes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelector {
+    #[serde(default, rename = "matchLabels")]
+    pub match_labels: BTreeMap<String, Scalar>,
 }
 
 /// One entry of `peers:`.

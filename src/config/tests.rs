@@ -350,3 +350,89 @@ fn password_file_trailing_newline_is_not_part_of_the_key() {
     assert!(read_password(&path).is_err(), "an empty key is refused");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn annotation_communities_take_values_and_asn_patterns() {
+    let config = parse(&format!(
+        "{}  annotation_communities: [\"65010:*\", \"65535:666\", \"65010:1:*\"]\n  allow_cross_namespace_sharing: true\n",
+        MINIMAL.replace("announce: {allowed_cidrs: []}", "announce:\n  allowed_cidrs: []")
+    ))
+    .unwrap();
+    assert_eq!(config.announce.annotation_communities.len(), 3);
+    assert!(config.announce.allow_cross_namespace_sharing);
+    assert!(
+        !parse(MINIMAL)
+            .unwrap()
+            .announce
+            .allow_cross_namespace_sharing
+    );
+}
+
+#[test]
+fn a_bad_annotation_community_pattern_names_its_field() {
+    let error = parse(&MINIMAL.replace(
+        "announce: {allowed_cidrs: []}",
+        "announce: {allowed_cidrs: [], annotation_communities: [\"65010:1\", \"x:*\"]}",
+    ))
+    .unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(
+        error.problems[0].starts_with("announce.annotation_communities[1]:"),
+        "{error}"
+    );
+}
+
+fn with_announce(extra: &str) -> Result<Config, ConfigError> {
+    parse(&format!(
+        "{}{extra}",
+        MINIMAL.replace(
+            "announce: {allowed_cidrs: []}",
+            "announce:\n  allowed_cidrs: []\n"
+        )
+    ))
+}
+
+#[test]
+fn pools_take_namespace_names_or_a_label_selector() {
+    let config = with_announce(
+        "  pools:\n    - {name: a, cidrs: [203.0.113.0/28], namespaces: [team-a]}\n    - {name: b, cidrs: [203.0.113.16/28], namespace_selector: {matchLabels: {team: b}}}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.announce.pools[0].namespaces,
+        NamespaceScope::Names(["team-a".to_string()].into())
+    );
+    assert_eq!(
+        config.announce.pools[1].namespaces,
+        NamespaceScope::Selector([("team".to_string(), "b".to_string())].into())
+    );
+}
+
+#[test]
+fn a_pool_needs_exactly_one_of_namespaces_or_a_selector() {
+    for pool in [
+        "{name: a, cidrs: [203.0.113.0/28]}",
+        "{name: a, cidrs: [203.0.113.0/28], namespaces: [x], namespace_selector: {matchLabels: {t: x}}}",
+    ] {
+        let error = with_announce(&format!("  pools: [{pool}]\n")).unwrap_err();
+        assert_eq!(error.problems.len(), 1, "{error}");
+        assert!(
+            error.problems[0].starts_with("announce.pools[0]:"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn overlapping_pools_are_refused_naming_both() {
+    let error = with_announce(
+        "  pools:\n    - {name: a, cidrs: [203.0.113.0/24], namespaces: [a]}\n    - {name: b, cidrs: [198.51.100.0/24, 203.0.113.64/26], namespaces: [b]}\n",
+    )
+    .unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(
+        error.problems[0].starts_with("announce.pools[1].cidrs[1]:"),
+        "{error}"
+    );
+    assert!(error.problems[0].contains("pool \"a\""), "{error}");
+}

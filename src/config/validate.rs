@@ -25,15 +25,15 @@ const MAX_RESTART_TIME_SECS: u64 = 4095;
 
 /// Collects problems while converting fields.
 #[derive(Default)]
-struct Problems(Vec<String>);
+pub(super) struct Problems(Vec<String>);
 
 impl Problems {
-    fn add(&mut self, field: &str, message: impl std::fmt::Display) {
+    pub(super) fn add(&mut self, field: &str, message: impl std::fmt::Display) {
         self.0.push(format!("{field}: {message}"));
     }
 
     /// Converts a present value; records a problem and returns `None` on failure.
-    fn convert<T>(
+    pub(super) fn convert<T>(
         &mut self,
         field: &str,
         value: &Scalar,
@@ -63,7 +63,7 @@ impl Problems {
     }
 
     /// Converts a required value.
-    fn required<T>(
+    pub(super) fn required<T>(
         &mut self,
         field: &str,
         value: Option<&Scalar>,
@@ -250,7 +250,7 @@ fn parse_ip(s: &str) -> Result<IpAddr, String> {
 
 /// A prefix in CIDR notation; a bare address means a host prefix. Host bits must be zero:
 /// `203.0.113.7/24` is more likely a typo than a wish to allow all of 203.0.113.0/24.
-fn parse_cidr(s: &str) -> Result<IpNet, String> {
+pub(super) fn parse_cidr(s: &str) -> Result<IpNet, String> {
     let net = match IpNet::from_str(s) {
         Ok(net) => net,
         Err(_) => match IpAddr::from_str(s) {
@@ -350,8 +350,24 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         &raw.large_communities,
         values::parse_large_community,
     );
+    let annotation_communities = collect(
+        p,
+        "announce.annotation_communities",
+        &raw.annotation_communities,
+        crate::annotation_communities::CommunityPattern::parse,
+    );
+    let allow_cross_namespace_sharing = p.or_default(
+        "announce.allow_cross_namespace_sharing",
+        raw.allow_cross_namespace_sharing.as_ref(),
+        false,
+        parse_bool,
+    );
+    let pools = super::pools::parse_pools(p, &raw.pools);
     Some(AnnounceConfig {
         allowed_cidrs: allowed_cidrs?,
+        pools: pools?,
+        annotation_communities: annotation_communities?,
+        allow_cross_namespace_sharing: allow_cross_namespace_sharing?,
         services: services?,
         namespaces: namespaces?,
         communities: sorted_unique(communities?),
@@ -366,7 +382,7 @@ fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 }
 
 /// Converts every element of a list, naming problems `field[i]`.
-fn collect<T>(
+pub(super) fn collect<T>(
     p: &mut Problems,
     field: &str,
     list: &[Scalar],

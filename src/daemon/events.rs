@@ -1,42 +1,140 @@
 //! Telling Service owners about refusals and bad annotations: a log line always, and a
-//! Kubernetes Event on the Service when the source is the API. Each problem is reported
-//! once per change: the same problem on the next reconcile is not repeated, a fixed and
-//! re-broken one is.
+//! Kubernetes Event on the Service when the source is the API.
+//!
+//! Every node decides the same problems, so an Event must not be one per node: its name is
+//! derived from the Service (with its uid) and the problem code, every node writes the same
+//! one, and a node that finds it already saying the same thing writes nothing. That also
+//! keeps a restart quiet while the problem is unchanged. A changed problem updates the
+//! Event (note and series count) instead of adding one, and writes are rate-limited so a
+//! bulk change of thousands of Services cannot flood the API server.
 
 use crate::cluster::ObjectKey;
 use crate::decide::ServiceProblem;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
-use std::collections::{BTreeSet, HashMap};
+use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::api::events::v1::{Event, EventSeries};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
-/// What was reported per Service, to report only what changed.
+/// The Event of one Service about one kind of problem: every problem of that code on that
+/// Service, in one note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The Service.
+    pub service: ObjectKey,
+    /// Its uid, so the Event shows on `kubectl describe service`.
+    pub uid: Option<String>,
+    /// The problem code.
+    pub code: &'static str,
+    /// What is wrong.
+    pub note: String,
+}
+
+/// What was reported per Service and code, to report only what changed.
 #[derive(Debug, Default)]
 pub struct ProblemMemory {
-    reported: HashMap<ObjectKey, BTreeSet<(&'static str, String)>>,
+    reported: HashMap<(ObjectKey, &'static str), String>,
 }
 
 impl ProblemMemory {
-    /// The problems not reported before; forgets Services whose problems are gone, so a
-    /// problem that comes back is reported again.
-    pub fn news(&mut self, problems: &[ServiceProblem]) -> Vec<ServiceProblem> {
-        let mut current: HashMap<ObjectKey, BTreeSet<(&'static str, String)>> = HashMap::new();
+    /// The reports whose note is new; forgets what went away, so a problem that comes
+    /// back is reported again. `uid` finds a Service's uid.
+    pub fn news(
+        &mut self,
+        problems: &[ServiceProblem],
+        uid: impl Fn(&ObjectKey) -> Option<String>,
+    ) -> Vec<Report> {
+        let mut current: BTreeMap<(ObjectKey, &'static str), Vec<&str>> = BTreeMap::new();
         for p in problems {
             current
-                .entry(p.service.clone())
+                .entry((p.service.clone(), p.code))
                 .or_default()
-                .insert((p.code, p.message.clone()));
+                .push(&p.message);
         }
-        let news = problems
-            .iter()
-            .filter(|p| {
-                !self
-                    .reported
-                    .get(&p.service)
-                    .is_some_and(|seen| seen.contains(&(p.code, p.message.clone())))
+        let current: HashMap<(ObjectKey, &'static str), String> = current
+            .into_iter()
+            .map(|(key, mut messages)| {
+                messages.sort_unstable();
+                messages.dedup();
+                (key, messages.join("; "))
             })
-            .cloned()
             .collect();
+        let mut news: Vec<Report> = current
+            .iter()
+            .filter(|(key, note)| self.reported.get(*key) != Some(*note))
+            .map(|((service, code), note)| Report {
+                uid: uid(service),
+                service: service.clone(),
+                code,
+                note: note.clone(),
+            })
+            .collect();
+        news.sort_by(|a, b| (&a.service, a.code).cmp(&(&b.service, b.code)));
         self.reported = current;
         news
+    }
+}
+
+/// The Event's name: the same on every node and after every restart for one Service (by
+/// uid) and problem code, so the cluster holds one Event per problem.
+pub fn event_name(service: &ObjectKey, uid: Option<&str>, code: &str) -> String {
+    let key = format!(
+        "{}/{}/{}/{code}",
+        service.namespace,
+        service.name,
+        uid.unwrap_or("")
+    );
+    format!(
+        "{}.ka-{:016x}",
+        service.name,
+        xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+    )
+}
+
+/// At most [`BURST`] writes at once, then one per [`REFILL`]: enough for a few changes at
+/// a time, while a bulk change is spread out instead of hitting the API server at once.
+const BURST: u32 = 20;
+const REFILL: Duration = Duration::from_millis(200);
+
+/// A token bucket for Event writes.
+#[derive(Debug)]
+pub struct RateLimit {
+    tokens: u32,
+    last: tokio::time::Instant,
+}
+
+impl RateLimit {
+    fn new() -> RateLimit {
+        RateLimit {
+            tokens: BURST,
+            last: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token at `now`, or says how long to wait for one.
+    fn try_take(&mut self, now: tokio::time::Instant) -> Result<(), Duration> {
+        let earned = now.saturating_duration_since(self.last).as_millis() / REFILL.as_millis();
+        if earned > 0 {
+            self.tokens = BURST.min(
+                self.tokens
+                    .saturating_add(u32::try_from(earned).unwrap_or(BURST)),
+            );
+            self.last = now;
+        }
+        if self.tokens > 0 {
+            self.tokens -= 1;
+            Ok(())
+        } else {
+            Err(REFILL.saturating_sub(now.saturating_duration_since(self.last)))
+        }
+    }
+
+    /// Waits until a write is allowed.
+    async fn acquire(&mut self) {
+        while let Err(wait) = self.try_take(tokio::time::Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
@@ -44,46 +142,107 @@ impl ProblemMemory {
 pub enum EventSink {
     /// Only the log (manifest source: there is no API to write Events to).
     LogOnly,
-    /// Kubernetes Events on the Service, attributed to this node's speaker.
-    Kubernetes(Recorder),
+    /// events.k8s.io Events on the Service, reported by this node's speaker.
+    Kubernetes {
+        /// The client.
+        client: kube::Client,
+        /// `reportingInstance`.
+        instance: String,
+        /// Spreads out bulk writes.
+        limit: RateLimit,
+    },
 }
 
 impl EventSink {
     /// Events reported by `kube-anycast` on `node_name`.
     pub fn kubernetes(client: kube::Client, node_name: &str) -> EventSink {
-        let reporter = Reporter {
-            controller: "kube-anycast".into(),
-            instance: Some(node_name.to_owned()),
-        };
-        EventSink::Kubernetes(Recorder::new(client, reporter))
+        EventSink::Kubernetes {
+            client,
+            instance: format!("kube-anycast-{node_name}"),
+            limit: RateLimit::new(),
+        }
     }
 
-    /// Logs each problem, and publishes it where Events go. A failure to publish is logged,
+    /// Logs each report and publishes it where Events go. A failure to publish is logged,
     /// never fatal.
-    pub async fn report(&self, problems: Vec<ServiceProblem>) {
-        for problem in problems {
-            tracing::warn!(service = %problem.service, code = problem.code, "{}", problem.message);
-            if let EventSink::Kubernetes(recorder) = self {
-                let reference = k8s_openapi::api::core::v1::ObjectReference {
-                    api_version: Some("v1".into()),
-                    kind: Some("Service".into()),
-                    namespace: Some(problem.service.namespace.clone()),
-                    name: Some(problem.service.name.clone()),
-                    ..Default::default()
-                };
-                let event = Event {
-                    type_: EventType::Warning,
-                    reason: event_reason(problem.code),
-                    note: Some(truncate(&problem.message, 1024)),
-                    action: "Announce".into(),
-                    secondary: None,
-                };
-                if let Err(error) = recorder.publish(&event, &reference).await {
-                    tracing::warn!(service = %problem.service, %error, "could not publish the Event");
+    pub async fn report(&mut self, reports: Vec<Report>) {
+        for report in reports {
+            tracing::warn!(service = %report.service, code = report.code, "{}", report.note);
+            if let EventSink::Kubernetes {
+                client,
+                instance,
+                limit,
+            } = self
+            {
+                limit.acquire().await;
+                if let Err(error) = upsert(client, instance, &report).await {
+                    tracing::warn!(service = %report.service, %error, "could not publish the Event");
                 }
             }
         }
     }
+}
+
+/// Creates the report's Event, or updates it when its note differs; leaves it alone when
+/// it already says the same (another node or an earlier run wrote it).
+async fn upsert(client: &kube::Client, instance: &str, report: &Report) -> kube::Result<()> {
+    let api: Api<Event> = Api::namespaced(client.clone(), &report.service.namespace);
+    let name = event_name(&report.service, report.uid.as_deref(), report.code);
+    let note = truncate(&report.note, 1024);
+    // Two nodes may race to create it; the loser finds it on its second look.
+    for _ in 0..2 {
+        match api.get_opt(&name).await? {
+            Some(existing) if existing.note.as_deref() == Some(note.as_str()) => return Ok(()),
+            Some(existing) => {
+                let count = existing.series.as_ref().map_or(1, |s| s.count) + 1;
+                let patch = serde_json::json!({
+                    "note": note,
+                    "series": EventSeries { count, last_observed_time: now() },
+                });
+                api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await?;
+                return Ok(());
+            }
+            None => {
+                let event = new_event(&name, instance, report, note.clone());
+                match api.create(&PostParams::default(), &event).await {
+                    Err(kube::Error::Api(status)) if status.code == 409 => continue,
+                    other => return other.map(|_| ()),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn new_event(name: &str, instance: &str, report: &Report, note: String) -> Event {
+    Event {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some(report.service.namespace.clone()),
+            ..Default::default()
+        },
+        action: Some("Announce".into()),
+        event_time: Some(now()),
+        note: Some(note),
+        reason: Some(event_reason(report.code)),
+        regarding: Some(ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Service".into()),
+            namespace: Some(report.service.namespace.clone()),
+            name: Some(report.service.name.clone()),
+            uid: report.uid.clone(),
+            ..Default::default()
+        }),
+        reporting_controller: Some("kube-anycast.io/speaker".into()),
+        reporting_instance: Some(instance.to_owned()),
+        type_: Some("Warning".into()),
+        ..Default::default()
+    }
+}
+
+fn now() -> MicroTime {
+    MicroTime(k8s_openapi::jiff::Timestamp::now())
 }
 
 /// Event reasons are UpperCamelCase by convention.
@@ -121,15 +280,21 @@ mod tests {
         }
     }
 
+    fn news(memory: &mut ProblemMemory, problems: &[ServiceProblem]) -> Vec<Report> {
+        memory.news(problems, |_| None)
+    }
+
     #[test]
     fn a_problem_is_reported_once_while_it_lasts() {
         let mut memory = ProblemMemory::default();
-        assert_eq!(memory.news(&[problem("a", "bad med")]).len(), 1);
-        assert_eq!(memory.news(&[problem("a", "bad med")]).len(), 0);
+        assert_eq!(news(&mut memory, &[problem("a", "bad med")]).len(), 1);
+        assert_eq!(news(&mut memory, &[problem("a", "bad med")]).len(), 0);
         assert_eq!(
-            memory
-                .news(&[problem("a", "bad med"), problem("b", "bad med")])
-                .len(),
+            news(
+                &mut memory,
+                &[problem("a", "bad med"), problem("b", "bad med")]
+            )
+            .len(),
             1
         );
     }
@@ -137,10 +302,47 @@ mod tests {
     #[test]
     fn a_changed_or_returning_problem_is_reported_again() {
         let mut memory = ProblemMemory::default();
-        memory.news(&[problem("a", "bad med")]);
-        assert_eq!(memory.news(&[problem("a", "bad prepend")]).len(), 1);
-        memory.news(&[]);
-        assert_eq!(memory.news(&[problem("a", "bad prepend")]).len(), 1);
+        news(&mut memory, &[problem("a", "bad med")]);
+        assert_eq!(news(&mut memory, &[problem("a", "bad prepend")]).len(), 1);
+        news(&mut memory, &[]);
+        assert_eq!(news(&mut memory, &[problem("a", "bad prepend")]).len(), 1);
+    }
+
+    #[test]
+    fn problems_of_one_code_on_one_service_are_one_report() {
+        let mut memory = ProblemMemory::default();
+        let reports = news(
+            &mut memory,
+            &[problem("a", "bad prepend"), problem("a", "bad med")],
+        );
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].note, "bad med; bad prepend");
+    }
+
+    #[test]
+    fn event_names_are_per_service_uid_and_code_and_valid() {
+        let web = ObjectKey::new("shop", "web");
+        let name = event_name(&web, Some("u1"), "invalid_annotation");
+        assert_eq!(name, event_name(&web, Some("u1"), "invalid_annotation"));
+        assert_ne!(name, event_name(&web, Some("u2"), "invalid_annotation"));
+        assert_ne!(name, event_name(&web, Some("u1"), "outside_pools"));
+        assert!(name.starts_with("web.ka-") && name.len() <= 253, "{name}");
+    }
+
+    #[test]
+    fn event_writes_are_rate_limited_after_a_burst() {
+        let mut limit = RateLimit::new();
+        let start = limit.last;
+        for _ in 0..BURST {
+            assert_eq!(limit.try_take(start), Ok(()));
+        }
+        assert_eq!(limit.try_take(start), Err(REFILL), "the burst is spent");
+        assert_eq!(
+            limit.try_take(start + REFILL),
+            Ok(()),
+            "one token per REFILL"
+        );
+        assert!(limit.try_take(start + REFILL).is_err());
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
         None => tokio::sync::mpsc::unbounded_channel().1,
     };
     let mut reconciler = Reconciler::new(config, router_id, observed.clone());
+    update_withdrawn_metric(&metrics, None);
     loop {
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
@@ -141,12 +142,30 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             .routes_announced
             .set(i64::try_from(engine.route_count()).unwrap_or(i64::MAX));
         update_refused_metric(&metrics, &engine);
+        let withdrawn = engine.node_withdraws_all();
+        if withdrawn != reconciler.withdrawn {
+            match &withdrawn {
+                Some(reason) => tracing::warn!(
+                    code = reason.code(),
+                    "this node withdraws every route: {reason}"
+                ),
+                None => tracing::info!("this node may announce again"),
+            }
+            update_withdrawn_metric(&metrics, withdrawn.as_ref());
+            reconciler.withdrawn = withdrawn;
+        }
         let problems = engine.take_problems_changed().then(|| engine.problems());
         drop(engine);
         *observed.peers.lock().unwrap_or_else(|p| p.into_inner()) =
             observed_peers(&reconciler.peers);
         if let Some(problems) = problems {
-            let news = reconciler.problems.news(&problems);
+            let memory = &mut reconciler.problems;
+            let news = shared.read(|cluster| {
+                memory.news(&problems, |key| {
+                    let service = cluster.services().get(key)?;
+                    service.uid.as_deref().map(String::from)
+                })
+            });
             if !news.is_empty() {
                 let _ = report_tx.send(news);
             }
@@ -170,8 +189,8 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
 /// Publishes problem reports off the reconcile path: a slow API server must not delay
 /// a withdraw.
 async fn report_problems(
-    sink: EventSink,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<crate::decide::ServiceProblem>>,
+    mut sink: EventSink,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<events::Report>>,
 ) {
     while let Some(problems) = rx.recv().await {
         sink.report(problems).await;
@@ -189,6 +208,15 @@ fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
     }
 }
 
+fn update_withdrawn_metric(metrics: &Metrics, reason: Option<&decide::reason::Reason>) {
+    for code in decide::reason::NODE_WITHDRAW_CODES {
+        metrics
+            .node_withdrawn
+            .get_or_create(&vec![("reason".to_string(), code.to_string())])
+            .set(i64::from(reason.is_some_and(|r| r.code() == code)));
+    }
+}
+
 /// The decision loop's memory between changes (the decision itself is in
 /// [`Observed::decision`], where `/status` reads it).
 struct Reconciler {
@@ -199,6 +227,8 @@ struct Reconciler {
     node_labels: BTreeMap<String, String>,
     peers: Peers,
     problems: ProblemMemory,
+    /// Why every route is withdrawn, as last logged.
+    withdrawn: Option<decide::reason::Reason>,
 }
 
 impl Reconciler {
@@ -211,6 +241,7 @@ impl Reconciler {
             node_labels: BTreeMap::new(),
             peers: Peers::default(),
             problems: ProblemMemory::default(),
+            withdrawn: None,
         }
     }
 
@@ -299,13 +330,22 @@ fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
             }
             continue;
         }
-        let reasons: Vec<String> = engine
-            .verdicts_for(prefix.addr())
+        let verdicts = engine.verdicts_for(prefix.addr());
+        let reasons: Vec<String> = verdicts
             .iter()
             .map(|v| format!("{}: {}", v.service, v.verdict))
             .collect();
+        let shared = verdicts.len() > 1
+            && verdicts
+                .iter()
+                .any(|v| matches!(v.verdict, decide::reason::Verdict::Announced(_)));
         let why = if reasons.is_empty() {
             "no Service has this externalIP any more".to_string()
+        } else if shared {
+            format!(
+                "shared address held back (see the problems of its Services): {}",
+                reasons.join("; ")
+            )
         } else {
             reasons.join("; ")
         };

@@ -12,7 +12,7 @@
 use super::reason::Verdict;
 use super::{
     AddressVerdict, NodeView, Route, ServiceOutcome, ServiceProblem, ServiceRef, Settings,
-    decide_service, merge,
+    decide_service, default_template, merge, sharing_rules,
 };
 use crate::cluster::objects::SliceInfo;
 use crate::cluster::{ClusterState, Dirty, ObjectKey};
@@ -68,6 +68,11 @@ impl Incremental {
     /// How many routes are announced.
     pub fn route_count(&self) -> usize {
         self.route_count
+    }
+
+    /// Why this node withdraws every address (unhealthy or excluded), if it does.
+    pub fn node_withdraws_all(&self) -> Option<super::reason::Reason> {
+        self.node.withdraws_all()
     }
 
     /// The routes, ordered by prefix (for display and comparison).
@@ -148,8 +153,8 @@ impl Incremental {
             let old = self.outcomes.remove_entry(&key);
             let service_ref = match &old {
                 Some((service_ref, old)) => {
-                    touched.extend(old.wanted());
                     self.forget(service_ref, old);
+                    touched.extend(self.to_settle(old, 0));
                     service_ref.clone()
                 }
                 None => Arc::new(key.clone()),
@@ -162,22 +167,43 @@ impl Incremental {
                 continue;
             };
             let slices: Vec<&SliceInfo> = cluster.slices_of(&key).collect();
-            let outcome = decide_service(&key, service, &slices, node, settings);
+            let namespace = cluster.namespace(&key.namespace);
+            let outcome = decide_service(&key, service, &slices, namespace, node, settings);
             if old.as_ref().map(|o| &o.problems) != Some(&outcome.problems)
                 && !(old.is_none() && outcome.problems.is_empty())
             {
                 self.problems_changed = true;
             }
-            touched.extend(outcome.wanted());
             self.remember(&service_ref, &outcome);
+            touched.extend(self.to_settle(&outcome, 1));
             self.outcomes.insert(service_ref, outcome);
         }
         touched.sort_unstable();
         touched.dedup();
+        let defaults = default_template(settings.announce, node.drained);
+        let rules = sharing_rules(settings, &defaults);
         touched
             .into_iter()
-            .filter(|prefix| self.remerge(*prefix))
+            .filter(|prefix| self.remerge(*prefix, rules))
             .collect()
+    }
+
+    /// The addresses of `outcome` whose route may depend on it: those it announces, and
+    /// those more than `others_than` other Services list (a shared address is settled
+    /// whatever each Service says).
+    fn to_settle<'a>(
+        &'a self,
+        outcome: &'a ServiceOutcome,
+        others_than: usize,
+    ) -> impl Iterator<Item = IpNet> + 'a {
+        outcome.addresses().filter_map(move |(prefix, verdict)| {
+            let prefix = prefix?;
+            let shared = self
+                .addresses
+                .get(&prefix.addr())
+                .is_some_and(|e| e.listers.len() > others_than);
+            (shared || matches!(verdict, Verdict::Announced(_))).then_some(prefix)
+        })
     }
 
     /// Indexes an outcome's addresses and refusals.
@@ -224,36 +250,25 @@ impl Incremental {
         }
     }
 
-    /// Recomputes the route of one address from the Services that want it; true when it
+    /// Recomputes the route of one address from the Services that list it; true when it
     /// changed.
-    fn remerge(&mut self, prefix: IpNet) -> bool {
-        let wanted: Vec<_> = self
-            .addresses
-            .get(&prefix.addr())
-            .into_iter()
-            .flat_map(|entry| entry.listers.iter())
-            .filter_map(|(service, index)| {
-                let outcome = self.outcomes.get(service)?;
-                let verdict = outcome.verdicts.get(*index as usize)?;
-                let announced = matches!(verdict, Verdict::Announced(_));
-                let template = outcome.template.as_ref().filter(|_| announced)?;
-                Some((prefix, service.clone(), template.clone()))
-            })
-            .collect();
-        let (new, conflicts) = match <[_; 1]>::try_from(wanted) {
-            // The usual case, one Service: its route is its template, nothing to merge.
-            Ok([(_, service, template)]) => (
-                Some(Route {
-                    attributes: template.attributes,
-                    peers: template.peers,
-                    services: smallvec::smallvec![service],
-                }),
-                Vec::new(),
-            ),
-            Err(wanted) => {
-                let (mut routes, conflicts) = merge::merge(wanted);
-                (routes.remove(&prefix), conflicts)
-            }
+    fn remerge(&mut self, prefix: IpNet, rules: merge::SharingRules<'_>) -> bool {
+        let (new, conflicts) = {
+            let sharers: SmallVec<[merge::Sharer<'_>; 1]> = self
+                .addresses
+                .get(&prefix.addr())
+                .into_iter()
+                .flat_map(|entry| entry.listers.iter())
+                .filter_map(|(service, index)| {
+                    let outcome = self.outcomes.get(service)?;
+                    Some(merge::Sharer {
+                        service,
+                        verdict: outcome.verdicts.get(*index as usize)?,
+                        template: outcome.template.as_ref(),
+                    })
+                })
+                .collect();
+            merge::settle(prefix, &sharers, rules)
         };
         let old_conflicts = if conflicts.is_empty() {
             self.conflicts.remove(&prefix)
@@ -281,242 +296,4 @@ impl Incremental {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{AnnounceConfig, ServiceSelection};
-    use crate::decide::decide;
-    use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
-    use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-    use proptest::prelude::*;
-
-    const IPS: [&str; 4] = ["203.0.113.1", "203.0.113.2", "8.8.8.8", "2001:db8:100::1"];
-
-    /// One change a source could make.
-    #[derive(Clone, Debug)]
-    enum Op {
-        Service {
-            n: usize,
-            ips: Vec<usize>,
-            med: Option<u32>,
-            bad: bool,
-            off: bool,
-        },
-        RemoveService(usize),
-        Slice {
-            n: usize,
-            slice: usize,
-            family6: bool,
-            local: bool,
-            ready: bool,
-            terminating: bool,
-        },
-        RemoveSlice {
-            n: usize,
-            slice: usize,
-        },
-        Node {
-            excluded: bool,
-            drained: bool,
-        },
-        Relist,
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            (
-                0..4usize,
-                proptest::collection::vec(0..4usize, 0..3),
-                proptest::option::of(0..3u32),
-                any::<bool>(),
-                any::<bool>()
-            )
-                .prop_map(|(n, ips, med, bad, off)| Op::Service {
-                    n,
-                    ips,
-                    med,
-                    bad: bad && n % 2 == 0,
-                    off: off && n == 3
-                }),
-            (0..4usize).prop_map(Op::RemoveService),
-            (
-                0..4usize,
-                0..2usize,
-                any::<bool>(),
-                any::<bool>(),
-                any::<bool>(),
-                any::<bool>()
-            )
-                .prop_map(|(n, slice, family6, local, ready, terminating)| Op::Slice {
-                    n,
-                    slice,
-                    family6,
-                    local,
-                    ready,
-                    terminating
-                }),
-            (0..4usize, 0..2usize).prop_map(|(n, slice)| Op::RemoveSlice { n, slice }),
-            (any::<bool>(), any::<bool>())
-                .prop_map(|(excluded, drained)| Op::Node { excluded, drained }),
-            Just(Op::Relist),
-        ]
-    }
-
-    fn apply(cluster: &mut ClusterState, op: &Op) {
-        let meta = |name: String| ObjectMeta {
-            name: Some(name),
-            namespace: Some("ns".into()),
-            ..Default::default()
-        };
-        match op {
-            Op::Service {
-                n,
-                ips,
-                med,
-                bad,
-                off,
-            } => {
-                let mut m = meta(format!("s{n}"));
-                let mut annotations = std::collections::BTreeMap::new();
-                if let Some(med) = med {
-                    annotations.insert("kube-anycast.io/med".to_string(), med.to_string());
-                }
-                if *bad {
-                    annotations.insert(
-                        "kube-anycast.io/as-path-prepend".to_string(),
-                        "eleven".to_string(),
-                    );
-                }
-                if *off {
-                    annotations.insert("kube-anycast.io/announce".to_string(), "false".to_string());
-                }
-                m.annotations = Some(annotations);
-                let spec = ServiceSpec {
-                    external_ips: Some(ips.iter().map(|i| IPS[*i].to_string()).collect()),
-                    ..Default::default()
-                };
-                cluster.upsert_service(
-                    ObjectKey::new("ns", format!("s{n}")),
-                    Service {
-                        metadata: m,
-                        spec: Some(spec),
-                        ..Default::default()
-                    },
-                );
-            }
-            Op::RemoveService(n) => cluster.remove_service(&ObjectKey::new("ns", format!("s{n}"))),
-            Op::Slice {
-                n,
-                slice,
-                family6,
-                local,
-                ready,
-                terminating,
-            } => {
-                let name = format!("s{n}-{slice}");
-                let mut m = meta(name.clone());
-                m.labels =
-                    Some([("kubernetes.io/service-name".to_string(), format!("s{n}"))].into());
-                let endpoint = Endpoint {
-                    addresses: vec![if *family6 {
-                        format!("fd00::{n}")
-                    } else {
-                        format!("10.0.0.{n}")
-                    }],
-                    node_name: Some(if *local { "node-a" } else { "node-b" }.into()),
-                    conditions: Some(EndpointConditions {
-                        ready: Some(*ready),
-                        serving: Some(true),
-                        terminating: Some(*terminating),
-                    }),
-                    ..Default::default()
-                };
-                let s = EndpointSlice {
-                    metadata: m,
-                    address_type: if *family6 { "IPv6" } else { "IPv4" }.into(),
-                    endpoints: vec![endpoint],
-                    ports: None,
-                };
-                cluster.upsert_slice(ObjectKey::new("ns", name), s);
-            }
-            Op::RemoveSlice { n, slice } => {
-                cluster.remove_slice(&ObjectKey::new("ns", format!("s{n}-{slice}")))
-            }
-            Op::Node { excluded, drained } => {
-                let mut m = ObjectMeta {
-                    name: Some("node-a".into()),
-                    ..Default::default()
-                };
-                if *excluded {
-                    m.labels = Some(
-                        [(crate::decide::EXCLUDE_NODE_LABEL.to_string(), String::new())].into(),
-                    );
-                }
-                if *drained {
-                    m.annotations =
-                        Some([("kube-anycast.io/drain".to_string(), "true".to_string())].into());
-                }
-                cluster.set_node(Some(Node {
-                    metadata: m,
-                    ..Default::default()
-                }));
-            }
-            Op::Relist => {
-                let services = cluster.services().clone();
-                cluster.replace_services(services);
-            }
-        }
-    }
-
-    fn sorted(mut problems: Vec<ServiceProblem>) -> Vec<(String, &'static str, String)> {
-        let mut v: Vec<_> = problems
-            .drain(..)
-            .map(|p| (p.service.to_string(), p.code, p.message))
-            .collect();
-        v.sort();
-        v
-    }
-
-    proptest! {
-        #[test]
-        fn incremental_decision_always_equals_the_full_decision(ops in proptest::collection::vec(op(), 1..40)) {
-            let announce = AnnounceConfig {
-                allowed_cidrs: vec!["203.0.113.0/24".parse().unwrap(), "2001:db8:100::/64".parse().unwrap()],
-                services: ServiceSelection::All,
-                namespaces: Default::default(),
-                communities: vec![],
-                large_communities: vec![],
-            };
-            let peers = Default::default();
-            let settings = Settings { node_name: "node-a", announce: &announce, peer_names: &peers };
-            let mut cluster = ClusterState::default();
-            let mut engine = Incremental::new();
-            let mut previous = BTreeMap::new();
-            let mut previous_problems = Vec::new();
-            for op in &ops {
-                apply(&mut cluster, op);
-                let dirty = cluster.take_dirty();
-                let changed = engine.update(&cluster, dirty, settings);
-                let full = decide(&cluster, settings);
-                prop_assert_eq!(&engine.sorted_routes(), &full.routes, "after {:?}", op);
-                prop_assert_eq!(engine.route_count(), full.routes.len());
-                let problems_now = sorted(full.problems.clone());
-                prop_assert_eq!(sorted(engine.problems()), problems_now.clone());
-                prop_assert_eq!(engine.take_problems_changed(), problems_now != previous_problems, "problems_changed after {:?}", op);
-                previous_problems = problems_now;
-                let refused: BTreeMap<&'static str, usize> = full.refusal_counts();
-                prop_assert_eq!(engine.refused(), &refused);
-                let expected_changed: Vec<IpNet> = previous
-                    .keys()
-                    .chain(full.routes.keys())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .filter(|p| previous.get(*p) != full.routes.get(*p))
-                    .copied()
-                    .collect();
-                prop_assert_eq!(changed, expected_changed, "changed addresses after {:?}", op);
-                previous = full.routes.clone();
-            }
-        }
-    }
-}
+mod tests;

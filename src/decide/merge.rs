@@ -1,107 +1,168 @@
-//! Several Services may share one externalIP (SPEC 4.6): the address is announced if any
-//! of them says so, with their attributes merged. Community sets are united; for MED the
-//! lowest wins and for LOCAL_PREF the highest (the most attractive value, so no Service
-//! sharing the address is made less reachable by another); a conflict is reported.
+//! Several Services may share one externalIP (SPEC 4.6). kube-proxy serves each port of
+//! the address with its own Service's endpoints, so the address is only safe to attract
+//! where every Service sharing it would be announced: anywhere else, the ports of the
+//! Services without endpoints here are dropped. Attributes are never united either, so one
+//! team cannot put BLACKHOLE or NO_EXPORT on another team's address: the sharing Services
+//! agree, or the route carries the config's defaults and the conflict is reported.
 
-use super::{PeerSelection, Route, RouteTemplate, ServiceProblem, ServiceRef};
+use super::reason::{Reason, Verdict};
+use super::{Route, RouteTemplate, ServiceProblem, ServiceRef};
+use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
-use smallvec::smallvec;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use smallvec::SmallVec;
 
-/// Merges the wanted (prefix, Service, template) tuples into one route per prefix. An
-/// address wanted by one Service shares that Service's attributes; only a shared address
-/// gets attributes of its own.
-pub fn merge(
-    wanted: Vec<(IpNet, ServiceRef, RouteTemplate)>,
-) -> (BTreeMap<IpNet, Route>, Vec<ServiceProblem>) {
-    let mut routes: BTreeMap<IpNet, Route> = BTreeMap::new();
-    let mut conflicts: BTreeMap<IpNet, BTreeSet<&'static str>> = BTreeMap::new();
-    for (
-        prefix,
-        service,
-        RouteTemplate {
-            attributes: attrs,
-            peers,
-        },
-    ) in wanted
-    {
-        match routes.get_mut(&prefix) {
-            None => {
-                routes.insert(
-                    prefix,
-                    Route {
-                        attributes: attrs,
-                        peers,
-                        services: smallvec![service],
-                    },
-                );
-            }
-            Some(route) => {
-                let merged = Arc::make_mut(&mut route.attributes);
-                merged.communities = union(&merged.communities, &attrs.communities);
-                merged.large_communities =
-                    union(&merged.large_communities, &attrs.large_communities);
-                if merged.med != attrs.med {
-                    conflicts.entry(prefix).or_default().insert("med");
-                    merged.med = lowest(merged.med, attrs.med);
-                }
-                if merged.local_pref != attrs.local_pref {
-                    conflicts
-                        .entry(prefix)
-                        .or_default()
-                        .insert("local-preference");
-                    merged.local_pref = merged.local_pref.max(attrs.local_pref);
-                }
-                if merged.as_path_prepend != attrs.as_path_prepend {
-                    conflicts
-                        .entry(prefix)
-                        .or_default()
-                        .insert("as-path-prepend");
-                    merged.as_path_prepend = merged.as_path_prepend.min(attrs.as_path_prepend);
-                }
-                route.peers = match (&route.peers, peers) {
-                    (PeerSelection::All, _) | (_, PeerSelection::All) => PeerSelection::All,
-                    (PeerSelection::Only(a), PeerSelection::Only(b)) => {
-                        PeerSelection::Only(Arc::new(a.union(&b).cloned().collect()))
-                    }
-                };
-                if let Err(at) = route.services.binary_search(&service) {
-                    route.services.insert(at, service);
-                }
-            }
+/// One Service listing an address, as the sharing rules see it.
+#[derive(Clone, Copy, Debug)]
+pub struct Sharer<'a> {
+    /// The Service.
+    pub service: &'a ServiceRef,
+    /// Its verdict for the address, on its own.
+    pub verdict: &'a Verdict,
+    /// Its attributes and peers, when it announces anything.
+    pub template: Option<&'a RouteTemplate>,
+}
+
+/// What the sharing rules read besides the Services.
+#[derive(Clone, Copy, Debug)]
+pub struct SharingRules<'a> {
+    /// `announce.allow_cross_namespace_sharing`.
+    pub allow_cross_namespace: bool,
+    /// The config's own attributes, for sharing Services that disagree.
+    pub defaults: &'a RouteTemplate,
+}
+
+/// True when kube-proxy serves the address for this Service, so it takes part in sharing.
+/// An ExternalName or headless Service, or one of another proxy, has no externalIP traffic.
+fn takes_part(verdict: &Verdict) -> bool {
+    !matches!(
+        verdict,
+        Verdict::NotAnnounced(Reason::ExternalName | Reason::Headless | Reason::OtherServiceProxy)
+    )
+}
+
+/// The route of `prefix` given every Service listing it (in Service order), and the
+/// problems to report about the sharing.
+pub fn settle(
+    prefix: IpNet,
+    sharers: &[Sharer<'_>],
+    rules: SharingRules<'_>,
+) -> (Option<Route>, Vec<ServiceProblem>) {
+    let mut sharers: SmallVec<[&Sharer<'_>; 1]> =
+        sharers.iter().filter(|s| takes_part(s.verdict)).collect();
+    // In Service order, each once (two spellings of one IPv6 address in one Service).
+    sharers.sort_by(|a, b| a.service.cmp(b.service));
+    sharers.dedup_by(|a, b| a.service == b.service);
+    let announced = |s: &Sharer<'_>| matches!(s.verdict, Verdict::Announced(_));
+    match sharers.as_slice() {
+        [] => return (None, Vec::new()),
+        [only] => {
+            let route = only
+                .template
+                .filter(|_| announced(only))
+                .map(|t| route_of(t, sharers.as_slice()));
+            return (route, Vec::new());
         }
+        _ => {}
     }
-    let problems = conflicts
-        .into_iter()
-        .flat_map(|(prefix, fields)| {
-            let route = &routes[&prefix];
-            let fields: Vec<&str> = fields.into_iter().collect();
-            let others: Vec<String> = route.services.iter().map(ToString::to_string).collect();
-            route.services.iter().map(move |service| ServiceProblem {
-                service: (**service).clone(),
-                code: "shared_ip_conflict",
+    let names = |except: &ServiceRef| -> String {
+        sharers
+            .iter()
+            .filter(|s| s.service != except)
+            .map(|s| s.service.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ip = prefix.addr();
+    let first_namespace = &sharers[0].service.namespace;
+    if !rules.allow_cross_namespace
+        && sharers
+            .iter()
+            .any(|s| &s.service.namespace != first_namespace)
+    {
+        let problems = sharers
+            .iter()
+            .map(|s| ServiceProblem {
+                service: (**s.service).clone(),
+                code: "shared_ip_cross_namespace",
                 message: format!(
-                    "{} is shared by {} with different {}; announcing the merged route (lowest MED, highest local-preference, shortest prepend)",
-                    prefix.addr(),
-                    others.join(", "),
-                    fields.join(", ")
+                    "externalIP {ip} is also used by {} in another namespace; sharing across namespaces is not allowed (announce.allow_cross_namespace_sharing), so it is not announced",
+                    names(s.service)
                 ),
             })
+            .collect();
+        return (None, problems);
+    }
+    let narrowing: Vec<&&Sharer<'_>> = sharers.iter().filter(|s| !announced(s)).collect();
+    if !narrowing.is_empty() {
+        let problems = narrowing
+            .iter()
+            .map(|s| ServiceProblem {
+                service: (**s.service).clone(),
+                code: "shared_ip_narrowed",
+                message: format!(
+                    "externalIP {ip} is shared with {}; it is announced only on nodes where every Service sharing it would be, and this Service is not announced on some of them",
+                    names(s.service)
+                ),
+            })
+            .collect();
+        return (None, problems);
+    }
+    let templates: SmallVec<[&RouteTemplate; 2]> =
+        sharers.iter().filter_map(|s| s.template).collect();
+    let first = templates[0];
+    let differing = differences(&templates);
+    if differing.is_empty() {
+        return (Some(route_of(first, sharers.as_slice())), Vec::new());
+    }
+    let problems = sharers
+        .iter()
+        .map(|s| ServiceProblem {
+            service: (**s.service).clone(),
+            code: "shared_ip_conflict",
+            message: format!(
+                "externalIP {ip} is shared with {} and their {} differ; it is announced with the config's defaults",
+                names(s.service),
+                differing.join(", ")
+            ),
         })
         .collect();
-    (routes, problems)
+    (Some(route_of(rules.defaults, sharers.as_slice())), problems)
 }
 
-/// The lower of two MEDs, where an absent MED does not count as a value.
-fn lowest(a: Option<u32>, b: Option<u32>) -> Option<u32> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+fn route_of(template: &RouteTemplate, sharers: &[&Sharer<'_>]) -> Route {
+    Route {
+        attributes: template.attributes.clone(),
+        peers: template.peers.clone(),
+        services: sharers.iter().map(|s| s.service.clone()).collect(),
     }
 }
 
-fn union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
-    let set: BTreeSet<T> = a.iter().chain(b).copied().collect();
-    set.into_iter().collect()
+/// The names of the annotations whose values differ between the templates.
+fn differences(templates: &[&RouteTemplate]) -> Vec<&'static str> {
+    let first = templates[0];
+    let mut out = Vec::new();
+    let mut check = |name: &'static str, differs: &dyn Fn(&RouteTemplate) -> bool| {
+        if templates.iter().any(|t| differs(t)) {
+            out.push(name);
+        }
+    };
+    let a: &RouteAttributes = &first.attributes;
+    check("communities", &|t| {
+        t.attributes.communities != a.communities
+    });
+    check("large-communities", &|t| {
+        t.attributes.large_communities != a.large_communities
+    });
+    check("med", &|t| t.attributes.med != a.med);
+    check("local-preference", &|t| {
+        t.attributes.local_pref != a.local_pref
+    });
+    check("as-path-prepend", &|t| {
+        t.attributes.as_path_prepend != a.as_path_prepend
+    });
+    check("peers", &|t| t.peers != first.peers);
+    if out.is_empty() && templates.iter().any(|t| *t != first) {
+        out.push("route attributes");
+    }
+    out
 }

@@ -9,10 +9,13 @@ pub mod address;
 pub mod endpoints;
 pub mod incremental;
 mod merge;
+pub mod pools;
 pub mod reason;
 
 use crate::annotations::{self, AnnounceFrom, ServiceAnnotations};
-use crate::cluster::objects::{AddressFamily, ExternalIp, NodeInfo, ServiceInfo, SliceInfo};
+use crate::cluster::objects::{
+    AddressFamily, ExternalIp, NamespaceInfo, NodeInfo, ServiceInfo, SliceInfo,
+};
 use crate::cluster::{ClusterState, ObjectKey};
 use crate::config::{AnnounceConfig, ServiceSelection};
 use bgp::rib_out::RouteAttributes;
@@ -27,6 +30,8 @@ use std::sync::Arc;
 pub const SERVICE_PROXY_NAME_LABEL: &str = "service.kubernetes.io/service-proxy-name";
 /// Label that takes a node out of external load balancing.
 pub const EXCLUDE_NODE_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
+/// Taint the cluster autoscaler puts on a node it is about to remove.
+pub const TO_BE_DELETED_TAINT: &str = "ToBeDeletedByClusterAutoscaler";
 
 /// The parts of the config the decision reads.
 #[derive(Clone, Copy, Debug)]
@@ -134,15 +139,52 @@ pub struct NodeView {
     pub excluded: bool,
     /// Annotated `kube-anycast.io/drain: "true"`.
     pub drained: bool,
+    /// Why kube-proxy's own health check would fail here, if it would.
+    pub unhealthy: Option<NodeUnhealthy>,
+}
+
+/// Why a node must not attract traffic although it runs: the states in which kube-proxy's
+/// health check fails too (KEP-3836), so a load balancer would drain the node as well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeUnhealthy {
+    /// Condition `NetworkUnavailable=True`: the pod network is not set up.
+    NetworkUnavailable,
+    /// The Node has a deletion timestamp.
+    Deleting,
+    /// The cluster autoscaler tainted it `ToBeDeletedByClusterAutoscaler`.
+    ToBeDeleted,
 }
 
 impl NodeView {
-    /// Reads a Node (absent: neither excluded nor drained).
+    /// Reads a Node (absent: neither excluded nor drained, and healthy).
     pub fn of(node: Option<&NodeInfo>) -> NodeView {
         NodeView {
             excluded: node.is_some_and(|n| n.labels.contains_key(EXCLUDE_NODE_LABEL)),
             drained: node.is_some_and(|n| annotations::node_drained(&n.annotations)),
+            unhealthy: node.and_then(node_health),
         }
+    }
+
+    /// Why every address is withdrawn on this node, when one is.
+    pub fn withdraws_all(&self) -> Option<Reason> {
+        match (self.unhealthy, self.excluded) {
+            (Some(unhealthy), _) => Some(Reason::NodeUnhealthy(unhealthy)),
+            (None, true) => Some(Reason::NodeExcluded),
+            (None, false) => None,
+        }
+    }
+}
+
+/// The first reason (in a fixed order) the node is unhealthy.
+fn node_health(node: &NodeInfo) -> Option<NodeUnhealthy> {
+    if node.deleting {
+        Some(NodeUnhealthy::Deleting)
+    } else if node.taints.iter().any(|t| &**t == TO_BE_DELETED_TAINT) {
+        Some(NodeUnhealthy::ToBeDeleted)
+    } else if node.network_unavailable {
+        Some(NodeUnhealthy::NetworkUnavailable)
+    } else {
+        None
     }
 }
 
@@ -209,34 +251,81 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
         drained: node.drained,
         ..Decision::default()
     };
-    let mut wanted = Vec::new();
+    let mut outcomes: Vec<(ServiceRef, ServiceOutcome)> = Vec::new();
+    // Every listed address, with the Services (index into `outcomes`, index of the
+    // address) that list it.
+    let mut listers: BTreeMap<IpNet, SmallVec<[(usize, usize); 1]>> = BTreeMap::new();
     for (key, service) in cluster.services() {
         let slices: Vec<&SliceInfo> = cluster.slices_of(key).collect();
-        let outcome = decide_service(key, service, &slices, node, settings);
+        let namespace = cluster.namespace(&key.namespace);
+        let mut outcome = decide_service(key, service, &slices, namespace, node, settings);
         let service_ref = Arc::new(key.clone());
         decision
             .verdicts
             .extend(outcome.address_verdicts(&service_ref));
-        if let Some(template) = &outcome.template {
-            wanted.extend(
-                outcome
-                    .wanted()
-                    .map(|prefix| (prefix, service_ref.clone(), template.clone())),
-            );
+        decision.problems.append(&mut outcome.problems);
+        for (index, (prefix, _)) in outcome.addresses().enumerate() {
+            if let Some(prefix) = prefix {
+                listers
+                    .entry(prefix)
+                    .or_default()
+                    .push((outcomes.len(), index));
+            }
         }
-        decision.problems.extend(outcome.problems);
+        outcomes.push((service_ref, outcome));
     }
-    let (routes, conflicts) = merge::merge(wanted);
-    decision.routes = routes;
-    decision.problems.extend(conflicts);
+    let defaults = default_template(settings.announce, node.drained);
+    let rules = sharing_rules(settings, &defaults);
+    for (prefix, list) in listers {
+        let sharers: SmallVec<[merge::Sharer<'_>; 1]> = list
+            .iter()
+            .map(|&(service, index)| {
+                let (service, outcome) = &outcomes[service];
+                merge::Sharer {
+                    service,
+                    verdict: &outcome.verdicts[index],
+                    template: outcome.template.as_ref(),
+                }
+            })
+            .collect();
+        let (route, problems) = merge::settle(prefix, &sharers, rules);
+        if let Some(route) = route {
+            decision.routes.insert(prefix, route);
+        }
+        decision.problems.extend(problems);
+    }
     decision
 }
 
-/// Decides one Service from its object, its slices and this node.
+/// The route of an address whose sharing Services disagree: the config's attributes, to
+/// every peer.
+pub fn default_template(announce: &AnnounceConfig, drained: bool) -> RouteTemplate {
+    RouteTemplate {
+        attributes: Arc::new(route_attributes(
+            announce,
+            &ServiceAnnotations::default(),
+            drained,
+        )),
+        peers: PeerSelection::All,
+    }
+}
+
+fn sharing_rules<'a>(
+    settings: Settings<'_>,
+    defaults: &'a RouteTemplate,
+) -> merge::SharingRules<'a> {
+    merge::SharingRules {
+        allow_cross_namespace: settings.announce.allow_cross_namespace_sharing,
+        defaults,
+    }
+}
+
+/// Decides one Service from its object, its slices, its Namespace and this node.
 pub fn decide_service(
     key: &ObjectKey,
     service: &ServiceInfo,
     slices: &[&SliceInfo],
+    namespace: Option<&NamespaceInfo>,
     node: NodeView,
     settings: Settings<'_>,
 ) -> ServiceOutcome {
@@ -258,10 +347,15 @@ pub fn decide_service(
                 Some(ip) => address::check_ip(ip, &settings.announce.allowed_cidrs),
                 None => Err(address::AddressRefusal::Unparsable),
             };
+            let checked = checked.map_err(Reason::Address).and_then(|prefix| {
+                let pools = &settings.announce.pools;
+                pools::check(prefix.addr(), &key.namespace, namespace, pools)
+                    .map_err(Reason::Pool)
+                    .map(|()| prefix)
+            });
             let verdict = match (&service_verdict, checked) {
                 (Err(reason), _) => Verdict::NotAnnounced(reason.clone()),
-                (Ok(_), Err(refusal)) => {
-                    let reason = Reason::Address(refusal);
+                (Ok(_), Err(reason)) => {
                     outcome.problems.push(ServiceProblem {
                         service: key.clone(),
                         code: reason.code(),
@@ -269,22 +363,28 @@ pub fn decide_service(
                     });
                     Verdict::NotAnnounced(reason)
                 }
-                (Ok(_), Ok(_)) if node.excluded => Verdict::NotAnnounced(Reason::NodeExcluded),
-                (Ok(effective), Ok(prefix)) => {
-                    // One summary per family: a Service with 100,000 addresses reads its
-                    // slices twice at most, not once per address.
-                    let family = AddressFamily::of(prefix.addr());
-                    let slot = usize::from(family == AddressFamily::V6);
-                    let summary = *summaries[slot].get_or_insert_with(|| {
-                        endpoints::summarize(slices.iter().copied(), family, settings.node_name)
-                    });
-                    judge_endpoints(effective, summary)
-                }
+                (Ok(effective), Ok(prefix)) => match node.withdraws_all() {
+                    Some(reason) => Verdict::NotAnnounced(reason),
+                    None => {
+                        // One summary per family: a Service with 100,000 addresses reads
+                        // its slices twice at most, not once per address.
+                        let family = AddressFamily::of(prefix.addr());
+                        let slot = usize::from(family == AddressFamily::V6);
+                        let summary = *summaries[slot].get_or_insert_with(|| {
+                            endpoints::summarize(slices.iter().copied(), family, settings.node_name)
+                        });
+                        judge_endpoints(effective, summary)
+                    }
+                },
             };
             announced_any |= matches!(verdict, Verdict::Announced(_));
             verdict
         })
         .collect();
+    // In a fixed order, so reordering externalIPs is not a change to report.
+    outcome
+        .problems
+        .sort_by(|a, b| (a.code, &a.message).cmp(&(b.code, &b.message)));
     if let (true, Ok(effective)) = (announced_any, &service_verdict) {
         outcome.template = Some(RouteTemplate {
             attributes: Arc::new(route_attributes(settings.announce, effective, node.drained)),
@@ -319,7 +419,11 @@ fn judge_service(
     {
         return Err(Reason::NamespaceNotAllowed);
     }
-    let (mut effective, bad) = annotations::parse(&service.annotations, settings.peer_names);
+    let (mut effective, mut bad) = annotations::parse(&service.annotations, settings.peer_names);
+    bad.extend(crate::annotation_communities::enforce(
+        &mut effective,
+        &settings.announce.annotation_communities,
+    ));
     problems.extend(bad.into_iter().map(|problem| ServiceProblem {
         service: key.clone(),
         code: "invalid_annotation",

@@ -1,7 +1,9 @@
 //! Why an externalIP is or is not announced by this node: one value per decision, shown
 //! by `kube-anycast plan`, in logs, and (for refusals) as Kubernetes Events.
 
+use super::NodeUnhealthy;
 use super::address::AddressRefusal;
+use super::pools::PoolRefusal;
 use std::fmt;
 
 /// The outcome for one externalIP of one Service on this node.
@@ -41,8 +43,12 @@ pub enum Reason {
     AnnotationOff,
     /// The externalIP is refused.
     Address(AddressRefusal),
+    /// The externalIP is not in a pool the Service's namespace may use.
+    Pool(PoolRefusal),
     /// This node carries `node.kubernetes.io/exclude-from-external-load-balancers`.
     NodeExcluded,
+    /// This node is unhealthy: every address is withdrawn.
+    NodeUnhealthy(NodeUnhealthy),
     /// No usable endpoint on this node (there may be elsewhere).
     NoLocalEndpoints,
     /// No usable endpoint anywhere, of this address family.
@@ -50,13 +56,27 @@ pub enum Reason {
 }
 
 /// The codes of every refusal reason (see [`Reason::is_refusal`]).
-pub const REFUSAL_CODES: [&str; 3] = ["outside_allowed_cidrs", "special_range", "invalid_ip"];
+pub const REFUSAL_CODES: [&str; 5] = [
+    "outside_allowed_cidrs",
+    "special_range",
+    "invalid_ip",
+    "outside_pools",
+    "pool_not_for_namespace",
+];
+
+/// The codes of the reasons a whole node withdraws (see [`super::NodeView::withdraws_all`]).
+pub const NODE_WITHDRAW_CODES: [&str; 4] = [
+    "node_excluded",
+    "node_network_unavailable",
+    "node_deleting",
+    "node_to_be_deleted",
+];
 
 impl Reason {
     /// True for refusals that a Service owner must hear of (a Kubernetes Event), as
     /// opposed to normal states such as "no local endpoints".
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Reason::Address(_))
+        matches!(self, Reason::Address(_) | Reason::Pool(_))
     }
 
     /// A short stable identifier, used as the Event reason and the metrics label.
@@ -71,7 +91,12 @@ impl Reason {
             Reason::Address(AddressRefusal::Unparsable) => "invalid_ip",
             Reason::Address(AddressRefusal::SpecialRange(_)) => "special_range",
             Reason::Address(AddressRefusal::OutsideAllowedCidrs) => "outside_allowed_cidrs",
+            Reason::Pool(PoolRefusal::OutsidePools) => "outside_pools",
+            Reason::Pool(PoolRefusal::NotForNamespace(_)) => "pool_not_for_namespace",
             Reason::NodeExcluded => "node_excluded",
+            Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable) => "node_network_unavailable",
+            Reason::NodeUnhealthy(NodeUnhealthy::Deleting) => "node_deleting",
+            Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted) => "node_to_be_deleted",
             Reason::NoLocalEndpoints => "no_local_endpoints",
             Reason::NoEndpoints => "no_endpoints",
         }
@@ -113,9 +138,22 @@ impl fmt::Display for Reason {
             Reason::Address(AddressRefusal::OutsideAllowedCidrs) => {
                 f.write_str("outside announce.allowed_cidrs")
             }
+            Reason::Pool(PoolRefusal::OutsidePools) => f.write_str("in no pool of announce.pools"),
+            Reason::Pool(PoolRefusal::NotForNamespace(pool)) => {
+                write!(f, "pool {pool} of announce.pools is not for this namespace")
+            }
             Reason::NodeExcluded => f.write_str(
                 "node is labelled node.kubernetes.io/exclude-from-external-load-balancers",
             ),
+            Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable) => {
+                f.write_str("node has condition NetworkUnavailable=True")
+            }
+            Reason::NodeUnhealthy(NodeUnhealthy::Deleting) => {
+                f.write_str("node is being deleted (deletion timestamp set)")
+            }
+            Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted) => {
+                f.write_str("node is tainted ToBeDeletedByClusterAutoscaler")
+            }
             Reason::NoLocalEndpoints => f.write_str("no usable endpoint on this node"),
             Reason::NoEndpoints => {
                 f.write_str("no usable endpoint of this address family in the cluster")

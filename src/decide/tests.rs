@@ -3,6 +3,7 @@
 
 use super::reason::{AnnouncedBecause, Reason, Verdict};
 use super::*;
+use crate::annotation_communities::CommunityPattern;
 use crate::config::{AnnounceConfig, ServiceSelection};
 use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
@@ -19,10 +20,13 @@ fn announce_config() -> AnnounceConfig {
             "203.0.113.0/24".parse().unwrap(),
             "2001:db8:100::/64".parse().unwrap(),
         ],
+        pools: vec![],
         services: ServiceSelection::All,
         namespaces: BTreeSet::new(),
         communities: vec![],
         large_communities: vec![],
+        annotation_communities: vec![CommunityPattern::Asn(65010)],
+        allow_cross_namespace_sharing: false,
     }
 }
 
@@ -676,53 +680,157 @@ fn a_bad_announce_value_is_ignored_and_others_are_unaffected() {
     assert_eq!(d.routes.len(), 2);
 }
 
+fn in_namespace(mut s: Service, namespace: &str) -> Service {
+    s.metadata.namespace = Some(namespace.into());
+    s
+}
+
+fn problems_of<'a>(d: &'a Decision, service: &str, code: &str) -> Vec<&'a ServiceProblem> {
+    d.problems
+        .iter()
+        .filter(|p| p.service.name == service && p.code == code)
+        .collect()
+}
+
+const SHARED: &str = "203.0.113.10/32";
+
 #[test]
-fn shared_address_is_announced_if_any_service_says_so_with_merged_attributes() {
-    let a = annotate(
-        annotate(service("a", &[IP4]), annotations::MED, "20"),
-        annotations::COMMUNITIES,
-        "65010:1",
-    );
-    let b = annotate(
-        annotate(service("b", &[IP4]), annotations::MED, "10"),
-        annotations::COMMUNITIES,
-        "65010:2",
-    );
-    let b = annotate(
-        annotate(b, annotations::LOCAL_PREFERENCE, "300"),
-        annotations::PEERS,
-        "tor-a",
-    );
-    let a = annotate(
-        annotate(a, annotations::LOCAL_PREFERENCE, "100"),
-        annotations::PEERS,
-        "tor-b",
-    );
-    let c = service("c", &[IP4]); // no endpoints: does not veto the others
+fn shared_address_is_announced_where_every_sharing_service_is() {
     let w = World::new()
-        .with_service(a)
-        .with_service(b)
-        .with_service(c)
+        .with_service(service("a", &[IP4]))
+        .with_service(service("b", &[IP4]))
         .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
         .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
     let d = w.decide();
-    let route = &d.routes[&"203.0.113.10/32".parse().unwrap()];
+    let route = &d.routes[&SHARED.parse().unwrap()];
+    assert_eq!(route.services.len(), 2);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+}
+
+#[test]
+fn two_local_services_sharing_an_address_with_pods_on_different_nodes_are_not_announced() {
+    // a's pods here, b's on node-b: announcing here would drop b's ports (and node-b
+    // would drop a's).
+    let mut a = service("a", &[IP4]);
+    let mut b = service("b", &[IP4]);
+    for s in [&mut a, &mut b] {
+        s.spec.as_mut().unwrap().external_traffic_policy = Some("Local".into());
+    }
+    let w = World::new()
+        .with_service(a)
+        .with_service(b)
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", "node-b")]));
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    let narrowed = problems_of(&d, "b", "shared_ip_narrowed");
+    assert_eq!(narrowed.len(), 1, "{:?}", d.problems);
+    assert!(
+        narrowed[0].message.contains("web/a"),
+        "names the other Service"
+    );
+    assert!(problems_of(&d, "a", "shared_ip_narrowed").is_empty());
+}
+
+#[test]
+fn a_service_that_opts_out_blocks_a_shared_address() {
+    let w = World::new()
+        .with_service(service("a", &[IP4]))
+        .with_service(annotate(
+            service("b", &[IP4]),
+            annotations::ANNOUNCE,
+            "false",
+        ))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    assert_eq!(problems_of(&d, "b", "shared_ip_narrowed").len(), 1);
+}
+
+#[test]
+fn services_kube_proxy_does_not_serve_do_not_take_part_in_sharing() {
+    let mut other = service("b", &[IP4]);
+    other
+        .metadata
+        .labels
+        .get_or_insert_with(Default::default)
+        .insert(SERVICE_PROXY_NAME_LABEL.into(), "other".into());
+    let d = served_here().with_service(other).decide();
+    assert_eq!(d.routes[&SHARED.parse().unwrap()].services.len(), 1);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+}
+
+#[test]
+fn sharing_across_namespaces_is_refused_by_default() {
+    let w = World::new()
+        .with_service(service("a", &[IP4]))
+        .with_service(in_namespace(service("b", &[IP4]), "team-b"))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    let on_a = problems_of(&d, "a", "shared_ip_cross_namespace");
+    let on_b = problems_of(&d, "b", "shared_ip_cross_namespace");
+    assert_eq!((on_a.len(), on_b.len()), (1, 1), "{:?}", d.problems);
+    assert!(on_a[0].message.contains("team-b/b"));
+    assert!(on_b[0].message.contains("web/a"));
+}
+
+#[test]
+fn sharing_across_namespaces_is_allowed_when_configured() {
+    let mut w = World::new()
+        .with_service(service("a", &[IP4]))
+        .with_service(in_namespace(service("b", &[IP4]), "team-b"))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let mut b_slice = slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]);
+    b_slice.metadata.namespace = Some("team-b".into());
+    w = w.with_slice(b_slice);
+    w.announce.allow_cross_namespace_sharing = true;
+    let d = w.decide();
+    assert_eq!(d.routes[&SHARED.parse().unwrap()].services.len(), 2);
+}
+
+fn sharing_pair(a_med: &str, b_med: &str) -> World {
+    let mut w = World::new()
+        .with_service(annotate(service("a", &[IP4]), annotations::MED, a_med))
+        .with_service(annotate(service("b", &[IP4]), annotations::MED, b_med))
+        .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
+    w.announce.communities = vec![Community::new(65010, 100)];
+    w
+}
+
+#[test]
+fn sharing_services_that_agree_keep_their_attributes() {
+    let d = sharing_pair("20", "20").decide();
+    assert_eq!(d.routes[&SHARED.parse().unwrap()].attributes.med, Some(20));
+    assert!(d.problems.is_empty());
+}
+
+#[test]
+fn sharing_services_that_disagree_get_the_config_defaults_and_a_problem() {
+    let w = sharing_pair("20", "10");
+    let mut w = w.with_service(annotate(
+        annotate(service("b", &[IP4]), annotations::MED, "10"),
+        annotations::COMMUNITIES,
+        "65010:2",
+    ));
+    w.announce.communities = vec![Community::new(65010, 100)];
+    let d = w.decide();
+    let route = &d.routes[&SHARED.parse().unwrap()];
+    assert_eq!(route.attributes.med, None, "no MED is the default");
     assert_eq!(
         route.attributes.communities,
-        vec![Community::new(65010, 1), Community::new(65010, 2)]
+        vec![Community::new(65010, 100)],
+        "no union: only the config's communities"
     );
-    assert_eq!(route.attributes.med, Some(10), "lowest MED");
-    assert_eq!(
-        route.attributes.local_pref,
-        Some(300),
-        "highest local-preference"
-    );
-    assert_eq!(
-        route.peers,
-        PeerSelection::Only(Arc::new(["tor-a".to_string(), "tor-b".to_string()].into()))
-    );
-    assert_eq!(route.services.len(), 2);
-    assert!(d.problems.iter().any(|p| p.code == "shared_ip_conflict"));
+    assert_eq!(route.peers, PeerSelection::All);
+    for name in ["a", "b"] {
+        let conflict = problems_of(&d, name, "shared_ip_conflict");
+        assert_eq!(conflict.len(), 1, "{:?}", d.problems);
+        assert!(conflict[0].message.contains("med"));
+        assert!(conflict[0].message.contains("communities"));
+    }
 }
 
 #[test]
@@ -738,4 +846,213 @@ fn removed_service_leaves_no_route() {
     let first = served_here().decide();
     assert_eq!(first.routes.len(), 1);
     assert!(World::new().decide().routes.is_empty());
+}
+
+/// `served_here()` with this node's Node changed by `change`.
+fn served_on_node(change: impl FnOnce(&mut Node)) -> World {
+    let mut node = Node {
+        metadata: ObjectMeta {
+            name: Some(NODE.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    change(&mut node);
+    let mut w = served_here();
+    w.cluster.set_node(Some(node));
+    w
+}
+
+#[test]
+fn network_unavailable_node_withdraws_everything() {
+    use k8s_openapi::api::core::v1::{NodeCondition, NodeStatus};
+    let w = served_on_node(|n| {
+        n.status = Some(NodeStatus {
+            conditions: Some(vec![NodeCondition {
+                type_: "NetworkUnavailable".into(),
+                status: "True".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    });
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable))
+    );
+    assert!(d.routes.is_empty());
+    let recovered = served_on_node(|n| {
+        n.status = Some(NodeStatus {
+            conditions: Some(vec![NodeCondition {
+                type_: "NetworkUnavailable".into(),
+                status: "False".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    });
+    assert_eq!(recovered.decide().routes.len(), 1);
+}
+
+#[test]
+fn node_being_deleted_withdraws_everything() {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    let w = served_on_node(|n| {
+        n.metadata.deletion_timestamp = Some(Time(Default::default()));
+    });
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::Deleting))
+    );
+    assert!(d.routes.is_empty());
+}
+
+fn taint(key: &str) -> impl FnOnce(&mut Node) + '_ {
+    move |n: &mut Node| {
+        n.spec = Some(k8s_openapi::api::core::v1::NodeSpec {
+            taints: Some(vec![k8s_openapi::api::core::v1::Taint {
+                key: key.into(),
+                effect: "NoSchedule".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    }
+}
+
+#[test]
+fn autoscaler_to_be_deleted_taint_withdraws_everything() {
+    let d = served_on_node(taint(TO_BE_DELETED_TAINT)).decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
+    );
+    assert!(d.routes.is_empty());
+    let other_taint = served_on_node(taint("dedicated")).decide();
+    assert_eq!(other_taint.routes.len(), 1, "other taints do not withdraw");
+}
+
+#[test]
+fn announce_from_cluster_does_not_count_an_unhealthy_node() {
+    let s = annotate(
+        service("app", &[IP4]),
+        annotations::ANNOUNCE_FROM,
+        "cluster",
+    );
+    let mut w = World::new().with_service(s).with_slice(slice(
+        "app",
+        "s",
+        "IPv4",
+        &[ready("10.0.0.2", "node-b")],
+    ));
+    let mut node = Node {
+        metadata: ObjectMeta {
+            name: Some(NODE.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    taint(TO_BE_DELETED_TAINT)(&mut node);
+    w.cluster.set_node(Some(node));
+    assert_eq!(
+        verdict_of(&w.decide(), "app", IP4),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
+    );
+}
+
+#[test]
+fn a_tenants_blackhole_community_is_refused_and_the_configs_communities_apply() {
+    let s = annotate(
+        service("app", &[IP4]),
+        annotations::COMMUNITIES,
+        "65535:666",
+    );
+    let mut w = served_here().with_service(s);
+    w.announce.communities = vec![Community::new(65010, 100)];
+    let d = w.decide();
+    let route = d.routes.values().next().expect("still announced");
+    assert_eq!(
+        route.attributes.communities,
+        vec![Community::new(65010, 100)]
+    );
+    assert_eq!(d.problems.len(), 1, "{:?}", d.problems);
+    assert_eq!(d.problems[0].code, "invalid_annotation");
+    assert!(d.problems[0].message.contains("annotation_communities"));
+    w.announce
+        .annotation_communities
+        .push(CommunityPattern::Community(Community::new(65535, 666)));
+    let listed = w.decide();
+    assert!(
+        listed
+            .routes
+            .values()
+            .next()
+            .unwrap()
+            .attributes
+            .communities
+            .contains(&Community::new(65535, 666)),
+        "an operator may list it"
+    );
+}
+
+fn pool(name: &str, cidr: &str, namespaces: crate::config::NamespaceScope) -> crate::config::Pool {
+    crate::config::Pool {
+        name: name.into(),
+        cidrs: vec![cidr.parse().unwrap()],
+        namespaces,
+    }
+}
+
+fn names(list: &[&str]) -> crate::config::NamespaceScope {
+    crate::config::NamespaceScope::Names(list.iter().map(|s| s.to_string()).collect())
+}
+
+#[test]
+fn with_pools_an_address_is_announced_only_for_the_namespaces_of_its_pool() {
+    let mut w = served_here();
+    w.announce.pools = vec![pool("web-pool", "203.0.113.0/28", names(&["web"]))];
+    assert_eq!(w.decide().routes.len(), 1);
+    w.announce.pools = vec![pool("team-b", "203.0.113.0/28", names(&["team-b"]))];
+    let d = w.decide();
+    assert!(d.routes.is_empty());
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::NotForNamespace(
+            "team-b".into()
+        )))
+    );
+    assert_eq!(d.problems.len(), 1, "a refusal is reported");
+}
+
+#[test]
+fn with_pools_an_address_in_no_pool_is_refused() {
+    let mut w = served_here();
+    w.announce.pools = vec![pool("web-pool", "203.0.113.128/25", names(&["web"]))];
+    let d = w.decide();
+    assert_eq!(
+        verdict_of(&d, "app", IP4),
+        Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::OutsidePools))
+    );
+    assert_eq!(d.refusal_counts().get("outside_pools"), Some(&1));
+}
+
+#[test]
+fn a_pool_scoped_by_namespace_label_admits_only_labelled_namespaces() {
+    let selector =
+        crate::config::NamespaceScope::Selector([("team".to_string(), "web".to_string())].into());
+    let mut w = served_here();
+    w.announce.pools = vec![pool("web-pool", "203.0.113.0/24", selector)];
+    assert!(
+        w.decide().routes.is_empty(),
+        "namespace not seen: no label matches"
+    );
+    let label = |value: &str| crate::cluster::objects::NamespaceInfo {
+        labels: [("team".to_string(), value.to_string())].into(),
+    };
+    w.cluster.upsert_namespace("web".into(), label("other"));
+    assert!(w.decide().routes.is_empty(), "wrong label value");
+    w.cluster.upsert_namespace("web".into(), label("web"));
+    assert_eq!(w.decide().routes.len(), 1);
 }

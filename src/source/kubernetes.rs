@@ -1,5 +1,5 @@
-//! The `kubernetes` source: kube-rs watchers on Services, EndpointSlices and this node's
-//! Node, applied to the [`SharedCluster`] event by event.
+//! The `kubernetes` source: kube-rs watchers on Services, EndpointSlices, Namespaces (for
+//! pools' namespace selectors) and this node's Node, applied to the [`SharedCluster`] event by event.
 //!
 //! Every raw watcher event counts, not only applied objects: a relist (after a 410 Gone or
 //! a reconnect) that only removed objects must still trigger a new decision, so a relist
@@ -7,8 +7,8 @@
 //! and retried with backoff; they never stop the daemon.
 
 use super::shared::SharedCluster;
-use crate::cluster::objects::NodeInfo;
-use crate::cluster::wire::{NodeObject, ServiceObject, SliceObject};
+use crate::cluster::objects::{NamespaceInfo, NodeInfo};
+use crate::cluster::wire::{NamespaceObject, NodeObject, ServiceObject, SliceObject};
 use crate::cluster::{ClusterState, ObjectKey};
 use futures::StreamExt;
 use kube::runtime::WatchStreamExt;
@@ -26,7 +26,7 @@ pub const SERVICE_SELECTOR: &str = "!service.kubernetes.io/service-proxy-name";
 pub const ENDPOINT_SLICE_SELECTOR: &str = "kubernetes.io/service-name,!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name";
 
 /// How many kinds are watched; the state is synced when all have listed once.
-const KINDS: usize = 3;
+const KINDS: usize = 4;
 
 /// A kind we watch: its partial wire type (what kube-rs deserializes each event into)
 /// and the slim form kept in [`ClusterState`]. Only one wire object exists at a time; a
@@ -98,13 +98,30 @@ impl Tracked for NodeObject {
     }
 }
 
+impl Tracked for NamespaceObject {
+    const NAME: &'static str = "namespaces";
+    type Slim = NamespaceInfo;
+    fn slim(self) -> Option<(ObjectKey, Self::Slim)> {
+        Some((ObjectKey::of(self.meta())?, self.into_info()))
+    }
+    fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>) {
+        state.replace_namespaces(objects.into_iter().map(|(k, v)| (k.name, v)).collect());
+    }
+    fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
+        state.upsert_namespace(key.name, object);
+    }
+    fn remove(state: &mut ClusterState, key: &ObjectKey) {
+        state.remove_namespace(&key.name);
+    }
+}
+
 /// Counts the kinds that completed their first list.
 #[derive(Debug, Default)]
 struct SyncTracker {
     done: AtomicUsize,
 }
 
-/// Watches the three kinds until the process ends. `node_name` selects our Node.
+/// Watches the four kinds until the process ends. `node_name` selects our Node.
 pub async fn run(client: Client, node_name: String, shared: Arc<SharedCluster>) {
     let tracker = Arc::new(SyncTracker::default());
     let services = watch_kind(
@@ -119,13 +136,19 @@ pub async fn run(client: Client, node_name: String, shared: Arc<SharedCluster>) 
         shared.clone(),
         tracker.clone(),
     );
+    let namespaces = watch_kind(
+        Api::<NamespaceObject>::all(client.clone()),
+        watcher::Config::default(),
+        shared.clone(),
+        tracker.clone(),
+    );
     let node = watch_kind(
         Api::<NodeObject>::all(client),
         watcher::Config::default().fields(&format!("metadata.name={node_name}")),
         shared,
         tracker,
     );
-    tokio::join!(services, slices, node);
+    tokio::join!(services, slices, namespaces, node);
 }
 
 async fn watch_kind<K: Tracked>(
@@ -166,6 +189,51 @@ async fn watch_kind<K: Tracked>(
             Err(error) => {
                 tracing::warn!(kind = K::NAME, %error, "watch failed; retrying with backoff")
             }
+        }
+    }
+}
+
+/// Reads the cluster once, as `run` sees it from `node_name` (for `plan`): the same kinds,
+/// selectors and partial types as the watchers, listed page by page.
+pub async fn read_once(client: Client, node_name: &str) -> anyhow::Result<ClusterState> {
+    let mut state = ClusterState::default();
+    let services = list_all(Api::<ServiceObject>::all(client.clone()), SERVICE_SELECTOR).await?;
+    ServiceObject::replace_all(&mut state, services);
+    let slices = list_all(
+        Api::<SliceObject>::all(client.clone()),
+        ENDPOINT_SLICE_SELECTOR,
+    )
+    .await?;
+    SliceObject::replace_all(&mut state, slices);
+    let namespaces = list_all(Api::<NamespaceObject>::all(client.clone()), "").await?;
+    NamespaceObject::replace_all(&mut state, namespaces);
+    let node = Api::<NodeObject>::all(client)
+        .get_opt(node_name)
+        .await
+        .map_err(|e| anyhow::anyhow!("nodes/{node_name}: {e}"))?;
+    state.set_node(node.map(NodeObject::into_info));
+    Ok(state)
+}
+
+/// Every object of a kind, in pages of 500.
+async fn list_all<K: Tracked>(
+    api: Api<K>,
+    selector: &str,
+) -> anyhow::Result<BTreeMap<ObjectKey, K::Slim>> {
+    let mut objects = BTreeMap::new();
+    let mut params = kube::api::ListParams::default().limit(500);
+    if !selector.is_empty() {
+        params = params.labels(selector);
+    }
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| anyhow::anyhow!("listing {}: {e}", K::NAME))?;
+        objects.extend(page.items.into_iter().filter_map(Tracked::slim));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => return Ok(objects),
         }
     }
 }

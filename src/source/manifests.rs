@@ -180,6 +180,10 @@ fn add_manifest(
                 state.set_node(Some(node));
             }
         }
+        Manifest::Namespace(name, namespace) => {
+            let name = name.ok_or("Namespace without metadata.name")?;
+            state.upsert_namespace(name, namespace);
+        }
         // Pods, Endpoints and the rest of a `kubectl get all` dump; untyped items of a
         // plain `List`.
         Manifest::Other | Manifest::Untyped(_) => {}

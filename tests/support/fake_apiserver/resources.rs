@@ -9,6 +9,8 @@ pub enum Resource {
     EndpointSlice,
     /// `v1` Node (cluster-scoped).
     Node,
+    /// `v1` Namespace (cluster-scoped).
+    Namespace,
     /// `v1` Event, the core group's older Event API.
     CoreEvent,
     /// `events.k8s.io/v1` Event, the one kube-runtime's `Recorder` writes.
@@ -17,10 +19,11 @@ pub enum Resource {
 
 impl Resource {
     /// Every served resource.
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 6] = [
         Resource::Service,
         Resource::EndpointSlice,
         Resource::Node,
+        Resource::Namespace,
         Resource::CoreEvent,
         Resource::Event,
     ];
@@ -28,7 +31,7 @@ impl Resource {
     /// API group; empty for the core group.
     pub fn group(self) -> &'static str {
         match self {
-            Resource::Service | Resource::Node | Resource::CoreEvent => "",
+            Resource::Service | Resource::Node | Resource::Namespace | Resource::CoreEvent => "",
             Resource::EndpointSlice => "discovery.k8s.io",
             Resource::Event => "events.k8s.io",
         }
@@ -42,7 +45,7 @@ impl Resource {
     /// The `apiVersion` objects of this resource carry.
     pub fn api_version(self) -> &'static str {
         match self {
-            Resource::Service | Resource::Node | Resource::CoreEvent => "v1",
+            Resource::Service | Resource::Node | Resource::Namespace | Resource::CoreEvent => "v1",
             Resource::EndpointSlice => "discovery.k8s.io/v1",
             Resource::Event => "events.k8s.io/v1",
         }
@@ -54,6 +57,7 @@ impl Resource {
             Resource::Service => "Service",
             Resource::EndpointSlice => "EndpointSlice",
             Resource::Node => "Node",
+            Resource::Namespace => "Namespace",
             Resource::CoreEvent | Resource::Event => "Event",
         }
     }
@@ -64,13 +68,14 @@ impl Resource {
             Resource::Service => "services",
             Resource::EndpointSlice => "endpointslices",
             Resource::Node => "nodes",
+            Resource::Namespace => "namespaces",
             Resource::CoreEvent | Resource::Event => "events",
         }
     }
 
     /// Whether objects live in a namespace.
     pub fn namespaced(self) -> bool {
-        !matches!(self, Resource::Node)
+        !matches!(self, Resource::Node | Resource::Namespace)
     }
 
     /// The resource an object's `apiVersion` and `kind` name.
@@ -94,6 +99,7 @@ impl Resource {
             "service" | "services" | "svc" => Some(Resource::Service),
             "endpointslice" | "endpointslices" => Some(Resource::EndpointSlice),
             "node" | "nodes" => Some(Resource::Node),
+            "namespace" | "namespaces" | "ns" => Some(Resource::Namespace),
             "v1/event" | "v1/events" => Some(Resource::CoreEvent),
             "event" | "events" | "events.k8s.io/event" | "events.k8s.io/events" => {
                 Some(Resource::Event)
