@@ -72,10 +72,12 @@ fn bench(c: &mut Criterion) {
         namespaces: BTreeSet::new(),
         communities: vec![],
         large_communities: vec![],
+        weighted: Default::default(),
     };
     let peers = BTreeSet::new();
     let settings = Settings {
         node_name: "node-0",
+        local_asn: bgp::Asn(65001),
         announce: &announce,
         peer_names: &peers,
     };

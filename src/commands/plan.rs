@@ -12,6 +12,7 @@ pub fn plan(config: &Config, cluster: &ClusterState, node_name: &str) -> Decisio
     let peer_names: BTreeSet<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let settings = Settings {
         node_name,
+        local_asn: config.local_asn,
         announce: &config.announce,
         peer_names: &peer_names,
     };

@@ -8,6 +8,7 @@
 mod env;
 mod raw;
 mod validate;
+pub mod weighted;
 
 use bgp::wire::{Community, LargeCommunity};
 use bgp::{Asn, Family};
@@ -87,6 +88,8 @@ pub struct AnnounceConfig {
     pub communities: Vec<Community>,
     /// Large communities put on every route.
     pub large_communities: Vec<LargeCommunity>,
+    /// Weighted anycast (`announce.weighted`).
+    pub weighted: weighted::WeightedConfig,
 }
 
 /// How the next hop of one family is chosen.

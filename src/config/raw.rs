@@ -80,6 +80,7 @@ pub struct RawAnnounce {
     pub communities: Vec<Scalar>,
     #[serde(default)]
     pub large_communities: Vec<Scalar>,
+    pub weighted: Option<super::weighted::RawWeighted>,
 }
 
 /// One entry of `peers:`.

@@ -350,7 +350,9 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         &raw.large_communities,
         values::parse_large_community,
     );
+    let weighted = super::weighted::validate(raw.weighted, |field, e| p.add(field, e));
     Some(AnnounceConfig {
+        weighted: weighted?,
         allowed_cidrs: allowed_cidrs?,
         services: services?,
         namespaces: namespaces?,

@@ -185,6 +185,7 @@ impl<'a> Reconciler<'a> {
     fn decide(&mut self, shared: &SharedCluster) -> Vec<IpNet> {
         let settings = Settings {
             node_name: &self.config.node_name,
+            local_asn: self.config.local_asn,
             announce: &self.config.announce,
             peer_names: &self.peer_names,
         };

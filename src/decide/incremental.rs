@@ -236,7 +236,7 @@ impl Incremental {
                 let outcome = self.outcomes.get(service)?;
                 let address = outcome.addresses.get(*index as usize)?;
                 let announced = matches!(address.verdict, Verdict::Announced(_));
-                let template = outcome.template.as_ref().filter(|_| announced)?;
+                let template = outcome.template_for(prefix).filter(|_| announced)?;
                 Some((prefix, service.clone(), template.clone()))
             })
             .collect();
@@ -486,9 +486,11 @@ mod tests {
                 namespaces: Default::default(),
                 communities: vec![],
                 large_communities: vec![],
+                // Weighted, so endpoint counts reach the attributes and are checked too.
+                weighted: crate::config::weighted::WeightedConfig { enabled: true, ..Default::default() },
             };
             let peers = Default::default();
-            let settings = Settings { node_name: "node-a", announce: &announce, peer_names: &peers };
+            let settings = Settings { node_name: "node-a", local_asn: bgp::Asn(65001), announce: &announce, peer_names: &peers };
             let mut cluster = ClusterState::default();
             let mut engine = Incremental::new();
             let mut previous = BTreeMap::new();

@@ -42,6 +42,8 @@ pub fn merge(
                 merged.communities = union(&merged.communities, &attrs.communities);
                 merged.large_communities =
                     union(&merged.large_communities, &attrs.large_communities);
+                merged.extended_communities =
+                    super::weight::merge(&merged.extended_communities, &attrs.extended_communities);
                 if merged.med != attrs.med {
                     conflicts.entry(prefix).or_default().insert("med");
                     merged.med = lowest(merged.med, attrs.med);

@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod incremental;
 mod merge;
 pub mod reason;
+pub mod weight;
 
 use crate::annotations::{self, AnnounceFrom, ServiceAnnotations};
 use crate::cluster::objects::{AddressFamily, NodeInfo, ServiceInfo, SliceInfo};
@@ -33,6 +34,8 @@ pub const EXCLUDE_NODE_LABEL: &str = "node.kubernetes.io/exclude-from-external-l
 pub struct Settings<'a> {
     /// This node's name.
     pub node_name: &'a str,
+    /// `local_asn` (the AS field of the link bandwidth community, `weight.rs`).
+    pub local_asn: bgp::Asn,
     /// `announce:`.
     pub announce: &'a AnnounceConfig,
     /// Names of all configured peers (to validate the `peers` annotation).
@@ -170,8 +173,10 @@ pub struct AddressOutcome {
 pub struct ServiceOutcome {
     /// One outcome per externalIP, in the order of [`ServiceInfo::external_ips`].
     pub addresses: Box<[AddressOutcome]>,
-    /// Attributes and peers of its announced addresses (`None` when none is).
-    pub template: Option<RouteTemplate>,
+    /// Attributes and peers of its announced addresses, by family (IPv4, IPv6): the same
+    /// shared attributes for both unless weighted anycast gives the families different
+    /// endpoint counts. `None` for a family none of whose addresses is announced.
+    pub templates: [Option<RouteTemplate>; 2],
     /// Refusals and bad annotations.
     pub problems: Vec<ServiceProblem>,
 }
@@ -183,6 +188,11 @@ impl ServiceOutcome {
             .iter()
             .filter(|a| matches!(a.verdict, Verdict::Announced(_)))
             .filter_map(|a| a.prefix)
+    }
+
+    /// The template of `prefix`'s family.
+    pub fn template_for(&self, prefix: IpNet) -> Option<&RouteTemplate> {
+        self.templates[usize::from(prefix.addr().is_ipv6())].as_ref()
     }
 
     /// Its verdicts, with the addresses as written.
@@ -217,13 +227,10 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
         decision
             .verdicts
             .extend(outcome.verdicts(&service_ref, service));
-        if let Some(template) = &outcome.template {
-            wanted.extend(
-                outcome
-                    .wanted()
-                    .map(|prefix| (prefix, service_ref.clone(), template.clone())),
-            );
-        }
+        wanted.extend(outcome.wanted().filter_map(|prefix| {
+            let template = outcome.template_for(prefix)?;
+            Some((prefix, service_ref.clone(), template.clone()))
+        }));
         decision.problems.extend(outcome.problems);
     }
     let (routes, conflicts) = merge::merge(wanted);
@@ -281,11 +288,31 @@ pub fn decide_service(
         })
         .collect();
     if let (true, Ok(effective)) = (announced_any, &service_verdict) {
-        outcome.template = Some(RouteTemplate {
-            attributes: Arc::new(route_attributes(settings.announce, effective, node.drained)),
-            peers: effective.peers.clone().map_or(PeerSelection::All, |names| {
-                PeerSelection::Only(Arc::new(names))
-            }),
+        let base = Arc::new(route_attributes(settings.announce, effective, node.drained));
+        let peers = effective.peers.clone().map_or(PeerSelection::All, |names| {
+            PeerSelection::Only(Arc::new(names))
+        });
+        // Weighted anycast: one link bandwidth per family, from that family's endpoints.
+        let bandwidth = |summary: endpoints::EndpointSummary| {
+            weight::link_bandwidth(
+                &settings.announce.weighted,
+                effective.weight,
+                settings.local_asn,
+                summary.local_ready_count,
+            )
+        };
+        let [v4, v6] = summaries.map(|s| s.map(bandwidth));
+        let v4_attrs = v4.map(|c| weight::with_link_bandwidth(&base, c));
+        let v6_attrs = match (v6, &v4_attrs) {
+            // Equal weights (or none): both families share one attribute set.
+            (Some(c), Some(shared)) if Some(c) == v4 => Some(shared.clone()),
+            (c, _) => c.map(|c| weight::with_link_bandwidth(&base, c)),
+        };
+        outcome.templates = [v4_attrs, v6_attrs].map(|attributes| {
+            Some(RouteTemplate {
+                attributes: attributes?,
+                peers: peers.clone(),
+            })
         });
     }
     outcome
@@ -390,6 +417,7 @@ fn route_attributes(
         local_pref: effective.local_preference,
         communities,
         large_communities,
+        extended_communities: Vec::new(),
     }
 }
 
