@@ -58,6 +58,8 @@ pub struct Observed {
     /// The decision the daemon keeps up to date; `/status` reads its routes when asked
     /// instead of keeping a copy of 100,000 of them.
     pub decision: Mutex<Incremental>,
+    /// Weight decreases not sent yet (locked after `decision` when both are).
+    pub weight_hold: Mutex<crate::daemon::weight_hold::WeightHold>,
 }
 
 impl Observed {
@@ -69,14 +71,18 @@ impl Observed {
             .iter()
             .map(|p| (p.name.as_str(), p.condition()))
             .collect();
-        let routes = self
-            .decision
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .sorted_routes()
-            .iter()
-            .map(|(prefix, route)| RouteView::of(prefix, route))
-            .collect();
+        let routes = {
+            let engine = self.decision.lock().unwrap_or_else(|p| p.into_inner());
+            let hold = self.weight_hold.lock().unwrap_or_else(|p| p.into_inner());
+            // What the peers were sent: a held weight decrease shows its old weight.
+            engine
+                .sorted_routes()
+                .iter()
+                .filter_map(|(prefix, route)| {
+                    Some(RouteView::of(prefix, hold.effective(prefix, Some(route))?))
+                })
+                .collect()
+        };
         let synced = self.synced.load(std::sync::atomic::Ordering::SeqCst);
         let verdict = readiness(synced, &conditions, self.ready_when);
         Status {
@@ -193,6 +199,9 @@ pub struct RouteView {
     pub services: Vec<String>,
     /// Peers it goes to (`*`: all).
     pub peers: Vec<String>,
+    /// The link bandwidth sent with it (weighted anycast), in bits per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<String>,
 }
 
 impl RouteView {
@@ -204,6 +213,7 @@ impl RouteView {
                 PeerSelection::All => vec!["*".into()],
                 PeerSelection::Only(names) => names.iter().cloned().collect(),
             },
+            weight: crate::decide::weight::display(&route.attributes),
         }
     }
 }
@@ -264,9 +274,14 @@ pub fn render_text(status: &Status) -> String {
     }
     let _ = writeln!(out, "\n{} route(s) announced", status.routes.len());
     for r in &status.routes {
+        let weight = r
+            .weight
+            .as_deref()
+            .map(|w| format!("  weight {w}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<44} {}  -> {}",
+            "  {:<44} {}  -> {}{weight}",
             r.prefix,
             r.services.join(","),
             r.peers.join(",")

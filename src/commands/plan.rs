@@ -52,9 +52,19 @@ pub fn render_text(decision: &Decision, node_name: &str) -> String {
         "SERVICE", "EXTERNAL-IP"
     );
     for v in &decision.verdicts {
+        // Weighted anycast: the link bandwidth the address is announced with.
+        let weight = v
+            .external_ip
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .filter(|_| matches!(v.verdict, decide::reason::Verdict::Announced(_)))
+            .and_then(|ip| decision.routes.get(&ipnet::IpNet::from(ip)))
+            .and_then(|r| decide::weight::display(&r.attributes))
+            .map(|w| format!(" (weight {w})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:width$}  {:ip_width$}  {}",
+            "{:width$}  {:ip_width$}  {}{weight}",
             v.service.to_string(),
             v.external_ip,
             v.verdict
@@ -86,6 +96,8 @@ pub fn render_json(decision: &Decision, node_name: &str) -> serde_json::Value {
             "med": route.attributes.med,
             "local_preference": route.attributes.local_pref,
             "as_path_prepend": route.attributes.as_path_prepend,
+            "weight": decide::weight::display(&route.attributes),
+            "link_bandwidth_bytes_per_second": decide::weight::bytes_per_second(&route.attributes),
         })).collect::<Vec<_>>(),
         "external_ips": decision.verdicts.iter().map(|v| json!({
             "service": v.service.to_string(),

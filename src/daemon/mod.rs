@@ -5,6 +5,7 @@ pub mod bgp_config;
 pub mod events;
 pub mod peers;
 mod router_id;
+pub mod weight_hold;
 
 use crate::cluster::ClusterState;
 use crate::config::{Config, ShutdownModeConfig, SourceConfig};
@@ -84,10 +85,25 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
     let mut reconciler = Reconciler::new(&config, router_id, observed.clone());
     loop {
+        let release_at = observed
+            .weight_hold
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_release();
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
             _ = sigterm.recv() => { tracing::info!("SIGTERM received"); break }
             _ = sigint.recv() => { tracing::info!("SIGINT received"); break }
+            // A held weight decrease is due (weight_hold): send the decided routes.
+            _ = sleep_until_some(release_at) => {
+                let due = observed
+                    .weight_hold
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .release(std::time::Instant::now());
+                reconciler.apply(&speaker, &due).await;
+                continue;
+            }
         }
         let version = *versions.borrow_and_update();
         if !version.synced {
@@ -132,6 +148,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Publishes problem reports off the reconcile path: a slow API server must not delay
@@ -202,6 +226,13 @@ impl<'a> Reconciler<'a> {
             )
         });
         self.node_labels = labels;
+        self.observed
+            .weight_hold
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(std::time::Instant::now(), engine.replaced(), |p| {
+                engine.route(p)
+            });
         changed
     }
 
@@ -224,7 +255,12 @@ impl<'a> Reconciler<'a> {
                 .decision
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            self.peers.changes(&engine, changed, &fresh)
+            let hold = self
+                .observed
+                .weight_hold
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            self.peers.changes(&engine, &hold, changed, &fresh)
         };
         self.peers.send(batches).await;
     }

@@ -45,6 +45,9 @@ pub struct Incremental {
     refused: BTreeMap<&'static str, usize>,
     /// Some Service's problems (or a conflict) changed since [`Incremental::take_problems_changed`].
     problems_changed: bool,
+    /// The routes the last [`Incremental::update`] replaced, when they carried a link
+    /// bandwidth (weighted anycast): what the daemon's weight hold compares with.
+    replaced: Vec<(IpNet, Route)>,
 }
 
 impl Incremental {
@@ -115,6 +118,12 @@ impl Incremental {
             .collect()
     }
 
+    /// The weighted routes the last [`Incremental::update`] replaced or removed, as they
+    /// were (see `daemon::weight_hold`).
+    pub fn replaced(&self) -> &[(IpNet, Route)] {
+        &self.replaced
+    }
+
     /// Brings the decision up to date with `cluster`, given what changed; returns the
     /// addresses whose route appeared, disappeared or changed, in order.
     pub fn update(
@@ -123,6 +132,7 @@ impl Incremental {
         dirty: Dirty,
         settings: Settings<'_>,
     ) -> Vec<IpNet> {
+        self.replaced.clear();
         let node = NodeView::of(cluster.node());
         let keys: BTreeSet<ObjectKey> = match dirty {
             Dirty::Services(keys) if node == self.node => keys,
@@ -272,7 +282,12 @@ impl Incremental {
             (true, false) => self.route_count -= 1,
             _ => {}
         }
-        entry.route = new;
+        let old = std::mem::replace(&mut entry.route, new);
+        if let Some(old) =
+            old.filter(|o| changed && super::weight::bytes_per_second(&o.attributes).is_some())
+        {
+            self.replaced.push((prefix, old));
+        }
         if entry.route.is_none() && entry.listers.is_empty() {
             self.addresses.remove(&prefix.addr());
         }

@@ -85,6 +85,14 @@ pub fn bytes_per_second(attrs: &RouteAttributes) -> Option<f32> {
         .map(|lb| lb.bytes_per_second())
 }
 
+/// The link bandwidth of `attrs` for people: bits per second (`24Mbps`), the unit of
+/// `announce.weighted.bandwidth_per_endpoint`, for `plan` and `status`.
+pub fn display(attrs: &RouteAttributes) -> Option<String> {
+    let bytes = bytes_per_second(attrs)?;
+    let bits = (f64::from(bytes) * 8.0).round();
+    Some(crate::config::weighted::BitsPerSecond(bits as u64).to_string())
+}
+
 /// The extended communities of an address shared by several Services (SPEC 4.6): the
 /// others united, and one link bandwidth, the sum of theirs, since the node's endpoints
 /// of every one of those Services answer on the address. A Service without one (its
@@ -195,5 +203,7 @@ mod tests {
         let c = link_bandwidth(&enabled(8), None, Asn(65001), 4);
         let weighted = with_link_bandwidth(&base, c);
         assert_eq!(bytes_per_second(&weighted), Some(4.0));
+        assert_eq!(display(&weighted).as_deref(), Some("32bps"));
+        assert_eq!(display(&base), None);
     }
 }
