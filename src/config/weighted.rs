@@ -12,6 +12,7 @@ use serde::Deserialize;
 pub struct RawWeighted {
     pub enabled: Option<Scalar>,
     pub bandwidth_per_endpoint: Option<Scalar>,
+    pub transitive: Option<Scalar>,
 }
 
 /// `announce.weighted:`, validated.
@@ -22,6 +23,10 @@ pub struct WeightedConfig {
     pub enabled: bool,
     /// Bandwidth one ready endpoint stands for, in bits per second.
     pub bandwidth_per_endpoint: BitsPerSecond,
+    /// Send the community as transitive (Type 0x00) instead of non-transitive (0x40, the
+    /// default; see `decide::weight` for why). For routers that do not weight by a
+    /// non-transitive one: some FRR 10 releases (fixed by FRRouting/frr#20607).
+    pub transitive: bool,
 }
 
 impl Default for WeightedConfig {
@@ -30,6 +35,7 @@ impl Default for WeightedConfig {
         WeightedConfig {
             enabled: false,
             bandwidth_per_endpoint: BitsPerSecond(1_000_000),
+            transitive: false,
         }
     }
 }
@@ -100,18 +106,26 @@ pub fn validate(
         return Some(WeightedConfig::default());
     };
     let default = WeightedConfig::default();
-    let enabled = match raw.enabled.as_ref().map(|s| s.0.trim()) {
-        None => Some(default.enabled),
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(other) => {
-            add(
-                "announce.weighted.enabled",
-                format!("{other:?} is not true or false"),
-            );
-            None
-        }
-    };
+    let mut flag =
+        |field: &str, value: Option<&Scalar>, default: bool| match value.map(|s| s.0.trim()) {
+            None => Some(default),
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => {
+                add(field, format!("{other:?} is not true or false"));
+                None
+            }
+        };
+    let enabled = flag(
+        "announce.weighted.enabled",
+        raw.enabled.as_ref(),
+        default.enabled,
+    );
+    let transitive = flag(
+        "announce.weighted.transitive",
+        raw.transitive.as_ref(),
+        default.transitive,
+    );
     let bandwidth = match &raw.bandwidth_per_endpoint {
         None => Some(default.bandwidth_per_endpoint),
         Some(s) => match parse_bandwidth(s.0.trim()) {
@@ -125,6 +139,7 @@ pub fn validate(
     Some(WeightedConfig {
         enabled: enabled?,
         bandwidth_per_endpoint: bandwidth?,
+        transitive: transitive?,
     })
 }
 
@@ -156,6 +171,7 @@ mod tests {
         let raw = RawWeighted {
             enabled: Some(Scalar("yes".into())),
             bandwidth_per_endpoint: Some(Scalar("fast".into())),
+            transitive: Some(Scalar("1".into())),
         };
         let mut fields = Vec::new();
         assert_eq!(validate(Some(raw), |f, _| fields.push(f.to_string())), None);
@@ -163,6 +179,7 @@ mod tests {
             fields,
             [
                 "announce.weighted.enabled",
+                "announce.weighted.transitive",
                 "announce.weighted.bandwidth_per_endpoint"
             ]
         );

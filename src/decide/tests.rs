@@ -747,6 +747,7 @@ fn weighted(mut w: World) -> World {
     w.announce.weighted = crate::config::weighted::WeightedConfig {
         enabled: true,
         bandwidth_per_endpoint: crate::config::weighted::BitsPerSecond(8_000_000),
+        transitive: false,
     };
     w
 }

@@ -10,6 +10,8 @@
 //!   router in front of it, and means nothing further away; RFC 4360 section 2 keeps a
 //!   non-transitive community from leaving the AS that receives it (FRR does not send it
 //!   to an eBGP peer), so it does not leak into the rest of the fabric.
+//!   `announce.weighted.transitive: true` sends Type 0x00 instead, for routers that only
+//!   weight by a transitive one.
 //! - **AS field**: the local ASN when it fits in two octets, else AS_TRANS (RFC 6793
 //!   section 9), as FRR does: the draft's field has two octets, and routers read the
 //!   bandwidth only.
@@ -53,7 +55,7 @@ pub fn link_bandwidth(
     Some(ExtendedCommunity::LinkBandwidth(LinkBandwidth::new(
         local_asn.to_two_octet(),
         bytes as f32,
-        false,
+        config.transitive,
     )))
 }
 
@@ -131,6 +133,7 @@ mod tests {
         WeightedConfig {
             enabled: true,
             bandwidth_per_endpoint: BitsPerSecond(bits),
+            transitive: false,
         }
     }
 
@@ -146,6 +149,16 @@ mod tests {
         let lb = c.unwrap().link_bandwidth().unwrap();
         assert!(!lb.transitive, "non-transitive: meaningful to the ToR only");
         assert_eq!(lb.asn, 65001);
+    }
+
+    #[test]
+    fn transitive_is_a_choice() {
+        let config = WeightedConfig {
+            transitive: true,
+            ..enabled(8)
+        };
+        let c = link_bandwidth(&config, None, Asn(65001), 1);
+        assert!(c.unwrap().link_bandwidth().unwrap().transitive);
     }
 
     #[test]
