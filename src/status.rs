@@ -323,6 +323,34 @@ mod tests {
     }
 
     #[test]
+    fn a_weighted_route_shows_the_weight_sent() {
+        let attributes = bgp::rib_out::RouteAttributes {
+            extended_communities: vec![bgp::wire::ExtendedCommunity::LinkBandwidth(
+                bgp::wire::LinkBandwidth::new(65001, 3e6, false),
+            )],
+            ..Default::default()
+        };
+        let route = Route {
+            attributes: std::sync::Arc::new(attributes),
+            peers: PeerSelection::All,
+            services: Default::default(),
+        };
+        let view = RouteView::of(&"203.0.113.10/32".parse().unwrap(), &route);
+        assert_eq!(view.weight.as_deref(), Some("24Mbps"));
+        let status = Status {
+            node: "node-a".into(),
+            synced: true,
+            ready: true,
+            not_ready: None,
+            peers: vec![],
+            routes: vec![view],
+        };
+        let text = render_text(&status);
+        let row = text.lines().find(|l| l.contains("203.0.113.10")).unwrap();
+        assert!(row.ends_with("weight 24Mbps"), "{row}");
+    }
+
+    #[test]
     fn readiness_follows_ready_when() {
         let observed = Observed {
             ready_when: ReadyWhen::AnyPeer,
