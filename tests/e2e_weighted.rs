@@ -379,7 +379,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
     let manifests_path = files.0.join("cluster.json");
     write_manifests(&manifests_path, &manifests(1, 3));
     let _responders = responders(&fabric, &files.0);
-    let _nodes = start_nodes(&fabric, &manifests_path, true);
+    let nodes = start_nodes(&fabric, &manifests_path, true);
     wait_for_responders(&fabric);
 
     // 1 ready endpoint on node1, 3 on node2: next hops 1:3.
@@ -434,6 +434,11 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
     // the route returns to 1:3.
     write_manifests(&manifests_path, &manifests(1, 3));
     fabric.wait_for_ratio("the ToR's kernel route back to 1:3 after the hold", 3.0);
+    let log = nodes[0].log();
+    assert!(
+        log.contains("weight decreases sent after their hold"),
+        "node1 sent its decrease through the hold:\n{log}"
+    );
 }
 
 #[test]

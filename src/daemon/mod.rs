@@ -101,6 +101,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .release(std::time::Instant::now());
+                tracing::info!(routes = due.len(), "weight decreases sent after their hold");
                 reconciler.apply(&speaker, &due).await;
                 continue;
             }
@@ -289,10 +290,13 @@ fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
     for prefix in changed {
         if let Some(route) = engine.route(prefix) {
             let services: Vec<String> = route.services.iter().map(ToString::to_string).collect();
+            // Weighted anycast: the link bandwidth decided (a decrease goes out after the
+            // hold, see weight_hold).
+            let weight = decide::weight::display(&route.attributes).unwrap_or_default();
             if bulk {
-                tracing::debug!(%prefix, services = %services.join(","), "announce");
+                tracing::debug!(%prefix, services = %services.join(","), weight, "announce");
             } else {
-                tracing::info!(%prefix, services = %services.join(","), "announce");
+                tracing::info!(%prefix, services = %services.join(","), weight, "announce");
             }
             continue;
         }
