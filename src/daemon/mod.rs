@@ -231,7 +231,7 @@ impl<'a> Reconciler<'a> {
             .weight_hold
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .observe(std::time::Instant::now(), engine.replaced(), |p| {
+            .observe(std::time::Instant::now(), &engine.take_replaced(), |p| {
                 engine.route(p)
             });
         changed

@@ -118,10 +118,11 @@ impl Incremental {
             .collect()
     }
 
-    /// The weighted routes the last [`Incremental::update`] replaced or removed, as they
-    /// were (see `daemon::weight_hold`).
-    pub fn replaced(&self) -> &[(IpNet, Route)] {
-        &self.replaced
+    /// Takes the weighted routes the last [`Incremental::update`] replaced or removed, as
+    /// they were (see `daemon::weight_hold`); taken, so a relist's worth of them is not
+    /// kept until the next change.
+    pub fn take_replaced(&mut self) -> Vec<(IpNet, Route)> {
+        std::mem::take(&mut self.replaced)
     }
 
     /// Brings the decision up to date with `cluster`, given what changed; returns the
