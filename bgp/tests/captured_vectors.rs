@@ -633,3 +633,31 @@ fn messages_re_encode_identically_unless_the_router_chose_another_valid_form() {
     }
     assert_eq!(total_identical, 29);
 }
+
+/// The EXTENDED COMMUNITIES attribute FRR sent with `set extcommunity bandwidth 8` (flags
+/// optional transitive, type 16, length 8: Type 0x00, Sub-Type 0x04, AS_TRANS, 1e6 as an
+/// IEEE-754 float) is written octet for octet the same by our encoder.
+#[test]
+fn frr_link_bandwidth_octets_are_the_ones_we_encode() {
+    let capture = captures()
+        .into_iter()
+        .find(|c| c.router == "frr-bandwidth")
+        .expect("frr-bandwidth capture");
+    let attribute = [
+        0xc0, 0x10, 0x08, 0x00, 0x04, 0x5b, 0xa0, 0x49, 0x74, 0x24, 0x00,
+    ];
+    let contains = |haystack: &[u8]| haystack.windows(attribute.len()).any(|w| w == attribute);
+    let mut seen = 0;
+    for (i, bytes) in capture.messages.iter().enumerate() {
+        let message = decode("frr-bandwidth", i, bytes);
+        if let Message::Update(u) = &message
+            && !u.attributes.extended_communities.is_empty()
+        {
+            assert!(contains(bytes), "message {i}: FRR's octets");
+            assert!(contains(&encode(&message)), "message {i}: our octets");
+            seen += 1;
+        }
+    }
+    // Two IPv4 and two IPv6 UPDATEs: once at session start, once after the refresh.
+    assert_eq!(seen, 4);
+}
