@@ -461,7 +461,10 @@ fn exabgp_update_vectors_decode_as_exabgp_reads_them() {
     );
     // Two UPDATEs of conf-parity.ci carry EXTENDED COMMUNITIES (a route target) with
     // ExaBGP's decoding next to them; each matched value for value above.
-    assert_eq!(extended_compared, 2, "UPDATEs with extended communities compared");
+    assert_eq!(
+        extended_compared, 2,
+        "UPDATEs with extended communities compared"
+    );
     // 12 empty UPDATEs (IPv4) and 7 lone empty MP_UNREACH_NLRI for AFI 2 / SAFI 1; the
     // VPN markers (SAFI 128) are not ours.
     assert_eq!(end_of_rib, (12, 7), "End-of-RIB markers (IPv4, IPv6)");
