@@ -434,10 +434,11 @@ mod tests {
                 m.labels =
                     Some([("kubernetes.io/service-name".to_string(), format!("s{n}"))].into());
                 let endpoint = Endpoint {
+                    // One address per slice, so two slices make two endpoints (weights 1, 2).
                     addresses: vec![if *family6 {
-                        format!("fd00::{n}")
+                        format!("fd00::{slice}:{n}")
                     } else {
-                        format!("10.0.0.{n}")
+                        format!("10.0.{slice}.{n}")
                     }],
                     node_name: Some(if *local { "node-a" } else { "node-b" }.into()),
                     conditions: Some(EndpointConditions {
@@ -532,6 +533,14 @@ mod tests {
                     .filter(|p| previous.get(*p) != full.routes.get(*p))
                     .copied()
                     .collect();
+                // The weighted routes replaced or removed, as they were (for the weight hold).
+                let expected_replaced: BTreeMap<IpNet, Route> = expected_changed
+                    .iter()
+                    .filter_map(|p| Some((*p, previous.get(p)?.clone())))
+                    .filter(|(_, r)| super::super::weight::bytes_per_second(&r.attributes).is_some())
+                    .collect();
+                let replaced: BTreeMap<IpNet, Route> = engine.take_replaced().into_iter().collect();
+                prop_assert_eq!(replaced, expected_replaced, "replaced routes after {:?}", op);
                 prop_assert_eq!(changed, expected_changed, "changed addresses after {:?}", op);
                 previous = full.routes.clone();
             }
