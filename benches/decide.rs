@@ -75,10 +75,12 @@ fn bench(c: &mut Criterion) {
         pools: vec![],
         annotation_communities: vec![],
         allow_cross_namespace_sharing: false,
+        weighted: Default::default(),
     };
     let peers = BTreeSet::new();
     let settings = Settings {
         node_name: "node-0",
+        local_asn: bgp::Asn(65001),
         announce: &announce,
         peer_names: &peers,
     };

@@ -25,10 +25,12 @@ pub const LOCAL_PREFERENCE: &str = "kube-anycast.io/local-preference";
 pub const AS_PATH_PREPEND: &str = "kube-anycast.io/as-path-prepend";
 /// `kube-anycast.io/peers`.
 pub const PEERS: &str = "kube-anycast.io/peers";
+/// `kube-anycast.io/weight`.
+pub const WEIGHT: &str = "kube-anycast.io/weight";
 /// `kube-anycast.io/drain`, on a Node.
 pub const DRAIN: &str = "kube-anycast.io/drain";
 
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 9] = [
     ANNOUNCE,
     ANNOUNCE_FROM,
     COMMUNITIES,
@@ -37,6 +39,7 @@ const KNOWN: [&str; 8] = [
     LOCAL_PREFERENCE,
     AS_PATH_PREPEND,
     PEERS,
+    WEIGHT,
 ];
 
 /// Largest `as-path-prepend`: beyond ten copies a path is longer than any router prefers
@@ -51,6 +54,15 @@ pub enum AnnounceFrom {
     Local,
     /// Every node, while any endpoint exists (externalTrafficPolicy Cluster only).
     Cluster,
+}
+
+/// `weight`: how this node's share of a Service's traffic is set (weighted anycast).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightMode {
+    /// A link bandwidth proportional to the local ready endpoints.
+    Endpoints,
+    /// No link bandwidth: the router splits flows equally (plain ECMP).
+    Equal,
 }
 
 /// The validated annotations of one Service.
@@ -72,6 +84,8 @@ pub struct ServiceAnnotations {
     pub as_path_prepend: u8,
     /// `peers`: only these peers; `None` means all.
     pub peers: Option<BTreeSet<String>>,
+    /// `weight`: `None` leaves it to `announce.weighted.enabled`.
+    pub weight: Option<WeightMode>,
 }
 
 /// One bad annotation.
@@ -135,6 +149,17 @@ where
                 _ => Err(format!("{value:?} is not a number 1..{MAX_PREPEND}")),
             },
             PEERS => parse_peers(value, peer_names).map(|v| out.peers = Some(v)),
+            WEIGHT => match value {
+                "endpoints" => {
+                    out.weight = Some(WeightMode::Endpoints);
+                    Ok(())
+                }
+                "equal" => {
+                    out.weight = Some(WeightMode::Equal);
+                    Ok(())
+                }
+                other => Err(format!("{other:?} is not endpoints or equal")),
+            },
             DRAIN => Err("drain is a Node annotation; it has no effect on a Service".into()),
             _ => Err(format!(
                 "unknown annotation; known ones are {}",
@@ -235,6 +260,20 @@ mod tests {
         assert_eq!(parsed.local_preference, Some(200), "the good key applies");
         let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, vec![ANNOUNCE, MED]);
+    }
+
+    #[test]
+    fn weight_is_endpoints_or_equal() {
+        assert_eq!(
+            parse_one(WEIGHT, "endpoints").unwrap().weight,
+            Some(WeightMode::Endpoints)
+        );
+        assert_eq!(
+            parse_one(WEIGHT, " equal ").unwrap().weight,
+            Some(WeightMode::Equal)
+        );
+        let problems = parse_one(WEIGHT, "heavy").unwrap_err();
+        assert_eq!(problems[0].key, WEIGHT);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct Observed {
     /// The decision the daemon keeps up to date; `/status` reads its routes when asked
     /// instead of keeping a copy of 100,000 of them.
     pub decision: Mutex<Incremental>,
+    /// Weight decreases not sent yet (locked after `decision` when both are).
+    pub weight_hold: Mutex<crate::daemon::weight_hold::WeightHold>,
 }
 
 impl Observed {
@@ -73,10 +75,14 @@ impl Observed {
             .collect();
         let (routes, withdrawn) = {
             let decision = self.decision.lock().unwrap_or_else(|p| p.into_inner());
+            let hold = self.weight_hold.lock().unwrap_or_else(|p| p.into_inner());
+            // What the peers were sent: a held weight decrease shows its old weight.
             let routes = decision
                 .sorted_routes()
                 .iter()
-                .map(|(prefix, route)| RouteView::of(prefix, route))
+                .filter_map(|(prefix, route)| {
+                    Some(RouteView::of(prefix, hold.effective(prefix, Some(route))?))
+                })
                 .collect();
             (routes, decision.node_withdraws_all().map(|r| r.to_string()))
         };
@@ -208,6 +214,9 @@ pub struct RouteView {
     pub services: Vec<String>,
     /// Peers it goes to (`*`: all).
     pub peers: Vec<String>,
+    /// The link bandwidth sent with it (weighted anycast), in bits per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<String>,
 }
 
 impl RouteView {
@@ -219,6 +228,7 @@ impl RouteView {
                 PeerSelection::All => vec!["*".into()],
                 PeerSelection::Only(names) => names.iter().cloned().collect(),
             },
+            weight: crate::decide::weight::display(&route.attributes),
         }
     }
 }
@@ -283,9 +293,14 @@ pub fn render_text(status: &Status) -> String {
     crate::bfd_status::render_text(&mut out, &status.peers);
     let _ = writeln!(out, "\n{} route(s) announced", status.routes.len());
     for r in &status.routes {
+        let weight = r
+            .weight
+            .as_deref()
+            .map(|w| format!("  weight {w}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<44} {}  -> {}",
+            "  {:<44} {}  -> {}{weight}",
             r.prefix,
             r.services.join(","),
             r.peers.join(",")
@@ -326,6 +341,35 @@ mod tests {
             .expect("a row for the failed peer");
         assert!(row.contains("failed"), "{row}");
         assert!(row.ends_with("password_file: /x: cannot read"), "{row}");
+    }
+
+    #[test]
+    fn a_weighted_route_shows_the_weight_sent() {
+        let attributes = bgp::rib_out::RouteAttributes {
+            extended_communities: vec![bgp::wire::ExtendedCommunity::LinkBandwidth(
+                bgp::wire::LinkBandwidth::new(65001, 3e6, false),
+            )],
+            ..Default::default()
+        };
+        let route = Route {
+            attributes: std::sync::Arc::new(attributes),
+            peers: PeerSelection::All,
+            services: Default::default(),
+        };
+        let view = RouteView::of(&"203.0.113.10/32".parse().unwrap(), &route);
+        assert_eq!(view.weight.as_deref(), Some("24Mbps"));
+        let status = Status {
+            node: "node-a".into(),
+            synced: true,
+            ready: true,
+            not_ready: None,
+            withdrawn: None,
+            peers: vec![],
+            routes: vec![view],
+        };
+        let text = render_text(&status);
+        let row = text.lines().find(|l| l.contains("203.0.113.10")).unwrap();
+        assert!(row.ends_with("weight 24Mbps"), "{row}");
     }
 
     #[test]

@@ -116,9 +116,11 @@ finish_recorder() {
     log "$1: $(grep -vc '^#' "$out_dir/$1.hex") messages"
 }
 
+# FRR; $1 is the capture name (default frr), $2 extra route-map lines, $3 the link number.
 capture_frr() {
-    make_link 1
-    local d="$work/frr" asn=4200000101
+    local name=${1:-frr} extra=${2:-} n=${3:-1}
+    make_link "$n"
+    local d="$work/$name" asn=42000001$(printf %02d "$n")
     mkdir -p "$d"
     cat >"$d/zebra.conf" <<EOF
 hostname cap-frr
@@ -138,19 +140,20 @@ router bgp $asn
  neighbor $p4 timers connect 1
  neighbor $p4 advertisement-interval 0
  address-family ipv4 unicast
-  network 10.201.1.1/32 route-map ORIG
-  network 10.201.1.2/32 route-map ORIG
+  network 10.201.$n.1/32 route-map ORIG
+  network 10.201.$n.2/32 route-map ORIG
   neighbor $p4 activate
  exit-address-family
  address-family ipv6 unicast
-  network fd00:201:1::1/128 route-map ORIG
-  network fd00:201:1::2/128 route-map ORIG
+  network fd00:201:$n::1/128 route-map ORIG
+  network fd00:201:$n::2/128 route-map ORIG
   neighbor $p4 activate
  exit-address-family
 route-map ORIG permit 10
  set metric 50
  set community 65001:100
  set large-community $asn:1:2
+$extra
 EOF
     chown -R frr:frr "$d"
     local daemon
@@ -164,11 +167,20 @@ EOF
     local version
     # vtysh has no --version; the daemons do.
     version="FRR $(/usr/lib/frr/bgpd --version | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1)"
-    start_recorder frr "$version"
-    wait_ready frr
+    start_recorder "$name" "$version"
+    wait_ready "$name"
     vtysh --vty_socket "$d" -c "configure terminal" -c "router bgp $asn" \
         -c "neighbor $p4 shutdown message capture complete" >/dev/null
-    finish_recorder frr
+    finish_recorder "$name"
+}
+
+# FRR with the link bandwidth extended community (draft-ietf-idr-link-bandwidth) on
+# every route: 8 Mbit/s, i.e. 1,000,000 bytes/s on the wire. Transitive (Type 0x00):
+# FRR, as RFC 4360 section 2 asks, does not send a non-transitive extended community
+# (Type 0x40, what kube-anycast sends) to an eBGP peer, so that form cannot be captured
+# on this eBGP session.
+capture_frr_bandwidth() {
+    capture_frr frr-bandwidth " set extcommunity bandwidth 8" 5
 }
 
 capture_bird() {

@@ -331,3 +331,32 @@ fn status_without_a_daemon_fails_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the daemon"));
 }
+
+#[test]
+fn plan_shows_the_weight_of_each_weighted_address() {
+    let dir = TempDir::new("plan-weighted");
+    let manifests = dir.write("cluster.yaml", CLUSTER);
+    let config = dir.write(
+        "c.yaml",
+        &format!(
+            "{BASE}announce: {{allowed_cidrs: [203.0.113.0/24], weighted: {{enabled: true, bandwidth_per_endpoint: 10Gbps}}}}\n"
+        ),
+    );
+    let args = [
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--manifests",
+        manifests.to_str().unwrap(),
+    ];
+    let out = run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    // One ready endpoint on node-a: 10Gbps.
+    let line = stdout.lines().find(|l| l.contains("203.0.113.10")).unwrap();
+    assert!(line.ends_with("(weight 10Gbps)"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&[&args[..], &["--json"]].concat()).stdout).unwrap();
+    assert_eq!(json["routes"][0]["weight"], "10Gbps");
+    assert_eq!(json["routes"][0]["link_bandwidth_bytes_per_second"], 1.25e9);
+}

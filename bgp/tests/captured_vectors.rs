@@ -6,6 +6,10 @@
 //! "capture complete" (RFC 9003), except ExaBGP, which closes the connection without a
 //! NOTIFICATION when it is stopped.
 //!
+//! `frr-bandwidth.hex` is the same FRR (N = 5) with `set extcommunity bandwidth 8` added:
+//! the link bandwidth extended community (draft-ietf-idr-link-bandwidth) of weighted
+//! anycast, as FRR encodes it.
+//!
 //! Each router originated 10.201.N.1/32, 10.201.N.2/32, fd00:201:N::1/128 and
 //! fd00:201:N::2/128 with MED 50, community 65001:100 and large community ASN:1:2. BIRD
 //! does not send MED to an eBGP peer for routes it originates, so its routes have none.
@@ -16,9 +20,9 @@
 
 use bgp::wire::notification::cease_subcode;
 use bgp::wire::{
-    AsPath, AsPathSegment, Capability, Community, ErrorCode, GracefulRestart,
-    GracefulRestartFamily, LargeCommunity, Message, MessageType, NextHop, Origin, SessionContext,
-    Update,
+    AsPath, AsPathSegment, Capability, Community, ErrorCode, ExtendedCommunity, GracefulRestart,
+    GracefulRestartFamily, LargeCommunity, LinkBandwidth, Message, MessageType, NextHop, Origin,
+    SessionContext, Update,
 };
 use bgp::{Afi, Asn, Family, RouterId, Safi};
 use bytes::{Bytes, BytesMut};
@@ -103,6 +107,8 @@ struct Expected {
     end_of_rib: (usize, usize),
     /// Messages our encoder writes octet for octet as the router did.
     byte_identical: usize,
+    /// EXTENDED COMMUNITIES on every route.
+    extended_communities: Vec<ExtendedCommunity>,
 }
 
 impl Expected {
@@ -189,6 +195,7 @@ fn expected(router: &str) -> Expected {
             // All but the OPEN (capabilities in one parameter) and the two IPv6 UPDATEs
             // (MP_REACH_NLRI of 71 octets with the Extended Length bit).
             byte_identical: 6,
+            extended_communities: vec![],
         },
         "exabgp" => Expected {
             version: "ExaBGP 4.2.21",
@@ -211,38 +218,18 @@ fn expected(router: &str) -> Expected {
             // All but the four IPv6 UPDATEs (MP_REACH_NLRI last) and the IPv6 End-of-RIB
             // (Extended Length bit on a 3-octet MP_UNREACH_NLRI).
             byte_identical: 5,
+            extended_communities: vec![],
         },
-        "frr" => Expected {
-            version: "FRR 8.4.4",
-            asn: 4_200_000_101,
-            hold_time: 180,
-            origin: Origin::Igp,
-            med: Some(50),
-            capabilities: vec![
-                mp(Afi::Ipv4),
-                mp(Afi::Ipv6),
-                // 128: the pre-standard (Cisco) route refresh code.
-                unknown(128, &[]),
-                Capability::RouteRefresh,
-                Capability::EnhancedRouteRefresh,
-                Capability::FourOctetAs(Asn(4_200_000_101)),
-                Capability::ExtendedMessage,
-                // 69: ADD-PATH (RFC 7911), receive only, for IPv4 and IPv6 unicast.
-                unknown(69, &[0, 1, 1, 1, 0, 2, 1, 1]),
-                Capability::Hostname {
-                    hostname: "cap-frr".into(),
-                    domain: String::new(),
-                },
-                graceful_restart(true, true, false),
-                // 71: long-lived graceful restart (RFC 9494), stale time 0, both families.
-                unknown(71, &[0, 1, 1, 0x80, 0, 0, 0, 0, 2, 1, 0x80, 0, 0, 0]),
-            ],
-            counts: [1, 1, 6, 1],
-            end_of_rib: (1, 1),
-            // All but the four route UPDATEs: AS_PATH always with the Extended Length bit,
-            // MP_REACH_NLRI too.
-            byte_identical: 5,
-        },
+        "frr" => frr(4_200_000_101, vec![]),
+        // The same FRR with `set extcommunity bandwidth 8` (Mbit/s): 1,000,000 bytes/s,
+        // transitive, and AS_TRANS in the 2-octet field since FRR's ASN is 4-octet
+        // (draft-ietf-idr-link-bandwidth section 2 has room for 2 octets only).
+        "frr-bandwidth" => frr(
+            4_200_000_105,
+            vec![ExtendedCommunity::LinkBandwidth(LinkBandwidth::new(
+                23456, 1e6, true,
+            ))],
+        ),
         "gobgp" => Expected {
             version: "GoBGP 3.10.0",
             asn: 4_200_000_103,
@@ -269,8 +256,45 @@ fn expected(router: &str) -> Expected {
             // All but the OPEN (capabilities in one parameter) and the four IPv6 UPDATEs
             // (MP_REACH_NLRI between COMMUNITIES and LARGE_COMMUNITY).
             byte_identical: 8,
+            extended_communities: vec![],
         },
         other => panic!("no expectations for a capture named {other}"),
+    }
+}
+
+/// FRR 8.4.4 in AS `asn`.
+fn frr(asn: u32, extended_communities: Vec<ExtendedCommunity>) -> Expected {
+    Expected {
+        version: "FRR 8.4.4",
+        asn,
+        hold_time: 180,
+        origin: Origin::Igp,
+        med: Some(50),
+        capabilities: vec![
+            mp(Afi::Ipv4),
+            mp(Afi::Ipv6),
+            // 128: the pre-standard (Cisco) route refresh code.
+            unknown(128, &[]),
+            Capability::RouteRefresh,
+            Capability::EnhancedRouteRefresh,
+            Capability::FourOctetAs(Asn(asn)),
+            Capability::ExtendedMessage,
+            // 69: ADD-PATH (RFC 7911), receive only, for IPv4 and IPv6 unicast.
+            unknown(69, &[0, 1, 1, 1, 0, 2, 1, 1]),
+            Capability::Hostname {
+                hostname: "cap-frr".into(),
+                domain: String::new(),
+            },
+            graceful_restart(true, true, false),
+            // 71: long-lived graceful restart (RFC 9494), stale time 0, both families.
+            unknown(71, &[0, 1, 1, 0x80, 0, 0, 0, 0, 2, 1, 0x80, 0, 0, 0]),
+        ],
+        counts: [1, 1, 6, 1],
+        end_of_rib: (1, 1),
+        // All but the four route UPDATEs: AS_PATH always with the Extended Length bit,
+        // MP_REACH_NLRI too.
+        byte_identical: 5,
+        extended_communities,
     }
 }
 
@@ -290,7 +314,13 @@ fn every_capture_file_is_found_with_its_message_count() {
         .into_iter()
         .map(|c| (c.router, c.messages.len()))
         .collect();
-    let expected = [("bird", 9), ("exabgp", 10), ("frr", 9), ("gobgp", 13)];
+    let expected = [
+        ("bird", 9),
+        ("exabgp", 10),
+        ("frr-bandwidth", 9),
+        ("frr", 9),
+        ("gobgp", 13),
+    ];
     let expected: Vec<(String, usize)> = expected
         .into_iter()
         .map(|(r, n)| (r.to_string(), n))
@@ -348,7 +378,7 @@ fn every_captured_message_decodes_without_rfc7606_issue() {
             c.router
         );
     }
-    assert_eq!(decoded, 41);
+    assert_eq!(decoded, 50);
 }
 
 #[test]
@@ -421,6 +451,7 @@ fn check_route_update(router: &str, i: usize, e: &Expected, u: &Update) {
         }],
         "{at}"
     );
+    assert_eq!(a.extended_communities, e.extended_communities, "{at}");
     assert!(a.unknown.is_empty(), "{at}: {:?}", a.unknown);
     assert!(a.mp_unreach.is_none(), "{at}: MP_UNREACH_NLRI");
     match (&a.mp_reach, u.nlri.is_empty()) {
@@ -600,5 +631,33 @@ fn messages_re_encode_identically_unless_the_router_chose_another_valid_form() {
         );
         total_identical += identical;
     }
-    assert_eq!(total_identical, 24);
+    assert_eq!(total_identical, 29);
+}
+
+/// The EXTENDED COMMUNITIES attribute FRR sent with `set extcommunity bandwidth 8` (flags
+/// optional transitive, type 16, length 8: Type 0x00, Sub-Type 0x04, AS_TRANS, 1e6 as an
+/// IEEE-754 float) is written octet for octet the same by our encoder.
+#[test]
+fn frr_link_bandwidth_octets_are_the_ones_we_encode() {
+    let capture = captures()
+        .into_iter()
+        .find(|c| c.router == "frr-bandwidth")
+        .expect("frr-bandwidth capture");
+    let attribute = [
+        0xc0, 0x10, 0x08, 0x00, 0x04, 0x5b, 0xa0, 0x49, 0x74, 0x24, 0x00,
+    ];
+    let contains = |haystack: &[u8]| haystack.windows(attribute.len()).any(|w| w == attribute);
+    let mut seen = 0;
+    for (i, bytes) in capture.messages.iter().enumerate() {
+        let message = decode("frr-bandwidth", i, bytes);
+        if let Message::Update(u) = &message
+            && !u.attributes.extended_communities.is_empty()
+        {
+            assert!(contains(bytes), "message {i}: FRR's octets");
+            assert!(contains(&encode(&message)), "message {i}: our octets");
+            seen += 1;
+        }
+    }
+    // Two IPv4 and two IPv6 UPDATEs: once at session start, once after the refresh.
+    assert_eq!(seen, 4);
 }

@@ -2,8 +2,8 @@
 //! 2-octet and 4-octet AS sessions, iBGP and eBGP; no byte string makes the decoder panic.
 
 use bgp::wire::{
-    Aggregator, AsPath, AsPathSegment, Community, LargeCommunity, MpReach, MpUnreach, NextHop,
-    Origin, PathAttributes, RawAttribute, SessionContext, Update,
+    Aggregator, AsPath, AsPathSegment, Community, ExtendedCommunity, LargeCommunity, MpReach,
+    MpUnreach, NextHop, Origin, PathAttributes, RawAttribute, SessionContext, Update,
 };
 use bgp::{Asn, Family};
 use bytes::{Bytes, BytesMut};
@@ -134,6 +134,10 @@ prop_compose! {
                 .prop_map(|(global, local1, local2)| LargeCommunity { global, local1, local2 }),
             0..4,
         ),
+        extended_communities in prop::collection::vec(
+            any::<[u8; 8]>().prop_map(ExtendedCommunity::from_bytes),
+            0..6,
+        ),
         unknown in unknown(),
     ) -> Update {
         Update {
@@ -154,6 +158,7 @@ prop_compose! {
                 mp_reach,
                 mp_unreach,
                 large_communities,
+                extended_communities,
                 unknown,
             },
             nlri,

@@ -12,6 +12,7 @@ pub fn plan(config: &Config, cluster: &ClusterState, node_name: &str) -> Decisio
     let peer_names: BTreeSet<String> = config.peers.iter().map(|p| p.name.clone()).collect();
     let settings = Settings {
         node_name,
+        local_asn: config.local_asn,
         announce: &config.announce,
         peer_names: &peer_names,
     };
@@ -92,9 +93,19 @@ pub fn render_text(decision: &Decision, node_name: &str, pools: &[Pool]) -> Stri
         } else {
             pool_name(&v.external_ip, pools).unwrap_or("-")
         };
+        // Weighted anycast: the link bandwidth the address is announced with.
+        let weight = v
+            .external_ip
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .filter(|_| matches!(v.verdict, decide::reason::Verdict::Announced(_)))
+            .and_then(|ip| decision.routes.get(&ipnet::IpNet::from(ip)))
+            .and_then(|r| decide::weight::display(&r.attributes))
+            .map(|w| format!(" (weight {w})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:width$}  {:ip_width$}  {pool:pool_width$}{}",
+            "{:width$}  {:ip_width$}  {pool:pool_width$}{}{weight}",
             v.service.to_string(),
             v.external_ip,
             detail(v, decision)
@@ -126,6 +137,8 @@ pub fn render_json(decision: &Decision, node_name: &str, pools: &[Pool]) -> serd
             "med": route.attributes.med,
             "local_preference": route.attributes.local_pref,
             "as_path_prepend": route.attributes.as_path_prepend,
+            "weight": decide::weight::display(&route.attributes),
+            "link_bandwidth_bytes_per_second": decide::weight::bytes_per_second(&route.attributes),
         })).collect::<Vec<_>>(),
         "external_ips": decision.verdicts.iter().map(|v| json!({
             "service": v.service.to_string(),

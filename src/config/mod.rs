@@ -11,6 +11,7 @@ mod pools;
 mod raw;
 pub mod reload;
 mod validate;
+pub mod weighted;
 
 pub use bfd::BfdConfig;
 use bgp::wire::{Community, LargeCommunity};
@@ -98,6 +99,8 @@ pub struct AnnounceConfig {
     pub annotation_communities: Vec<crate::annotation_communities::CommunityPattern>,
     /// Services in different namespaces may share an externalIP.
     pub allow_cross_namespace_sharing: bool,
+    /// Weighted anycast (`announce.weighted`).
+    pub weighted: weighted::WeightedConfig,
 }
 
 /// One entry of `announce.pools:`: which namespaces may announce which prefixes.

@@ -85,6 +85,7 @@ pub struct RawAnnounce {
     #[serde(default)]
     pub annotation_communities: Vec<Scalar>,
     pub allow_cross_namespace_sharing: Option<Scalar>,
+    pub weighted: Option<super::weighted::RawWeighted>,
 }
 
 /// One entry of `announce.pools:`.

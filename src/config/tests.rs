@@ -436,3 +436,35 @@ fn overlapping_pools_are_refused_naming_both() {
     );
     assert!(error.problems[0].contains("pool \"a\""), "{error}");
 }
+
+#[test]
+fn announce_weighted_is_parsed_and_refused_naming_its_field() {
+    let on = MINIMAL.replace(
+        "announce: {allowed_cidrs: []}",
+        "announce: {allowed_cidrs: [], weighted: {enabled: true, bandwidth_per_endpoint: 10Gbps}}",
+    );
+    let config = parse(&on).unwrap();
+    assert!(config.announce.weighted.enabled);
+    assert_eq!(
+        config.announce.weighted.bandwidth_per_endpoint,
+        weighted::BitsPerSecond(10_000_000_000)
+    );
+    assert_eq!(
+        parse(MINIMAL).unwrap().announce.weighted,
+        weighted::WeightedConfig::default()
+    );
+    let bad = MINIMAL.replace(
+        "announce: {allowed_cidrs: []}",
+        "announce: {allowed_cidrs: [], weighted: {bandwidth_per_endpoint: 10GB}}",
+    );
+    let err = parse(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("announce.weighted.bandwidth_per_endpoint"),
+        "{err}"
+    );
+    let unknown = MINIMAL.replace(
+        "announce: {allowed_cidrs: []}",
+        "announce: {allowed_cidrs: [], weighted: {enable: true}}",
+    );
+    assert!(parse(&unknown).unwrap_err().to_string().contains("enable"));
+}

@@ -363,7 +363,9 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         parse_bool,
     );
     let pools = super::pools::parse_pools(p, &raw.pools);
+    let weighted = super::weighted::validate(raw.weighted, |field, e| p.add(field, e));
     Some(AnnounceConfig {
+        weighted: weighted?,
         allowed_cidrs: allowed_cidrs?,
         pools: pools?,
         annotation_communities: annotation_communities?,

@@ -7,6 +7,7 @@ pub mod events;
 pub mod peers;
 mod reload;
 mod router_id;
+pub mod weight_hold;
 
 use crate::cluster::ClusterState;
 use crate::config::{Config, ShutdownModeConfig, SourceConfig};
@@ -99,6 +100,11 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
     let mut reconciler = Reconciler::new(config, router_id, observed.clone());
     update_withdrawn_metric(&metrics, None);
     loop {
+        let release_at = observed
+            .weight_hold
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_release();
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
             Some(reloaded) = reloads.recv() => {
@@ -122,6 +128,17 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             }
             _ = sigterm.recv() => { tracing::info!("SIGTERM received"); break }
             _ = sigint.recv() => { tracing::info!("SIGINT received"); break }
+            // A held weight decrease is due (weight_hold): send the decided routes.
+            _ = sleep_until_some(release_at) => {
+                let due = observed
+                    .weight_hold
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .release(std::time::Instant::now());
+                tracing::info!(routes = due.len(), "weight decreases sent after their hold");
+                reconciler.apply(&speaker, &due, None).await;
+                continue;
+            }
         }
         let version = *versions.borrow_and_update();
         if !version.synced {
@@ -184,6 +201,14 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
         .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Publishes problem reports off the reconcile path: a slow API server must not delay
@@ -249,6 +274,7 @@ impl Reconciler {
     fn decide(&mut self, shared: &SharedCluster) -> Vec<IpNet> {
         let settings = Settings {
             node_name: &self.config.node_name,
+            local_asn: self.config.local_asn,
             announce: &self.config.announce,
             peer_names: &self.peer_names,
         };
@@ -265,6 +291,13 @@ impl Reconciler {
             )
         });
         self.node_labels = labels;
+        self.observed
+            .weight_hold
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(std::time::Instant::now(), &engine.take_replaced(), |p| {
+                engine.route(p)
+            });
         changed
     }
 
@@ -294,7 +327,12 @@ impl Reconciler {
                 .decision
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            self.peers.changes(&engine, changed, &fresh)
+            let hold = self
+                .observed
+                .weight_hold
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            self.peers.changes(&engine, &hold, changed, &fresh)
         };
         self.peers.send(batches, since).await;
     }
@@ -323,10 +361,13 @@ fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
     for prefix in changed {
         if let Some(route) = engine.route(prefix) {
             let services: Vec<String> = route.services.iter().map(ToString::to_string).collect();
+            // Weighted anycast: the link bandwidth decided (a decrease goes out after the
+            // hold, see weight_hold).
+            let weight = decide::weight::display(&route.attributes).unwrap_or_default();
             if bulk {
-                tracing::debug!(%prefix, services = %services.join(","), "announce");
+                tracing::debug!(%prefix, services = %services.join(","), weight, "announce");
             } else {
-                tracing::info!(%prefix, services = %services.join(","), "announce");
+                tracing::info!(%prefix, services = %services.join(","), weight, "announce");
             }
             continue;
         }

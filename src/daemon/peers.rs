@@ -2,6 +2,7 @@
 //! stopped when it no longer does, each fed the changes that bring it to its wanted
 //! routes.
 
+use super::weight_hold::WeightHold;
 use crate::config::reload::SessionInputs;
 use crate::config::{Config, PeerConfig};
 use crate::decide::incremental::Incremental;
@@ -160,9 +161,12 @@ impl Peers {
 
     /// What every peer must be told for the `changed` addresses, and peers in `fresh`
     /// their whole route set. Withdrawals go first within each peer's batch.
+    ///
+    /// Routes come from the decision, except a weight decrease `hold` still holds back.
     pub fn changes(
         &self,
         engine: &Incremental,
+        hold: &WeightHold,
         changed: &[IpNet],
         fresh: &[String],
     ) -> Vec<(PeerHandle, PeerBatch)> {
@@ -170,9 +174,13 @@ impl Peers {
             .iter()
             .filter_map(|(name, peer)| {
                 let batch = if fresh.contains(name) {
-                    PeerBatch::Initial(reconcile::routes_for_peer(engine.routes(), name))
+                    let routes = engine
+                        .routes()
+                        .filter_map(|(p, r)| Some((p, hold.effective(&p, Some(r))?)));
+                    PeerBatch::Initial(reconcile::routes_for_peer(routes, name))
                 } else {
-                    let changes = reconcile::changes_for(|p| engine.route(p), changed, name);
+                    let route_of = |p: &IpNet| hold.effective(p, engine.route(p));
+                    let changes = reconcile::changes_for(route_of, changed, name);
                     if changes.is_empty() {
                         return None;
                     }

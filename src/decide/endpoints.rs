@@ -18,6 +18,8 @@ pub struct EndpointSummary {
     pub any_ready: bool,
     /// A serving and terminating endpoint runs somewhere.
     pub any_serving_terminating: bool,
+    /// How many ready endpoints run on this node (weighted anycast, `weight.rs`).
+    pub local_ready_count: u32,
 }
 
 impl EndpointSummary {
@@ -74,6 +76,7 @@ pub fn summarize<'a>(
         s.any_ready |= c.ready;
         s.any_serving_terminating |= serving_terminating;
         s.local_ready |= c.ready && c.local;
+        s.local_ready_count += u32::from(c.ready && c.local);
         s.local_serving_terminating |= serving_terminating && c.local;
     }
     s

@@ -45,6 +45,9 @@ pub struct Incremental {
     refused: BTreeMap<&'static str, usize>,
     /// Some Service's problems (or a conflict) changed since [`Incremental::take_problems_changed`].
     problems_changed: bool,
+    /// The routes the last [`Incremental::update`] replaced, when they carried a link
+    /// bandwidth (weighted anycast): what the daemon's weight hold compares with.
+    replaced: Vec<(IpNet, Route)>,
 }
 
 impl Incremental {
@@ -120,6 +123,13 @@ impl Incremental {
             .collect()
     }
 
+    /// Takes the weighted routes the last [`Incremental::update`] replaced or removed, as
+    /// they were (see `daemon::weight_hold`); taken, so a relist's worth of them is not
+    /// kept until the next change.
+    pub fn take_replaced(&mut self) -> Vec<(IpNet, Route)> {
+        std::mem::take(&mut self.replaced)
+    }
+
     /// Brings the decision up to date with `cluster`, given what changed; returns the
     /// addresses whose route appeared, disappeared or changed, in order.
     pub fn update(
@@ -128,6 +138,7 @@ impl Incremental {
         dirty: Dirty,
         settings: Settings<'_>,
     ) -> Vec<IpNet> {
+        self.replaced.clear();
         let node = NodeView::of(cluster.node());
         let keys: BTreeSet<ObjectKey> = match dirty {
             Dirty::Services(keys) if node == self.node => keys,
@@ -264,7 +275,7 @@ impl Incremental {
                     Some(merge::Sharer {
                         service,
                         verdict: outcome.verdicts.get(*index as usize)?,
-                        template: outcome.template.as_ref(),
+                        template: outcome.template_for(prefix),
                     })
                 })
                 .collect();
@@ -287,7 +298,12 @@ impl Incremental {
             (true, false) => self.route_count -= 1,
             _ => {}
         }
-        entry.route = new;
+        let old = std::mem::replace(&mut entry.route, new);
+        if let Some(old) =
+            old.filter(|o| changed && super::weight::bytes_per_second(&o.attributes).is_some())
+        {
+            self.replaced.push((prefix, old));
+        }
         if entry.route.is_none() && entry.listers.is_empty() {
             self.addresses.remove(&prefix.addr());
         }

@@ -10,6 +10,7 @@ use super::{Route, RouteTemplate, ServiceProblem, ServiceRef};
 use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// One Service listing an address, as the sharing rules see it.
 #[derive(Clone, Copy, Debug)]
@@ -112,7 +113,19 @@ pub fn settle(
     let first = templates[0];
     let differing = differences(&templates);
     if differing.is_empty() {
-        return (Some(route_of(first, sharers.as_slice())), Vec::new());
+        let mut route = route_of(first, sharers.as_slice());
+        // The weights of agreeing Services add up: the node's endpoints of every one of
+        // them answer on the address.
+        let weights = templates
+            .iter()
+            .skip(1)
+            .fold(first.attributes.extended_communities.clone(), |sum, t| {
+                super::weight::merge(&sum, &t.attributes.extended_communities)
+            });
+        if weights != first.attributes.extended_communities {
+            Arc::make_mut(&mut route.attributes).extended_communities = weights;
+        }
+        return (Some(route), Vec::new());
     }
     let problems = sharers
         .iter()
@@ -161,8 +174,17 @@ fn differences(templates: &[&RouteTemplate]) -> Vec<&'static str> {
         t.attributes.as_path_prepend != a.as_path_prepend
     });
     check("peers", &|t| t.peers != first.peers);
-    if out.is_empty() && templates.iter().any(|t| *t != first) {
-        out.push("route attributes");
-    }
+    // Link bandwidths (weighted anycast) differ with each Service's endpoints and add up;
+    // any other extended community must agree.
+    let others = |t: &RouteTemplate| -> Vec<bgp::wire::ExtendedCommunity> {
+        t.attributes
+            .extended_communities
+            .iter()
+            .filter(|c| c.link_bandwidth().is_none())
+            .copied()
+            .collect()
+    };
+    check("extended communities", &|t| others(t) != others(first));
+    check("origin", &|t| t.attributes.origin != a.origin);
     out
 }

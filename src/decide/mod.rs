@@ -11,6 +11,7 @@ pub mod incremental;
 mod merge;
 pub mod pools;
 pub mod reason;
+pub mod weight;
 
 use crate::annotations::{self, AnnounceFrom, ServiceAnnotations};
 use crate::cluster::objects::{
@@ -38,6 +39,8 @@ pub const TO_BE_DELETED_TAINT: &str = "ToBeDeletedByClusterAutoscaler";
 pub struct Settings<'a> {
     /// This node's name.
     pub node_name: &'a str,
+    /// `local_asn` (the AS field of the link bandwidth community, `weight.rs`).
+    pub local_asn: bgp::Asn,
     /// `announce:`.
     pub announce: &'a AnnounceConfig,
     /// Names of all configured peers (to validate the `peers` annotation).
@@ -206,8 +209,10 @@ pub struct ServiceOutcome {
     pub external_ips: Arc<[ExternalIp]>,
     /// One verdict per externalIP, in the same order.
     pub verdicts: Box<[Verdict]>,
-    /// Attributes and peers of its announced addresses (`None` when none is).
-    pub template: Option<RouteTemplate>,
+    /// Attributes and peers of its announced addresses, by family (IPv4, IPv6): the same
+    /// shared attributes for both unless weighted anycast gives the families different
+    /// endpoint counts. `None` for a family none of whose addresses is announced.
+    pub templates: [Option<RouteTemplate>; 2],
     /// Refusals and bad annotations.
     pub problems: Vec<ServiceProblem>,
 }
@@ -226,6 +231,11 @@ impl ServiceOutcome {
         self.addresses()
             .filter(|(_, verdict)| matches!(verdict, Verdict::Announced(_)))
             .filter_map(|(prefix, _)| prefix)
+    }
+
+    /// The template of `prefix`'s family.
+    pub fn template_for(&self, prefix: IpNet) -> Option<&RouteTemplate> {
+        self.templates[usize::from(prefix.addr().is_ipv6())].as_ref()
     }
 
     /// Its verdicts, with the addresses as written.
@@ -284,7 +294,7 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
                 merge::Sharer {
                     service,
                     verdict: &outcome.verdicts[index],
-                    template: outcome.template.as_ref(),
+                    template: outcome.template_for(prefix),
                 }
             })
             .collect();
@@ -386,11 +396,31 @@ pub fn decide_service(
         .problems
         .sort_by(|a, b| (a.code, &a.message).cmp(&(b.code, &b.message)));
     if let (true, Ok(effective)) = (announced_any, &service_verdict) {
-        outcome.template = Some(RouteTemplate {
-            attributes: Arc::new(route_attributes(settings.announce, effective, node.drained)),
-            peers: effective.peers.clone().map_or(PeerSelection::All, |names| {
-                PeerSelection::Only(Arc::new(names))
-            }),
+        let base = Arc::new(route_attributes(settings.announce, effective, node.drained));
+        let peers = effective.peers.clone().map_or(PeerSelection::All, |names| {
+            PeerSelection::Only(Arc::new(names))
+        });
+        // Weighted anycast: one link bandwidth per family, from that family's endpoints.
+        let bandwidth = |summary: endpoints::EndpointSummary| {
+            weight::link_bandwidth(
+                &settings.announce.weighted,
+                effective.weight,
+                settings.local_asn,
+                summary.local_ready_count,
+            )
+        };
+        let [v4, v6] = summaries.map(|s| s.map(bandwidth));
+        let v4_attrs = v4.map(|c| weight::with_link_bandwidth(&base, c));
+        let v6_attrs = match (v6, &v4_attrs) {
+            // Equal weights (or none): both families share one attribute set.
+            (Some(c), Some(shared)) if Some(c) == v4 => Some(shared.clone()),
+            (c, _) => c.map(|c| weight::with_link_bandwidth(&base, c)),
+        };
+        outcome.templates = [v4_attrs, v6_attrs].map(|attributes| {
+            Some(RouteTemplate {
+                attributes: attributes?,
+                peers: peers.clone(),
+            })
         });
     }
     outcome
@@ -499,6 +529,7 @@ fn route_attributes(
         local_pref: effective.local_preference,
         communities,
         large_communities,
+        extended_communities: Vec::new(),
     }
 }
 

@@ -27,6 +27,7 @@ fn announce_config() -> AnnounceConfig {
         large_communities: vec![],
         annotation_communities: vec![CommunityPattern::Asn(65010)],
         allow_cross_namespace_sharing: false,
+        weighted: Default::default(),
     }
 }
 
@@ -153,6 +154,7 @@ impl World {
             &self.cluster,
             Settings {
                 node_name: NODE,
+                local_asn: bgp::Asn(65001),
                 announce: &self.announce,
                 peer_names: &names,
             },
@@ -1055,4 +1057,114 @@ fn a_pool_scoped_by_namespace_label_admits_only_labelled_namespaces() {
     assert!(w.decide().routes.is_empty(), "wrong label value");
     w.cluster.upsert_namespace("web".into(), label("web"));
     assert_eq!(w.decide().routes.len(), 1);
+}
+
+/// `announce.weighted` on, 8 Mbit/s (1,000,000 bytes/s) per endpoint.
+fn weighted(mut w: World) -> World {
+    w.announce.weighted = crate::config::weighted::WeightedConfig {
+        enabled: true,
+        bandwidth_per_endpoint: crate::config::weighted::BitsPerSecond(8_000_000),
+        transitive: false,
+    };
+    w
+}
+
+fn bandwidth_of(d: &Decision, ip: &str) -> Option<f32> {
+    let prefix = IpNet::from(ip.parse::<std::net::IpAddr>().unwrap());
+    weight::bytes_per_second(&d.routes[&prefix].attributes)
+}
+
+#[test]
+fn weighted_routes_carry_local_ready_endpoints_times_bandwidth_per_endpoint() {
+    let w = weighted(
+        World::new()
+            .with_service(service("app", &[IP4, "203.0.113.11"]))
+            .with_slice(slice(
+                "app",
+                "app-1",
+                "IPv4",
+                &[
+                    ready("10.0.0.1", NODE),
+                    ready("10.0.0.2", NODE),
+                    ready("10.0.0.3", NODE),
+                    ready("10.0.0.4", "node-b"),
+                    terminating("10.0.0.5", NODE),
+                ],
+            )),
+    );
+    let d = w.decide();
+    // Only this node's ready endpoints count: 3 x 1,000,000 bytes/s.
+    assert_eq!(bandwidth_of(&d, IP4), Some(3_000_000.0));
+    // Every address of the Service shares one attribute set.
+    let routes: Vec<&Route> = d.routes.values().collect();
+    assert!(Arc::ptr_eq(&routes[0].attributes, &routes[1].attributes));
+}
+
+#[test]
+fn weight_is_per_family() {
+    let w = weighted(
+        World::new()
+            .with_service(service("app", &[IP4, IP6]))
+            .with_slice(slice(
+                "app",
+                "app-4",
+                "IPv4",
+                &[ready("10.0.0.1", NODE), ready("10.0.0.2", NODE)],
+            ))
+            .with_slice(slice("app", "app-6", "IPv6", &[ready("fd00::1", NODE)])),
+    );
+    let d = w.decide();
+    assert_eq!(bandwidth_of(&d, IP4), Some(2_000_000.0));
+    assert_eq!(bandwidth_of(&d, IP6), Some(1_000_000.0));
+}
+
+#[test]
+fn weighting_off_or_equal_sends_no_link_bandwidth() {
+    let d = served_here().decide();
+    assert_eq!(bandwidth_of(&d, IP4), None);
+    let w = weighted(
+        World::new()
+            .with_service(annotate(
+                service("app", &[IP4]),
+                annotations::WEIGHT,
+                "equal",
+            ))
+            .with_slice(slice("app", "app-1", "IPv4", &[ready("10.0.0.1", NODE)])),
+    );
+    assert_eq!(bandwidth_of(&w.decide(), IP4), None);
+}
+
+#[test]
+fn weight_endpoints_annotation_weights_one_service_while_the_config_is_off() {
+    let w = World::new()
+        .with_service(annotate(
+            service("app", &[IP4]),
+            annotations::WEIGHT,
+            "endpoints",
+        ))
+        .with_slice(slice(
+            "app",
+            "app-1",
+            "IPv4",
+            &[ready("10.0.0.1", NODE), ready("10.0.0.2", NODE)],
+        ));
+    // The default 1Mbps per endpoint: 125,000 bytes/s each.
+    assert_eq!(bandwidth_of(&w.decide(), IP4), Some(250_000.0));
+}
+
+#[test]
+fn a_shared_weighted_address_sums_the_bandwidth_of_its_services() {
+    let w = weighted(
+        World::new()
+            .with_service(service("a", &[IP4]))
+            .with_service(service("b", &[IP4]))
+            .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
+            .with_slice(slice(
+                "b",
+                "sb",
+                "IPv4",
+                &[ready("10.0.0.2", NODE), ready("10.0.0.3", NODE)],
+            )),
+    );
+    assert_eq!(bandwidth_of(&w.decide(), IP4), Some(3_000_000.0));
 }

@@ -117,7 +117,8 @@ impl Daemon {
         let child = command
             .args(["run", "--config", config_path.to_str().unwrap()])
             .envs(env.iter().copied())
-            .env("RUST_LOG", "info,kube=warn")
+            // `kube=warn` alone would also silence `kube_anycast` (targets match by prefix).
+            .env("RUST_LOG", "info,kube=warn,kube_anycast=info")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

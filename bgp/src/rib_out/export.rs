@@ -22,7 +22,9 @@ const MAX_SEGMENT_ASNS: usize = 255;
 /// - iBGP: AS_PATH is empty (section 5.1.2: the route originates in our AS); LOCAL_PREF is
 ///   sent, by default [`DEFAULT_LOCAL_PREF`]. Prepending is an inter-AS tool and is not
 ///   applied towards internal peers.
-/// - ORIGIN, MULTI_EXIT_DISC, COMMUNITIES and LARGE_COMMUNITY are sent as given.
+/// - ORIGIN, MULTI_EXIT_DISC, COMMUNITIES, EXTENDED COMMUNITIES and LARGE_COMMUNITY are
+///   sent as given (a non-transitive extended community still goes to an eBGP peer: its
+///   Type says the peer must not pass it on to another AS, RFC 4360 section 2).
 pub fn path_attributes(attrs: &RouteAttributes, policy: &ExportPolicy) -> PathAttributes {
     let (as_path, local_pref) = if policy.ebgp {
         let count = 1 + usize::from(attrs.as_path_prepend);
@@ -40,6 +42,7 @@ pub fn path_attributes(attrs: &RouteAttributes, policy: &ExportPolicy) -> PathAt
         local_pref,
         communities: attrs.communities.clone(),
         large_communities: attrs.large_communities.clone(),
+        extended_communities: attrs.extended_communities.clone(),
         ..PathAttributes::default()
     }
 }

@@ -31,7 +31,7 @@ mod tests;
 pub use export::DEFAULT_LOCAL_PREF;
 
 use crate::types::{Asn, Family};
-use crate::wire::{Community, LargeCommunity, Origin, SessionContext, Update};
+use crate::wire::{Community, ExtendedCommunity, LargeCommunity, Origin, SessionContext, Update};
 use ipnet::IpNet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -53,6 +53,10 @@ pub struct RouteAttributes {
     pub communities: Vec<Community>,
     /// LARGE_COMMUNITY, sorted and without duplicates.
     pub large_communities: Vec<LargeCommunity>,
+    /// EXTENDED COMMUNITIES (RFC 4360), e.g. the link bandwidth of weighted anycast;
+    /// sorted and without duplicates. Part of the attribute set's identity: routes with
+    /// different bandwidths go in different UPDATEs.
+    pub extended_communities: Vec<ExtendedCommunity>,
 }
 
 /// How routes are adjusted for one peer.

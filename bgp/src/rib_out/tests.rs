@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::wire::{
-    AsPath, AsPathSegment, MAX_EXTENDED_MESSAGE_LEN, MAX_MESSAGE_LEN, Message, NextHop,
+    AsPath, AsPathSegment, ExtendedCommunity, LinkBandwidth, MAX_EXTENDED_MESSAGE_LEN,
+    MAX_MESSAGE_LEN, Message, NextHop,
 };
 use bytes::BytesMut;
 use proptest::prelude::*;
@@ -145,6 +146,45 @@ fn identical_attributes_share_one_update() {
         .collect();
     meds.sort();
     assert_eq!(meds, vec![(Some(7), 100), (Some(7), 100), (Some(8), 100)]);
+}
+
+fn bandwidth(bytes_per_second: f32) -> Arc<RouteAttributes> {
+    Arc::new(RouteAttributes {
+        extended_communities: vec![ExtendedCommunity::LinkBandwidth(LinkBandwidth::new(
+            64512,
+            bytes_per_second,
+            false,
+        ))],
+        ..RouteAttributes::default()
+    })
+}
+
+#[test]
+fn equal_link_bandwidths_share_an_update_and_different_ones_do_not() {
+    let mut rib = up(both());
+    for i in 0..50 {
+        // Weighted anycast: every address of a Service with 3 local endpoints carries the
+        // same bandwidth (equal values in distinct Arcs), one with 1 endpoint another.
+        rib.announce(v4_host(i), bandwidth(3e6));
+        rib.announce(v4_host(1000 + i), bandwidth(1e6));
+    }
+    let updates = rib.take_updates();
+    let mut split: Vec<(u32, usize)> = updates
+        .iter()
+        .map(|u| {
+            let lb = u.attributes.extended_communities[0]
+                .link_bandwidth()
+                .unwrap();
+            (lb.bytes_per_second() as u32, announced(u).len())
+        })
+        .collect();
+    split.sort();
+    assert_eq!(split, vec![(1_000_000, 50), (3_000_000, 50)]);
+    // A new bandwidth for one address re-announces that address alone.
+    rib.announce(v4_host(0), bandwidth(2e6));
+    let updates = rib.take_updates();
+    assert_eq!(updates.len(), 1);
+    assert_eq!(announced(&updates[0]), vec![v4_host(0)]);
 }
 
 fn assert_packing_fills(max_len: usize, four_octet_as: bool) {
@@ -416,6 +456,9 @@ fn ebgp_prepends_local_asn_and_drops_local_pref() {
             local1: 1,
             local2: 2,
         }],
+        extended_communities: vec![ExtendedCommunity::LinkBandwidth(LinkBandwidth::new(
+            64512, 1e6, false,
+        ))],
     });
     rib.announce(net("192.0.2.0/24"), attrs);
     let updates = rib.take_updates();
@@ -433,6 +476,12 @@ fn ebgp_prepends_local_asn_and_drops_local_pref() {
     assert_eq!(got.next_hop, Some(NH4));
     assert_eq!(got.communities, vec![Community::new(64512, 1)]);
     assert_eq!(got.large_communities.len(), 1);
+    assert_eq!(
+        got.extended_communities,
+        vec![ExtendedCommunity::LinkBandwidth(LinkBandwidth::new(
+            64512, 1e6, false
+        ))]
+    );
 }
 
 #[test]

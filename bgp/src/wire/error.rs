@@ -113,7 +113,7 @@ pub mod type_code {
     pub const MP_REACH_NLRI: u8 = 14;
     /// MP_UNREACH_NLRI (RFC 4760).
     pub const MP_UNREACH_NLRI: u8 = 15;
-    /// EXTENDED COMMUNITIES (RFC 4360); checked for length, otherwise passed on as bytes.
+    /// EXTENDED COMMUNITIES (RFC 4360); see [`crate::wire::attribute::extended`].
     pub const EXTENDED_COMMUNITIES: u8 = 16;
     /// AS4_PATH (RFC 6793).
     pub const AS4_PATH: u8 = 17;

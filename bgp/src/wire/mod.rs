@@ -21,8 +21,8 @@ mod message_tests;
 pub(crate) mod testutil;
 
 pub use attribute::{
-    Aggregator, AsPath, AsPathSegment, Community, LargeCommunity, MpReach, MpUnreach, NextHop,
-    Origin, PathAttributes, RawAttribute,
+    Aggregator, AsPath, AsPathSegment, Community, ExtendedCommunity, LargeCommunity, LinkBandwidth,
+    MpReach, MpUnreach, NextHop, Origin, PathAttributes, RawAttribute,
 };
 pub use capability::{Capability, GracefulRestart, GracefulRestartFamily};
 pub use codec::BgpCodec;

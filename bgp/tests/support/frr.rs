@@ -186,6 +186,16 @@ impl Frr {
         run("vtysh", &["--vty_socket", &d, "-c", command])
     }
 
+    /// Applies configuration lines in order, as typed after `configure terminal`.
+    pub fn configure(&self, lines: &[&str]) -> Result<String, String> {
+        let d = self.dir.display().to_string();
+        let mut args = vec!["--vty_socket", d.as_str(), "-c", "configure terminal"];
+        for line in lines {
+            args.extend(["-c", line]);
+        }
+        run("vtysh", &args)
+    }
+
     /// Runs one vtysh command that ends in `json` and parses its output.
     pub fn vtysh_json(&self, command: &str) -> Result<Value, String> {
         let out = self.vtysh(command)?;

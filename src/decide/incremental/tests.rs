@@ -275,9 +275,10 @@ proptest! {
             large_communities: vec![],
             annotation_communities: vec![crate::annotation_communities::CommunityPattern::Asn(65010)],
             allow_cross_namespace_sharing: cross,
+            weighted: crate::config::weighted::WeightedConfig { enabled: true, ..Default::default() },
         };
         let peers = Default::default();
-        let settings = Settings { node_name: "node-a", announce: &announce, peer_names: &peers };
+        let settings = Settings { node_name: "node-a", local_asn: bgp::Asn(65001), announce: &announce, peer_names: &peers };
         let mut cluster = ClusterState::default();
         let mut engine = Incremental::new();
         let mut previous = BTreeMap::new();

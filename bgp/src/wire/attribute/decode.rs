@@ -23,7 +23,7 @@
 
 use super::flags::{EXTENDED_LENGTH, KIND, OPTIONAL, OPTIONAL_TRANSITIVE, PARTIAL};
 use super::flags::{OPTIONAL_NON_TRANSITIVE, WELL_KNOWN};
-use super::{Aggregator, AsPath, PathAttributes, RawAttribute, as_path, mp, values};
+use super::{Aggregator, AsPath, PathAttributes, RawAttribute, as_path, extended, mp, values};
 use crate::types::Asn;
 use crate::wire::SessionContext;
 use crate::wire::error::{
@@ -257,8 +257,8 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Keeps an attribute as bytes. `recognized`: checked here (EXTENDED COMMUNITIES, MP
-    /// attributes of other families) rather than unknown, so the Partial bit is left as is.
+    /// Keeps an attribute as bytes. `recognized`: checked here (MP attributes of other
+    /// families) rather than unknown, so the Partial bit is left as is.
     fn keep_raw(&mut self, attr: &Wire<'_>, recognized: bool) {
         let mut flags = attr.flags & !EXTENDED_LENGTH;
         // RFC 4271 section 5: an unrecognized optional transitive attribute is passed on
@@ -278,67 +278,64 @@ impl Walker<'_> {
         let v = attr.value;
         let four = self.ctx.four_octet_as;
         let attrs = &mut self.out.attributes;
-        let result: Result<(), &str> =
-            match attr.code {
-                tc::ORIGIN => values::origin(v).map(|o| attrs.origin = Some(o)),
-                tc::AS_PATH => {
-                    as_path::decode(v, if four { 4 } else { 2 }).map(|p| attrs.as_path = Some(p))
+        let result: Result<(), &str> = match attr.code {
+            tc::ORIGIN => values::origin(v).map(|o| attrs.origin = Some(o)),
+            tc::AS_PATH => {
+                as_path::decode(v, if four { 4 } else { 2 }).map(|p| attrs.as_path = Some(p))
+            }
+            tc::NEXT_HOP => {
+                values::ipv4_value(v, "NEXT_HOP length is not 4").map(|a| attrs.next_hop = Some(a))
+            }
+            tc::MULTI_EXIT_DISC => {
+                values::u32_value(v, "MULTI_EXIT_DISC length is not 4").map(|m| attrs.med = Some(m))
+            }
+            tc::LOCAL_PREF => values::u32_value(v, "LOCAL_PREF length is not 4")
+                .map(|l| attrs.local_pref = Some(l)),
+            tc::ATOMIC_AGGREGATE => {
+                values::atomic_aggregate(v).map(|()| attrs.atomic_aggregate = true)
+            }
+            tc::AGGREGATOR => values::aggregator(v, four).map(|a| attrs.aggregator = Some(a)),
+            tc::COMMUNITIES => values::communities(v).map(|c| attrs.communities = c),
+            tc::ORIGINATOR_ID => values::ipv4_value(v, "ORIGINATOR_ID length is not 4")
+                .map(|a| attrs.originator_id = Some(a)),
+            tc::CLUSTER_LIST => values::cluster_list(v).map(|c| attrs.cluster_list = c),
+            tc::LARGE_COMMUNITY => {
+                values::large_communities(v).map(|c| attrs.large_communities = c)
+            }
+            tc::AS4_AGGREGATOR => {
+                values::aggregator(v, true).map(|a| self.as4_aggregator = Some(a))
+            }
+            tc::AS4_PATH => return self.as4_path_value(attr),
+            // RFC 7606 section 7.14: a length that is not a non-zero multiple of 8
+            // is treat-as-withdraw (the table in `error.rs`).
+            tc::EXTENDED_COMMUNITIES => extended::decode(v).map(|c| attrs.extended_communities = c),
+            tc::MP_REACH_NLRI => match mp::decode_reach(v) {
+                Ok(Some(reach)) => {
+                    attrs.mp_reach = Some(reach);
+                    Ok(())
                 }
-                tc::NEXT_HOP => values::ipv4_value(v, "NEXT_HOP length is not 4")
-                    .map(|a| attrs.next_hop = Some(a)),
-                tc::MULTI_EXIT_DISC => values::u32_value(v, "MULTI_EXIT_DISC length is not 4")
-                    .map(|m| attrs.med = Some(m)),
-                tc::LOCAL_PREF => values::u32_value(v, "LOCAL_PREF length is not 4")
-                    .map(|l| attrs.local_pref = Some(l)),
-                tc::ATOMIC_AGGREGATE => {
-                    values::atomic_aggregate(v).map(|()| attrs.atomic_aggregate = true)
-                }
-                tc::AGGREGATOR => values::aggregator(v, four).map(|a| attrs.aggregator = Some(a)),
-                tc::COMMUNITIES => values::communities(v).map(|c| attrs.communities = c),
-                tc::ORIGINATOR_ID => values::ipv4_value(v, "ORIGINATOR_ID length is not 4")
-                    .map(|a| attrs.originator_id = Some(a)),
-                tc::CLUSTER_LIST => values::cluster_list(v).map(|c| attrs.cluster_list = c),
-                tc::LARGE_COMMUNITY => {
-                    values::large_communities(v).map(|c| attrs.large_communities = c)
-                }
-                tc::AS4_AGGREGATOR => {
-                    values::aggregator(v, true).map(|a| self.as4_aggregator = Some(a))
-                }
-                tc::AS4_PATH => return self.as4_path_value(attr),
-                tc::EXTENDED_COMMUNITIES => match values::extended_communities(v) {
-                    Ok(()) => {
-                        self.keep_raw(attr, true);
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                },
-                tc::MP_REACH_NLRI => match mp::decode_reach(v) {
-                    Ok(Some(reach)) => {
-                        attrs.mp_reach = Some(reach);
-                        Ok(())
-                    }
-                    Ok(None) => {
-                        self.keep_raw(attr, true);
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                },
-                tc::MP_UNREACH_NLRI => match mp::decode_unreach(v) {
-                    Ok(Some(unreach)) => {
-                        attrs.mp_unreach = Some(unreach);
-                        Ok(())
-                    }
-                    Ok(None) => {
-                        self.keep_raw(attr, true);
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                },
-                _ => {
+                Ok(None) => {
                     self.keep_raw(attr, true);
                     Ok(())
                 }
-            };
+                Err(e) => Err(e),
+            },
+            tc::MP_UNREACH_NLRI => match mp::decode_unreach(v) {
+                Ok(Some(unreach)) => {
+                    attrs.mp_unreach = Some(unreach);
+                    Ok(())
+                }
+                Ok(None) => {
+                    self.keep_raw(attr, true);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            _ => {
+                self.keep_raw(attr, true);
+                Ok(())
+            }
+        };
         match result {
             Ok(()) => Ok(()),
             Err(reason) => {

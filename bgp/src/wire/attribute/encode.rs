@@ -11,7 +11,7 @@ use super::as_path;
 use super::flags::{EXTENDED_LENGTH, OPTIONAL_NON_TRANSITIVE as ONT};
 use super::flags::{OPTIONAL_TRANSITIVE as OT, WELL_KNOWN as WK};
 use super::{Aggregator, AsPath, MpReach, MpUnreach, Origin, PathAttributes, RawAttribute};
-use super::{Community, LargeCommunity, mp, values};
+use super::{Community, ExtendedCommunity, LargeCommunity, extended, mp, values};
 use crate::wire::SessionContext;
 use crate::wire::error::{EncodeError, type_code as tc};
 use bytes::{BufMut, BytesMut};
@@ -42,6 +42,7 @@ enum Item<'a> {
     Communities(&'a [Community]),
     OriginatorId(Ipv4Addr),
     ClusterList(&'a [Ipv4Addr]),
+    ExtendedCommunities(&'a [ExtendedCommunity]),
     As4Path(&'a AsPath),
     As4Aggregator(Aggregator),
     LargeCommunities(&'a [LargeCommunity]),
@@ -63,6 +64,9 @@ impl Item<'_> {
             Item::Communities(_) => (OT, tc::COMMUNITIES),
             Item::OriginatorId(_) => (ONT, tc::ORIGINATOR_ID),
             Item::ClusterList(_) => (ONT, tc::CLUSTER_LIST),
+            // RFC 4360 section 2: the attribute is optional transitive; whether each
+            // community crosses an AS is said by its own Type octet.
+            Item::ExtendedCommunities(_) => (OT, tc::EXTENDED_COMMUNITIES),
             Item::As4Path(_) => (OT, tc::AS4_PATH),
             Item::As4Aggregator(_) => (OT, tc::AS4_AGGREGATOR),
             Item::LargeCommunities(_) => (OT, tc::LARGE_COMMUNITY),
@@ -85,6 +89,7 @@ impl Item<'_> {
             Item::Aggregator(_, false) => 6,
             Item::Communities(c) => 4 * c.len(),
             Item::ClusterList(c) => 4 * c.len(),
+            Item::ExtendedCommunities(c) => 8 * c.len(),
             Item::As4Path(p) => as_path::value_len(p, 4, true),
             Item::LargeCommunities(c) => 12 * c.len(),
             Item::Raw(raw) => raw.value.len(),
@@ -104,6 +109,7 @@ impl Item<'_> {
             Item::As4Aggregator(a) => values::write_aggregator(a.asn.0, a.address, true, out),
             Item::Communities(c) => c.iter().for_each(|c| out.put_u32(c.0)),
             Item::ClusterList(c) => c.iter().for_each(|a| out.put_slice(&a.octets())),
+            Item::ExtendedCommunities(c) => extended::write(c, out),
             Item::As4Path(p) => as_path::encode(p, 4, true, out),
             Item::LargeCommunities(c) => c.iter().for_each(|c| {
                 out.put_u32(c.global);
@@ -182,6 +188,10 @@ fn for_each_known<'a>(
     }
     if !attrs.cluster_list.is_empty() {
         f(Item::ClusterList(&attrs.cluster_list));
+    }
+    // RFC 7606 section 7.14: an empty EXTENDED COMMUNITIES is malformed, so none is sent.
+    if !attrs.extended_communities.is_empty() {
+        f(Item::ExtendedCommunities(&attrs.extended_communities));
     }
     if !four {
         // RFC 6793 section 4.2.2: towards a 2-octet peer, AS4_PATH and AS4_AGGREGATOR

@@ -6,14 +6,17 @@
 //! - [`as_path`]: AS_PATH / AS4_PATH segments and the RFC 6793 conversions.
 //! - [`mp`]: MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760, RFC 2545, RFC 8950).
 //! - [`values`]: the fixed-layout attributes (ORIGIN, MED, communities, ...).
+//! - [`extended`]: EXTENDED COMMUNITIES (RFC 4360), with link bandwidth typed.
 
 pub mod as_path;
 pub mod decode;
 pub mod encode;
+pub mod extended;
 pub mod mp;
 pub mod values;
 
 pub use encode::attribute_len;
+pub use extended::{ExtendedCommunity, LinkBandwidth};
 
 use crate::types::{Asn, Family};
 use bytes::Bytes;
@@ -185,6 +188,8 @@ pub struct PathAttributes {
     pub originator_id: Option<Ipv4Addr>,
     /// CLUSTER_LIST (10, RFC 4456).
     pub cluster_list: Vec<Ipv4Addr>,
+    /// EXTENDED COMMUNITIES (16, RFC 4360), in the order received.
+    pub extended_communities: Vec<ExtendedCommunity>,
     /// MP_REACH_NLRI (14).
     pub mp_reach: Option<MpReach>,
     /// MP_UNREACH_NLRI (15).

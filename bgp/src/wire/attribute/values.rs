@@ -128,16 +128,6 @@ pub fn large_communities(value: &[u8]) -> Result<Vec<LargeCommunity>, Malformed>
         .collect())
 }
 
-/// EXTENDED COMMUNITIES (RFC 4360): only the length is checked (a non-zero multiple of 8);
-/// the value travels on as an unrecognized optional transitive attribute.
-pub fn extended_communities(value: &[u8]) -> Result<(), Malformed> {
-    items::<8>(
-        value,
-        "EXTENDED COMMUNITIES length is not a non-zero multiple of 8",
-    )
-    .map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +167,5 @@ mod tests {
         assert!(cluster_list(&[1, 2, 3, 4, 5]).is_err());
         assert!(large_communities(&[0; 11]).is_err());
         assert!(large_communities(&[0; 24]).is_ok());
-        assert!(extended_communities(&[0; 8]).is_ok());
-        assert!(extended_communities(&[0; 12]).is_err());
     }
 }

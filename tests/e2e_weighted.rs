@@ -1,0 +1,514 @@
+//! Weighted anycast end to end (issue 12): two nodes announce the same /32 to one ToR,
+//! each running the real `kube-anycast run` binary with the manifests source, each with a
+//! small TCP responder on the anycast address standing in for its pods; a client behind
+//! the ToR opens connections to the address.
+//!
+//! ```text
+//!   client (10.81.3.2) --- ToR (10.81.{1,2,3}.1, AS 65000) --- node1 (10.81.1.2, AS 65001)
+//!                                                          \-- node2 (10.81.2.2, AS 65002)
+//! ```
+//!
+//! - FRR 8.4 ToR with zebra: node1 has 1 ready endpoint and node2 3, so the kernel route
+//!   of the ToR has next hops weighted 1:3 and 1,000 connections split 25 % / 75 %
+//!   (within [`TOLERANCE`]); node1 scaled to 3 endpoints moves the route to 1:1 without it
+//!   ever leaving the kernel table; scaled back to 1, the route returns to 1:3 once the
+//!   decrease hold is over.
+//! - BIRD 2 ToR, which ignores the link bandwidth community: the route is installed as
+//!   plain ECMP over both nodes.
+//!
+//! The ToR hashes on the L4 5-tuple (`fib_multipath_hash_policy=1`), so each connection's
+//! random source port picks the next hop. Every namespace, process and file is removed on
+//! drop, even when a test fails; processes are stopped by their recorded pids.
+
+#[path = "../bgp/tests/support/mod.rs"]
+mod lab;
+mod support;
+
+use lab::frr::{Frr, FrrConfig, FrrNeighbor};
+use lab::prereq::{Router, lab_available};
+use lab::process::{Daemon as LabProcess, must, run};
+use lab::{CONVERGE, lab_dir, remove_lab_dir, wait_until};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use support::daemon::{Daemon, test_dir};
+
+const TOR_ASN: u32 = 65000;
+const ANYCAST: &str = "203.0.113.10";
+const PORT: &str = "8080";
+/// Connections the client opens for one measurement.
+const CONNECTIONS: usize = 1000;
+/// How far each node's share may be from its weight's share, in percentage points. With
+/// 1,000 connections the binomial standard deviation at 25 % is 1.4 points; 5 points is
+/// more than 3.5 of them, while a plain 50/50 split is 25 points away.
+const TOLERANCE: f64 = 5.0;
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(0);
+
+/// The namespaces of one fabric: deleted on drop, only those this test created.
+struct Namespaces {
+    base: String,
+    created: Vec<String>,
+}
+
+impl Namespaces {
+    fn new() -> Namespaces {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Namespaces {
+            base: format!("kw{}x{id}", std::process::id()),
+            created: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, role: &str) -> String {
+        let ns = format!("{}{role}", self.base);
+        must("ip", &["netns", "add", &ns]);
+        self.created.push(ns.clone());
+        must("ip", &["-n", &ns, "link", "set", "lo", "up"]);
+        ns
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        for ns in self.created.drain(..).rev() {
+            let _ = run("ip", &["netns", "del", &ns]);
+        }
+    }
+}
+
+fn sysctl(ns: &str, setting: &str) {
+    must("ip", &["netns", "exec", ns, "sysctl", "-qw", setting]);
+}
+
+/// The ToR, two nodes and a client, wired and addressed; nothing runs yet.
+struct Fabric {
+    tor: String,
+    nodes: [String; 2],
+    client: String,
+    // Last: the namespaces go after every process started in them.
+    namespaces: Namespaces,
+}
+
+impl Fabric {
+    fn new() -> Fabric {
+        let mut namespaces = Namespaces::new();
+        let tor = namespaces.add("t");
+        let nodes = [namespaces.add("n1"), namespaces.add("n2")];
+        let client = namespaces.add("c");
+        // Forwarding, a hash on the L4 5-tuple so connections spread over the next
+        // hops, and no reverse path filter (replies come back over either node).
+        for s in [
+            "net.ipv4.ip_forward=1",
+            "net.ipv4.fib_multipath_hash_policy=1",
+            "net.ipv4.conf.all.rp_filter=0",
+            "net.ipv4.conf.default.rp_filter=0",
+        ] {
+            sysctl(&tor, s);
+        }
+        for (i, ns) in nodes.iter().chain([&client]).enumerate() {
+            let n = i + 1;
+            let (tor_if, far_if) = (format!("{tor}{n}"), format!("{}{n}", namespaces.base));
+            must(
+                "ip",
+                &[
+                    "link", "add", &tor_if, "netns", &tor, "type", "veth", "peer", "name", &far_if,
+                    "netns", ns,
+                ],
+            );
+            let tor_addr = format!("10.81.{n}.1/24");
+            let far_addr = format!("10.81.{n}.2/24");
+            must(
+                "ip",
+                &["-n", &tor, "addr", "add", &tor_addr, "dev", &tor_if],
+            );
+            must("ip", &["-n", ns, "addr", "add", &far_addr, "dev", &far_if]);
+            must("ip", &["-n", &tor, "link", "set", &tor_if, "up"]);
+            must("ip", &["-n", ns, "link", "set", &far_if, "up"]);
+            let gateway = format!("10.81.{n}.1");
+            must(
+                "ip",
+                &["-n", ns, "route", "add", "default", "via", &gateway],
+            );
+        }
+        for ns in &nodes {
+            // The anycast address is local on each node, as kube-proxy makes it.
+            let a = format!("{ANYCAST}/32");
+            must("ip", &["-n", ns, "addr", "add", &a, "dev", "lo"]);
+        }
+        Fabric {
+            tor,
+            nodes,
+            client,
+            namespaces,
+        }
+    }
+
+    fn node_address(i: usize) -> Ipv4Addr {
+        Ipv4Addr::new(10, 81, i as u8 + 1, 2)
+    }
+
+    /// The next hops of the ToR's kernel route to the anycast address, with their weights
+    /// (1 when the kernel prints none: a single path).
+    fn kernel_next_hops(&self) -> Result<BTreeMap<Ipv4Addr, u32>, String> {
+        let out = run("ip", &["-n", &self.tor, "route", "show", ANYCAST])?;
+        let mut hops = BTreeMap::new();
+        for line in out.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let Some(via) = words.iter().position(|w| *w == "via") else {
+                continue;
+            };
+            let address: Ipv4Addr = words
+                .get(via + 1)
+                .and_then(|a| a.parse().ok())
+                .ok_or_else(|| format!("no address after via: {line}"))?;
+            let weight = match words.iter().position(|w| *w == "weight") {
+                Some(at) => words
+                    .get(at + 1)
+                    .and_then(|w| w.parse().ok())
+                    .ok_or_else(|| format!("bad weight: {line}"))?,
+                None => 1,
+            };
+            hops.insert(address, weight);
+        }
+        Ok(hops)
+    }
+
+    /// Waits until the kernel route has both nodes as next hops with weights in `ratio`
+    /// (node2 / node1); returns the weights.
+    fn wait_for_ratio(&self, what: &str, ratio: f64) -> (u32, u32) {
+        wait_until(what, CONVERGE, || {
+            let hops = self.kernel_next_hops()?;
+            let w = |i| hops.get(&Fabric::node_address(i)).copied();
+            match (w(0), w(1)) {
+                (Some(a), Some(b)) if (f64::from(b) / f64::from(a) - ratio).abs() < 0.05 => {
+                    Ok((a, b))
+                }
+                _ => Err(format!("kernel next hops {hops:?}")),
+            }
+        })
+    }
+
+    /// Opens `CONNECTIONS` connections from the client; how many each node answered.
+    fn split(&self) -> BTreeMap<String, usize> {
+        let script = format!(
+            r#"
+import json, socket
+counts = {{}}
+for _ in range({CONNECTIONS}):
+    s = socket.create_connection(("{ANYCAST}", {PORT}), timeout=5)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    name = data.split(b"\r\n\r\n", 1)[1].decode().strip()
+    counts[name] = counts.get(name, 0) + 1
+print(json.dumps(counts))
+"#
+        );
+        let out = must(
+            "ip",
+            &["netns", "exec", &self.client, "python3", "-c", &script],
+        );
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("client output {out}: {e}"))
+    }
+}
+
+/// The responders standing in for each node's pods: answer the node's name on the
+/// anycast address.
+fn responders(fabric: &Fabric, dir: &Path) -> Vec<LabProcess> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/responder.py");
+    fabric
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, ns)| {
+            let name = format!("node{}", i + 1);
+            LabProcess::spawn_in(
+                ns,
+                &name,
+                &dir.join(format!("{name}-responder.log")),
+                "python3",
+                &[&script.display().to_string(), ANYCAST, PORT, &name],
+            )
+        })
+        .collect()
+}
+
+/// Waits until every node's responder accepts connections.
+fn wait_for_responders(fabric: &Fabric) {
+    for ns in &fabric.nodes {
+        wait_until("the responder to listen", CONVERGE, || {
+            let out = run(
+                "ip",
+                &["netns", "exec", ns, "ss", "-Hltn", "sport", "=", ":8080"],
+            )?;
+            if out.trim().is_empty() {
+                Err(format!("nothing listens on port {PORT} in {ns}"))
+            } else {
+                Ok(())
+            }
+        });
+    }
+}
+
+fn manifests(node1_endpoints: usize, node2_endpoints: usize) -> Value {
+    let endpoint = |n: usize, node: &str| {
+        json!({"addresses": [format!("10.244.{}.{n}", &node[4..])], "nodeName": node,
+            "conditions": {"ready": true}})
+    };
+    let endpoints: Vec<Value> = (1..=node1_endpoints)
+        .map(|n| endpoint(n, "node1"))
+        .chain((1..=node2_endpoints).map(|n| endpoint(n, "node2")))
+        .collect();
+    json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"externalIPs": [ANYCAST], "clusterIP": "10.96.0.10",
+                "externalTrafficPolicy": "Local"}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "web-1", "namespace": "shop",
+                "labels": {"kubernetes.io/service-name": "web"}},
+            "addressType": "IPv4", "endpoints": endpoints},
+    ]})
+}
+
+/// Replaces the manifests file at once (both daemons watch it).
+fn write_manifests(path: &Path, objects: &Value) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, objects.to_string()).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// Starts `kube-anycast run` on both nodes, weighted or not, reading `manifests`.
+fn start_nodes(fabric: &Fabric, manifests: &Path, weighted: bool) -> Vec<Daemon> {
+    (0..2)
+        .map(|i| {
+            let n = i + 1;
+            let config = format!(
+                "node_name: node{n}\nlocal_asn: {asn}\nrouter_id: 10.81.{n}.2\n\
+                 source: {{manifests: [{m}]}}\n\
+                 announce: {{allowed_cidrs: [203.0.113.0/24], weighted: {{enabled: {weighted}, bandwidth_per_endpoint: 8Mbps}}}}\n\
+                 peers:\n  - {{name: tor, address: 10.81.{n}.1, asn: {TOR_ASN}, hold_time: 9s, connect_retry: 1s, families: [ipv4]}}\n",
+                asn = TOR_ASN + n as u32,
+                m = manifests.display(),
+            );
+            Daemon::start_in(
+                Some(&fabric.nodes[i]),
+                test_dir(&format!("e2e-weighted-{}-node{n}", fabric.namespaces.base)),
+                &config,
+                &[],
+            )
+        })
+        .collect()
+}
+
+fn share(counts: &BTreeMap<String, usize>, node: &str) -> f64 {
+    let total: usize = counts.values().sum();
+    100.0 * counts.get(node).copied().unwrap_or(0) as f64 / total as f64
+}
+
+fn assert_split(counts: &BTreeMap<String, usize>, node1_percent: f64) {
+    let total: usize = counts.values().sum();
+    assert_eq!(total, CONNECTIONS, "every connection answered: {counts:?}");
+    let (s1, s2) = (share(counts, "node1"), share(counts, "node2"));
+    eprintln!(
+        "split over {total} connections: node1 {s1:.1} %, node2 {s2:.1} % (expected {node1_percent} / {} +- {TOLERANCE})",
+        100.0 - node1_percent
+    );
+    assert!(
+        (s1 - node1_percent).abs() <= TOLERANCE
+            && (s2 - (100.0 - node1_percent)).abs() <= TOLERANCE,
+        "split {counts:?} is not {node1_percent} % / {} % within {TOLERANCE} points",
+        100.0 - node1_percent
+    );
+}
+
+/// A private directory for this test's files, removed unless the test fails.
+struct Files(PathBuf);
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        remove_lab_dir(&self.0);
+    }
+}
+
+/// FRR with zebra in the ToR namespace, peering with both nodes, multipath on.
+fn frr_tor(fabric: &Fabric) -> Frr {
+    let frr = Frr::start(
+        &fabric.tor,
+        FrrConfig {
+            asn: TOR_ASN,
+            router_id: Ipv4Addr::new(10, 81, 1, 1),
+            neighbors: (0..2)
+                .map(|i| FrrNeighbor {
+                    address: IpAddr::V4(Fabric::node_address(i)),
+                    remote_as: TOR_ASN + i as u32 + 1,
+                    password: None,
+                    passive: false,
+                })
+                .collect(),
+            networks: vec![],
+        },
+    );
+    // LAB-NOTES: multipath across the nodes' ASes; nothing more for weighted ECMP.
+    frr.configure(&[
+        &format!("router bgp {TOR_ASN}"),
+        "bgp bestpath as-path multipath-relax",
+        "address-family ipv4 unicast",
+        "maximum-paths 8",
+    ])
+    .unwrap();
+    frr
+}
+
+#[test]
+fn frr_tor_splits_traffic_by_ready_endpoints() {
+    if !lab_available("frr_tor_splits_traffic_by_ready_endpoints", &[Router::Frr]) {
+        return;
+    }
+    let fabric = Fabric::new();
+    let files = Files(lab_dir(&fabric.namespaces.base, "weighted-frr"));
+    let _frr = frr_tor(&fabric);
+    let manifests_path = files.0.join("cluster.json");
+    write_manifests(&manifests_path, &manifests(1, 3));
+    let _responders = responders(&fabric, &files.0);
+    let nodes = start_nodes(&fabric, &manifests_path, true);
+    wait_for_responders(&fabric);
+
+    // 1 ready endpoint on node1, 3 on node2: next hops 1:3.
+    let (w1, w2) = fabric.wait_for_ratio("the ToR's kernel route weighted 1:3", 3.0);
+    eprintln!(
+        "1:3 kernel route: {}",
+        must("ip", &["-n", &fabric.tor, "route", "show", ANYCAST]).trim()
+    );
+    eprintln!("weights node1 {w1}, node2 {w2}");
+    assert_split(&fabric.split(), 25.0);
+
+    // node1 scaled to 3 endpoints: 1:1, and the route never leaves the kernel meanwhile.
+    let monitor_log = files.0.join("ip-monitor.log");
+    let mut monitor = LabProcess::spawn_in(
+        &fabric.tor,
+        "ip-monitor",
+        &monitor_log,
+        "ip",
+        &["monitor", "route"],
+    );
+    write_manifests(&manifests_path, &manifests(3, 3));
+    wait_until("the ToR's kernel route weighted 1:1", CONVERGE, || {
+        let hops = fabric.kernel_next_hops()?;
+        // Polled too: at no point may the route lose a node while the weights move.
+        assert_eq!(hops.len(), 2, "a next hop disappeared: {hops:?}");
+        let w: Vec<u32> = hops.values().copied().collect();
+        if w[0] == w[1] {
+            Ok(())
+        } else {
+            Err(format!("kernel next hops {hops:?}"))
+        }
+    });
+    monitor.kill();
+    let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    assert!(
+        !events
+            .lines()
+            .any(|l| l.starts_with("Deleted") && l.contains(ANYCAST)),
+        "the route was deleted while its weights changed:\n{events}"
+    );
+    assert!(
+        events.contains(ANYCAST),
+        "ip monitor saw the route change:\n{events}"
+    );
+    eprintln!(
+        "1:1 kernel route: {}",
+        must("ip", &["-n", &fabric.tor, "route", "show", ANYCAST]).trim()
+    );
+    assert_split(&fabric.split(), 50.0);
+
+    // Scaled back down: the decrease is held a few seconds (daemon::weight_hold), then
+    // the route returns to 1:3.
+    write_manifests(&manifests_path, &manifests(1, 3));
+    fabric.wait_for_ratio("the ToR's kernel route back to 1:3 after the hold", 3.0);
+    let log = nodes[0].log();
+    assert!(
+        log.contains("weight decreases sent after their hold"),
+        "node1 sent its decrease through the hold:\n{log}"
+    );
+}
+
+#[test]
+fn frr_tor_without_weighting_keeps_plain_ecmp() {
+    if !lab_available("frr_tor_without_weighting_keeps_plain_ecmp", &[Router::Frr]) {
+        return;
+    }
+    let fabric = Fabric::new();
+    let files = Files(lab_dir(&fabric.namespaces.base, "unweighted-frr"));
+    let _frr = frr_tor(&fabric);
+    let manifests_path = files.0.join("cluster.json");
+    write_manifests(&manifests_path, &manifests(1, 3));
+    let _nodes = start_nodes(&fabric, &manifests_path, false);
+    // Same endpoints as the weighted test, weighting off: equal next hops.
+    let (w1, w2) = fabric.wait_for_ratio("FRR's kernel route: plain ECMP over both nodes", 1.0);
+    assert_eq!(w1, w2);
+}
+
+/// BIRD 2 with its kernel protocol merging equal BGP paths into ECMP.
+fn bird_config(log: &Path) -> String {
+    let mut c = format!(
+        "log \"{}\" all;\nrouter id 10.81.1.1;\nprotocol device {{ }}\n\
+         protocol kernel {{ ipv4 {{ export all; }}; merge paths on; }}\n",
+        log.display()
+    );
+    for i in 0..2 {
+        let n = i + 1;
+        c.push_str(&format!(
+            "protocol bgp node{n} {{ local 10.81.{n}.1 as {TOR_ASN}; neighbor 10.81.{n}.2 as {}; \
+             connect retry time 1; ipv4 {{ import all; export none; }}; }}\n",
+            TOR_ASN + n
+        ));
+    }
+    c
+}
+
+#[test]
+fn bird_tor_ignores_the_weight_and_installs_plain_ecmp() {
+    if !lab_available(
+        "bird_tor_ignores_the_weight_and_installs_plain_ecmp",
+        &[Router::Bird],
+    ) {
+        return;
+    }
+    let fabric = Fabric::new();
+    let files = Files(lab_dir(&fabric.namespaces.base, "weighted-bird"));
+    let conf = files.0.join("bird.conf");
+    std::fs::write(&conf, bird_config(&files.0.join("bird.log"))).unwrap();
+    let conf = conf.display().to_string();
+    must("bird", &["-p", "-c", &conf]);
+    let sock = files.0.join("bird.ctl").display().to_string();
+    let pid = files.0.join("bird.pid").display().to_string();
+    let _bird = LabProcess::spawn_in(
+        &fabric.tor,
+        "bird",
+        &files.0.join("bird.out"),
+        "bird",
+        &["-f", "-s", &sock, "-P", &pid, "-c", &conf],
+    );
+    let manifests_path = files.0.join("cluster.json");
+    write_manifests(&manifests_path, &manifests(1, 3));
+    let _responders = responders(&fabric, &files.0);
+    // Weighted: BIRD receives the community, does not use it, and nothing breaks.
+    let _nodes = start_nodes(&fabric, &manifests_path, true);
+    wait_for_responders(&fabric);
+    let (w1, w2) = fabric.wait_for_ratio("BIRD's kernel route: plain ECMP over both nodes", 1.0);
+    assert_eq!(w1, w2);
+    eprintln!(
+        "BIRD kernel route: {}",
+        must("ip", &["-n", &fabric.tor, "route", "show", ANYCAST]).trim()
+    );
+    assert_split(&fabric.split(), 50.0);
+}
