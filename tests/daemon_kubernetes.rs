@@ -6,10 +6,10 @@
 
 mod support;
 
+use lab::fake_apiserver::FakeApiServer;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
-use support::fake_apiserver::FakeApiServer;
 
 fn service(name: &str, ips: &[&str], annotations: Value) -> Value {
     json!({

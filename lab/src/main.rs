@@ -1,4 +1,5 @@
-//! `lab`: the lab's verbs. `lab workload` writes a generated cluster to a file.
+//! `lab`: the lab's verbs. `lab workload` writes a generated cluster to a file. The shell
+//! labs (`testbed/lab.sh`, `capture-vectors.sh`) are to become verbs here too.
 
 use clap::{Parser, Subcommand};
 use lab::workload::{self, Format, Spec};
