@@ -175,6 +175,16 @@ impl Frr {
         self.start_daemons();
     }
 
+    /// A lasting connection to `daemon`'s vty (`bgpd`, `zebra`), for frequent polls.
+    pub fn vty(&self, daemon: &str) -> Result<crate::vty::Vty, String> {
+        crate::vty::Vty::connect(&self.dir.join(format!("{daemon}.vty")))
+    }
+
+    /// zebra's recorded pid: its `/proc/PID/net` shows the namespace's kernel tables.
+    pub fn zebra_pid(&self) -> Option<u32> {
+        self.zebra.as_ref().and_then(Daemon::pid)
+    }
+
     /// The configuration it runs with.
     pub fn config(&self) -> &FrrConfig {
         &self.config

@@ -8,6 +8,7 @@
 //!   interop scenarios every router runs ([`scenario`]).
 //! - A fake Kubernetes API server ([`fake_apiserver`]) and Kubernetes objects at scale,
 //!   as a real cluster prints them ([`workload`]).
+//! - The scale benchmark of kube-anycast against the anchors ([`bench`]).
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
@@ -18,6 +19,7 @@
 //! `cargo test -p bgp --test interop_frr`. Without root or a router binary the lab tests
 //! fail and say what is missing; `KUBE_ANYCAST_SKIP_LAB=1` skips them instead.
 
+pub mod bench;
 pub mod bird;
 pub mod exabgp;
 pub mod fake_apiserver;
@@ -31,6 +33,7 @@ pub mod rib;
 pub mod router;
 pub mod scenario;
 pub mod speaker;
+pub mod vty;
 pub mod wait;
 pub mod workload;
 
