@@ -25,6 +25,7 @@ fn gobgp_in_b(pair: &NetnsPair) -> Gobgp {
                 remote_as: 65001,
                 password: None,
             }],
+            start_disabled: false,
         },
     )
 }
@@ -202,6 +203,7 @@ fn one_session_shape<R: LabRouter>(setup: Setup, start: fn(&NetnsPair, &Setup) -
                 remote_as: setup.router_asn(),
                 password: None,
             }],
+            start_disabled: false,
         },
     );
     let shape = format!("{setup:?} with {}", router.describe());

@@ -32,6 +32,10 @@ pub struct GobgpConfig {
     pub router_id: Ipv4Addr,
     /// Peers.
     pub neighbors: Vec<GobgpNeighbor>,
+    /// Start every neighbor administratively down (`admin-down`) until `gobgp neighbor X
+    /// enable`: routes loaded meanwhile then go out packed when the session comes up,
+    /// instead of one UPDATE per route as they arrive.
+    pub start_disabled: bool,
 }
 
 impl GobgpConfig {
@@ -47,6 +51,9 @@ impl GobgpConfig {
             let _ = writeln!(c, "  [neighbors.config]");
             let _ = writeln!(c, "    neighbor-address = \"{}\"", n.address);
             let _ = writeln!(c, "    peer-as = {}", n.remote_as);
+            if self.start_disabled {
+                let _ = writeln!(c, "    admin-down = true");
+            }
             if let Some(pw) = &n.password {
                 let _ = writeln!(c, "    auth-password = \"{pw}\"");
             }

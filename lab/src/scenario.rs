@@ -134,6 +134,7 @@ pub fn start_gobgp(pair: &NetnsPair, setup: &Setup) -> Gobgp {
                 remote_as: OUR_ASN,
                 password: setup.router_password.clone(),
             }],
+            start_disabled: false,
         },
     )
 }

@@ -134,7 +134,7 @@ impl Poller<'_> {
         deadline: Instant,
         mut check: impl FnMut() -> Result<bool, String>,
     ) -> Result<Instant, String> {
-        let mut last = String::from("not polled yet");
+        let mut last: String;
         loop {
             let started = Instant::now();
             let outcome = check();
@@ -143,7 +143,7 @@ impl Poller<'_> {
             self.spent += now - started + self.pause;
             match outcome {
                 Ok(true) => return Ok(now),
-                Ok(false) => {}
+                Ok(false) => last = "not yet".into(),
                 Err(e) => last = e,
             }
             if now >= deadline {
@@ -224,8 +224,9 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
         Ok(t) => t,
         Err(e) => {
             run.notes.push(format!(
-                "RIB never held all {n}: {e}; last seen: {last:?}; {}",
-                running.trouble().unwrap_or_default()
+                "RIB never held all {n}: {e}; last seen: {last:?}; {} log: {}",
+                running.trouble().unwrap_or_default(),
+                last_lines(&running.log_tail(), 2)
             ));
             return finish(&mut running, run);
         }
@@ -291,6 +292,12 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
             .push("the session did not stay up through the withdraw".to_string());
     }
     finish(&mut running, run)
+}
+
+/// The last `n` lines of `text`.
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join(" / ")
 }
 
 /// Reads the originator's lifetime usage just before it is stopped (on drop).

@@ -109,9 +109,10 @@ pub fn host_routes(n: usize) -> Vec<IpNet> {
 
 /// Starts an anchor in the ToR's originator namespace. Its routes are loaded the
 /// fastest way we found: BIRD and ExaBGP read them with their config; GoBGP gets them
-/// from an MRT file through `gobgp mrt inject` as soon as its API answers (on a thread,
-/// so the bench keeps watching the ToR meanwhile). `gobgp global rib add` would run one
-/// client per route, and GoBGP's config file has no routes.
+/// from an MRT file through `gobgp mrt inject` as soon as its API answers, with its
+/// neighbor disabled until all are in, so they go out packed (on a thread, so the bench
+/// keeps watching the ToR meanwhile). `gobgp global rib add` would run one client per
+/// route, and GoBGP's config file has no routes.
 pub fn start_anchor(kind: Kind, tor: &Tor, n: usize, dir: &std::path::Path) -> Running {
     let ns = &tor.pair.b.ns;
     let me = tor.pair.b.v4;
@@ -159,10 +160,16 @@ pub fn start_anchor(kind: Kind, tor: &Tor, n: usize, dir: &std::path::Path) -> R
                         remote_as: TOR_ASN,
                         password: None,
                     }],
+                    start_disabled: true,
                 },
             );
             let ns = ns.clone();
-            let inject = std::thread::spawn(move || inject_mrt(&ns, &mrt, n));
+            let tor = tor.pair.a.v4.to_string();
+            let inject = std::thread::spawn(move || {
+                inject_mrt(&ns, &mrt, n)?;
+                let enable = ["netns", "exec", &ns, "gobgp", "neighbor", &tor, "enable"];
+                run("ip", &enable).map(|_| ())
+            });
             Running::Gobgp(g, Some(inject))
         }
         _ => panic!("{kind:?} is not an anchor"),
@@ -172,17 +179,28 @@ pub fn start_anchor(kind: Kind, tor: &Tor, n: usize, dir: &std::path::Path) -> R
 fn write_mrt(path: &PathBuf, me: Ipv4Addr, n: usize) -> std::io::Result<()> {
     let file = std::fs::File::create(path)?;
     let mut out = std::io::BufWriter::new(file);
-    let ips = crate::workload::Spec::workload_b(n, "unused").external_ips();
+    // GoBGP 3.10's client loses the last few hundred paths of its stream when it exits
+    // (see `inject_mrt`): a tail repeating the first routes (identical paths, harmless
+    // while the neighbor is disabled) is what it loses instead.
+    let spec = crate::workload::Spec::workload_b(n, "unused");
+    let ips = spec
+        .external_ips()
+        .chain(spec.external_ips().take(mrt_padding(n)));
     // The MRT peer only labels the entries; GoBGP ignores paths "from" its own router ID.
     let label = Ipv4Addr::new(192, 0, 2, 1);
     super::mrt::write_host_routes(&mut out, label, ORIGINATOR_ASN, me, ips)?;
     std::io::Write::flush(&mut out)
 }
 
+/// How many entries repeat at the end of the MRT file of `n` routes.
+fn mrt_padding(n: usize) -> usize {
+    n.min(4096)
+}
+
 /// Waits for gobgpd's API, then streams the MRT file into its global RIB. GoBGP 3.10's
-/// client drops the last few hundred paths of its stream when it exits, so the injection
-/// repeats from the first missing entry (the kept ones are always a prefix of the file)
-/// until the RIB holds all `n`.
+/// client drops the last few hundred paths of its stream when it exits: the file ends
+/// with a padding tail, and the injection repeats from the first missing entry (the
+/// kept ones are always a prefix of the file) until the RIB holds all `n`.
 fn inject_mrt(ns: &str, mrt: &std::path::Path, n: usize) -> Result<(), String> {
     let gobgp = |args: &[&str]| {
         let mut all = vec!["netns", "exec", ns, "gobgp"];
@@ -197,11 +215,12 @@ fn inject_mrt(ns: &str, mrt: &std::path::Path, n: usize) -> Result<(), String> {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let file = mrt.display().to_string();
-    let total = n.to_string();
+    let entries = (n + mrt_padding(n)).to_string();
     let mut have = 0;
     for _ in 0..100 {
+        // COUNT: every entry of the file (padding included); SKIP: those already in.
         let skip = have.to_string();
-        gobgp(&["mrt", "inject", "global", &file, &total, &skip])?;
+        gobgp(&["mrt", "inject", "global", &file, &entries, &skip])?;
         let now = rib_size(&gobgp(&["global", "rib", "summary"])?)
             .ok_or("cannot read `gobgp global rib summary`")?;
         if now >= n {
@@ -225,16 +244,6 @@ pub fn rib_size(summary: &str) -> Option<usize> {
         .trim()
         .parse()
         .ok()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn reads_the_rib_summary() {
-        let out = "Table afi:AFI_IP safi:SAFI_UNICAST\nDestination: 804, Path: 804\n";
-        assert_eq!(super::rib_size(out), Some(804));
-        assert_eq!(super::rib_size("nothing"), None);
-    }
 }
 
 impl Running {
@@ -299,5 +308,15 @@ impl Running {
             Running::Gobgp(g, _) => g.log_tail(),
             Running::Exabgp(e) => e.log_tail(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_rib_summary() {
+        let out = "Table afi:AFI_IP safi:SAFI_UNICAST\nDestination: 804, Path: 804\n";
+        assert_eq!(super::rib_size(out), Some(804));
+        assert_eq!(super::rib_size("nothing"), None);
     }
 }

@@ -165,8 +165,8 @@ fn render_one(out: &mut String, n: usize, runs: &[&Run]) {
 
 fn one_line(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.chars().count() > 300 {
-        let cut: String = joined.chars().take(300).collect();
+    if joined.chars().count() > 600 {
+        let cut: String = joined.chars().take(600).collect();
         format!("{cut}...")
     } else {
         joined
