@@ -18,12 +18,12 @@ use bgp::Asn;
 use bgp::wire::{BgpCodec, Capability, Message, Open};
 use futures::{SinkExt, StreamExt};
 use ipnet::IpNet;
+use lab::fake_apiserver::FakeApiServer;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
-use support::fake_apiserver::FakeApiServer;
 use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
 

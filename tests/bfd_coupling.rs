@@ -7,8 +7,7 @@
 //! Needs root and FRR; without root it prints `skipped: ...` and passes. The time from
 //! the fault to the reset is printed, never asserted.
 
-#[path = "../bgp/tests/support/mod.rs"]
-mod support;
+use lab as support;
 
 use bfd::State as BfdState;
 use kube_anycast::config::Config;

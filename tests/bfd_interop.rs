@@ -6,8 +6,7 @@
 //! Needs root and the routers; without root each test prints `skipped: ...` and passes.
 //! The detection time after a link cut is printed, never asserted.
 
-#[path = "../bgp/tests/support/mod.rs"]
-mod support;
+use lab as support;
 
 use bfd::State;
 use bfd::driver::{Bfd, Hop, PeerSpec, SessionHandle, Status};

@@ -6,11 +6,11 @@
 
 mod support;
 
+use lab::fake_apiserver::FakeApiServer;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
-use support::fake_apiserver::FakeApiServer;
 
 fn service(name: &str, ips: &[&str], annotations: Value) -> Value {
     json!({
@@ -299,7 +299,7 @@ async fn two_daemons_write_one_event_per_problem_regarding_the_service_uid() {
 /// Waits until the daemons have looked Events up `n` times in all.
 async fn wait_for_event_lookups(api: &FakeApiServer, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while api.count(support::fake_apiserver::Verb::Get, "events") < n {
+    while api.count(lab::fake_apiserver::Verb::Get, "events") < n {
         assert!(Instant::now() < deadline, "{:#?}", api.requests());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

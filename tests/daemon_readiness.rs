@@ -4,8 +4,6 @@
 //! be started at all (two peers on one address while the daemon listens for passive
 //! ones) is provoked in a network namespace, where the daemon may bind port 179.
 
-#[path = "../bgp/tests/support/mod.rs"]
-mod lab;
 mod support;
 
 use bgp::driver::{PeerConfig, PeerHandle, Speaker};

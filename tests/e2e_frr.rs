@@ -6,11 +6,10 @@
 //! FRR's RIB; an address outside allowed_cidrs never reaches it; the API server answering
 //! 410 or restarting never withdraws a route that is still wanted.
 
-#[path = "../bgp/tests/support/mod.rs"]
-mod lab;
 mod support;
 
 use ipnet::IpNet;
+use lab::fake_apiserver::FakeApiServer;
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::netns::NetnsPair;
 use lab::prereq::{Router, lab_available};
@@ -22,7 +21,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use support::daemon::{Daemon, test_dir};
-use support::fake_apiserver::FakeApiServer;
 
 const ROUTER_ASN: u32 = 65000;
 const NODE_ASN: u32 = 4_200_000_010;

@@ -20,8 +20,6 @@
 //! random source port picks the next hop. Every namespace, process and file is removed on
 //! drop, even when a test fails; processes are stopped by their recorded pids.
 
-#[path = "../bgp/tests/support/mod.rs"]
-mod lab;
 mod support;
 
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};

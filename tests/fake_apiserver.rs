@@ -2,8 +2,6 @@
 //! pagination, watches, the watcher's recovery from 410 Gone, dropped connections and a
 //! server restart, and Events written by kube-runtime's `Recorder`.
 
-mod support;
-
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Node, ObjectReference, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
@@ -14,10 +12,10 @@ use kube::api::{
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
+use lab::fake_apiserver::{FakeApiServer, Options, Verb};
 use serde_json::{Value, json};
 use std::fmt::Debug;
 use std::time::Duration;
-use support::fake_apiserver::{FakeApiServer, Options, Verb};
 
 /// Every wait is bounded so that a broken case fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(10);
@@ -714,7 +712,7 @@ async fn core_v1_events_are_recorded_too() {
 }
 
 mod selectors {
-    use super::support::fake_apiserver::selector::{FieldSelector, LabelSelector};
+    use lab::fake_apiserver::selector::{FieldSelector, LabelSelector};
     use serde_json::json;
 
     fn labelled(labels: serde_json::Value) -> serde_json::Value {

@@ -6,12 +6,12 @@
 
 mod support;
 
+use lab::fake_apiserver::{FakeApiServer, Verb};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
-use support::fake_apiserver::{FakeApiServer, Verb};
 
 const SKIP_ENV: &str = "KUBE_ANYCAST_SKIP_LAB";
 

@@ -3,12 +3,10 @@
 //! capability, graceful restart, and recovery from a router crash, a protocol restart
 //! and a silent path loss.
 
-mod support;
-
+use lab::prereq::{Router, lab_available};
+use lab::scenario::{self, Lab, Setup, host_routes, start_bird};
+use lab::{CONVERGE, wait_until};
 use std::time::Duration;
-use support::prereq::{Router, lab_available};
-use support::scenario::{self, Lab, Setup, host_routes, start_bird};
-use support::{CONVERGE, wait_until};
 
 fn lab(test: &str) -> bool {
     lab_available(test, &[Router::Bird])

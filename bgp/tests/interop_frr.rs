@@ -4,13 +4,11 @@
 //! with graceful restart, and recovery from a router crash, a reset and a silent path
 //! loss.
 
-mod support;
-
 use bgp::driver::ShutdownMode;
+use lab::prereq::{Router, lab_available};
+use lab::scenario::{self, Lab, Opener, Setup, host_routes, start_frr};
+use lab::{CONVERGE, wait_until};
 use std::time::Duration;
-use support::prereq::{Router, lab_available};
-use support::scenario::{self, Lab, Opener, Setup, host_routes, start_frr};
-use support::{CONVERGE, wait_until};
 
 fn lab(test: &str) -> bool {
     lab_available(test, &[Router::Frr])

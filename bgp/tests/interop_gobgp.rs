@@ -2,11 +2,9 @@
 //! transport with host routes of both families, TCP-MD5, and recovery from a router
 //! crash, a reset (with GoBGP's hold-down) and a silent path loss.
 
-mod support;
-
+use lab::prereq::{Router, lab_available};
+use lab::scenario::{self, Setup, start_gobgp};
 use std::time::Duration;
-use support::prereq::{Router, lab_available};
-use support::scenario::{self, Setup, start_gobgp};
 
 fn lab(test: &str) -> bool {
     lab_available(test, &[Router::Gobgp])

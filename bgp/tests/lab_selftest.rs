@@ -2,19 +2,17 @@
 //! with each other in namespaces, and the lab helpers must read their RIBs correctly. When
 //! these fail the lab is broken, not the speaker.
 
-mod support;
-
 use ipnet::IpNet;
+use lab::bird::{Bird, BirdConfig, BirdPeer, parse_bgp_state, parse_routes};
+use lab::frr::{Frr, FrrConfig, FrrNeighbor};
+use lab::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
+use lab::netns::{self, NetnsPair};
+use lab::prereq::{Router, lab_available};
+use lab::rib::{self, compare};
+use lab::scenario::{self, Setup};
+use lab::{CONVERGE, LabRouter, wait_until};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use support::bird::{Bird, BirdConfig, BirdPeer, parse_bgp_state, parse_routes};
-use support::frr::{Frr, FrrConfig, FrrNeighbor};
-use support::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
-use support::netns::{self, NetnsPair};
-use support::prereq::{Router, lab_available};
-use support::rib::{self, compare};
-use support::scenario::{self, Setup};
-use support::{CONVERGE, LabRouter, wait_until};
 
 fn gobgp_in_b(pair: &NetnsPair) -> Gobgp {
     Gobgp::start(
@@ -27,6 +25,7 @@ fn gobgp_in_b(pair: &NetnsPair) -> Gobgp {
                 remote_as: 65001,
                 password: None,
             }],
+            start_disabled: false,
         },
     )
 }
@@ -204,6 +203,7 @@ fn one_session_shape<R: LabRouter>(setup: Setup, start: fn(&NetnsPair, &Setup) -
                 remote_as: setup.router_asn(),
                 password: None,
             }],
+            start_disabled: false,
         },
     );
     let shape = format!("{setup:?} with {}", router.describe());
@@ -249,13 +249,13 @@ fn namespaces_are_deleted_on_drop() {
     }
     let pair = NetnsPair::new();
     let names = [pair.a.ns.clone(), pair.b.ns.clone()];
-    let listed = support::process::must("ip", &["netns", "list"]);
+    let listed = lab::process::must("ip", &["netns", "list"]);
     for n in &names {
         assert!(listed.contains(n.as_str()), "{n} not created: {listed}");
     }
     assert!(pair.a.link_local().is_ok());
     drop(pair);
-    let listed = support::process::must("ip", &["netns", "list"]);
+    let listed = lab::process::must("ip", &["netns", "list"]);
     for n in &names {
         assert!(!listed.contains(n.as_str()), "{n} left behind: {listed}");
     }

@@ -15,6 +15,8 @@ pub enum Router {
     Bird,
     /// GoBGP: gobgpd, gobgp.
     Gobgp,
+    /// ExaBGP 4.
+    Exabgp,
 }
 
 impl Router {
@@ -23,6 +25,7 @@ impl Router {
             Router::Frr => &["zebra", "bgpd", "vtysh"],
             Router::Bird => &["bird", "birdc"],
             Router::Gobgp => &["gobgpd", "gobgp"],
+            Router::Exabgp => &["exabgp"],
         }
     }
 }
@@ -56,6 +59,20 @@ pub fn lab_available(test: &str, routers: &[Router]) -> bool {
         let _ = writeln!(std::io::stderr(), "{test}: SKIPPED ({SKIP_ENV}=1)");
         return false;
     }
+    let missing = missing(routers);
+    if !missing.is_empty() {
+        panic!(
+            "{test}: the interop lab cannot run; missing: {}. Install with \
+             testbed/install-deps.sh as root, or set {SKIP_ENV}=1 to skip.",
+            missing.join(", ")
+        );
+    }
+    true
+}
+
+/// What the lab lacks to run `routers` (root, binaries, the `frr` user); empty when it
+/// can run.
+pub fn missing(routers: &[Router]) -> Vec<String> {
     let mut missing = Vec::new();
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
@@ -69,15 +86,28 @@ pub fn lab_available(test: &str, routers: &[Router]) -> bool {
             missing.push(format!("the `{bin}` binary"));
         }
     }
-    if routers.contains(&Router::Frr) && super::process::run("id", &["frr"]).is_err() {
+    if routers.contains(&Router::Frr) && crate::process::run("id", &["frr"]).is_err() {
         missing.push("the `frr` user".to_string());
     }
-    if !missing.is_empty() {
-        panic!(
-            "{test}: the interop lab cannot run; missing: {}. Install with \
-             testbed/install-deps.sh as root, or set {SKIP_ENV}=1 to skip.",
-            missing.join(", ")
-        );
+    missing
+}
+
+/// The message a lab test that cannot run prints before passing.
+pub const SKIPPED: &str = "skipped: needs root and the lab (testbed/run-tests.sh runs them)";
+
+/// True when the lab can run `routers`; otherwise says [`SKIPPED`] (and what is missing)
+/// once on stderr and returns false, so the test passes without running. For tests that
+/// are not part of a plain `cargo test`'s promise, such as the bench smoke run.
+pub fn lab_or_skip(test: &str, routers: &[Router]) -> bool {
+    let missing = missing(routers);
+    if missing.is_empty() {
+        return true;
     }
-    true
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{test}: {SKIPPED} (missing: {})",
+        missing.join(", ")
+    );
+    false
 }

@@ -1,9 +1,9 @@
 //! FRR (zebra + bgpd) inside a namespace, with private config, pid files and vty sockets,
 //! queried through `vtysh --vty_socket` and its JSON output.
 
-use super::process::{Daemon, must, run};
-use super::rib::Rib;
-use super::{CONVERGE, lab_dir, wait_until};
+use crate::process::{Daemon, must, run};
+use crate::rib::Rib;
+use crate::{CONVERGE, lab_dir, wait_until};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -120,7 +120,7 @@ impl Frr {
         let pid = format!("{d}/{name}.pid");
         let zserv = format!("{d}/zserv.api");
         let log = format!("file:{d}/{name}.log");
-        let bin = super::prereq::find_binary(name)
+        let bin = crate::prereq::find_binary(name)
             .unwrap_or_else(|| panic!("lab setup: {name} not found"));
         Daemon::spawn_in(
             &self.ns,
@@ -173,6 +173,16 @@ impl Frr {
             let _ = std::fs::remove_file(self.dir.join(f));
         }
         self.start_daemons();
+    }
+
+    /// A lasting connection to `daemon`'s vty (`bgpd`, `zebra`), for frequent polls.
+    pub fn vty(&self, daemon: &str) -> Result<crate::vty::Vty, String> {
+        crate::vty::Vty::connect(&self.dir.join(format!("{daemon}.vty")))
+    }
+
+    /// zebra's recorded pid: its `/proc/PID/net` shows the namespace's kernel tables.
+    pub fn zebra_pid(&self) -> Option<u32> {
+        self.zebra.as_ref().and_then(Daemon::pid)
     }
 
     /// The configuration it runs with.
@@ -269,7 +279,7 @@ impl Frr {
 
     /// The last lines of bgpd's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        super::tail(&self.dir.join("bgpd.log"), 8)
+        crate::tail(&self.dir.join("bgpd.log"), 8)
     }
 }
 
@@ -308,11 +318,11 @@ pub fn parse_bgp_table(v: &Value, rib: &mut Rib) -> Result<(), String> {
 impl Drop for Frr {
     fn drop(&mut self) {
         self.kill();
-        super::remove_lab_dir(&self.dir);
+        crate::remove_lab_dir(&self.dir);
     }
 }
 
-impl super::LabRouter for Frr {
+impl crate::LabRouter for Frr {
     fn describe(&self) -> &'static str {
         "FRR"
     }

@@ -1,7 +1,7 @@
 //! Two network namespaces joined by a veth pair, dual-stack, with nothing attached to the
 //! root namespace so lab traffic cannot leave the machine.
 
-use super::process::{must, run};
+use crate::process::{must, run};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};

@@ -2,9 +2,9 @@
 //! recorded; its gRPC API listens on 127.0.0.1:50051 inside the namespace, so each
 //! namespace has its own and the `gobgp` client must run there too.
 
-use super::process::{Daemon, run};
-use super::rib::Rib;
-use super::{CONVERGE, lab_dir, wait_until};
+use crate::process::{Daemon, run};
+use crate::rib::Rib;
+use crate::{CONVERGE, lab_dir, wait_until};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -32,6 +32,10 @@ pub struct GobgpConfig {
     pub router_id: Ipv4Addr,
     /// Peers.
     pub neighbors: Vec<GobgpNeighbor>,
+    /// Start every neighbor administratively down (`admin-down`) until `gobgp neighbor X
+    /// enable`: routes loaded meanwhile then go out packed when the session comes up,
+    /// instead of one UPDATE per route as they arrive.
+    pub start_disabled: bool,
 }
 
 impl GobgpConfig {
@@ -47,6 +51,9 @@ impl GobgpConfig {
             let _ = writeln!(c, "  [neighbors.config]");
             let _ = writeln!(c, "    neighbor-address = \"{}\"", n.address);
             let _ = writeln!(c, "    peer-as = {}", n.remote_as);
+            if self.start_disabled {
+                let _ = writeln!(c, "    admin-down = true");
+            }
             if let Some(pw) = &n.password {
                 let _ = writeln!(c, "    auth-password = \"{pw}\"");
             }
@@ -90,7 +97,40 @@ impl Gobgp {
         g
     }
 
+    /// Like [`Gobgp::start`], without waiting for the API: for the bench, which measures
+    /// from the start.
+    pub fn start_nowait(ns: &str, config: GobgpConfig) -> Gobgp {
+        let dir = lab_dir(ns, "gobgp");
+        std::fs::write(dir.join("gobgpd.toml"), config.render())
+            .expect("lab setup: write gobgpd.toml");
+        let mut g = Gobgp {
+            ns: ns.to_string(),
+            dir,
+            config,
+            daemon: None,
+        };
+        g.spawn();
+        g
+    }
+
+    /// The recorded pid.
+    pub fn pid(&self) -> Option<u32> {
+        self.daemon.as_ref().and_then(Daemon::pid)
+    }
+
+    /// True while gobgpd runs.
+    pub fn is_running(&mut self) -> bool {
+        self.daemon.as_mut().is_some_and(Daemon::is_running)
+    }
+
     fn start_daemon(&mut self) {
+        self.spawn();
+        wait_until("gobgpd's API", Duration::from_secs(15), || {
+            self.neighbors().map(|_| ())
+        });
+    }
+
+    fn spawn(&mut self) {
         let conf = self.dir.join("gobgpd.toml").display().to_string();
         self.daemon = Some(Daemon::spawn_in(
             &self.ns,
@@ -99,9 +139,6 @@ impl Gobgp {
             "gobgpd",
             &["-f", &conf, "-t", "toml", "--pprof-disable", "-l", "info"],
         ));
-        wait_until("gobgpd's API", Duration::from_secs(15), || {
-            self.neighbors().map(|_| ())
-        });
     }
 
     /// SIGKILLs gobgpd by its recorded pid.
@@ -210,14 +247,14 @@ impl Gobgp {
 
     /// The last lines of gobgpd's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        super::tail(&self.dir.join("gobgpd.log"), 8)
+        crate::tail(&self.dir.join("gobgpd.log"), 8)
     }
 }
 
 impl Drop for Gobgp {
     fn drop(&mut self) {
         self.kill();
-        super::remove_lab_dir(&self.dir);
+        crate::remove_lab_dir(&self.dir);
     }
 }
 
@@ -258,7 +295,7 @@ pub fn parse_rib(v: &Value, rib: &mut Rib) -> Result<(), String> {
     Ok(())
 }
 
-impl super::LabRouter for Gobgp {
+impl crate::LabRouter for Gobgp {
     fn describe(&self) -> &'static str {
         "GoBGP"
     }

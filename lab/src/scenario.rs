@@ -1,13 +1,13 @@
 //! The interop scenarios shared by every router: a lab (namespaces, router, our speaker and
 //! one peer) and what is checked in it.
 
-use super::bird::{Bird, BirdConfig, BirdPeer};
-use super::frr::{Frr, FrrConfig, FrrNeighbor};
-use super::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
-use super::netns::NetnsPair;
-use super::rib::{self, Rib};
-use super::speaker::OurSpeaker;
-use super::{CONVERGE, LabRouter, wait_until};
+use crate::bird::{Bird, BirdConfig, BirdPeer};
+use crate::frr::{Frr, FrrConfig, FrrNeighbor};
+use crate::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
+use crate::netns::NetnsPair;
+use crate::rib::{self, Rib};
+use crate::speaker::OurSpeaker;
+use crate::{CONVERGE, LabRouter, wait_until};
 use bgp::driver::{PeerConfig, PeerHandle, RouteChange};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{SessionConfig, State};
@@ -24,9 +24,9 @@ pub const OUR_ASN: u32 = 4_200_000_001;
 /// The host name we send (hostname capability).
 pub const OUR_HOSTNAME: &str = "kube-anycast-lab";
 /// Our BGP identifier.
-pub const OUR_ROUTER_ID: Ipv4Addr = super::netns::B_V4;
+pub const OUR_ROUTER_ID: Ipv4Addr = crate::netns::B_V4;
 /// The router's BGP identifier.
-pub const ROUTER_ID: Ipv4Addr = super::netns::A_V4;
+pub const ROUTER_ID: Ipv4Addr = crate::netns::A_V4;
 
 /// The shape of one lab session.
 #[derive(Clone, Debug)]
@@ -134,6 +134,7 @@ pub fn start_gobgp(pair: &NetnsPair, setup: &Setup) -> Gobgp {
                 remote_as: OUR_ASN,
                 password: setup.router_password.clone(),
             }],
+            start_disabled: false,
         },
     )
 }
@@ -495,7 +496,7 @@ pub fn keeps_routes_through_graceful_restart<R: LabRouter>(
             _ => Ok(()),
         }
     });
-    super::holds_for(
+    crate::holds_for(
         "the router keeping our routes",
         Duration::from_secs(2),
         || {
@@ -588,7 +589,7 @@ pub fn md5_with_wrong_password_never_comes_up<R: LabRouter>(
         ..Setup::new(true, false)
     };
     let lab = Lab::new(setup, start);
-    super::holds_for(
+    crate::holds_for(
         "no session with a wrong TCP-MD5 password",
         Duration::from_secs(5),
         || {

@@ -183,7 +183,7 @@ impl OurSpeaker {
 
     /// Waits until our side of `peer` is Established.
     pub fn wait_established(&self, peer: &PeerHandle) {
-        super::wait_until("our speaker to reach Established", super::CONVERGE, || {
+        crate::wait_until("our speaker to reach Established", crate::CONVERGE, || {
             let s = peer.status();
             if s.state == State::Established {
                 Ok(())

@@ -3,8 +3,8 @@
 //! is queried in its own words (`show bfd peers json`, `show bfd sessions`) so a test can
 //! compare the router's view with ours.
 
-use super::process::{Daemon, must, run};
-use super::{lab_dir, remove_lab_dir, wait_until};
+use crate::process::{Daemon, must, run};
+use crate::{lab_dir, remove_lab_dir, wait_until};
 use serde_json::Value;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -88,7 +88,7 @@ impl FrrBfd {
         let pid = format!("{d}/{name}.pid");
         let zserv = format!("{d}/zserv.api");
         let log = format!("file:{d}/{name}.log");
-        let bin = super::prereq::find_binary(name)
+        let bin = crate::prereq::find_binary(name)
             .unwrap_or_else(|| panic!("lab setup: {name} not found"));
         let mut args = vec![
             "-f",
@@ -202,7 +202,7 @@ impl FrrBfd {
 
     /// The end of bfdd's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        super::tail(&self.dir.join("bfdd.log"), 30)
+        crate::tail(&self.dir.join("bfdd.log"), 30)
     }
 }
 
@@ -316,7 +316,7 @@ impl BirdBfd {
 
     /// The end of BIRD's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        super::tail(&self.dir.join("bird.log"), 30)
+        crate::tail(&self.dir.join("bird.log"), 30)
     }
 }
 

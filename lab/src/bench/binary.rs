@@ -1,0 +1,68 @@
+//! Finding (and building first) the kube-anycast binary the bench runs: cargo is asked to
+//! build it and says where the executable is, whatever the target directory.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Builds the `kube-anycast` binary (release or debug) with the cargo running us (or the
+/// one in `PATH`) and returns its path.
+pub fn build_kube_anycast(release: bool) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let mut cmd = Command::new(&cargo);
+    cmd.args([
+        "build",
+        "--manifest-path",
+        manifest,
+        "-p",
+        "kube-anycast",
+        "--bin",
+        "kube-anycast",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        cmd.arg("--release");
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{cargo} build -p kube-anycast` failed ({})",
+            out.status
+        ));
+    }
+    executable(&String::from_utf8_lossy(&out.stdout))
+        .ok_or_else(|| "cargo did not name the kube-anycast executable".to_string())
+}
+
+/// The `executable` of the kube-anycast binary artifact in cargo's JSON messages.
+pub fn executable(messages: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "kube-anycast")
+        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .next_back()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_the_executable_among_cargo_messages() {
+        let messages = concat!(
+            "{\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"bgp\"},\"executable\":null}\n",
+            "not json\n",
+            "{\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"kube-anycast\"},\"executable\":\"/t/release/kube-anycast\"}\n",
+            "{\"reason\":\"build-finished\",\"success\":true}\n",
+        );
+        assert_eq!(
+            super::executable(messages),
+            Some("/t/release/kube-anycast".into())
+        );
+        assert_eq!(super::executable(""), None);
+    }
+}

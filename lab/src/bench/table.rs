@@ -1,0 +1,252 @@
+//! The bench's markdown table: one per route count, a column per originator, and each
+//! figure's ratio to the best anchor (BIRD 2, GoBGP, ExaBGP) on that row.
+
+use super::Run;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// How a row's figures print.
+#[derive(Clone, Copy)]
+enum Unit {
+    Time,
+    Count,
+    Bytes,
+}
+
+impl Unit {
+    /// The smallest best figure a ratio is shown against: below a millisecond (or a
+    /// unit), a ratio would only divide by rounding noise.
+    fn smallest(self) -> f64 {
+        match self {
+            Unit::Time => 0.001,
+            Unit::Count | Unit::Bytes => 1.0,
+        }
+    }
+}
+
+/// A row: its title, unit, and how to read its figure from a run.
+struct Row {
+    title: &'static str,
+    unit: Unit,
+    value: fn(&Run) -> Option<f64>,
+}
+
+fn secs(d: Option<Duration>) -> Option<f64> {
+    d.map(|d| d.as_secs_f64())
+}
+
+const ROWS: [Row; 12] = [
+    Row {
+        title: "start -> session Established",
+        unit: Unit::Time,
+        value: |r| secs(r.established),
+    },
+    Row {
+        title: "Established -> ToR RIB holds all",
+        unit: Unit::Time,
+        value: |r| secs(r.rib_full?.checked_sub(r.established?)),
+    },
+    Row {
+        title: "start -> ToR RIB holds all",
+        unit: Unit::Time,
+        value: |r| secs(r.rib_full),
+    },
+    Row {
+        title: "start -> ToR FIB holds all",
+        unit: Unit::Time,
+        value: |r| secs(r.fib_full),
+    },
+    Row {
+        title: "bulk withdraw -> ToR RIB empty",
+        unit: Unit::Time,
+        value: |r| secs(r.rib_empty),
+    },
+    Row {
+        title: "bulk withdraw -> ToR FIB empty",
+        unit: Unit::Time,
+        value: |r| secs(r.fib_empty),
+    },
+    Row {
+        title: "UPDATEs received, announce",
+        unit: Unit::Count,
+        value: |r| r.announce.map(|a| a.updates as f64),
+    },
+    Row {
+        title: "bytes received, announce",
+        unit: Unit::Bytes,
+        value: |r| r.announce.map(|a| a.bytes as f64),
+    },
+    Row {
+        title: "UPDATEs received, withdraw",
+        unit: Unit::Count,
+        value: |r| r.withdraw.map(|a| a.updates as f64),
+    },
+    Row {
+        title: "bytes received, withdraw",
+        unit: Unit::Bytes,
+        value: |r| r.withdraw.map(|a| a.bytes as f64),
+    },
+    Row {
+        title: "peak RSS (VmHWM)",
+        unit: Unit::Bytes,
+        value: |r| r.usage.map(|u| u.peak_rss as f64),
+    },
+    Row {
+        title: "CPU (user + system), whole life",
+        unit: Unit::Time,
+        value: |r| r.usage.map(|u| u.cpu.as_secs_f64()),
+    },
+];
+
+/// The tables of every route count in `runs`, with the notes of incomplete runs and the
+/// poll resolution.
+pub fn render(runs: &[Run]) -> String {
+    let mut sizes: Vec<usize> = runs.iter().map(|r| r.n).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut out = String::new();
+    for n in sizes {
+        let mut columns: Vec<&Run> = runs.iter().filter(|r| r.n == n).collect();
+        columns.sort_by_key(|r| r.kind);
+        render_one(&mut out, n, &columns);
+    }
+    out
+}
+
+fn render_one(out: &mut String, n: usize, runs: &[&Run]) {
+    let _ = writeln!(out, "\n### N = {} routes\n", count(n as f64));
+    let _ = write!(out, "| N = {} |", count(n as f64));
+    for r in runs {
+        let _ = write!(out, " {} |", r.kind.title());
+    }
+    let _ = write!(out, "\n|---|");
+    for _ in runs {
+        let _ = write!(out, "---|");
+    }
+    let _ = writeln!(out);
+    for row in &ROWS {
+        let best = runs
+            .iter()
+            .filter(|r| r.kind.is_anchor())
+            .filter_map(|r| (row.value)(r))
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))));
+        let _ = write!(out, "| {} |", row.title);
+        for r in runs {
+            let cell = match (row.value)(r) {
+                None => "—".to_string(),
+                Some(v) => {
+                    let ratio = match best {
+                        Some(b) if b >= row.unit.smallest() => format!(" ({:.1}x)", v / b),
+                        _ => String::new(),
+                    };
+                    format!("{}{ratio}", show(row.unit, v))
+                }
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        let _ = writeln!(out);
+    }
+    let rib = runs.iter().map(|r| r.rib_poll).max().unwrap_or_default();
+    let fib = runs.iter().map(|r| r.fib_poll).max().unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nResolution: the ToR's summary was polled every {} at most, its FIB every {} \
+         (each time is the end of the first poll that saw it). Ratios are to the best \
+         anchor (BIRD 2, GoBGP, ExaBGP) on the row.",
+        show(Unit::Time, rib.as_secs_f64()),
+        show(Unit::Time, fib.as_secs_f64())
+    );
+    for r in runs.iter().filter(|r| !r.notes.is_empty()) {
+        for note in &r.notes {
+            let _ = writeln!(out, "- {}: {}", r.kind.title(), one_line(note));
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() > 600 {
+        let cut: String = joined.chars().take(600).collect();
+        format!("{cut}...")
+    } else {
+        joined
+    }
+}
+
+fn show(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Time if v < 1.0 => format!("{:.0} ms", v * 1000.0),
+        Unit::Time => format!("{v:.2} s"),
+        Unit::Count => count(v),
+        Unit::Bytes if v >= 1024.0 * 1024.0 => format!("{:.1} MiB", v / 1024.0 / 1024.0),
+        Unit::Bytes if v >= 1024.0 => format!("{:.1} KiB", v / 1024.0),
+        Unit::Bytes => format!("{v:.0} B"),
+    }
+}
+
+/// `12345` as `12,345`.
+fn count(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::originator::Kind;
+    use crate::bench::tor::Received;
+
+    fn run(kind: Kind, rib_ms: u64) -> Run {
+        let mut r = Run::new(kind, 1000);
+        r.established = Some(Duration::from_millis(100));
+        r.rib_full = Some(Duration::from_millis(rib_ms));
+        r.announce = Some(Received {
+            updates: 4,
+            bytes: 5000,
+        });
+        r
+    }
+
+    #[test]
+    fn ratios_are_to_the_best_anchor() {
+        let mut runs = [
+            run(Kind::ManifestsA, 900),
+            run(Kind::Bird, 300),
+            run(Kind::Gobgp, 600),
+            run(Kind::Exabgp, 100),
+        ];
+        runs[3].established = Some(Duration::from_micros(99_990));
+        let text = render(&runs);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("| start -> ToR RIB holds all"))
+            .unwrap();
+        assert_eq!(
+            line,
+            "| start -> ToR RIB holds all | 900 ms (9.0x) | 300 ms (3.0x) | 600 ms (6.0x) | 100 ms (1.0x) |"
+        );
+        assert!(
+            text.contains("| N = 1,000 | kube-anycast manifests A | BIRD 2 | GoBGP | ExaBGP |")
+        );
+        assert!(text.contains("| bulk withdraw -> ToR RIB empty | — | — | — | — |"));
+        // Established and RIB full seen in the same poll: no ratio against ~0.
+        assert!(
+            text.contains("| Established -> ToR RIB holds all | 800 ms | 200 ms | 500 ms | 0 ms |")
+        );
+    }
+
+    #[test]
+    fn counts_and_units() {
+        assert_eq!(count(100_000.0), "100,000");
+        assert_eq!(count(999.0), "999");
+        assert_eq!(show(Unit::Bytes, 3.0 * 1024.0 * 1024.0), "3.0 MiB");
+        assert_eq!(show(Unit::Time, 1.5), "1.50 s");
+    }
+}

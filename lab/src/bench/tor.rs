@@ -1,0 +1,224 @@
+//! The FRR top-of-rack router every originator announces into, in a fresh namespace pair
+//! per run, and the cheap views of it the bench polls: the session state and received
+//! prefix count from one summary (over a lasting vty connection to bgpd), the kernel FIB's
+//! routes via the originator (from `/proc/<zebra>/net/route`, which the kernel prints
+//! without any tool in between), FRR's message counters and the TCP socket's byte
+//! counters.
+
+use crate::frr::{Frr, FrrConfig, FrrNeighbor};
+use crate::netns::NetnsPair;
+use crate::process::run;
+use crate::vty::Vty;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The ToR's ASN.
+pub const TOR_ASN: u32 = 65000;
+/// The originator's ASN (eBGP to the ToR).
+pub const ORIGINATOR_ASN: u32 = 4_200_000_010;
+
+/// A ToR and the (still empty) namespace of the originator under test. The router is
+/// declared first so it stops before its namespace goes.
+pub struct Tor {
+    /// FRR in namespace A.
+    pub frr: Frr,
+    /// A: the ToR; B: the originator.
+    pub pair: NetnsPair,
+    bgpd: RefCell<Option<Vty>>,
+}
+
+/// What FRR's summary says about the originator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// FRR's name of the session state (`Established`, `Active`, ...).
+    pub state: String,
+    /// Prefixes received (and accepted) from the originator.
+    pub prefixes: u64,
+}
+
+/// Counters of what the ToR received on the session so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// UPDATE messages (FRR's `updatesRecv`; End-of-RIB markers count too).
+    pub updates: u64,
+    /// TCP payload bytes (the socket's `bytes_received`; includes the OPEN and
+    /// KEEPALIVEs, 19 bytes each).
+    pub bytes: u64,
+}
+
+impl Tor {
+    /// Fresh namespaces and a ToR that accepts the originator at B's address.
+    pub fn new() -> Tor {
+        let pair = NetnsPair::new();
+        let frr = Frr::start(
+            &pair.a.ns,
+            FrrConfig {
+                asn: TOR_ASN,
+                router_id: pair.a.v4,
+                neighbors: vec![FrrNeighbor {
+                    address: IpAddr::V4(pair.b.v4),
+                    remote_as: ORIGINATOR_ASN,
+                    password: None,
+                    passive: false,
+                }],
+                networks: vec![],
+            },
+        );
+        Tor {
+            frr,
+            pair,
+            bgpd: RefCell::new(None),
+        }
+    }
+
+    fn peer(&self) -> String {
+        self.pair.b.v4.to_string()
+    }
+
+    /// The session state and prefix count, from `show bgp ipv4 unicast summary json`
+    /// (its size does not grow with the table).
+    pub fn summary(&self) -> Result<Summary, String> {
+        let command = "show bgp ipv4 unicast summary json";
+        let mut vty = self.bgpd.borrow_mut();
+        if vty.is_none() {
+            *vty = Some(self.frr.vty("bgpd")?);
+        }
+        let out = match vty.as_mut().map(|v| v.command(command)) {
+            Some(Ok(out)) => out,
+            Some(Err(e)) => {
+                // Reconnect next time.
+                *vty = None;
+                return Err(e);
+            }
+            None => return Err("no vty".into()),
+        };
+        let v: Value =
+            serde_json::from_str(&out).map_err(|e| format!("`{command}`: bad JSON ({e})"))?;
+        parse_summary(&v, &self.peer())
+    }
+
+    /// How many routes via the originator the ToR's kernel IPv4 FIB holds.
+    pub fn fib_routes(&self) -> Result<u64, String> {
+        let pid = self.frr.zebra_pid().ok_or("zebra is not running")?;
+        let path = format!("/proc/{pid}/net/route");
+        let table = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        Ok(count_via(&table, self.pair.b.v4))
+    }
+
+    /// UPDATEs and bytes received from the originator so far.
+    pub fn received(&self) -> Result<Received, String> {
+        let peer = self.peer();
+        let updates = self
+            .frr
+            .neighbor_stat(self.pair.b.addr(false), "updatesRecv")?;
+        let out = run(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                &self.pair.a.ns,
+                "ss",
+                "-tniH",
+                "state",
+                "established",
+                "dst",
+                &peer,
+            ],
+        )?;
+        Ok(Received {
+            updates,
+            bytes: parse_bytes_received(&out).unwrap_or(0),
+        })
+    }
+}
+
+impl Default for Tor {
+    fn default() -> Self {
+        Tor::new()
+    }
+}
+
+/// Finds `peer` in a summary, whatever the nesting of the FRR version (`peers` at the top,
+/// or under `ipv4Unicast`).
+pub fn parse_summary(v: &Value, peer: &str) -> Result<Summary, String> {
+    let peers = v
+        .get("peers")
+        .or_else(|| v.pointer("/ipv4Unicast/peers"))
+        .ok_or_else(|| format!("no peers in the summary: {v}"))?;
+    let p = peers
+        .get(peer)
+        .ok_or_else(|| format!("no peer {peer} in the summary"))?;
+    Ok(Summary {
+        state: p
+            .get("state")
+            .and_then(Value::as_str)
+            .unwrap_or("Unknown")
+            .to_string(),
+        prefixes: p.get("pfxRcd").and_then(Value::as_u64).unwrap_or(0),
+    })
+}
+
+/// The routes of a `/proc/net/route` table whose gateway is `gateway`.
+pub fn count_via(table: &str, gateway: Ipv4Addr) -> u64 {
+    // The kernel prints the address as the hex of its in-memory (network order) u32.
+    let hex = format!("{:08X}", u32::from_ne_bytes(gateway.octets()));
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| l.split_whitespace().nth(2) == Some(hex.as_str()))
+        .count() as u64
+}
+
+/// The sum of `bytes_received:N` over the sockets `ss -ti` listed.
+pub fn parse_bytes_received(ss: &str) -> Option<u64> {
+    let counts: Vec<u64> = ss
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("bytes_received:"))
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (!counts.is_empty()).then(|| counts.iter().sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_of_either_shape() {
+        let flat =
+            serde_json::json!({"peers": {"10.77.0.2": {"state": "Established", "pfxRcd": 12}}});
+        let nested = serde_json::json!({"ipv4Unicast": flat.clone()});
+        for v in [flat, nested] {
+            assert_eq!(
+                parse_summary(&v, "10.77.0.2").unwrap(),
+                Summary {
+                    state: "Established".into(),
+                    prefixes: 12
+                }
+            );
+        }
+        assert!(parse_summary(&serde_json::json!({}), "10.77.0.2").is_err());
+    }
+
+    #[test]
+    fn routes_via_a_gateway() {
+        let gw = Ipv4Addr::new(10, 77, 0, 2);
+        let hex = format!("{:08X}", u32::from_ne_bytes(gw.octets()));
+        let table = format!(
+            "Iface\tDestination\tGateway \tFlags\n\
+             ka1a\t00004D0A\t00000000\t0001\n\
+             ka1a\t01004064\t{hex}\t0003\n\
+             ka1a\t02004064\t{hex}\t0003\n"
+        );
+        assert_eq!(count_via(&table, gw), 2);
+        assert_eq!(count_via(&table, Ipv4Addr::new(10, 77, 0, 3)), 0);
+    }
+
+    #[test]
+    fn bytes_from_ss() {
+        let ss = "0 0 10.77.0.1:179 10.77.0.2:41234\n\t cubic wscale:7,7 bytes_sent:120 bytes_acked:121 bytes_received:5432 segs_out:9";
+        assert_eq!(parse_bytes_received(ss), Some(5432));
+        assert_eq!(parse_bytes_received("nothing"), None);
+    }
+}

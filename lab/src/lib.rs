@@ -1,0 +1,43 @@
+//! The kube-anycast lab: everything tests, the benchmark and the demo need to run the
+//! daemon and the `bgp` crate against real routers and a fake cluster.
+//!
+//! - Network namespaces joined by a veth ([`netns`]); real routers started inside them with
+//!   private paths ([`frr`], [`bird`], [`gobgp`], [`exabgp`]); the comparison of a router's
+//!   RIB with what was announced ([`rib`]).
+//! - The `bgp` crate's speaker on a thread that entered a namespace ([`speaker`]), and the
+//!   interop scenarios every router runs ([`scenario`]).
+//! - A fake Kubernetes API server ([`fake_apiserver`]) and Kubernetes objects at scale,
+//!   as a real cluster prints them ([`workload`]).
+//! - The scale benchmark of kube-anycast against the anchors ([`bench`]).
+//!
+//! Every helper owns what it starts and cleans it up on drop, even when a test panics:
+//! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
+//! this process created them. The files of a failed test (configs, logs) are kept under
+//! `$TMPDIR/kube-anycast-lab/` and their place is printed.
+//!
+//! Running lab tests: as root, with the routers installed (`testbed/install-deps.sh`), e.g.
+//! `cargo test -p bgp --test interop_frr`. Without root or a router binary the lab tests
+//! fail and say what is missing; `KUBE_ANYCAST_SKIP_LAB=1` skips them instead.
+
+pub mod bench;
+pub mod bfd_routers;
+pub mod bird;
+pub mod exabgp;
+pub mod fake_apiserver;
+pub mod files;
+pub mod frr;
+pub mod gobgp;
+pub mod netns;
+pub mod prereq;
+pub mod process;
+pub mod rib;
+pub mod router;
+pub mod scenario;
+pub mod speaker;
+pub mod vty;
+pub mod wait;
+pub mod workload;
+
+pub use files::{lab_dir, remove_lab_dir, tail};
+pub use router::LabRouter;
+pub use wait::{CONVERGE, holds_for, wait_until};

@@ -1,0 +1,129 @@
+use super::*;
+use std::collections::BTreeSet;
+
+fn spec(services: usize, ips: usize) -> Spec {
+    Spec {
+        services,
+        ips_per_service: ips,
+        endpoints: 3,
+        node: "node-a".into(),
+    }
+}
+
+#[test]
+fn workloads_a_and_b_hold_the_same_routes() {
+    let a = Spec::workload_a(1000, "n");
+    let b = Spec::workload_b(1000, "n");
+    assert_eq!((a.services, a.ips_per_service), (100, 10));
+    assert_eq!((b.services, b.ips_per_service), (1, 1000));
+    let a_ips: BTreeSet<_> = a.external_ips().collect();
+    let b_ips: BTreeSet<_> = b.external_ips().collect();
+    assert_eq!(a_ips.len(), 1000);
+    assert_eq!(a_ips, b_ips);
+}
+
+#[test]
+fn external_ips_stay_in_the_pool_and_never_repeat_up_to_100k() {
+    let pool: ipnet::Ipv4Net = EXTERNAL_POOL.parse().unwrap();
+    let ips: BTreeSet<_> = Spec::workload_a(100_000, "n").external_ips().collect();
+    assert_eq!(ips.len(), 100_000);
+    assert!(
+        ips.iter()
+            .all(|ip| pool.contains(ip) && *ip != pool.network())
+    );
+}
+
+#[test]
+fn objects_come_in_kubectl_order_with_their_cluster_fields() {
+    let s = spec(2, 3);
+    let objects: Vec<Value> = s.objects().collect();
+    let kinds: Vec<&str> = objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Service",
+            "Service",
+            "EndpointSlice",
+            "EndpointSlice",
+            "Node"
+        ]
+    );
+    let svc = &objects[1];
+    assert_eq!(svc["metadata"]["name"], "web-000001");
+    assert_eq!(
+        svc["spec"]["externalIPs"],
+        serde_json::json!(["100.64.0.4", "100.64.0.5", "100.64.0.6"])
+    );
+    assert_eq!(
+        svc["metadata"]["managedFields"][0]["manager"],
+        "kubectl-client-side-apply"
+    );
+    let applied =
+        svc["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .unwrap();
+    let applied: Value = serde_json::from_str(applied).unwrap();
+    assert_eq!(applied["spec"]["externalIPs"], svc["spec"]["externalIPs"]);
+    assert_eq!(svc["status"], serde_json::json!({"loadBalancer": {}}));
+
+    let slice = &objects[3];
+    assert_eq!(
+        slice["metadata"]["labels"]["kubernetes.io/service-name"],
+        "web-000001"
+    );
+    assert_eq!(
+        slice["metadata"]["ownerReferences"][0]["uid"],
+        svc["metadata"]["uid"]
+    );
+    let nodes: Vec<&str> = slice["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["nodeName"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["node-a", "node-b", "node-c"]);
+    assert_eq!(slice["endpoints"][0]["conditions"]["ready"], true);
+    assert_eq!(slice["endpoints"][0]["targetRef"]["kind"], "Pod");
+
+    let node = &objects[4];
+    assert_eq!(node["metadata"]["name"], "node-a");
+    assert!(node["status"]["images"].as_array().unwrap().len() > 10);
+}
+
+#[test]
+fn uids_are_distinct_and_stable() {
+    let uids: BTreeSet<String> = (0..10_000).map(|i| uid("Service", i)).collect();
+    assert_eq!(uids.len(), 10_000);
+    assert_eq!(uid("Service", 7), uid("Service", 7));
+    assert_ne!(uid("Service", 7), uid("EndpointSlice", 7));
+}
+
+#[test]
+fn json_output_is_a_list_of_every_object() {
+    let s = spec(3, 2);
+    let mut bytes = Vec::new();
+    let summary = write(&s, Format::Json, &mut bytes).unwrap();
+    assert_eq!(summary.objects, 7);
+    assert_eq!(summary.bytes, bytes.len() as u64);
+    let list: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(list["kind"], "List");
+    let items = list["items"].as_array().unwrap();
+    let expected: Vec<Value> = s.objects().collect();
+    assert_eq!(items, &expected);
+}
+
+#[test]
+fn yaml_output_is_the_same_list() {
+    let s = spec(2, 2);
+    let mut bytes = Vec::new();
+    let summary = write(&s, Format::Yaml, &mut bytes).unwrap();
+    assert_eq!(summary.objects, 5);
+    let text = String::from_utf8(bytes).unwrap();
+    let list: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(list["kind"], "List");
+    let expected: Vec<Value> = s.objects().collect();
+    assert_eq!(list["items"].as_array().unwrap(), &expected);
+}

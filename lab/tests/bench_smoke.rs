@@ -1,0 +1,50 @@
+//! The bench's smoke run: every originator (kube-anycast with both sources and workloads
+//! A and B, BIRD 2, GoBGP, ExaBGP) announces 1,000 routes into the FRR ToR and withdraws
+//! them. It asserts that every phase completed, never how long one took, and prints the
+//! table. Needs root and the routers; without them it says it skipped and passes.
+
+use lab::bench::originator::Kind;
+use lab::bench::{self, Options};
+use lab::prereq::{Router, lab_or_skip};
+use std::time::Duration;
+
+#[test]
+fn every_originator_announces_and_withdraws_1000_routes() {
+    let routers = [Router::Frr, Router::Bird, Router::Gobgp, Router::Exabgp];
+    if !lab_or_skip("bench smoke run", &routers) {
+        return;
+    }
+    // The debug binary saves CI a release build; the phases do not depend on speed.
+    let binary = bench::binary::build_kube_anycast(false)
+        .unwrap_or_else(|e| panic!("cannot build kube-anycast: {e}"));
+    let options = Options {
+        binary,
+        sizes: vec![1_000],
+        kinds: Kind::ALL.to_vec(),
+        poll: Duration::from_millis(20),
+    };
+    let runs = bench::run_all(&options, |run| {
+        eprintln!("{} at N = {}: {:?}", run.kind.title(), run.n, run.notes);
+    });
+    println!("{}", bench::table::render(&runs));
+    assert_eq!(runs.len(), Kind::ALL.len());
+    for run in &runs {
+        assert!(
+            run.completed(),
+            "{} did not complete every phase: {:?}",
+            run.kind.title(),
+            run.notes
+        );
+        let announce = run.announce.expect("the ToR's counters after the announce");
+        assert!(
+            announce.updates >= 1 && announce.bytes > 0,
+            "{}: the ToR counted no UPDATE: {announce:?}",
+            run.kind.title()
+        );
+        assert!(
+            run.usage.is_some_and(|u| u.peak_rss > 0),
+            "{}: no memory reading",
+            run.kind.title()
+        );
+    }
+}
