@@ -178,6 +178,11 @@ impl Table {
         sendable: [bool; 2],
     ) {
         self.phase = !self.phase;
+        let routes = routes.into_iter();
+        // The first set of a peer inserts every route at once: sizing the map first spares
+        // the doubling steps, whose old and new tables together are the peak of memory.
+        self.routes
+            .reserve(routes.size_hint().0.saturating_sub(self.routes.len()));
         for (prefix, attrs) in routes {
             self.set_desired(prefix, Some(attrs), sendable);
         }
