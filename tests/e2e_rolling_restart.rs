@@ -1,0 +1,982 @@
+//! Rolling restarts end to end (issue 7): three nodes announce the same /32 to one ToR,
+//! each running the real `kube-anycast run` binary with the manifests source and a small
+//! TCP responder on the anycast address standing in for its pods; a client behind the ToR
+//! sends a steady stream of requests to the address while the three speakers are
+//! restarted one after another (SIGTERM, wait for the exit, start again with the same
+//! config).
+//!
+//! ```text
+//!   client (10.83.4.2) --- ToR (10.83.{1,2,3,4}.1, AS 65000) --- node1 (10.83.1.2, AS 65001)
+//!                                                            |-- node2 (10.83.2.2, AS 65002)
+//!                                                            \-- node3 (10.83.3.2, AS 65003)
+//! ```
+//!
+//! - `shutdown.mode: graceful-restart`, the ToR a graceful-restart helper: the ToR's route
+//!   to the address is never deleted (FRR with zebra and BIRD with its kernel protocol:
+//!   `ip monitor route` in the ToR namespace shows no `Deleted` line for it; GoBGP, which
+//!   has no FIB: its RIB, polled, always holds the path) and no request fails.
+//! - The same, with node2's endpoint moving away while node2 is down: once node2's new
+//!   session has sent End-of-RIB, its stale path is gone and the route stays for the
+//!   other two nodes.
+//! - `shutdown.mode: withdraw` (drain 2 s): each node's next hop leaves the route before
+//!   its process exits and comes back after the restart; the route is never deleted and
+//!   no request fails.
+//!
+//! The time from each SIGTERM to the ToR seeing the new session Established (and, on
+//! FRR, to its stale paths being gone: End-of-RIB received) is printed, not asserted.
+//! Every namespace, process and file is removed on drop, even when a test fails;
+//! processes are stopped by their recorded pids.
+
+mod support;
+
+use lab::frr::{Frr, FrrConfig, FrrNeighbor};
+use lab::prereq::{Router, lab_available};
+use lab::process::{Daemon as LabProcess, must, run};
+use lab::{CONVERGE, lab_dir, remove_lab_dir, wait_until};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::daemon::{Daemon, test_dir};
+
+const TOR_ASN: u32 = 65000;
+const ANYCAST: &str = "203.0.113.20";
+const PORT: &str = "8080";
+const NODES: usize = 3;
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(0);
+
+/// The namespaces of one rack: deleted on drop, only those this test created.
+struct Namespaces {
+    base: String,
+    created: Vec<String>,
+}
+
+impl Namespaces {
+    fn new() -> Namespaces {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Namespaces {
+            base: format!("kr{}x{id}", std::process::id()),
+            created: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, role: &str) -> String {
+        let ns = format!("{}{role}", self.base);
+        must("ip", &["netns", "add", &ns]);
+        self.created.push(ns.clone());
+        must("ip", &["-n", &ns, "link", "set", "lo", "up"]);
+        ns
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        for ns in self.created.drain(..).rev() {
+            let _ = run("ip", &["netns", "del", &ns]);
+        }
+    }
+}
+
+fn sysctl(ns: &str, setting: &str) {
+    must("ip", &["netns", "exec", ns, "sysctl", "-qw", setting]);
+}
+
+/// Seconds since the epoch, as the client and `ip -ts monitor` stamp their lines.
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// A private directory for this test's files, removed unless the test fails.
+struct Files(PathBuf);
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        remove_lab_dir(&self.0);
+    }
+}
+
+/// The ToR, three nodes and a client, wired and addressed; nothing runs yet.
+struct Rack {
+    tor: String,
+    nodes: Vec<String>,
+    client: String,
+    // Last: the namespaces go after every process started in them.
+    namespaces: Namespaces,
+}
+
+impl Rack {
+    fn new() -> Rack {
+        let mut namespaces = Namespaces::new();
+        let tor = namespaces.add("t");
+        let nodes: Vec<String> = (1..=NODES)
+            .map(|n| namespaces.add(&format!("n{n}")))
+            .collect();
+        let client = namespaces.add("c");
+        // Forwarding, a hash on the L4 5-tuple, and no reverse path filter.
+        for s in [
+            "net.ipv4.ip_forward=1",
+            "net.ipv4.fib_multipath_hash_policy=1",
+            "net.ipv4.conf.all.rp_filter=0",
+            "net.ipv4.conf.default.rp_filter=0",
+        ] {
+            sysctl(&tor, s);
+        }
+        for (i, ns) in nodes.iter().chain([&client]).enumerate() {
+            let n = i + 1;
+            let (tor_if, far_if) = (format!("{tor}{n}"), format!("{}{n}", namespaces.base));
+            must(
+                "ip",
+                &[
+                    "link", "add", &tor_if, "netns", &tor, "type", "veth", "peer", "name", &far_if,
+                    "netns", ns,
+                ],
+            );
+            let tor_addr = format!("10.83.{n}.1/24");
+            let far_addr = format!("10.83.{n}.2/24");
+            must(
+                "ip",
+                &["-n", &tor, "addr", "add", &tor_addr, "dev", &tor_if],
+            );
+            must("ip", &["-n", ns, "addr", "add", &far_addr, "dev", &far_if]);
+            must("ip", &["-n", &tor, "link", "set", &tor_if, "up"]);
+            must("ip", &["-n", ns, "link", "set", &far_if, "up"]);
+            let gateway = format!("10.83.{n}.1");
+            must(
+                "ip",
+                &["-n", ns, "route", "add", "default", "via", &gateway],
+            );
+        }
+        for ns in &nodes {
+            // The anycast address is local on each node, as kube-proxy makes it.
+            let a = format!("{ANYCAST}/32");
+            must("ip", &["-n", ns, "addr", "add", &a, "dev", "lo"]);
+        }
+        Rack {
+            tor,
+            nodes,
+            client,
+            namespaces,
+        }
+    }
+}
+
+fn node_address(i: usize) -> Ipv4Addr {
+    Ipv4Addr::new(10, 83, i as u8 + 1, 2)
+}
+
+fn all_nodes() -> BTreeSet<Ipv4Addr> {
+    (0..NODES).map(node_address).collect()
+}
+
+/// Which router is the ToR, and how to ask it about the anycast route and the sessions.
+#[derive(Clone)]
+enum Query {
+    /// FRR with zebra: the kernel route, `vtysh` for sessions.
+    Frr { ns: String, vty: PathBuf },
+    /// BIRD with its kernel protocol: the kernel route, `birdc` for sessions.
+    Bird { ns: String, socket: String },
+    /// GoBGP, no FIB: its RIB, `gobgp` for sessions.
+    Gobgp { ns: String },
+}
+
+impl Query {
+    fn name(&self) -> &'static str {
+        match self {
+            Query::Frr { .. } => "FRR",
+            Query::Bird { .. } => "BIRD",
+            Query::Gobgp { .. } => "GoBGP",
+        }
+    }
+
+    fn has_fib(&self) -> bool {
+        !matches!(self, Query::Gobgp { .. })
+    }
+
+    /// The next hops of the anycast route: in the ToR's kernel table, or in GoBGP's RIB.
+    fn next_hops(&self) -> Result<BTreeSet<Ipv4Addr>, String> {
+        match self {
+            Query::Frr { ns, .. } | Query::Bird { ns, .. } => kernel_next_hops(ns),
+            Query::Gobgp { ns } => {
+                let out = run(
+                    "ip",
+                    &[
+                        "netns", "exec", ns, "gobgp", "global", "rib", "-a", "ipv4", "-j",
+                    ],
+                )?;
+                let mut rib = lab::rib::Rib::new();
+                if !out.trim().is_empty() {
+                    let v: Value = serde_json::from_str(&out)
+                        .map_err(|e| format!("gobgp global rib -j: bad JSON ({e}): {out}"))?;
+                    lab::gobgp::parse_rib(&v, &mut rib)?;
+                }
+                let prefix = format!("{ANYCAST}/32").parse().unwrap();
+                Ok(rib
+                    .get(&prefix)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| match a {
+                        IpAddr::V4(a) => Some(*a),
+                        IpAddr::V6(_) => None,
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Whether the ToR's session with node `i` is Established.
+    fn established(&self, i: usize) -> Result<bool, String> {
+        let address = node_address(i);
+        match self {
+            Query::Frr { ns, vty } => {
+                let out = run(
+                    "ip",
+                    &[
+                        "netns",
+                        "exec",
+                        ns,
+                        "vtysh",
+                        "--vty_socket",
+                        &vty.display().to_string(),
+                        "-c",
+                        &format!("show bgp neighbors {address} json"),
+                    ],
+                )?;
+                let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+                Ok(v.pointer(&format!("/{address}/bgpState"))
+                    .and_then(Value::as_str)
+                    == Some("Established"))
+            }
+            Query::Bird { socket, .. } => {
+                let out = run(
+                    "birdc",
+                    &[
+                        "-s",
+                        socket,
+                        "show",
+                        "protocols",
+                        "all",
+                        &format!("node{}", i + 1),
+                    ],
+                )?;
+                Ok(lab::bird::parse_bgp_state(&out).as_deref() == Some("Established"))
+            }
+            Query::Gobgp { ns } => {
+                let out = run("ip", &["netns", "exec", ns, "gobgp", "neighbor", "-j"])?;
+                let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+                let a = address.to_string();
+                Ok(v.as_array().into_iter().flatten().any(|n| {
+                    n.pointer("/conf/neighbor_address").and_then(Value::as_str) == Some(a.as_str())
+                        && n.pointer("/state/session_state").and_then(Value::as_u64) == Some(6)
+                }))
+            }
+        }
+    }
+
+    /// FRR only: how many paths are marked stale (kept for a restarting peer). `None`
+    /// on the other routers.
+    fn stale_paths(&self) -> Option<Result<usize, String>> {
+        let Query::Frr { ns, vty } = self else {
+            return None;
+        };
+        let out = run(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                ns,
+                "vtysh",
+                "--vty_socket",
+                &vty.display().to_string(),
+                "-c",
+                "show bgp ipv4 unicast json",
+            ],
+        );
+        Some(out.and_then(|out| {
+            let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+            Ok(v.get("routes")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|r| r.values())
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter(|p| p.get("stale").and_then(Value::as_bool) == Some(true))
+                .count())
+        }))
+    }
+}
+
+/// The next hops of the kernel route to the anycast address in namespace `ns`.
+fn kernel_next_hops(ns: &str) -> Result<BTreeSet<Ipv4Addr>, String> {
+    let out = run("ip", &["-n", ns, "route", "show", ANYCAST])?;
+    let mut hops = BTreeSet::new();
+    for line in out.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(via) = words.iter().position(|w| *w == "via") {
+            let address = words
+                .get(via + 1)
+                .and_then(|a| a.parse().ok())
+                .ok_or_else(|| format!("no address after via: {line}"))?;
+            hops.insert(address);
+        }
+    }
+    Ok(hops)
+}
+
+/// The ToR router's processes, stopped by pid on drop (held only for that).
+#[allow(dead_code)]
+enum Tor {
+    Frr(Frr),
+    Other(LabProcess),
+}
+
+fn frr_tor(rack: &Rack) -> (Tor, Query) {
+    let frr = Frr::start(
+        &rack.tor,
+        FrrConfig {
+            asn: TOR_ASN,
+            router_id: Ipv4Addr::new(10, 83, 1, 1),
+            neighbors: (0..NODES)
+                .map(|i| FrrNeighbor {
+                    address: IpAddr::V4(node_address(i)),
+                    remote_as: TOR_ASN + i as u32 + 1,
+                    password: None,
+                    passive: false,
+                })
+                .collect(),
+            networks: vec![],
+        },
+    );
+    // Graceful restart (helper for the nodes), multipath across the nodes' ASes.
+    frr.configure(&[
+        &format!("router bgp {TOR_ASN}"),
+        "bgp graceful-restart",
+        "bgp bestpath as-path multipath-relax",
+        "address-family ipv4 unicast",
+        "maximum-paths 8",
+    ])
+    .unwrap();
+    let vty = frr_dir(&rack.tor);
+    let query = Query::Frr {
+        ns: rack.tor.clone(),
+        vty,
+    };
+    (Tor::Frr(frr), query)
+}
+
+/// FRR's private directory (its vty sockets and logs), as `Frr::start` made it.
+fn frr_dir(ns: &str) -> PathBuf {
+    std::env::temp_dir()
+        .join("kube-anycast-lab")
+        .join(format!("{ns}-frr"))
+}
+
+/// BIRD 2: graceful restart on, the kernel protocol merging equal paths into ECMP.
+fn bird_tor(rack: &Rack, dir: &Path) -> (Tor, Query) {
+    let mut c = format!(
+        "log \"{}\" all;\nrouter id 10.83.1.1;\nprotocol device {{ scan time 2; }}\n\
+         protocol kernel {{ ipv4 {{ export all; }}; merge paths on; }}\n",
+        dir.join("bird.log").display()
+    );
+    for i in 0..NODES {
+        let n = i + 1;
+        c.push_str(&format!(
+            "protocol bgp node{n} {{ local 10.83.{n}.1 as {TOR_ASN}; neighbor 10.83.{n}.2 as {}; \
+             hold time 9; keepalive time 3; connect retry time 1; error wait time 1, 10; \
+             graceful restart on; ipv4 {{ import all; export none; }}; }}\n",
+            TOR_ASN + n as u32
+        ));
+    }
+    let conf = dir.join("bird.conf");
+    std::fs::write(&conf, c).unwrap();
+    let conf = conf.display().to_string();
+    must("bird", &["-p", "-c", &conf]);
+    let socket = dir.join("bird.ctl").display().to_string();
+    let pid = dir.join("bird.pid").display().to_string();
+    let bird = LabProcess::spawn_in(
+        &rack.tor,
+        "bird",
+        &dir.join("bird.out"),
+        "bird",
+        &["-f", "-s", &socket, "-P", &pid, "-c", &conf],
+    );
+    wait_until("BIRD's control socket", CONVERGE, || {
+        run("birdc", &["-s", &socket, "show", "status"]).map(|_| ())
+    });
+    let query = Query::Bird {
+        ns: rack.tor.clone(),
+        socket,
+    };
+    (Tor::Other(bird), query)
+}
+
+/// GoBGP with graceful restart (helper) on every neighbor; RIB only.
+fn gobgp_tor(rack: &Rack, dir: &Path) -> (Tor, Query) {
+    let mut c =
+        format!("[global.config]\n  as = {TOR_ASN}\n  router-id = \"10.83.1.1\"\n  port = 179\n");
+    for i in 0..NODES {
+        c.push_str(&format!(
+            "[[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"{}\"\n    peer-as = {}\n\
+             \x20 [neighbors.timers.config]\n    connect-retry = 1\n    hold-time = 9\n    keepalive-interval = 3\n\
+             \x20 [neighbors.graceful-restart.config]\n    enabled = true\n    restart-time = 120\n\
+             \x20 [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"ipv4-unicast\"\n\
+             \x20   [neighbors.afi-safis.mp-graceful-restart.config]\n      enabled = true\n",
+            node_address(i),
+            TOR_ASN + i as u32 + 1
+        ));
+    }
+    let conf = dir.join("gobgpd.toml");
+    std::fs::write(&conf, c).unwrap();
+    let conf = conf.display().to_string();
+    let gobgpd = LabProcess::spawn_in(
+        &rack.tor,
+        "gobgpd",
+        &dir.join("gobgpd.log"),
+        "gobgpd",
+        &["-f", &conf, "--pprof-disable"],
+    );
+    let ns = rack.tor.clone();
+    wait_until("GoBGP's API", CONVERGE, || {
+        run("ip", &["netns", "exec", &ns, "gobgp", "neighbor", "-j"]).map(|_| ())
+    });
+    (Tor::Other(gobgpd), Query::Gobgp { ns })
+}
+
+/// The cluster: one Service on the anycast address, one ready endpoint on each node in
+/// `nodes` (1-based).
+fn manifests(nodes: &[usize]) -> Value {
+    let endpoints: Vec<Value> = nodes
+        .iter()
+        .map(|n| {
+            json!({"addresses": [format!("10.244.{n}.1")], "nodeName": format!("node{n}"),
+                "conditions": {"ready": true}})
+        })
+        .collect();
+    json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"externalIPs": [ANYCAST], "clusterIP": "10.96.0.10",
+                "externalTrafficPolicy": "Local"}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "web-1", "namespace": "shop",
+                "labels": {"kubernetes.io/service-name": "web"}},
+            "addressType": "IPv4", "endpoints": endpoints},
+    ]})
+}
+
+/// Replaces the manifests file at once (every daemon watches it).
+fn write_manifests(path: &Path, objects: &Value) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, objects.to_string()).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// How the speakers shut down.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    GracefulRestart,
+    Withdraw,
+}
+
+/// Node `i`'s config (the same for every start of it).
+fn node_config(i: usize, manifests: &Path, mode: Mode) -> String {
+    let n = i + 1;
+    let shutdown = match mode {
+        Mode::GracefulRestart => "{mode: graceful-restart}",
+        Mode::Withdraw => "{mode: withdraw, drain: 2s}",
+    };
+    format!(
+        "node_name: node{n}\nlocal_asn: {asn}\nrouter_id: 10.83.{n}.2\n\
+         source: {{manifests: [{m}]}}\n\
+         announce: {{allowed_cidrs: [203.0.113.0/24]}}\n\
+         graceful_restart: {{restart_time: 120s}}\n\
+         shutdown: {shutdown}\n\
+         peers:\n  - {{name: tor, address: 10.83.{n}.1, asn: {TOR_ASN}, hold_time: 9s, connect_retry: 1s, families: [ipv4]}}\n",
+        asn = TOR_ASN + n as u32,
+        m = manifests.display(),
+    )
+}
+
+/// The responders standing in for each node's pods: answer the node's name on the
+/// anycast address. They keep running while the speakers restart.
+fn responders(rack: &Rack, dir: &Path) -> Vec<LabProcess> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/responder.py");
+    let procs: Vec<LabProcess> = rack
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, ns)| {
+            let name = format!("node{}", i + 1);
+            LabProcess::spawn_in(
+                ns,
+                &name,
+                &dir.join(format!("{name}-responder.log")),
+                "python3",
+                &[&script.display().to_string(), ANYCAST, PORT, &name],
+            )
+        })
+        .collect();
+    for ns in &rack.nodes {
+        wait_until("the responder to listen", CONVERGE, || {
+            let out = run(
+                "ip",
+                &["netns", "exec", ns, "ss", "-Hltn", "sport", "=", ":8080"],
+            )?;
+            if out.trim().is_empty() {
+                Err(format!("nothing listens on port {PORT} in {ns}"))
+            } else {
+                Ok(())
+            }
+        });
+    }
+    procs
+}
+
+/// The client: one request after another (a new TCP connection each, 20 ms apart) until
+/// told to stop; then writes its counts and every failure (with its time) as JSON.
+struct Client {
+    process: LabProcess,
+    stop: PathBuf,
+    result: PathBuf,
+}
+
+const CLIENT: &str = r#"
+import json, os, socket, sys, time
+target, port, stop, result = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ok, failed, answers = 0, [], {}
+while not os.path.exists(stop):
+    started = time.time()
+    try:
+        s = socket.create_connection((target, port), timeout=5)
+        s.settimeout(5)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        name = data.split(b"\r\n\r\n", 1)[1].decode().strip()
+        if not name:
+            raise RuntimeError("empty answer: %r" % data)
+        ok += 1
+        answers[name] = answers.get(name, 0) + 1
+    except Exception as e:
+        failed.append({"at": started, "error": repr(e)})
+    time.sleep(0.02)
+with open(result + ".tmp", "w") as f:
+    json.dump({"ok": ok, "failed": failed, "answers": answers}, f)
+os.rename(result + ".tmp", result)
+"#;
+
+impl Client {
+    fn start(rack: &Rack, dir: &Path) -> Client {
+        let script = dir.join("client.py");
+        std::fs::write(&script, CLIENT).unwrap();
+        let stop = dir.join("client.stop");
+        let result = dir.join("client.json");
+        let process = LabProcess::spawn_in(
+            &rack.client,
+            "client",
+            &dir.join("client.log"),
+            "python3",
+            &[
+                &script.display().to_string(),
+                ANYCAST,
+                PORT,
+                &stop.display().to_string(),
+                &result.display().to_string(),
+            ],
+        );
+        Client {
+            process,
+            stop,
+            result,
+        }
+    }
+
+    /// Stops the stream; the client's result.
+    fn finish(mut self) -> Value {
+        std::fs::write(&self.stop, "").unwrap();
+        let result = wait_until("the client's result", CONVERGE, || {
+            let text = std::fs::read_to_string(&self.result).map_err(|e| e.to_string())?;
+            serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())
+        });
+        self.process.kill();
+        result
+    }
+}
+
+/// When the next hops changed (seconds since the epoch) and to what.
+type Change = (f64, BTreeSet<Ipv4Addr>);
+
+/// Polls the anycast route's next hops every 20 ms on a thread and records each change
+/// with its time, and every moment the route was absent.
+struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    changes: Arc<Mutex<Vec<Change>>>,
+}
+
+impl Watcher {
+    fn start(query: &Query) -> Watcher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let changes = Arc::new(Mutex::new(Vec::new()));
+        let (q, s, c) = (query.clone(), stop.clone(), changes.clone());
+        let thread = std::thread::spawn(move || {
+            let mut last: Option<BTreeSet<Ipv4Addr>> = None;
+            while !s.load(Ordering::Relaxed) {
+                if let Ok(hops) = q.next_hops()
+                    && last.as_ref() != Some(&hops)
+                {
+                    c.lock().unwrap().push((now(), hops.clone()));
+                    last = Some(hops);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        Watcher {
+            stop,
+            thread: Some(thread),
+            changes,
+        }
+    }
+
+    fn finish(mut self) -> Vec<Change> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        std::mem::take(&mut *self.changes.lock().unwrap())
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What a scenario does while node2 (index 1) is down.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    /// Every node keeps its endpoint.
+    Steady,
+    /// node2's endpoint moves away while node2 is down.
+    Node2EndpointMoves,
+}
+
+/// Starts node `i`'s speaker (incarnation `k`: a fresh private directory each time, the
+/// same config).
+fn start_node(rack: &Rack, i: usize, k: usize, config: &str) -> Daemon {
+    Daemon::start_in(
+        Some(&rack.nodes[i]),
+        test_dir(&format!(
+            "e2e-rr-{}-node{}-{k}",
+            rack.namespaces.base,
+            i + 1
+        )),
+        config,
+        &[],
+    )
+}
+
+fn fmt_hops(hops: &BTreeSet<Ipv4Addr>) -> String {
+    let v: Vec<String> = hops.iter().map(ToString::to_string).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// The whole scenario against one ToR.
+fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
+    let rack = Rack::new();
+    let files = Files(lab_dir(&rack.namespaces.base, label));
+    let (_tor, query) = match router {
+        Router::Frr => frr_tor(&rack),
+        Router::Bird => bird_tor(&rack, &files.0),
+        Router::Gobgp => gobgp_tor(&rack, &files.0),
+        other => panic!("no rolling restart scenario for {other:?}"),
+    };
+    let manifests_path = files.0.join("cluster.json");
+    write_manifests(&manifests_path, &manifests(&[1, 2, 3]));
+    let _responders = responders(&rack, &files.0);
+    let configs: Vec<String> = (0..NODES)
+        .map(|i| node_config(i, &manifests_path, mode))
+        .collect();
+    let mut nodes: Vec<Option<Daemon>> = (0..NODES)
+        .map(|i| Some(start_node(&rack, i, 0, &configs[i])))
+        .collect();
+    let tor_name = query.name();
+    wait_until(
+        &format!("{tor_name}: the route with all three next hops"),
+        CONVERGE,
+        || {
+            let hops = query.next_hops()?;
+            if hops == all_nodes() {
+                Ok(())
+            } else {
+                Err(format!("next hops {}", fmt_hops(&hops)))
+            }
+        },
+    );
+    for i in 0..NODES {
+        wait_until("the session Established", CONVERGE, || {
+            query
+                .established(i)?
+                .then_some(())
+                .ok_or_else(|| format!("node{} not Established", i + 1))
+        });
+    }
+    if let Some(Ok(0)) = query.stale_paths() {
+    } else if query.stale_paths().is_some() {
+        panic!("stale paths before any restart: {:?}", query.stale_paths());
+    }
+    eprintln!(
+        "{tor_name}, shutdown {mode:?}: route {}",
+        must("ip", &["-n", &rack.tor, "route", "show", ANYCAST]).trim()
+    );
+
+    let monitor_log = files.0.join("ip-monitor.log");
+    let mut monitor = LabProcess::spawn_in(
+        &rack.tor,
+        "ip-monitor",
+        &monitor_log,
+        "ip",
+        &["-ts", "monitor", "route"],
+    );
+    let watcher = Watcher::start(&query);
+    let client = Client::start(&rack, &files.0);
+    // Some requests before the first restart.
+    wait_until("the client's first answers", CONVERGE, || {
+        let log = std::fs::read_to_string(files.0.join("node1-responder.log")).unwrap_or_default();
+        if log.contains("GET") {
+            Ok(())
+        } else {
+            Err("no request yet".to_string())
+        }
+    });
+    std::thread::sleep(Duration::from_secs(1));
+
+    let mut report = Vec::new();
+    for i in 0..NODES {
+        let n = i + 1;
+        let mut old = nodes[i].take().unwrap();
+        let sigterm_at = now();
+        let t0 = Instant::now();
+        old.signal(nix::sys::signal::Signal::SIGTERM);
+        if mode == Mode::Withdraw {
+            // The next hop leaves the route while the process is still draining.
+            wait_until(
+                &format!("{tor_name}: node{n}'s next hop gone while it drains"),
+                CONVERGE,
+                || {
+                    let hops = query.next_hops()?;
+                    if hops.contains(&node_address(i)) {
+                        return Err(format!("next hops {}", fmt_hops(&hops)));
+                    }
+                    Ok(())
+                },
+            );
+            let running = old.child.try_wait().unwrap().is_none();
+            assert!(
+                running,
+                "node{n}'s next hop left the route only after its process exited\n{}",
+                old.log()
+            );
+            eprintln!(
+                "  node{n}: next hop gone {:.3} s after SIGTERM, process still running",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+        let code = old.wait_exit();
+        let exited = t0.elapsed();
+        assert_eq!(code, Some(0), "node{n} exit code\n{}", old.log());
+        let old_log = old.log();
+        drop(old);
+        wait_until(
+            &format!("{tor_name} to see node{n}'s session go down"),
+            CONVERGE,
+            || match query.established(i)? {
+                true => Err("still Established".to_string()),
+                false => Ok(()),
+            },
+        );
+        let down = t0.elapsed();
+        if mode == Mode::GracefulRestart {
+            // The helper keeps node2's path while it is down.
+            let hops = query.next_hops().unwrap();
+            assert!(
+                hops.contains(&node_address(i)),
+                "{tor_name} dropped node{n}'s path as soon as its session closed: {}\nold log:\n{old_log}",
+                fmt_hops(&hops)
+            );
+        }
+        if variant == Variant::Node2EndpointMoves && i == 1 {
+            write_manifests(&manifests_path, &manifests(&[1, 3]));
+            eprintln!("  node2 down: its endpoint moved away (manifests rewritten)");
+        }
+        let new = start_node(&rack, i, 1, &configs[i]);
+        wait_until(
+            &format!("{tor_name}: node{n}'s new session Established"),
+            CONVERGE,
+            || match query.established(i)? {
+                true => Ok(()),
+                false => Err(format!("not yet; daemon log:\n{}", new.log())),
+            },
+        );
+        let established = t0.elapsed();
+        let expected: BTreeSet<Ipv4Addr> = if variant == Variant::Node2EndpointMoves && i >= 1 {
+            [node_address(0), node_address(2)].into()
+        } else {
+            all_nodes()
+        };
+        // FRR marks what it kept as stale: gone once End-of-RIB has arrived.
+        let eor = query.stale_paths().map(|_| {
+            wait_until(
+                &format!("{tor_name}: no stale paths after node{n}'s End-of-RIB"),
+                CONVERGE,
+                || match query.stale_paths().unwrap()? {
+                    0 => Ok(()),
+                    s => Err(format!("{s} stale paths")),
+                },
+            );
+            t0.elapsed()
+        });
+        wait_until(
+            &format!("{tor_name}: the route's next hops after node{n}'s restart"),
+            CONVERGE,
+            || {
+                let hops = query.next_hops()?;
+                if hops == expected {
+                    Ok(())
+                } else {
+                    Err(format!("next hops {}", fmt_hops(&hops)))
+                }
+            },
+        );
+        let settled = t0.elapsed();
+        let line = format!(
+            "  node{n}: SIGTERM at {sigterm_at:.3}; exited +{:.3} s, {tor_name} saw the session down +{:.3} s, new session Established +{:.3} s{}, next hops {} +{:.3} s",
+            exited.as_secs_f64(),
+            down.as_secs_f64(),
+            established.as_secs_f64(),
+            eor.map(|d| format!(", stale paths gone (End-of-RIB) +{:.3} s", d.as_secs_f64()))
+                .unwrap_or_default(),
+            fmt_hops(&expected),
+            settled.as_secs_f64(),
+        );
+        eprintln!("{line}");
+        report.push(line);
+        nodes[i] = Some(new);
+        // A little traffic on the settled rack before the next restart.
+        std::thread::sleep(Duration::from_secs(1));
+    }
+
+    let result = client.finish();
+    let changes = watcher.finish();
+    monitor.kill();
+    let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    let ok = result["ok"].as_u64().unwrap();
+    let failed = result["failed"].as_array().cloned().unwrap_or_default();
+    eprintln!(
+        "{tor_name}, shutdown {mode:?}: {} requests, {ok} answered, {} failed; answers per node {}",
+        ok + failed.len() as u64,
+        failed.len(),
+        result["answers"]
+    );
+    for (at, hops) in &changes {
+        eprintln!("  next hops at {at:.3}: {}", fmt_hops(hops));
+    }
+    let route_events: Vec<&str> = events.lines().filter(|l| l.contains(ANYCAST)).collect();
+    eprintln!("  ip monitor: {} lines about {ANYCAST}", route_events.len());
+    for l in &route_events {
+        eprintln!("    {l}");
+    }
+    let mut problems = Vec::new();
+    if query.has_fib() {
+        let deleted: Vec<&&str> = route_events
+            .iter()
+            .filter(|l| l.contains("Deleted"))
+            .collect();
+        if !deleted.is_empty() {
+            problems.push(format!(
+                "the ToR's kernel route was deleted: {deleted:?}\nip monitor:\n{events}"
+            ));
+        }
+    }
+    if query.has_fib() && (mode == Mode::Withdraw || variant == Variant::Node2EndpointMoves) {
+        // The next hop list changed: ip monitor must have seen it, or it saw nothing.
+        if route_events.is_empty() {
+            problems.push(format!("ip monitor saw no change of the route:\n{events}"));
+        }
+    }
+    if mode == Mode::GracefulRestart && variant == Variant::Steady {
+        // Graceful restart: not even a next hop may leave the route.
+        if changes.len() != 1 || changes[0].1 != all_nodes() {
+            problems.push(format!(
+                "the next hops moved during graceful restarts: {changes:?}"
+            ));
+        }
+    }
+    let absent: Vec<&Change> = changes.iter().filter(|(_, h)| h.is_empty()).collect();
+    if !absent.is_empty() {
+        problems.push(format!("the route was absent at {absent:?}"));
+    }
+    if !failed.is_empty() {
+        problems.push(format!("{} requests failed: {failed:?}", failed.len()));
+    }
+    if ok == 0 {
+        problems.push("no request answered".to_string());
+    }
+    if !problems.is_empty() {
+        for n in nodes.iter().flatten() {
+            eprintln!("{} log:\n{}", n.dir.display(), n.log());
+        }
+        let router_log = match &query {
+            Query::Frr { .. } => lab::tail(&frr_dir(&rack.tor).join("bgpd.log"), 60),
+            Query::Bird { .. } => lab::tail(&files.0.join("bird.log"), 60),
+            Query::Gobgp { .. } => lab::tail(&files.0.join("gobgpd.log"), 60),
+        };
+        panic!(
+            "{tor_name}, shutdown {mode:?}:\n{}\nrouter log:\n{router_log}",
+            problems.join("\n")
+        );
+    }
+}
+
+macro_rules! scenario {
+    ($name:ident, $router:expr, $mode:expr, $variant:expr) => {
+        #[test]
+        fn $name() {
+            if !lab_available(stringify!($name), &[$router]) {
+                return;
+            }
+            rolling_restart($router, $mode, $variant, stringify!($name));
+        }
+    };
+}
+
+scenario!(
+    frr_graceful_restart_keeps_the_route,
+    Router::Frr,
+    Mode::GracefulRestart,
+    Variant::Steady
+);
+scenario!(
+    frr_graceful_restart_flushes_a_moved_endpoint_after_end_of_rib,
+    Router::Frr,
+    Mode::GracefulRestart,
+    Variant::Node2EndpointMoves
+);
+scenario!(
+    frr_withdraw_moves_traffic_before_exit,
+    Router::Frr,
+    Mode::Withdraw,
+    Variant::Steady
+);
