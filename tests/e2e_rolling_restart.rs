@@ -31,7 +31,7 @@
 mod support;
 
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
-use lab::prereq::{Router, lab_available};
+use lab::prereq::{Router, lab_or_skip};
 use lab::process::{Daemon as LabProcess, must, run};
 use lab::{CONVERGE, lab_dir, remove_lab_dir, wait_until};
 use serde_json::{Value, json};
@@ -958,7 +958,31 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
         problems.push(format!("the route was absent at {absent:?}"));
     }
     if !failed.is_empty() {
-        problems.push(format!("{} requests failed: {failed:?}", failed.len()));
+        // Where each failure fell relative to the route's changes, for whoever reads this.
+        let described: Vec<String> = failed
+            .iter()
+            .map(|f| {
+                let at = f["at"].as_f64().unwrap_or(0.0);
+                let nearest = changes
+                    .iter()
+                    .skip(1)
+                    .min_by(|a, b| (a.0 - at).abs().total_cmp(&(b.0 - at).abs()));
+                match nearest {
+                    Some((t, hops)) => format!(
+                        "request started at {at:.3}: {}; nearest next hop change seen {:+.0} ms later (to {})",
+                        f["error"],
+                        (t - at) * 1000.0,
+                        fmt_hops(hops)
+                    ),
+                    None => format!("request started at {at:.3}: {}; the route never changed", f["error"]),
+                }
+            })
+            .collect();
+        problems.push(format!(
+            "{} requests failed:\n{}",
+            failed.len(),
+            described.join("\n")
+        ));
     }
     if ok == 0 {
         problems.push("no request answered".to_string());
@@ -983,7 +1007,7 @@ macro_rules! scenario {
     ($name:ident, $router:expr, $mode:expr, $variant:expr) => {
         #[test]
         fn $name() {
-            if !lab_available(stringify!($name), &[$router]) {
+            if !lab_or_skip(stringify!($name), &[$router]) {
                 return;
             }
             rolling_restart($router, $mode, $variant, stringify!($name));
