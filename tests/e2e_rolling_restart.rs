@@ -47,6 +47,10 @@ const TOR_ASN: u32 = 65000;
 const ANYCAST: &str = "203.0.113.20";
 const PORT: &str = "8080";
 const NODES: usize = 3;
+/// How long after a request started a change of the next hops may come for a reset of that
+/// request to count as an ECMP rehash: the request's own few milliseconds, plus the 20 ms
+/// polling of the route and its own duration.
+const REHASH_WINDOW: f64 = 0.1;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(0);
 
@@ -956,6 +960,27 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
     let absent: Vec<&Change> = changes.iter().filter(|(_, h)| h.is_empty()).collect();
     if !absent.is_empty() {
         problems.push(format!("the route was absent at {absent:?}"));
+    }
+    // Stateless ECMP rehashes flows whenever the next hop set changes, so a connection in
+    // flight at that instant can land on another node, which resets it (testbed/README.md).
+    // Such resets are shown apart; any other failure (refused, timed out, no route), or a
+    // reset away from a change of the next hops, fails the test.
+    let (rehash_resets, failed): (Vec<Value>, Vec<Value>) = failed.into_iter().partition(|f| {
+        let at = f["at"].as_f64().unwrap_or(0.0);
+        let reset = f["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("ConnectionReset"));
+        reset
+            && changes
+                .iter()
+                .skip(1)
+                .any(|(t, _)| *t >= at && *t - at <= REHASH_WINDOW)
+    });
+    if !rehash_resets.is_empty() {
+        eprintln!(
+            "{tor_name}, shutdown {mode:?}: {} connection(s) reset by an ECMP rehash as the next hops changed (not failures)",
+            rehash_resets.len()
+        );
     }
     if !failed.is_empty() {
         // Where each failure fell relative to the route's changes, for whoever reads this.
