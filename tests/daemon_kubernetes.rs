@@ -474,3 +474,57 @@ async fn shared_addresses_and_tenant_communities_are_refused_with_events() {
         "names the other Service"
     );
 }
+
+/// SPEC 3 / issue 7: a config file that does not validate is refused, the running config
+/// stays, and an Event on this node's Node says why (with its uid, so `kubectl describe
+/// node` shows it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_config_file_is_an_event_on_the_node() {
+    let api = FakeApiServer::start().await;
+    let node = api.apply(node());
+    let uid = node["metadata"]["uid"].as_str().unwrap().to_owned();
+    api.apply(service("web", &["203.0.113.10"], json!({})));
+    api.apply(slice("web", "node-a", true));
+    let daemon = start_daemon("refused-config", &api);
+    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
+
+    let path = daemon.dir.join("config.yaml");
+    let broken = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("local_asn: 65010", "local_asn: 0");
+    let tmp = daemon.dir.join(".config.yaml.tmp");
+    std::fs::write(&tmp, broken).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let event = loop {
+        let found = api
+            .events()
+            .into_iter()
+            .find(|e| e["regarding"]["kind"] == "Node");
+        if let Some(event) = found {
+            break event;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Event on the Node: {:#?}",
+            api.events()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(event["regarding"]["name"], "node-a");
+    assert_eq!(event["regarding"]["uid"], uid.as_str());
+    assert_eq!(event["reason"], "ConfigRefused");
+    assert!(
+        event["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("local_asn"),
+        "the note names the field: {event:#}"
+    );
+    assert_eq!(
+        daemon.routes(),
+        routes(&["203.0.113.10/32"]),
+        "the running config stays"
+    );
+}

@@ -129,6 +129,8 @@ pub type NodeName = Arc<str>;
 /// This node's Node, reduced to what the rules read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeInfo {
+    /// `metadata.uid`, for Events about this node.
+    pub uid: Option<Box<str>>,
     /// All labels (`node_selector` of peers and the exclusion label read them).
     pub labels: BTreeMap<String, String>,
     /// Its `kube-anycast.io/*` annotations.

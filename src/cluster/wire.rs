@@ -342,6 +342,7 @@ impl NodeObject {
 
 fn node_info(meta: ObjectMeta, spec: NodeSpecWire, status: NodeStatusWire) -> NodeInfo {
     NodeInfo {
+        uid: meta.uid.clone().map(String::into_boxed_str),
         deleting: meta.deletion_timestamp.is_some(),
         labels: meta.labels.unwrap_or_default(),
         annotations: boxed_map(meta.annotations.unwrap_or_default()),

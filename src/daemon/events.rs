@@ -175,23 +175,111 @@ impl EventSink {
             } = self
             {
                 limit.acquire().await;
-                if let Err(error) = upsert(client, instance, &report).await {
+                let target = Target::of_service(&report);
+                if let Err(error) =
+                    upsert(client, instance, target, report.code, &report.note).await
+                {
                     tracing::warn!(service = %report.service, %error, "could not publish the Event");
                 }
             }
         }
     }
+
+    /// Publishes an Event on this node's Node (the log line is the caller's).
+    pub async fn report_node(&mut self, report: NodeReport) {
+        if let EventSink::Kubernetes {
+            client,
+            instance,
+            limit,
+        } = self
+        {
+            limit.acquire().await;
+            let target = Target::of_node(&report);
+            if let Err(error) = upsert(client, instance, target, report.code, &report.note).await {
+                tracing::warn!(node = %report.node, %error, "could not publish the Event");
+            }
+        }
+    }
 }
 
-/// Creates the report's Event, or updates it when its note differs; leaves it alone when
-/// it already says the same (another node or an earlier run wrote it).
-async fn upsert(client: &kube::Client, instance: &str, report: &Report) -> kube::Result<()> {
-    let api: Api<Event> = Api::namespaced(client.clone(), &report.service.namespace);
-    let name = event_name(&report.service, report.uid.as_deref(), report.code);
-    let note = truncate(&report.note, 1024);
+/// Where one Event goes: its namespace and deterministic name, and the object it is about.
+struct Target {
+    namespace: String,
+    name: String,
+    regarding: ObjectReference,
+}
+
+impl Target {
+    fn of_service(report: &Report) -> Target {
+        Target {
+            namespace: report.service.namespace.clone(),
+            name: event_name(&report.service, report.uid.as_deref(), report.code),
+            regarding: ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Service".into()),
+                namespace: Some(report.service.namespace.clone()),
+                name: Some(report.service.name.clone()),
+                uid: report.uid.clone(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Events about a Node go to `default`, as the kubelet's do, so `kubectl describe
+    /// node` shows them.
+    fn of_node(report: &NodeReport) -> Target {
+        let key = format!(
+            "{}/{}/{}",
+            report.node,
+            report.uid.as_deref().unwrap_or(""),
+            report.code
+        );
+        Target {
+            namespace: "default".into(),
+            name: format!(
+                "{}.ka-{:016x}",
+                report.node,
+                xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+            ),
+            regarding: ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Node".into()),
+                name: Some(report.node.clone()),
+                uid: report.uid.clone(),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// A problem of this node's speaker itself (a refused config file), for an Event on the
+/// Node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeReport {
+    /// The Node's name.
+    pub node: String,
+    /// Its uid, so the Event shows on `kubectl describe node`.
+    pub uid: Option<String>,
+    /// The problem code.
+    pub code: &'static str,
+    /// What is wrong.
+    pub note: String,
+}
+
+/// Creates the Event, or updates it when its note differs; leaves it alone when it already
+/// says the same (another node or an earlier run wrote it).
+async fn upsert(
+    client: &kube::Client,
+    instance: &str,
+    target: Target,
+    code: &str,
+    note: &str,
+) -> kube::Result<()> {
+    let api: Api<Event> = Api::namespaced(client.clone(), &target.namespace);
+    let note = truncate(note, 1024);
     // Two nodes may race to create it; the loser finds it on its second look.
     for _ in 0..2 {
-        match api.get_opt(&name).await? {
+        match api.get_opt(&target.name).await? {
             Some(existing) if existing.note.as_deref() == Some(note.as_str()) => return Ok(()),
             Some(existing) => {
                 let count = existing.series.as_ref().map_or(1, |s| s.count) + 1;
@@ -199,12 +287,12 @@ async fn upsert(client: &kube::Client, instance: &str, report: &Report) -> kube:
                     "note": note,
                     "series": EventSeries { count, last_observed_time: now() },
                 });
-                api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                api.patch(&target.name, &PatchParams::default(), &Patch::Merge(&patch))
                     .await?;
                 return Ok(());
             }
             None => {
-                let event = new_event(&name, instance, report, note.clone());
+                let event = new_event(&target, instance, code, note.clone());
                 match api.create(&PostParams::default(), &event).await {
                     Err(kube::Error::Api(status)) if status.code == 409 => continue,
                     other => return other.map(|_| ()),
@@ -215,25 +303,18 @@ async fn upsert(client: &kube::Client, instance: &str, report: &Report) -> kube:
     Ok(())
 }
 
-fn new_event(name: &str, instance: &str, report: &Report, note: String) -> Event {
+fn new_event(target: &Target, instance: &str, code: &str, note: String) -> Event {
     Event {
         metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            namespace: Some(report.service.namespace.clone()),
+            name: Some(target.name.clone()),
+            namespace: Some(target.namespace.clone()),
             ..Default::default()
         },
         action: Some("Announce".into()),
         event_time: Some(now()),
         note: Some(note),
-        reason: Some(event_reason(report.code)),
-        regarding: Some(ObjectReference {
-            api_version: Some("v1".into()),
-            kind: Some("Service".into()),
-            namespace: Some(report.service.namespace.clone()),
-            name: Some(report.service.name.clone()),
-            uid: report.uid.clone(),
-            ..Default::default()
-        }),
+        reason: Some(event_reason(code)),
+        regarding: Some(target.regarding.clone()),
         reporting_controller: Some("kube-anycast.io/speaker".into()),
         reporting_instance: Some(instance.to_owned()),
         type_: Some("Warning".into()),

@@ -108,6 +108,17 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
         tokio::select! {
             changed = versions.changed() => if changed.is_err() { break },
             Some(reloaded) = reloads.recv() => {
+                if let Err(problems) = &reloaded {
+                    let _ = report_tx.send(Outgoing::Node(events::NodeReport {
+                        node: reconciler.config.node_name.clone(),
+                        uid: shared.read(|c| c.node().and_then(|n| n.uid.as_deref().map(String::from))),
+                        code: "config_refused",
+                        note: format!(
+                            "new config file refused, the running config stays: {}",
+                            problems.join("; ")
+                        ),
+                    }));
+                }
                 let outcome = reload::apply(&mut reconciler.config, reloaded);
                 metrics
                     .config_reloads
@@ -184,7 +195,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
                 })
             });
             if !news.is_empty() {
-                let _ = report_tx.send(news);
+                let _ = report_tx.send(Outgoing::Services(news));
             }
         }
     }
@@ -215,11 +226,22 @@ async fn sleep_until_some(at: Option<std::time::Instant>) {
 /// a withdraw.
 async fn report_problems(
     mut sink: EventSink,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Vec<events::Report>>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
 ) {
-    while let Some(problems) = rx.recv().await {
-        sink.report(problems).await;
+    while let Some(outgoing) = rx.recv().await {
+        match outgoing {
+            Outgoing::Services(problems) => sink.report(problems).await,
+            Outgoing::Node(report) => sink.report_node(report).await,
+        }
     }
+}
+
+/// What the Event writer is handed.
+enum Outgoing {
+    /// Problems of Services.
+    Services(Vec<events::Report>),
+    /// A problem of this node's speaker (a refused config file).
+    Node(events::NodeReport),
 }
 
 fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {
