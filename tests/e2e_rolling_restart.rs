@@ -33,12 +33,13 @@ mod support;
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_or_skip};
 use lab::process::{Daemon as LabProcess, must, run};
-use lab::{CONVERGE, lab_dir, remove_lab_dir, wait_until};
+use lab::rack::{StarRack, TestFiles};
+use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::daemon::{Daemon, test_dir};
@@ -52,44 +53,6 @@ const NODES: usize = 3;
 /// polling of the route and its own duration.
 const REHASH_WINDOW: f64 = 0.1;
 
-static NEXT_ID: AtomicU32 = AtomicU32::new(0);
-
-/// The namespaces of one rack: deleted on drop, only those this test created.
-struct Namespaces {
-    base: String,
-    created: Vec<String>,
-}
-
-impl Namespaces {
-    fn new() -> Namespaces {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Namespaces {
-            base: format!("kr{}x{id}", std::process::id()),
-            created: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, role: &str) -> String {
-        let ns = format!("{}{role}", self.base);
-        must("ip", &["netns", "add", &ns]);
-        self.created.push(ns.clone());
-        must("ip", &["-n", &ns, "link", "set", "lo", "up"]);
-        ns
-    }
-}
-
-impl Drop for Namespaces {
-    fn drop(&mut self) {
-        for ns in self.created.drain(..).rev() {
-            let _ = run("ip", &["netns", "del", &ns]);
-        }
-    }
-}
-
-fn sysctl(ns: &str, setting: &str) {
-    must("ip", &["netns", "exec", ns, "sysctl", "-qw", setting]);
-}
-
 /// Seconds since the epoch, as the client and `ip -ts monitor` stamp their lines.
 fn now() -> f64 {
     SystemTime::now()
@@ -98,82 +61,13 @@ fn now() -> f64 {
         .as_secs_f64()
 }
 
-/// A private directory for this test's files, removed unless the test fails.
-struct Files(PathBuf);
-
-impl Drop for Files {
-    fn drop(&mut self) {
-        remove_lab_dir(&self.0);
-    }
-}
-
-/// The ToR, three nodes and a client, wired and addressed; nothing runs yet.
-struct Rack {
-    tor: String,
-    nodes: Vec<String>,
-    client: String,
-    // Last: the namespaces go after every process started in them.
-    namespaces: Namespaces,
-}
-
-impl Rack {
-    fn new() -> Rack {
-        let mut namespaces = Namespaces::new();
-        let tor = namespaces.add("t");
-        let nodes: Vec<String> = (1..=NODES)
-            .map(|n| namespaces.add(&format!("n{n}")))
-            .collect();
-        let client = namespaces.add("c");
-        // Forwarding, a hash on the L4 5-tuple, and no reverse path filter.
-        for s in [
-            "net.ipv4.ip_forward=1",
-            "net.ipv4.fib_multipath_hash_policy=1",
-            "net.ipv4.conf.all.rp_filter=0",
-            "net.ipv4.conf.default.rp_filter=0",
-        ] {
-            sysctl(&tor, s);
-        }
-        for (i, ns) in nodes.iter().chain([&client]).enumerate() {
-            let n = i + 1;
-            let (tor_if, far_if) = (format!("{tor}{n}"), format!("{}{n}", namespaces.base));
-            must(
-                "ip",
-                &[
-                    "link", "add", &tor_if, "netns", &tor, "type", "veth", "peer", "name", &far_if,
-                    "netns", ns,
-                ],
-            );
-            let tor_addr = format!("10.83.{n}.1/24");
-            let far_addr = format!("10.83.{n}.2/24");
-            must(
-                "ip",
-                &["-n", &tor, "addr", "add", &tor_addr, "dev", &tor_if],
-            );
-            must("ip", &["-n", ns, "addr", "add", &far_addr, "dev", &far_if]);
-            must("ip", &["-n", &tor, "link", "set", &tor_if, "up"]);
-            must("ip", &["-n", ns, "link", "set", &far_if, "up"]);
-            let gateway = format!("10.83.{n}.1");
-            must(
-                "ip",
-                &["-n", ns, "route", "add", "default", "via", &gateway],
-            );
-        }
-        for ns in &nodes {
-            // The anycast address is local on each node, as kube-proxy makes it.
-            let a = format!("{ANYCAST}/32");
-            must("ip", &["-n", ns, "addr", "add", &a, "dev", "lo"]);
-        }
-        Rack {
-            tor,
-            nodes,
-            client,
-            namespaces,
-        }
-    }
+/// The ToR, three nodes and a client on `10.83.0.0/16`, wired and addressed.
+fn new_rack() -> StarRack {
+    StarRack::new("kr", NODES, 83, ANYCAST.parse().unwrap())
 }
 
 fn node_address(i: usize) -> Ipv4Addr {
-    Ipv4Addr::new(10, 83, i as u8 + 1, 2)
+    StarRack::node_address(83, i)
 }
 
 fn all_nodes() -> BTreeSet<Ipv4Addr> {
@@ -341,7 +235,7 @@ enum Tor {
     Other(LabProcess),
 }
 
-fn frr_tor(rack: &Rack) -> (Tor, Query) {
+fn frr_tor(rack: &StarRack) -> (Tor, Query) {
     let frr = Frr::start(
         &rack.tor,
         FrrConfig {
@@ -383,7 +277,7 @@ fn frr_dir(ns: &str) -> PathBuf {
 }
 
 /// BIRD 2: graceful restart on, the kernel protocol merging equal paths into ECMP.
-fn bird_tor(rack: &Rack, dir: &Path) -> (Tor, Query) {
+fn bird_tor(rack: &StarRack, dir: &Path) -> (Tor, Query) {
     let mut c = format!(
         "log \"{}\" all;\nrouter id 10.83.1.1;\nprotocol device {{ scan time 2; }}\n\
          protocol kernel {{ ipv4 {{ export all; }}; merge paths on; }}\n",
@@ -422,7 +316,7 @@ fn bird_tor(rack: &Rack, dir: &Path) -> (Tor, Query) {
 }
 
 /// GoBGP with graceful restart (helper) on every neighbor; RIB only.
-fn gobgp_tor(rack: &Rack, dir: &Path) -> (Tor, Query) {
+fn gobgp_tor(rack: &StarRack, dir: &Path) -> (Tor, Query) {
     let mut c =
         format!("[global.config]\n  as = {TOR_ASN}\n  router-id = \"10.83.1.1\"\n  port = 179\n");
     for i in 0..NODES {
@@ -510,36 +404,11 @@ fn node_config(i: usize, manifests: &Path, mode: Mode) -> String {
 
 /// The responders standing in for each node's pods: answer the node's name on the
 /// anycast address. They keep running while the speakers restart.
-fn responders(rack: &Rack, dir: &Path) -> Vec<LabProcess> {
+fn responders(rack: &StarRack, dir: &Path) -> Vec<LabProcess> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/responder.py");
-    let procs: Vec<LabProcess> = rack
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, ns)| {
-            let name = format!("node{}", i + 1);
-            LabProcess::spawn_in(
-                ns,
-                &name,
-                &dir.join(format!("{name}-responder.log")),
-                "python3",
-                &[&script.display().to_string(), ANYCAST, PORT, &name],
-            )
-        })
-        .collect();
-    for ns in &rack.nodes {
-        wait_until("the responder to listen", CONVERGE, || {
-            let out = run(
-                "ip",
-                &["netns", "exec", ns, "ss", "-Hltn", "sport", "=", ":8080"],
-            )?;
-            if out.trim().is_empty() {
-                Err(format!("nothing listens on port {PORT} in {ns}"))
-            } else {
-                Ok(())
-            }
-        });
-    }
+    let port = PORT.parse().unwrap();
+    let procs = rack.start_responders(&script, ANYCAST.parse().unwrap(), port, dir);
+    rack.wait_for_responders(port);
     procs
 }
 
@@ -582,7 +451,7 @@ os.rename(result + ".tmp", result)
 "#;
 
 impl Client {
-    fn start(rack: &Rack, dir: &Path) -> Client {
+    fn start(rack: &StarRack, dir: &Path) -> Client {
         let script = dir.join("client.py");
         std::fs::write(&script, CLIENT).unwrap();
         let stop = dir.join("client.stop");
@@ -693,14 +562,10 @@ fn poll_until<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Result<T
 
 /// Starts node `i`'s speaker (incarnation `k`: a fresh private directory each time, the
 /// same config).
-fn start_node(rack: &Rack, i: usize, k: usize, config: &str) -> Daemon {
+fn start_node(rack: &StarRack, i: usize, k: usize, config: &str) -> Daemon {
     Daemon::start_in(
         Some(&rack.nodes[i]),
-        test_dir(&format!(
-            "e2e-rr-{}-node{}-{k}",
-            rack.namespaces.base,
-            i + 1
-        )),
+        test_dir(&format!("e2e-rr-{}-node{}-{k}", rack.base(), i + 1)),
         config,
         &[],
     )
@@ -713,8 +578,8 @@ fn fmt_hops(hops: &BTreeSet<Ipv4Addr>) -> String {
 
 /// The whole scenario against one ToR.
 fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
-    let rack = Rack::new();
-    let files = Files(lab_dir(&rack.namespaces.base, label));
+    let rack = new_rack();
+    let files = TestFiles(lab_dir(rack.base(), label));
     let (_tor, query) = match router {
         Router::Frr => frr_tor(&rack),
         Router::Bird => bird_tor(&rack, &files.0),

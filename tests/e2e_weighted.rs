@@ -25,12 +25,12 @@ mod support;
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
-use lab::{CONVERGE, lab_dir, remove_lab_dir, wait_until};
+use lab::rack::{StarRack, TestFiles};
+use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 use support::daemon::{Daemon, test_dir};
 
 const TOR_ASN: u32 = 65000;
@@ -43,109 +43,23 @@ const CONNECTIONS: usize = 1000;
 /// more than 3.5 of them, while a plain 50/50 split is 25 points away.
 const TOLERANCE: f64 = 5.0;
 
-static NEXT_ID: AtomicU32 = AtomicU32::new(0);
+/// The ToR, two nodes and a client on `10.81.0.0/16`, wired and addressed.
+struct Fabric(StarRack);
 
-/// The namespaces of one fabric: deleted on drop, only those this test created.
-struct Namespaces {
-    base: String,
-    created: Vec<String>,
-}
-
-impl Namespaces {
-    fn new() -> Namespaces {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Namespaces {
-            base: format!("kw{}x{id}", std::process::id()),
-            created: Vec::new(),
-        }
+impl std::ops::Deref for Fabric {
+    type Target = StarRack;
+    fn deref(&self) -> &StarRack {
+        &self.0
     }
-
-    fn add(&mut self, role: &str) -> String {
-        let ns = format!("{}{role}", self.base);
-        must("ip", &["netns", "add", &ns]);
-        self.created.push(ns.clone());
-        must("ip", &["-n", &ns, "link", "set", "lo", "up"]);
-        ns
-    }
-}
-
-impl Drop for Namespaces {
-    fn drop(&mut self) {
-        for ns in self.created.drain(..).rev() {
-            let _ = run("ip", &["netns", "del", &ns]);
-        }
-    }
-}
-
-fn sysctl(ns: &str, setting: &str) {
-    must("ip", &["netns", "exec", ns, "sysctl", "-qw", setting]);
-}
-
-/// The ToR, two nodes and a client, wired and addressed; nothing runs yet.
-struct Fabric {
-    tor: String,
-    nodes: [String; 2],
-    client: String,
-    // Last: the namespaces go after every process started in them.
-    namespaces: Namespaces,
 }
 
 impl Fabric {
     fn new() -> Fabric {
-        let mut namespaces = Namespaces::new();
-        let tor = namespaces.add("t");
-        let nodes = [namespaces.add("n1"), namespaces.add("n2")];
-        let client = namespaces.add("c");
-        // Forwarding, a hash on the L4 5-tuple so connections spread over the next
-        // hops, and no reverse path filter (replies come back over either node).
-        for s in [
-            "net.ipv4.ip_forward=1",
-            "net.ipv4.fib_multipath_hash_policy=1",
-            "net.ipv4.conf.all.rp_filter=0",
-            "net.ipv4.conf.default.rp_filter=0",
-        ] {
-            sysctl(&tor, s);
-        }
-        for (i, ns) in nodes.iter().chain([&client]).enumerate() {
-            let n = i + 1;
-            let (tor_if, far_if) = (format!("{tor}{n}"), format!("{}{n}", namespaces.base));
-            must(
-                "ip",
-                &[
-                    "link", "add", &tor_if, "netns", &tor, "type", "veth", "peer", "name", &far_if,
-                    "netns", ns,
-                ],
-            );
-            let tor_addr = format!("10.81.{n}.1/24");
-            let far_addr = format!("10.81.{n}.2/24");
-            must(
-                "ip",
-                &["-n", &tor, "addr", "add", &tor_addr, "dev", &tor_if],
-            );
-            must("ip", &["-n", ns, "addr", "add", &far_addr, "dev", &far_if]);
-            must("ip", &["-n", &tor, "link", "set", &tor_if, "up"]);
-            must("ip", &["-n", ns, "link", "set", &far_if, "up"]);
-            let gateway = format!("10.81.{n}.1");
-            must(
-                "ip",
-                &["-n", ns, "route", "add", "default", "via", &gateway],
-            );
-        }
-        for ns in &nodes {
-            // The anycast address is local on each node, as kube-proxy makes it.
-            let a = format!("{ANYCAST}/32");
-            must("ip", &["-n", ns, "addr", "add", &a, "dev", "lo"]);
-        }
-        Fabric {
-            tor,
-            nodes,
-            client,
-            namespaces,
-        }
+        Fabric(StarRack::new("kw", 2, 81, ANYCAST.parse().unwrap()))
     }
 
     fn node_address(i: usize) -> Ipv4Addr {
-        Ipv4Addr::new(10, 81, i as u8 + 1, 2)
+        StarRack::node_address(81, i)
     }
 
     /// The next hops of the ToR's kernel route to the anycast address, with their weights
@@ -222,38 +136,16 @@ print(json.dumps(counts))
 /// anycast address.
 fn responders(fabric: &Fabric, dir: &Path) -> Vec<LabProcess> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/responder.py");
-    fabric
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, ns)| {
-            let name = format!("node{}", i + 1);
-            LabProcess::spawn_in(
-                ns,
-                &name,
-                &dir.join(format!("{name}-responder.log")),
-                "python3",
-                &[&script.display().to_string(), ANYCAST, PORT, &name],
-            )
-        })
-        .collect()
+    fabric.start_responders(
+        &script,
+        ANYCAST.parse().unwrap(),
+        PORT.parse().unwrap(),
+        dir,
+    )
 }
 
-/// Waits until every node's responder accepts connections.
 fn wait_for_responders(fabric: &Fabric) {
-    for ns in &fabric.nodes {
-        wait_until("the responder to listen", CONVERGE, || {
-            let out = run(
-                "ip",
-                &["netns", "exec", ns, "ss", "-Hltn", "sport", "=", ":8080"],
-            )?;
-            if out.trim().is_empty() {
-                Err(format!("nothing listens on port {PORT} in {ns}"))
-            } else {
-                Ok(())
-            }
-        });
-    }
+    fabric.wait_for_responders(PORT.parse().unwrap());
 }
 
 fn manifests(node1_endpoints: usize, node2_endpoints: usize) -> Value {
@@ -299,7 +191,7 @@ fn start_nodes(fabric: &Fabric, manifests: &Path, weighted: bool) -> Vec<Daemon>
             );
             Daemon::start_in(
                 Some(&fabric.nodes[i]),
-                test_dir(&format!("e2e-weighted-{}-node{n}", fabric.namespaces.base)),
+                test_dir(&format!("e2e-weighted-{}-node{n}", fabric.base())),
                 &config,
                 &[],
             )
@@ -326,15 +218,6 @@ fn assert_split(counts: &BTreeMap<String, usize>, node1_percent: f64) {
         "split {counts:?} is not {node1_percent} % / {} % within {TOLERANCE} points",
         100.0 - node1_percent
     );
-}
-
-/// A private directory for this test's files, removed unless the test fails.
-struct Files(PathBuf);
-
-impl Drop for Files {
-    fn drop(&mut self) {
-        remove_lab_dir(&self.0);
-    }
 }
 
 /// FRR with zebra in the ToR namespace, peering with both nodes, multipath on.
@@ -372,7 +255,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
         return;
     }
     let fabric = Fabric::new();
-    let files = Files(lab_dir(&fabric.namespaces.base, "weighted-frr"));
+    let files = TestFiles(lab_dir(fabric.base(), "weighted-frr"));
     let _frr = frr_tor(&fabric);
     let manifests_path = files.0.join("cluster.json");
     write_manifests(&manifests_path, &manifests(1, 3));
@@ -445,7 +328,7 @@ fn frr_tor_without_weighting_keeps_plain_ecmp() {
         return;
     }
     let fabric = Fabric::new();
-    let files = Files(lab_dir(&fabric.namespaces.base, "unweighted-frr"));
+    let files = TestFiles(lab_dir(fabric.base(), "unweighted-frr"));
     let _frr = frr_tor(&fabric);
     let manifests_path = files.0.join("cluster.json");
     write_manifests(&manifests_path, &manifests(1, 3));
@@ -482,7 +365,7 @@ fn bird_tor_ignores_the_weight_and_installs_plain_ecmp() {
         return;
     }
     let fabric = Fabric::new();
-    let files = Files(lab_dir(&fabric.namespaces.base, "weighted-bird"));
+    let files = TestFiles(lab_dir(fabric.base(), "weighted-bird"));
     let conf = files.0.join("bird.conf");
     std::fs::write(&conf, bird_config(&files.0.join("bird.log"))).unwrap();
     let conf = conf.display().to_string();

@@ -30,6 +30,7 @@ pub mod gobgp;
 pub mod netns;
 pub mod prereq;
 pub mod process;
+pub mod rack;
 pub mod rib;
 pub mod router;
 pub mod scenario;

@@ -1,0 +1,184 @@
+//! A rack in network namespaces for the daemon's end-to-end tests: one ToR namespace
+//! routing between node namespaces and a client namespace, each on its own /24 veth link
+//! (`10.<subnet>.<link>.1` on the ToR, `.2` on the far end), with the anycast address on
+//! every node's loopback as kube-proxy makes it local. Nothing runs in it yet; the tests
+//! start the router, the speakers and the responders.
+//!
+//! Every namespace is deleted on drop, only those this rack created; names are unique per
+//! process and rack, so racks of parallel tests never collide.
+
+use crate::process::{Daemon, must, run};
+use crate::{CONVERGE, remove_lab_dir, wait_until};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(0);
+
+/// The namespaces of one rack: deleted on drop, only those it created.
+struct Namespaces {
+    base: String,
+    created: Vec<String>,
+}
+
+impl Namespaces {
+    fn add(&mut self, role: &str) -> String {
+        let ns = format!("{}{role}", self.base);
+        must("ip", &["netns", "add", &ns]);
+        self.created.push(ns.clone());
+        must("ip", &["-n", &ns, "link", "set", "lo", "up"]);
+        ns
+    }
+}
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        for ns in self.created.drain(..).rev() {
+            let _ = run("ip", &["netns", "del", &ns]);
+        }
+    }
+}
+
+/// Sets one sysctl inside a namespace.
+pub fn sysctl(ns: &str, setting: &str) {
+    must("ip", &["netns", "exec", ns, "sysctl", "-qw", setting]);
+}
+
+/// The ToR, the nodes and a client, wired and addressed.
+pub struct StarRack {
+    /// The ToR's namespace.
+    pub tor: String,
+    /// The nodes' namespaces, node1 first.
+    pub nodes: Vec<String>,
+    /// The client's namespace (the link after the last node's).
+    pub client: String,
+    // Last: the namespaces go after every process started in them.
+    namespaces: Namespaces,
+}
+
+impl StarRack {
+    /// Builds a rack of `nodes` nodes on `10.<subnet>.0.0/16`; `prefix` (two letters) names
+    /// its namespaces; `anycast` goes on every node's loopback.
+    pub fn new(prefix: &str, nodes: usize, subnet: u8, anycast: Ipv4Addr) -> StarRack {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let mut namespaces = Namespaces {
+            base: format!("{prefix}{}x{id}", std::process::id()),
+            created: Vec::new(),
+        };
+        let tor = namespaces.add("t");
+        let nodes: Vec<String> = (1..=nodes)
+            .map(|n| namespaces.add(&format!("n{n}")))
+            .collect();
+        let client = namespaces.add("c");
+        // Forwarding, a hash on the L4 5-tuple so connections spread over the next hops,
+        // and no reverse path filter (replies come back over any node).
+        for s in [
+            "net.ipv4.ip_forward=1",
+            "net.ipv4.fib_multipath_hash_policy=1",
+            "net.ipv4.conf.all.rp_filter=0",
+            "net.ipv4.conf.default.rp_filter=0",
+        ] {
+            sysctl(&tor, s);
+        }
+        for (i, ns) in nodes.iter().chain([&client]).enumerate() {
+            let n = i + 1;
+            let (tor_if, far_if) = (format!("{tor}{n}"), format!("{}{n}", namespaces.base));
+            must(
+                "ip",
+                &[
+                    "link", "add", &tor_if, "netns", &tor, "type", "veth", "peer", "name", &far_if,
+                    "netns", ns,
+                ],
+            );
+            let gateway = format!("10.{subnet}.{n}.1");
+            let (tor_addr, far_addr) = (format!("{gateway}/24"), format!("10.{subnet}.{n}.2/24"));
+            must(
+                "ip",
+                &["-n", &tor, "addr", "add", &tor_addr, "dev", &tor_if],
+            );
+            must("ip", &["-n", ns, "addr", "add", &far_addr, "dev", &far_if]);
+            must("ip", &["-n", &tor, "link", "set", &tor_if, "up"]);
+            must("ip", &["-n", ns, "link", "set", &far_if, "up"]);
+            must(
+                "ip",
+                &["-n", ns, "route", "add", "default", "via", &gateway],
+            );
+        }
+        let anycast = format!("{anycast}/32");
+        for ns in &nodes {
+            must("ip", &["-n", ns, "addr", "add", &anycast, "dev", "lo"]);
+        }
+        StarRack {
+            tor,
+            nodes,
+            client,
+            namespaces,
+        }
+    }
+
+    /// What names this rack's namespaces (and so its files and logs).
+    pub fn base(&self) -> &str {
+        &self.namespaces.base
+    }
+
+    /// Node `i`'s address (node1 is 0) in a rack on `10.<subnet>.0.0/16`.
+    pub fn node_address(subnet: u8, i: usize) -> Ipv4Addr {
+        Ipv4Addr::new(10, subnet, u8::try_from(i + 1).unwrap_or(u8::MAX), 2)
+    }
+
+    /// Starts the responders standing in for each node's pods (`testbed/responder.py`):
+    /// each answers its node's name (`node1`...) on `anycast`:`port`. `script` is the
+    /// responder's path.
+    pub fn start_responders(
+        &self,
+        script: &Path,
+        anycast: Ipv4Addr,
+        port: u16,
+        dir: &Path,
+    ) -> Vec<Daemon> {
+        let script = script.display().to_string();
+        let (anycast, port) = (anycast.to_string(), port.to_string());
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, ns)| {
+                let name = format!("node{}", i + 1);
+                Daemon::spawn_in(
+                    ns,
+                    &name,
+                    &dir.join(format!("{name}-responder.log")),
+                    "python3",
+                    &[&script, &anycast, &port, &name],
+                )
+            })
+            .collect()
+    }
+
+    /// Waits until every node's responder accepts connections on `port`.
+    pub fn wait_for_responders(&self, port: u16) {
+        let sport = format!(":{port}");
+        for ns in &self.nodes {
+            wait_until("the responder to listen", CONVERGE, || {
+                let out = run(
+                    "ip",
+                    &["netns", "exec", ns, "ss", "-Hltn", "sport", "=", &sport],
+                )?;
+                if out.trim().is_empty() {
+                    Err(format!("nothing listens on port {port} in {ns}"))
+                } else {
+                    Ok(())
+                }
+            });
+        }
+    }
+}
+
+/// A private directory for one test's files, removed on drop unless the test is failing
+/// (then it stays, and its place is printed).
+pub struct TestFiles(pub PathBuf);
+
+impl Drop for TestFiles {
+    fn drop(&mut self) {
+        remove_lab_dir(&self.0);
+    }
+}
