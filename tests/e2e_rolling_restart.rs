@@ -33,7 +33,7 @@ mod support;
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_or_skip};
 use lab::process::{Daemon as LabProcess, must, run};
-use lab::rack::{StarRack, TestFiles};
+use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
 use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -357,23 +357,7 @@ fn manifests(nodes: &[usize]) -> Value {
                 "conditions": {"ready": true}})
         })
         .collect();
-    json!({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"externalIPs": [ANYCAST], "clusterIP": "10.96.0.10",
-                "externalTrafficPolicy": "Local"}},
-        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"name": "web-1", "namespace": "shop",
-                "labels": {"kubernetes.io/service-name": "web"}},
-            "addressType": "IPv4", "endpoints": endpoints},
-    ]})
-}
-
-/// Replaces the manifests file at once (every daemon watches it).
-fn write_manifests(path: &Path, objects: &Value) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, objects.to_string()).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
+    anycast_service(ANYCAST, endpoints)
 }
 
 /// How the speakers shut down.

@@ -25,7 +25,7 @@ mod support;
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
-use lab::rack::{StarRack, TestFiles};
+use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
 use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -157,23 +157,7 @@ fn manifests(node1_endpoints: usize, node2_endpoints: usize) -> Value {
         .map(|n| endpoint(n, "node1"))
         .chain((1..=node2_endpoints).map(|n| endpoint(n, "node2")))
         .collect();
-    json!({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"externalIPs": [ANYCAST], "clusterIP": "10.96.0.10",
-                "externalTrafficPolicy": "Local"}},
-        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"name": "web-1", "namespace": "shop",
-                "labels": {"kubernetes.io/service-name": "web"}},
-            "addressType": "IPv4", "endpoints": endpoints},
-    ]})
-}
-
-/// Replaces the manifests file at once (both daemons watch it).
-fn write_manifests(path: &Path, objects: &Value) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, objects.to_string()).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
+    anycast_service(ANYCAST, endpoints)
 }
 
 /// Starts `kube-anycast run` on both nodes, weighted or not, reading `manifests`.

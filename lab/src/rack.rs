@@ -182,3 +182,27 @@ impl Drop for TestFiles {
         remove_lab_dir(&self.0);
     }
 }
+
+/// The cluster of a rack test as a `kind: List`: Service `shop/web` with `anycast` as its
+/// externalIP (`externalTrafficPolicy: Local`) and one EndpointSlice holding `endpoints`.
+pub fn anycast_service(anycast: &str, endpoints: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"externalIPs": [anycast], "clusterIP": "10.96.0.10",
+                "externalTrafficPolicy": "Local"}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "web-1", "namespace": "shop",
+                "labels": {"kubernetes.io/service-name": "web"}},
+            "addressType": "IPv4", "endpoints": endpoints},
+    ]})
+}
+
+/// Replaces a manifests file at once (temporary file and rename), as the daemons watching
+/// it must never read half of it.
+pub fn write_manifests(path: &Path, objects: &serde_json::Value) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, objects.to_string())
+        .unwrap_or_else(|e| panic!("write {}: {e}", tmp.display()));
+    std::fs::rename(&tmp, path).unwrap_or_else(|e| panic!("rename {}: {e}", tmp.display()));
+}
