@@ -172,14 +172,4 @@ impl NodeNames {
     pub fn prune(&mut self) {
         self.names.retain(|n| Arc::strong_count(n) > 1);
     }
-
-    /// How many names are held.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// True when none is held.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
 }

@@ -94,24 +94,8 @@ fn is_manifest_name(path: &Path) -> bool {
     !hidden && matches!(ext, Some("yaml" | "yml" | "json"))
 }
 
-/// Adds every object of a file's content to `state`: JSON (what `kubectl get -o json`
-/// prints, one or more documents) when it starts with `{` or `[`, YAML otherwise.
-pub fn add_file(state: &mut ClusterState, bytes: &[u8], node_name: &str) -> Result<(), String> {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if matches!(first, Some(b'{' | b'[')) {
-        return add_json(state, bytes, node_name);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-    add_documents(state, text, node_name)
-}
-
 /// Adds every object of a JSON stream. serde_json reads the objects straight into the
 /// slim types: what no rule reads is skipped, never stored.
-fn add_json(state: &mut ClusterState, bytes: &[u8], node_name: &str) -> Result<(), String> {
-    let documents = serde_json::Deserializer::from_slice(bytes).into_iter::<AnyObject>();
-    add_json_documents(state, documents, node_name)
-}
-
 fn add_json_documents(
     state: &mut ClusterState,
     documents: impl Iterator<Item = serde_json::Result<AnyObject>>,
@@ -338,6 +322,32 @@ items:
         assert_eq!(state.services().len(), 2);
         assert_eq!(files(std::slice::from_ref(&dir)).unwrap().len(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `kubectl get -o json` output (after leading blank lines, as a shell may write it) is
+    /// streamed as JSON; two documents back to back both count; a broken one names itself.
+    #[test]
+    fn json_files_are_read_as_json_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cluster.json");
+        let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"kind": "Service", "metadata": {"name": "a", "namespace": "x"},
+             "spec": {"externalIPs": ["203.0.113.1"]}},
+            {"kind": "EndpointSlice", "metadata": {"name": "a-1", "namespace": "x",
+             "labels": {"kubernetes.io/service-name": "a"}}, "addressType": "IPv4",
+             "endpoints": [{"addresses": ["10.0.0.1"], "nodeName": "n"}]}]});
+        let second = r#"{"kind": "Service", "metadata": {"name": "b", "namespace": "x"}}"#;
+        std::fs::write(&file, format!("\n\n  {list}\n{second}\n")).unwrap();
+        let state = load(std::slice::from_ref(&file), "n").unwrap();
+        assert_eq!(state.services().len(), 2);
+        assert_eq!(state.endpoint_slices().len(), 1);
+        std::fs::write(
+            &file,
+            format!("{list}\n{{\"kind\": \"Service\", \"metadata\": 7}}"),
+        )
+        .unwrap();
+        let error = load(std::slice::from_ref(&file), "n").unwrap_err();
+        assert!(error.message.starts_with("document 2:"), "{error}");
     }
 
     /// Waits (with a deadline) until the shared state satisfies `done`.
