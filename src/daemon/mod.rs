@@ -3,7 +3,7 @@
 
 pub mod bfd_link;
 pub mod bgp_config;
-pub mod events;
+pub mod kube_events;
 pub mod peers;
 mod reload;
 mod router_id;
@@ -19,8 +19,8 @@ use crate::source::{SharedCluster, kubernetes, manifests};
 use crate::status::{Observed, ObservedPeer, PeerRun};
 use anyhow::Context;
 use bgp::driver::{ShutdownMode, Speaker};
-use events::{EventSink, ProblemMemory};
 use ipnet::IpNet;
+use kube_events::{EventSink, ProblemMemory};
 use peers::Peers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -109,7 +109,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             changed = versions.changed() => if changed.is_err() { break },
             Some(reloaded) = reloads.recv() => {
                 if let Err(problems) = &reloaded {
-                    let _ = report_tx.send(Outgoing::Node(events::NodeReport {
+                    let _ = report_tx.send(Outgoing::Node(kube_events::NodeReport {
                         node: reconciler.config.node_name.clone(),
                         uid: shared.read(|c| c.node().and_then(|n| n.uid.as_deref().map(String::from))),
                         code: "config_refused",
@@ -239,9 +239,9 @@ async fn report_problems(
 /// What the Event writer is handed.
 enum Outgoing {
     /// Problems of Services.
-    Services(Vec<events::Report>),
+    Services(Vec<kube_events::Report>),
     /// A problem of this node's speaker (a refused config file).
-    Node(events::NodeReport),
+    Node(kube_events::NodeReport),
 }
 
 fn update_refused_metric(metrics: &Metrics, engine: &Incremental) {

@@ -379,7 +379,7 @@ items:
         let shared = std::sync::Arc::new(super::super::SharedCluster::default());
         let task = tokio::spawn(run(vec![dir.clone()], "n".into(), shared.clone()));
         wait_for(&shared, "the first load", |s| {
-            s.version().synced && service_names(s) == ["x/a"]
+            s.subscribe().borrow().synced && service_names(s) == ["x/a"]
         })
         .await;
         volume.update(&[("cluster.yaml", b.as_str())]);

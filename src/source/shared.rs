@@ -79,11 +79,6 @@ impl SharedCluster {
         receiver.mark_changed();
         receiver
     }
-
-    /// The current version.
-    pub fn version(&self) -> Version {
-        *self.version.borrow()
-    }
 }
 
 impl SharedCluster {

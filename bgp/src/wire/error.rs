@@ -1,6 +1,7 @@
 //! Error values of the codec, and the RFC 7606 action table for path attributes.
 
-use super::notification::Notification;
+use super::HEADER_LEN;
+use super::notification::{ErrorCode, Notification, header_subcode};
 
 /// A received message that cannot be accepted as a whole: the session must be reset with
 /// this NOTIFICATION (RFC 4271 section 6, RFC 7606 section 3 "session reset").
@@ -58,9 +59,36 @@ impl MessageError {
     /// An UPDATE Message Error (code 3) with this subcode and data (RFC 4271 section 6.3).
     pub fn update(subcode: u8, data: impl Into<bytes::Bytes>, reason: impl Into<String>) -> Self {
         MessageError {
-            notification: Notification::new(super::notification::ErrorCode::Update, subcode, data),
+            notification: Notification::new(ErrorCode::Update, subcode, data),
             reason: reason.into(),
         }
+    }
+
+    /// A Message Header Error (code 1) with this subcode and data (RFC 4271 section 6.1).
+    pub fn header(subcode: u8, data: impl Into<bytes::Bytes>, reason: impl Into<String>) -> Self {
+        MessageError {
+            notification: Notification::new(ErrorCode::MessageHeader, subcode, data),
+            reason: reason.into(),
+        }
+    }
+
+    /// Message Header Error / Bad Message Length; the data is the 2-octet Length field as
+    /// received (RFC 4271 section 6.1).
+    pub fn bad_length(length_field: [u8; 2], length: usize, why: &str) -> Self {
+        MessageError::header(
+            header_subcode::BAD_MESSAGE_LENGTH,
+            length_field.to_vec(),
+            format!("bad message length {length}: {why}"),
+        )
+    }
+
+    /// Bad Message Length for a body handed to a body decoder: the Length field it came
+    /// with is rebuilt from the body (a body longer than 65516 octets cannot have come off
+    /// the wire, and saturates).
+    pub fn bad_body_length(body_len: usize, why: &str) -> Self {
+        let length = body_len.saturating_add(HEADER_LEN);
+        let field = u16::try_from(length).unwrap_or(u16::MAX).to_be_bytes();
+        MessageError::bad_length(field, length, why)
     }
 }
 

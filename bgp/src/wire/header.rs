@@ -1,7 +1,7 @@
 //! The 19-octet message header (RFC 4271 section 4.1) and message framing.
 
 use super::MessageError;
-use super::notification::{ErrorCode, Notification, header_subcode};
+use super::notification::header_subcode;
 
 /// Length of the header: 16-octet marker, 2-octet length, 1-octet type.
 pub const HEADER_LEN: usize = 19;
@@ -109,7 +109,7 @@ impl Header {
         // RFC 4271 6.1: "If the Marker field of the message header is not as expected,
         // then a synchronization error has occurred": no data.
         if raw[..16] != MARKER {
-            return Err(header_error(
+            return Err(MessageError::header(
                 header_subcode::CONNECTION_NOT_SYNCHRONIZED,
                 Vec::new(),
                 "marker is not all ones".to_string(),
@@ -121,25 +121,29 @@ impl Header {
         // RFC 4271 6.1: length out of bounds -> Bad Message Length, data = the
         // erroneous Length field. Checked before the type, whose own bounds need it.
         if !(HEADER_LEN..=max_message_len).contains(&length) {
-            return Err(bad_length(length_field, length, "outside 19..=maximum"));
+            return Err(MessageError::bad_length(
+                length_field,
+                length,
+                "outside 19..=maximum",
+            ));
         }
         // RFC 4271 6.1: unrecognized type -> Bad Message Type, data = the Type field.
         let Some(message_type) = MessageType::from_code(type_code) else {
-            return Err(header_error(
+            return Err(MessageError::header(
                 header_subcode::BAD_MESSAGE_TYPE,
                 vec![type_code],
                 format!("unknown message type {type_code}"),
             ));
         };
         if !message_type.length_ok(length) {
-            return Err(bad_length(
+            return Err(MessageError::bad_length(
                 length_field,
                 length,
                 "below the minimum for its type",
             ));
         }
         if length > message_type.max_len(max_message_len) {
-            return Err(bad_length(
+            return Err(MessageError::bad_length(
                 length_field,
                 length,
                 "over 4096 for OPEN or KEEPALIVE (RFC 8654 section 4)",
@@ -159,35 +163,10 @@ impl Header {
     }
 }
 
-fn header_error(subcode: u8, data: Vec<u8>, reason: String) -> MessageError {
-    MessageError {
-        notification: Notification::new(ErrorCode::MessageHeader, subcode, data),
-        reason,
-    }
-}
-
-/// Message Header Error / Bad Message Length; the data is the 2-octet Length field as
-/// received (RFC 4271 section 6.1).
-pub(crate) fn bad_length(length_field: [u8; 2], length: usize, why: &str) -> MessageError {
-    header_error(
-        header_subcode::BAD_MESSAGE_LENGTH,
-        length_field.to_vec(),
-        format!("bad message length {length}: {why}"),
-    )
-}
-
-/// Bad Message Length for a body handed to a body decoder: the Length field it came with
-/// is rebuilt from the body (a body longer than 65516 octets cannot have come off the wire,
-/// and saturates).
-pub(crate) fn bad_body_length(body_len: usize, why: &str) -> MessageError {
-    let length = body_len.saturating_add(HEADER_LEN);
-    let field = u16::try_from(length).unwrap_or(u16::MAX).to_be_bytes();
-    bad_length(field, length, why)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::{ErrorCode, Notification};
 
     fn header(length: u16, type_code: u8) -> Vec<u8> {
         let mut v = MARKER.to_vec();

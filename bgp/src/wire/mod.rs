@@ -101,7 +101,7 @@ impl Message {
             // Fewer than 19 octets: there is no Length field to quote, so the data is the
             // size that was given (necessarily below 19, so it fits).
             let size = (bytes.len() as u16).to_be_bytes();
-            return Err(header::bad_length(
+            return Err(MessageError::bad_length(
                 size,
                 bytes.len(),
                 "message shorter than its header",
@@ -178,7 +178,7 @@ impl Message {
 /// The slice handed to [`Message::decode`] is not the length its header says.
 fn length_mismatch(length: usize, got: usize) -> MessageError {
     let field = u16::try_from(length).unwrap_or(u16::MAX).to_be_bytes();
-    header::bad_length(
+    MessageError::bad_length(
         field,
         length,
         &format!("header says {length} octets, {got} were given"),

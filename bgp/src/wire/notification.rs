@@ -255,7 +255,7 @@ impl Notification {
         _ctx: &super::SessionContext,
     ) -> Result<Notification, super::MessageError> {
         let [code, subcode, data @ ..] = body else {
-            return Err(super::header::bad_body_length(
+            return Err(super::MessageError::bad_body_length(
                 body.len(),
                 "NOTIFICATION shorter than 21 octets",
             ));

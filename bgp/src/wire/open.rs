@@ -61,7 +61,7 @@ impl Open {
         _ctx: &super::SessionContext,
     ) -> Result<Open, super::MessageError> {
         let Some((fixed, params)) = body.split_first_chunk::<FIXED_LEN>() else {
-            return Err(super::header::bad_body_length(
+            return Err(super::MessageError::bad_body_length(
                 body.len(),
                 "OPEN shorter than 29 octets",
             ));
