@@ -11,11 +11,14 @@
 //! It runs on its own tokio runtime thread, so a test that blocks (waiting on a child
 //! process, say) does not stall it.
 
+mod discovery;
 mod http;
 pub mod resources;
+mod response;
 pub mod selector;
 pub mod store;
 mod watch;
+mod writes;
 
 pub use resources::Resource;
 

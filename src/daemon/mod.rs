@@ -15,7 +15,7 @@ use crate::decide::incremental::Incremental;
 use crate::decide::{self, Settings};
 use crate::metrics::{self, Metrics};
 use crate::reconcile;
-use crate::source::{SharedCluster, kubernetes, manifests};
+use crate::source::{SharedCluster, kubernetes, manifest_source};
 use crate::status::{Observed, ObservedPeer, PeerRun};
 use anyhow::Context;
 use bgp::driver::{ShutdownMode, Speaker};
@@ -53,7 +53,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             EventSink::kubernetes(client, &config.node_name)
         }
         SourceConfig::Manifests(paths) => {
-            tokio::spawn(manifests::run(
+            tokio::spawn(manifest_source::run(
                 paths.clone(),
                 config.node_name.clone(),
                 shared.clone(),

@@ -3,6 +3,7 @@
 
 pub mod kubernetes;
 pub mod manifest_set;
+pub mod manifest_source;
 pub mod manifests;
 pub mod shared;
 pub mod watch;

@@ -2,8 +2,8 @@
 //! from the store's history and then followed live, with bookmarks, streaming-list
 //! initial events, timeouts and 410 Gone as the real API server sends them.
 
-use super::http::{Body, status_object};
 use super::resources::Resource;
+use super::response::{Body, status_object};
 use super::selector::{FieldSelector, LabelSelector};
 use super::store::{Change, ChangeKind};
 use super::{ConnState, Shared};
