@@ -4,7 +4,7 @@
 //! up, so only our BFD can notice; the NOTIFICATION that bgpd then receives must be
 //! Cease subcode 10, and the session must come back by itself.
 //!
-//! Needs root and FRR; without root it prints `skipped: ...` and passes. The time from
+//! Needs root and FRR (see `lab::prereq`). The time from
 //! the fault to the reset is printed, never asserted.
 
 use lab as support;
@@ -16,7 +16,7 @@ use std::time::Instant;
 use support::bfd_routers::{FrrBfd, Timers};
 use support::frr::{FrrConfig, FrrNeighbor};
 use support::netns::NetnsPair;
-use support::prereq::{Router, find_binary, lab_available};
+use support::prereq::{Router, lab_available, tools_available};
 use support::scenario::{OUR_ASN, ROUTER_ASN, ROUTER_ID, Setup, our_peer_config};
 use support::speaker::OurSpeaker;
 use support::{CONVERGE, wait_until};
@@ -24,16 +24,7 @@ use support::{CONVERGE, wait_until};
 const TEST: &str = "bfd_down_resets_bgp_with_cease_bfd_down_and_it_comes_back";
 
 fn lab(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("{test}: skipped: needs root (network namespaces)");
-        return false;
-    }
-    if !lab_available(test, &[Router::Frr]) {
-        return false;
-    }
-    assert!(find_binary("bfdd").is_some(), "FRR's bfdd is not installed");
-    true
+    lab_available(test, &[Router::Frr]) && tools_available(test, &["bfdd"])
 }
 
 /// bfdd (300 ms x 3) and bgpd on side A, peering with side B; `bgpd_bfd` adds

@@ -15,26 +15,12 @@ use std::num::NonZeroU8;
 use std::time::{Duration, Instant};
 use support::bfd_routers::{BirdBfd, RouterView, Timers};
 use support::netns::NetnsPair;
-use support::prereq::{Router, find_binary, lab_available};
+use support::prereq::{Router, lab_available, tools_available};
 use support::speaker::NsRuntime;
 use support::{CONVERGE, wait_until};
 
 fn lab(test: &str, router: Router) -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("{test}: skipped: needs root (network namespaces)");
-        return false;
-    }
-    if !lab_available(test, &[router]) {
-        return false;
-    }
-    if router == Router::Frr {
-        assert!(
-            find_binary("bfdd").is_some(),
-            "{test}: FRR's bfdd is not installed"
-        );
-    }
-    true
+    lab_available(test, &[router]) && (router != Router::Frr || tools_available(test, &["bfdd"]))
 }
 
 fn config(tx: u64, rx: u64, mult: u8) -> SessionConfig {

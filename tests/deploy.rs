@@ -7,11 +7,12 @@
 //! overlay on addresses, AS numbers, passwords and the anycast pool.
 //!
 //! Needs `kubectl` and `kubernetes-validate` (and FRR's `vtysh` for the syntax check of
-//! the FRR configs): `testbed/install-deps.sh` installs them. A missing tool fails the
-//! tests; `KUBE_ANYCAST_SKIP_LAB=1` skips them instead.
+//! the FRR configs): `testbed/install-deps.sh` installs them. Without them the tests skip
+//! as the lab tests do (`lab::prereq`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use lab::prereq::{find_binary, tools_available};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -30,7 +31,6 @@ const COMPONENTS: [&str; 1] = ["deploy/components/bind-bgp-port"];
 const VALIDATE_VERSIONS: [&str; 2] = ["1.29.0", "1.37.0"];
 const LAB_OVERLAY: &str = "deploy/overlays/containerlab";
 const LAB_DIR: &str = "testbed/containerlab";
-const SKIP_ENV: &str = "KUBE_ANYCAST_SKIP_LAB";
 /// What the DaemonSet's downward API would give the config on a node.
 const TEST_ENV: [(&str, &str); 2] = [("NODE_NAME", "node-1"), ("HOST_IP", "10.0.1.11")];
 
@@ -42,41 +42,16 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin"].iter().map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// The tools, or `None` when the skip variable is set. Panics naming what is missing:
-/// these checks must never pass because they could not run.
+/// The tools' paths, or `None` when they are missing and the test skips
+/// (`lab::prereq::tools_available`).
 fn tools(test: &str, names: &[&str]) -> Option<BTreeMap<String, PathBuf>> {
-    if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1") {
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "{test}: SKIPPED ({SKIP_ENV}=1)");
+    if !tools_available(test, names) {
         return None;
     }
-    let mut found = BTreeMap::new();
-    let mut missing = Vec::new();
-    for name in names {
-        match find_on_path(name) {
-            Some(p) => {
-                found.insert(name.to_string(), p);
-            }
-            None => missing.push(*name),
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "{test}: {} not found; run testbed/install-deps.sh, or set {SKIP_ENV}=1 to skip",
-        missing.join(", ")
-    );
-    Some(found)
+    names
+        .iter()
+        .map(|name| Some((name.to_string(), find_binary(name)?)))
+        .collect()
 }
 
 /// `kubectl kustomize DIR`, as a list of documents.

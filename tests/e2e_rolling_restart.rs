@@ -31,7 +31,7 @@
 mod support;
 
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
-use lab::prereq::{Router, lab_or_skip};
+use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
 use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
 use lab::{CONVERGE, lab_dir, wait_until};
@@ -881,7 +881,7 @@ macro_rules! scenario {
     ($name:ident, $router:expr, $mode:expr, $variant:expr) => {
         #[test]
         fn $name() {
-            if !lab_or_skip(stringify!($name), &[$router]) {
+            if !lab_available(stringify!($name), &[$router]) {
                 return;
             }
             rolling_restart($router, $mode, $variant, stringify!($name));

@@ -13,21 +13,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
 
-const SKIP_ENV: &str = "KUBE_ANYCAST_SKIP_LAB";
-
 type Grant = (String, String, String);
 
 /// The rules of the rendered ClusterRole `kube-anycast`, one (group, resource, verb) each.
 fn rendered_grants() -> Option<BTreeSet<Grant>> {
-    if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1") {
-        eprintln!("rendered RBAC: SKIPPED ({SKIP_ENV}=1)");
+    if !lab::prereq::tools_available("rendered RBAC", &["kubectl"]) {
         return None;
     }
     let out = Command::new("kubectl")
         .arg("kustomize")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/base"))
         .output()
-        .unwrap_or_else(|e| panic!("kubectl not found ({e}); set {SKIP_ENV}=1 to skip"));
+        .unwrap_or_else(|e| panic!("cannot run kubectl: {e}"));
     assert!(
         out.status.success(),
         "{}",

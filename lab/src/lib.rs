@@ -17,7 +17,8 @@
 //!
 //! Running lab tests: as root, with the routers installed (`testbed/install-deps.sh`), e.g.
 //! `cargo test -p bgp --test interop_frr`. Without root or a router binary the lab tests
-//! fail and say what is missing; `KUBE_ANYCAST_SKIP_LAB=1` skips them instead.
+//! say once that they skipped (and what is missing) and pass; `testbed/run-tests.sh` sets
+//! `KUBE_ANYCAST_REQUIRE_LAB=1`, under which they fail instead.
 
 pub mod bench;
 pub mod bfd_routers;

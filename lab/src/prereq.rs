@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// Set to `1` to skip lab tests on machines that cannot run them (no root, no routers).
-pub const SKIP_ENV: &str = "KUBE_ANYCAST_SKIP_LAB";
+/// Set to `1` by `testbed/run-tests.sh`: there a lab test that cannot run fails, naming
+/// what is missing, instead of skipping. A plain `cargo test` skips them and says so.
+pub const REQUIRE_ENV: &str = "KUBE_ANYCAST_REQUIRE_LAB";
 
 /// A router implementation a test needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,26 +49,43 @@ fn is_executable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// Returns true when the lab can run. Returns false (after saying so) when the skip
-/// variable is set. Panics with what is missing otherwise: a lab test must never pass
-/// silently because its lab could not start.
+/// True when the lab can run `routers`. Otherwise the test must not run: with
+/// [`REQUIRE_ENV`] set it panics naming what is missing; without, it says [`SKIPPED`]
+/// once per test binary and returns false.
 pub fn lab_available(test: &str, routers: &[Router]) -> bool {
-    if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1") {
+    available(test, missing(routers))
+}
+
+/// True when the tools (such as `kubectl`) are on the `PATH`; otherwise as
+/// [`lab_available`].
+pub fn tools_available(test: &str, tools: &[&str]) -> bool {
+    let missing = tools
+        .iter()
+        .filter(|tool| find_binary(tool).is_none())
+        .map(|tool| format!("the `{tool}` binary"))
+        .collect();
+    available(test, missing)
+}
+
+fn available(test: &str, missing: Vec<String>) -> bool {
+    if missing.is_empty() {
+        return true;
+    }
+    let missing = missing.join(", ");
+    if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") {
+        panic!(
+            "{test}: the lab cannot run; missing: {missing}. Install with \
+             testbed/install-deps.sh as root."
+        );
+    }
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
         // Straight to stderr: the test harness captures `eprintln!` of passing tests, and
         // a skip must be seen.
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "{test}: SKIPPED ({SKIP_ENV}=1)");
-        return false;
-    }
-    let missing = missing(routers);
-    if !missing.is_empty() {
-        panic!(
-            "{test}: the interop lab cannot run; missing: {}. Install with \
-             testbed/install-deps.sh as root, or set {SKIP_ENV}=1 to skip.",
-            missing.join(", ")
-        );
-    }
-    true
+        let _ = writeln!(std::io::stderr(), "{SKIPPED} (missing: {missing})");
+    });
+    false
 }
 
 /// What the lab lacks to run `routers` (root, binaries, the `frr` user); empty when it
@@ -95,19 +113,3 @@ pub fn missing(routers: &[Router]) -> Vec<String> {
 /// The message a lab test that cannot run prints before passing.
 pub const SKIPPED: &str = "skipped: needs root and the lab (testbed/run-tests.sh runs them)";
 
-/// True when the lab can run `routers`; otherwise says [`SKIPPED`] (and what is missing)
-/// once on stderr and returns false, so the test passes without running. For tests that
-/// are not part of a plain `cargo test`'s promise, such as the bench smoke run.
-pub fn lab_or_skip(test: &str, routers: &[Router]) -> bool {
-    let missing = missing(routers);
-    if missing.is_empty() {
-        return true;
-    }
-    use std::io::Write as _;
-    let _ = writeln!(
-        std::io::stderr(),
-        "{test}: {SKIPPED} (missing: {})",
-        missing.join(", ")
-    );
-    false
-}

@@ -5,13 +5,13 @@
 
 use lab::bench::originator::Kind;
 use lab::bench::{self, Options};
-use lab::prereq::{Router, lab_or_skip};
+use lab::prereq::{Router, lab_available};
 use std::time::Duration;
 
 #[test]
 fn every_originator_announces_and_withdraws_1000_routes() {
     let routers = [Router::Frr, Router::Bird, Router::Gobgp, Router::Exabgp];
-    if !lab_or_skip("bench smoke run", &routers) {
+    if !lab_available("bench smoke run", &routers) {
         return;
     }
     // The debug binary saves CI a release build; the phases do not depend on speed.
