@@ -27,6 +27,7 @@ use bgp::wire::{
 use bgp::{Afi, Asn, Family, RouterId, Safi};
 use bytes::{Bytes, BytesMut};
 use ipnet::IpNet;
+use lab::vectors::hex;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -53,16 +54,6 @@ struct Capture {
     header: Vec<String>,
     /// Every received message, header included.
     messages: Vec<Vec<u8>>,
-}
-
-fn hex(line: &str) -> Vec<u8> {
-    assert!(line.len().is_multiple_of(2), "odd hex line");
-    (0..line.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&line[i..i + 2], 16).unwrap_or_else(|_| panic!("bad hex {line}"))
-        })
-        .collect()
 }
 
 fn captures() -> Vec<Capture> {

@@ -7,6 +7,7 @@ use bgp::Family;
 use bgp::wire::notification::update_subcode;
 use bgp::wire::{AsPathSegment, NextHop, SessionContext, Update};
 use bytes::BytesMut;
+use lab::vectors::hex;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,15 +26,6 @@ struct Vector {
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exabgp")
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    assert!(s.len().is_multiple_of(2), "odd hex length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 fn is_update(message: &[u8]) -> bool {

@@ -7,6 +7,7 @@
 use bgp::wire::{Capability, ErrorCode, Message, MessageType, Notification, Open, SessionContext};
 use bgp::{Afi, Asn, RouterId, Safi};
 use bytes::{Bytes, BytesMut};
+use lab::vectors::hex;
 use serde_json::{Value, json};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -68,21 +69,6 @@ fn rejected_vectors() -> [(&'static str, Notification); 3] {
             ),
         ),
     ]
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<char> = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':')
-        .collect();
-    assert!(digits.len().is_multiple_of(2), "odd hex in {text:?}");
-    digits
-        .chunks(2)
-        .map(|p| {
-            let s: String = p.iter().collect();
-            u8::from_str_radix(&s, 16).unwrap_or_else(|_| panic!("bad hex {s:?}"))
-        })
-        .collect()
 }
 
 fn sorted_files(dir: &Path) -> Vec<PathBuf> {

@@ -36,6 +36,7 @@ pub mod rib;
 pub mod router;
 pub mod scenario;
 pub mod speaker;
+pub mod vectors;
 pub mod vty;
 pub mod wait;
 pub mod workload;

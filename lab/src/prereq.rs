@@ -112,4 +112,3 @@ pub fn missing(routers: &[Router]) -> Vec<String> {
 
 /// The message a lab test that cannot run prints before passing.
 pub const SKIPPED: &str = "skipped: needs root and the lab (testbed/run-tests.sh runs them)";
-

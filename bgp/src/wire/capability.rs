@@ -287,7 +287,7 @@ fn malformed(reason: String) -> MessageError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::testutil::hex;
+    use lab::vectors::hex;
 
     fn encoded(cap: &Capability) -> Vec<u8> {
         let mut out = BytesMut::new();

@@ -76,8 +76,8 @@ impl tokio_util::codec::Encoder<Message> for BgpCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::testutil::hex;
     use crate::wire::{ErrorCode, MAX_EXTENDED_MESSAGE_LEN, Notification};
+    use lab::vectors::hex;
     use tokio_util::codec::{Decoder, Encoder};
 
     const KEEPALIVE: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 0013 04";

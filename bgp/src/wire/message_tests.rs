@@ -2,10 +2,10 @@
 //! round-trip properties over arbitrary valid messages.
 
 use super::notification::{header_subcode, route_refresh_subcode};
-use super::testutil::hex;
 use super::*;
 use crate::types::{Afi, Asn, RouterId, Safi};
 use bytes::{Bytes, BytesMut};
+use lab::vectors::hex;
 use proptest::prelude::*;
 use std::net::Ipv4Addr;
 

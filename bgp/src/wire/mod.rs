@@ -17,8 +17,6 @@ pub mod update;
 
 #[cfg(test)]
 mod message_tests;
-#[cfg(test)]
-pub(crate) mod testutil;
 
 pub use attribute::{
     Aggregator, AsPath, AsPathSegment, Community, ExtendedCommunity, LargeCommunity, LinkBandwidth,

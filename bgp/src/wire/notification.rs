@@ -283,7 +283,7 @@ impl Notification {
 mod tests {
     use super::*;
     use crate::wire::SessionContext;
-    use crate::wire::testutil::hex;
+    use lab::vectors::hex;
 
     fn decode(body: &str) -> Result<Notification, crate::wire::MessageError> {
         Notification::decode_body(&hex(body), &SessionContext::default())

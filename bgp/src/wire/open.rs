@@ -236,7 +236,7 @@ mod tests {
     use super::*;
     use crate::types::{Afi, Safi};
     use crate::wire::SessionContext;
-    use crate::wire::testutil::hex;
+    use lab::vectors::hex;
 
     fn decode(body: &str) -> Result<Open, crate::wire::MessageError> {
         Open::decode_body(&hex(body), &SessionContext::default())

@@ -116,7 +116,7 @@ fn invalid_length(body: &[u8]) -> super::MessageError {
 mod tests {
     use super::*;
     use crate::wire::SessionContext;
-    use crate::wire::testutil::hex;
+    use lab::vectors::hex;
 
     fn decode(body: &[u8]) -> Result<RouteRefresh, crate::wire::MessageError> {
         RouteRefresh::decode_body(body, &SessionContext::default())
