@@ -19,7 +19,8 @@ use bgp::wire::{BgpCodec, Capability, Message, Open};
 use futures::{SinkExt, StreamExt};
 use ipnet::IpNet;
 use lab::fake_apiserver::FakeApiServer;
-use serde_json::{Value, json};
+use lab::objects::{Endpoint, Node, Service, Slice};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -45,19 +46,26 @@ fn ip_of(i: usize) -> String {
 }
 
 fn service(i: usize) -> Value {
-    json!({"apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": format!("svc-{i}"), "namespace": "bench"},
-        "spec": {"externalIPs": [ip_of(i)], "clusterIP": "10.96.0.10"}})
+    Service::new("bench", &format!("svc-{i}"))
+        .external_ips([ip_of(i)])
+        .sequence(i)
+        .build()
 }
 
 fn slice(i: usize, local_ready: bool) -> Value {
-    let endpoints: Vec<Value> = (0..3)
-        .map(|n| json!({"addresses": [format!("172.16.{n}.{}", i % 250)], "nodeName": format!("node-{n}"),
-                        "conditions": {"ready": n != 0 || local_ready}}))
-        .collect();
-    json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-        "metadata": {"name": format!("svc-{i}-a"), "namespace": "bench", "labels": {"kubernetes.io/service-name": format!("svc-{i}")}},
-        "addressType": "IPv4", "endpoints": endpoints})
+    let endpoints = (0..3).map(|n| {
+        let (address, node) = (format!("172.16.{n}.{}", i % 250), format!("node-{n}"));
+        if n != 0 || local_ready {
+            Endpoint::ready(address, &node)
+        } else {
+            Endpoint::not_ready(address, &node)
+        }
+    });
+    Slice::new("bench", &format!("svc-{i}"))
+        .name(format!("svc-{i}-a"))
+        .sequence(i)
+        .endpoints(endpoints)
+        .build()
 }
 
 /// A minimal passive BGP speaker that reports every prefix it hears of, timestamped.
@@ -150,7 +158,7 @@ async fn main() {
     let services = env_usize("EVENT_TO_WIRE_SERVICES", 10_000);
     let changes = env_usize("EVENT_TO_WIRE_CHANGES", 200).min(services);
     let api = FakeApiServer::start().await;
-    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-0"}}));
+    api.apply(Node::new("node-0").build());
     for i in 0..services {
         api.apply(service(i));
         api.apply(slice(i, true));

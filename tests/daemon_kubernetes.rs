@@ -7,31 +7,33 @@
 mod support;
 
 use lab::fake_apiserver::FakeApiServer;
+use lab::objects::{Endpoint, Node, Service, Slice};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::daemon::{Daemon, test_dir};
 
 fn service(name: &str, ips: &[&str], annotations: Value) -> Value {
-    json!({
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": name, "namespace": "shop", "annotations": annotations},
-        "spec": {"externalIPs": ips, "clusterIP": "10.96.0.10"}
-    })
+    Service::new("shop", name)
+        .external_ips(ips)
+        .annotations(annotations)
+        .build()
 }
 
 fn slice(service: &str, node: &str, ready: bool) -> Value {
-    json!({
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-        "metadata": {"name": format!("{service}-1"), "namespace": "shop",
-                     "labels": {"kubernetes.io/service-name": service}},
-        "addressType": "IPv4",
-        "endpoints": [{"addresses": ["10.0.0.1"], "nodeName": node, "conditions": {"ready": ready}}]
-    })
+    let endpoint = if ready {
+        Endpoint::ready("10.0.0.1", node)
+    } else {
+        Endpoint::not_ready("10.0.0.1", node)
+    };
+    Slice::new("shop", service)
+        .name(format!("{service}-1"))
+        .endpoint(endpoint)
+        .build()
 }
 
 fn node() -> Value {
-    json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a", "labels": {"rack": "r1"}}})
+    Node::new("node-a").labels(json!({"rack": "r1"})).build()
 }
 
 fn start_daemon(name: &str, api: &FakeApiServer) -> Daemon {

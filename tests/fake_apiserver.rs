@@ -13,6 +13,7 @@ use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use lab::fake_apiserver::{FakeApiServer, Options, Verb};
+use lab::objects;
 use serde_json::{Value, json};
 use std::fmt::Debug;
 use std::time::Duration;
@@ -38,30 +39,20 @@ async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
 }
 
 fn service(namespace: &str, name: &str, labels: Value) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": { "namespace": namespace, "name": name, "labels": labels },
-        "spec": { "ports": [{ "port": 80 }] },
-    })
+    objects::Service::new(namespace, name)
+        .labels(labels)
+        .build()
 }
 
 fn slice(namespace: &str, name: &str, service: &str) -> Value {
-    json!({
-        "apiVersion": "discovery.k8s.io/v1",
-        "kind": "EndpointSlice",
-        "metadata": {
-            "namespace": namespace,
-            "name": name,
-            "labels": { "kubernetes.io/service-name": service },
-        },
-        "addressType": "IPv4",
-        "endpoints": [{ "addresses": ["10.0.0.1"], "nodeName": "node-a" }],
-    })
+    objects::Slice::new(namespace, service)
+        .name(name)
+        .endpoint(objects::Endpoint::ready("10.0.0.1", "node-a"))
+        .build()
 }
 
 fn node(name: &str) -> Value {
-    json!({ "apiVersion": "v1", "kind": "Node", "metadata": { "name": name } })
+    objects::Node::new(name).build()
 }
 
 fn names<K: ResourceExt>(objects: impl IntoIterator<Item = K>) -> Vec<String> {
@@ -317,12 +308,14 @@ where
 }
 
 /// The next `n` events other than bookmarks, as "TYPE name label=value...", or
-/// "ERROR code"; all of them within one [`WAIT`].
+/// "ERROR code"; all of them within one [`WAIT`]. The labels the kubelet and the cloud
+/// put on every Node (`*kubernetes.io/*`) are left out.
 async fn next_events<K: ResourceExt>(stream: &mut Events<K>, n: usize) -> Vec<String> {
     let describe = |kind: &str, object: &K| {
         let labels: Vec<String> = object
             .labels()
             .iter()
+            .filter(|(k, _)| !k.contains("kubernetes.io/"))
             .map(|(k, v)| format!(" {k}={v}"))
             .collect();
         format!("{kind} {}{}", object.name_any(), labels.concat())

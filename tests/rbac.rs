@@ -7,6 +7,7 @@
 mod support;
 
 use lab::fake_apiserver::{FakeApiServer, Verb};
+use lab::objects::{Namespace, Node, Service};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -72,11 +73,10 @@ fn verb_name(verb: Verb) -> Option<&'static str> {
 }
 
 fn service(annotations: Value) -> Value {
-    json!({
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": "tuned", "namespace": "shop", "annotations": annotations},
-        "spec": {"externalIPs": ["203.0.113.12"], "clusterIP": "10.96.0.10"}
-    })
+    Service::new("shop", "tuned")
+        .external_ips(["203.0.113.12"])
+        .annotations(annotations)
+        .build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,8 +85,8 @@ async fn the_rendered_cluster_role_grants_exactly_the_calls_the_daemon_makes() {
         return;
     };
     let api = FakeApiServer::start().await;
-    api.apply(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"}}));
-    api.apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
+    api.apply(Node::new("node-a").build());
+    api.apply(Namespace::new("shop").build());
     api.apply(service(json!({"kube-anycast.io/med": "ten"})));
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
     let _daemon = Daemon::start(

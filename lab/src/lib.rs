@@ -29,6 +29,7 @@ pub mod files;
 pub mod frr;
 pub mod gobgp;
 pub mod netns;
+pub mod objects;
 pub mod prereq;
 pub mod process;
 pub mod rack;

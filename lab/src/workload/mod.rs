@@ -10,15 +10,11 @@
 //! Addresses: externalIPs are numbered from [`EXTERNAL_POOL`] (100.64.0.0/10, room for
 //! four million), cluster IPs from 10.96.0.0/12, Pod IPs from 10.244.0.0/16 per node.
 
-mod ids;
-mod node;
 mod output;
-mod service;
-mod slice;
 
-pub use ids::{timestamp, uid};
 pub use output::{Format, Summary, write};
 
+use crate::objects::{Endpoint, Node, Service, Slice};
 use serde_json::Value;
 use std::net::Ipv4Addr;
 
@@ -80,11 +76,37 @@ impl Spec {
     /// `get svc,endpointslices,nodes`. Built one at a time, so 100,000 routes never sit
     /// in memory as a whole.
     pub fn objects(&self) -> impl Iterator<Item = Value> + '_ {
-        let services = (0..self.services).map(|i| service::service(self, i));
-        let slices = (0..self.services).map(|i| slice::slice(self, i));
+        let services = (0..self.services).map(|i| self.service(i).build());
+        let slices = (0..self.services).map(|i| self.slice(i).build());
         services
             .chain(slices)
-            .chain(std::iter::once_with(|| node::node(&self.node)))
+            .chain(std::iter::once_with(|| Node::new(&self.node).build()))
+    }
+
+    /// Service `index`.
+    pub fn service(&self, index: usize) -> Service {
+        let name = self.service_name(index);
+        Service::new(NAMESPACE, &name)
+            .labels(serde_json::json!({"app": name}))
+            .external_ips(self.service_ips(index))
+            .sequence(index)
+    }
+
+    /// The EndpointSlice of Service `index`: endpoint 0 on [`Spec::node`], the others on
+    /// [`OTHER_NODES`] in turn, all ready.
+    pub fn slice(&self, index: usize) -> Slice {
+        let endpoints = (0..self.endpoints).map(|e| {
+            let (node, node_index) = if e == 0 {
+                (self.node.as_str(), 0)
+            } else {
+                let k = (e - 1) % OTHER_NODES.len();
+                (OTHER_NODES[k], k + 1)
+            };
+            Endpoint::ready(pod_ip(index, node_index), node).zone(zone(node_index))
+        });
+        Slice::new(NAMESPACE, &self.service_name(index))
+            .sequence(index)
+            .endpoints(endpoints)
     }
 
     /// The name of Service `index` (its slice is named after it).
@@ -110,18 +132,16 @@ pub fn external_ip(index: usize) -> Ipv4Addr {
     Ipv4Addr::from(base + offset)
 }
 
-/// The cluster IP of Service `index`, in 10.96.0.0/12 (skipping 10.96.0.0/24, where
-/// kube-dns and the API server live).
-fn cluster_ip(index: usize) -> Ipv4Addr {
-    let base = u32::from(Ipv4Addr::new(10, 96, 1, 1));
-    Ipv4Addr::from(base + (index as u32 % 0xf_fe00))
-}
-
 /// The IP of the Pod behind Service `index` on node number `node_index`: each node owns
 /// a /16 from 10.244.0.0/14 as its pod CIDR.
 fn pod_ip(index: usize, node_index: usize) -> Ipv4Addr {
     let base = u32::from(Ipv4Addr::new(10, 244, 0, 2)) + ((node_index as u32 & 3) << 16);
     Ipv4Addr::from(base + (index as u32 % 0xfff0))
+}
+
+/// The zone of node number `node_index`.
+pub fn zone(node_index: usize) -> String {
+    format!("zone-{}", (b'a' + (node_index % 3) as u8) as char)
 }
 
 #[cfg(test)]

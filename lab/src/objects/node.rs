@@ -2,7 +2,7 @@
 //! annotations, pod CIDR, and a status with capacity, conditions, addresses, the image
 //! list and node info. The image list is most of a real Node's bytes.
 
-use super::ids;
+use super::{StringMap, extend, field_keys, ids};
 use serde_json::{Value, json};
 
 /// Images a typical worker node has pulled: (names, size in bytes).
@@ -23,8 +23,66 @@ const IMAGES: [(&str, u64); 14] = [
     ("quay.io/jetstack/cert-manager-controller", 21_894_172),
 ];
 
-/// The Node named `name`.
-pub fn node(name: &str) -> Value {
+/// A Node to print.
+#[derive(Clone, Debug)]
+pub struct Node {
+    name: String,
+    labels: StringMap,
+    taints: Vec<Value>,
+    ready: bool,
+}
+
+impl Node {
+    /// A Ready worker Node named `name`, with the labels the kubelet and the cloud set.
+    pub fn new(name: &str) -> Node {
+        let mut labels = StringMap::new();
+        extend(
+            &mut labels,
+            &json!({
+                "beta.kubernetes.io/arch": "amd64",
+                "beta.kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "node.kubernetes.io/instance-type": "m5.xlarge",
+                "topology.kubernetes.io/region": "eu-west-1",
+                "topology.kubernetes.io/zone": "zone-a",
+            }),
+        );
+        Node {
+            name: name.into(),
+            labels,
+            taints: Vec::new(),
+            ready: true,
+        }
+    }
+
+    /// Adds the labels of a JSON object.
+    pub fn labels(mut self, labels: Value) -> Node {
+        extend(&mut self.labels, &labels);
+        self
+    }
+
+    /// Adds a taint (`effect`: NoSchedule, PreferNoSchedule or NoExecute).
+    pub fn taint(mut self, key: &str, effect: &str) -> Node {
+        self.taints.push(json!({"key": key, "effect": effect}));
+        self
+    }
+
+    /// Its Ready condition: `false` is a node the kubelet reports NotReady.
+    pub fn ready(mut self, ready: bool) -> Node {
+        self.ready = ready;
+        self
+    }
+
+    /// The object, as `kubectl get -o json` prints it.
+    pub fn build(&self) -> Value {
+        build(self)
+    }
+}
+
+fn build(node: &Node) -> Value {
+    let name = node.name.as_str();
     let created = ids::timestamp(0);
     let heartbeat = ids::timestamp(86_400 * 4);
     let condition = |kind: &str, status: &str, reason: &str, message: &str| {
@@ -46,7 +104,7 @@ pub fn node(name: &str) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut object = json!({
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": {
@@ -58,23 +116,14 @@ pub fn node(name: &str) -> Value {
                 "volumes.kubernetes.io/controller-managed-attach-detach": "true",
             },
             "creationTimestamp": created,
-            "labels": {
-                "beta.kubernetes.io/arch": "amd64",
-                "beta.kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64",
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "node.kubernetes.io/instance-type": "m5.xlarge",
-                "topology.kubernetes.io/region": "eu-west-1",
-                "topology.kubernetes.io/zone": "zone-a",
-            },
+            "labels": node.labels,
             "managedFields": [
                 {
                     "apiVersion": "v1",
                     "fieldsType": "FieldsV1",
                     "fieldsV1": {"f:metadata": {
                         "f:annotations": {".": {}, "f:kubeadm.alpha.kubernetes.io/cri-socket": {}, "f:volumes.kubernetes.io/controller-managed-attach-detach": {}},
-                        "f:labels": {".": {}, "f:beta.kubernetes.io/arch": {}, "f:beta.kubernetes.io/os": {}, "f:kubernetes.io/arch": {}, "f:kubernetes.io/hostname": {}, "f:kubernetes.io/os": {}},
+                        "f:labels": field_keys(&node.labels),
                     }},
                     "manager": "kubelet",
                     "operation": "Update",
@@ -112,7 +161,7 @@ pub fn node(name: &str) -> Value {
             ],
             "name": name,
             "resourceVersion": "2000000",
-            "uid": ids::uid("Node", 0),
+            "uid": ids::object_uid("Node", "", name),
         },
         "spec": {"podCIDR": "10.244.0.0/16", "podCIDRs": ["10.244.0.0/16"], "providerID": format!("aws:///eu-west-1a/i-0{}", &ids::uid(name, 0)[..16])},
         "status": {
@@ -126,7 +175,11 @@ pub fn node(name: &str) -> Value {
                 condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
                 condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
                 condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status. AppArmor enabled"),
+                if node.ready {
+                    condition("Ready", "True", "KubeletReady", "kubelet is posting ready status. AppArmor enabled")
+                } else {
+                    condition("Ready", "False", "KubeletNotReady", "container runtime network not ready")
+                },
             ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "images": images,
@@ -143,5 +196,10 @@ pub fn node(name: &str) -> Value {
                 "systemUUID": ids::uid("system", 0),
             },
         },
-    })
+    });
+    // A Node without taints has no `taints` field at all.
+    if !node.taints.is_empty() {
+        object["spec"]["taints"] = json!(node.taints);
+    }
+    object
 }

@@ -1,4 +1,4 @@
-//! Deterministic stand-ins for what the API server makes up: uids and timestamps. Written
+//! Deterministic stand-ins for what the API server makes up: uids, timestamps, numbers. Written
 //! here rather than taken from `uuid`/`chrono`: they only need to look right and be the
 //! same on every run, and they are a few lines each.
 
@@ -41,4 +41,19 @@ pub fn timestamp(seconds: u64) -> String {
         rest / 60 % 60,
         rest % 60
     )
+}
+
+/// A stable number for `key` (such as `namespace/name`), for the facts a builder makes up
+/// when the test does not say: cluster IPs, resource versions, timestamps.
+pub fn number(key: &str) -> usize {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    (mix(hash) % 1_000_000) as usize
+}
+
+/// The uid of the object of `kind` named `namespace/name`: the same on every run, so a
+/// slice's owner reference finds its Service's uid without being told.
+pub fn object_uid(kind: &str, namespace: &str, name: &str) -> String {
+    uid(&format!("{kind}/{namespace}/{name}"), 0)
 }
