@@ -3,6 +3,7 @@
 //! through its methods, which keep an index of slices per Service and record which
 //! Services a change touched, so the decision can be recomputed for those alone.
 
+pub mod manifest;
 pub mod objects;
 pub mod wire;
 

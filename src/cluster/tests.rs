@@ -1,8 +1,9 @@
 //! The cluster state's change tracking, and reading objects as a real API server prints
 //! them into the slim types.
 
+use super::manifest::{AnyObject, Manifest};
 use super::objects::{AddressFamily, ExternalIp};
-use super::wire::{AnyObject, Manifest, NodeObject, ServiceObject, SliceObject};
+use super::wire::{NodeObject, ServiceObject, SliceObject};
 use super::*;
 use serde_json::json;
 

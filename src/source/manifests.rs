@@ -4,7 +4,7 @@
 //! that render their state into files.
 
 use crate::cluster::ClusterState;
-use crate::cluster::wire::{AnyObject, Manifest};
+use crate::cluster::manifest::{AnyObject, Manifest};
 use std::path::{Path, PathBuf};
 
 /// A file that could not be used. The caller keeps the last good state.
