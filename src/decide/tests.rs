@@ -171,6 +171,16 @@ fn verdict_of(d: &Decision, service: &str, ip: &str) -> Verdict {
         .clone()
 }
 
+/// The verdict on Service `app`'s one IPv4 externalIP when its one slice holds
+/// `endpoints`: the shape of every endpoint-state rule.
+fn verdict_with_endpoints(endpoints: &[Ep<'_>]) -> Verdict {
+    let d = World::new()
+        .with_service(service("app", &[IP4]))
+        .with_slice(slice("app", "s", "IPv4", endpoints))
+        .decide();
+    verdict_of(&d, "app", IP4)
+}
+
 fn announced(d: &Decision, ip: &str) -> bool {
     d.routes
         .contains_key(&IpNet::from(ip.parse::<std::net::IpAddr>().unwrap()))
@@ -196,10 +206,10 @@ fn local_ready_endpoint_announces_a_host_route() {
 
 #[test]
 fn ready_endpoint_only_elsewhere_does_not_announce() {
-    let w = World::new()
+    let d = World::new()
         .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.2", "node-b")]));
-    let d = w.decide();
+        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.2", "node-b")]))
+        .decide();
     assert_eq!(
         verdict_of(&d, "app", IP4),
         Verdict::NotAnnounced(Reason::NoLocalEndpoints)
@@ -219,12 +229,8 @@ fn no_endpoints_anywhere_does_not_announce() {
 #[test]
 fn not_ready_local_endpoint_does_not_announce() {
     let ep = ("10.0.0.1", NODE, Some(false), Some(false), Some(false));
-    let d = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ep]))
-        .decide();
     assert_eq!(
-        verdict_of(&d, "app", IP4),
+        verdict_with_endpoints(&[ep]),
         Verdict::NotAnnounced(Reason::NoEndpoints)
     );
 }
@@ -232,49 +238,27 @@ fn not_ready_local_endpoint_does_not_announce() {
 #[test]
 fn missing_conditions_default_to_ready() {
     let ep = ("10.0.0.1", NODE, None, None, None);
-    let d = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ep]))
-        .decide();
     assert_eq!(
-        verdict_of(&d, "app", IP4),
+        verdict_with_endpoints(&[ep]),
         Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
     );
 }
 
 #[test]
 fn serving_terminating_local_endpoint_keeps_announcing_while_none_is_ready() {
-    let w = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice(
-            "app",
-            "s",
-            "IPv4",
-            &[
-                terminating("10.0.0.1", NODE),
-                terminating("10.0.0.2", "node-b"),
-            ],
-        ));
-    let d = w.decide();
     assert_eq!(
-        verdict_of(&d, "app", IP4),
+        verdict_with_endpoints(&[
+            terminating("10.0.0.1", NODE),
+            terminating("10.0.0.2", "node-b")
+        ]),
         Verdict::Announced(AnnouncedBecause::LocalTerminatingFallback)
     );
 }
 
 #[test]
 fn terminating_local_endpoint_withdraws_once_a_ready_one_exists_elsewhere() {
-    let w = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice(
-            "app",
-            "s",
-            "IPv4",
-            &[terminating("10.0.0.1", NODE), ready("10.0.0.2", "node-b")],
-        ));
-    let d = w.decide();
     assert_eq!(
-        verdict_of(&d, "app", IP4),
+        verdict_with_endpoints(&[terminating("10.0.0.1", NODE), ready("10.0.0.2", "node-b")]),
         Verdict::NotAnnounced(Reason::NoLocalEndpoints)
     );
 }
@@ -282,12 +266,8 @@ fn terminating_local_endpoint_withdraws_once_a_ready_one_exists_elsewhere() {
 #[test]
 fn terminating_endpoint_that_is_not_serving_does_not_announce() {
     let ep = ("10.0.0.1", NODE, Some(false), Some(false), Some(true));
-    let d = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ep]))
-        .decide();
     assert_eq!(
-        verdict_of(&d, "app", IP4),
+        verdict_with_endpoints(&[ep]),
         Verdict::NotAnnounced(Reason::NoEndpoints)
     );
 }
