@@ -37,6 +37,7 @@ pub mod scenario;
 pub mod speaker;
 pub mod vty;
 pub mod wait;
+pub mod wiretap;
 pub mod workload;
 
 pub use files::{lab_dir, remove_lab_dir, tail};
