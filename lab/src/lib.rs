@@ -22,6 +22,8 @@
 pub mod bench;
 pub mod bfd_routers;
 pub mod bird;
+pub mod client;
+pub mod e2e;
 pub mod exabgp;
 pub mod fake_apiserver;
 pub mod files;
