@@ -12,7 +12,7 @@ use bgp::wire::{ErrorCode, Message};
 use ipnet::IpNet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 pub use stream::{Direction, WireEvent, decode_pcap};
 
 /// Why a capture could not be read back as BGP messages.
@@ -51,6 +51,9 @@ pub enum WiretapError {
     },
 }
 
+/// Each direction's events, as decoded from a capture.
+pub type Streams = BTreeMap<Direction, Vec<WireEvent>>;
+
 /// A running `tcpdump` writing every BGP packet of one interface to a pcap file. Stopped
 /// by pid on drop.
 pub struct Capture {
@@ -88,14 +91,42 @@ impl Capture {
         Capture { process, file }
     }
 
-    /// Stops the capture and decodes it: each direction's events in stream order.
-    pub fn finish(mut self) -> Result<BTreeMap<Direction, Vec<WireEvent>>, WiretapError> {
-        self.process.terminate(Duration::from_secs(5));
+    /// What the capture file holds so far, decoded. tcpdump writes whole packets (`-U`),
+    /// but one may be half written at the moment of reading: then this is an error, and
+    /// the next read will do.
+    pub fn decode(&self) -> Result<Streams, WiretapError> {
         let bytes = std::fs::read(&self.file).map_err(|source| WiretapError::Io {
             path: self.file.clone(),
             source,
         })?;
         decode_pcap(&bytes)
+    }
+
+    /// Waits until the packets written so far satisfy `done`, then stops the capture and
+    /// returns them. tcpdump stopped at once would drop the packets the kernel handed it
+    /// but it has not written yet (its "received by filter" count above "captured"), so
+    /// the awaited last packet must be in the file first.
+    pub fn finish_when(
+        mut self,
+        what: &str,
+        done: impl Fn(&Streams) -> bool,
+    ) -> Result<Streams, WiretapError> {
+        let start = Instant::now();
+        let streams = loop {
+            match self.decode() {
+                Ok(streams) if done(&streams) => break streams,
+                Ok(streams) if start.elapsed() > CONVERGE => {
+                    break streams;
+                }
+                Err(e) if start.elapsed() > CONVERGE => return Err(e),
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        };
+        if !done(&streams) {
+            eprintln!("the capture never showed {what}");
+        }
+        self.process.terminate(Duration::from_secs(5));
+        Ok(streams)
     }
 }
 
@@ -106,10 +137,7 @@ pub fn tcpdump_available() -> bool {
 
 /// The events one address sent, over every connection it had in the capture, each
 /// connection's in order (connections in address and port order).
-pub fn sent_by(
-    streams: &BTreeMap<Direction, Vec<WireEvent>>,
-    address: std::net::IpAddr,
-) -> Vec<WireEvent> {
+pub fn sent_by(streams: &Streams, address: std::net::IpAddr) -> Vec<WireEvent> {
     streams
         .iter()
         .filter(|(d, _)| d.from.ip() == address)

@@ -129,6 +129,11 @@ pub fn reassemble(direction: Direction, segments: &[Segment]) -> Result<Reassemb
         out.reset |= s.rst;
         let start = offset(s.seq);
         let have = out.data.len() as i64;
+        if s.payload.is_empty() {
+            // No data, no hole: a bare ACK after the FIN is one past the data's end.
+            out.fin |= s.fin && start == have;
+            continue;
+        }
         if start > have {
             return Err(WiretapError::Gap {
                 direction,

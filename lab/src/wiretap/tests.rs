@@ -103,6 +103,12 @@ fn a_capture_decodes_into_the_messages_in_stream_order() {
         frame(start, "", &w),
         frame(start, "", &w),
         frame(after_w.wrapping_add(c.len() as u32), "F", &k),
+        // The last ACK, one past the FIN: no data, no hole.
+        frame(
+            after_w.wrapping_add((c.len() + k.len() + 1) as u32),
+            "",
+            &[],
+        ),
     ];
     let seen = node_events(&pcap(&frames));
     assert_eq!(
