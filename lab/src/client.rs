@@ -21,8 +21,8 @@ while (count == 0 and not os.path.exists(stop)) or (count > 0 and n < count):
     n += 1
     started = time.time()
     try:
-        s = socket.create_connection((target, port), timeout=2)
-        s.settimeout(2)
+        s = socket.create_connection((target, port), timeout=5)
+        s.settimeout(5)
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         data = b""
         while True:
