@@ -31,17 +31,24 @@ fn rack(router: Router, test: &str) -> Option<E2eRack> {
     lab_available(test, &[router]).then(|| E2eRack::start(router, "ks", Path::new(BINARY), false))
 }
 
-/// The hold time with a margin for a loaded machine: how long a dead speaker's routes may
-/// take to leave.
-fn hold_deadline() -> Duration {
-    Duration::from_secs(HOLD_TIME_SECS + 3)
-}
-
 /// Both Services' routes without node `i`, the other nodes' still there.
 fn routes_left(rack: &E2eRack, i: usize) -> Result<(), String> {
     let routes = rack.routes()?;
     left_without(&routes, Service::Web, i)?;
     left_without(&routes, Service::Api, i)
+}
+
+/// Waits, up to the hold time and a margin for a loaded machine, until node3's routes
+/// have left the ToR after `signal`; prints how long that took.
+fn routes_leave_within_the_hold_time(rack: &E2eRack, signal: &str) {
+    let deadline = Duration::from_secs(HOLD_TIME_SECS + 3);
+    let gone = rack
+        .poll(deadline, |rack| routes_left(rack, NODE3))
+        .unwrap_or_else(|e| panic!("{}: after {signal}: {e}", rack.tor_name()));
+    eprintln!(
+        "{}: node3's routes gone {gone:?} after {signal} (hold time {HOLD_TIME_SECS} s)",
+        rack.tor_name()
+    );
 }
 
 /// Starts node `i`'s speaker again and waits for the whole rack's routes.
@@ -107,13 +114,7 @@ fn sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again(
         return;
     };
     rack.signal_speaker(NODE3, libc::SIGKILL);
-    let gone = rack
-        .poll(hold_deadline(), |rack| routes_left(rack, NODE3))
-        .unwrap_or_else(|e| panic!("{}: after SIGKILL: {e}", rack.tor_name()));
-    eprintln!(
-        "{}: node3's routes gone {gone:?} after SIGKILL (hold time {HOLD_TIME_SECS} s)",
-        rack.tor_name()
-    );
+    routes_leave_within_the_hold_time(&rack, "SIGKILL");
     assert_eq!(rack.wait_speaker_exit(NODE3), None, "killed, no exit code");
     restart_announces_again(&mut rack, NODE3);
     rack.assert_no_panic();
@@ -127,13 +128,7 @@ fn frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont(
         return;
     };
     rack.signal_speaker(NODE3, libc::SIGSTOP);
-    let gone = rack
-        .poll(hold_deadline(), |rack| routes_left(rack, NODE3))
-        .unwrap_or_else(|e| panic!("{}: after SIGSTOP: {e}", rack.tor_name()));
-    eprintln!(
-        "{}: node3's routes gone {gone:?} after SIGSTOP (hold time {HOLD_TIME_SECS} s)",
-        rack.tor_name()
-    );
+    routes_leave_within_the_hold_time(&rack, "SIGSTOP");
     rack.signal_speaker(NODE3, libc::SIGCONT);
     let back = rack
         .poll(CONVERGE, |rack| {
@@ -157,26 +152,15 @@ fn frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont(
     rack.assert_no_panic();
 }
 
-macro_rules! for_routers {
-    ($rule:ident: $($router:ident => $name:ident),+) => {
-        $(
-            #[test]
-            fn $name() {
-                $rule(Router::$router, stringify!($name));
-            }
-        )+
-    };
-}
-
-for_routers!(sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes:
+lab::for_routers!(sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes:
     Frr => frr_sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes,
     Bird => bird_sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes,
     Gobgp => gobgp_sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes);
-for_routers!(sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again:
+lab::for_routers!(sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again:
     Frr => frr_sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again,
     Bird => bird_sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again,
     Gobgp => gobgp_sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again);
-for_routers!(frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont:
+lab::for_routers!(frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont:
     Frr => frr_frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont,
     Bird => bird_frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont,
     Gobgp => gobgp_frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont);

@@ -416,3 +416,18 @@ pub fn left_without(routes: &Rib, service: Service, i: usize) -> Result<(), Stri
     }
     Ok(())
 }
+
+/// One `#[test]` per router for a scenario: `for_routers!(rule: Frr => frr_rule, Bird =>
+/// bird_rule)` defines `frr_rule` calling `rule(Router::Frr, "frr_rule")`, and so on, so
+/// each router's run passes or fails on its own and is named after the rule.
+#[macro_export]
+macro_rules! for_routers {
+    ($rule:ident: $($router:ident => $name:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $rule($crate::prereq::Router::$router, stringify!($name));
+            }
+        )+
+    };
+}

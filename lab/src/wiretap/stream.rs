@@ -28,6 +28,9 @@ impl std::fmt::Display for Direction {
 }
 
 /// What one side put on the wire, in stream order.
+// A capture holds a handful of messages, nearly all of them the large variant: boxing
+// would only make matching on them clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WireEvent {
     /// A whole BGP message.

@@ -146,8 +146,7 @@ fn a_capture_started_mid_message_resumes_at_the_next_marker() {
         direction(),
         &Reassembled {
             data,
-            fin: false,
-            reset: false,
+            ..Reassembled::default()
         },
     )
     .expect("decodes");
@@ -156,22 +155,14 @@ fn a_capture_started_mid_message_resumes_at_the_next_marker() {
 
 #[test]
 fn a_hole_in_the_sequence_space_is_an_error() {
-    let segments = [
-        Segment {
-            seq: 1,
-            syn: false,
-            fin: false,
-            rst: false,
-            payload: vec![0xff; 19],
-        },
-        Segment {
-            seq: 40,
-            syn: false,
-            fin: false,
-            rst: false,
-            payload: vec![0xff; 19],
-        },
-    ];
+    let data = |seq| Segment {
+        seq,
+        syn: false,
+        fin: false,
+        rst: false,
+        payload: vec![0xff; 19],
+    };
+    let segments = [data(1), data(40)];
     let err = reassemble(direction(), &segments).unwrap_err();
     assert!(
         matches!(
@@ -195,8 +186,7 @@ fn garbage_in_the_stream_is_a_decode_error_not_a_panic() {
         direction(),
         &Reassembled {
             data,
-            fin: false,
-            reset: false,
+            ..Reassembled::default()
         },
     )
     .unwrap_err();
