@@ -18,7 +18,7 @@ use ipnet::IpNet;
 use lab::CONVERGE;
 use lab::e2e::{E2eRack, HOLD_TIME_SECS, Service, left_without, node_address};
 use lab::prereq::{Router, lab_available};
-use lab::wiretap::{WireEvent, sent_by, withdrawn_before_cease};
+use lab::wiretap::{WireEvent, sent_by, tcpdump_available, withdrawn_before_cease};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -62,6 +62,10 @@ fn sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes(router: Ro
     let Some(mut rack) = rack(router, test) else {
         return;
     };
+    assert!(
+        tcpdump_available(),
+        "{test}: tcpdump is missing: run testbed/install-deps.sh"
+    );
     let capture = rack.capture(NODE3);
     rack.signal_speaker(NODE3, libc::SIGTERM);
     // The routes leave while the session is still Established: checked on the same poll,

@@ -73,6 +73,8 @@ pub struct E2eRack {
     tor: Tor,
     cluster: Cluster,
     binary: PathBuf,
+    /// Responders run (started with traffic): they follow web's endpoints.
+    traffic: bool,
     files: TestFiles,
     // Last: the namespaces go after every process started in them.
     rack: StarRack,
@@ -109,6 +111,7 @@ impl E2eRack {
             tor,
             cluster,
             binary: binary.to_path_buf(),
+            traffic,
             files,
             rack,
         };
@@ -299,11 +302,11 @@ impl E2eRack {
     }
 
     /// Moves node `i`'s endpoint of `service` to `state`, as kube-proxy and the
-    /// EndpointSlice controller would: the responder serves before the endpoint appears in
-    /// the slice and stops only after it left.
+    /// EndpointSlice controller would: the responder (in a rack with traffic) serves before
+    /// the endpoint appears in the slice and stops only after it left.
     pub fn set_endpoint(&mut self, i: usize, service: Service, state: EndpointState) {
-        let serving = self.responders.contains_key(&i) || state == EndpointState::Gone;
-        if service == Service::Web && !serving {
+        let serves = self.traffic && service == Service::Web;
+        if serves && state != EndpointState::Gone && !self.responders.contains_key(&i) {
             self.start_responders(i);
         }
         self.cluster.set(i, service, state);
@@ -311,7 +314,7 @@ impl E2eRack {
             &self.files.0.join("cluster.json"),
             &self.cluster.manifests(),
         );
-        if service == Service::Web && state == EndpointState::Gone {
+        if serves && state == EndpointState::Gone {
             self.responders.remove(&i);
         }
     }
@@ -397,6 +400,19 @@ impl E2eRack {
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(20)),
             }
+        }
+    }
+}
+
+impl Drop for E2eRack {
+    /// A failing test shows what the router and each speaker said last.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        eprintln!("{} log: {}", self.tor.name(), self.tor.log_tail());
+        for i in 0..NODES {
+            eprintln!("{}", crate::tail(&self.speaker_log(i), 12));
         }
     }
 }
