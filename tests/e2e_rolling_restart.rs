@@ -30,6 +30,7 @@
 
 mod support;
 
+use lab::client::{Failure, RequestStream};
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
@@ -396,82 +397,6 @@ fn responders(rack: &StarRack, dir: &Path) -> Vec<LabProcess> {
     procs
 }
 
-/// The client: one request after another (a new TCP connection each, 20 ms apart) until
-/// told to stop; then writes its counts and every failure (with its time) as JSON.
-struct Client {
-    process: LabProcess,
-    stop: PathBuf,
-    result: PathBuf,
-}
-
-const CLIENT: &str = r#"
-import json, os, socket, sys, time
-target, port, stop, result = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-ok, failed, answers = 0, [], {}
-while not os.path.exists(stop):
-    started = time.time()
-    try:
-        s = socket.create_connection((target, port), timeout=5)
-        s.settimeout(5)
-        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        name = data.split(b"\r\n\r\n", 1)[1].decode().strip()
-        if not name:
-            raise RuntimeError("empty answer: %r" % data)
-        ok += 1
-        answers[name] = answers.get(name, 0) + 1
-    except Exception as e:
-        failed.append({"at": started, "error": repr(e)})
-    time.sleep(0.02)
-with open(result + ".tmp", "w") as f:
-    json.dump({"ok": ok, "failed": failed, "answers": answers}, f)
-os.rename(result + ".tmp", result)
-"#;
-
-impl Client {
-    fn start(rack: &StarRack, dir: &Path) -> Client {
-        let script = dir.join("client.py");
-        std::fs::write(&script, CLIENT).unwrap();
-        let stop = dir.join("client.stop");
-        let result = dir.join("client.json");
-        let process = LabProcess::spawn_in(
-            &rack.client,
-            "client",
-            &dir.join("client.log"),
-            "python3",
-            &[
-                &script.display().to_string(),
-                ANYCAST,
-                PORT,
-                &stop.display().to_string(),
-                &result.display().to_string(),
-            ],
-        );
-        Client {
-            process,
-            stop,
-            result,
-        }
-    }
-
-    /// Stops the stream; the client's result.
-    fn finish(mut self) -> Value {
-        std::fs::write(&self.stop, "").unwrap();
-        let result = wait_until("the client's result", CONVERGE, || {
-            let text = std::fs::read_to_string(&self.result).map_err(|e| e.to_string())?;
-            serde_json::from_str::<Value>(&text).map_err(|e| e.to_string())
-        });
-        self.process.kill();
-        result
-    }
-}
-
 /// When the next hops changed (seconds since the epoch) and to what.
 type Change = (f64, BTreeSet<Ipv4Addr>);
 
@@ -619,7 +544,14 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
     );
     let watcher = Watcher::start(&query);
     // Traffic follows BGP only where the ToR has a FIB: GoBGP's RIB is polled instead.
-    let client = query.has_fib().then(|| Client::start(&rack, &files.0));
+    let client = query.has_fib().then(|| {
+        RequestStream::start(
+            &rack.client,
+            ANYCAST.parse().unwrap(),
+            PORT.parse().unwrap(),
+            &files.0,
+        )
+    });
     if client.is_some() {
         // Some requests before the first restart.
         wait_until("the client's first answers", CONVERGE, || {
@@ -749,21 +681,14 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
         std::thread::sleep(Duration::from_secs(1));
     }
 
-    let result = client.map(Client::finish);
+    let result = client.map(RequestStream::finish);
     let changes = watcher.finish();
     monitor.kill();
     let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
     let (ok, failed) = match &result {
         Some(result) => {
-            let ok = result["ok"].as_u64().unwrap();
-            let failed = result["failed"].as_array().cloned().unwrap_or_default();
-            eprintln!(
-                "{tor_name}, shutdown {mode:?}: {} requests, {ok} answered, {} failed; answers per node {}",
-                ok + failed.len() as u64,
-                failed.len(),
-                result["answers"]
-            );
-            (ok, failed)
+            eprintln!("{tor_name}, shutdown {mode:?}: {}", result.describe());
+            (result.ok, result.failed.clone())
         }
         None => {
             eprintln!(
@@ -814,16 +739,12 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
     // flight at that instant can land on another node, which resets it (testbed/README.md).
     // Such resets are shown apart; any other failure (refused, timed out, no route), or a
     // reset away from a change of the next hops, fails the test.
-    let (rehash_resets, failed): (Vec<Value>, Vec<Value>) = failed.into_iter().partition(|f| {
-        let at = f["at"].as_f64().unwrap_or(0.0);
-        let reset = f["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("ConnectionReset"));
-        reset
+    let (rehash_resets, failed): (Vec<Failure>, Vec<Failure>) = failed.into_iter().partition(|f| {
+        f.reset
             && changes
                 .iter()
                 .skip(1)
-                .any(|(t, _)| *t >= at && *t - at <= REHASH_WINDOW)
+                .any(|(t, _)| *t >= f.at && *t - f.at <= REHASH_WINDOW)
     });
     if !rehash_resets.is_empty() {
         eprintln!(
@@ -836,7 +757,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
         let described: Vec<String> = failed
             .iter()
             .map(|f| {
-                let at = f["at"].as_f64().unwrap_or(0.0);
+                let at = f.at;
                 let nearest = changes
                     .iter()
                     .skip(1)
@@ -844,11 +765,11 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
                 match nearest {
                     Some((t, hops)) => format!(
                         "request started at {at:.3}: {}; nearest next hop change seen {:+.0} ms later (to {})",
-                        f["error"],
+                        f.error,
                         (t - at) * 1000.0,
                         fmt_hops(hops)
                     ),
-                    None => format!("request started at {at:.3}: {}; the route never changed", f["error"]),
+                    None => format!("request started at {at:.3}: {}; the route never changed", f.error),
                 }
             })
             .collect();

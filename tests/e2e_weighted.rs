@@ -105,30 +105,22 @@ impl Fabric {
 
     /// Opens `CONNECTIONS` connections from the client; how many each node answered.
     fn split(&self) -> BTreeMap<String, usize> {
-        let script = format!(
-            r#"
-import json, socket
-counts = {{}}
-for _ in range({CONNECTIONS}):
-    s = socket.create_connection(("{ANYCAST}", {PORT}), timeout=5)
-    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    name = data.split(b"\r\n\r\n", 1)[1].decode().strip()
-    counts[name] = counts.get(name, 0) + 1
-print(json.dumps(counts))
-"#
+        let outcome = lab::client::requests(
+            &self.client,
+            ANYCAST.parse().unwrap(),
+            PORT.parse().unwrap(),
+            CONNECTIONS,
         );
-        let out = must(
-            "ip",
-            &["netns", "exec", &self.client, "python3", "-c", &script],
+        assert!(
+            outcome.failed.is_empty(),
+            "every connection answered: {}",
+            outcome.describe()
         );
-        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("client output {out}: {e}"))
+        outcome
+            .answers
+            .into_iter()
+            .map(|(node, n)| (node, usize::try_from(n).unwrap()))
+            .collect()
     }
 }
 

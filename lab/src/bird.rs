@@ -98,10 +98,17 @@ impl Bird {
     /// Writes the config into a private directory and starts BIRD in the foreground inside
     /// `ns`; returns once it answers on its control socket.
     pub fn start(ns: &str, config: BirdConfig) -> Bird {
+        Bird::start_with(ns, config, "")
+    }
+
+    /// Like [`Bird::start`], with `extra` appended to the rendered config: protocols the
+    /// peers do not need, such as a `protocol kernel` that installs the routes into the
+    /// namespace's FIB.
+    pub fn start_with(ns: &str, config: BirdConfig, extra: &str) -> Bird {
         let dir = lab_dir(ns, "bird");
         let log = dir.join("bird.log").display().to_string();
         let conf = dir.join("bird.conf");
-        std::fs::write(&conf, config.render(&log)).expect("lab setup: write bird.conf");
+        std::fs::write(&conf, config.render(&log) + extra).expect("lab setup: write bird.conf");
         let check = run("bird", &["-p", "-c", &conf.display().to_string()]);
         if let Err(e) = check {
             panic!("lab setup: BIRD rejects its config: {e}");

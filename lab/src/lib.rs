@@ -9,6 +9,9 @@
 //! - A fake Kubernetes API server ([`fake_apiserver`]) and Kubernetes objects at scale,
 //!   as a real cluster prints them ([`workload`]).
 //! - The scale benchmark of kube-anycast against the anchors ([`bench`]).
+//! - The daemon's end-to-end rack: a ToR, nodes and a client in namespaces ([`rack`]), the
+//!   whole daemon on every node against a real router ([`e2e`]), the client's requests
+//!   ([`client`]) and the BGP messages on the wire, decoded from a capture ([`wiretap`]).
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
@@ -23,6 +26,8 @@
 pub mod bench;
 pub mod bfd_routers;
 pub mod bird;
+pub mod client;
+pub mod e2e;
 pub mod exabgp;
 pub mod fake_apiserver;
 pub mod files;
@@ -40,6 +45,7 @@ pub mod speaker;
 pub mod vectors;
 pub mod vty;
 pub mod wait;
+pub mod wiretap;
 pub mod workload;
 
 pub use files::{lab_dir, remove_lab_dir, tail};

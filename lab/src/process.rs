@@ -2,7 +2,8 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs `program args...` to completion and returns its stdout, or an error naming the
 /// command, its exit status and its stderr.
@@ -87,6 +88,54 @@ impl Daemon {
     /// The name given at spawn time.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Sends `signal` (`libc::SIGTERM`, `SIGSTOP`, ...) to the recorded pid, if the process
+    /// has not been reaped yet.
+    pub fn signal(&self, signal: libc::c_int) -> Result<(), String> {
+        let pid = self
+            .pid()
+            .ok_or_else(|| format!("{} is not running", self.name))?;
+        let pid = libc::pid_t::try_from(pid).map_err(|e| format!("pid {pid}: {e}"))?;
+        // SAFETY: kill has no memory preconditions; the pid is our own unreaped child, so
+        // it cannot have been reused by another process.
+        if unsafe { libc::kill(pid, signal) } == 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "signal {signal} to {} ({pid}): {}",
+                self.name,
+                std::io::Error::last_os_error()
+            ))
+        }
+    }
+
+    /// Waits until the process exits, up to `deadline`; its exit status, or `None` when it
+    /// still runs (or was already reaped).
+    pub fn wait_exit(&mut self, deadline: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        let child = self.child.as_mut()?;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    self.child = None;
+                    return Some(status);
+                }
+                Ok(None) if start.elapsed() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within `grace`: for processes that must
+    /// finish their output (a capture's last packets).
+    pub fn terminate(&mut self, grace: Duration) {
+        if self.signal(libc::SIGTERM).is_ok() && self.wait_exit(grace).is_some() {
+            return;
+        }
+        self.kill();
     }
 }
 

@@ -9,7 +9,8 @@
 
 use crate::process::{Daemon, must, run};
 use crate::{CONVERGE, remove_lab_dir, wait_until};
-use std::net::Ipv4Addr;
+use ipnet::IpNet;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -119,6 +120,61 @@ impl StarRack {
     /// What names this rack's namespaces (and so its files and logs).
     pub fn base(&self) -> &str {
         &self.namespaces.base
+    }
+
+    /// The ToR's interface towards node `i` (node1 is 0; the client's is `nodes.len()`).
+    pub fn tor_interface(&self, i: usize) -> String {
+        format!("{}{}", self.tor, i + 1)
+    }
+
+    /// Adds IPv6 to every link (`fd00:<subnet>:<link>::1/64` on the ToR, `::2` on the far
+    /// end, no DAD so they are usable at once), IPv6 forwarding with the same L4 hash, and
+    /// the default routes; the rack then routes both families.
+    pub fn add_ipv6(&self, subnet: u8) {
+        for s in [
+            "net.ipv6.conf.all.forwarding=1",
+            "net.ipv6.fib_multipath_hash_policy=1",
+        ] {
+            sysctl(&self.tor, s);
+        }
+        for (i, ns) in self.nodes.iter().chain([&self.client]).enumerate() {
+            let gateway = Self::link_address6(subnet, i, 1);
+            let (tor_addr, far_addr) = (
+                format!("{gateway}/64"),
+                format!("{}/64", Self::link_address6(subnet, i, 2)),
+            );
+            let (tor_if, far_if) = (self.tor_interface(i), format!("{}{}", self.base(), i + 1));
+            must(
+                "ip",
+                &[
+                    "-n", &self.tor, "addr", "add", &tor_addr, "dev", &tor_if, "nodad",
+                ],
+            );
+            must(
+                "ip",
+                &["-n", ns, "addr", "add", &far_addr, "dev", &far_if, "nodad"],
+            );
+            let gateway = gateway.to_string();
+            must(
+                "ip",
+                &["-n", ns, "-6", "route", "add", "default", "via", &gateway],
+            );
+        }
+    }
+
+    /// Puts `address` on every node's loopback, as kube-proxy makes an externalIP local.
+    pub fn add_to_loopbacks(&self, address: IpNet) {
+        let address = address.to_string();
+        for ns in &self.nodes {
+            must("ip", &["-n", ns, "addr", "add", &address, "dev", "lo"]);
+        }
+    }
+
+    /// The IPv6 address of `end` (1: the ToR, 2: the far end) on link `i` (node1 is 0), as
+    /// [`StarRack::add_ipv6`] numbers them.
+    pub fn link_address6(subnet: u8, i: usize, end: u16) -> Ipv6Addr {
+        let link = u16::try_from(i + 1).unwrap_or(u16::MAX);
+        Ipv6Addr::new(0xfd00, u16::from(subnet), link, 0, 0, 0, 0, end)
     }
 
     /// Node `i`'s address (node1 is 0) in a rack on `10.<subnet>.0.0/16`.
