@@ -16,7 +16,7 @@ pub mod route_refresh;
 pub mod update;
 
 #[cfg(test)]
-mod message_tests;
+mod tests;
 
 pub use attribute::{
     Aggregator, AsPath, AsPathSegment, Community, ExtendedCommunity, LargeCommunity, LinkBandwidth,
