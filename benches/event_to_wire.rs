@@ -11,22 +11,21 @@
 //! Run: `cargo bench --bench event_to_wire` (set `EVENT_TO_WIRE_SERVICES` / `_CHANGES` to
 //! change the scale).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use bgp::Asn;
 use bgp::wire::{BgpCodec, Capability, Message, Open};
 use futures::{SinkExt, StreamExt};
 use ipnet::IpNet;
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::fake_apiserver::FakeApiServer;
 use lab::objects::{Endpoint, Node, Service, Slice};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
-use support::daemon::{Daemon, test_dir};
 use tokio::sync::mpsc;
 use tokio_util::codec::Framed;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 #[derive(Debug)]
 enum Seen {
@@ -182,7 +181,8 @@ async fn main() {
     );
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
     let started = Instant::now();
-    let daemon = Daemon::start(
+    let daemon = DaemonUnderTest::start(
+        BINARY,
         test_dir("event-to-wire"),
         &config,
         &[("KUBECONFIG", &kubeconfig), ("RUST_LOG", "warn")],

@@ -7,19 +7,17 @@
 //! Needs root and FRR (see `lab::prereq`). The time from
 //! the fault to the reset is printed, never asserted.
 
-use lab as support;
-
 use bfd::State as BfdState;
 use kube_anycast::config::Config;
 use kube_anycast::daemon::bfd_link::BfdLink;
+use lab::bfd_routers::{FrrBfd, Timers};
+use lab::frr::{FrrConfig, FrrNeighbor};
+use lab::netns::NetnsPair;
+use lab::prereq::{Router, lab_available, tools_available};
+use lab::scenario::{OUR_ASN, ROUTER_ASN, ROUTER_ID, Setup, our_peer_config};
+use lab::speaker::OurSpeaker;
+use lab::{CONVERGE, wait_until};
 use std::time::Instant;
-use support::bfd_routers::{FrrBfd, Timers};
-use support::frr::{FrrConfig, FrrNeighbor};
-use support::netns::NetnsPair;
-use support::prereq::{Router, lab_available, tools_available};
-use support::scenario::{OUR_ASN, ROUTER_ASN, ROUTER_ID, Setup, our_peer_config};
-use support::speaker::OurSpeaker;
-use support::{CONVERGE, wait_until};
 
 const TEST: &str = "bfd_down_resets_bgp_with_cease_bfd_down_and_it_comes_back";
 
@@ -111,7 +109,7 @@ fn a_silent_node_loses_the_routers_bgp_session_through_bfd() {
     });
     let fault = Instant::now();
     let blackhole = format!("{}/32", pair.a.v4);
-    support::process::must(
+    lab::process::must(
         "ip",
         &["-n", &pair.b.ns, "route", "add", "blackhole", &blackhole],
     );

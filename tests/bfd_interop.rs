@@ -6,18 +6,16 @@
 //! Needs root and the routers; without root each test prints `skipped: ...` and passes.
 //! The detection time after a link cut is printed, never asserted.
 
-use lab as support;
-
 use bfd::State;
 use bfd::driver::{Bfd, Hop, PeerSpec, SessionHandle, Status};
 use bfd::session::SessionConfig;
+use lab::bfd_routers::{BirdBfd, RouterView, Timers};
+use lab::netns::NetnsPair;
+use lab::prereq::{Router, lab_available, tools_available};
+use lab::speaker::NsRuntime;
+use lab::{CONVERGE, wait_until};
 use std::num::NonZeroU8;
 use std::time::{Duration, Instant};
-use support::bfd_routers::{BirdBfd, RouterView, Timers};
-use support::netns::NetnsPair;
-use support::prereq::{Router, lab_available, tools_available};
-use support::speaker::NsRuntime;
-use support::{CONVERGE, wait_until};
 
 fn lab(test: &str, router: Router) -> bool {
     lab_available(test, &[router]) && (router != Router::Frr || tools_available(test, &["bfdd"]))
@@ -73,7 +71,7 @@ fn both_up(h: &SessionHandle, router: impl Fn() -> Result<RouterView, String>) -
 /// Cuts B's link and prints how long the router took to see the session down.
 fn print_failover(pair: &NetnsPair, what: &str, router: impl Fn() -> Result<RouterView, String>) {
     let start = Instant::now();
-    support::process::must(
+    lab::process::must(
         "ip",
         &["-n", &pair.b.ns, "link", "set", &pair.b.ifname, "down"],
     );
@@ -96,7 +94,7 @@ fn frr_interop(test: &str, ipv6: bool) {
         return;
     }
     let pair = NetnsPair::new();
-    let frr = support::bfd_routers::FrrBfd::start(
+    let frr = lab::bfd_routers::FrrBfd::start(
         &pair.a.ns,
         pair.b.addr(ipv6),
         pair.a.addr(ipv6),

@@ -4,14 +4,14 @@
 //! bad annotations become Events; a 410 Gone, dropped watches or an API server restart
 //! never withdraw a route that is still wanted; a relist that removed a Service does.
 
-mod support;
-
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::fake_apiserver::FakeApiServer;
 use lab::objects::{Endpoint, Node, Service, Slice};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-use support::daemon::{Daemon, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 fn service(name: &str, ips: &[&str], annotations: Value) -> Value {
     Service::new("shop", name)
@@ -36,10 +36,11 @@ fn node() -> Value {
     Node::new("node-a").labels(json!({"rack": "r1"})).build()
 }
 
-fn start_daemon(name: &str, api: &FakeApiServer) -> Daemon {
+fn start_daemon(name: &str, api: &FakeApiServer) -> DaemonUnderTest {
     let config = "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [203.0.113.0/24]}\n";
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
-    Daemon::start(
+    DaemonUnderTest::start(
+        BINARY,
         test_dir(&format!("kube-{name}")),
         config,
         &[("KUBECONFIG", &kubeconfig)],
@@ -51,7 +52,7 @@ fn routes(list: &[&str]) -> Option<Vec<String>> {
 }
 
 /// Withdraws the daemon logged: it logs one line per route it stops announcing.
-fn withdraw_count(daemon: &Daemon) -> usize {
+fn withdraw_count(daemon: &DaemonUnderTest) -> usize {
     daemon
         .log()
         .lines()
@@ -60,7 +61,7 @@ fn withdraw_count(daemon: &Daemon) -> usize {
 }
 
 /// Watches `/status` for `period` and fails if the routes ever differ from `expected`.
-fn routes_stay(daemon: &Daemon, expected: &[&str], period: Duration) {
+fn routes_stay(daemon: &DaemonUnderTest, expected: &[&str], period: Duration) {
     let until = Instant::now() + period;
     while Instant::now() < until {
         assert_eq!(
@@ -242,12 +243,13 @@ async fn nothing_is_decided_before_the_first_full_sync() {
 }
 
 /// A daemon on `node`, with its own test directory.
-fn start_daemon_on(name: &str, node: &str, api: &FakeApiServer) -> Daemon {
+fn start_daemon_on(name: &str, node: &str, api: &FakeApiServer) -> DaemonUnderTest {
     let config = format!(
         "node_name: {node}\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n"
     );
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
-    Daemon::start(
+    DaemonUnderTest::start(
+        BINARY,
         test_dir(&format!("kube-{name}-{node}")),
         &config,
         &[("KUBECONFIG", &kubeconfig)],
@@ -379,7 +381,7 @@ async fn network_unavailable_and_the_autoscaler_taint_each_withdraw_everything()
     api.apply(slice("web", "node-a", true));
     let daemon = start_daemon("health", &api);
     daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
-    let withdrawn = |d: &Daemon| {
+    let withdrawn = |d: &DaemonUnderTest| {
         d.status()
             .and_then(|s| s["withdrawn"].as_str().map(String::from))
             .unwrap_or_default()

@@ -3,9 +3,9 @@
 //! file breaks, and exits 0 on SIGTERM. (BGP towards real routers is covered by the lab
 //! tests; here the daemon has no peers.)
 
-mod support;
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 
-use support::daemon::{Daemon, test_dir};
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {externalIPs: [203.0.113.10, 8.8.8.8]}\n";
 
@@ -15,7 +15,7 @@ fn slice(ready: bool) -> String {
     )
 }
 
-fn start(name: &str) -> Daemon {
+fn start(name: &str) -> DaemonUnderTest {
     let dir = test_dir(&format!("manifests-{name}"));
     let manifests = dir.join("cluster.yaml");
     std::fs::write(&manifests, format!("{SERVICE}{}", slice(true))).unwrap();
@@ -23,11 +23,11 @@ fn start(name: &str) -> Daemon {
         "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{manifests: [{}]}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n",
         manifests.display()
     );
-    Daemon::start(dir, &config, &[])
+    DaemonUnderTest::start(BINARY, dir, &config, &[])
 }
 
 /// Write then rename, as a ConfigMap update or an editor would: never half a file.
-fn write_manifests(daemon: &Daemon, text: &str) {
+fn write_manifests(daemon: &DaemonUnderTest, text: &str) {
     let tmp = daemon.dir.join(".cluster.yaml.tmp");
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, daemon.dir.join("cluster.yaml")).unwrap();

@@ -4,18 +4,18 @@
 //! be started at all (two peers on one address while the daemon listens for passive
 //! ones) is provoked in a network namespace, where the daemon may bind port 179.
 
-mod support;
-
 use bgp::driver::{PeerConfig, PeerHandle, Speaker};
 use bgp::session::SessionConfig;
 use bgp::{Asn, Family, RouterId};
+use lab::daemon_under_test::{DaemonUnderTest, free_port, http_get, test_dir};
 use lab::netns::NetnsPair;
 use lab::prereq::lab_available;
 use lab::speaker::NsRuntime;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::daemon::{Daemon, free_port, http_get, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 /// The daemon connects from this address; the router listens on 127.0.0.1.
 const NODE_ADDR: &str = "127.0.0.2";
@@ -87,7 +87,7 @@ fn cluster_file(dir: &Path) -> String {
 
 /// A daemon with two peers on loopback: `tor-up` towards `up_port` and `tor-down`
 /// towards a port nobody listens on.
-fn start(name: &str, ready_when: &str, up_port: u16) -> Daemon {
+fn start(name: &str, ready_when: &str, up_port: u16) -> DaemonUnderTest {
     let dir = test_dir(&format!("readiness-{name}"));
     let config = format!(
         "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\n\
@@ -99,7 +99,13 @@ fn start(name: &str, ready_when: &str, up_port: u16) -> Daemon {
         manifests = cluster_file(&dir),
         down_port = free_port(),
     );
-    Daemon::start_with_http(dir, &config, &format!("ready_when: {ready_when}"), &[])
+    DaemonUnderTest::start_with_http(
+        BINARY,
+        dir,
+        &config,
+        &format!("ready_when: {ready_when}"),
+        &[],
+    )
 }
 
 fn peer_field(status: &serde_json::Value, peer: &str, field: &str) -> Option<String> {
@@ -110,7 +116,7 @@ fn peer_field(status: &serde_json::Value, peer: &str, field: &str) -> Option<Str
         .and_then(|p| p[field].as_str().map(str::to_owned))
 }
 
-fn peer_state(daemon: &Daemon, peer: &str) -> Option<String> {
+fn peer_state(daemon: &DaemonUnderTest, peer: &str) -> Option<String> {
     peer_field(&daemon.status()?, peer, "state")
 }
 
@@ -223,7 +229,7 @@ fn a_peer_that_cannot_start_is_reported_and_counts_as_down() {
         manifests = cluster_file(&dir),
         router = pair.a.v4,
     );
-    let daemon = Daemon::start_in(Some(&pair.b.ns), dir, &config, &[]);
+    let daemon = DaemonUnderTest::start_in(BINARY, Some(&pair.b.ns), dir, &config, &[]);
     let http = NsHttp {
         runtime: NsRuntime::new(&pair.b.ns),
         http: daemon.http.clone(),

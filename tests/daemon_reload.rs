@@ -3,11 +3,11 @@
 //! rename of the `..data` symlink); peers and announce settings change without a
 //! restart; a broken file is refused and the running config stays.
 
-mod support;
-
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use support::daemon::{Daemon, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 const CLUSTER: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {externalIPs: [203.0.113.10, 198.51.100.10]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}\naddressType: IPv4\nendpoints: [{addresses: [10.0.0.1], nodeName: node-a}]\n";
 
@@ -22,7 +22,7 @@ fn publish(volume: &Path, version: u32, text: &str) {
     std::fs::rename(&tmp, volume.join("..data")).unwrap();
 }
 
-fn peer_names(daemon: &Daemon) -> Vec<String> {
+fn peer_names(daemon: &DaemonUnderTest) -> Vec<String> {
     let status = daemon.status().unwrap_or_default();
     let mut names: Vec<String> = status["peers"]
         .as_array()
@@ -47,7 +47,7 @@ fn config_changes_apply_without_restart_and_a_broken_file_is_refused() {
         "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{manifests: [{}]}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\npeers:\n  - {{name: tor-a, address: 127.0.0.1, port: 1, asn: 65000, connect_retry: 1s}}\n",
         manifests.display()
     );
-    let daemon = Daemon::start(dir.clone(), &base, &[]);
+    let daemon = DaemonUnderTest::start(BINARY, dir.clone(), &base, &[]);
     daemon.wait_for("the first decision", |d| {
         d.routes() == Some(vec!["203.0.113.10/32".into()])
     });

@@ -6,9 +6,8 @@
 //! FRR's RIB; an address outside allowed_cidrs never reaches it; the API server answering
 //! 410 or restarting never withdraws a route that is still wanted.
 
-mod support;
-
 use ipnet::IpNet;
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::fake_apiserver::FakeApiServer;
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::netns::NetnsPair;
@@ -20,7 +19,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use support::daemon::{Daemon, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 const ROUTER_ASN: u32 = 65000;
 const NODE_ASN: u32 = 4_200_000_010;
@@ -135,7 +135,8 @@ fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
     api.apply(service("hijack", "8.8.8.8"));
     api.apply(slice("hijack", true));
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
-    let daemon = Daemon::start_in(
+    let daemon = DaemonUnderTest::start_in(
+        BINARY,
         Some(&rack.pair.b.ns),
         test_dir("e2e-frr-kube"),
         &rack.config("{kubernetes: {}}"),
@@ -215,7 +216,8 @@ fn manifests_source_moves_routes_on_frr() {
         slice("hijack", true),
     ]);
     let config = rack.config(&format!("{{manifests: [{}]}}", manifests.display()));
-    let _daemon = Daemon::start_in(Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
+    let _daemon =
+        DaemonUnderTest::start_in(BINARY, Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
     rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
     rack.wait_for("the first route at FRR", &["203.0.113.10/32"]);
 
@@ -266,7 +268,8 @@ fn pools_and_annotation_communities_hold_at_frr() {
             "announce: {allowed_cidrs: [203.0.113.0/24]}",
             "announce:\n  allowed_cidrs: [203.0.113.0/24]\n  communities: [\"65010:100\"]\n  annotation_communities: [\"65010:*\"]\n  pools: [{name: shop, cidrs: [203.0.113.0/28], namespaces: [shop]}]",
         );
-    let _daemon = Daemon::start_in(Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
+    let _daemon =
+        DaemonUnderTest::start_in(BINARY, Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
     rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
     rack.wait_for("the shop's route at FRR", &["203.0.113.10/32"]);
     rack.holds(

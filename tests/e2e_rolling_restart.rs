@@ -28,9 +28,8 @@
 //! Every namespace, process and file is removed on drop, even when a test fails;
 //! processes are stopped by their recorded pids.
 
-mod support;
-
 use lab::client::{Failure, RequestStream};
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
@@ -43,7 +42,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use support::daemon::{Daemon, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 const TOR_ASN: u32 = 65000;
 const ANYCAST: &str = "203.0.113.20";
@@ -471,8 +471,9 @@ fn poll_until<T>(what: &str, deadline: Duration, mut f: impl FnMut() -> Result<T
 
 /// Starts node `i`'s speaker (incarnation `k`: a fresh private directory each time, the
 /// same config).
-fn start_node(rack: &StarRack, i: usize, k: usize, config: &str) -> Daemon {
-    Daemon::start_in(
+fn start_node(rack: &StarRack, i: usize, k: usize, config: &str) -> DaemonUnderTest {
+    DaemonUnderTest::start_in(
+        BINARY,
         Some(&rack.nodes[i]),
         test_dir(&format!("e2e-rr-{}-node{}-{k}", rack.base(), i + 1)),
         config,
@@ -501,7 +502,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
     let configs: Vec<String> = (0..NODES)
         .map(|i| node_config(i, &manifests_path, mode))
         .collect();
-    let mut nodes: Vec<Option<Daemon>> = (0..NODES)
+    let mut nodes: Vec<Option<DaemonUnderTest>> = (0..NODES)
         .map(|i| Some(start_node(&rack, i, 0, &configs[i])))
         .collect();
     let tor_name = query.name();

@@ -20,8 +20,7 @@
 //! random source port picks the next hop. Every namespace, process and file is removed on
 //! drop, even when a test fails; processes are stopped by their recorded pids.
 
-mod support;
-
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
@@ -31,7 +30,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use support::daemon::{Daemon, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 const TOR_ASN: u32 = 65000;
 const ANYCAST: &str = "203.0.113.10";
@@ -153,7 +153,7 @@ fn manifests(node1_endpoints: usize, node2_endpoints: usize) -> Value {
 }
 
 /// Starts `kube-anycast run` on both nodes, weighted or not, reading `manifests`.
-fn start_nodes(fabric: &Fabric, manifests: &Path, weighted: bool) -> Vec<Daemon> {
+fn start_nodes(fabric: &Fabric, manifests: &Path, weighted: bool) -> Vec<DaemonUnderTest> {
     (0..2)
         .map(|i| {
             let n = i + 1;
@@ -165,8 +165,9 @@ fn start_nodes(fabric: &Fabric, manifests: &Path, weighted: bool) -> Vec<Daemon>
                 asn = TOR_ASN + n as u32,
                 m = manifests.display(),
             );
-            Daemon::start_in(
-                Some(&fabric.nodes[i]),
+            DaemonUnderTest::start_in(
+        BINARY,
+        Some(&fabric.nodes[i]),
                 test_dir(&format!("e2e-weighted-{}-node{n}", fabric.base())),
                 &config,
                 &[],

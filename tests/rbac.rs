@@ -4,15 +4,15 @@
 //! verb), must equal the rules `kubectl kustomize deploy/base` renders. A missing grant
 //! would fail in a real cluster; an extra one is more power than the speaker needs.
 
-mod support;
-
+use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::fake_apiserver::{FakeApiServer, Verb};
 use lab::objects::{Namespace, Node, Service};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::daemon::{Daemon, test_dir};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
 type Grant = (String, String, String);
 
@@ -89,7 +89,8 @@ async fn the_rendered_cluster_role_grants_exactly_the_calls_the_daemon_makes() {
     api.apply(Namespace::new("shop").build());
     api.apply(service(json!({"kube-anycast.io/med": "ten"})));
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
-    let _daemon = Daemon::start(
+    let _daemon = DaemonUnderTest::start(
+        BINARY,
         test_dir("rbac"),
         "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [203.0.113.0/24]}\n",
         &[("KUBECONFIG", &kubeconfig)],

@@ -27,6 +27,7 @@ pub mod bench;
 pub mod bfd_routers;
 pub mod bird;
 pub mod client;
+pub mod daemon_under_test;
 pub mod e2e;
 pub mod exabgp;
 pub mod fake_apiserver;

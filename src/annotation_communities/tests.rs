@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn patterns(list: &[&str]) -> Vec<CommunityPattern> {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn problem(service: &str, message: &str) -> ServiceProblem {

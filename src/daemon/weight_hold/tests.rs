@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::decide::PeerSelection;
 use bgp::rib_out::RouteAttributes;

@@ -1,4 +1,3 @@
-
 use super::*;
 
 /// Waits (with a deadline) until the shared state satisfies `done`.

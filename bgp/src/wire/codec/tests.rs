@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::wire::{ErrorCode, MAX_EXTENDED_MESSAGE_LEN, Notification};
 use lab::vectors::hex;

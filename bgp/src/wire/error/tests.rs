@@ -1,4 +1,3 @@
-
 use super::Rfc7606Action::*;
 use super::type_code::*;
 use super::*;

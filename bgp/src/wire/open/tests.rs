@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::types::{Afi, Safi};
 use crate::wire::SessionContext;

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::wire::SessionContext;
 use lab::vectors::hex;

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn seq(asns: &[u32]) -> AsPathSegment {

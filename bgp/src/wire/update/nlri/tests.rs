@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn v4(s: &str) -> Ipv4Net {

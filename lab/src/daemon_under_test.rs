@@ -1,13 +1,14 @@
-//! The real `kube-anycast run` binary as a child process, with its HTTP endpoints and its
-//! log. Killed and its files removed on drop, even when a test fails.
+//! The daemon under test: the real `kube-anycast run` binary (the path the test gives,
+//! `env!("CARGO_BIN_EXE_kube-anycast")`) as a child process, with its HTTP endpoints and
+//! its log. Killed and its files removed on drop, even when a test fails.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A running daemon.
-pub struct Daemon {
+/// A running daemon under test.
+pub struct DaemonUnderTest {
     /// The child process.
     pub child: Child,
     /// Its private directory (config, manifests, log).
@@ -16,7 +17,7 @@ pub struct Daemon {
     pub http: String,
 }
 
-impl Drop for Daemon {
+impl Drop for DaemonUnderTest {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -56,42 +57,45 @@ pub fn test_dir(name: &str) -> PathBuf {
     dir
 }
 
-impl Daemon {
+impl DaemonUnderTest {
     /// Starts `kube-anycast run` in `dir` with `config` (the `http:` section is added),
     /// extra environment variables, logging to `dir/daemon.log`.
-    pub fn start(dir: PathBuf, config: &str, env: &[(&str, &str)]) -> Daemon {
-        Daemon::start_in(None, dir, config, env)
+    pub fn start(binary: &str, dir: PathBuf, config: &str, env: &[(&str, &str)]) -> Self {
+        DaemonUnderTest::spawn(binary, None, dir, config, "", env)
     }
 
-    /// Like [`Daemon::start`], inside network namespace `netns` when given (`ip netns exec`
+    /// Like [`DaemonUnderTest::start`], inside network namespace `netns` when given (`ip netns exec`
     /// execs the daemon, so the pid we hold is the daemon's own).
     pub fn start_in(
+        binary: &str,
         netns: Option<&str>,
         dir: PathBuf,
         config: &str,
         env: &[(&str, &str)],
-    ) -> Daemon {
-        Daemon::spawn(netns, dir, config, "", env)
+    ) -> Self {
+        DaemonUnderTest::spawn(binary, netns, dir, config, "", env)
     }
 
-    /// Like [`Daemon::start`], with more keys in the `http:` section, e.g.
+    /// Like [`DaemonUnderTest::start`], with more keys in the `http:` section, e.g.
     /// `ready_when: any-peer`.
     pub fn start_with_http(
+        binary: &str,
         dir: PathBuf,
         config: &str,
         http_keys: &str,
         env: &[(&str, &str)],
-    ) -> Daemon {
-        Daemon::spawn(None, dir, config, http_keys, env)
+    ) -> Self {
+        DaemonUnderTest::spawn(binary, None, dir, config, http_keys, env)
     }
 
     fn spawn(
+        bin: &str,
         netns: Option<&str>,
         dir: PathBuf,
         config: &str,
         http_keys: &str,
         env: &[(&str, &str)],
-    ) -> Daemon {
+    ) -> Self {
         let http = format!("127.0.0.1:{}", free_port());
         let config_path = dir.join("config.yaml");
         let more = if http_keys.is_empty() {
@@ -105,7 +109,6 @@ impl Daemon {
         )
         .unwrap();
         let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
-        let bin = env!("CARGO_BIN_EXE_kube-anycast");
         let mut command = match netns {
             Some(ns) => {
                 let mut c = Command::new("ip");
@@ -123,7 +126,7 @@ impl Daemon {
             .stderr(log)
             .spawn()
             .expect("start kube-anycast run");
-        Daemon { child, dir, http }
+        DaemonUnderTest { child, dir, http }
     }
 
     /// The log so far.
@@ -154,7 +157,7 @@ impl Daemon {
     }
 
     /// Waits (generously: a wait, not a timing assertion) until `f` holds.
-    pub fn wait_for(&self, what: &str, f: impl Fn(&Daemon) -> bool) {
+    pub fn wait_for(&self, what: &str, f: impl Fn(&DaemonUnderTest) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if f(self) {
