@@ -46,6 +46,23 @@ fn check(config: &Path) -> (i32, String) {
     )
 }
 
+/// Runs `check` on a config file holding `yaml`, expects it refused (exit 1), and
+/// returns what it printed.
+fn refused(name: &str, yaml: &str) -> String {
+    let dir = TempDir::new(name);
+    let (code, stdout) = check(&dir.write("c.yaml", yaml));
+    assert_eq!(code, 1, "{stdout}");
+    stdout
+}
+
+/// Asserts that one line of `check`'s output is about `field` (it starts with it).
+fn assert_names(stdout: &str, field: &str) {
+    assert!(
+        stdout.lines().any(|l| l.starts_with(field)),
+        "no line about {field} in {stdout}"
+    );
+}
+
 const BASE: &str = "node_name: ${NODE_NAME}\nlocal_asn: 65010\nsource: {manifests: [/dev/null]}\n";
 
 #[test]
@@ -70,34 +87,22 @@ fn check_refuses_an_unknown_key_naming_it() {
 
 #[test]
 fn check_refuses_a_bad_cidr_naming_the_field() {
-    let dir = TempDir::new("cidr");
-    let config = dir.write(
-        "c.yaml",
+    let stdout = refused(
+        "cidr",
         &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/33]}}\n"),
     );
-    let (code, stdout) = check(&config);
-    assert_eq!(code, 1);
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("announce.allowed_cidrs[0]:")),
-        "{stdout}"
-    );
+    assert_names(&stdout, "announce.allowed_cidrs[0]:");
 }
 
 #[test]
 fn check_refuses_duplicate_peer_names() {
-    let dir = TempDir::new("dup");
-    let config = dir.write(
-        "c.yaml",
-        &format!("{BASE}announce: {{allowed_cidrs: []}}\npeers: [{{name: t, address: 10.0.0.1, asn: 1}}, {{name: t, address: 10.0.0.2, asn: 1}}]\n"),
+    let stdout = refused(
+        "dup",
+        &format!(
+            "{BASE}announce: {{allowed_cidrs: []}}\npeers: [{{name: t, address: 10.0.0.1, asn: 1}}, {{name: t, address: 10.0.0.2, asn: 1}}]\n"
+        ),
     );
-    let (code, stdout) = check(&config);
-    assert_eq!(code, 1);
-    assert!(
-        stdout.lines().any(|l| l.starts_with("peers[1].name:")),
-        "{stdout}"
-    );
+    assert_names(&stdout, "peers[1].name:");
 }
 
 #[test]
@@ -112,23 +117,15 @@ fn check_refuses_a_missing_password_file() {
     );
     let (code, stdout) = check(&config);
     assert_eq!(code, 1);
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("peers[0].password_file:")),
-        "{stdout}"
-    );
+    assert_names(&stdout, "peers[0].password_file:");
 }
 
 #[test]
 fn check_reports_every_problem_one_per_line() {
-    let dir = TempDir::new("many");
-    let config = dir.write(
-        "c.yaml",
+    let stdout = refused(
+        "many",
         "local_asn: 0\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [nope]}\n",
     );
-    let (code, stdout) = check(&config);
-    assert_eq!(code, 1);
     for field in ["node_name:", "local_asn:", "announce.allowed_cidrs[0]:"] {
         assert!(
             stdout.lines().any(|l| l.starts_with(field)),
