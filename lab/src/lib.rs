@@ -9,6 +9,10 @@
 //! - A fake Kubernetes API server ([`fake_apiserver`]) and Kubernetes objects at scale,
 //!   as a real cluster prints them ([`workload`]).
 //! - The scale benchmark of kube-anycast against the anchors ([`bench`]).
+//! - A passive BGP peer that records what a router sends ([`recorder`]), and the
+//!   capture of the `bgp` crate's test vectors from real routers with it ([`capture`]).
+//! - The rack the `lab` binary's verbs build and drive between commands ([`rack_lab`]),
+//!   and the containerlab testbed's router configs ([`containerlab`]).
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
@@ -22,6 +26,8 @@
 pub mod bench;
 pub mod bfd_routers;
 pub mod bird;
+pub mod capture;
+pub mod containerlab;
 pub mod exabgp;
 pub mod fake_apiserver;
 pub mod files;
@@ -31,6 +37,8 @@ pub mod netns;
 pub mod prereq;
 pub mod process;
 pub mod rack;
+pub mod rack_lab;
+pub mod recorder;
 pub mod rib;
 pub mod router;
 pub mod scenario;
