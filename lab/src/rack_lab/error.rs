@@ -23,16 +23,21 @@ pub enum LabError {
     /// Something the lab needs is not installed or built.
     #[error("{0}")]
     Missing(String),
+    /// A signal (Ctrl-C) stopped the verb.
+    #[error("interrupted")]
+    Interrupted,
     /// A command, file or process of the lab failed.
     #[error("{0}")]
     Failed(String),
 }
 
 impl LabError {
-    /// The exit status: 2 for a wrong invocation, 1 for everything else.
+    /// The exit status: 2 for a bad `LAB_ID` (as for a wrong command line), 130 after
+    /// Ctrl-C, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            LabError::BadId(_) | LabError::Usage(_) => 2,
+            LabError::BadId(_) => 2,
+            LabError::Interrupted => 130,
             _ => 1,
         }
     }

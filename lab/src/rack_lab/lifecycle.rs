@@ -5,6 +5,7 @@
 use super::cluster::Endpoints;
 use super::node::{self, speaker_name};
 use super::plan::{Node, Service};
+use super::wait::{catch_interrupts, check_interrupt, poll};
 use super::{Flavour, Lab, LabError, topology, tor, views};
 use crate::prereq::{Router, find_binary, missing};
 use std::path::Path;
@@ -98,6 +99,7 @@ pub fn up(lab: &Lab, flavour: Option<&str>) -> Result<(), LabError> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| LabError::Failed(format!("{}: {e}", dir.display())))?;
     }
+    catch_interrupts();
     let mut guard = TearDownUnlessDone { lab, done: false };
     write(&lab.path("flavour"), &format!("{}\n", flavour.word()))?;
     let bfd = lab.settings.bfd;
@@ -110,9 +112,11 @@ pub fn up(lab: &Lab, flavour: Option<&str>) -> Result<(), LabError> {
     topology::build(lab)?;
     let endpoints = Endpoints::initial();
     write_cluster(lab, &endpoints)?;
+    check_interrupt()?;
     tor::start(lab, flavour)?;
     tor::wait_listening(lab, flavour);
     for node in Node::all() {
+        check_interrupt()?;
         for e in endpoints.0.iter().filter(|e| e.node == node) {
             if let Some(service) = Service::find(e.service) {
                 node::start_responders(lab, node, &service)?;
@@ -120,6 +124,7 @@ pub fn up(lab: &Lab, flavour: Option<&str>) -> Result<(), LabError> {
         }
         node::start_speaker(lab, node)?;
     }
+    check_interrupt()?;
     guard.done = true;
     for e in &endpoints.0 {
         if let Some(service) = Service::find(e.service) {
@@ -135,7 +140,7 @@ pub fn up(lab: &Lab, flavour: Option<&str>) -> Result<(), LabError> {
     );
     let all_established =
         || views::peers(lab, flavour).is_ok_and(|p| p.iter().all(|p| p.state == "Established"));
-    if !tor::poll(Duration::from_secs(30), all_established) {
+    if !poll(Duration::from_secs(30), all_established) {
         eprintln!(
             "lab: warning: not every session is Established after 30 s (lab status, lab logs)"
         );

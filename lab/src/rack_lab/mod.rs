@@ -13,7 +13,7 @@
 //! - [`cluster`]: endpoints and the manifests file; [`tor_config`]: the routers' configs.
 //! - [`topology`], [`tor`], [`node`]: building the rack and starting its processes.
 //! - [`views`]: the `routes` and `peers` lines; [`lifecycle`]: `up` and `down`;
-//!   [`verbs`]: everything else.
+//!   [`verbs`]: everything else; [`wait`]: polls that a Ctrl-C ends.
 
 pub mod cluster;
 mod error;
@@ -26,6 +26,7 @@ pub mod tor;
 pub mod tor_config;
 pub mod verbs;
 pub mod views;
+pub mod wait;
 
 pub use error::LabError;
 pub use settings::{Bfd, Settings};

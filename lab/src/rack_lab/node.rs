@@ -5,7 +5,7 @@
 
 use super::plan::{Node, POOL_V4, POOL_V6, SPEAKER_HTTP, Service, TOR_ASN, TOR_V4};
 use super::settings::Bfd;
-use super::tor::poll;
+use super::wait::poll;
 use super::{Lab, LabError};
 use std::time::Duration;
 

@@ -3,29 +3,15 @@
 
 use super::plan::Node;
 use super::views;
+use super::wait::poll;
 use super::{Flavour, Lab, LabError, tor_config};
 use crate::prereq::find_binary;
 use crate::process::run;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a router gets to open its control socket.
 const SOCKET_WAIT: Duration = Duration::from_secs(10);
-
-/// Polls `check` every 50 ms until it is true or `deadline` passes; returns the last
-/// answer.
-pub fn poll(deadline: Duration, mut check: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if check() {
-            return true;
-        }
-        if start.elapsed() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn write(path: &Path, text: &str) -> Result<(), LabError> {
     std::fs::write(path, text).map_err(|e| LabError::Failed(format!("{}: {e}", path.display())))
