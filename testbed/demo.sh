@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LAB_ID=${LAB_ID:-demo}
 FLAVOUR=${1:-frr}
-LAB=testbed/lab.sh
+LAB=target/release/lab
 IP=203.0.113.10
 IP6=fd00:203::10
 
@@ -40,13 +40,13 @@ if ! testbed/install-deps.sh; then
     exit 1
 fi
 
-say "Building kube-anycast (cargo build --release)"
+say "Building kube-anycast and the lab (cargo build --release -p kube-anycast -p lab)"
 if ! command -v cargo >/dev/null; then
     echo "demo: cargo not found; install Rust (https://rustup.rs) first" >&2
     exit 1
 fi
-cargo build --release --quiet
-echo "   target/release/kube-anycast built"
+cargo build --release --quiet -p kube-anycast -p lab
+echo "   target/release/kube-anycast and target/release/lab built"
 
 if [ -d "/tmp/kube-anycast-lab-$LAB_ID" ]; then
     echo "   a previous demo lab was left over; removing it"
@@ -94,4 +94,4 @@ requests 10
 say "What the speakers say (kube-anycast status on node1)"
 run ip netns exec "ka-$LAB_ID-node1" target/release/kube-anycast status --http 127.0.0.1:9179
 
-say "Done. Try it yourself: testbed/lab.sh up (then routes, peers, set-endpoint, status, down)"
+say "Done. Try it yourself: target/release/lab up (then routes, peers, set-endpoint, status, down)"

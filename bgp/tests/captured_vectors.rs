@@ -1,4 +1,4 @@
-//! Messages captured from real routers by `testbed/capture-vectors.sh`: FRR, BIRD 2,
+//! Messages captured from real routers by `lab capture-vectors`: FRR, BIRD 2,
 //! GoBGP and ExaBGP each peered (eBGP, 4-octet ASN 42000001NN) with a recording peer in
 //! AS 65001 that announced 4-octet AS, IPv4 and IPv6 unicast, route refresh and graceful
 //! restart, asked for a ROUTE-REFRESH of both families once the End-of-RIB markers had

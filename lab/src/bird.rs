@@ -98,17 +98,30 @@ impl Bird {
     /// Writes the config into a private directory and starts BIRD in the foreground inside
     /// `ns`; returns once it answers on its control socket.
     pub fn start(ns: &str, config: BirdConfig) -> Bird {
-        Bird::start_with(ns, config, "")
+        let render = config.clone();
+        Bird::start_with_conf(ns, config, |log| render.render(log))
     }
 
     /// Like [`Bird::start`], with `extra` appended to the rendered config: protocols the
     /// peers do not need, such as a `protocol kernel` that installs the routes into the
     /// namespace's FIB.
     pub fn start_with(ns: &str, config: BirdConfig, extra: &str) -> Bird {
+        let render = config.clone();
+        let extra = extra.to_string();
+        Bird::start_with_conf(ns, config, move |log| render.render(log) + &extra)
+    }
+
+    /// Like [`Bird::start`], with the configuration `render` writes for log file `log`
+    /// (for what [`BirdConfig`] cannot say); `config` still describes the peers.
+    pub fn start_with_conf(
+        ns: &str,
+        config: BirdConfig,
+        render: impl FnOnce(&str) -> String,
+    ) -> Bird {
         let dir = lab_dir(ns, "bird");
         let log = dir.join("bird.log").display().to_string();
         let conf = dir.join("bird.conf");
-        std::fs::write(&conf, config.render(&log) + extra).expect("lab setup: write bird.conf");
+        std::fs::write(&conf, render(&log)).expect("lab setup: write bird.conf");
         let check = run("bird", &["-p", "-c", &conf.display().to_string()]);
         if let Err(e) = check {
             panic!("lab setup: BIRD rejects its config: {e}");

@@ -65,9 +65,15 @@ impl Exabgp {
     /// Writes the config into a private directory and starts ExaBGP inside `ns`. ExaBGP
     /// has no control socket to wait for: the caller waits for the session instead.
     pub fn start(ns: &str, config: ExabgpConfig) -> Exabgp {
+        let text = config.render();
+        Exabgp::start_with_conf(ns, config, &text)
+    }
+
+    /// Like [`Exabgp::start`], with `text` as its configuration (for what
+    /// [`ExabgpConfig`] cannot say); `config` still describes the session.
+    pub fn start_with_conf(ns: &str, config: ExabgpConfig, text: &str) -> Exabgp {
         let dir = lab_dir(ns, "exabgp");
-        std::fs::write(dir.join("exabgp.conf"), config.render())
-            .expect("lab setup: write exabgp.conf");
+        std::fs::write(dir.join("exabgp.conf"), text).expect("lab setup: write exabgp.conf");
         let mut e = Exabgp {
             ns: ns.to_string(),
             dir,

@@ -1,5 +1,8 @@
 //! FRR (zebra + bgpd) inside a namespace, with private config, pid files and vty sockets,
-//! queried through `vtysh --vty_socket` and its JSON output.
+//! queried through `vtysh --vty_socket` and its JSON output. [`tor`] renders a
+//! top-of-rack router's configuration.
+
+pub mod tor;
 
 use crate::process::{Daemon, must, run};
 use crate::rib::Rib;
@@ -80,6 +83,25 @@ impl FrrConfig {
     }
 }
 
+/// The arguments every FRR daemon `name` runs with when all its files (config, pid file,
+/// zebra's API socket, vty sockets) are in the private directory `dir`, and no vty TCP
+/// port is opened.
+pub fn daemon_args(dir: &str, name: &str) -> Vec<String> {
+    [
+        "-f".to_string(),
+        format!("{dir}/{name}.conf"),
+        "-i".to_string(),
+        format!("{dir}/{name}.pid"),
+        "-z".to_string(),
+        format!("{dir}/zserv.api"),
+        "--vty_socket".to_string(),
+        dir.to_string(),
+        "-P".to_string(),
+        "0".to_string(),
+    ]
+    .to_vec()
+}
+
 /// A running FRR. Its daemons are killed by pid on drop.
 #[derive(Debug)]
 pub struct Frr {
@@ -95,12 +117,18 @@ impl Frr {
     /// Writes the configs into a private directory owned by `frr` and starts zebra, then
     /// bgpd, inside `ns`; returns once bgpd answers on its vty socket.
     pub fn start(ns: &str, config: FrrConfig) -> Frr {
+        let bgpd_conf = config.bgpd_conf(ns);
+        Frr::start_with_conf(ns, config, &bgpd_conf)
+    }
+
+    /// Like [`Frr::start`], with `bgpd_conf` as bgpd's configuration (for what
+    /// [`FrrConfig`] cannot say); `config` still describes the neighbors.
+    pub fn start_with_conf(ns: &str, config: FrrConfig, bgpd_conf: &str) -> Frr {
         let dir = lab_dir(ns, "frr");
         let d = dir.display().to_string();
         std::fs::write(dir.join("zebra.conf"), format!("hostname {ns}\n"))
             .expect("lab setup: write zebra.conf");
-        std::fs::write(dir.join("bgpd.conf"), config.bgpd_conf(ns))
-            .expect("lab setup: write bgpd.conf");
+        std::fs::write(dir.join("bgpd.conf"), bgpd_conf).expect("lab setup: write bgpd.conf");
         // The daemons drop to user frr and must create their pid files and sockets here.
         must("chown", &["-R", "frr:frr", &d]);
         let mut frr = Frr {
@@ -116,10 +144,9 @@ impl Frr {
 
     fn daemon(&self, name: &str) -> Daemon {
         let d = self.dir.display().to_string();
-        let conf = format!("{d}/{name}.conf");
-        let pid = format!("{d}/{name}.pid");
-        let zserv = format!("{d}/zserv.api");
-        let log = format!("file:{d}/{name}.log");
+        let mut args = daemon_args(&d, name);
+        args.extend(["--log".to_string(), format!("file:{d}/{name}.log")]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let bin = crate::prereq::find_binary(name)
             .unwrap_or_else(|| panic!("lab setup: {name} not found"));
         Daemon::spawn_in(
@@ -127,20 +154,7 @@ impl Frr {
             name,
             &self.dir.join(format!("{name}.out")),
             &bin.display().to_string(),
-            &[
-                "-f",
-                &conf,
-                "-i",
-                &pid,
-                "-z",
-                &zserv,
-                "--vty_socket",
-                &d,
-                "-P",
-                "0",
-                "--log",
-                &log,
-            ],
+            &args,
         )
     }
 

@@ -84,9 +84,15 @@ impl Gobgp {
     /// Writes the config into a private directory and starts gobgpd inside `ns`; returns
     /// once its API answers.
     pub fn start(ns: &str, config: GobgpConfig) -> Gobgp {
+        let toml = config.render();
+        Gobgp::start_with_conf(ns, config, &toml)
+    }
+
+    /// Like [`Gobgp::start`], with `toml` as gobgpd's configuration (for what
+    /// [`GobgpConfig`] cannot say); `config` still describes the neighbors.
+    pub fn start_with_conf(ns: &str, config: GobgpConfig, toml: &str) -> Gobgp {
         let dir = lab_dir(ns, "gobgp");
-        std::fs::write(dir.join("gobgpd.toml"), config.render())
-            .expect("lab setup: write gobgpd.toml");
+        std::fs::write(dir.join("gobgpd.toml"), toml).expect("lab setup: write gobgpd.toml");
         let mut g = Gobgp {
             ns: ns.to_string(),
             dir,
@@ -187,20 +193,7 @@ impl Gobgp {
                     == Some(address.to_string().as_str())
             })
             .ok_or_else(|| format!("GoBGP has no neighbor {address}"))?;
-        let state = n.pointer("/state/session_state");
-        Ok(match state.and_then(Value::as_u64) {
-            Some(1) => "Idle".to_string(),
-            Some(2) => "Connect".to_string(),
-            Some(3) => "Active".to_string(),
-            Some(4) => "OpenSent".to_string(),
-            Some(5) => "OpenConfirm".to_string(),
-            Some(6) => "Established".to_string(),
-            // Absent (the zero value) or a string in other versions.
-            _ => state
-                .and_then(Value::as_str)
-                .unwrap_or("Unknown")
-                .to_string(),
-        })
+        Ok(session_state(n))
     }
 
     /// Waits until the session with `address` is Established.
@@ -255,6 +248,24 @@ impl Drop for Gobgp {
     fn drop(&mut self) {
         self.kill();
         crate::remove_lab_dir(&self.dir);
+    }
+}
+
+/// The FSM state of one entry of `gobgp neighbor -j`, named as in RFC 4271.
+pub fn session_state(neighbor: &Value) -> String {
+    let state = neighbor.pointer("/state/session_state");
+    match state.and_then(Value::as_u64) {
+        Some(1) => "Idle".to_string(),
+        Some(2) => "Connect".to_string(),
+        Some(3) => "Active".to_string(),
+        Some(4) => "OpenSent".to_string(),
+        Some(5) => "OpenConfirm".to_string(),
+        Some(6) => "Established".to_string(),
+        // Absent (the zero value) or a string in other versions.
+        _ => state
+            .and_then(Value::as_str)
+            .unwrap_or("Unknown")
+            .to_string(),
     }
 }
 

@@ -12,6 +12,10 @@
 //! - The daemon's end-to-end rack: a ToR, nodes and a client in namespaces ([`rack`]), the
 //!   whole daemon on every node against a real router ([`e2e`]), the client's requests
 //!   ([`client`]) and the BGP messages on the wire, decoded from a capture ([`wiretap`]).
+//! - A passive BGP peer that records what a router sends ([`recorder`]), and the
+//!   capture of the `bgp` crate's test vectors from real routers with it ([`capture`]).
+//! - The rack the `lab` binary's verbs build and drive between commands ([`rack_lab`]),
+//!   and the containerlab testbed's router configs ([`containerlab`]).
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
@@ -29,6 +33,8 @@ pub mod bird;
 pub mod client;
 pub mod daemon_under_test;
 pub mod e2e;
+pub mod capture;
+pub mod containerlab;
 pub mod exabgp;
 pub mod fake_apiserver;
 pub mod files;
@@ -39,6 +45,8 @@ pub mod objects;
 pub mod prereq;
 pub mod process;
 pub mod rack;
+pub mod rack_lab;
+pub mod recorder;
 pub mod rib;
 pub mod router;
 pub mod scenario;

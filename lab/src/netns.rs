@@ -17,6 +17,21 @@ pub const B_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0x77, 0, 0, 0, 0, 0, 2);
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(0);
 
+/// Moves the calling thread into namespace `ns` (`/run/netns/<ns>`): every socket it
+/// opens afterwards belongs there. Only this thread moves, so call it on a thread made
+/// for the purpose.
+pub fn enter(ns: &str) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(format!("/run/netns/{ns}"))?;
+    // SAFETY: the descriptor is open for the duration of the call; setns(CLONE_NEWNET)
+    // changes the network namespace of the calling thread only.
+    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// One end of the link.
 #[derive(Clone, Debug)]
 pub struct End {
@@ -82,6 +97,16 @@ impl NetnsPair {
     /// Creates the namespaces, the veth and the addresses, and waits until no address is
     /// tentative (IPv6 DAD) so every address can be bound at once.
     pub fn new() -> NetnsPair {
+        NetnsPair::with_addresses(A_V4, B_V4, A_V6, B_V6)
+    }
+
+    /// Like [`NetnsPair::new`], with other addresses (/24 and /64) on the two ends.
+    pub fn with_addresses(
+        a_v4: Ipv4Addr,
+        b_v4: Ipv4Addr,
+        a_v6: Ipv6Addr,
+        b_v6: Ipv6Addr,
+    ) -> NetnsPair {
         // Unique per process and per call: tests run in parallel, and several test
         // binaries may run at once. Names stay within IFNAMSIZ (15) as they double as
         // interface names.
@@ -90,14 +115,14 @@ impl NetnsPair {
         let a = End {
             ns: format!("{base}a"),
             ifname: format!("{base}a"),
-            v4: A_V4,
-            v6: A_V6,
+            v4: a_v4,
+            v6: a_v6,
         };
         let b = End {
             ns: format!("{base}b"),
             ifname: format!("{base}b"),
-            v4: B_V4,
-            v6: B_V6,
+            v4: b_v4,
+            v6: b_v6,
         };
         let mut pair = NetnsPair {
             a,

@@ -1,4 +1,7 @@
-//! Running lab commands and owning long-lived router processes.
+//! Running lab commands and owning long-lived router processes: [`Daemon`] for a
+//! process owned by one test, [`owned`] for those that outlive the `lab` command.
+
+pub mod owned;
 
 use std::fs::File;
 use std::path::Path;

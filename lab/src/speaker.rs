@@ -7,7 +7,6 @@ use bgp::driver::{PeerConfig, PeerHandle, RouteChange, ShutdownMode, Speaker};
 use bgp::session::State;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 /// A current-thread tokio runtime on a thread inside a network namespace.
@@ -22,22 +21,13 @@ impl NsRuntime {
     /// Starts the thread, enters namespace `ns` (`/run/netns/<ns>`) and builds the runtime.
     pub fn new(ns: &str) -> NsRuntime {
         let path = format!("/run/netns/{ns}");
+        let ns_name = ns.to_string();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name(format!("netns-{ns}"))
             .spawn(move || {
-                let entered = std::fs::File::open(&path).and_then(|f| {
-                    // SAFETY: the descriptor is open for the duration of the call;
-                    // setns(CLONE_NEWNET) changes the network namespace of this thread
-                    // only, which is the point of this thread.
-                    let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
-                    if rc == 0 {
-                        Ok(())
-                    } else {
-                        Err(std::io::Error::last_os_error())
-                    }
-                });
+                let entered = crate::netns::enter(&ns_name);
                 let rt = entered.and_then(|()| {
                     tokio::runtime::Builder::new_current_thread()
                         .enable_all()
