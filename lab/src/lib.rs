@@ -41,4 +41,4 @@ pub mod workload;
 
 pub use files::{lab_dir, remove_lab_dir, tail};
 pub use router::LabRouter;
-pub use wait::{CONVERGE, holds_for, wait_until};
+pub use wait::{CONVERGE, holds_for, poll_until, wait_until};
