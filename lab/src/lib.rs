@@ -9,6 +9,8 @@
 //! - A fake Kubernetes API server ([`fake_apiserver`]) and Kubernetes objects at scale,
 //!   as a real cluster prints them ([`workload`]).
 //! - The scale benchmark of kube-anycast against the anchors ([`bench`]).
+//! - BFD failover measured three ways in a rack of three nodes, and a soak that looks for
+//!   false positives under load ([`failover`]).
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
@@ -23,6 +25,7 @@ pub mod bench;
 pub mod bfd_routers;
 pub mod bird;
 pub mod exabgp;
+pub mod failover;
 pub mod fake_apiserver;
 pub mod files;
 pub mod frr;

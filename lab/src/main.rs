@@ -22,6 +22,10 @@ enum Verb {
     Workload(WorkloadArgs),
     /// Run kube-anycast and BIRD 2, GoBGP, ExaBGP into an FRR ToR and print a table.
     Bench(BenchArgs),
+    /// Cut, blackhole or freeze a node with BFD on and off; time the ToR's failover.
+    Failover(lab::failover::cli::FailoverArgs),
+    /// Keep BFD 300 ms x 3 Up under a CPU hog on the node; report every state change.
+    BfdSoak(lab::failover::cli::SoakArgs),
 }
 
 #[derive(clap::Args)]
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
     let result = match cli.verb {
         Verb::Workload(args) => run_workload(args),
         Verb::Bench(args) => run_bench(args),
+        Verb::Failover(args) => lab::failover::cli::failover(args),
+        Verb::BfdSoak(args) => lab::failover::cli::bfd_soak(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
