@@ -1,14 +1,14 @@
 //! BFD failover, measured three ways, and a soak that looks for false positives.
 //!
-//! `lab failover` builds a rack per detection mode ([`mode`]: BFD 300 ms x 3, BFD
-//! 50 ms x 3, the BGP hold timer alone): an FRR ToR with bfdd ([`tor`]), three nodes each
-//! running the real kube-anycast binary ([`node`]) that all announce one Service
-//! externalIP, each with a responder on it ([`rack`]), and a client sending a new
-//! connection every 10 ms to the externalIP ([`client`]). Then one node suffers each
-//! fault in turn ([`fault`]: link cut, all packets lost, frozen) and [`measure`] times how
-//! long the ToR's kernel route keeps its next hop ([`fib`]), counts the requests that
-//! failed meanwhile, heals the fault and times the next hop's return. [`table`] prints
-//! the result.
+//! `lab failover` builds a fresh rack for each fault in each detection mode ([`mode`]:
+//! BFD 300 ms x 3, BFD 50 ms x 3, the BGP hold timer alone): an FRR ToR with bfdd
+//! ([`tor`]), three nodes each running the real kube-anycast binary ([`node`]) that all
+//! announce one Service externalIP, each with a responder on it ([`rack`]), and a client
+//! opening a new connection to the externalIP every 10 ms ([`client`]). Then node2
+//! suffers the fault ([`fault`]: link cut, all packets lost, frozen) and [`measure`]
+//! times how long the ToR's kernel route keeps its next hop ([`fib`]), counts the
+//! requests that failed meanwhile, heals the fault and times the next hop's return.
+//! [`table`] prints the result.
 //!
 //! `lab bfd-soak` ([`soak`]) keeps one BFD session at 300 ms x 3 under a CPU hog on the
 //! node for minutes and reports every state change either end saw.
@@ -56,20 +56,22 @@ pub struct Options {
 /// Namespaces of the failover racks start with this.
 const PREFIX: &str = "fo";
 
-/// Every mode in a fresh rack, every fault in it; `progress` sees each measurement as it
-/// is made.
+/// Every fault in every mode, each in a fresh rack: a session that went down a few
+/// seconds earlier would still be in its connect retry backoff (which only starts over
+/// after 90 s Established), and its re-add time would depend on the fault before it.
+/// `progress` sees each measurement as it is made.
 pub fn run_all(options: &Options, mut progress: impl FnMut(&Measurement)) -> Vec<Measurement> {
     let mut runs = Vec::new();
     for &mode in &options.modes {
-        let rack = FailoverRack::start(PREFIX, &options.binary, mode, 3);
-        let client = Client::start(
-            &rack.rack().client,
-            SocketAddr::from((ANYCAST, PORT)),
-            options.request_every,
-            options.settings.request_timeout,
-        );
         for &fault in &options.faults {
             for _ in 0..options.repeat {
+                let rack = FailoverRack::start(PREFIX, &options.binary, mode, 3);
+                let client = Client::start(
+                    &rack.rack().client,
+                    SocketAddr::from((ANYCAST, PORT)),
+                    options.request_every,
+                    options.settings.request_timeout,
+                );
                 let m = measure::measure(&rack, &client, fault, &options.settings);
                 progress(&m);
                 runs.push(m);
