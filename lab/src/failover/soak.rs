@@ -118,7 +118,9 @@ pub fn run(options: &SoakOptions, mut progress: impl FnMut(&str)) -> Result<Soak
     let (mut samples, mut not_up) = (0, Vec::new());
     let mut next_minute = Duration::from_secs(60);
     while start.elapsed() < options.duration {
-        std::thread::sleep(Duration::from_secs(1));
+        // On the second, however long the last reading took under the load.
+        let next = start + Duration::from_secs(samples as u64 + 1);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
         samples += 1;
         let at = start.elapsed().as_secs();
         match read(&rack) {
@@ -181,7 +183,7 @@ pub fn render(r: &SoakReport) -> String {
     );
     let _ = writeln!(
         t,
-        "- {} sample(s), one a second; not Up in {}{}",
+        "- {} sample(s), about one a second; not Up in {}{}",
         r.samples,
         r.not_up.len(),
         if r.not_up.is_empty() {
