@@ -34,6 +34,9 @@ pub struct FailoverArgs {
 /// `lab bfd-soak`.
 #[derive(clap::Args, Debug)]
 pub struct SoakArgs {
+    /// BFD timers: 300 (300 ms x 3) or 50 (50 ms x 3).
+    #[arg(long, default_value = "300")]
+    mode: String,
     /// How long to watch the session.
     #[arg(long, default_value_t = 5.0)]
     minutes: f64,
@@ -138,15 +141,21 @@ pub fn bfd_soak(args: SoakArgs) -> Result<(), String> {
         ));
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mode = match Mode::parse(&args.mode) {
+        Some(mode) if mode.timers().is_some() => mode,
+        _ => return Err(format!("--mode {}: 300 or 50", args.mode)),
+    };
     let options = SoakOptions {
         binary: binary(args.binary)?,
+        mode,
         duration: Duration::from_secs_f64(args.minutes.max(0.0) * 60.0),
         busy_loops: args.busy_loops.unwrap_or(cores),
     };
     eprintln!(
-        "bfd-soak: {}; kube-anycast is {}; {} busy loop(s) for {:.1} min",
+        "bfd-soak: {}; kube-anycast is {}; {}, {} busy loop(s) for {:.1} min",
         machine(),
         options.binary.display(),
+        mode.title(),
         options.busy_loops,
         args.minutes
     );

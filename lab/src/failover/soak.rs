@@ -1,5 +1,5 @@
-//! `lab bfd-soak`: one BFD session at 300 ms x 3 between the ToR and a node running
-//! kube-anycast, kept for minutes while busy loops (one per core) in the node's namespace
+//! `lab bfd-soak`: one BFD session (300 ms x 3 unless told otherwise) between the ToR and
+//! a node running kube-anycast, kept for minutes while busy loops (one per core) in the node's namespace
 //! keep the CPUs busy. A false positive is a session going Down with nothing wrong but
 //! load; both ends are read before and after (our `/status` transitions, bfdd's
 //! session-up and session-down counters) and sampled every second in between.
@@ -21,6 +21,8 @@ const PREFIX: &str = "fs";
 pub struct SoakOptions {
     /// The kube-anycast binary.
     pub binary: PathBuf,
+    /// The BFD timers of both ends (a BFD mode).
+    pub mode: Mode,
     /// How long the session is watched.
     pub duration: Duration,
     /// Busy loops in the node's namespace.
@@ -39,6 +41,8 @@ pub struct Reading {
 /// What the soak saw.
 #[derive(Clone, Debug)]
 pub struct SoakReport {
+    /// The BFD timers.
+    pub mode: Mode,
     /// How long it watched.
     pub duration: Duration,
     /// Busy loops running meanwhile.
@@ -96,7 +100,10 @@ fn loadavg() -> String {
 
 /// Runs the soak; `progress` hears about each minute.
 pub fn run(options: &SoakOptions, mut progress: impl FnMut(&str)) -> Result<SoakReport, String> {
-    let rack = FailoverRack::start(PREFIX, &options.binary, Mode::Bfd300, 1);
+    if options.mode.timers().is_none() {
+        return Err("a soak needs BFD: 300 or 50".into());
+    }
+    let rack = FailoverRack::start(PREFIX, &options.binary, options.mode, 1);
     rack.wait_whole(crate::CONVERGE)?;
     let node_ns = rack.rack().nodes[0].clone();
     let hog_log = rack.dir().join("cpu-hog.log");
@@ -143,6 +150,7 @@ pub fn run(options: &SoakOptions, mut progress: impl FnMut(&str)) -> Result<Soak
     }
     let after = read(&rack)?;
     Ok(SoakReport {
+        mode: options.mode,
         duration: start.elapsed(),
         busy_loops: options.busy_loops,
         before,
@@ -158,7 +166,8 @@ pub fn render(r: &SoakReport) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "BFD 300 ms x 3 watched for {:.1} min with {} busy loop(s) in the node's namespace (load average {} at the start, {} at the end)",
+        "{} watched for {:.1} min with {} busy loop(s) in the node's namespace (load average {} at the start, {} at the end)",
+        r.mode.title(),
         r.duration.as_secs_f64() / 60.0,
         r.busy_loops,
         r.load.0,
@@ -224,6 +233,7 @@ mod tests {
 
     fn report(before: Reading, after: Reading, not_up: Vec<String>) -> SoakReport {
         SoakReport {
+            mode: Mode::Bfd300,
             duration: Duration::from_secs(300),
             busy_loops: 2,
             before,
