@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the lab need: real routers (FRR, BIRD 2,
-# GoBGP), ExaBGP as a scriptable peer, and the network tools; and for the deployment
-# checks (tests/deploy.rs), kubectl (its `kustomize`) and kubernetes-validate. Idempotent.
+# GoBGP), ExaBGP as a scriptable peer, and the network tools (nftables for the
+# packet-loss fault of `lab failover`); and for the deployment checks (tests/deploy.rs),
+# kubectl (its `kustomize`) and kubernetes-validate. Idempotent.
 set -euo pipefail
-packages=(frr bird2 gobgpd exabgp iproute2 tcpdump procps curl jq python3 util-linux)
+packages=(frr bird2 gobgpd exabgp iproute2 nftables tcpdump procps curl jq python3 util-linux)
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: run as root (the lab creates network namespaces and starts routers)" >&2
     exit 1

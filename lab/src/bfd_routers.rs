@@ -36,13 +36,22 @@ pub struct RouterView {
     pub detect_ms: Option<u64>,
 }
 
-/// FRR zebra + bfdd with one single-hop peer.
+/// The lines of a bfdd `peer` or `profile` block that set the timers.
+fn timer_lines(t: Timers) -> String {
+    format!(
+        "  transmit-interval {}\n  receive-interval {}\n  detect-multiplier {}\n",
+        t.tx_ms, t.rx_ms, t.multiplier
+    )
+}
+
+/// FRR zebra + bfdd, either with one single-hop peer configured in bfdd, or with a timer
+/// profile that bgpd's `neighbor X bfd profile NAME` makes sessions from.
 #[derive(Debug)]
 pub struct FrrBfd {
     ns: String,
     dir: PathBuf,
-    peer: IpAddr,
-    local: IpAddr,
+    /// The peer and local address of the `peer` block; `None` with a profile only.
+    single: Option<(IpAddr, IpAddr)>,
     // bgpd and bfdd first: they are stopped before zebra.
     bgpd: Option<Daemon>,
     bfdd: Option<Daemon>,
@@ -52,20 +61,31 @@ pub struct FrrBfd {
 impl FrrBfd {
     /// Starts zebra and bfdd in `ns` with a BFD peer `peer` sourced from `local`.
     pub fn start(ns: &str, peer: IpAddr, local: IpAddr, timers: Timers) -> FrrBfd {
+        let block = format!(
+            " peer {peer} local-address {local}\n{}",
+            timer_lines(timers)
+        );
+        FrrBfd::launch(ns, &block, Some((peer, local)))
+    }
+
+    /// Starts zebra and bfdd in `ns` with the timer profile `profile` and no session of
+    /// its own: bgpd's `neighbor X bfd profile PROFILE` lines make them.
+    pub fn start_with_profile(ns: &str, profile: &str, timers: Timers) -> FrrBfd {
+        let block = format!(" profile {profile}\n{}", timer_lines(timers));
+        FrrBfd::launch(ns, &block, None)
+    }
+
+    fn launch(ns: &str, block: &str, single: Option<(IpAddr, IpAddr)>) -> FrrBfd {
         let dir = lab_dir(ns, "frr-bfd");
         std::fs::write(dir.join("zebra.conf"), format!("hostname {ns}\n"))
             .expect("lab setup: write zebra.conf");
-        let conf = format!(
-            "hostname {ns}\nbfd\n peer {peer} local-address {local}\n  transmit-interval {}\n  receive-interval {}\n  detect-multiplier {}\n !\n!\n",
-            timers.tx_ms, timers.rx_ms, timers.multiplier
-        );
+        let conf = format!("hostname {ns}\nbfd\n{block} !\n!\n");
         std::fs::write(dir.join("bfdd.conf"), conf).expect("lab setup: write bfdd.conf");
         must("chown", &["-R", "frr:frr", &dir.display().to_string()]);
         let mut frr = FrrBfd {
             ns: ns.to_string(),
             dir,
-            peer,
-            local,
+            single,
             bgpd: None,
             bfdd: None,
             zebra: None,
@@ -146,46 +166,46 @@ impl FrrBfd {
         run("vtysh", &["--vty_socket", &d, "-c", command])
     }
 
+    /// Applies configuration lines in order, as typed after `configure terminal` (bgpd's
+    /// and bfdd's alike).
+    pub fn configure(&self, lines: &[&str]) -> Result<String, String> {
+        crate::frr::configure_through(&self.dir, lines)
+    }
+
+    fn single_peer(&self) -> Result<(IpAddr, IpAddr), String> {
+        self.single
+            .ok_or_else(|| "this bfdd has a profile, no peer block".to_string())
+    }
+
     /// Changes the peer's timers at runtime (bfdd starts a Poll Sequence).
     pub fn set_timers(&self, timers: Timers) -> Result<String, String> {
-        let d = self.dir.display().to_string();
-        let peer = format!("peer {} local-address {}", self.peer, self.local);
+        let (peer, local) = self.single_peer()?;
+        let peer = format!("peer {peer} local-address {local}");
         let tx = format!("transmit-interval {}", timers.tx_ms);
         let rx = format!("receive-interval {}", timers.rx_ms);
         let mult = format!("detect-multiplier {}", timers.multiplier);
-        run(
-            "vtysh",
-            &[
-                "--vty_socket",
-                &d,
-                "-c",
-                "configure terminal",
-                "-c",
-                "bfd",
-                "-c",
-                &peer,
-                "-c",
-                &tx,
-                "-c",
-                &rx,
-                "-c",
-                &mult,
-            ],
-        )
+        self.configure(&["bfd", &peer, &tx, &rx, &mult])
     }
 
     /// The raw JSON of the session with our address.
     pub fn peer_json(&self) -> Result<Value, String> {
-        let out = self.vtysh("show bfd peers json")?;
+        let (peer, _) = self.single_peer()?;
+        self.session_json(peer, "show bfd peers json")
+    }
+
+    /// The entry for `peer` in the output of `command`, a list of sessions in JSON
+    /// (`show bfd peers json`, `show bfd peers counters json`).
+    pub fn session_json(&self, peer: IpAddr, command: &str) -> Result<Value, String> {
+        let out = self.vtysh(command)?;
         let all: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
         all.as_array()
-            .and_then(|peers| {
-                peers
+            .and_then(|sessions| {
+                sessions
                     .iter()
-                    .find(|p| p["peer"].as_str() == Some(&self.peer.to_string()))
+                    .find(|p| p["peer"].as_str() == Some(&peer.to_string()))
             })
             .cloned()
-            .ok_or_else(|| format!("no BFD peer {} in {out}", self.peer))
+            .ok_or_else(|| format!("no BFD peer {peer} in {out}"))
     }
 
     /// bfdd's view of the session.

@@ -212,12 +212,7 @@ impl Frr {
 
     /// Applies configuration lines in order, as typed after `configure terminal`.
     pub fn configure(&self, lines: &[&str]) -> Result<String, String> {
-        let d = self.dir.display().to_string();
-        let mut args = vec!["--vty_socket", d.as_str(), "-c", "configure terminal"];
-        for line in lines {
-            args.extend(["-c", line]);
-        }
-        run("vtysh", &args)
+        configure_through(&self.dir, lines)
     }
 
     /// Runs one vtysh command that ends in `json` and parses its output.
@@ -295,6 +290,17 @@ impl Frr {
     pub fn log_tail(&self) -> String {
         crate::tail(&self.dir.join("bgpd.log"), 8)
     }
+}
+
+/// Applies configuration lines in order, as typed after `configure terminal`, through
+/// the vty sockets in `vty_dir`.
+pub fn configure_through(vty_dir: &std::path::Path, lines: &[&str]) -> Result<String, String> {
+    let d = vty_dir.display().to_string();
+    let mut args = vec!["--vty_socket", d.as_str(), "-c", "configure terminal"];
+    for line in lines {
+        args.extend(["-c", line]);
+    }
+    run("vtysh", &args)
 }
 
 /// Adds the valid paths of one `show bgp <afi> unicast json` output to `rib`.

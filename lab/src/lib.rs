@@ -16,6 +16,8 @@
 //!   capture of the `bgp` crate's test vectors from real routers with it ([`capture`]).
 //! - The rack the `lab` binary's verbs build and drive between commands ([`rack_lab`]),
 //!   and the containerlab testbed's router configs ([`containerlab`]).
+//! - BFD failover measured three ways in a rack of three nodes, and a soak that looks for
+//!   false positives under load ([`failover`]).
 //!
 //! Every helper owns what it starts and cleans it up on drop, even when a test panics:
 //! processes are stopped by the pid recorded at spawn time, namespaces are deleted only if
@@ -30,12 +32,13 @@
 pub mod bench;
 pub mod bfd_routers;
 pub mod bird;
+pub mod capture;
 pub mod client;
+pub mod containerlab;
 pub mod daemon_under_test;
 pub mod e2e;
-pub mod capture;
-pub mod containerlab;
 pub mod exabgp;
+pub mod failover;
 pub mod fake_apiserver;
 pub mod files;
 pub mod frr;
@@ -59,4 +62,4 @@ pub mod workload;
 
 pub use files::{lab_dir, remove_lab_dir, tail};
 pub use router::LabRouter;
-pub use wait::{CONVERGE, holds_for, wait_until};
+pub use wait::{CONVERGE, holds_for, poll_until, wait_until};

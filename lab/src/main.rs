@@ -96,6 +96,10 @@ enum Verb {
     CaptureVectors(CaptureArgs),
     /// Render the containerlab testbed's FRR configs (testbed/containerlab/frr/*/frr.conf).
     ContainerlabFrr,
+    /// Cut, blackhole or freeze a node with BFD on and off; time the ToR's failover.
+    Failover(lab::failover::cli::FailoverArgs),
+    /// Keep BFD 300 ms x 3 Up under a CPU hog on the node; report every state change.
+    BfdSoak(lab::failover::cli::SoakArgs),
 }
 
 #[derive(clap::Args)]
@@ -190,6 +194,8 @@ fn main() -> ExitCode {
             println!("{}", lab.names.tor());
             Ok(())
         }),
+        Verb::Failover(args) => lab::failover::cli::failover(args).map_err(LabError::from),
+        Verb::BfdSoak(args) => lab::failover::cli::bfd_soak(args).map_err(LabError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

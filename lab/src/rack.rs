@@ -4,6 +4,12 @@
 //! every node's loopback as kube-proxy makes it local. Nothing runs in it yet; the tests
 //! start the router, the speakers and the responders.
 //!
+//! In a [`StarRack::switched`] rack the ToR's ends of the node links are ports of one
+//! bridge holding the gateway addresses, as the VLAN interface of a real ToR faces a
+//! switch: when a node's link goes down, the ToR's interface stays up and only a protocol
+//! (BFD, the hold timer) can tell. With plain veths the ToR sees the carrier drop and
+//! reacts to that alone.
+//!
 //! Every namespace is deleted on drop, only those this rack created; names are unique per
 //! process and rack, so racks of parallel tests never collide.
 
@@ -40,6 +46,26 @@ impl Drop for Namespaces {
     }
 }
 
+/// Adds the bridge of a switched rack to the ToR namespace with a stub port (one end of
+/// a veth pair whose other end stays in the namespace, up): a bridge has carrier while
+/// one of its ports does, so the node links can all go down and the gateway addresses
+/// stay up. Returns the bridge's name.
+fn add_switch(tor: &str) -> String {
+    let (bridge, stub, stub_peer) = (format!("{tor}sw"), format!("{tor}s0"), format!("{tor}s1"));
+    must("ip", &["-n", tor, "link", "add", &bridge, "type", "bridge"]);
+    must(
+        "ip",
+        &[
+            "-n", tor, "link", "add", &stub, "type", "veth", "peer", "name", &stub_peer,
+        ],
+    );
+    must("ip", &["-n", tor, "link", "set", &stub, "master", &bridge]);
+    for link in [&stub, &stub_peer, &bridge] {
+        must("ip", &["-n", tor, "link", "set", link, "up"]);
+    }
+    bridge
+}
+
 /// Sets one sysctl inside a namespace.
 pub fn sysctl(ns: &str, setting: &str) {
     must("ip", &["netns", "exec", ns, "sysctl", "-qw", setting]);
@@ -53,14 +79,42 @@ pub struct StarRack {
     pub nodes: Vec<String>,
     /// The client's namespace (the link after the last node's).
     pub client: String,
+    subnet: u8,
     // Last: the namespaces go after every process started in them.
     namespaces: Namespaces,
+}
+
+/// How the ToR's ends of the node links are attached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TorPorts {
+    /// Each ToR end is a routed interface holding its gateway address.
+    Routed,
+    /// Every ToR end is a port of one bridge, which holds the gateway addresses and
+    /// stays up whatever a node does to its link.
+    Switched,
 }
 
 impl StarRack {
     /// Builds a rack of `nodes` nodes on `10.<subnet>.0.0/16`; `prefix` (two letters) names
     /// its namespaces; `anycast` goes on every node's loopback.
     pub fn new(prefix: &str, nodes: usize, subnet: u8, anycast: Ipv4Addr) -> StarRack {
+        StarRack::build(prefix, nodes, subnet, anycast, TorPorts::Routed)
+    }
+
+    /// Like [`StarRack::new`], with the nodes behind a switch: the ToR's ends of the node
+    /// links are ports of one bridge (kept up by a stub port of its own), so a node's link
+    /// going down is no event on the ToR.
+    pub fn switched(prefix: &str, nodes: usize, subnet: u8, anycast: Ipv4Addr) -> StarRack {
+        StarRack::build(prefix, nodes, subnet, anycast, TorPorts::Switched)
+    }
+
+    fn build(
+        prefix: &str,
+        nodes: usize,
+        subnet: u8,
+        anycast: Ipv4Addr,
+        ports: TorPorts,
+    ) -> StarRack {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let mut namespaces = Namespaces {
             base: format!("{prefix}{}x{id}", std::process::id()),
@@ -81,6 +135,7 @@ impl StarRack {
         ] {
             sysctl(&tor, s);
         }
+        let switch = (ports == TorPorts::Switched).then(|| add_switch(&tor));
         for (i, ns) in nodes.iter().chain([&client]).enumerate() {
             let n = i + 1;
             let (tor_if, far_if) = (format!("{tor}{n}"), format!("{}{n}", namespaces.base));
@@ -93,9 +148,19 @@ impl StarRack {
             );
             let gateway = format!("10.{subnet}.{n}.1");
             let (tor_addr, far_addr) = (format!("{gateway}/24"), format!("10.{subnet}.{n}.2/24"));
+            let gateway_if = match &switch {
+                Some(bridge) if i < nodes.len() => {
+                    must(
+                        "ip",
+                        &["-n", &tor, "link", "set", &tor_if, "master", bridge],
+                    );
+                    bridge.as_str()
+                }
+                _ => tor_if.as_str(),
+            };
             must(
                 "ip",
-                &["-n", &tor, "addr", "add", &tor_addr, "dev", &tor_if],
+                &["-n", &tor, "addr", "add", &tor_addr, "dev", gateway_if],
             );
             must("ip", &["-n", ns, "addr", "add", &far_addr, "dev", &far_if]);
             must("ip", &["-n", &tor, "link", "set", &tor_if, "up"]);
@@ -113,6 +178,7 @@ impl StarRack {
             tor,
             nodes,
             client,
+            subnet,
             namespaces,
         }
     }
@@ -175,6 +241,21 @@ impl StarRack {
     pub fn link_address6(subnet: u8, i: usize, end: u16) -> Ipv6Addr {
         let link = u16::try_from(i + 1).unwrap_or(u16::MAX);
         Ipv6Addr::new(0xfd00, u16::from(subnet), link, 0, 0, 0, 0, end)
+    }
+
+    /// Node `i`'s end of its link (node1 is 0), in the node's namespace.
+    pub fn node_link(&self, i: usize) -> String {
+        format!("{}{}", self.namespaces.base, i + 1)
+    }
+
+    /// Node `i`'s gateway: the ToR's address on its link.
+    pub fn gateway(&self, i: usize) -> Ipv4Addr {
+        Ipv4Addr::new(10, self.subnet, u8::try_from(i + 1).unwrap_or(u8::MAX), 1)
+    }
+
+    /// Node `i`'s address on its link.
+    pub fn address_of(&self, i: usize) -> Ipv4Addr {
+        StarRack::node_address(self.subnet, i)
     }
 
     /// Node `i`'s address (node1 is 0) in a rack on `10.<subnet>.0.0/16`.

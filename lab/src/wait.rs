@@ -12,16 +12,30 @@ pub const CONVERGE: Duration = Duration::from_secs(30);
 pub fn wait_until<T>(
     what: &str,
     deadline: Duration,
-    mut check: impl FnMut() -> Result<T, String>,
+    check: impl FnMut() -> Result<T, String>,
 ) -> T {
+    poll_until(what, deadline, Duration::from_millis(200), check).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Polls `check` every `every` until it returns `Ok`; once `deadline` has passed, the
+/// last error, as a value: for waits whose failure is a result to report, not a broken
+/// lab. `what` names the awaited condition in the error.
+pub fn poll_until<T>(
+    what: &str,
+    deadline: Duration,
+    every: Duration,
+    mut check: impl FnMut() -> Result<T, String>,
+) -> Result<T, String> {
     let start = Instant::now();
     loop {
         match check() {
-            Ok(v) => return v,
+            Ok(v) => return Ok(v),
             Err(e) if start.elapsed() >= deadline => {
-                panic!("timed out after {deadline:?} waiting for {what}: {e}")
+                return Err(format!(
+                    "timed out after {deadline:?} waiting for {what}: {e}"
+                ));
             }
-            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            Err(_) => std::thread::sleep(every),
         }
     }
 }

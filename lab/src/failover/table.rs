@@ -1,0 +1,123 @@
+//! The failover table: one row per fault and mode, with the detection goal beside each
+//! detection time.
+
+use super::measure::Measurement;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+fn ms(d: Option<Duration>) -> String {
+    d.map_or("-".into(), |d| d.as_millis().to_string())
+}
+
+fn secs(d: Option<Duration>) -> String {
+    d.map_or("-".into(), |d| format!("{:.2}", d.as_secs_f64()))
+}
+
+/// Whether a detection met its mode's goal: `yes`, `NO`, or blank without a goal.
+fn verdict(m: &Measurement) -> &'static str {
+    match (m.mode.goal(), m.detect) {
+        (Some(goal), Some(d)) if d < goal => "yes",
+        (Some(_), _) => "NO",
+        (None, _) => "",
+    }
+}
+
+/// The markdown table of `runs`, in their order.
+pub fn render(runs: &[Measurement]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "| fault | mode | detect (ms) | goal | met | failed requests (of sent) | re-add (s) | failed at re-add | ToR's BFD went Down and Up |"
+    );
+    let _ = writeln!(t, "|---|---|---:|---|---|---:|---:|---:|---|");
+    for m in runs {
+        let goal = m
+            .mode
+            .goal()
+            .map_or(String::new(), |g| format!("< {} ms", g.as_millis()));
+        let bfd = match m.tor_bfd_down_and_up {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "",
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {goal} | {} | {} ({}) | {} | {} | {bfd} |",
+            m.fault.title(),
+            m.mode.title(),
+            ms(m.detect),
+            verdict(m),
+            m.during.failed,
+            m.during.sent,
+            secs(m.readd),
+            m.after.failed,
+        );
+    }
+    for m in runs.iter().filter(|m| !m.notes.is_empty()) {
+        let _ = writeln!(
+            t,
+            "\n{}, {}: {}",
+            m.fault.title(),
+            m.mode.title(),
+            m.notes.join("; ")
+        );
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failover::client::Tally;
+    use crate::failover::fault::Fault;
+    use crate::failover::mode::Mode;
+
+    fn run(mode: Mode, detect_ms: Option<u64>) -> Measurement {
+        Measurement {
+            mode,
+            fault: Fault::LinkCut,
+            detect: detect_ms.map(Duration::from_millis),
+            during: Tally {
+                sent: 190,
+                failed: 31,
+            },
+            readd: Some(Duration::from_millis(1460)),
+            back_at: None,
+            after: Tally {
+                sent: 250,
+                failed: 1,
+            },
+            tor_bfd_down_and_up: mode.timers().map(|_| true),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_row_shows_the_numbers_and_the_goal() {
+        let table = render(&[
+            run(Mode::Bfd300, Some(871)),
+            run(Mode::Bfd50, Some(260)),
+            run(Mode::Off, Some(7950)),
+        ]);
+        let rows: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            rows[2],
+            "| link cut | BFD 300 ms x 3 | 871 | < 1000 ms | yes | 31 (190) | 1.46 | 1 | yes |"
+        );
+        assert!(rows[3].contains("| 260 | < 250 ms | NO |"), "{}", rows[3]);
+        assert!(
+            rows[4].contains("| BFD off (hold 9 s) | 7950 |  |  |"),
+            "{}",
+            rows[4]
+        );
+    }
+
+    #[test]
+    fn a_missing_detection_misses_the_goal_and_its_notes_follow() {
+        let mut m = run(Mode::Bfd300, None);
+        m.notes.push("the next hop did not leave".into());
+        let table = render(&[m]);
+        assert!(table.contains("| - | < 1000 ms | NO |"), "{table}");
+        assert!(table.contains("link cut, BFD 300 ms x 3: the next hop did not leave"));
+    }
+}
