@@ -3,11 +3,12 @@
 //! on a thread that entered the same namespace, so the daemon reaches it on loopback.
 
 use super::tor::{ORIGINATOR_ASN, TOR_ASN, Tor};
-use crate::fake_apiserver::FakeApiServer;
+use crate::fake_apiserver::{FakeApiServer, Verb};
 use crate::process::Daemon;
 use crate::speaker::NsRuntime;
 use crate::workload::{self, EXTERNAL_POOL, Format, Spec};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The node the daemon runs as.
 pub const NODE: &str = "node-a";
@@ -141,6 +142,35 @@ impl KubeAnycast {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// With the Kubernetes source, makes every watch of the daemon end with 410 Gone (the
+    /// API server forgets its history, as after an etcd compaction) so that it lists
+    /// everything again, and returns once it watches every kind again. `None` with the
+    /// manifests source.
+    pub fn relist(&self, deadline: Instant) -> Option<Result<(), String>> {
+        const KINDS: [&str; 4] = ["Service", "EndpointSlice", "Node", "Namespace"];
+        let Source::Kubernetes(api, _) = &self.source else {
+            return None;
+        };
+        let lists: Vec<usize> = KINDS.iter().map(|k| api.count(Verb::List, k)).collect();
+        api.force_gone();
+        loop {
+            let relisted = KINDS
+                .iter()
+                .zip(&lists)
+                .all(|(kind, before)| api.count(Verb::List, kind) > *before);
+            if relisted && api.open_watches() >= KINDS.len() {
+                return Some(Ok(()));
+            }
+            if Instant::now() > deadline {
+                return Some(Err(format!(
+                    "no relist of every kind before the deadline ({} watches open)",
+                    api.open_watches()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -63,6 +63,9 @@ pub struct Run {
     pub withdraw: Option<Received>,
     /// The originator's peak RSS and CPU over its life.
     pub usage: Option<Usage>,
+    /// kube-anycast with the Kubernetes source: its peak RSS once all N were in the FIB,
+    /// and again after a relist forced by 410 Gone on every watch.
+    pub relist: Option<Relist>,
     /// Mean interval between two summary polls (the resolution of the RIB times).
     pub rib_poll: Duration,
     /// Mean interval between two FIB polls.
@@ -84,6 +87,7 @@ impl Run {
             announce: None,
             withdraw: None,
             usage: None,
+            relist: None,
             rib_poll: Duration::ZERO,
             fib_poll: Duration::ZERO,
             notes: Vec::new(),
@@ -98,6 +102,17 @@ impl Run {
             && self.rib_empty.is_some()
             && self.fib_empty.is_some()
     }
+}
+
+/// Peak RSS around a relist (see [`Run::relist`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relist {
+    /// VmHWM before the relist, bytes.
+    pub peak_before: u64,
+    /// VmHWM after it, bytes.
+    pub peak_after: u64,
+    /// CPU the relist took (user + system).
+    pub cpu: Duration,
 }
 
 /// How long one phase may take at `n` routes before the run is given up: generous, as
@@ -249,6 +264,7 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
     }
     let before = tor.received();
     run.announce = before.as_ref().ok().copied();
+    measure_relist(tor, &mut running, deadline, run);
 
     let t_withdraw = Instant::now();
     if let Err(e) = running.withdraw_all() {
@@ -292,6 +308,48 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
             .push("the session did not stay up through the withdraw".to_string());
     }
     finish(&mut running, run)
+}
+
+/// kube-anycast with the Kubernetes source: forces a relist of everything (410 Gone on
+/// every watch) with all N announced, and records the peak RSS before and after it. A
+/// relist must cost memory only while it runs, and withdraw nothing.
+fn measure_relist(tor: &Tor, running: &mut Running, deadline: Duration, run: &mut Run) {
+    let Running::KubeAnycast(k) = running else {
+        return;
+    };
+    let Some(pid) = k.pid() else { return };
+    let before = match procstat::usage(pid) {
+        Ok(u) => u,
+        Err(e) => return run.notes.push(format!("no usage before the relist: {e}")),
+    };
+    match k.relist(Instant::now() + deadline) {
+        None => return,
+        Some(Err(e)) => return run.notes.push(format!("relist: {e}")),
+        Some(Ok(())) => {}
+    }
+    // The relist's own work ends after the watches reopen: let it settle, then check that
+    // nothing left the ToR.
+    std::thread::sleep(Duration::from_secs(1));
+    match tor.summary() {
+        Ok(s) if s.prefixes >= run.n as u64 => {}
+        Ok(s) => run.notes.push(format!(
+            "routes left the ToR during the relist: {} of {}",
+            s.prefixes, run.n
+        )),
+        Err(e) => run
+            .notes
+            .push(format!("no ToR summary after the relist: {e}")),
+    }
+    match procstat::usage(pid) {
+        Ok(after) => {
+            run.relist = Some(Relist {
+                peak_before: before.peak_rss,
+                peak_after: after.peak_rss,
+                cpu: after.cpu.saturating_sub(before.cpu),
+            })
+        }
+        Err(e) => run.notes.push(format!("no usage after the relist: {e}")),
+    }
 }
 
 /// The last `n` lines of `text`.

@@ -35,7 +35,7 @@ fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| d.as_secs_f64())
 }
 
-const ROWS: [Row; 12] = [
+const ROWS: [Row; 15] = [
     Row {
         title: "start -> session Established",
         unit: Unit::Time,
@@ -92,9 +92,27 @@ const ROWS: [Row; 12] = [
         value: |r| r.usage.map(|u| u.peak_rss as f64),
     },
     Row {
-        title: "CPU (user + system), whole life",
+        title: "peak RSS before a relist",
+        unit: Unit::Bytes,
+        value: |r| r.relist.map(|x| x.peak_before as f64),
+    },
+    Row {
+        title: "peak RSS after a relist (410 on every watch)",
+        unit: Unit::Bytes,
+        value: |r| r.relist.map(|x| x.peak_after as f64),
+    },
+    Row {
+        title: "CPU (user + system), whole life, relist apart",
         unit: Unit::Time,
-        value: |r| r.usage.map(|u| u.cpu.as_secs_f64()),
+        value: |r| {
+            let relist = r.relist.map_or(Duration::ZERO, |x| x.cpu);
+            r.usage.map(|u| u.cpu.saturating_sub(relist).as_secs_f64())
+        },
+    },
+    Row {
+        title: "CPU of the relist",
+        unit: Unit::Time,
+        value: |r| r.relist.map(|x| x.cpu.as_secs_f64()),
     },
 ];
 

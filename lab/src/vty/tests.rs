@@ -1,4 +1,3 @@
-
 #[test]
 fn finds_the_terminator() {
     assert_eq!(super::terminator(b"{}\0\0\0\0"), Some(0));

@@ -1,4 +1,3 @@
-
 #[test]
 fn finds_the_executable_among_cargo_messages() {
     let messages = concat!(

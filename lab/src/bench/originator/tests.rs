@@ -1,4 +1,3 @@
-
 #[test]
 fn reads_the_rib_summary() {
     let out = "Table afi:AFI_IP safi:SAFI_UNICAST\nDestination: 804, Path: 804\n";

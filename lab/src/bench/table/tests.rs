@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::bench::originator::Kind;
 use crate::bench::tor::Received;

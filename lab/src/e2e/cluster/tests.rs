@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn slice_of<'a>(m: &'a Value, name: &str) -> &'a Value {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn reading(state: &str, transitions: u64, ups: u64, downs: u64) -> Reading {

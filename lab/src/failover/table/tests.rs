@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::failover::client::Tally;
 use crate::failover::fault::Fault;

@@ -1,4 +1,3 @@
-
 use super::*;
 use bgp::wire::{ErrorCode, Notification};
 
