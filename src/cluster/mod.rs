@@ -151,17 +151,22 @@ impl ClusterState {
 
     /// Replaces every Namespace (a relist).
     pub fn replace_namespaces(&mut self, namespaces: BTreeMap<String, NamespaceInfo>) {
+        self.retain_namespaces(|name| namespaces.contains_key(name));
+        for (name, namespace) in namespaces {
+            self.upsert_namespace(name, namespace);
+        }
+    }
+
+    /// Removes every Namespace `keep` refuses (the end of a relist: those not listed).
+    pub fn retain_namespaces(&mut self, keep: impl Fn(&str) -> bool) {
         let gone: Vec<String> = self
             .namespaces
             .keys()
-            .filter(|k| !namespaces.contains_key(*k))
+            .filter(|k| !keep(k))
             .cloned()
             .collect();
         for name in gone {
             self.remove_namespace(&name);
-        }
-        for (name, namespace) in namespaces {
-            self.upsert_namespace(name, namespace);
         }
     }
 
@@ -257,34 +262,41 @@ impl ClusterState {
 
     /// Replaces every Service (a relist). Only Services that differ are marked changed.
     pub fn replace_services(&mut self, services: BTreeMap<ObjectKey, ServiceInfo>) {
-        let gone: Vec<ObjectKey> = self
-            .services
-            .keys()
-            .filter(|k| !services.contains_key(*k))
-            .cloned()
-            .collect();
-        for key in gone {
-            self.remove_service(&key);
-        }
+        self.retain_services(|key| services.contains_key(key));
         for (key, service) in services {
             self.upsert_service(key, service);
+        }
+    }
+
+    /// Removes every Service `keep` refuses (the end of a relist: those not listed).
+    pub fn retain_services(&mut self, keep: impl Fn(&ObjectKey) -> bool) {
+        let gone: Vec<ObjectKey> = self.services.keys().filter(|k| !keep(k)).cloned().collect();
+        for key in gone {
+            self.remove_service(&key);
         }
     }
 
     /// Replaces every EndpointSlice (a relist). Only Services whose slices differ are
     /// marked changed.
     pub fn replace_slices(&mut self, slices: BTreeMap<ObjectKey, SliceInfo>) {
+        self.retain_slices(|key| slices.contains_key(key));
+        for (key, slice) in slices {
+            self.upsert_slice(key, slice);
+        }
+        self.node_names.prune();
+    }
+
+    /// Removes every EndpointSlice `keep` refuses (the end of a relist: those not
+    /// listed), and the node names no slice uses any more.
+    pub fn retain_slices(&mut self, keep: impl Fn(&ObjectKey) -> bool) {
         let gone: Vec<ObjectKey> = self
             .endpoint_slices
             .keys()
-            .filter(|k| !slices.contains_key(*k))
+            .filter(|k| !keep(k))
             .cloned()
             .collect();
         for key in gone {
             self.remove_slice(&key);
-        }
-        for (key, slice) in slices {
-            self.upsert_slice(key, slice);
         }
         self.node_names.prune();
     }

@@ -15,7 +15,7 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,6 +43,8 @@ trait Tracked:
     fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>);
     /// Adds or replaces one object.
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim);
+    /// Removes every object of this kind not in `listed` (the end of a list).
+    fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>);
     /// Removes one object.
     fn remove(state: &mut ClusterState, key: &ObjectKey);
 }
@@ -58,6 +60,9 @@ impl Tracked for ServiceObject {
     }
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
         state.upsert_service(key, object);
+    }
+    fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
+        state.retain_services(|key| listed.contains(key));
     }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
         state.remove_service(key);
@@ -76,6 +81,9 @@ impl Tracked for SliceObject {
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
         state.upsert_slice(key, object);
     }
+    fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
+        state.retain_slices(|key| listed.contains(key));
+    }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
         state.remove_slice(key);
     }
@@ -93,6 +101,12 @@ impl Tracked for NodeObject {
     fn upsert(state: &mut ClusterState, _key: ObjectKey, object: Self::Slim) {
         state.set_node(Some(object));
     }
+    fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
+        // The field selector lists our Node alone: listed, it was just upserted.
+        if listed.is_empty() {
+            state.set_node(None::<NodeInfo>);
+        }
+    }
     fn remove(state: &mut ClusterState, _key: &ObjectKey) {
         state.set_node(None::<NodeInfo>);
     }
@@ -109,6 +123,9 @@ impl Tracked for NamespaceObject {
     }
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
         state.upsert_namespace(key.name, object);
+    }
+    fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
+        state.retain_namespaces(|name| listed.contains(&ObjectKey::new("", name)));
     }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
         state.remove_namespace(&key.name);
@@ -158,16 +175,25 @@ async fn watch_kind<K: Tracked>(
     tracker: Arc<SyncTracker>,
 ) {
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
-    let mut buffer: BTreeMap<ObjectKey, K::Slim> = BTreeMap::new();
+    // A (re)list is applied object by object as it arrives, without waking the decision:
+    // an object equal to the one held costs nothing, and the list is never held beside
+    // the state. Only the keys listed are kept, so that what was not listed is removed
+    // when the list is complete, and the decision then runs once.
+    let mut listed: HashSet<ObjectKey> = HashSet::new();
     let mut synced = false;
     while let Some(event) = stream.next().await {
         match event {
-            Ok(Event::Init) => buffer.clear(),
-            Ok(Event::InitApply(object)) => buffer.extend(object.slim()),
+            Ok(Event::Init) => listed.clear(),
+            Ok(Event::InitApply(object)) => {
+                if let Some((key, slim)) = object.slim() {
+                    listed.insert(key.clone());
+                    shared.stage(|state| K::upsert(state, key, slim));
+                }
+            }
             Ok(Event::InitDone) => {
-                let objects = std::mem::take(&mut buffer);
-                tracing::debug!(kind = K::NAME, count = objects.len(), "list complete");
-                shared.update(|state| K::replace_all(state, objects));
+                tracing::debug!(kind = K::NAME, count = listed.len(), "list complete");
+                shared.update(|state| K::retain(state, &listed));
+                listed = HashSet::new();
                 if !synced {
                     synced = true;
                     if tracker.done.fetch_add(1, Ordering::SeqCst) + 1 == KINDS {

@@ -82,6 +82,13 @@ impl SharedCluster {
 }
 
 impl SharedCluster {
+    /// Changes the state without telling readers: a list in progress, whose end an
+    /// [`SharedCluster::update`] announces. A reader that runs meanwhile for another
+    /// reason sees the objects listed so far, each one whole.
+    pub fn stage(&self, change: impl FnOnce(&mut ClusterState)) {
+        self.with_mut(change);
+    }
+
     /// Reads the state with the right to take its change record; does not count as a change.
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut ClusterState) -> R) -> R {
         let mut state = self
