@@ -112,10 +112,12 @@ impl Peers {
             if self.running.contains_key(&peer.name) {
                 continue;
             }
-            let handle =
-                super::bgp_config::peer_config(config, peer, router_id).and_then(|driver_config| {
-                    speaker.add_peer(driver_config).map_err(anyhow::Error::from)
-                });
+            let settings = super::bgp_config::PeerSettings {
+                config,
+                peer,
+                router_id,
+            };
+            let handle = speaker.add_peer(settings.into());
             match handle {
                 Ok(handle) => {
                     self.failed.remove(&peer.name);
