@@ -285,7 +285,7 @@ mod tests {
             name: "tor".into(),
             address: "10.0.0.1:179".into(),
             asn: 65000,
-            state: "established".into(),
+            state: crate::readiness::PeerCondition::Session(bgp::session::State::Established),
             uptime_seconds: Some(5),
             prefixes_sent: 0,
             last_error: None,

@@ -6,7 +6,6 @@ use crate::decide::incremental::Incremental;
 use crate::decide::{PeerSelection, Route};
 use crate::readiness::{PeerCondition, readiness};
 use bgp::driver::PeerHandle;
-use bgp::session::State;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -131,8 +130,8 @@ pub struct PeerView {
     pub address: String,
     /// ASN.
     pub asn: u32,
-    /// FSM state, lowercase; `failed` when the peer could not be started.
-    pub state: String,
+    /// FSM state, lowercase in JSON; `failed` when the peer could not be started.
+    pub state: PeerCondition,
     /// Seconds since Established.
     pub uptime_seconds: Option<u64>,
     /// Prefixes the router has from us.
@@ -165,7 +164,7 @@ impl PeerView {
                     name: peer.name.clone(),
                     address: peer.address.to_string(),
                     asn: peer.asn,
-                    state: PeerCondition::StartFailed.name().into(),
+                    state: PeerCondition::StartFailed,
                     uptime_seconds: None,
                     prefixes_sent: 0,
                     last_error: Some(error.clone()),
@@ -184,7 +183,7 @@ impl PeerView {
             name: peer.name.clone(),
             address: peer.address.to_string(),
             asn: peer.asn,
-            state: state_name(s.state).into(),
+            state: PeerCondition::Session(s.state),
             uptime_seconds: s
                 .established_since
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
@@ -230,18 +229,6 @@ impl RouteView {
             },
             weight: crate::decide::weight::display(&route.attributes),
         }
-    }
-}
-
-/// Lowercase FSM state names, as routers print them.
-pub fn state_name(state: State) -> &'static str {
-    match state {
-        State::Idle => "idle",
-        State::Connect => "connect",
-        State::Active => "active",
-        State::OpenSent => "opensent",
-        State::OpenConfirm => "openconfirm",
-        State::Established => "established",
     }
 }
 
