@@ -262,7 +262,9 @@ mod tests {
             name: "tor".into(),
             address: "10.0.0.1:179".parse().unwrap(),
             asn: 65000,
-            run: crate::status::PeerRun::StartFailed("not relevant here".into()),
+            run: crate::status::PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(
+                "not relevant here",
+            ))),
             bfd: Some(rx),
         }];
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());

@@ -31,8 +31,8 @@ pub struct ObservedPeer {
 pub enum PeerRun {
     /// The driver's handle, to read live status.
     Running(PeerHandle),
-    /// It could not be started; the error, as `/status` shows it.
-    StartFailed(String),
+    /// It could not be started, and why (`/status` shows it as the peer's last error).
+    StartFailed(std::sync::Arc<std::io::Error>),
 }
 
 impl ObservedPeer {
@@ -167,7 +167,7 @@ impl PeerView {
                     state: PeerCondition::StartFailed,
                     uptime_seconds: None,
                     prefixes_sent: 0,
-                    last_error: Some(error.clone()),
+                    last_error: Some(error.to_string()),
                     updates_sent: 0,
                     updates_received: 0,
                     notifications_sent: 0,
@@ -312,7 +312,9 @@ mod tests {
                 name: "tor-b".into(),
                 address: "10.0.0.2:179".parse().unwrap(),
                 asn: 65000,
-                run: PeerRun::StartFailed("peer tor-b: password_file: /x: cannot read".into()),
+                run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(
+                    "peer tor-b: password_file: /x: cannot read",
+                ))),
                 bfd: None,
             })],
             routes: vec![],
@@ -372,7 +374,7 @@ mod tests {
             name: "tor-b".into(),
             address: "10.0.0.2:179".parse().unwrap(),
             asn: 65000,
-            run: PeerRun::StartFailed("no".into()),
+            run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other("no"))),
             bfd: None,
         }];
         let status = observed.snapshot();

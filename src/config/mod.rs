@@ -244,20 +244,45 @@ impl Config {
     }
 }
 
+/// Why a TCP-MD5 password file gives no key.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// The file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It holds nothing but a newline.
+    #[error("{}: the password is empty", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// It holds more than Linux takes.
+    #[error("{}: the password is longer than 80 octets", path.display())]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
 /// Reads a TCP-MD5 password: the file's content without its trailing newline.
 /// RFC 2385 keys are at most 80 octets on Linux (TCP_MD5SIG_MAXKEYLEN).
-pub fn read_password(path: &Path) -> Result<Vec<u8>, String> {
-    let mut bytes =
-        std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+pub fn read_password(path: &Path) -> Result<Vec<u8>, PasswordError> {
+    let path_buf = || path.to_path_buf();
+    let mut bytes = std::fs::read(path).map_err(|source| PasswordError::Unreadable {
+        path: path_buf(),
+        source,
+    })?;
     while matches!(bytes.last(), Some(b'\n' | b'\r')) {
         bytes.pop();
     }
     match bytes.len() {
-        0 => Err(format!("{}: the password is empty", path.display())),
-        81.. => Err(format!(
-            "{}: the password is longer than 80 octets",
-            path.display()
-        )),
+        0 => Err(PasswordError::Empty { path: path_buf() }),
+        81.. => Err(PasswordError::TooLong { path: path_buf() }),
         _ => Ok(bytes),
     }
 }

@@ -43,7 +43,7 @@ pub struct FailedPeer {
     /// The config entry it would run.
     pub config: PeerConfig,
     /// Why it did not start.
-    pub error: String,
+    pub error: Arc<std::io::Error>,
 }
 
 /// The wanted peers by name: running, or failed to start.
@@ -140,11 +140,10 @@ impl Peers {
                 // Retried at the next reconcile; one bad peer does not stop the others.
                 // Logged when its error changes, not at every reconcile.
                 Err(error) => {
-                    let error = format!("{error:#}");
                     let known = self
                         .failed
                         .get(&peer.name)
-                        .is_some_and(|f| f.error == error);
+                        .is_some_and(|f| f.error.to_string() == error.to_string());
                     if !known {
                         tracing::error!(peer = %peer.name, %error, "peer not started");
                     }
@@ -152,7 +151,7 @@ impl Peers {
                         peer.name.clone(),
                         FailedPeer {
                             config: (*peer).clone(),
-                            error,
+                            error: Arc::new(error),
                         },
                     );
                 }

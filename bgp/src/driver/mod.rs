@@ -49,7 +49,7 @@ use crate::speaker::Command;
 pub use crate::speaker::{PeerCounters, PeerStatus, RouteChange, ShutdownMode};
 use ipnet::IpNet;
 use listener::{Listener, Registry};
-pub use md5::Md5Key;
+pub use md5::{KeyError, Md5Key};
 use peer::{Inbound, PeerTask};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
