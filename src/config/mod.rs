@@ -7,6 +7,7 @@
 
 mod bfd;
 mod env;
+mod fields;
 mod peer;
 mod pools;
 mod raw;

@@ -2,8 +2,8 @@
 //! every problem naming its field), and the rules across entries (unique names and
 //! endpoints).
 
+use super::fields::{Problems, collect, parse_asn, parse_bool, parse_ip, sorted_unique};
 use super::raw::RawPeer;
-use super::validate::{Problems, collect, parse_asn, parse_bool, parse_ip, sorted_unique};
 use super::{NextHopChoice, PeerConfig};
 use crate::values;
 use bgp::{Asn, Family, HoldTime, PeerKind};
