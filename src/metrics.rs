@@ -209,7 +209,15 @@ impl Collector for PeerCollector {
             "Times the session left Established",
             &|s| s.counters.flaps,
         )?;
-        crate::bfd_status::encode_metrics(&mut encoder, &peers)
+        let bfd: Vec<(&str, bfd::driver::Status)> = peers
+            .iter()
+            .filter_map(|p| {
+                p.bfd
+                    .as_ref()
+                    .map(|rx| (p.name.as_str(), rx.borrow().clone()))
+            })
+            .collect();
+        crate::bfd_status::encode_metrics(&mut encoder, &bfd)
     }
 }
 

@@ -232,6 +232,15 @@ impl RouteView {
     }
 }
 
+/// The BFD table of the peers that have BFD.
+pub fn render_text_bfd(out: &mut String, peers: &[PeerView]) {
+    let with_bfd: Vec<_> = peers
+        .iter()
+        .filter_map(|p| p.bfd.as_ref().map(|b| (p.name.as_str(), b)))
+        .collect();
+    crate::bfd_status::render_text(out, &with_bfd);
+}
+
 /// The human form of a status, for `kube-anycast status`.
 pub fn render_text(status: &Status) -> String {
     use std::fmt::Write;
@@ -277,7 +286,7 @@ pub fn render_text(status: &Status) -> String {
             p.last_error.as_deref().unwrap_or("-")
         );
     }
-    crate::bfd_status::render_text(&mut out, &status.peers);
+    render_text_bfd(&mut out, &status.peers);
     let _ = writeln!(out, "\n{} route(s) announced", status.routes.len());
     for r in &status.routes {
         let weight = r
