@@ -105,7 +105,7 @@ impl PeerSpeaker {
             families: negotiated.families.clone(),
             policy: ExportPolicy {
                 local_asn: config.local_asn,
-                ebgp: PeerKind::of(config.local_asn, config.peer_asn).is_external(),
+                kind: PeerKind::of(config.local_asn, config.peer_asn),
                 next_hop_v4: info.next_hop_v4,
                 next_hop_v6: info.next_hop_v6,
                 next_hop_v6_link_local: info.next_hop_v6_link_local,
