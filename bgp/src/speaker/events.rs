@@ -39,7 +39,7 @@ impl PeerSpeaker {
                 let text = describe_down(&reason);
                 tracing::warn!(peer = %self.name, reason = %text, "session down");
                 self.rib.session_down();
-                self.established = None;
+                self.session_gone();
                 self.status.counters.flaps += 1;
                 self.status.established_since = None;
                 self.status.negotiated = None;

@@ -373,8 +373,14 @@ impl PeerSpeaker {
     fn forget(&mut self, conn: ConnectionId) {
         self.conns.remove(&conn);
         if self.established == Some(conn) {
-            self.established = None;
+            self.session_gone();
         }
+    }
+
+    /// No session any more: a flush watched on its connection will never be reported.
+    pub(super) fn session_gone(&mut self) {
+        self.established = None;
+        self.watching_flush = false;
     }
 
     fn close(&mut self, conn: ConnectionId) {

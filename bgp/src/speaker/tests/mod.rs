@@ -163,17 +163,22 @@ impl Harness {
 
     /// Connects on [`C1`] and exchanges OPENs with `peer`; the outputs of the last step.
     fn open_session(&mut self, peer: Open) -> Vec<Output> {
+        self.open_session_on(C1, peer)
+    }
+
+    /// Connects on `conn` and exchanges OPENs with `peer`; the outputs of the last step.
+    fn open_session_on(&mut self, conn: ConnectionId, peer: Open) -> Vec<Output> {
         self.handle(Input::Connected {
-            conn: C1,
+            conn,
             direction: Direction::Outbound,
             info: info(),
         });
         self.handle(Input::Received {
-            conn: C1,
+            conn,
             message: Box::new(Message::Open(peer)),
         });
         self.handle(Input::Received {
-            conn: C1,
+            conn,
             message: Box::new(Message::Keepalive),
         })
     }

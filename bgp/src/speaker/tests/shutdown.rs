@@ -177,3 +177,25 @@ fn the_shutdown_plan_follows_the_mode_and_graceful_restart() {
         );
     }
 }
+
+#[test]
+fn a_flush_watch_lost_with_its_connection_does_not_hold_up_a_later_shutdown() {
+    let (mut h, mut sink) = with_one_route(config(), peer_open(false));
+    let out = h.commands(vec![Command::Changes {
+        changes: vec![RouteChange::Withdraw(prefix(1))],
+        since: Some(h.now),
+    }]);
+    h.fill_from(&out, &mut sink);
+    // The connection goes before its output was written; a new session comes up.
+    h.handle(Input::Closed { conn: C1 });
+    let out = h.handle(Input::TimerExpired(Timer::ConnectRetry));
+    assert!(out.contains(&Output::Connect), "{out:?}");
+    let c2 = ConnectionId(2);
+    let out = h.open_session_on(c2, peer_open(false));
+    assert!(out.iter().any(|o| matches!(o, Output::Established { .. })));
+    let out = h.commands(vec![withdraw(Duration::ZERO)]);
+    assert!(
+        out.contains(&Output::WatchFlushed { conn: c2 }),
+        "the new session's withdrawals are watched: {out:?}"
+    );
+}
