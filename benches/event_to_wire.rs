@@ -82,7 +82,7 @@ async fn receiver(
         version: 4,
         my_as: u16::try_from(asn).unwrap_or(23456),
         hold_time: 240,
-        router_id: bgp::RouterId("192.0.2.1".parse().unwrap()),
+        router_id: bgp::RouterId::new("192.0.2.1".parse().unwrap()).unwrap(),
         capabilities: vec![
             Capability::Multiprotocol {
                 afi: bgp::Afi::Ipv4,

@@ -115,13 +115,10 @@ pub fn not_up(status: &Status) -> Option<String> {
     Some(format!("{why}; BGP runs without BFD until it is up"))
 }
 
-/// The BFD table of `kube-anycast status`, after the peers; nothing when no peer has BFD.
-pub fn render_text(out: &mut String, peers: &[crate::status::PeerView]) {
+/// The BFD table of `kube-anycast status`, after the peers: one row per peer name and
+/// its BFD session; nothing when no peer has BFD.
+pub fn render_text(out: &mut String, with_bfd: &[(&str, &BfdView)]) {
     use std::fmt::Write;
-    let with_bfd: Vec<_> = peers
-        .iter()
-        .filter_map(|p| p.bfd.as_ref().map(|b| (p.name.as_str(), b)))
-        .collect();
     if with_bfd.is_empty() {
         return;
     }
@@ -130,7 +127,7 @@ pub fn render_text(out: &mut String, peers: &[crate::status::PeerView]) {
         "\n{:<16} {:<10} {:<10} {:>14} {:>10} {:>7}  DIAGNOSTIC / WHY NOT UP",
         "BFD PEER", "STATE", "REMOTE", "TX/RX x MULT", "DETECT", "CHANGES"
     );
-    for (name, b) in with_bfd {
+    for (name, b) in with_bfd.iter().copied() {
         let timers = format!("{}/{}x{}", b.min_tx_ms, b.min_rx_ms, b.multiplier);
         let note = b.not_up.clone().unwrap_or_else(|| b.diagnostic.clone());
         let _ = writeln!(
@@ -142,30 +139,22 @@ pub fn render_text(out: &mut String, peers: &[crate::status::PeerView]) {
 }
 
 /// `bfd_session_state{peer,state}` (1 for the current state) and
-/// `bfd_transitions_total{peer}`, for the peers with BFD enabled.
+/// `bfd_transitions_total{peer}`, for the peers with BFD enabled (by name).
 pub fn encode_metrics(
     encoder: &mut prometheus_client::encoding::DescriptorEncoder,
-    peers: &[crate::status::ObservedPeer],
+    statuses: &[(&str, Status)],
 ) -> Result<(), std::fmt::Error> {
     use prometheus_client::encoding::EncodeMetric;
     use prometheus_client::metrics::MetricType;
     use prometheus_client::metrics::counter::ConstCounter;
     use prometheus_client::metrics::gauge::ConstGauge;
-    let statuses: Vec<(&str, Status)> = peers
-        .iter()
-        .filter_map(|p| {
-            p.bfd
-                .as_ref()
-                .map(|rx| (p.name.as_str(), rx.borrow().clone()))
-        })
-        .collect();
     let mut m = encoder.encode_descriptor(
         "bfd_session_state",
         "1 for the BFD session's current state (RFC 5880), per peer with bfd.enabled",
         None,
         MetricType::Gauge,
     )?;
-    for (peer, status) in &statuses {
+    for (peer, status) in statuses {
         for state in STATES {
             let labels = [("peer", *peer), ("state", state.as_str())];
             ConstGauge::new(i64::from(status.state() == state))
@@ -178,7 +167,7 @@ pub fn encode_metrics(
         None,
         MetricType::Counter,
     )?;
-    for (peer, status) in &statuses {
+    for (peer, status) in statuses {
         ConstCounter::new(status.transitions).encode(m.encode_family(&[("peer", *peer)])?)?;
     }
     Ok(())
@@ -262,7 +251,9 @@ mod tests {
             name: "tor".into(),
             address: "10.0.0.1:179".parse().unwrap(),
             asn: 65000,
-            run: crate::status::PeerRun::StartFailed("not relevant here".into()),
+            run: crate::status::PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(
+                "not relevant here",
+            ))),
             bfd: Some(rx),
         }];
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
@@ -285,7 +276,7 @@ mod tests {
             name: "tor".into(),
             address: "10.0.0.1:179".into(),
             asn: 65000,
-            state: "established".into(),
+            state: crate::readiness::PeerCondition::Session(bgp::session::State::Established),
             uptime_seconds: Some(5),
             prefixes_sent: 0,
             last_error: None,
@@ -298,7 +289,7 @@ mod tests {
             bfd: Some(BfdView::of(&fresh())),
         };
         let mut text = String::new();
-        render_text(&mut text, std::slice::from_ref(&peer));
+        crate::status::render_text_bfd(&mut text, std::slice::from_ref(&peer));
         let row = text
             .lines()
             .find(|l| l.starts_with("tor"))
@@ -306,7 +297,7 @@ mod tests {
         assert!(row.contains("300/300x3"), "{row}");
         assert!(row.contains("no BFD packet from the router yet"), "{row}");
         let mut none = String::new();
-        render_text(&mut none, &[crate::status::PeerView { bfd: None, ..peer }]);
+        crate::status::render_text_bfd(&mut none, &[crate::status::PeerView { bfd: None, ..peer }]);
         assert!(none.is_empty(), "no table without BFD peers: {none}");
     }
 }

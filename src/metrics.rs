@@ -2,8 +2,8 @@
 //! time by a collector, so they can never drift from what `/status` shows; the
 //! reconciler's own measurements are ordinary metrics it updates.
 
-use crate::status::{Observed, PeerRun, state_name};
-use bgp::session::State;
+use crate::readiness::{STATES, state_name};
+use crate::status::{Observed, PeerRun};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::MetricType;
@@ -91,15 +91,6 @@ pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
 struct PeerCollector {
     observed: Arc<Observed>,
 }
-
-const STATES: [State; 6] = [
-    State::Idle,
-    State::Connect,
-    State::Active,
-    State::OpenSent,
-    State::OpenConfirm,
-    State::Established,
-];
 
 impl Collector for PeerCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
@@ -218,7 +209,15 @@ impl Collector for PeerCollector {
             "Times the session left Established",
             &|s| s.counters.flaps,
         )?;
-        crate::bfd_status::encode_metrics(&mut encoder, &peers)
+        let bfd: Vec<(&str, bfd::driver::Status)> = peers
+            .iter()
+            .filter_map(|p| {
+                p.bfd
+                    .as_ref()
+                    .map(|rx| (p.name.as_str(), rx.borrow().clone()))
+            })
+            .collect();
+        crate::bfd_status::encode_metrics(&mut encoder, &bfd)
     }
 }
 

@@ -4,9 +4,33 @@
 
 use crate::config::ReadyWhen;
 use bgp::session::State;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// How one peer configured for this node stands.
+/// Lowercase FSM state names, as routers print them.
+pub fn state_name(state: State) -> &'static str {
+    match state {
+        State::Idle => "idle",
+        State::Connect => "connect",
+        State::Active => "active",
+        State::OpenSent => "opensent",
+        State::OpenConfirm => "openconfirm",
+        State::Established => "established",
+    }
+}
+
+/// Every FSM state, in RFC 4271 order.
+pub const STATES: [State; 6] = [
+    State::Idle,
+    State::Connect,
+    State::Active,
+    State::OpenSent,
+    State::OpenConfirm,
+    State::Established,
+];
+
+/// How one peer configured for this node stands. In JSON (`/status`) it is the
+/// lowercase word of [`PeerCondition::name`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PeerCondition {
     /// It runs; its session is in this FSM state.
@@ -24,9 +48,41 @@ impl PeerCondition {
     /// The lowercase word `/status` shows.
     pub fn name(self) -> &'static str {
         match self {
-            PeerCondition::Session(state) => crate::status::state_name(state),
+            PeerCondition::Session(state) => state_name(state),
             PeerCondition::StartFailed => "failed",
         }
+    }
+
+    /// The condition a word of [`PeerCondition::name`] stands for.
+    pub fn from_name(name: &str) -> Option<PeerCondition> {
+        if name == PeerCondition::StartFailed.name() {
+            return Some(PeerCondition::StartFailed);
+        }
+        STATES
+            .into_iter()
+            .find(|s| state_name(*s) == name)
+            .map(PeerCondition::Session)
+    }
+}
+
+impl fmt::Display for PeerCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so that table columns (`{:<12}`) line up.
+        f.pad(self.name())
+    }
+}
+
+impl Serialize for PeerCondition {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for PeerCondition {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PeerCondition, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        PeerCondition::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown peer state {name:?}")))
     }
 }
 
@@ -75,7 +131,7 @@ pub fn readiness(
     let down: Vec<String> = peers
         .iter()
         .filter(|(_, condition)| !condition.is_established())
-        .map(|(name, condition)| format!("{name} ({})", condition.name()))
+        .map(|(name, condition)| format!("{name} ({condition})"))
         .collect();
     let ready = match when {
         ReadyWhen::AllPeers => down.is_empty(),
@@ -162,6 +218,24 @@ mod tests {
             err.to_string(),
             "no peer established: tor-a (active), tor-b (opensent)"
         );
+    }
+
+    #[test]
+    fn conditions_are_lowercase_words_in_json_and_back() {
+        let all = STATES
+            .into_iter()
+            .map(PeerCondition::Session)
+            .chain([PeerCondition::StartFailed]);
+        for condition in all {
+            let json = serde_json::to_string(&condition).unwrap();
+            assert_eq!(json, format!("\"{}\"", condition.name()));
+            assert_eq!(
+                serde_json::from_str::<PeerCondition>(&json).unwrap(),
+                condition
+            );
+        }
+        assert_eq!(serde_json::to_string(&UP).unwrap(), "\"established\"");
+        assert!(serde_json::from_str::<PeerCondition>("\"Established\"").is_err());
     }
 
     #[test]

@@ -6,7 +6,6 @@ use crate::decide::incremental::Incremental;
 use crate::decide::{PeerSelection, Route};
 use crate::readiness::{PeerCondition, readiness};
 use bgp::driver::PeerHandle;
-use bgp::session::State;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -32,8 +31,8 @@ pub struct ObservedPeer {
 pub enum PeerRun {
     /// The driver's handle, to read live status.
     Running(PeerHandle),
-    /// It could not be started; the error, as `/status` shows it.
-    StartFailed(String),
+    /// It could not be started, and why (`/status` shows it as the peer's last error).
+    StartFailed(std::sync::Arc<std::io::Error>),
 }
 
 impl ObservedPeer {
@@ -131,8 +130,8 @@ pub struct PeerView {
     pub address: String,
     /// ASN.
     pub asn: u32,
-    /// FSM state, lowercase; `failed` when the peer could not be started.
-    pub state: String,
+    /// FSM state, lowercase in JSON; `failed` when the peer could not be started.
+    pub state: PeerCondition,
     /// Seconds since Established.
     pub uptime_seconds: Option<u64>,
     /// Prefixes the router has from us.
@@ -165,10 +164,10 @@ impl PeerView {
                     name: peer.name.clone(),
                     address: peer.address.to_string(),
                     asn: peer.asn,
-                    state: PeerCondition::StartFailed.name().into(),
+                    state: PeerCondition::StartFailed,
                     uptime_seconds: None,
                     prefixes_sent: 0,
-                    last_error: Some(error.clone()),
+                    last_error: Some(error.to_string()),
                     updates_sent: 0,
                     updates_received: 0,
                     notifications_sent: 0,
@@ -184,7 +183,7 @@ impl PeerView {
             name: peer.name.clone(),
             address: peer.address.to_string(),
             asn: peer.asn,
-            state: state_name(s.state).into(),
+            state: PeerCondition::Session(s.state),
             uptime_seconds: s
                 .established_since
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
@@ -233,16 +232,13 @@ impl RouteView {
     }
 }
 
-/// Lowercase FSM state names, as routers print them.
-pub fn state_name(state: State) -> &'static str {
-    match state {
-        State::Idle => "idle",
-        State::Connect => "connect",
-        State::Active => "active",
-        State::OpenSent => "opensent",
-        State::OpenConfirm => "openconfirm",
-        State::Established => "established",
-    }
+/// The BFD table of the peers that have BFD.
+pub fn render_text_bfd(out: &mut String, peers: &[PeerView]) {
+    let with_bfd: Vec<_> = peers
+        .iter()
+        .filter_map(|p| p.bfd.as_ref().map(|b| (p.name.as_str(), b)))
+        .collect();
+    crate::bfd_status::render_text(out, &with_bfd);
 }
 
 /// The human form of a status, for `kube-anycast status`.
@@ -290,7 +286,7 @@ pub fn render_text(status: &Status) -> String {
             p.last_error.as_deref().unwrap_or("-")
         );
     }
-    crate::bfd_status::render_text(&mut out, &status.peers);
+    render_text_bfd(&mut out, &status.peers);
     let _ = writeln!(out, "\n{} route(s) announced", status.routes.len());
     for r in &status.routes {
         let weight = r
@@ -325,7 +321,9 @@ mod tests {
                 name: "tor-b".into(),
                 address: "10.0.0.2:179".parse().unwrap(),
                 asn: 65000,
-                run: PeerRun::StartFailed("peer tor-b: password_file: /x: cannot read".into()),
+                run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(
+                    "peer tor-b: password_file: /x: cannot read",
+                ))),
                 bfd: None,
             })],
             routes: vec![],
@@ -385,7 +383,7 @@ mod tests {
             name: "tor-b".into(),
             address: "10.0.0.2:179".parse().unwrap(),
             asn: 65000,
-            run: PeerRun::StartFailed("no".into()),
+            run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other("no"))),
             bfd: None,
         }];
         let status = observed.snapshot();

@@ -40,8 +40,8 @@ impl Router {
         let session = SessionConfig {
             local_asn: Asn(65000),
             peer_asn: Asn(65010),
-            router_id: RouterId("10.0.0.1".parse().unwrap()),
-            hold_time: 9,
+            router_id: RouterId::new("10.0.0.1".parse().unwrap()).unwrap(),
+            hold_time: bgp::HoldTime::new(9).unwrap(),
             connect_retry: Duration::from_millis(200),
             connect_retry_max: Duration::from_secs(1),
             passive: true,

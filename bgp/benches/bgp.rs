@@ -61,7 +61,7 @@ fn session() -> PeerSession {
         families: vec![Family::Ipv4Unicast],
         policy: ExportPolicy {
             local_asn: Asn(64512),
-            ebgp: true,
+            kind: bgp::PeerKind::External,
             next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
             next_hop_v6: None,
             next_hop_v6_link_local: None,

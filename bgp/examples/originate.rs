@@ -63,14 +63,15 @@ async fn main() {
     let session = SessionConfig {
         local_asn: Asn(local_asn.unwrap_or_else(|| usage("--local-asn missing"))),
         peer_asn: Asn(peer_asn.unwrap_or_else(|| usage("--peer-asn missing"))),
-        router_id: RouterId(router_id.unwrap_or_else(|| usage("--router-id missing"))),
-        hold_time: 9,
+        router_id: RouterId::new(router_id.unwrap_or_else(|| usage("--router-id missing")))
+            .unwrap_or_else(|e| usage(&format!("--router-id: {e}"))),
+        hold_time: bgp::HoldTime::new(9).expect("a valid constant"),
         connect_retry: Duration::from_secs(1),
         connect_retry_max: Duration::from_secs(10),
         passive: false,
         families: Family::ALL.to_vec(),
         graceful_restart: gr.then_some(GracefulRestartConfig {
-            restart_time: 120,
+            restart_time: bgp::RestartTime::new(120).expect("a valid constant"),
             restarting: false,
         }),
         hostname: Some("originate".into()),

@@ -9,6 +9,8 @@
 //!   timers are data. Every protocol rule is testable without a socket or a clock.
 //! - [`rib_out`]: the Adj-RIB-Out of one peer: desired routes against what the peer was
 //!   sent, turned into packed UPDATEs.
+//! - [`speaker`]: one peer above the session machine, also without I/O: route commands,
+//!   announcement coalescing, output bounds, End-of-RIB and the shutdown phases.
 //! - [`driver`]: a thin tokio layer: sockets (TCP-MD5, TTL/GTSM, source address), one task
 //!   per peer, and a handle to feed routes in and read state out.
 //!
@@ -21,7 +23,8 @@ pub mod driver;
 pub mod fuzzing;
 pub mod rib_out;
 pub mod session;
+pub mod speaker;
 pub mod types;
 pub mod wire;
 
-pub use types::{Afi, Asn, Family, RouterId, Safi};
+pub use types::{Afi, Asn, Family, HoldTime, PeerKind, RestartTime, RouterId, Safi, ValueError};

@@ -1,7 +1,176 @@
-//! Small value types shared by every layer: AS numbers, router IDs, address families.
+//! Small value types shared by every layer: AS numbers, router IDs, address families,
+//! and the session values whose RFC rules are checked once, in their constructor
+//! ([`HoldTime`], [`RestartTime`], [`RouterId`], [`PeerKind`]).
 
 use std::fmt;
 use std::net::Ipv4Addr;
+use std::time::Duration;
+
+/// A value that breaks its RFC rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// RFC 4271 section 4.2: zero, or at least three seconds, in a 16-bit field.
+    #[error("must be 0s or at least 3s (RFC 4271 section 4.2)")]
+    HoldTime,
+    /// A hold time or restart time that is not a whole number of seconds.
+    #[error("{0:?} is not a whole number of seconds")]
+    FractionalSeconds(Duration),
+    /// A duration longer than its field holds.
+    #[error("{secs}s is outside 0s..{max}s")]
+    TooLong {
+        /// The value, in whole seconds.
+        secs: u64,
+        /// The largest the field holds.
+        max: u64,
+    },
+    /// RFC 6286 section 2.1 (and RFC 4271 section 4.2): the BGP Identifier is non-zero.
+    #[error("0.0.0.0 is not a valid BGP identifier")]
+    ZeroRouterId,
+}
+
+/// Whole seconds of `d`, at most `max`.
+fn whole_seconds(d: Duration, max: u64) -> Result<u64, ValueError> {
+    if d.subsec_nanos() != 0 {
+        return Err(ValueError::FractionalSeconds(d));
+    }
+    let secs = d.as_secs();
+    if secs > max {
+        return Err(ValueError::TooLong { secs, max });
+    }
+    Ok(secs)
+}
+
+/// The hold time of a session: 0 (no keepalives, no hold timer) or at least 3 seconds
+/// (RFC 4271 section 4.2: "MUST be either zero or at least three seconds").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HoldTime(u16);
+
+impl HoldTime {
+    /// No hold timer and no keepalives.
+    pub const NONE: HoldTime = HoldTime(0);
+
+    /// 90 seconds, the value RFC 4271 section 10 suggests.
+    pub const DEFAULT: HoldTime = HoldTime(90);
+
+    /// `secs` seconds, if RFC 4271 allows it. `const`, so that a constant is checked
+    /// when it is compiled.
+    pub const fn new(secs: u16) -> Result<HoldTime, ValueError> {
+        match secs {
+            1 | 2 => Err(ValueError::HoldTime),
+            _ => Ok(HoldTime(secs)),
+        }
+    }
+
+    /// A duration as a hold time: whole seconds that fit the 16-bit field.
+    pub fn from_duration(d: Duration) -> Result<HoldTime, ValueError> {
+        let secs = whole_seconds(d, u64::from(u16::MAX))?;
+        HoldTime::new(u16::try_from(secs).unwrap_or(u16::MAX))
+    }
+
+    /// The value in seconds, as the OPEN carries it.
+    pub fn seconds(self) -> u16 {
+        self.0
+    }
+
+    /// True for 0: the session runs without keepalives and hold timer.
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The keepalive interval that goes with it: a third (RFC 4271 section 4.4).
+    pub fn keepalive(self) -> u16 {
+        self.0 / 3
+    }
+
+    /// As a duration.
+    pub fn as_duration(self) -> Duration {
+        Duration::from_secs(u64::from(self.0))
+    }
+}
+
+impl TryFrom<u16> for HoldTime {
+    type Error = ValueError;
+    fn try_from(secs: u16) -> Result<HoldTime, ValueError> {
+        HoldTime::new(secs)
+    }
+}
+
+impl fmt::Display for HoldTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}s", self.0)
+    }
+}
+
+/// The graceful restart time we advertise: a 12-bit count of seconds (RFC 4724
+/// section 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RestartTime(u16);
+
+impl RestartTime {
+    /// The largest value the field holds.
+    pub const MAX_SECONDS: u16 = 0x0fff;
+
+    /// `secs` seconds, if they fit the field. `const`, so that a constant is checked
+    /// when it is compiled.
+    pub const fn new(secs: u16) -> Result<RestartTime, ValueError> {
+        if secs > RestartTime::MAX_SECONDS {
+            return Err(ValueError::TooLong {
+                secs: secs as u64,
+                max: RestartTime::MAX_SECONDS as u64,
+            });
+        }
+        Ok(RestartTime(secs))
+    }
+
+    /// A duration as a restart time: whole seconds that fit the field.
+    pub fn from_duration(d: Duration) -> Result<RestartTime, ValueError> {
+        let secs = whole_seconds(d, u64::from(RestartTime::MAX_SECONDS))?;
+        RestartTime::new(u16::try_from(secs).unwrap_or(u16::MAX))
+    }
+
+    /// The value in seconds.
+    pub fn seconds(self) -> u16 {
+        self.0
+    }
+
+    /// As a duration.
+    pub fn as_duration(self) -> Duration {
+        Duration::from_secs(u64::from(self.0))
+    }
+}
+
+impl TryFrom<u16> for RestartTime {
+    type Error = ValueError;
+    fn try_from(secs: u16) -> Result<RestartTime, ValueError> {
+        RestartTime::new(secs)
+    }
+}
+
+/// Whether a session crosses AS boundaries, which decides the AS_PATH and LOCAL_PREF we
+/// send, how malformed attributes are treated (RFC 7606) and the TTL of our packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PeerKind {
+    /// The peer is in another AS (eBGP).
+    External,
+    /// The peer is in our AS (iBGP).
+    Internal,
+}
+
+impl PeerKind {
+    /// The kind of a session between `local` and `peer` (RFC 4271 section 1.1).
+    pub fn of(local: Asn, peer: Asn) -> PeerKind {
+        if local == peer {
+            PeerKind::Internal
+        } else {
+            PeerKind::External
+        }
+    }
+
+    /// True for eBGP.
+    pub fn is_external(self) -> bool {
+        self == PeerKind::External
+    }
+}
 
 /// An autonomous system number. Always held as 4 octets (RFC 6793); the 2-octet form
 /// only exists on the wire towards peers that did not announce the capability.
@@ -29,14 +198,35 @@ impl fmt::Display for Asn {
     }
 }
 
-/// The BGP Identifier of a speaker (RFC 4271 section 4.2; RFC 6286 allows any non-zero value).
+/// The BGP Identifier of a speaker (RFC 4271 section 4.2; RFC 6286 allows any non-zero
+/// value). Never zero: [`RouterId::new`] is the only way to make one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RouterId(pub Ipv4Addr);
+pub struct RouterId(Ipv4Addr);
 
 impl RouterId {
+    /// `addr` as a BGP Identifier, unless it is 0.0.0.0.
+    pub fn new(addr: Ipv4Addr) -> Result<RouterId, ValueError> {
+        if addr.is_unspecified() {
+            return Err(ValueError::ZeroRouterId);
+        }
+        Ok(RouterId(addr))
+    }
+
+    /// The identifier as an address.
+    pub fn addr(self) -> Ipv4Addr {
+        self.0
+    }
+
     /// The identifier as the unsigned integer that collision detection compares (RFC 4271 6.8).
     pub fn as_u32(self) -> u32 {
         u32::from(self.0)
+    }
+}
+
+impl TryFrom<Ipv4Addr> for RouterId {
+    type Error = ValueError;
+    fn try_from(addr: Ipv4Addr) -> Result<RouterId, ValueError> {
+        RouterId::new(addr)
     }
 }
 
@@ -154,5 +344,78 @@ impl fmt::Display for Family {
             Family::Ipv4Unicast => "ipv4-unicast",
             Family::Ipv6Unicast => "ipv6-unicast",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hold_time_is_zero_or_at_least_three_seconds() {
+        assert_eq!(HoldTime::new(0), Ok(HoldTime::NONE));
+        assert_eq!(HoldTime::new(1), Err(ValueError::HoldTime));
+        assert_eq!(HoldTime::new(2), Err(ValueError::HoldTime));
+        assert_eq!(HoldTime::new(3).map(HoldTime::seconds), Ok(3));
+        assert_eq!(HoldTime::new(u16::MAX).map(HoldTime::keepalive), Ok(21845));
+    }
+
+    #[test]
+    fn a_hold_time_duration_is_whole_seconds_within_sixteen_bits() {
+        let d = Duration::from_millis(1500);
+        assert_eq!(
+            HoldTime::from_duration(d),
+            Err(ValueError::FractionalSeconds(d))
+        );
+        assert_eq!(
+            HoldTime::from_duration(Duration::from_secs(65_536)),
+            Err(ValueError::TooLong {
+                secs: 65_536,
+                max: 65_535
+            })
+        );
+        assert_eq!(
+            HoldTime::from_duration(Duration::from_secs(2)),
+            Err(ValueError::HoldTime)
+        );
+        assert_eq!(
+            HoldTime::from_duration(Duration::from_secs(9)).map(HoldTime::as_duration),
+            Ok(Duration::from_secs(9))
+        );
+    }
+
+    #[test]
+    fn restart_time_fits_twelve_bits() {
+        assert_eq!(RestartTime::new(4095).map(RestartTime::seconds), Ok(4095));
+        assert_eq!(
+            RestartTime::new(4096),
+            Err(ValueError::TooLong {
+                secs: 4096,
+                max: 4095
+            })
+        );
+        assert!(RestartTime::from_duration(Duration::from_secs(4096)).is_err());
+        assert_eq!(
+            RestartTime::from_duration(Duration::ZERO).map(RestartTime::seconds),
+            Ok(0)
+        );
+    }
+
+    #[test]
+    fn router_id_is_never_zero() {
+        assert_eq!(
+            RouterId::new(Ipv4Addr::UNSPECIFIED),
+            Err(ValueError::ZeroRouterId)
+        );
+        let id = RouterId::new(Ipv4Addr::new(10, 0, 0, 1)).unwrap();
+        assert_eq!(id.addr(), Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(id.as_u32(), 0x0a00_0001);
+    }
+
+    #[test]
+    fn the_peer_kind_follows_the_two_asns() {
+        assert_eq!(PeerKind::of(Asn(65000), Asn(65000)), PeerKind::Internal);
+        assert_eq!(PeerKind::of(Asn(65000), Asn(65001)), PeerKind::External);
+        assert!(PeerKind::of(Asn(65000), Asn(65001)).is_external());
     }
 }

@@ -384,7 +384,12 @@ fn open_carries_the_router_asn_hold_time_and_capabilities() {
         assert_eq!(open.my_as, 23456, "{}", c.router);
         assert_eq!(open.asn(), Asn(e.asn), "{}", c.router);
         assert_eq!(open.hold_time, e.hold_time, "{}", c.router);
-        assert_eq!(open.router_id, RouterId(e.router_id()), "{}", c.router);
+        assert_eq!(
+            open.router_id,
+            RouterId::new(e.router_id()).unwrap(),
+            "{}",
+            c.router
+        );
         assert_eq!(open.capabilities, e.capabilities, "{}", c.router);
     }
 }

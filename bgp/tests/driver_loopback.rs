@@ -16,8 +16,8 @@ fn session(local: u32, peer: u32, id: &str, passive: bool) -> SessionConfig {
     SessionConfig {
         local_asn: Asn(local),
         peer_asn: Asn(peer),
-        router_id: RouterId(id.parse().unwrap()),
-        hold_time: 9,
+        router_id: RouterId::new(id.parse().unwrap()).unwrap(),
+        hold_time: bgp::HoldTime::new(9).unwrap(),
         connect_retry: Duration::from_millis(200),
         connect_retry_max: Duration::from_secs(1),
         passive,
@@ -182,7 +182,7 @@ async fn two_speakers_establish_announce_and_shut_down_with_a_cease() {
 #[tokio::test]
 async fn keep_routes_closes_without_a_notification_when_graceful_restart_was_negotiated() {
     let gr = Some(GracefulRestartConfig {
-        restart_time: 120,
+        restart_time: bgp::RestartTime::new(120).unwrap(),
         restarting: false,
     });
     let mut sa = session(65101, 65102, "10.0.1.1", false);

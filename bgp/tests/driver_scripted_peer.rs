@@ -86,8 +86,8 @@ fn peer_config(peer_ip: &str, send_hold_time: Option<Duration>) -> PeerConfig {
         session: SessionConfig {
             local_asn: Asn(OUR_ASN),
             peer_asn: Asn(PEER_ASN),
-            router_id: RouterId("10.9.9.1".parse().unwrap()),
-            hold_time: 9,
+            router_id: RouterId::new("10.9.9.1".parse().unwrap()).unwrap(),
+            hold_time: bgp::HoldTime::new(9).unwrap(),
             connect_retry: Duration::from_millis(200),
             connect_retry_max: Duration::from_secs(1),
             passive: true,
@@ -151,7 +151,7 @@ async fn open_session_full(
         version: 4,
         my_as: PEER_ASN as u16,
         hold_time: 9,
-        router_id: RouterId("10.9.9.2".parse().unwrap()),
+        router_id: RouterId::new("10.9.9.2".parse().unwrap()).unwrap(),
         capabilities: vec![
             Capability::Multiprotocol {
                 afi: Afi::Ipv4,
@@ -331,7 +331,7 @@ async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_thi
     let to = speaker.local_addr().unwrap();
     let mut config = peer_config("127.0.0.11", None);
     config.session.graceful_restart = Some(GracefulRestartConfig {
-        restart_time: 120,
+        restart_time: bgp::RestartTime::new(120).unwrap(),
         restarting: true,
     });
     let h = speaker.add_peer(config.clone()).unwrap();

@@ -216,7 +216,7 @@ fn expected_opens() -> Vec<(&'static str, Open)> {
         version: 4,
         my_as: 65533,
         hold_time: 180,
-        router_id: RouterId(Ipv4Addr::new(10, 0, 0, 2)),
+        router_id: RouterId::new(Ipv4Addr::new(10, 0, 0, 2)).unwrap(),
         capabilities,
     };
     vec![

@@ -80,7 +80,7 @@ fn opens() -> Vec<(&'static str, Open)> {
         version: 4,
         my_as,
         hold_time: 90,
-        router_id: RouterId("192.0.2.10".parse().unwrap()),
+        router_id: RouterId::new("192.0.2.10".parse().unwrap()).unwrap(),
         capabilities,
     };
     let full = vec![

@@ -11,7 +11,7 @@ use crate::{CONVERGE, LabRouter, wait_until};
 use bgp::driver::{PeerConfig, PeerHandle, RouteChange};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{SessionConfig, State};
-use bgp::{Asn, Family, RouterId};
+use bgp::{Asn, Family, HoldTime, RouterId};
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -155,8 +155,8 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
         session: SessionConfig {
             local_asn: Asn(OUR_ASN),
             peer_asn: Asn(setup.router_asn()),
-            router_id: RouterId(OUR_ROUTER_ID),
-            hold_time: 9,
+            router_id: RouterId::new(OUR_ROUTER_ID).expect("a non-zero constant"),
+            hold_time: HoldTime::new(9).expect("a valid constant"),
             connect_retry: Duration::from_secs(1),
             connect_retry_max: Duration::from_secs(4),
             passive: setup.opener == Opener::Router,
@@ -453,7 +453,7 @@ pub fn recovers_after_silent_path_loss<R: LabRouter>(
 pub fn with_graceful_restart(restarting: bool) -> impl Fn(&mut PeerConfig) {
     move |c: &mut PeerConfig| {
         c.session.graceful_restart = Some(bgp::session::GracefulRestartConfig {
-            restart_time: 120,
+            restart_time: bgp::RestartTime::new(120).expect("a valid constant"),
             restarting,
         });
     }

@@ -2,9 +2,8 @@
 //! Kept apart from the other peer keys: the raw form, the typed form and their
 //! validation, each problem naming its field (`peers[0].bfd.min_tx`).
 
-use super::raw::Scalar;
+use super::raw::{RawBfd, Scalar};
 use crate::values;
-use serde::Deserialize;
 use std::num::NonZeroU8;
 use std::time::Duration;
 
@@ -13,16 +12,6 @@ use std::time::Duration;
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// Above this, BFD is slower than a BGP hold timer and pointless.
 const MAX_INTERVAL: Duration = Duration::from_secs(60);
-
-/// `peers[].bfd:` as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBfd {
-    pub enabled: Option<Scalar>,
-    pub min_tx: Option<Scalar>,
-    pub min_rx: Option<Scalar>,
-    pub multiplier: Option<Scalar>,
-}
 
 /// BFD for one peer. With `enabled`, a session runs to the peer's address, single-hop
 /// (RFC 5881) or, when `ebgp_multihop` is above 1, multihop (RFC 5883).

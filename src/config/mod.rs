@@ -7,6 +7,8 @@
 
 mod bfd;
 mod env;
+mod fields;
+mod peer;
 mod pools;
 mod raw;
 pub mod reload;
@@ -15,7 +17,7 @@ pub mod weighted;
 
 pub use bfd::BfdConfig;
 use bgp::wire::{Community, LargeCommunity};
-use bgp::{Asn, Family};
+use bgp::{Asn, Family, HoldTime, PeerKind, RestartTime, RouterId};
 use ipnet::IpNet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -33,7 +35,7 @@ pub struct Config {
     /// Our ASN.
     pub local_asn: Asn,
     /// BGP Identifier; when absent, the first IPv4 address of the host is used.
-    pub router_id: Option<Ipv4Addr>,
+    pub router_id: Option<RouterId>,
     /// Where Services come from.
     pub source: SourceConfig,
     /// What may be announced.
@@ -41,7 +43,7 @@ pub struct Config {
     /// BGP peers.
     pub peers: Vec<PeerConfig>,
     /// Graceful restart (RFC 4724) restart time; zero: capability not sent.
-    pub graceful_restart_time: Duration,
+    pub graceful_restart_time: RestartTime,
     /// What to do on SIGTERM.
     pub shutdown: ShutdownConfig,
     /// The HTTP listener for /metrics, /healthz, /readyz, /status.
@@ -158,8 +160,10 @@ pub struct PeerConfig {
     pub name: String,
     /// The router's address.
     pub address: IpAddr,
-    /// The router's ASN; equal to `local_asn` means iBGP.
+    /// The router's ASN.
     pub asn: Asn,
+    /// eBGP or iBGP: `asn` against the file's `local_asn`.
+    pub kind: PeerKind,
     /// TCP port.
     pub port: u16,
     /// Source address.
@@ -167,7 +171,7 @@ pub struct PeerConfig {
     /// TCP-MD5 password file.
     pub password_file: Option<PathBuf>,
     /// Hold time; keepalive is a third of it.
-    pub hold_time: Duration,
+    pub hold_time: HoldTime,
     /// First connect retry interval.
     pub connect_retry: Duration,
     /// Wait for the router to connect.
@@ -186,13 +190,6 @@ pub struct PeerConfig {
     pub node_selector: BTreeMap<String, String>,
     /// BFD to this peer.
     pub bfd: BfdConfig,
-}
-
-impl PeerConfig {
-    /// True when this peer is iBGP.
-    pub fn is_ibgp(&self, local_asn: Asn) -> bool {
-        self.asn == local_asn
-    }
 }
 
 /// Problems found in a config file, one line each, each naming its field.
@@ -248,20 +245,45 @@ impl Config {
     }
 }
 
+/// Why a TCP-MD5 password file gives no key.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// The file cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It holds nothing but a newline.
+    #[error("{}: the password is empty", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// It holds more than Linux takes.
+    #[error("{}: the password is longer than 80 octets", path.display())]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
 /// Reads a TCP-MD5 password: the file's content without its trailing newline.
 /// RFC 2385 keys are at most 80 octets on Linux (TCP_MD5SIG_MAXKEYLEN).
-pub fn read_password(path: &Path) -> Result<Vec<u8>, String> {
-    let mut bytes =
-        std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+pub fn read_password(path: &Path) -> Result<Vec<u8>, PasswordError> {
+    let path_buf = || path.to_path_buf();
+    let mut bytes = std::fs::read(path).map_err(|source| PasswordError::Unreadable {
+        path: path_buf(),
+        source,
+    })?;
     while matches!(bytes.last(), Some(b'\n' | b'\r')) {
         bytes.pop();
     }
     match bytes.len() {
-        0 => Err(format!("{}: the password is empty", path.display())),
-        81.. => Err(format!(
-            "{}: the password is longer than 80 octets",
-            path.display()
-        )),
+        0 => Err(PasswordError::Empty { path: path_buf() }),
+        81.. => Err(PasswordError::TooLong { path: path_buf() }),
         _ => Ok(bytes),
     }
 }

@@ -1,8 +1,8 @@
 //! `announce.pools`: validation of the pools that scope prefixes to namespaces. Pools must
 //! not overlap, so every address belongs to at most one pool and `plan` can name it.
 
+use super::fields::{Problems, collect, parse_cidr};
 use super::raw::RawPool;
-use super::validate::{Problems, collect, parse_cidr};
 use super::{NamespaceScope, Pool};
 use std::collections::{BTreeMap, HashSet};
 

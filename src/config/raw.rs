@@ -85,7 +85,7 @@ pub struct RawAnnounce {
     #[serde(default)]
     pub annotation_communities: Vec<Scalar>,
     pub allow_cross_namespace_sharing: Option<Scalar>,
-    pub weighted: Option<super::weighted::RawWeighted>,
+    pub weighted: Option<RawWeighted>,
 }
 
 /// One entry of `announce.pools:`.
@@ -123,7 +123,7 @@ pub struct RawPeer {
     pub ttl_security: Option<Scalar>,
     pub families: Option<Vec<Scalar>>,
     pub next_hop: Option<RawNextHop>,
-    pub bfd: Option<super::bfd::RawBfd>,
+    pub bfd: Option<RawBfd>,
     #[serde(default)]
     pub node_selector: BTreeMap<String, Scalar>,
 }
@@ -157,4 +157,23 @@ pub struct RawShutdown {
 pub struct RawHttp {
     pub listen: Option<Scalar>,
     pub ready_when: Option<Scalar>,
+}
+
+/// `announce.weighted:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeighted {
+    pub enabled: Option<Scalar>,
+    pub bandwidth_per_endpoint: Option<Scalar>,
+    pub transitive: Option<Scalar>,
+}
+
+/// `peers[].bfd:` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBfd {
+    pub enabled: Option<Scalar>,
+    pub min_tx: Option<Scalar>,
+    pub min_rx: Option<Scalar>,
+    pub multiplier: Option<Scalar>,
 }

@@ -37,8 +37,8 @@ pub fn reload(old: &Config, new: &Config) -> Reload {
 pub struct SessionInputs {
     peer: PeerConfig,
     local_asn: bgp::Asn,
-    router_id: Option<std::net::Ipv4Addr>,
-    graceful_restart_time: std::time::Duration,
+    router_id: Option<bgp::RouterId>,
+    graceful_restart_time: bgp::RestartTime,
     node_name: String,
 }
 

@@ -75,7 +75,10 @@ fn full_example_parses_with_every_key() {
     let c = parse(FULL).unwrap();
     assert_eq!(c.node_name, "node-1");
     assert_eq!(c.local_asn, Asn(4_200_000_010));
-    assert_eq!(c.router_id, Some("10.0.1.11".parse().unwrap()));
+    assert_eq!(
+        c.router_id,
+        bgp::RouterId::new("10.0.1.11".parse().unwrap()).ok()
+    );
     assert_eq!(
         c.source,
         SourceConfig::Manifests(vec!["/etc/kube-anycast/cluster.yaml".into()])
@@ -92,7 +95,7 @@ fn full_example_parses_with_every_key() {
     );
     let a = &c.peers[0];
     assert_eq!(a.port, 1179);
-    assert_eq!(a.hold_time, Duration::from_secs(9));
+    assert_eq!(a.hold_time.as_duration(), Duration::from_secs(9));
     assert_eq!(a.connect_retry, Duration::from_millis(500));
     assert!(a.passive && a.ttl_security);
     assert_eq!(a.ebgp_multihop, 2);
@@ -103,8 +106,9 @@ fn full_example_parses_with_every_key() {
     );
     assert_eq!(a.next_hop_v6, NextHopChoice::Auto);
     assert_eq!(a.node_selector.get("rack").map(String::as_str), Some("r1"));
-    assert!(c.peers[1].is_ibgp(c.local_asn));
-    assert_eq!(c.graceful_restart_time, Duration::ZERO);
+    assert_eq!(c.peers[0].kind, bgp::PeerKind::External);
+    assert_eq!(c.peers[1].kind, bgp::PeerKind::Internal);
+    assert_eq!(c.graceful_restart_time.as_duration(), Duration::ZERO);
     assert_eq!(c.shutdown.drain, Duration::from_millis(500));
     assert_eq!(c.http_listen, "[::]:9179".parse().unwrap());
     assert_eq!(c.ready_when, ReadyWhen::AnyPeer);
@@ -123,7 +127,7 @@ fn defaults_fill_what_is_left_out() {
     assert_eq!(
         (
             p.port,
-            p.hold_time,
+            p.hold_time.as_duration(),
             p.connect_retry,
             p.passive,
             p.ebgp_multihop
@@ -137,7 +141,10 @@ fn defaults_fill_what_is_left_out() {
         )
     );
     assert_eq!(p.families, vec![Family::Ipv4Unicast, Family::Ipv6Unicast]);
-    assert_eq!(c.graceful_restart_time, Duration::from_secs(120));
+    assert_eq!(
+        c.graceful_restart_time.as_duration(),
+        Duration::from_secs(120)
+    );
     assert_eq!(
         c.shutdown,
         ShutdownConfig {
@@ -345,9 +352,15 @@ fn password_file_trailing_newline_is_not_part_of_the_key() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("pw");
     std::fs::write(&path, "s3cret\n").unwrap();
-    assert_eq!(read_password(&path), Ok(b"s3cret".to_vec()));
+    assert_eq!(read_password(&path).ok(), Some(b"s3cret".to_vec()));
     std::fs::write(&path, "\n").unwrap();
-    assert!(read_password(&path).is_err(), "an empty key is refused");
+    assert!(
+        matches!(
+            read_password(&path),
+            Err(super::PasswordError::Empty { .. })
+        ),
+        "an empty key is refused"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -1,83 +1,26 @@
 //! Raw config to typed config. Every problem is collected, not just the first, and each
 //! names its field with the path a user would write (`peers[0].hold_time`).
 
-use super::raw::{RawAnnounce, RawConfig, RawPeer, Scalar};
+use super::fields::{Problems, collect, parse_asn, parse_bool, parse_cidr, sorted_unique};
+use super::raw::{RawAnnounce, RawConfig};
 use super::{
-    AnnounceConfig, Config, NextHopChoice, PeerConfig, ReadyWhen, ServiceSelection, ShutdownConfig,
-    ShutdownModeConfig, SourceConfig,
+    AnnounceConfig, Config, ReadyWhen, ServiceSelection, ShutdownConfig, ShutdownModeConfig,
+    SourceConfig,
 };
 use crate::values;
-use bgp::{Asn, Family};
-use ipnet::IpNet;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use bgp::{RestartTime, RouterId};
+use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-const DEFAULT_HOLD_TIME: Duration = Duration::from_secs(90);
-const DEFAULT_CONNECT_RETRY: Duration = Duration::from_secs(5);
-const DEFAULT_RESTART_TIME: Duration = Duration::from_secs(120);
+const DEFAULT_RESTART_TIME: RestartTime = match RestartTime::new(120) {
+    Ok(t) => t,
+    Err(_) => panic!("120 s fits the 12-bit restart time"),
+};
 const DEFAULT_DRAIN: Duration = Duration::from_secs(2);
 const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:9179";
-/// RFC 4724 section 3: the restart time is a 12-bit field.
-const MAX_RESTART_TIME_SECS: u64 = 4095;
-
-/// Collects problems while converting fields.
-#[derive(Default)]
-pub(super) struct Problems(Vec<String>);
-
-impl Problems {
-    pub(super) fn add(&mut self, field: &str, message: impl std::fmt::Display) {
-        self.0.push(format!("{field}: {message}"));
-    }
-
-    /// Converts a present value; records a problem and returns `None` on failure.
-    pub(super) fn convert<T>(
-        &mut self,
-        field: &str,
-        value: &Scalar,
-        f: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        match f(value.0.trim()) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, e);
-                None
-            }
-        }
-    }
-
-    /// Converts an optional value, using `default` when absent.
-    fn or_default<T>(
-        &mut self,
-        field: &str,
-        value: Option<&Scalar>,
-        default: T,
-        f: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        match value {
-            None => Some(default),
-            Some(v) => self.convert(field, v, f),
-        }
-    }
-
-    /// Converts a required value.
-    pub(super) fn required<T>(
-        &mut self,
-        field: &str,
-        value: Option<&Scalar>,
-        f: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        match value {
-            None => {
-                self.add(field, "is required");
-                None
-            }
-            Some(v) => self.convert(field, v, f),
-        }
-    }
-}
 
 /// Validates everything; on failure returns one line per problem.
 pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
@@ -99,16 +42,13 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
             None
         }
     };
-    let peers = parse_peers(&mut p, &raw.peers, local_asn);
+    let peers = super::peer::parse_peers(&mut p, &raw.peers, local_asn);
     let gr = raw.graceful_restart.unwrap_or_default();
     let graceful_restart_time = p.or_default(
         "graceful_restart.restart_time",
         gr.restart_time.as_ref(),
         DEFAULT_RESTART_TIME,
-        |s| {
-            let d = values::parse_duration(s)?;
-            whole_seconds(d, 0, MAX_RESTART_TIME_SECS).map(Duration::from_secs)
-        },
+        |s| RestartTime::from_duration(values::parse_duration(s)?).map_err(|e| e.to_string()),
     );
     let shutdown_raw = raw.shutdown.unwrap_or_default();
     let mode = p.or_default(
@@ -130,7 +70,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
         values::parse_duration,
     );
     if mode == Some(ShutdownModeConfig::GracefulRestart)
-        && graceful_restart_time == Some(Duration::ZERO)
+        && graceful_restart_time.map(RestartTime::seconds) == Some(0)
     {
         p.add(
             "shutdown.mode",
@@ -158,8 +98,8 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
         },
     );
 
-    if !p.0.is_empty() {
-        return Err(p.0);
+    if !p.is_empty() {
+        return Err(p.into_lines());
     }
     match (
         node_name,
@@ -217,65 +157,9 @@ fn parse_node_name(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_asn(s: &str) -> Result<Asn, String> {
-    let n: u32 = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not an AS number 1..4294967295"))?;
-    match n {
-        0 => Err("0 is not a valid AS number (RFC 7607)".into()),
-        23456 => Err("23456 is AS_TRANS (RFC 6793) and cannot be used as an AS number".into()),
-        _ => Ok(Asn(n)),
-    }
-}
-
-fn parse_router_id(s: &str) -> Result<Ipv4Addr, String> {
-    match Ipv4Addr::from_str(s) {
-        Ok(ip) if !ip.is_unspecified() => Ok(ip),
-        Ok(_) => Err("0.0.0.0 is not a valid BGP identifier".into()),
-        Err(_) => Err(format!("{s:?} is not an IPv4 dotted quad")),
-    }
-}
-
-fn parse_bool(s: &str) -> Result<bool, String> {
-    match s {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        other => Err(format!("{other:?} is not true or false")),
-    }
-}
-
-fn parse_ip(s: &str) -> Result<IpAddr, String> {
-    IpAddr::from_str(s).map_err(|_| format!("{s:?} is not an IP address"))
-}
-
-/// A prefix in CIDR notation; a bare address means a host prefix. Host bits must be zero:
-/// `203.0.113.7/24` is more likely a typo than a wish to allow all of 203.0.113.0/24.
-pub(super) fn parse_cidr(s: &str) -> Result<IpNet, String> {
-    let net = match IpNet::from_str(s) {
-        Ok(net) => net,
-        Err(_) => match IpAddr::from_str(s) {
-            Ok(ip) => IpNet::from(ip),
-            Err(_) => return Err(format!("{s:?} is not a CIDR prefix such as 203.0.113.0/24")),
-        },
-    };
-    if net.trunc() != net {
-        return Err(format!(
-            "{s:?} has host bits set; did you mean {}?",
-            net.trunc()
-        ));
-    }
-    Ok(net)
-}
-
-fn whole_seconds(d: Duration, min: u64, max: u64) -> Result<u64, String> {
-    if d.subsec_nanos() != 0 {
-        return Err(format!("{d:?} is not a whole number of seconds"));
-    }
-    let secs = d.as_secs();
-    if secs < min || secs > max {
-        return Err(format!("{secs}s is outside {min}s..{max}s"));
-    }
-    Ok(secs)
+fn parse_router_id(s: &str) -> Result<RouterId, String> {
+    let ip = Ipv4Addr::from_str(s).map_err(|_| format!("{s:?} is not an IPv4 dotted quad"))?;
+    RouterId::new(ip).map_err(|e| e.to_string())
 }
 
 fn parse_source(p: &mut Problems, raw: Option<super::raw::RawSource>) -> Option<SourceConfig> {
@@ -375,217 +259,4 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         communities: sorted_unique(communities?),
         large_communities: sorted_unique(large_communities?),
     })
-}
-
-fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
-    v.sort();
-    v.dedup();
-    v
-}
-
-/// Converts every element of a list, naming problems `field[i]`.
-pub(super) fn collect<T>(
-    p: &mut Problems,
-    field: &str,
-    list: &[Scalar],
-    f: impl Fn(&str) -> Result<T, String>,
-) -> Option<Vec<T>> {
-    let mut out = Vec::with_capacity(list.len());
-    let mut ok = true;
-    for (i, item) in list.iter().enumerate() {
-        match p.convert(&format!("{field}[{i}]"), item, &f) {
-            Some(v) => out.push(v),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
-}
-
-fn parse_peers(
-    p: &mut Problems,
-    raw: &[RawPeer],
-    local_asn: Option<Asn>,
-) -> Option<Vec<PeerConfig>> {
-    let mut peers = Vec::with_capacity(raw.len());
-    let mut ok = true;
-    let mut names = HashSet::new();
-    let mut endpoints = HashSet::new();
-    for (i, raw_peer) in raw.iter().enumerate() {
-        let field = format!("peers[{i}]");
-        match parse_peer(p, &field, raw_peer, local_asn) {
-            Some(peer) => {
-                if !names.insert(peer.name.clone()) {
-                    p.add(
-                        &format!("{field}.name"),
-                        format!("duplicate peer name {:?}", peer.name),
-                    );
-                    ok = false;
-                }
-                if !endpoints.insert((peer.address, peer.port)) {
-                    p.add(
-                        &format!("{field}.address"),
-                        format!("another peer already uses {}:{}", peer.address, peer.port),
-                    );
-                    ok = false;
-                }
-                peers.push(peer);
-            }
-            None => ok = false,
-        }
-    }
-    ok.then_some(peers)
-}
-
-fn parse_peer(
-    p: &mut Problems,
-    field: &str,
-    raw: &RawPeer,
-    local_asn: Option<Asn>,
-) -> Option<PeerConfig> {
-    let f = |name: &str| format!("{field}.{name}");
-    let name = p.required(&f("name"), raw.name.as_ref(), |s| {
-        let valid = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if valid {
-            Ok(s.to_owned())
-        } else {
-            Err(format!("{s:?}: use letters, digits, '-', '_' and '.' (it appears in annotations and metrics)"))
-        }
-    });
-    let address = p.required(&f("address"), raw.address.as_ref(), parse_ip);
-    let asn = p.required(&f("asn"), raw.asn.as_ref(), parse_asn);
-    let port = p.or_default(&f("port"), raw.port.as_ref(), 179, |s| {
-        match s.parse::<u16>() {
-            Ok(0) | Err(_) => Err(format!("{s:?} is not a port 1..65535")),
-            Ok(port) => Ok(port),
-        }
-    });
-    let local_address = raw
-        .local_address
-        .as_ref()
-        .and_then(|v| p.convert(&f("local_address"), v, parse_ip));
-    if let (Some(a), Some(l)) = (address, local_address)
-        && a.is_ipv4() != l.is_ipv4()
-    {
-        p.add(
-            &f("local_address"),
-            format!("{l} is not of the same family as address {a}"),
-        );
-    }
-    let password_file = raw.password_file.as_ref().map(|s| PathBuf::from(&s.0));
-    let hold_time = p.or_default(
-        &f("hold_time"),
-        raw.hold_time.as_ref(),
-        DEFAULT_HOLD_TIME,
-        |s| {
-            let d = values::parse_duration(s)?;
-            // RFC 4271 section 4.2: zero, or at least three seconds; a 16-bit field.
-            let secs = whole_seconds(d, 0, u64::from(u16::MAX))?;
-            if (1..3).contains(&secs) {
-                return Err("must be 0s or at least 3s (RFC 4271 section 4.2)".into());
-            }
-            Ok(d)
-        },
-    );
-    let connect_retry = p.or_default(
-        &f("connect_retry"),
-        raw.connect_retry.as_ref(),
-        DEFAULT_CONNECT_RETRY,
-        |s| {
-            let d = values::parse_duration(s)?;
-            if d < Duration::from_millis(100) {
-                return Err("must be at least 100ms".into());
-            }
-            Ok(d)
-        },
-    );
-    let passive = p.or_default(&f("passive"), raw.passive.as_ref(), false, parse_bool);
-    let ebgp_multihop = p.or_default(
-        &f("ebgp_multihop"),
-        raw.ebgp_multihop.as_ref(),
-        1,
-        |s| match s.parse::<u8>() {
-            Ok(0) | Err(_) => Err(format!("{s:?} is not a TTL 1..255")),
-            Ok(ttl) => Ok(ttl),
-        },
-    );
-    let ttl_security = p.or_default(
-        &f("ttl_security"),
-        raw.ttl_security.as_ref(),
-        false,
-        parse_bool,
-    );
-    let families = match &raw.families {
-        None => Some(vec![Family::Ipv4Unicast, Family::Ipv6Unicast]),
-        Some(list) if list.is_empty() => {
-            p.add(&f("families"), "needs at least one of ipv4, ipv6");
-            None
-        }
-        Some(list) => collect(p, &f("families"), list, |s| match s {
-            "ipv4" => Ok(Family::Ipv4Unicast),
-            "ipv6" => Ok(Family::Ipv6Unicast),
-            other => Err(format!("{other:?} is not one of: ipv4, ipv6")),
-        })
-        .map(sorted_unique),
-    };
-    let next_hop = raw.next_hop.as_ref();
-    let next_hop_v4 = p.or_default(
-        &f("next_hop.ipv4"),
-        next_hop.and_then(|n| n.ipv4.as_ref()),
-        NextHopChoice::Auto,
-        |s| parse_next_hop(s, "IPv4"),
-    );
-    let next_hop_v6 = p.or_default(
-        &f("next_hop.ipv6"),
-        next_hop.and_then(|n| n.ipv6.as_ref()),
-        NextHopChoice::Auto,
-        |s| parse_next_hop(s, "IPv6"),
-    );
-    let node_selector: BTreeMap<String, String> = raw
-        .node_selector
-        .iter()
-        .map(|(k, v)| (k.clone(), v.0.clone()))
-        .collect();
-    if let (Some(asn), Some(local), Some(true)) = (asn, local_asn, ttl_security)
-        && asn == local
-    {
-        p.add(
-            &f("ttl_security"),
-            "GTSM (RFC 5082) applies to eBGP sessions only",
-        );
-    }
-    let bfd = super::bfd::parse(&f("bfd"), raw.bfd.as_ref())
-        .map_err(|problems| {
-            for (field, message) in problems {
-                p.add(&field, message);
-            }
-        })
-        .ok();
-    Some(PeerConfig {
-        name: name?,
-        address: address?,
-        asn: asn?,
-        port: port?,
-        local_address,
-        password_file,
-        hold_time: hold_time?,
-        connect_retry: connect_retry?,
-        passive: passive?,
-        ebgp_multihop: ebgp_multihop?,
-        ttl_security: ttl_security?,
-        families: families?,
-        next_hop_v4: next_hop_v4?,
-        next_hop_v6: next_hop_v6?,
-        node_selector,
-        bfd: bfd?,
-    })
-}
-
-/// `auto` or an address of the family `family` names.
-fn parse_next_hop<A: FromStr>(s: &str, family: &str) -> Result<NextHopChoice<A>, String> {
-    if s == "auto" {
-        return Ok(NextHopChoice::Auto);
-    }
-    s.parse()
-        .map(NextHopChoice::Address)
-        .map_err(|_| format!("{s:?} is not auto or an {family} address"))
 }

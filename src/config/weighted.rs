@@ -3,17 +3,7 @@
 //! node's ready local endpoints, so a router with weighted ECMP splits flows between the
 //! nodes by their capacity instead of equally.
 
-use super::raw::Scalar;
-use serde::Deserialize;
-
-/// `announce.weighted:` as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawWeighted {
-    pub enabled: Option<Scalar>,
-    pub bandwidth_per_endpoint: Option<Scalar>,
-    pub transitive: Option<Scalar>,
-}
+use super::raw::{RawWeighted, Scalar};
 
 /// `announce.weighted:`, validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Config peers to `bgp` driver peers: the one place where the file's settings meet the
-//! protocol's.
+//! protocol's. Every value is already valid (its type says so): this only moves them.
 
 use crate::config::{self, Config, NextHopChoice, PeerConfig};
 use bgp::RouterId;
@@ -12,57 +12,74 @@ use std::time::Duration;
 /// short enough that a session returns within a minute of the router.
 const CONNECT_RETRY_MAX: Duration = Duration::from_secs(60);
 
+/// One config peer with the file-wide settings its session needs.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerSettings<'a> {
+    /// The whole config (`local_asn`, graceful restart, node name).
+    pub config: &'a Config,
+    /// The peer.
+    pub peer: &'a PeerConfig,
+    /// The BGP Identifier chosen for this process.
+    pub router_id: RouterId,
+}
+
+impl From<PeerSettings<'_>> for SessionConfig {
+    fn from(s: PeerSettings<'_>) -> SessionConfig {
+        let restart_time = s.config.graceful_restart_time;
+        SessionConfig {
+            local_asn: s.config.local_asn,
+            peer_asn: s.peer.asn,
+            router_id: s.router_id,
+            hold_time: s.peer.hold_time,
+            connect_retry: s.peer.connect_retry,
+            connect_retry_max: CONNECT_RETRY_MAX.max(s.peer.connect_retry),
+            passive: s.peer.passive,
+            families: s.peer.families.clone(),
+            // A restart time of 0 sends no capability.
+            graceful_restart: (restart_time.seconds() > 0).then_some(GracefulRestartConfig {
+                restart_time,
+                // Every start of this process is a restart from the router's point of
+                // view: the R bit tells it not to wait for our End-of-RIB before sending
+                // its own.
+                restarting: true,
+            }),
+            hostname: Some(s.config.node_name.clone()),
+            extended_message: true,
+            send_hold_time: None,
+        }
+    }
+}
+
 /// The driver config of one peer. Its password file is not read here but by the driver
 /// at each connection attempt (SPEC 3: a rotated Secret takes effect without a restart);
 /// while it cannot be read the attempts fail and the peer's status says why.
-pub fn peer_config(
-    config: &Config,
-    peer: &PeerConfig,
-    router_id: RouterId,
-) -> anyhow::Result<driver::PeerConfig> {
-    let md5_password = peer.password_file.clone().map(|path| {
-        driver::Md5Key::from_fn(move || {
-            config::read_password(&path).map_err(|e| format!("password_file {e}"))
-        })
-    });
-    let ebgp = !peer.is_ibgp(config.local_asn);
-    let restart_time = config.graceful_restart_time.as_secs();
-    let session = SessionConfig {
-        local_asn: config.local_asn,
-        peer_asn: peer.asn,
-        router_id,
-        hold_time: u16::try_from(peer.hold_time.as_secs()).unwrap_or(u16::MAX),
-        connect_retry: peer.connect_retry,
-        connect_retry_max: CONNECT_RETRY_MAX.max(peer.connect_retry),
-        passive: peer.passive,
-        families: peer.families.clone(),
-        graceful_restart: (restart_time > 0).then(|| GracefulRestartConfig {
-            restart_time: u16::try_from(restart_time).unwrap_or(4095),
-            // Every start of this process is a restart from the router's point of view:
-            // the R bit tells it not to wait for our End-of-RIB before sending its own.
-            restarting: true,
-        }),
-        hostname: Some(config.node_name.clone()),
-        extended_message: true,
-        send_hold_time: None,
-    };
-    Ok(driver::PeerConfig {
-        name: peer.name.clone(),
-        remote: SocketAddr::new(peer.address, peer.port),
-        local_address: peer.local_address,
-        md5_password,
-        // eBGP: TTL 1 unless multihop is configured (RFC 4271 does not say; every router
-        // defaults so). iBGP: the system default, since iBGP peers are often not adjacent.
-        ttl: ebgp.then_some(peer.ebgp_multihop),
-        ttl_security: peer.ttl_security,
-        next_hop_v4: match peer.next_hop_v4 {
-            NextHopChoice::Auto => None,
-            NextHopChoice::Address(a) => Some(a),
-        },
-        next_hop_v6: match peer.next_hop_v6 {
-            NextHopChoice::Auto => None,
-            NextHopChoice::Address(a) => Some(a),
-        },
-        session,
-    })
+impl From<PeerSettings<'_>> for driver::PeerConfig {
+    fn from(s: PeerSettings<'_>) -> driver::PeerConfig {
+        let peer = s.peer;
+        let md5_password = peer.password_file.clone().map(|path| {
+            driver::Md5Key::from_fn(move || {
+                config::read_password(&path).map_err(|e| format!("password_file {e}"))
+            })
+        });
+        driver::PeerConfig {
+            name: peer.name.clone(),
+            remote: SocketAddr::new(peer.address, peer.port),
+            local_address: peer.local_address,
+            md5_password,
+            // eBGP: TTL 1 unless multihop is configured (RFC 4271 does not say; every
+            // router defaults so). iBGP: the system default, since iBGP peers are often
+            // not adjacent.
+            ttl: peer.kind.is_external().then_some(peer.ebgp_multihop),
+            ttl_security: peer.ttl_security,
+            next_hop_v4: match peer.next_hop_v4 {
+                NextHopChoice::Auto => None,
+                NextHopChoice::Address(a) => Some(a),
+            },
+            next_hop_v6: match peer.next_hop_v6 {
+                NextHopChoice::Auto => None,
+                NextHopChoice::Address(a) => Some(a),
+            },
+            session: s.into(),
+        }
+    }
 }

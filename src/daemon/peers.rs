@@ -43,7 +43,7 @@ pub struct FailedPeer {
     /// The config entry it would run.
     pub config: PeerConfig,
     /// Why it did not start.
-    pub error: String,
+    pub error: Arc<std::io::Error>,
 }
 
 /// The wanted peers by name: running, or failed to start.
@@ -112,10 +112,12 @@ impl Peers {
             if self.running.contains_key(&peer.name) {
                 continue;
             }
-            let handle =
-                super::bgp_config::peer_config(config, peer, router_id).and_then(|driver_config| {
-                    speaker.add_peer(driver_config).map_err(anyhow::Error::from)
-                });
+            let settings = super::bgp_config::PeerSettings {
+                config,
+                peer,
+                router_id,
+            };
+            let handle = speaker.add_peer(settings.into());
             match handle {
                 Ok(handle) => {
                     self.failed.remove(&peer.name);
@@ -138,11 +140,10 @@ impl Peers {
                 // Retried at the next reconcile; one bad peer does not stop the others.
                 // Logged when its error changes, not at every reconcile.
                 Err(error) => {
-                    let error = format!("{error:#}");
                     let known = self
                         .failed
                         .get(&peer.name)
-                        .is_some_and(|f| f.error == error);
+                        .is_some_and(|f| f.error.to_string() == error.to_string());
                     if !known {
                         tracing::error!(peer = %peer.name, %error, "peer not started");
                     }
@@ -150,7 +151,7 @@ impl Peers {
                         peer.name.clone(),
                         FailedPeer {
                             config: (*peer).clone(),
-                            error,
+                            error: Arc::new(error),
                         },
                     );
                 }

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 /// The router ID to use, or an error telling the operator to set `router_id`.
 pub fn choose(config: &Config) -> anyhow::Result<RouterId> {
     if let Some(id) = config.router_id {
-        return Ok(RouterId(id));
+        return Ok(id);
     }
     let from_peers = config.peers.iter().find_map(|p| match p.local_address {
         Some(IpAddr::V4(a)) => Some(a),
@@ -16,7 +16,7 @@ pub fn choose(config: &Config) -> anyhow::Result<RouterId> {
     });
     from_peers
         .or_else(first_host_ipv4)
-        .map(RouterId)
+        .and_then(|a| RouterId::new(a).ok())
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "router_id: this host has no IPv4 address to derive it from; set router_id"

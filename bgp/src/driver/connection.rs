@@ -3,17 +3,19 @@
 //!
 //! Output is encoded into an [`Outbox`] and written as the socket accepts it; KEEPALIVE
 //! and NOTIFICATION go ahead of queued UPDATEs at the next message boundary. The peer
-//! task stops pulling UPDATEs from the Adj-RIB-Out once the buffer holds
-//! [`OUT_HIGH_WATER`] octets (the Adj-RIB-Out keeps the pending difference far more
-//! compactly than encoded messages), and resumes when it falls below [`OUT_LOW_WATER`].
+//! speaker stops pulling UPDATEs from the Adj-RIB-Out once the buffer holds
+//! [`OUT_HIGH_WATER`] octets, and the connection reports room when it falls below
+//! [`OUT_LOW_WATER`].
 //!
 //! The RFC 9687 send hold timer measures "no progress": whenever the socket refuses data
 //! the session hears `SendBlocked(true)`, after every later write that got octets out
 //! while still blocked `SendProgress` (which restarts the timer), and `SendBlocked(false)`
 //! once the buffer is empty. A slow router that keeps reading is never reset.
 
-use super::outbox::Outbox;
 use crate::session::{ConnectionId, Direction};
+use crate::speaker::UpdateSink;
+use crate::speaker::outbox::Outbox;
+pub use crate::speaker::{OUT_HIGH_WATER, OUT_LOW_WATER};
 use crate::wire::codec::CodecError;
 use crate::wire::{BgpCodec, EncodeError, Message, MessageError, SessionContext};
 use futures::StreamExt;
@@ -26,11 +28,6 @@ use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_util::codec::FramedRead;
-
-/// Stop encoding UPDATEs into a connection's buffer above this many octets.
-pub const OUT_HIGH_WATER: usize = 128 * 1024;
-/// Resume encoding UPDATEs below this many octets.
-pub const OUT_LOW_WATER: usize = 16 * 1024;
 
 /// Something that happened on a connection.
 #[derive(Debug)]
@@ -210,6 +207,16 @@ impl Connection {
             }
         })
         .await;
+    }
+}
+
+impl UpdateSink for Connection {
+    fn queued(&self) -> usize {
+        Connection::queued(self)
+    }
+
+    fn queue(&mut self, message: &Message) -> Result<(), EncodeError> {
+        Connection::queue(self, message)
     }
 }
 

@@ -12,6 +12,20 @@ use std::sync::Arc;
 /// Reads a key; the error says why it could not (for logs and the peer status).
 pub type ReadKey = dyn Fn() -> Result<Vec<u8>, String> + Send + Sync;
 
+/// Why a peer has no usable TCP-MD5 key right now.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The source could not read it; its own words.
+    #[error("{0}")]
+    Unreadable(String),
+    /// An empty key would remove the key from a socket instead of setting one.
+    #[error("the TCP-MD5 key is empty")]
+    Empty,
+    /// Longer than Linux takes (`TCP_MD5SIG_MAXKEYLEN`).
+    #[error("the TCP-MD5 key has {0} octets, more than {MD5_MAX_KEY_LEN}")]
+    TooLong(usize),
+}
+
 /// The TCP-MD5 key of a peer.
 #[derive(Clone)]
 pub enum Md5Key {
@@ -30,19 +44,16 @@ impl Md5Key {
 
     /// The key as of now, checked: 1 to 80 octets (Linux `TCP_MD5SIG_MAXKEYLEN`; an empty
     /// key would remove the key from a socket instead of setting one).
-    pub fn read(&self) -> Result<Vec<u8>, String> {
+    pub fn read(&self) -> Result<Vec<u8>, KeyError> {
         let key = match self {
             Md5Key::Fixed(key) => key.clone(),
-            Md5Key::Source(read) => read()?,
+            Md5Key::Source(read) => read().map_err(KeyError::Unreadable)?,
         };
         if key.is_empty() {
-            return Err("the TCP-MD5 key is empty".to_string());
+            return Err(KeyError::Empty);
         }
         if key.len() > MD5_MAX_KEY_LEN {
-            return Err(format!(
-                "the TCP-MD5 key has {} octets, more than {MD5_MAX_KEY_LEN}",
-                key.len()
-            ));
+            return Err(KeyError::TooLong(key.len()));
         }
         Ok(key)
     }
@@ -85,9 +96,15 @@ mod tests {
     #[test]
     fn unreadable_empty_or_too_long_keys_are_errors_not_panics() {
         let missing = Md5Key::from_fn(|| Err("no such file".to_string()));
-        assert_eq!(missing.read(), Err("no such file".to_string()));
-        assert!(Md5Key::Fixed(Vec::new()).read().is_err());
-        assert!(Md5Key::Fixed(vec![1; 81]).read().is_err());
+        assert_eq!(
+            missing.read(),
+            Err(KeyError::Unreadable("no such file".to_string()))
+        );
+        assert_eq!(Md5Key::Fixed(Vec::new()).read(), Err(KeyError::Empty));
+        assert_eq!(
+            Md5Key::Fixed(vec![1; 81]).read(),
+            Err(KeyError::TooLong(81))
+        );
         assert_eq!(Md5Key::Fixed(vec![1; 80]).read().map(|k| k.len()), Ok(80));
     }
 

@@ -1,8 +1,9 @@
 //! The tokio driver: sockets, one task per peer, and a handle to talk to it.
 //!
-//! Each peer task owns a [`Session`](crate::session::Session) and an
-//! [`AdjRibOut`](crate::rib_out::AdjRibOut), turns socket reads, timer expiries and
-//! handle commands into session events, and carries out the session's actions. All
+//! Each peer task owns a [`PeerSpeaker`](crate::speaker::PeerSpeaker) (which owns the
+//! [`Session`](crate::session::Session) and the
+//! [`AdjRibOut`](crate::rib_out::AdjRibOut)), turns socket reads, timer expiries and
+//! handle commands into speaker inputs, and carries out the speaker's outputs. All
 //! protocol decisions stay in the sans-IO core; this layer only moves bytes and time.
 //!
 //! Linux only: TCP-MD5, `IP_MINTTL` / `IPV6_MINHOPCOUNT` and the link-local next hop
@@ -11,8 +12,8 @@
 //! Modules: [`socket`] (socket options, connect, listen), [`md5`] (where a TCP-MD5 key
 //! comes from), [`listener`] (dispatching
 //! inbound connections by peer address), [`connection`] (framing and bounded output of
-//! one TCP connection), [`outbox`] (its output queue, KEEPALIVE and NOTIFICATION ahead
-//! of UPDATEs), [`timers`], [`nexthop`], [`status`] and `peer` (the task).
+//! one TCP connection, its output kept in a [`crate::speaker::outbox::Outbox`]),
+//! [`timers`], [`nexthop`] and `peer` (the task).
 //!
 //! # Behaviour
 //! - Routes: withdrawals reach the socket at once; announcements wait up to 5 ms so
@@ -38,18 +39,18 @@ pub mod connection;
 pub mod listener;
 pub mod md5;
 pub mod nexthop;
-pub mod outbox;
 mod peer;
 pub mod socket;
-pub mod status;
 pub mod timers;
 
 use crate::rib_out::RouteAttributes;
-use crate::session::{SessionConfig, State};
+use crate::session::SessionConfig;
+use crate::speaker::Command;
+pub use crate::speaker::{PeerCounters, PeerStatus, RouteChange, ShutdownMode};
 use ipnet::IpNet;
 use listener::{Listener, Registry};
-pub use md5::Md5Key;
-use peer::{Command, Inbound, PeerTask};
+pub use md5::{KeyError, Md5Key};
+use peer::{Inbound, PeerTask};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -89,54 +90,6 @@ pub struct PeerConfig {
     pub next_hop_v6: Option<Ipv6Addr>,
     /// The protocol settings.
     pub session: SessionConfig,
-}
-
-/// A change to the routes a peer should have.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RouteChange {
-    /// Announce (or re-announce with new attributes).
-    Announce(IpNet, Arc<RouteAttributes>),
-    /// Withdraw.
-    Withdraw(IpNet),
-}
-
-/// Counters of one peer, monotonic over the life of the handle.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PeerCounters {
-    /// Messages sent, by any type.
-    pub messages_sent: u64,
-    /// Messages received.
-    pub messages_received: u64,
-    /// UPDATEs sent.
-    pub updates_sent: u64,
-    /// UPDATEs received (never installed; counted).
-    pub updates_received: u64,
-    /// NOTIFICATIONs sent.
-    pub notifications_sent: u64,
-    /// NOTIFICATIONs received.
-    pub notifications_received: u64,
-    /// Times the session left Established.
-    pub flaps: u64,
-    /// Malformed attributes in received UPDATEs that RFC 7606 let us handle without a
-    /// session reset (attribute discard or treat-as-withdraw).
-    pub update_attribute_errors: u64,
-}
-
-/// A snapshot of one peer.
-#[derive(Clone, Debug)]
-pub struct PeerStatus {
-    /// FSM state.
-    pub state: State,
-    /// When the session last reached Established, if it is now.
-    pub established_since: Option<std::time::SystemTime>,
-    /// Negotiation results while Established.
-    pub negotiated: Option<crate::session::Negotiated>,
-    /// Prefixes the peer has from us now.
-    pub prefixes_sent: usize,
-    /// The last error, human readable.
-    pub last_error: Option<String>,
-    /// Counters.
-    pub counters: PeerCounters,
 }
 
 /// Owns the optional listening socket and the peer tasks. Inbound connections are handed
@@ -307,20 +260,6 @@ pub struct PeerHandle {
     name: Arc<str>,
     commands: mpsc::Sender<Command>,
     status: watch::Receiver<PeerStatus>,
-}
-
-/// How to end a session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ShutdownMode {
-    /// Withdraw every route, wait `drain`, then Cease / Administrative Shutdown.
-    Withdraw {
-        /// Time between the last withdraw written and the Cease.
-        drain: std::time::Duration,
-    },
-    /// Close without withdrawing so a peer that negotiated graceful restart keeps our
-    /// routes until we come back (RFC 4724). Falls back to `Withdraw` with no drain when
-    /// the peer did not negotiate it.
-    KeepRoutes,
 }
 
 impl PeerHandle {

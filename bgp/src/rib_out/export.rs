@@ -26,7 +26,7 @@ const MAX_SEGMENT_ASNS: usize = 255;
 ///   sent as given (a non-transitive extended community still goes to an eBGP peer: its
 ///   Type says the peer must not pass it on to another AS, RFC 4360 section 2).
 pub fn path_attributes(attrs: &RouteAttributes, policy: &ExportPolicy) -> PathAttributes {
-    let (as_path, local_pref) = if policy.ebgp {
+    let (as_path, local_pref) = if policy.kind.is_external() {
         let count = 1 + usize::from(attrs.as_path_prepend);
         (sequence_of(policy.local_asn, count), None)
     } else {
@@ -74,12 +74,17 @@ fn sequence_of(asn: Asn, count: usize) -> AsPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::PeerKind;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn policy(ebgp: bool) -> ExportPolicy {
         ExportPolicy {
             local_asn: Asn(64512),
-            ebgp,
+            kind: if ebgp {
+                PeerKind::External
+            } else {
+                PeerKind::Internal
+            },
             next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
             next_hop_v6: Some(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
             next_hop_v6_link_local: None,

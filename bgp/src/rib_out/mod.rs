@@ -30,7 +30,7 @@ mod tests;
 
 pub use export::DEFAULT_LOCAL_PREF;
 
-use crate::types::{Asn, Family};
+use crate::types::{Asn, Family, PeerKind};
 use crate::wire::{Community, ExtendedCommunity, LargeCommunity, Origin, SessionContext, Update};
 use ipnet::IpNet;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -64,9 +64,9 @@ pub struct RouteAttributes {
 pub struct ExportPolicy {
     /// Our ASN (prepended on eBGP sessions).
     pub local_asn: Asn,
-    /// The session is eBGP: decides AS_PATH and LOCAL_PREF (see `export`). The wire
-    /// context's own `ebgp` flag only shapes how the codec treats attributes.
-    pub ebgp: bool,
+    /// eBGP or iBGP: decides AS_PATH and LOCAL_PREF (see `export`). The wire context's
+    /// own `ebgp` flag only shapes how the codec treats attributes.
+    pub kind: PeerKind,
     /// Next hop for IPv4 routes; IPv4 routes are not sent without one.
     pub next_hop_v4: Option<Ipv4Addr>,
     /// Global next hop for IPv6 routes; IPv6 routes are not sent without one.

@@ -17,7 +17,11 @@ const NH6_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
 fn policy(ebgp: bool) -> ExportPolicy {
     ExportPolicy {
         local_asn: LOCAL_ASN,
-        ebgp,
+        kind: if ebgp {
+            PeerKind::External
+        } else {
+            PeerKind::Internal
+        },
         next_hop_v4: Some(NH4),
         next_hop_v6: Some(NH6),
         next_hop_v6_link_local: None,

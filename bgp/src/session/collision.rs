@@ -26,7 +26,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn id(a: u8, b: u8, c: u8, d: u8) -> RouterId {
-        RouterId(Ipv4Addr::new(a, b, c, d))
+        RouterId::new(Ipv4Addr::new(a, b, c, d)).unwrap()
     }
 
     #[test]

@@ -73,7 +73,7 @@ mod tests;
 
 pub use fsm::Session;
 
-use crate::types::{Asn, Family, RouterId};
+use crate::types::{Asn, Family, HoldTime, RestartTime, RouterId};
 use crate::wire::{Message, MessageError, Notification, SessionContext};
 use std::time::Duration;
 
@@ -86,8 +86,8 @@ pub struct SessionConfig {
     pub peer_asn: Asn,
     /// Our BGP Identifier.
     pub router_id: RouterId,
-    /// Hold time we propose, in seconds: 0 (no keepalives) or at least 3.
-    pub hold_time: u16,
+    /// Hold time we propose.
+    pub hold_time: HoldTime,
     /// First connect retry interval; later ones back off exponentially with jitter.
     pub connect_retry: Duration,
     /// Cap of the connect retry backoff.
@@ -110,8 +110,8 @@ pub struct SessionConfig {
 /// helper that keeps a peer's routes (we install none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GracefulRestartConfig {
-    /// Restart time to advertise, in seconds (at most 4095).
-    pub restart_time: u16,
+    /// Restart time to advertise.
+    pub restart_time: RestartTime,
     /// This process has just (re)started: set the Restart State bit (RFC 4724 section 3)
     /// in our OPENs until the first session reaches Established, so the peer knows the
     /// routes it kept for us are stale and does not wait for our End-of-RIB before

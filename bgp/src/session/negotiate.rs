@@ -2,7 +2,7 @@
 //! section 6.2, RFC 6793, RFC 6286, RFC 5492): pure functions, no state.
 
 use super::{Negotiated, SessionConfig};
-use crate::types::{Asn, Family};
+use crate::types::{Asn, Family, HoldTime, PeerKind};
 use crate::wire::notification::open_subcode;
 use crate::wire::{
     Capability, ErrorCode, GracefulRestart, GracefulRestartFamily, MAX_EXTENDED_MESSAGE_LEN,
@@ -61,8 +61,7 @@ pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
         capabilities.push(Capability::GracefulRestart(GracefulRestart {
             restart_state,
             notification: false,
-            // The field is 12 bits wide (RFC 4724 section 3).
-            restart_time: gr.restart_time.min(0x0fff),
+            restart_time: gr.restart_time.seconds(),
             families: families
                 .iter()
                 .map(|f| GracefulRestartFamily {
@@ -82,7 +81,7 @@ pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
     Open {
         version: BGP_VERSION,
         my_as: config.local_asn.to_two_octet(),
-        hold_time: config.hold_time,
+        hold_time: config.hold_time.seconds(),
         router_id: config.router_id,
         capabilities,
     }
@@ -128,12 +127,12 @@ pub fn negotiate(config: &SessionConfig, open: &Open) -> Result<Negotiated, Noti
     if asn != config.peer_asn {
         return Err(open_error(open_subcode::BAD_PEER_AS, Vec::new()));
     }
-    if open.hold_time == 1 || open.hold_time == 2 {
-        return Err(open_error(open_subcode::UNACCEPTABLE_HOLD_TIME, Vec::new()));
-    }
-    let ibgp = config.peer_asn == config.local_asn;
-    // RFC 6286 section 2.2: any non-zero value; equal to ours only between ASes.
-    if open.router_id.as_u32() == 0 || (ibgp && open.router_id == config.router_id) {
+    let peer_hold_time = HoldTime::new(open.hold_time)
+        .map_err(|_| open_error(open_subcode::UNACCEPTABLE_HOLD_TIME, Vec::new()))?;
+    let kind = PeerKind::of(config.local_asn, config.peer_asn);
+    // RFC 6286 section 2.2: any non-zero value (a `RouterId` is never zero); equal to
+    // ours only between ASes.
+    if kind == PeerKind::Internal && open.router_id == config.router_id {
         return Err(open_error(open_subcode::BAD_BGP_IDENTIFIER, Vec::new()));
     }
 
@@ -163,7 +162,7 @@ pub fn negotiate(config: &SessionConfig, open: &Open) -> Result<Negotiated, Noti
         })
         .collect();
 
-    let hold_time = config.hold_time.min(open.hold_time);
+    let hold_time = config.hold_time.min(peer_hold_time).seconds();
     let four_octet_as = open
         .capabilities
         .iter()
@@ -195,7 +194,7 @@ pub fn negotiate(config: &SessionConfig, open: &Open) -> Result<Negotiated, Noti
             } else {
                 MAX_MESSAGE_LEN
             },
-            ebgp: !ibgp,
+            ebgp: kind.is_external(),
         },
     })
 }

@@ -3,7 +3,7 @@
 
 use super::capability::Capability;
 use super::notification::{ErrorCode, Notification, open_subcode};
-use crate::types::{Asn, RouterId};
+use crate::types::{Asn, HoldTime, RouterId};
 use bytes::BytesMut;
 use std::net::Ipv4Addr;
 
@@ -89,22 +89,21 @@ impl Open {
         let hold_time = u16::from_be_bytes([hold_hi, hold_lo]);
         // RFC 4271 6.2: "An implementation MUST reject Hold Time values of one or two
         // seconds."
-        if hold_time == 1 || hold_time == 2 {
+        if HoldTime::new(hold_time).is_err() {
             return Err(open_error(
                 open_subcode::UNACCEPTABLE_HOLD_TIME,
                 Vec::new(),
                 format!("hold time {hold_time} is neither 0 nor at least 3"),
             ));
         }
-        let router_id = RouterId(Ipv4Addr::new(id0, id1, id2, id3));
         // RFC 6286 section 2.2: the identifier is any non-zero 4-octet value.
-        if router_id.as_u32() == 0 {
-            return Err(open_error(
+        let router_id = RouterId::new(Ipv4Addr::new(id0, id1, id2, id3)).map_err(|_| {
+            open_error(
                 open_subcode::BAD_BGP_IDENTIFIER,
                 Vec::new(),
                 "BGP Identifier is zero".to_string(),
-            ));
-        }
+            )
+        })?;
         let capabilities = decode_parameters(opt_len, params)?;
         Ok(Open {
             version,
@@ -135,7 +134,7 @@ impl Open {
         out.extend_from_slice(&[self.version]);
         out.extend_from_slice(&self.my_as.to_be_bytes());
         out.extend_from_slice(&self.hold_time.to_be_bytes());
-        out.extend_from_slice(&self.router_id.0.octets());
+        out.extend_from_slice(&self.router_id.addr().octets());
         if let Ok(len) = u8::try_from(short_len) {
             // RFC 9072 section 2 keeps the classic encoding whenever it fits; a classic
             // length of 255 would be read as the extended marker only if the first

@@ -46,7 +46,7 @@ fn open_message_both_ways() {
         version: 4,
         my_as: 65000,
         hold_time: 180,
-        router_id: RouterId(Ipv4Addr::new(192, 0, 2, 1)),
+        router_id: RouterId::new(Ipv4Addr::new(192, 0, 2, 1)).unwrap(),
         capabilities: vec![Capability::FourOctetAs(Asn(65000))],
     });
     assert_eq!(
@@ -170,7 +170,7 @@ fn encode_caps_open_at_4096_even_with_extended_messages() {
         version: 4,
         my_as: 1,
         hold_time: 90,
-        router_id: RouterId(Ipv4Addr::new(1, 1, 1, 1)),
+        router_id: RouterId::new(Ipv4Addr::new(1, 1, 1, 1)).unwrap(),
         capabilities: caps,
     });
     let mut out = BytesMut::new();
@@ -206,7 +206,7 @@ fn encode_failure_of_a_field_writes_nothing() {
         version: 4,
         my_as: 1,
         hold_time: 90,
-        router_id: RouterId(Ipv4Addr::new(1, 1, 1, 1)),
+        router_id: RouterId::new(Ipv4Addr::new(1, 1, 1, 1)).unwrap(),
         capabilities: vec![
             Capability::RouteRefresh,
             Capability::Unknown {
@@ -286,7 +286,7 @@ fn arb_open() -> impl Strategy<Value = Open> {
             version: 4,
             my_as,
             hold_time,
-            router_id: RouterId(Ipv4Addr::from(id)),
+            router_id: RouterId::new(Ipv4Addr::from(id)).unwrap(),
             capabilities,
         })
 }

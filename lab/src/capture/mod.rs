@@ -19,6 +19,7 @@ use crate::frr::{Frr, FrrConfig, FrrNeighbor};
 use crate::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
 use crate::netns::NetnsPair;
 use crate::recorder::{self, Options, script::Identity};
+use bgp::RouterId;
 use configs::{Link, RECORDER_ASN};
 use std::net::IpAddr;
 use std::path::Path;
@@ -243,7 +244,7 @@ pub fn capture(target: Target, out_dir: &Path) -> Result<usize, String> {
     let options = Options {
         identity: Identity {
             asn: RECORDER_ASN,
-            router_id: link.recorder_v4(),
+            router_id: RouterId::new(link.recorder_v4()).map_err(|e| e.to_string())?,
             hold_time: 240,
         },
         listen: link.recorder_v4(),

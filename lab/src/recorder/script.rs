@@ -9,7 +9,6 @@ use bgp::wire::{
 };
 use bgp::{Afi, Asn, Family, RouterId, Safi};
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 /// AS_TRANS (RFC 6793): the 2-octet AS field of a 4-octet speaker.
@@ -21,7 +20,7 @@ pub struct Identity {
     /// Its ASN.
     pub asn: u32,
     /// Its BGP identifier.
-    pub router_id: Ipv4Addr,
+    pub router_id: RouterId,
     /// The hold time it proposes.
     pub hold_time: u16,
 }
@@ -39,7 +38,7 @@ impl Identity {
             version: 4,
             my_as: u16::try_from(self.asn).unwrap_or(AS_TRANS),
             hold_time: self.hold_time,
-            router_id: RouterId(self.router_id),
+            router_id: self.router_id,
             capabilities: vec![
                 Capability::Multiprotocol {
                     afi: Afi::Ipv4,

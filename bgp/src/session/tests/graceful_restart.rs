@@ -6,7 +6,7 @@ use super::*;
 fn gr_config(restarting: bool) -> SessionConfig {
     SessionConfig {
         graceful_restart: Some(GracefulRestartConfig {
-            restart_time: 120,
+            restart_time: RestartTime::new(120).unwrap(),
             restarting,
         }),
         ..config()

@@ -13,7 +13,7 @@ mod send_hold;
 mod timers;
 
 use super::*;
-use crate::types::{Afi, Safi};
+use crate::types::{Afi, HoldTime, RestartTime, Safi};
 use crate::wire::notification::{cease_subcode, fsm_subcode, open_subcode};
 use crate::wire::{
     Capability, ErrorCode, GracefulRestart, GracefulRestartFamily, MessageError, Open,
@@ -29,7 +29,7 @@ fn secs(s: u64) -> Duration {
 }
 
 fn rid(a: u8, b: u8, c: u8, d: u8) -> RouterId {
-    RouterId(Ipv4Addr::new(a, b, c, d))
+    RouterId::new(Ipv4Addr::new(a, b, c, d)).unwrap()
 }
 
 fn config() -> SessionConfig {
@@ -37,7 +37,7 @@ fn config() -> SessionConfig {
         local_asn: Asn(65001),
         peer_asn: Asn(65002),
         router_id: rid(10, 0, 0, 1),
-        hold_time: 90,
+        hold_time: HoldTime::new(90).unwrap(),
         connect_retry: secs(5),
         connect_retry_max: secs(60),
         passive: false,

@@ -24,7 +24,7 @@ fn hold_time_is_the_smaller_proposal_and_keepalive_a_third() {
     assert_eq!((n.hold_time, n.keepalive), (90, 30));
     let n = negotiate_open(
         SessionConfig {
-            hold_time: 0,
+            hold_time: HoldTime::NONE,
             ..config()
         },
         peer_open(),
@@ -184,7 +184,7 @@ fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
         local_asn: Asn(4_200_000_001),
         extended_message: true,
         graceful_restart: Some(GracefulRestartConfig {
-            restart_time: 120,
+            restart_time: RestartTime::new(120).unwrap(),
             restarting: true,
         }),
         hostname: Some("node-a".into()),
@@ -247,7 +247,7 @@ fn our_open_survives_the_codec_and_a_mirrored_peer_accepts_it() {
         local_asn: Asn(4_200_000_001),
         extended_message: true,
         graceful_restart: Some(GracefulRestartConfig {
-            restart_time: 120,
+            restart_time: RestartTime::new(120).unwrap(),
             restarting: false,
         }),
         hostname: Some("node-a".into()),

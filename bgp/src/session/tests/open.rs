@@ -118,23 +118,6 @@ fn hold_time_1_or_2_is_refused_with_unacceptable_hold_time() {
 }
 
 #[test]
-fn zero_bgp_identifier_is_refused_with_bad_bgp_identifier() {
-    assert_eq!(
-        negotiate_open(
-            config(),
-            Open {
-                router_id: rid(0, 0, 0, 0),
-                ..peer_open()
-            }
-        ),
-        Err(notification(
-            ErrorCode::Open,
-            open_subcode::BAD_BGP_IDENTIFIER
-        ))
-    );
-}
-
-#[test]
 fn own_bgp_identifier_is_refused_on_ibgp_and_allowed_on_ebgp() {
     let ibgp = SessionConfig {
         peer_asn: Asn(65001),

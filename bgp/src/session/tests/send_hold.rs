@@ -64,7 +64,7 @@ impl FakeClock {
 fn established_quiet() -> Session {
     established_with(
         SessionConfig {
-            hold_time: 0,
+            hold_time: HoldTime::NONE,
             send_hold_time: Some(secs(480)),
             ..config()
         },

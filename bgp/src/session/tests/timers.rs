@@ -227,7 +227,7 @@ fn send_hold_timer_runs_only_while_output_is_blocked() {
 fn send_hold_time_defaults_to_twice_a_long_hold_time_or_configured_value() {
     let mut s = established_with(
         SessionConfig {
-            hold_time: 300,
+            hold_time: HoldTime::new(300).unwrap(),
             ..config()
         },
         Open {

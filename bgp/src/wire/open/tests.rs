@@ -33,7 +33,7 @@ fn open(capabilities: Vec<Capability>) -> Open {
         version: 4,
         my_as: 65000,
         hold_time: 90,
-        router_id: RouterId(Ipv4Addr::new(10, 0, 0, 1)),
+        router_id: RouterId::new(Ipv4Addr::new(10, 0, 0, 1)).unwrap(),
         capabilities,
     }
 }

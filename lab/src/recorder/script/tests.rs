@@ -1,12 +1,13 @@
 use super::*;
 use bgp::wire::{ErrorCode, Notification};
+use std::net::Ipv4Addr;
 
 const Q: Duration = Duration::from_secs(4);
 
 fn identity() -> Identity {
     Identity {
         asn: 65001,
-        router_id: Ipv4Addr::new(10, 255, 1, 2),
+        router_id: RouterId::new(Ipv4Addr::new(10, 255, 1, 2)).unwrap(),
         hold_time: 240,
     }
 }

@@ -1,8 +1,47 @@
-//! The status a peer task publishes, and how its events read in logs and status.
+//! The status a peer publishes, and how its events read in logs and status.
 
-use super::{PeerCounters, PeerStatus};
-use crate::session::{DownReason, State};
+use crate::session::{DownReason, Negotiated, State};
 use crate::wire::{Message, Notification};
+use std::time::SystemTime;
+
+/// Counters of one peer, monotonic over the life of the handle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeerCounters {
+    /// Messages sent, by any type.
+    pub messages_sent: u64,
+    /// Messages received.
+    pub messages_received: u64,
+    /// UPDATEs sent.
+    pub updates_sent: u64,
+    /// UPDATEs received (never installed; counted).
+    pub updates_received: u64,
+    /// NOTIFICATIONs sent.
+    pub notifications_sent: u64,
+    /// NOTIFICATIONs received.
+    pub notifications_received: u64,
+    /// Times the session left Established.
+    pub flaps: u64,
+    /// Malformed attributes in received UPDATEs that RFC 7606 let us handle without a
+    /// session reset (attribute discard or treat-as-withdraw).
+    pub update_attribute_errors: u64,
+}
+
+/// A snapshot of one peer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeerStatus {
+    /// FSM state.
+    pub state: State,
+    /// When the session last reached Established, if it is now.
+    pub established_since: Option<SystemTime>,
+    /// Negotiation results while Established.
+    pub negotiated: Option<Negotiated>,
+    /// Prefixes the peer has from us now.
+    pub prefixes_sent: usize,
+    /// The last error, human readable.
+    pub last_error: Option<String>,
+    /// Counters.
+    pub counters: PeerCounters,
+}
 
 impl PeerStatus {
     /// The status of a peer that has not started.
