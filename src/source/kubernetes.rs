@@ -45,6 +45,8 @@ trait Tracked:
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim);
     /// Removes every object of this kind not in `listed` (the end of a list).
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>);
+    /// True when the state holds some object of this kind.
+    fn held(state: &ClusterState) -> bool;
     /// Removes one object.
     fn remove(state: &mut ClusterState, key: &ObjectKey);
 }
@@ -63,6 +65,9 @@ impl Tracked for ServiceObject {
     }
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
         state.retain_services(|key| listed.contains(key));
+    }
+    fn held(state: &ClusterState) -> bool {
+        !state.services().is_empty()
     }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
         state.remove_service(key);
@@ -83,6 +88,9 @@ impl Tracked for SliceObject {
     }
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
         state.retain_slices(|key| listed.contains(key));
+    }
+    fn held(state: &ClusterState) -> bool {
+        !state.endpoint_slices().is_empty()
     }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
         state.remove_slice(key);
@@ -107,6 +115,9 @@ impl Tracked for NodeObject {
             state.set_node(None::<NodeInfo>);
         }
     }
+    fn held(state: &ClusterState) -> bool {
+        state.node().is_some()
+    }
     fn remove(state: &mut ClusterState, _key: &ObjectKey) {
         state.set_node(None::<NodeInfo>);
     }
@@ -126,6 +137,9 @@ impl Tracked for NamespaceObject {
     }
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
         state.retain_namespaces(|name| listed.contains(&ObjectKey::new("", name)));
+    }
+    fn held(state: &ClusterState) -> bool {
+        !state.namespaces().is_empty()
     }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
         state.remove_namespace(&key.name);
@@ -177,23 +191,32 @@ async fn watch_kind<K: Tracked>(
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
     // A (re)list is applied object by object as it arrives, without waking the decision:
     // an object equal to the one held costs nothing, and the list is never held beside
-    // the state. Only the keys listed are kept, so that what was not listed is removed
-    // when the list is complete, and the decision then runs once.
-    let mut listed: HashSet<ObjectKey> = HashSet::new();
+    // the state. When objects of this kind are already held (a relist), the keys listed
+    // are kept, so that what was not listed is removed when the list is complete; the
+    // decision then runs once.
+    let mut listed: Option<HashSet<ObjectKey>> = None;
     let mut synced = false;
     while let Some(event) = stream.next().await {
         match event {
-            Ok(Event::Init) => listed.clear(),
+            Ok(Event::Init) => {
+                listed = shared.read(K::held).then(HashSet::new);
+            }
             Ok(Event::InitApply(object)) => {
                 if let Some((key, slim)) = object.slim() {
-                    listed.insert(key.clone());
+                    if let Some(listed) = &mut listed {
+                        listed.insert(key.clone());
+                    }
                     shared.stage(|state| K::upsert(state, key, slim));
                 }
             }
             Ok(Event::InitDone) => {
-                tracing::debug!(kind = K::NAME, count = listed.len(), "list complete");
-                shared.update(|state| K::retain(state, &listed));
-                listed = HashSet::new();
+                let listed = listed.take();
+                tracing::debug!(kind = K::NAME, relist = listed.is_some(), "list complete");
+                shared.update(|state| {
+                    if let Some(listed) = &listed {
+                        K::retain(state, listed);
+                    }
+                });
                 if !synced {
                     synced = true;
                     if tracker.done.fetch_add(1, Ordering::SeqCst) + 1 == KINDS {
