@@ -1,4 +1,3 @@
-
 use super::*;
 use bfd::session::{Session, SessionConfig};
 use std::num::NonZeroU32;

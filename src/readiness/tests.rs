@@ -1,4 +1,3 @@
-
 use super::*;
 
 const UP: PeerCondition = PeerCondition::Session(State::Established);

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::cluster::ObjectKey;
 use crate::decide::{PeerSelection, Route};

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn raw(enabled: &str, tx: &str, rx: &str, mult: &str) -> RawBfd {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn env(name: &str) -> Option<String> {

@@ -1,4 +1,3 @@
-
 use super::*;
 use bytes::BytesMut;
 use tokio::io::AsyncReadExt;

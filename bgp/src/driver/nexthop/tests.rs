@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn ifaces() -> Vec<InterfaceAddr> {

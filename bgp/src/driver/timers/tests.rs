@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::session::ConnectionId;
 use std::time::Duration;

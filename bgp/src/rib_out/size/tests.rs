@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::types::Family;
 use crate::wire::{MpReach, MpUnreach, PathAttributes, SessionContext};

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::wire::{ErrorCode, Notification, Update};
 use ipnet::Ipv4Net;
