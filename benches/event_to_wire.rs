@@ -9,7 +9,8 @@
 //! and the daemon's resident memory with 10,000 externalIPs announced to 2 peers.
 //!
 //! Run: `cargo bench --bench event_to_wire` (set `EVENT_TO_WIRE_SERVICES` / `_CHANGES` to
-//! change the scale).
+//! change the scale; `EVENT_TO_WIRE_SOURCE=manifests` for the manifests source: one file
+//! per Service and its slice in a watched directory, each change a rename).
 
 use bgp::Asn;
 use bgp::wire::{BgpCodec, Capability, Message, Open};
@@ -65,6 +66,77 @@ fn slice(i: usize, local_ready: bool) -> Value {
         .sequence(i)
         .endpoints(endpoints)
         .build()
+}
+
+/// Where the cluster lives: the fake API server, or manifest files (one per Service and
+/// its slice, as a directory of a ConfigMap or a GitOps checkout holds them).
+enum Cluster {
+    Api(FakeApiServer),
+    Files(std::path::PathBuf),
+}
+
+impl Cluster {
+    async fn api(services: usize) -> Cluster {
+        let api = FakeApiServer::start().await;
+        api.apply(Node::new("node-0").build());
+        for i in 0..services {
+            api.apply(service(i));
+            api.apply(slice(i, true));
+        }
+        Cluster::Api(api)
+    }
+
+    fn files(dir: std::path::PathBuf, services: usize) -> Cluster {
+        std::fs::create_dir_all(&dir).unwrap();
+        let node = serde_json::to_vec(&Node::new("node-0").build()).unwrap();
+        std::fs::write(dir.join("node.json"), node).unwrap();
+        let cluster = Cluster::Files(dir);
+        for i in 0..services {
+            cluster.set_ready(i, true);
+        }
+        cluster
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Cluster::Api(_) => "Kubernetes source",
+            Cluster::Files(_) => "manifests source, a rename",
+        }
+    }
+
+    /// The config's `source:`.
+    fn source(&self) -> String {
+        match self {
+            Cluster::Api(_) => "{kubernetes: {}}".into(),
+            Cluster::Files(dir) => format!("{{manifests: [\"{}\"]}}", dir.display()),
+        }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        match self {
+            Cluster::Api(api) => vec![(
+                "KUBECONFIG".into(),
+                api.kubeconfig_path().display().to_string(),
+            )],
+            Cluster::Files(_) => Vec::new(),
+        }
+    }
+
+    /// Service `i`'s local endpoint turns ready or not: an API write, or its file
+    /// rewritten and renamed into place (never half a file).
+    fn set_ready(&self, i: usize, ready: bool) {
+        match self {
+            Cluster::Api(api) => {
+                api.apply(slice(i, ready));
+            }
+            Cluster::Files(dir) => {
+                let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [service(i), slice(i, ready)]});
+                let tmp = dir.join(format!(".svc-{i}.tmp"));
+                std::fs::write(&tmp, serde_json::to_vec(&list).unwrap()).unwrap();
+                std::fs::rename(&tmp, dir.join(format!("svc-{i}.json"))).unwrap();
+            }
+        }
+    }
 }
 
 /// A minimal passive BGP speaker that reports every prefix it hears of, timestamped.
@@ -156,12 +228,11 @@ async fn main() {
     }
     let services = env_usize("EVENT_TO_WIRE_SERVICES", 10_000);
     let changes = env_usize("EVENT_TO_WIRE_CHANGES", 200).min(services);
-    let api = FakeApiServer::start().await;
-    api.apply(Node::new("node-0").build());
-    for i in 0..services {
-        api.apply(service(i));
-        api.apply(slice(i, true));
-    }
+    let dir = test_dir("event-to-wire");
+    let cluster = match std::env::var("EVENT_TO_WIRE_SOURCE").as_deref() {
+        Ok("manifests") => Cluster::files(dir.join("cluster"), services),
+        _ => Cluster::api(services).await,
+    };
 
     let mut receivers = Vec::new();
     let mut peers = String::new();
@@ -177,16 +248,14 @@ async fn main() {
         peers.push_str(&format!("  - {{name: r{n}, address: {address}, port: {port}, asn: 65000, families: [ipv4], hold_time: 240s, connect_retry: 200ms}}\n"));
     }
     let config = format!(
-        "node_name: node-0\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [10.0.0.0/8]}}\npeers:\n{peers}"
+        "node_name: node-0\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {}\nannounce: {{allowed_cidrs: [10.0.0.0/8]}}\npeers:\n{peers}",
+        cluster.source()
     );
-    let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
     let started = Instant::now();
-    let daemon = DaemonUnderTest::start(
-        BINARY,
-        test_dir("event-to-wire"),
-        &config,
-        &[("KUBECONFIG", &kubeconfig), ("RUST_LOG", "warn")],
-    );
+    let mut env = vec![("RUST_LOG".to_string(), "warn".to_string())];
+    env.extend(cluster.env());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let daemon = DaemonUnderTest::start(BINARY, dir, &config, &env);
 
     // Initial transfer: every route at both receivers.
     for rx in &mut receivers {
@@ -216,17 +285,18 @@ async fn main() {
         let i = k * (services / changes);
         let prefix: IpNet = format!("{}/32", ip_of(i)).parse().unwrap();
         let t0 = Instant::now();
-        api.apply(slice(i, false));
+        cluster.set_ready(i, false);
         withdraws.push(wait_for(&mut receivers[0], prefix, true).await - t0);
         let t0 = Instant::now();
-        api.apply(slice(i, true));
+        cluster.set_ready(i, true);
         announces.push(wait_for(&mut receivers[0], prefix, false).await - t0);
     }
     withdraws.sort();
     announces.sort();
     for (what, samples) in [("withdraw", &withdraws), ("announce", &announces)] {
         println!(
-            "event_to_wire: EndpointSlice change -> {what} UPDATE on the wire, {} samples: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            "event_to_wire: EndpointSlice change ({}) -> {what} UPDATE on the wire, {} samples: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            cluster.name(),
             samples.len(),
             percentile(samples, 0.5).as_secs_f64() * 1000.0,
             percentile(samples, 0.99).as_secs_f64() * 1000.0,

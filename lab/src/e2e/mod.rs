@@ -203,6 +203,30 @@ impl E2eRack {
         );
         self.wait_next_hops("web from every node", Service::Web, &[0, 1, 2]);
         self.wait_next_hops("api from node2 and node3", Service::Api, &[1, 2]);
+        self.wait_routes_settled();
+    }
+
+    /// Waits until the ToR's routes stay the same for a second: just after the last
+    /// session comes up the router may still rewrite them, and a rewrite can move a flow
+    /// to another node in the middle of a connection.
+    fn wait_routes_settled(&self) {
+        let mut last: Option<(Rib, std::time::Instant)> = None;
+        wait_until(
+            &format!("{}: routes unchanged for a second", self.tor_name()),
+            CONVERGE,
+            || {
+                let now = self.routes()?;
+                match &last {
+                    Some((seen, since)) if *seen == now => {
+                        if since.elapsed() >= std::time::Duration::from_secs(1) {
+                            return Ok(());
+                        }
+                    }
+                    _ => last = Some((now, std::time::Instant::now())),
+                }
+                Err("still changing".to_string())
+            },
+        );
     }
 
     /// Node `i`'s speaker config.
