@@ -35,19 +35,24 @@ fn place(object: &mut Value, namespace: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// The JSON body with the URL's namespace put in (see [`place`]); the error is the
+/// message of a 400.
+fn placed_body(body: &Bytes, namespace: Option<&str>) -> Result<Value, String> {
+    let mut object = parse_body(body)?;
+    place(&mut object, namespace)?;
+    Ok(object)
+}
+
 pub(super) fn create(
     shared: &Shared,
     resource: Resource,
     namespace: Option<&str>,
     body: &Bytes,
 ) -> Response<Body> {
-    let mut object = match parse_body(body) {
+    let object = match placed_body(body, namespace) {
         Ok(v) => v,
         Err(message) => return bad_request(message),
     };
-    if let Err(message) = place(&mut object, namespace) {
-        return bad_request(message);
-    }
     let name = object
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -68,13 +73,10 @@ pub(super) fn replace(
     name: &str,
     body: &Bytes,
 ) -> Response<Body> {
-    let mut object = match parse_body(body) {
+    let object = match placed_body(body, namespace) {
         Ok(v) => v,
         Err(message) => return bad_request(message),
     };
-    if let Err(message) = place(&mut object, namespace) {
-        return bad_request(message);
-    }
     if object.pointer("/metadata/name").and_then(Value::as_str) != Some(name) {
         return status(
             StatusCode::BAD_REQUEST,
