@@ -33,12 +33,43 @@ struct LoadedFile {
     id: FileId,
     /// Digest of the bytes last parsed, good or bad: the same bytes are never parsed twice.
     digest: Option<u128>,
+    /// The file's identity and times when its digest was taken: while they stay the
+    /// same, its bytes are not read again (a change in a directory of thousands of files
+    /// costs one `stat` for each other file, not a read).
+    stamp: Option<FileStamp>,
     /// What its last content that parsed defines; `None` until one did.
     defines: Option<Defines>,
     /// Its copies of objects that a later file also defines.
     shadowed: ClusterState,
     /// The last read error, reported once.
     read_error: Option<String>,
+}
+
+/// What `stat` says of a file that changes whenever its bytes may have: device, inode
+/// (a rename over it or a ConfigMap `..data` swap gives a new one), size, and the
+/// modification and change times to the nanosecond (an in-place write).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    /// The stamp of `path`, following symlinks; `None` when it cannot be read.
+    fn of(path: &std::path::Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        })
+    }
 }
 
 /// The keys a file's content defines, by kind.
@@ -199,6 +230,7 @@ impl ManifestSet {
                 let mut entry = old.remove(&id).unwrap_or_else(|| LoadedFile {
                     id,
                     digest: None,
+                    stamp: None,
                     defines: None,
                     shadowed: ClusterState::default(),
                     read_error: None,
@@ -263,6 +295,11 @@ impl ManifestSet {
     /// as it streams (a 100 MB dump costs its parsed objects, not its bytes).
     fn reload(&mut self, file: &mut LoadedFile, node_name: &str) -> Option<ClusterState> {
         let path = &file.id.1;
+        // Taken before the bytes are read: a write after it changes the stamp again.
+        let stamp = FileStamp::of(path);
+        if stamp.is_some() && stamp == file.stamp && file.read_error.is_none() {
+            return None;
+        }
         let digest = match digest_of(path) {
             Ok(digest) => {
                 file.read_error = None;
@@ -277,6 +314,7 @@ impl ManifestSet {
                 return None;
             }
         };
+        file.stamp = stamp;
         if file.digest == Some(digest) {
             return None;
         }
