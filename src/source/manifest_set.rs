@@ -11,7 +11,7 @@
 use super::SharedCluster;
 use super::manifests::{files, load_file};
 use crate::cluster::{ClusterState, ObjectKey};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 /// A file by the configured path it was listed from (its index) and its own path.
@@ -43,6 +43,20 @@ struct LoadedFile {
     shadowed: ClusterState,
     /// The last read error, reported once.
     read_error: Option<String>,
+}
+
+impl LoadedFile {
+    /// A file not read yet.
+    fn new(id: FileId) -> LoadedFile {
+        LoadedFile {
+            id,
+            digest: None,
+            stamp: None,
+            defines: None,
+            shadowed: ClusterState::default(),
+            read_error: None,
+        }
+    }
 }
 
 /// What `stat` says of a file that changes whenever its bytes may have: device, inode
@@ -171,7 +185,8 @@ fn log_loaded(shared: &SharedCluster) {
 struct Changes {
     fresh: HashMap<usize, ClusterState>,
     before: HashMap<FileId, Defines>,
-    old_order: Vec<FileId>,
+    /// The files in their order before the change; `None` when it is the order now.
+    old_order: Option<Vec<FileId>>,
 }
 
 impl ManifestSet {
@@ -184,9 +199,72 @@ impl ManifestSet {
     /// `shared` up to date, telling the decision only when an object differs. Marks the
     /// state synced once every path has been listed and every file has parsed.
     pub fn refresh(&mut self, paths: &[PathBuf], node_name: &str, shared: &SharedCluster) {
-        let mut changes = self.reread(paths, node_name);
+        let changes = self.reread(paths, node_name);
         let new_order: Vec<&FileId> = self.files.iter().map(|f| &f.id).collect();
-        let reordered = changes.old_order.iter().ne(new_order.iter().copied());
+        let reordered = changes
+            .old_order
+            .iter()
+            .flatten()
+            .ne(new_order.iter().copied());
+        self.apply(changes, reordered, shared);
+    }
+
+    /// Re-reads only `changed`, files already in the set that were rewritten or removed,
+    /// and brings `shared` up to date as [`ManifestSet::refresh`] does. False, having done
+    /// nothing, when a path is not a file of the set (a new file takes its place in the
+    /// load order): the caller then refreshes everything.
+    pub fn refresh_files(
+        &mut self,
+        changed: &BTreeSet<PathBuf>,
+        node_name: &str,
+        shared: &SharedCluster,
+    ) -> bool {
+        let known = |path: &PathBuf| self.files.iter().any(|f| &f.id.1 == path);
+        if !changed.iter().all(known) {
+            return false;
+        }
+        let mut before = HashMap::new();
+        let mut reordered = false;
+        let removes = changed.iter().any(|p| !p.exists());
+        let old_order = removes.then(|| self.files.iter().map(|f| f.id.clone()).collect());
+        // Removals first: they shift the places of the files after them.
+        for path in changed.iter().filter(|p| !p.exists()) {
+            while let Some(i) = self.files.iter().position(|f| &f.id.1 == path) {
+                let gone = self.files.remove(i);
+                if let Some(defines) = gone.defines {
+                    before.insert(gone.id, defines);
+                }
+                reordered = true;
+            }
+        }
+        let mut fresh = HashMap::new();
+        for i in 0..self.files.len() {
+            if !changed.contains(&self.files[i].id.1) {
+                continue;
+            }
+            let placeholder = LoadedFile::new(self.files[i].id.clone());
+            let mut entry = std::mem::replace(&mut self.files[i], placeholder);
+            if let Some(state) = self.reload(&mut entry, node_name) {
+                if let Some(previous) = entry.defines.replace(Defines::of(&state)) {
+                    before.insert(entry.id.clone(), previous);
+                }
+                entry.shadowed = ClusterState::default();
+                fresh.insert(i, state);
+            }
+            self.files[i] = entry;
+        }
+        let changes = Changes {
+            fresh,
+            before,
+            old_order,
+        };
+        self.apply(changes, reordered, shared);
+        true
+    }
+
+    /// Brings `shared` up to date with re-parsed (`fresh`) and removed or re-parsed
+    /// (`before`) files; marks the state synced once everything loaded.
+    fn apply(&mut self, mut changes: Changes, reordered: bool, shared: &SharedCluster) {
         let loaded = self.files.iter().filter(|f| f.defines.is_some()).count();
         if changes.before.is_empty() && changes.fresh.len() == 1 && loaded == 1 {
             // The first content of the only file that loaded: nothing of ours is in the
@@ -227,14 +305,7 @@ impl ManifestSet {
         for (origin, path) in paths.iter().enumerate() {
             for file in self.list(origin, path, &old) {
                 let id = (origin, file);
-                let mut entry = old.remove(&id).unwrap_or_else(|| LoadedFile {
-                    id,
-                    digest: None,
-                    stamp: None,
-                    defines: None,
-                    shadowed: ClusterState::default(),
-                    read_error: None,
-                });
+                let mut entry = old.remove(&id).unwrap_or_else(|| LoadedFile::new(id));
                 if let Some(state) = self.reload(&mut entry, node_name) {
                     if let Some(previous) = entry.defines.replace(Defines::of(&state)) {
                         before.insert(entry.id.clone(), previous);
@@ -254,7 +325,7 @@ impl ManifestSet {
         Changes {
             fresh,
             before,
-            old_order,
+            old_order: Some(old_order),
         }
     }
 
@@ -434,23 +505,42 @@ impl ManifestSet {
                 touched.extend(K::keys(defines).iter().cloned());
             }
         }
+        let old_order: Vec<&FileId> = match &changes.old_order {
+            Some(order) => order.iter().collect(),
+            None => self.files.iter().map(|f| &f.id).collect(),
+        };
+        // The last file defining each touched key, before and now: one pass over the
+        // files, not one per key (a first load touches every key of every file).
+        let mut old_last: BTreeMap<&K::Key, usize> = BTreeMap::new();
+        for (position, id) in old_order.iter().enumerate() {
+            for key in defined_before(id).map(K::keys).into_iter().flatten() {
+                if touched.contains(key) {
+                    old_last.insert(key, position);
+                }
+            }
+        }
+        let mut new_last: BTreeMap<&K::Key, usize> = BTreeMap::new();
+        for (i, file) in self.files.iter().enumerate() {
+            for key in file.defines.as_ref().map(K::keys).into_iter().flatten() {
+                if touched.contains(key) {
+                    new_last.insert(key, i);
+                }
+            }
+        }
+        let winners: Vec<(Option<usize>, Option<usize>)> = touched
+            .iter()
+            .map(|key| {
+                let old_winner = old_last
+                    .get(key)
+                    .and_then(|&position| index.get(old_order[position]).copied())
+                    .filter(|i| !changes.fresh.contains_key(i));
+                (old_winner, new_last.get(key).copied())
+            })
+            .collect();
         touched
             .into_iter()
-            .map(|key| {
-                let old_winner = changes
-                    .old_order
-                    .iter()
-                    .rev()
-                    .find(|id| defined_before(id).is_some_and(|d| K::keys(d).contains(&key)))
-                    .and_then(|id| index.get(id).copied())
-                    .filter(|i| !changes.fresh.contains_key(i));
-                let new_winner = self.files.iter().rposition(|f| {
-                    f.defines
-                        .as_ref()
-                        .is_some_and(|d| K::keys(d).contains(&key))
-                });
-                (key, old_winner, new_winner)
-            })
+            .zip(winners)
+            .map(|(key, (old_winner, new_winner))| (key, old_winner, new_winner))
             .collect()
     }
 }

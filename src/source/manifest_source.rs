@@ -4,7 +4,7 @@
 use super::SharedCluster;
 use super::manifest_set::ManifestSet;
 use super::manifests::is_manifest_name;
-use super::watch::PathWatch;
+use super::watch::{Change, PathWatch};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ const WATCH_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 pub async fn run(paths: Vec<PathBuf>, node_name: String, shared: Arc<SharedCluster>) {
     let mut set = ManifestSet::default();
     let mut watch = None;
+    let mut change = Change::Everything;
     loop {
         // Watch first, then read: a change made while reading is signalled, not lost.
         if watch.is_none() {
@@ -27,18 +28,31 @@ pub async fn run(paths: Vec<PathBuf>, node_name: String, shared: Arc<SharedClust
                     tracing::error!(%error, "cannot watch the manifest files; re-reading them every {}s", WATCH_RETRY.as_secs());
                 })
                 .ok();
+            change = Change::Everything;
         }
-        set.refresh(&paths, &node_name, &shared);
+        // Only the files inotify named, when it named files the set knows: a change in a
+        // directory of thousands of files costs that file, not a listing of them all.
+        let done = match &change {
+            Change::Files(files) => set.refresh_files(files, &node_name, &shared),
+            Change::Everything => false,
+        };
+        if !done {
+            set.refresh(&paths, &node_name, &shared);
+        }
         match &mut watch {
-            Some(w) => {
-                if let Err(error) = w.changed().await {
+            Some(w) => match w.changed().await {
+                Ok(next) => change = next,
+                Err(error) => {
                     tracing::error!(%error, "restarting the file watcher");
                     watch = None;
                     // Never a busy loop, should a new watcher stop at once too.
                     tokio::time::sleep(WATCH_RETRY).await;
                 }
+            },
+            None => {
+                tokio::time::sleep(WATCH_RETRY).await;
+                change = Change::Everything;
             }
-            None => tokio::time::sleep(WATCH_RETRY).await,
         }
     }
 }

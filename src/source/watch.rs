@@ -33,6 +33,31 @@ const MAX_LINKS: u32 = 40;
 #[error("the file watcher stopped")]
 pub struct WatchStopped;
 
+/// What may have changed under the watched paths.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The content of these files only (rewritten, replaced by rename, created or
+    /// removed), each a target or an accepted entry of a target directory.
+    Files(BTreeSet<PathBuf>),
+    /// Anything: the layout changed (a symlink, a directory, a ConfigMap `..data` swap)
+    /// or events were lost. Everything must be read again.
+    Everything,
+}
+
+impl Change {
+    /// Both changes together.
+    fn and(a: Option<Change>, b: Option<Change>) -> Option<Change> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(Change::Files(mut a)), Some(Change::Files(b))) => {
+                a.extend(b);
+                Some(Change::Files(a))
+            }
+            _ => Some(Change::Everything),
+        }
+    }
+}
+
 /// Which entries of a watched directory matter, by path (e.g. `*.yaml`, not hidden).
 pub type EntryFilter = fn(&Path) -> bool;
 
@@ -84,27 +109,32 @@ impl PathWatch {
     /// Waits until something under the paths may have changed. The watches are already
     /// moved to the new layout (a swapped `..data`, a created directory) when this
     /// returns, so a read made after it sees every later change too.
-    pub async fn changed(&mut self) -> Result<(), WatchStopped> {
+    pub async fn changed(&mut self) -> Result<Change, WatchStopped> {
         loop {
             let first = self.events.recv().await.ok_or(WatchStopped)?;
-            let mut relevant = self.note(first);
+            let mut change = self.note(first);
             while let Ok(next) = self.events.try_recv() {
-                relevant |= self.note(next);
+                change = Change::and(change, self.note(next));
             }
-            if relevant {
-                self.rearm();
-                return Ok(());
+            match change {
+                None => continue,
+                Some(Change::Everything) => {
+                    self.rearm();
+                    return Ok(Change::Everything);
+                }
+                Some(files) => return Ok(files),
             }
         }
     }
 
-    /// Whether one event may change a target; forgets watches the kernel dropped.
-    fn note(&mut self, event: notify::Result<Event>) -> bool {
+    /// What one event may have changed (`None`: nothing of ours); forgets watches the
+    /// kernel dropped.
+    fn note(&mut self, event: notify::Result<Event>) -> Option<Change> {
         let event = match event {
             Ok(event) => event,
             Err(error) => {
                 tracing::warn!(%error, "file watch error; re-reading the files");
-                return true;
+                return Some(Change::Everything);
             }
         };
         if matches!(event.kind, EventKind::Remove(_)) {
@@ -114,15 +144,36 @@ impl PathWatch {
         }
         // An overflowed queue lost events: anything may have changed.
         if event.flag() == Some(Flag::Rescan) || event.paths.is_empty() {
-            return true;
+            return Some(Change::Everything);
         }
         // A file written in place is half written until its writer closes it (`>` first
         // truncates it to nothing): wait for the close, which inotify reports, instead of
         // reading a truncated file as a valid, empty one.
         if matches!(event.kind, EventKind::Modify(ModifyKind::Data(_))) {
-            return false;
+            return None;
         }
-        event.paths.iter().any(|path| self.concerns(path))
+        let mut change = None;
+        for path in event.paths.iter().filter(|path| self.concerns(path)) {
+            change = Change::and(change, Some(self.classify(path)));
+        }
+        change
+    }
+
+    /// A concerned path as a change: a regular file (or one that is gone) that is a
+    /// target or an accepted entry of a target directory changes its own content only;
+    /// anything else (a symlink, a directory, a `..data` swap) may change the layout.
+    fn classify(&self, path: &Path) -> Change {
+        let own_file = self.targets.iter().any(|t| t == path)
+            || (path.parent().is_some_and(|dir| self.dirs.contains(dir)) && (self.accept)(path));
+        let plain = match std::fs::symlink_metadata(path) {
+            Ok(meta) => meta.file_type().is_file(),
+            Err(error) => error.kind() == std::io::ErrorKind::NotFound,
+        };
+        if own_file && plain {
+            Change::Files(BTreeSet::from([path.to_owned()]))
+        } else {
+            Change::Everything
+        }
     }
 
     fn concerns(&self, path: &Path) -> bool {

@@ -280,3 +280,35 @@ mod against_load {
         }
     }
 }
+
+#[test]
+fn a_named_file_is_read_alone_and_an_unknown_one_asks_for_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+    std::fs::write(&a, service("a", "203.0.113.1")).unwrap();
+    std::fs::write(&b, service("b", "203.0.113.2")).unwrap();
+    let paths = [dir.path().to_owned()];
+    let shared = SharedCluster::default();
+    let mut set = ManifestSet::default();
+    set.refresh(&paths, "n", &shared);
+    assert_eq!(set.parses(), 2);
+
+    replace(&b, &service("c", "203.0.113.3"));
+    let named = std::collections::BTreeSet::from([b.clone()]);
+    assert!(set.refresh_files(&named, "n", &shared));
+    assert_eq!(set.parses(), 3, "b alone was read again");
+    assert_eq!(service_names(&shared), ["x/a", "x/c"]);
+
+    std::fs::remove_file(&b).unwrap();
+    assert!(set.refresh_files(&named, "n", &shared));
+    assert_eq!(service_names(&shared), ["x/a"]);
+
+    let new = dir.path().join("d.yaml");
+    std::fs::write(&new, service("d", "203.0.113.4")).unwrap();
+    let unknown = std::collections::BTreeSet::from([new]);
+    assert!(
+        !set.refresh_files(&unknown, "n", &shared),
+        "a new file takes a place in the load order: everything is read"
+    );
+    assert_eq!(service_names(&shared), ["x/a"], "nothing done");
+}

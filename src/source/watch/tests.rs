@@ -17,11 +17,11 @@ fn yaml_only(path: &Path) -> bool {
     !hidden && path.extension().is_some_and(|e| e == "yaml")
 }
 
-async fn expect_change(watch: &mut PathWatch, what: &str) {
+async fn expect_change(watch: &mut PathWatch, what: &str) -> Change {
     tokio::time::timeout(DEADLINE, watch.changed())
         .await
         .unwrap_or_else(|_| panic!("no change signalled for {what}"))
-        .expect("the watcher runs");
+        .expect("the watcher runs")
 }
 
 /// The kubelet's atomic writer (pkg/volume/util/atomic_writer.go): files go into a new
@@ -180,7 +180,22 @@ async fn a_configmap_directory_is_signalled_when_the_kubelet_swaps_data() {
         "the swapped symlink is hidden but matters"
     );
     volume.update(&[("cluster.yaml", "a: 2\n")]);
-    expect_change(&mut watch, "the ..data swap in a watched directory").await;
+    let change = expect_change(&mut watch, "the ..data swap in a watched directory").await;
+    assert_eq!(change, Change::Everything, "a swap changes the layout");
+}
+
+#[tokio::test]
+async fn a_file_replaced_in_a_watched_directory_is_named_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    for name in ["a.yaml", "b.yaml"] {
+        std::fs::write(real.join(name), "x: 1\n").unwrap();
+    }
+    let mut watch = PathWatch::new(std::slice::from_ref(&real), yaml_only).unwrap();
+    std::fs::write(real.join(".b.yaml.tmp"), "x: 2\n").unwrap();
+    std::fs::rename(real.join(".b.yaml.tmp"), real.join("b.yaml")).unwrap();
+    let change = expect_change(&mut watch, "a rename over b.yaml").await;
+    assert_eq!(change, Change::Files(BTreeSet::from([real.join("b.yaml")])));
 }
 
 #[tokio::test]
