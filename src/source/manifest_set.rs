@@ -413,13 +413,27 @@ impl ManifestSet {
     ) -> bool {
         let mut changed = false;
         let mut moves: Vec<(usize, K::Key, K::Object)> = Vec::new();
+        // Which re-parsed files define each key: found once, not by asking every
+        // re-parsed file about every key (a first load re-parses them all).
+        let mut fresh_definers: BTreeMap<K::Key, Vec<usize>> = BTreeMap::new();
+        for &i in changes.fresh.keys() {
+            for key in self.files[i]
+                .defines
+                .as_ref()
+                .map(K::keys)
+                .into_iter()
+                .flatten()
+            {
+                fresh_definers.entry(key.clone()).or_default().push(i);
+            }
+        }
         for (key, old_winner, new_winner) in self.winners::<K>(changes, reordered) {
             // Re-parsed files that do not win keep their copy aside.
-            for (i, state) in &changes.fresh {
-                if Some(*i) != new_winner
-                    && let Some(object) = K::get(state, &key)
+            for &i in fresh_definers.get(&key).into_iter().flatten() {
+                if Some(i) != new_winner
+                    && let Some(object) = K::get(&changes.fresh[&i], &key)
                 {
-                    moves.push((*i, key.clone(), object.clone()));
+                    moves.push((i, key.clone(), object.clone()));
                 }
             }
             if old_winner.is_some() && old_winner == new_winner {
