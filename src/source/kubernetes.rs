@@ -136,7 +136,9 @@ impl Tracked for NamespaceObject {
         state.upsert_namespace(key.name, object);
     }
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
-        state.retain_namespaces(|name| listed.contains(&ObjectKey::new("", name)));
+        // Cluster-scoped: the key's namespace is a placeholder; the name is the key.
+        let names: HashSet<&str> = listed.iter().map(|k| k.name.as_str()).collect();
+        state.retain_namespaces(|name| names.contains(name));
     }
     fn held(state: &ClusterState) -> bool {
         !state.namespaces().is_empty()
@@ -291,3 +293,6 @@ async fn list_all<K: Tracked>(
 pub async fn client() -> anyhow::Result<Client> {
     Ok(Client::try_default().await?)
 }
+
+#[cfg(test)]
+mod tests;
