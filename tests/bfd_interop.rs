@@ -150,20 +150,34 @@ fn frr_interop(test: &str, ipv6: bool) {
     });
 
     // bfdd's runtime change reaches us the same way.
-    frr.set_timers(Timers {
+    takes_the_routers_new_timers(&handle, transitions, |t| {
+        frr.set_timers(t).expect("vtysh accepts the new timers");
+    });
+
+    print_failover(&pair, test, || frr.view());
+    drop(handle);
+}
+
+/// The router changes its timers at runtime to 200 ms / 400 ms x 5 (`set` does it): we
+/// take them through its Poll Sequence, with detection = its multiplier x max(our 500 ms
+/// RX, its 200 ms TX), and the session never went down (`transitions` as it came Up).
+fn takes_the_routers_new_timers(
+    handle: &SessionHandle,
+    transitions: u64,
+    set: impl FnOnce(Timers),
+) {
+    set(Timers {
         tx_ms: 200,
         rx_ms: 400,
         multiplier: 5,
-    })
-    .expect("vtysh accepts the new timers");
-    wait_until("us to take bfdd's new timers", CONVERGE, || {
-        let (_, s) = our_view(&handle)?;
+    });
+    wait_until("us to take the router's new timers", CONVERGE, || {
+        let (_, s) = our_view(handle)?;
         let got = (
             ms(s.remote_desired_min_tx),
             ms(s.remote_required_min_rx),
             s.remote_detect_mult,
         );
-        // Detection: its multiplier x max(our 500 ms RX, its 200 ms TX).
         if got == (200, 400, 5) && ms(s.detection_time) == 2500 {
             Ok(())
         } else {
@@ -173,15 +187,12 @@ fn frr_interop(test: &str, ipv6: bool) {
             ))
         }
     });
-    let (status, s) = our_view(&handle).expect("running");
+    let (status, s) = our_view(handle).expect("running");
     assert_eq!(s.state, State::Up);
     assert_eq!(
         status.transitions, transitions,
         "timer changes never took the session down"
     );
-
-    print_failover(&pair, test, || frr.view());
-    drop(handle);
 }
 
 fn bird_interop(test: &str, ipv6: bool) {
@@ -236,34 +247,9 @@ fn bird_interop(test: &str, ipv6: bool) {
         }
     });
 
-    bird.set_timers(Timers {
-        tx_ms: 200,
-        rx_ms: 400,
-        multiplier: 5,
-    })
-    .expect("birdc configure");
-    wait_until("us to take BIRD's new timers", CONVERGE, || {
-        let (_, s) = our_view(&handle)?;
-        let got = (
-            ms(s.remote_desired_min_tx),
-            ms(s.remote_required_min_rx),
-            s.remote_detect_mult,
-        );
-        if got == (200, 400, 5) && ms(s.detection_time) == 2500 {
-            Ok(())
-        } else {
-            Err(format!(
-                "we heard {got:?}, detection {:?}",
-                s.detection_time
-            ))
-        }
+    takes_the_routers_new_timers(&handle, transitions, |t| {
+        bird.set_timers(t).expect("birdc configure");
     });
-    let (status, s) = our_view(&handle).expect("running");
-    assert_eq!(s.state, State::Up);
-    assert_eq!(
-        status.transitions, transitions,
-        "timer changes never took the session down"
-    );
 
     print_failover(&pair, test, || bird.view());
     drop(handle);
