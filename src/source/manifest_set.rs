@@ -12,7 +12,7 @@ use super::SharedCluster;
 use super::manifests::{files, load_file};
 use crate::cluster::{ClusterState, ObjectKey};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A file by the configured path it was listed from (its index) and its own path.
 type FileId = (usize, PathBuf);
@@ -219,8 +219,10 @@ impl ManifestSet {
         node_name: &str,
         shared: &SharedCluster,
     ) -> bool {
-        let known = |path: &PathBuf| self.files.iter().any(|f| &f.id.1 == path);
-        if !changed.iter().all(known) {
+        if !changed
+            .iter()
+            .all(|path| self.positions(path).next().is_some())
+        {
             return false;
         }
         let mut before = HashMap::new();
@@ -229,7 +231,10 @@ impl ManifestSet {
         let old_order = removes.then(|| self.files.iter().map(|f| f.id.clone()).collect());
         // Removals first: they shift the places of the files after them.
         for path in changed.iter().filter(|p| !p.exists()) {
-            while let Some(i) = self.files.iter().position(|f| &f.id.1 == path) {
+            loop {
+                let Some(i) = self.positions(path).next() else {
+                    break;
+                };
                 let gone = self.files.remove(i);
                 if let Some(defines) = gone.defines {
                     before.insert(gone.id, defines);
@@ -238,10 +243,8 @@ impl ManifestSet {
             }
         }
         let mut fresh = HashMap::new();
-        for i in 0..self.files.len() {
-            if !changed.contains(&self.files[i].id.1) {
-                continue;
-            }
+        let rewritten: Vec<usize> = changed.iter().flat_map(|p| self.positions(p)).collect();
+        for i in rewritten {
             let placeholder = LoadedFile::new(self.files[i].id.clone());
             let mut entry = std::mem::replace(&mut self.files[i], placeholder);
             if let Some(state) = self.reload(&mut entry, node_name) {
@@ -260,6 +263,17 @@ impl ManifestSet {
         };
         self.apply(changes, reordered, shared);
         true
+    }
+
+    /// The places of the files read from `path` (one per configured path listing it),
+    /// found by comparing bytes: a change to one file of thousands costs a scan, not a
+    /// path parse per file.
+    fn positions<'a>(&'a self, path: &'a Path) -> impl Iterator<Item = usize> + 'a {
+        self.files
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.id.1.as_os_str() == path.as_os_str())
+            .map(|(i, _)| i)
     }
 
     /// Brings `shared` up to date with re-parsed (`fresh`) and removed or re-parsed
@@ -487,18 +501,48 @@ impl ManifestSet {
         changes: &Changes,
         reordered: bool,
     ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
-        let index: HashMap<&FileId, usize> = self
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (&f.id, i))
-            .collect();
-        let defined_before = |id: &FileId| -> Option<&Defines> {
-            if let Some(defines) = changes.before.get(id) {
+        let old_order: Vec<&FileId> = match &changes.old_order {
+            Some(order) => order.iter().collect(),
+            None => self.files.iter().map(|f| &f.id).collect(),
+        };
+        // Where each file of the old order is now. When the order did not change it is
+        // where it was, and no index of every file is built: a change to one file of
+        // thousands stays cheap.
+        let index: Option<HashMap<&FileId, usize>> = changes.old_order.as_ref().map(|_| {
+            self.files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (&f.id, i))
+                .collect()
+        });
+        let now_at = |position: usize| -> Option<usize> {
+            match &index {
+                Some(index) => index.get(old_order[position]).copied(),
+                None => Some(position),
+            }
+        };
+        // The files re-read or gone, by their place in the old order.
+        let before_at: BTreeMap<usize, &Defines> = match &changes.old_order {
+            Some(order) => order
+                .iter()
+                .enumerate()
+                .filter_map(|(p, id)| changes.before.get(id).map(|d| (p, d)))
+                .collect(),
+            None => changes
+                .before
+                .iter()
+                .filter_map(|(id, d)| {
+                    let mut places = self.positions(&id.1);
+                    places.find(|&p| self.files[p].id.0 == id.0).map(|p| (p, d))
+                })
+                .collect(),
+        };
+        let defined_before = |position: usize| -> Option<&Defines> {
+            if let Some(defines) = before_at.get(&position) {
                 return Some(defines);
             }
             // Not re-parsed and still there: what it defines now is what it did.
-            let i = *index.get(id)?;
+            let i = now_at(position)?;
             if changes.fresh.contains_key(&i) {
                 return None; // parsed for the first time
             }
@@ -519,15 +563,11 @@ impl ManifestSet {
                 touched.extend(K::keys(defines).iter().cloned());
             }
         }
-        let old_order: Vec<&FileId> = match &changes.old_order {
-            Some(order) => order.iter().collect(),
-            None => self.files.iter().map(|f| &f.id).collect(),
-        };
         // The last file defining each touched key, before and now: one pass over the
         // files, not one per key (a first load touches every key of every file).
         let mut old_last: BTreeMap<&K::Key, usize> = BTreeMap::new();
-        for (position, id) in old_order.iter().enumerate() {
-            for key in defined_before(id).map(K::keys).into_iter().flatten() {
+        for position in 0..old_order.len() {
+            for key in defined_before(position).map(K::keys).into_iter().flatten() {
                 if touched.contains(key) {
                     old_last.insert(key, position);
                 }
@@ -546,7 +586,7 @@ impl ManifestSet {
             .map(|key| {
                 let old_winner = old_last
                     .get(key)
-                    .and_then(|&position| index.get(old_order[position]).copied())
+                    .and_then(|&position| now_at(position))
                     .filter(|i| !changes.fresh.contains_key(i));
                 (old_winner, new_last.get(key).copied())
             })
