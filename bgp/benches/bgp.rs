@@ -238,7 +238,11 @@ fn rib_out_diff(c: &mut Criterion) {
         bench.iter(|| {
             flip = !flip;
             let set = if flip { &set_b } else { &set_a };
-            rib.replace(set.iter().map(|(p, attrs)| (*p, Arc::clone(attrs))));
+            rib.replace(
+                set.iter()
+                    .map(|(p, attrs)| (*p, Arc::clone(attrs)))
+                    .collect(),
+            );
             black_box(rib.take_updates())
         })
     });

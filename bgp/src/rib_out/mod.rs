@@ -21,6 +21,7 @@
 //! enhanced route refresh markers of RFC 7313 (BoRR/EoRR) are not sent: we do not
 //! announce that capability, so peers do not expect them.
 
+mod by_family;
 mod export;
 mod pack;
 mod size;
@@ -146,11 +147,11 @@ impl AdjRibOut {
     /// Replaces the whole desired set; only the difference reaches the peer.
     ///
     /// When a prefix appears more than once, the last one wins.
-    pub fn replace(&mut self, routes: impl IntoIterator<Item = (IpNet, Arc<RouteAttributes>)>) {
+    pub fn replace(&mut self, mut routes: Vec<(IpNet, Arc<RouteAttributes>)>) {
         let sendable = self.sendable();
-        let routes = routes
-            .into_iter()
-            .map(|(prefix, attrs)| (prefix.trunc(), attrs));
+        for (prefix, _) in &mut routes {
+            *prefix = prefix.trunc();
+        }
         self.table.replace(routes, sendable);
     }
 

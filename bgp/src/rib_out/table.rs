@@ -15,14 +15,19 @@
 //! peer input, so a fast hasher is safe and matters at 100,000 routes per peer.
 
 use super::RouteAttributes;
+use super::by_family::{PrefixMap, PrefixQueue};
 use crate::types::Family;
 use foldhash::HashMap;
 use ipnet::IpNet;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Identifies an interned attribute set; increasing in order of creation, never reused.
+/// Identifies an interned attribute set; increasing in order of creation from
+/// [`FIRST_GROUP`], never reused.
 pub(super) type GroupId = u64;
+
+/// The first group id: the values below it tell the other [`Queued`] states apart.
+const FIRST_GROUP: GroupId = 2;
 
 /// Index of a family in per-family arrays.
 pub(super) fn family_index(family: Family) -> usize {
@@ -48,6 +53,34 @@ enum Queued {
     Announce(GroupId),
 }
 
+/// A [`Queued`] in one word (the enum takes two): group ids start at [`FIRST_GROUP`], so
+/// 0 and 1 are free for the other states. It is in every one of 100,000 map entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PackedQueued(GroupId);
+
+impl PackedQueued {
+    fn get(self) -> Queued {
+        match self.0 {
+            0 => Queued::No,
+            1 => Queued::Withdraw,
+            group => Queued::Announce(group),
+        }
+    }
+}
+
+impl From<Queued> for PackedQueued {
+    fn from(queued: Queued) -> Self {
+        PackedQueued(match queued {
+            Queued::No => 0,
+            Queued::Withdraw => 1,
+            Queued::Announce(group) => {
+                debug_assert!(group >= FIRST_GROUP);
+                group
+            }
+        })
+    }
+}
+
 /// Everything known about one prefix.
 #[derive(Debug)]
 struct Route {
@@ -55,7 +88,7 @@ struct Route {
     desired: Option<Arc<RouteAttributes>>,
     /// What the peer has (as far as the UPDATEs handed out go).
     sent: Option<Arc<RouteAttributes>>,
-    queued: Queued,
+    queued: PackedQueued,
     /// Announce again even if unchanged (ROUTE-REFRESH).
     resend: bool,
     /// Set by the last [`Table::replace`] (or an announce since) on every desired route.
@@ -77,15 +110,15 @@ struct Interned {
 }
 
 /// The routes of one peer and the queued changes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Table {
-    routes: HashMap<IpNet, Route>,
+    routes: PrefixMap<Route>,
     desired_len: [usize; 2],
     sent_len: [usize; 2],
     /// The mark the last `replace` gave the routes it was given.
     phase: bool,
-    withdraw: [VecDeque<IpNet>; 2],
-    groups: [BTreeMap<GroupId, VecDeque<IpNet>>; 2],
+    withdraw: [PrefixQueue; 2],
+    groups: [BTreeMap<GroupId, PrefixQueue>; 2],
     withdraw_len: [usize; 2],
     announce_len: [usize; 2],
     /// Queue entries, live and stale.
@@ -95,6 +128,26 @@ pub(super) struct Table {
     /// The last attribute set interned, to skip hashing it for the next prefix.
     last: Option<(Arc<RouteAttributes>, GroupId)>,
     next_id: GroupId,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            routes: PrefixMap::default(),
+            desired_len: [0; 2],
+            sent_len: [0; 2],
+            phase: false,
+            withdraw: Default::default(),
+            groups: Default::default(),
+            withdraw_len: [0; 2],
+            announce_len: [0; 2],
+            entries: 0,
+            ids: HashMap::default(),
+            interned: HashMap::default(),
+            last: None,
+            next_id: FIRST_GROUP,
+        }
+    }
 }
 
 impl Table {
@@ -137,10 +190,10 @@ impl Table {
         let route = match (self.routes.get_mut(&prefix), &attrs) {
             (Some(route), _) => route,
             (None, None) => return,
-            (None, Some(_)) => self.routes.entry(prefix).or_insert(Route {
+            (None, Some(_)) => self.routes.get_or_insert_with(prefix, || Route {
                 desired: None,
                 sent: None,
-                queued: Queued::No,
+                queued: Queued::No.into(),
                 resend: false,
                 mark: phase,
             }),
@@ -160,7 +213,7 @@ impl Table {
             _ => {}
         }
         route.desired = attrs;
-        if !sendable[family] && route.sent.is_none() && route.queued == Queued::No {
+        if !sendable[family] && route.sent.is_none() && route.queued.get() == Queued::No {
             // Nothing to send or take back (no session, or a held-back family).
             if route.desired.is_none() {
                 self.routes.remove(&prefix);
@@ -174,15 +227,20 @@ impl Table {
     /// table for the routes no longer given.
     pub(super) fn replace(
         &mut self,
-        routes: impl IntoIterator<Item = (IpNet, Arc<RouteAttributes>)>,
+        routes: Vec<(IpNet, Arc<RouteAttributes>)>,
         sendable: [bool; 2],
     ) {
         self.phase = !self.phase;
-        let routes = routes.into_iter();
         // The first set of a peer inserts every route at once: sizing the map first spares
         // the doubling steps, whose old and new tables together are the peak of memory.
+        let v4 = routes
+            .iter()
+            .filter(|(p, _)| matches!(p, IpNet::V4(_)))
+            .count();
+        let v6 = routes.len() - v4;
+        let [have4, have6] = self.desired_len;
         self.routes
-            .reserve(routes.size_hint().0.saturating_sub(self.routes.len()));
+            .reserve(v4.saturating_sub(have4), v6.saturating_sub(have6));
         for (prefix, attrs) in routes {
             self.set_desired(prefix, Some(attrs), sendable);
         }
@@ -191,7 +249,7 @@ impl Table {
             .routes
             .iter()
             .filter(|(_, route)| route.desired.is_some() && route.mark != phase)
-            .map(|(prefix, _)| *prefix)
+            .map(|(prefix, _)| prefix)
             .collect();
         for prefix in gone {
             self.set_desired(prefix, None, sendable);
@@ -201,7 +259,7 @@ impl Table {
     /// A new session: the peer has nothing; queue everything sendable.
     pub(super) fn session_up(&mut self, sendable: [bool; 2]) {
         self.session_down();
-        let prefixes: Vec<IpNet> = self.routes.keys().copied().collect();
+        let prefixes: Vec<IpNet> = self.routes.iter().map(|(prefix, _)| prefix).collect();
         for prefix in prefixes {
             let family = family_index(Family::of(&prefix));
             self.settle(prefix, sendable[family]);
@@ -210,10 +268,10 @@ impl Table {
 
     /// No session: the peer has nothing and nothing is queued; keep what is desired.
     pub(super) fn session_down(&mut self) {
-        self.routes.retain(|_, route| route.desired.is_some());
-        for route in self.routes.values_mut() {
+        self.routes.retain(|route| route.desired.is_some());
+        for (_, route) in self.routes.iter_mut() {
             route.sent = None;
-            route.queued = Queued::No;
+            route.queued = Queued::No.into();
             route.resend = false;
         }
         self.sent_len = [0; 2];
@@ -235,7 +293,7 @@ impl Table {
             .filter(|(prefix, route)| Family::of(prefix) == family && route.sent.is_some())
             .map(|(prefix, route)| {
                 route.resend = true;
-                *prefix
+                prefix
             })
             .collect();
         for prefix in prefixes {
@@ -249,10 +307,10 @@ impl Table {
         while let Some(prefix) = queue.front() {
             if self
                 .routes
-                .get(prefix)
-                .is_some_and(|r| r.queued == Queued::Withdraw)
+                .get(&prefix)
+                .is_some_and(|r| r.queued.get() == Queued::Withdraw)
             {
-                return Some(*prefix);
+                return Some(prefix);
             }
             queue.pop_front();
             self.entries -= 1;
@@ -264,7 +322,7 @@ impl Table {
     /// as handed out: the peer no longer has it.
     pub(super) fn take_withdrawal(&mut self, prefix: IpNet) {
         let family = family_index(Family::of(&prefix));
-        if self.withdraw[family].front() == Some(&prefix) {
+        if self.withdraw[family].front() == Some(prefix) {
             self.withdraw[family].pop_front();
             self.entries -= 1;
         }
@@ -275,7 +333,7 @@ impl Table {
             self.sent_len[family] -= 1;
         }
         route.resend = false;
-        let old = std::mem::replace(&mut route.queued, Queued::No);
+        let old = std::mem::replace(&mut route.queued, Queued::No.into()).get();
         let remove = route.desired.is_none();
         self.leave(family, old);
         if remove {
@@ -309,10 +367,10 @@ impl Table {
         while let Some(prefix) = queue.front() {
             if self
                 .routes
-                .get(prefix)
-                .is_some_and(|r| r.queued == Queued::Announce(group))
+                .get(&prefix)
+                .is_some_and(|r| r.queued.get() == Queued::Announce(group))
             {
-                return Some(*prefix);
+                return Some(prefix);
             }
             queue.pop_front();
             self.entries -= 1;
@@ -328,14 +386,14 @@ impl Table {
         let Some(route) = self.routes.get_mut(&prefix) else {
             return;
         };
-        let old = std::mem::replace(&mut route.queued, Queued::No);
+        let old = std::mem::replace(&mut route.queued, Queued::No.into()).get();
         if route.sent.replace(Arc::clone(attrs)).is_none() {
             self.sent_len[family] += 1;
         }
         route.resend = false;
         if let Queued::Announce(group) = old
             && let Some(queue) = self.groups[family].get_mut(&group)
-            && queue.front() == Some(&prefix)
+            && queue.front() == Some(prefix)
         {
             queue.pop_front();
             self.entries -= 1;
@@ -382,7 +440,7 @@ impl Table {
         if let Some(route) = self.routes.get(&prefix)
             && route.desired.is_none()
             && route.sent.is_none()
-            && route.queued == Queued::No
+            && route.queued.get() == Queued::No
         {
             self.routes.remove(&prefix);
         }
@@ -394,7 +452,7 @@ impl Table {
         let Some(route) = self.routes.get(&prefix) else {
             return;
         };
-        let old = route.queued;
+        let old = route.queued.get();
         match (old, &want) {
             (Queued::No, Want::Nothing) | (Queued::Withdraw, Want::Withdraw) => return,
             (Queued::Announce(group), Want::Announce(attrs))
@@ -428,7 +486,7 @@ impl Table {
             }
         };
         if let Some(route) = self.routes.get_mut(&prefix) {
-            route.queued = new;
+            route.queued = new.into();
         }
         self.compact_if_stale();
     }
@@ -507,15 +565,15 @@ impl Table {
         for queues in self.groups.iter_mut() {
             queues.clear();
         }
-        for (prefix, route) in &self.routes {
-            let family = family_index(Family::of(prefix));
-            match route.queued {
+        for (prefix, route) in self.routes.iter() {
+            let family = family_index(Family::of(&prefix));
+            match route.queued.get() {
                 Queued::No => {}
-                Queued::Withdraw => self.withdraw[family].push_back(*prefix),
+                Queued::Withdraw => self.withdraw[family].push_back(prefix),
                 Queued::Announce(group) => self.groups[family]
                     .entry(group)
                     .or_default()
-                    .push_back(*prefix),
+                    .push_back(prefix),
             }
         }
         self.entries = live;

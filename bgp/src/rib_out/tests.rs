@@ -403,8 +403,8 @@ fn no_update_when_change_reverts_before_sending() {
     assert!(rib.take_updates().is_empty());
     assert_eq!(rib.pending_announcements(Family::Ipv4Unicast), 0);
     // The same through replace.
-    rib.replace([(prefix, attrs_med(9))]);
-    rib.replace([(prefix, attrs_med(1))]);
+    rib.replace(vec![(prefix, attrs_med(9))]);
+    rib.replace(vec![(prefix, attrs_med(1))]);
     assert!(rib.take_updates().is_empty());
 }
 
@@ -707,7 +707,7 @@ proptest! {
                 }
                 Event::Replace(routes) => {
                     desired = routes.iter().copied().collect();
-                    rib.replace(routes.into_iter().map(|(p, a)| (p, model_attrs(a))));
+                    rib.replace(routes.into_iter().map(|(p, a)| (p, model_attrs(a))).collect());
                 }
                 Event::SessionUp(f, ebgp, extended, four_octet_as) => {
                     // The peer starts empty on a new session.

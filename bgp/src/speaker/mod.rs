@@ -408,7 +408,7 @@ impl PeerSpeaker {
                 tracing::info!(peer = %self.name, ?drain, %reason, "shutting down");
                 self.shutdown = Some(Shutdown::withdrawing(self.now, drain, reason));
                 if self.established.is_some() {
-                    self.rib.replace(std::iter::empty());
+                    self.rib.replace(Vec::new());
                     self.pump();
                 }
             }
