@@ -21,6 +21,7 @@
 pub mod driver;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod prefix_map;
 pub mod rib_out;
 pub mod session;
 pub mod speaker;

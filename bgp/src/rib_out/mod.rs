@@ -21,7 +21,6 @@
 //! enhanced route refresh markers of RFC 7313 (BoRR/EoRR) are not sent: we do not
 //! announce that capability, so peers do not expect them.
 
-mod by_family;
 mod export;
 mod pack;
 mod size;

@@ -15,7 +15,7 @@
 //! peer input, so a fast hasher is safe and matters at 100,000 routes per peer.
 
 use super::RouteAttributes;
-use super::by_family::{PrefixMap, PrefixQueue};
+use crate::prefix_map::{PrefixMap, PrefixQueue};
 use crate::types::Family;
 use foldhash::HashMap;
 use ipnet::IpNet;
@@ -53,31 +53,76 @@ enum Queued {
     Announce(GroupId),
 }
 
-/// A [`Queued`] in one word (the enum takes two): group ids start at [`FIRST_GROUP`], so
-/// 0 and 1 are free for the other states. It is in every one of 100,000 map entries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PackedQueued(GroupId);
+/// A prefix's [`Queued`] state and its two flags in one word (the enum alone takes two;
+/// it is in every one of 100,000 map entries). Group ids start at [`FIRST_GROUP`], so 0
+/// and 1 of the low bits are free for the other states; the two top bits are the flags
+/// (group ids never get near them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct PrefixState(u64);
 
-impl PackedQueued {
-    fn get(self) -> Queued {
-        match self.0 {
+impl PrefixState {
+    const RESEND: u64 = 1 << 63;
+    const MARK: u64 = 1 << 62;
+    const QUEUED: u64 = Self::MARK - 1;
+
+    /// Not queued, no flag but `mark`.
+    fn new(mark: bool) -> PrefixState {
+        let mut state = PrefixState::default();
+        state.set_mark(mark);
+        state
+    }
+
+    fn queued(self) -> Queued {
+        match self.0 & Self::QUEUED {
             0 => Queued::No,
             1 => Queued::Withdraw,
             group => Queued::Announce(group),
         }
     }
-}
 
-impl From<Queued> for PackedQueued {
-    fn from(queued: Queued) -> Self {
-        PackedQueued(match queued {
+    fn set_queued(&mut self, queued: Queued) {
+        let bits = match queued {
             Queued::No => 0,
             Queued::Withdraw => 1,
             Queued::Announce(group) => {
-                debug_assert!(group >= FIRST_GROUP);
-                group
+                debug_assert!((FIRST_GROUP..=Self::QUEUED).contains(&group));
+                group & Self::QUEUED
             }
-        })
+        };
+        self.0 = (self.0 & !Self::QUEUED) | bits;
+    }
+
+    /// The queue state, leaving it [`Queued::No`].
+    fn take_queued(&mut self) -> Queued {
+        let old = self.queued();
+        self.set_queued(Queued::No);
+        old
+    }
+
+    /// Announce again even if unchanged (ROUTE-REFRESH).
+    fn resend(self) -> bool {
+        self.0 & Self::RESEND != 0
+    }
+
+    fn set_resend(&mut self, on: bool) {
+        self.set_flag(Self::RESEND, on);
+    }
+
+    /// Set by the last [`Table::replace`] (or an announce since) on every desired route.
+    fn mark(self) -> bool {
+        self.0 & Self::MARK != 0
+    }
+
+    fn set_mark(&mut self, on: bool) {
+        self.set_flag(Self::MARK, on);
+    }
+
+    fn set_flag(&mut self, flag: u64, on: bool) {
+        if on {
+            self.0 |= flag;
+        } else {
+            self.0 &= !flag;
+        }
     }
 }
 
@@ -88,11 +133,8 @@ struct Route {
     desired: Option<Arc<RouteAttributes>>,
     /// What the peer has (as far as the UPDATEs handed out go).
     sent: Option<Arc<RouteAttributes>>,
-    queued: PackedQueued,
-    /// Announce again even if unchanged (ROUTE-REFRESH).
-    resend: bool,
-    /// Set by the last [`Table::replace`] (or an announce since) on every desired route.
-    mark: bool,
+    /// Queued or not, and the resend and replace-mark flags.
+    state: PrefixState,
 }
 
 /// What a prefix needs sent.
@@ -193,12 +235,10 @@ impl Table {
             (None, Some(_)) => self.routes.get_or_insert_with(prefix, || Route {
                 desired: None,
                 sent: None,
-                queued: Queued::No.into(),
-                resend: false,
-                mark: phase,
+                state: PrefixState::new(phase),
             }),
         };
-        route.mark = phase;
+        route.state.set_mark(phase);
         let unchanged = match (&route.desired, &attrs) {
             (Some(old), Some(new)) => same_attributes(old, new),
             (None, None) => true,
@@ -213,7 +253,7 @@ impl Table {
             _ => {}
         }
         route.desired = attrs;
-        if !sendable[family] && route.sent.is_none() && route.queued.get() == Queued::No {
+        if !sendable[family] && route.sent.is_none() && route.state.queued() == Queued::No {
             // Nothing to send or take back (no session, or a held-back family).
             if route.desired.is_none() {
                 self.routes.remove(&prefix);
@@ -248,7 +288,7 @@ impl Table {
         let gone: Vec<IpNet> = self
             .routes
             .iter()
-            .filter(|(_, route)| route.desired.is_some() && route.mark != phase)
+            .filter(|(_, route)| route.desired.is_some() && route.state.mark() != phase)
             .map(|(prefix, _)| prefix)
             .collect();
         for prefix in gone {
@@ -271,8 +311,8 @@ impl Table {
         self.routes.retain(|route| route.desired.is_some());
         for (_, route) in self.routes.iter_mut() {
             route.sent = None;
-            route.queued = Queued::No.into();
-            route.resend = false;
+            route.state.set_queued(Queued::No);
+            route.state.set_resend(false);
         }
         self.sent_len = [0; 2];
         self.withdraw = Default::default();
@@ -292,7 +332,7 @@ impl Table {
             .iter_mut()
             .filter(|(prefix, route)| Family::of(prefix) == family && route.sent.is_some())
             .map(|(prefix, route)| {
-                route.resend = true;
+                route.state.set_resend(true);
                 prefix
             })
             .collect();
@@ -308,7 +348,7 @@ impl Table {
             if self
                 .routes
                 .get(&prefix)
-                .is_some_and(|r| r.queued.get() == Queued::Withdraw)
+                .is_some_and(|r| r.state.queued() == Queued::Withdraw)
             {
                 return Some(prefix);
             }
@@ -332,8 +372,8 @@ impl Table {
         if route.sent.take().is_some() {
             self.sent_len[family] -= 1;
         }
-        route.resend = false;
-        let old = std::mem::replace(&mut route.queued, Queued::No.into()).get();
+        route.state.set_resend(false);
+        let old = route.state.take_queued();
         let remove = route.desired.is_none();
         self.leave(family, old);
         if remove {
@@ -368,7 +408,7 @@ impl Table {
             if self
                 .routes
                 .get(&prefix)
-                .is_some_and(|r| r.queued.get() == Queued::Announce(group))
+                .is_some_and(|r| r.state.queued() == Queued::Announce(group))
             {
                 return Some(prefix);
             }
@@ -386,11 +426,11 @@ impl Table {
         let Some(route) = self.routes.get_mut(&prefix) else {
             return;
         };
-        let old = std::mem::replace(&mut route.queued, Queued::No.into()).get();
+        let old = route.state.take_queued();
         if route.sent.replace(Arc::clone(attrs)).is_none() {
             self.sent_len[family] += 1;
         }
-        route.resend = false;
+        route.state.set_resend(false);
         if let Queued::Announce(group) = old
             && let Some(queue) = self.groups[family].get_mut(&group)
             && queue.front() == Some(prefix)
@@ -432,7 +472,9 @@ impl Table {
         match (&target, &route.sent) {
             (None, None) => self.requeue(prefix, Want::Nothing),
             (None, Some(_)) => self.requeue(prefix, Want::Withdraw),
-            (Some(target), Some(sent)) if same_attributes(target, sent) && !route.resend => {
+            (Some(target), Some(sent))
+                if same_attributes(target, sent) && !route.state.resend() =>
+            {
                 self.requeue(prefix, Want::Nothing)
             }
             (Some(target), _) => self.requeue(prefix, Want::Announce(target)),
@@ -440,7 +482,7 @@ impl Table {
         if let Some(route) = self.routes.get(&prefix)
             && route.desired.is_none()
             && route.sent.is_none()
-            && route.queued.get() == Queued::No
+            && route.state.queued() == Queued::No
         {
             self.routes.remove(&prefix);
         }
@@ -452,7 +494,7 @@ impl Table {
         let Some(route) = self.routes.get(&prefix) else {
             return;
         };
-        let old = route.queued.get();
+        let old = route.state.queued();
         match (old, &want) {
             (Queued::No, Want::Nothing) | (Queued::Withdraw, Want::Withdraw) => return,
             (Queued::Announce(group), Want::Announce(attrs))
@@ -486,7 +528,7 @@ impl Table {
             }
         };
         if let Some(route) = self.routes.get_mut(&prefix) {
-            route.queued = new.into();
+            route.state.set_queued(new);
         }
         self.compact_if_stale();
     }
@@ -567,7 +609,7 @@ impl Table {
         }
         for (prefix, route) in self.routes.iter() {
             let family = family_index(Family::of(&prefix));
-            match route.queued.get() {
+            match route.state.queued() {
                 Queued::No => {}
                 Queued::Withdraw => self.withdraw[family].push_back(prefix),
                 Queued::Announce(group) => self.groups[family]
@@ -585,3 +627,6 @@ impl Table {
         self.entries
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,8 +2,9 @@
 //!
 //! An [`IpNet`] is 18 bytes because it must hold an IPv6 prefix; an [`Ipv4Net`] is 5. A
 //! node's routes are almost all IPv4 /32s, and the Adj-RIB-Out holds one map entry per
-//! route and, while a transfer is pending, one queue entry per route: at 100,000 routes
-//! the narrower keys are megabytes of the peak. The callers still speak [`IpNet`].
+//! route and, while a transfer is pending, one queue entry per route, and an originator's
+//! own record of what it announces has one entry per address too: at 100,000 routes the
+//! narrower keys are megabytes of the peak. The callers still speak [`IpNet`].
 
 use foldhash::HashMap;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -11,7 +12,7 @@ use std::collections::VecDeque;
 
 /// A hash map from prefix to `V`, one table per family.
 #[derive(Debug)]
-pub(super) struct PrefixMap<V> {
+pub struct PrefixMap<V> {
     v4: HashMap<Ipv4Net, V>,
     v6: HashMap<Ipv6Net, V>,
 }
@@ -26,14 +27,16 @@ impl<V> Default for PrefixMap<V> {
 }
 
 impl<V> PrefixMap<V> {
-    pub(super) fn get(&self, prefix: &IpNet) -> Option<&V> {
+    /// The value of `prefix`.
+    pub fn get(&self, prefix: &IpNet) -> Option<&V> {
         match prefix {
             IpNet::V4(p) => self.v4.get(p),
             IpNet::V6(p) => self.v6.get(p),
         }
     }
 
-    pub(super) fn get_mut(&mut self, prefix: &IpNet) -> Option<&mut V> {
+    /// The value of `prefix`, mutably.
+    pub fn get_mut(&mut self, prefix: &IpNet) -> Option<&mut V> {
         match prefix {
             IpNet::V4(p) => self.v4.get_mut(p),
             IpNet::V6(p) => self.v6.get_mut(p),
@@ -41,14 +44,15 @@ impl<V> PrefixMap<V> {
     }
 
     /// The value of `prefix`, inserted by `make` if absent.
-    pub(super) fn get_or_insert_with(&mut self, prefix: IpNet, make: impl FnOnce() -> V) -> &mut V {
+    pub fn get_or_insert_with(&mut self, prefix: IpNet, make: impl FnOnce() -> V) -> &mut V {
         match prefix {
             IpNet::V4(p) => self.v4.entry(p).or_insert_with(make),
             IpNet::V6(p) => self.v6.entry(p).or_insert_with(make),
         }
     }
 
-    pub(super) fn remove(&mut self, prefix: &IpNet) -> Option<V> {
+    /// Removes `prefix`, returning its value.
+    pub fn remove(&mut self, prefix: &IpNet) -> Option<V> {
         match prefix {
             IpNet::V4(p) => self.v4.remove(p),
             IpNet::V6(p) => self.v6.remove(p),
@@ -56,27 +60,27 @@ impl<V> PrefixMap<V> {
     }
 
     /// Room for `v4` more IPv4 and `v6` more IPv6 prefixes.
-    pub(super) fn reserve(&mut self, v4: usize, v6: usize) {
+    pub fn reserve(&mut self, v4: usize, v6: usize) {
         self.v4.reserve(v4);
         self.v6.reserve(v6);
     }
 
     /// Every entry, IPv4 first, each family in no particular order.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (IpNet, &V)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (IpNet, &V)> + '_ {
         let v4 = self.v4.iter().map(|(p, v)| (IpNet::V4(*p), v));
         let v6 = self.v6.iter().map(|(p, v)| (IpNet::V6(*p), v));
         v4.chain(v6)
     }
 
     /// Every entry, mutably, IPv4 first.
-    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (IpNet, &mut V)> + '_ {
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (IpNet, &mut V)> + '_ {
         let v4 = self.v4.iter_mut().map(|(p, v)| (IpNet::V4(*p), v));
         let v6 = self.v6.iter_mut().map(|(p, v)| (IpNet::V6(*p), v));
         v4.chain(v6)
     }
 
     /// Keeps the entries `keep` says yes to.
-    pub(super) fn retain(&mut self, mut keep: impl FnMut(&mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&mut V) -> bool) {
         self.v4.retain(|_, v| keep(v));
         self.v6.retain(|_, v| keep(v));
     }
@@ -85,13 +89,13 @@ impl<V> PrefixMap<V> {
 /// A FIFO queue of prefixes, each family stored at its own width. Each queue of the
 /// Adj-RIB-Out holds one family, so only one half is ever in use.
 #[derive(Debug, Default)]
-pub(super) struct PrefixQueue {
+pub(crate) struct PrefixQueue {
     v4: VecDeque<Ipv4Net>,
     v6: VecDeque<Ipv6Net>,
 }
 
 impl PrefixQueue {
-    pub(super) fn push_back(&mut self, prefix: IpNet) {
+    pub(crate) fn push_back(&mut self, prefix: IpNet) {
         match prefix {
             IpNet::V4(p) => self.v4.push_back(p),
             IpNet::V6(p) => self.v6.push_back(p),
@@ -99,25 +103,25 @@ impl PrefixQueue {
     }
 
     /// The oldest prefix (IPv4 first, should both families ever be queued).
-    pub(super) fn front(&self) -> Option<IpNet> {
+    pub(crate) fn front(&self) -> Option<IpNet> {
         match self.v4.front() {
             Some(p) => Some(IpNet::V4(*p)),
             None => self.v6.front().map(|p| IpNet::V6(*p)),
         }
     }
 
-    pub(super) fn pop_front(&mut self) -> Option<IpNet> {
+    pub(crate) fn pop_front(&mut self) -> Option<IpNet> {
         match self.v4.pop_front() {
             Some(p) => Some(IpNet::V4(p)),
             None => self.v6.pop_front().map(IpNet::V6),
         }
     }
 
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.v4.len() + self.v6.len()
     }
 
-    pub(super) fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         // Dropped, not cleared: a queue that held a whole initial transfer gives its
         // memory back.
         *self = PrefixQueue::default();
