@@ -70,10 +70,26 @@ enum LogFormat {
     Json,
 }
 
+/// Fixes glibc's mmap threshold at its initial 128 KiB. By default glibc raises the
+/// threshold to the size of each large block freed (up to 32 MiB): after the first start
+/// or relist, the tables and buffers of the next one (hash tables and lists of 100,000
+/// routes, megabytes each) come from the heap, which keeps their pages once they are
+/// freed, and the peak RSS grows by the size of the transient buffers. Mapped blocks are
+/// returned to the kernel when freed. Measured at 100,000 routes: 4 MiB less peak RSS.
+fn keep_large_allocations_mapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any other
+    // thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { config, log_format } => {
+            keep_large_allocations_mapped();
             init_logging(log_format);
             let config_path = config;
             let config = match Config::load(&config_path) {

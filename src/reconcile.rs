@@ -5,7 +5,7 @@
 //! that does not differ from it sends nothing.
 
 use crate::config::PeerConfig;
-use crate::decide::Route;
+use crate::decide::RouteTemplate;
 use bgp::driver::RouteChange;
 use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
@@ -21,26 +21,30 @@ pub fn peer_selected(peer: &PeerConfig, node_labels: &BTreeMap<String, String>) 
 
 /// What `peer` should have for one address: the route's attributes if it goes to `peer`.
 /// The attributes are the decision's own shared copy.
-pub fn wanted_for(route: Option<&Route>, peer: &str) -> Option<Arc<RouteAttributes>> {
+pub fn wanted_for(route: Option<&RouteTemplate>, peer: &str) -> Option<Arc<RouteAttributes>> {
     route
         .filter(|r| r.peers.includes(peer))
         .map(|r| r.attributes.clone())
 }
 
-/// Every route `peer` should have.
+/// Every route `peer` should have. `at_most` sizes the list once: at 100,000 routes its
+/// doubling steps would be megabytes of the start's peak.
 pub fn routes_for_peer<'a>(
-    routes: impl Iterator<Item = (IpNet, &'a Route)>,
+    routes: impl Iterator<Item = (IpNet, &'a RouteTemplate)>,
+    at_most: usize,
     peer: &str,
 ) -> Vec<(IpNet, Arc<RouteAttributes>)> {
-    routes
-        .filter_map(|(prefix, route)| Some((prefix, wanted_for(Some(route), peer)?)))
-        .collect()
+    let mut wanted = Vec::with_capacity(at_most);
+    wanted.extend(
+        routes.filter_map(|(prefix, route)| Some((prefix, wanted_for(Some(route), peer)?))),
+    );
+    wanted
 }
 
 /// The changes that bring `peer` to what `route_of` says for the addresses in `changed`,
 /// withdrawals first (so a peer never holds a stale route longer than needed).
 pub fn changes_for<'a>(
-    route_of: impl Fn(&IpNet) -> Option<&'a Route>,
+    route_of: impl Fn(&IpNet) -> Option<&'a RouteTemplate>,
     changed: &[IpNet],
     peer: &str,
 ) -> Vec<RouteChange> {

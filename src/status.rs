@@ -3,7 +3,7 @@
 
 use crate::config::ReadyWhen;
 use crate::decide::incremental::Incremental;
-use crate::decide::{PeerSelection, Route};
+use crate::decide::{PeerSelection, RouteTemplate, ServiceRefs};
 use crate::readiness::{PeerCondition, readiness};
 use bgp::driver::PeerHandle;
 use ipnet::IpNet;
@@ -78,9 +78,14 @@ impl Observed {
             // What the peers were sent: a held weight decrease shows its old weight.
             let routes = decision
                 .sorted_routes()
-                .iter()
-                .filter_map(|(prefix, route)| {
-                    Some(RouteView::of(prefix, hold.effective(prefix, Some(route))?))
+                .into_iter()
+                .map(|(prefix, route)| {
+                    let decided = RouteTemplate {
+                        attributes: route.attributes,
+                        peers: route.peers,
+                    };
+                    let sent = hold.effective(&prefix, Some(&decided)).unwrap_or(&decided);
+                    RouteView::of(&prefix, &route.services, sent)
                 })
                 .collect();
             (routes, decision.node_withdraws_all().map(|r| r.to_string()))
@@ -219,10 +224,11 @@ pub struct RouteView {
 }
 
 impl RouteView {
-    fn of(prefix: &IpNet, route: &Route) -> RouteView {
+    /// The view of one route: the Services asking for it, and what the peers were sent.
+    fn of(prefix: &IpNet, services: &ServiceRefs, route: &RouteTemplate) -> RouteView {
         RouteView {
             prefix: prefix.to_string(),
-            services: route.services.iter().map(ToString::to_string).collect(),
+            services: services.iter().map(ToString::to_string).collect(),
             peers: match &route.peers {
                 PeerSelection::All => vec!["*".into()],
                 PeerSelection::Only(names) => names.iter().cloned().collect(),

@@ -382,7 +382,11 @@ fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
     let bulk = changed.len() > ROUTE_LOG_LIMIT;
     for prefix in changed {
         if let Some(route) = engine.route(prefix) {
-            let services: Vec<String> = route.services.iter().map(ToString::to_string).collect();
+            let services: Vec<String> = engine
+                .services_of(prefix)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             // Weighted anycast: the link bandwidth decided (a decrease goes out after the
             // hold, see weight_hold).
             let weight = decide::weight::display(&route.attributes).unwrap_or_default();

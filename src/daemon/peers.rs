@@ -178,7 +178,11 @@ impl Peers {
                     let routes = engine
                         .routes()
                         .filter_map(|(p, r)| Some((p, hold.effective(&p, Some(r))?)));
-                    PeerBatch::Initial(reconcile::routes_for_peer(routes, name))
+                    PeerBatch::Initial(reconcile::routes_for_peer(
+                        routes,
+                        engine.route_count(),
+                        name,
+                    ))
                 } else {
                     let route_of = |p: &IpNet| hold.effective(p, engine.route(p));
                     let changes = reconcile::changes_for(route_of, changed, name);

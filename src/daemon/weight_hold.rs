@@ -21,7 +21,7 @@
 //! The decision stays pure: this state lives in the daemon and takes the clock as an
 //! argument, so the rule is tested without sleeping.
 
-use crate::decide::Route;
+use crate::decide::RouteTemplate;
 use crate::decide::weight::bytes_per_second;
 use ipnet::IpNet;
 use std::collections::HashMap;
@@ -34,8 +34,8 @@ pub const DEFAULT_DECREASE_HOLD: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct WeightHold {
     hold: Duration,
-    /// The route still in effect for the prefix, and when its hold ends.
-    held: HashMap<IpNet, (Route, Instant)>,
+    /// What the peers still have for the prefix, and when its hold ends.
+    held: HashMap<IpNet, (RouteTemplate, Instant)>,
 }
 
 impl Default for WeightHold {
@@ -45,14 +45,14 @@ impl Default for WeightHold {
 }
 
 /// True when `new` differs from `old` only by a lower link bandwidth.
-fn is_decrease(old: &Route, new: &Route) -> bool {
+fn is_decrease(old: &RouteTemplate, new: &RouteTemplate) -> bool {
     let (Some(before), Some(after)) = (
         bytes_per_second(&old.attributes),
         bytes_per_second(&new.attributes),
     ) else {
         return false;
     };
-    let without_bandwidth = |r: &Route| {
+    let without_bandwidth = |r: &RouteTemplate| {
         let mut a = (*r.attributes).clone();
         a.extended_communities
             .retain(|c| c.link_bandwidth().is_none());
@@ -75,8 +75,8 @@ impl WeightHold {
     pub fn observe<'a>(
         &mut self,
         now: Instant,
-        replaced: &[(IpNet, Route)],
-        current: impl Fn(&IpNet) -> Option<&'a Route>,
+        replaced: &[(IpNet, RouteTemplate)],
+        current: impl Fn(&IpNet) -> Option<&'a RouteTemplate>,
     ) {
         for (prefix, replaced_route) in replaced {
             let new = current(prefix);
@@ -102,8 +102,8 @@ impl WeightHold {
     pub fn effective<'a>(
         &'a self,
         prefix: &IpNet,
-        decided: Option<&'a Route>,
-    ) -> Option<&'a Route> {
+        decided: Option<&'a RouteTemplate>,
+    ) -> Option<&'a RouteTemplate> {
         match self.held.get(prefix) {
             Some((route, _)) => Some(route),
             None => decided,

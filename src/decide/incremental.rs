@@ -5,17 +5,20 @@
 //! per-Service rules are the pure [`super::decide_service`]; a property test checks that
 //! this engine always agrees with the full decision.
 //!
-//! Memory is per address, so it is kept to one index entry and one route per address:
-//! Service names are shared ([`ServiceRef`]), attributes are shared per Service, and an
-//! address's listers are stored inline for the usual single Service.
+//! Memory is per address, so it is kept to one index entry per address: Service names are
+//! shared ([`ServiceRef`]), attributes are shared per Service, an address's listers are
+//! stored inline for the usual single Service, IPv4 addresses are keyed at their own width,
+//! and the route keeps only what the peers are sent (its Services are its listers that
+//! announce it, found when asked).
 
 use super::reason::Verdict;
 use super::{
-    AddressVerdict, NodeView, Route, ServiceOutcome, ServiceProblem, ServiceRef, Settings,
-    decide_service, default_template, merge, sharing_rules,
+    AddressVerdict, NodeView, Route, RouteTemplate, ServiceOutcome, ServiceProblem, ServiceRef,
+    ServiceRefs, Settings, decide_service, default_template, merge, sharing_rules,
 };
 use crate::cluster::objects::SliceInfo;
 use crate::cluster::{ClusterState, Dirty, ObjectKey};
+use bgp::prefix_map::PrefixMap;
 use ipnet::IpNet;
 use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -24,19 +27,20 @@ use std::sync::Arc;
 
 /// Everything kept about one listed address: the Services that list it, each with the
 /// address's position in its `externalIPs` (so its verdict is found without a scan), and
-/// the route, when it is announced. One hash map entry per address, nothing else.
+/// what the peers are sent for it, when it is announced. One hash map entry per address,
+/// nothing else.
 #[derive(Debug, Default)]
 struct AddressEntry {
     listers: SmallVec<[(ServiceRef, u32); 1]>,
-    route: Option<Route>,
+    route: Option<RouteTemplate>,
 }
 
 /// The decision, maintained incrementally.
 #[derive(Debug, Default)]
 pub struct Incremental {
     outcomes: HashMap<ServiceRef, ServiceOutcome>,
-    /// Every address some Service lists, announced or not.
-    addresses: HashMap<IpAddr, AddressEntry>,
+    /// Every address some Service lists, announced or not, by its host prefix.
+    addresses: PrefixMap<AddressEntry>,
     /// How many addresses have a route.
     route_count: usize,
     conflicts: BTreeMap<IpNet, Vec<ServiceProblem>>,
@@ -47,7 +51,7 @@ pub struct Incremental {
     problems_changed: bool,
     /// The routes the last [`Incremental::update`] replaced, when they carried a link
     /// bandwidth (weighted anycast): what the daemon's weight hold compares with.
-    replaced: Vec<(IpNet, Route)>,
+    replaced: Vec<(IpNet, RouteTemplate)>,
 }
 
 impl Incremental {
@@ -56,16 +60,39 @@ impl Incremental {
         Incremental::default()
     }
 
-    /// The routes to announce, in no particular order.
-    pub fn routes(&self) -> impl Iterator<Item = (IpNet, &Route)> + '_ {
+    /// What the peers are sent for each announced address (attributes and peers), in no
+    /// particular order.
+    pub fn routes(&self) -> impl Iterator<Item = (IpNet, &RouteTemplate)> + '_ {
         self.addresses
             .iter()
-            .filter_map(|(addr, entry)| Some((IpNet::from(*addr), entry.route.as_ref()?)))
+            .filter_map(|(prefix, entry)| Some((prefix, entry.route.as_ref()?)))
     }
 
-    /// The route of one address, if announced.
-    pub fn route(&self, prefix: &IpNet) -> Option<&Route> {
-        self.addresses.get(&prefix.addr())?.route.as_ref()
+    /// What the peers are sent for one address, if it is announced.
+    pub fn route(&self, prefix: &IpNet) -> Option<&RouteTemplate> {
+        self.addresses.get(prefix)?.route.as_ref()
+    }
+
+    /// The Services asking for an announced address, in Service order: those of its listers
+    /// that announce it (a shared address is announced only when all that take part do).
+    pub fn services_of(&self, prefix: &IpNet) -> ServiceRefs {
+        let Some(entry) = self.addresses.get(prefix) else {
+            return ServiceRefs::new();
+        };
+        let mut services: ServiceRefs = entry
+            .listers
+            .iter()
+            .filter(|(service, index)| {
+                self.outcomes
+                    .get(service)
+                    .and_then(|o| o.verdicts.get(*index as usize))
+                    .is_some_and(|v| matches!(v, Verdict::Announced(_)))
+            })
+            .map(|(service, _)| service.clone())
+            .collect();
+        services.sort();
+        services.dedup();
+        services
     }
 
     /// How many routes are announced.
@@ -78,9 +105,18 @@ impl Incremental {
         self.node.withdraws_all()
     }
 
-    /// The routes, ordered by prefix (for display and comparison).
+    /// The routes with their Services, ordered by prefix (for display and comparison).
     pub fn sorted_routes(&self) -> BTreeMap<IpNet, Route> {
-        self.routes().map(|(p, r)| (p, r.clone())).collect()
+        self.routes()
+            .map(|(prefix, sent)| {
+                let route = Route {
+                    attributes: sent.attributes.clone(),
+                    peers: sent.peers.clone(),
+                    services: self.services_of(&prefix),
+                };
+                (prefix, route)
+            })
+            .collect()
     }
 
     /// Refused externalIPs by reason code (codes with none are absent).
@@ -91,7 +127,7 @@ impl Incremental {
     /// Why `address` is or is not announced: the verdicts of the Services that list it.
     pub fn verdicts_for(&self, address: IpAddr) -> Vec<AddressVerdict> {
         self.addresses
-            .get(&address)
+            .get(&IpNet::from(address))
             .into_iter()
             .flat_map(|entry| entry.listers.iter())
             .filter_map(|(service, index)| {
@@ -126,7 +162,7 @@ impl Incremental {
     /// Takes the weighted routes the last [`Incremental::update`] replaced or removed, as
     /// they were (see `daemon::weight_hold`); taken, so a relist's worth of them is not
     /// kept until the next change.
-    pub fn take_replaced(&mut self) -> Vec<(IpNet, Route)> {
+    pub fn take_replaced(&mut self) -> Vec<(IpNet, RouteTemplate)> {
         std::mem::take(&mut self.replaced)
     }
 
@@ -152,13 +188,19 @@ impl Incremental {
         self.node = node;
         // A start or relist inserts every address at once: sizing the map first spares the
         // doubling steps, whose old and new tables together would be the peak of memory.
-        let new_addresses: usize = keys
+        let (mut new_v4, mut new_v6) = (0, 0);
+        for ip in keys
             .iter()
             .filter(|k| !self.outcomes.contains_key(*k))
             .filter_map(|k| cluster.services().get(k))
-            .map(|s| s.external_ips.len())
-            .sum();
-        self.addresses.reserve(new_addresses);
+            .flat_map(|s| s.external_ips.iter())
+        {
+            match ip.ip() {
+                Some(IpAddr::V6(_)) => new_v6 += 1,
+                _ => new_v4 += 1,
+            }
+        }
+        self.addresses.reserve(new_v4, new_v6);
         let mut touched: Vec<IpNet> = Vec::new();
         for key in keys {
             let old = self.outcomes.remove_entry(&key);
@@ -211,7 +253,7 @@ impl Incremental {
             let prefix = prefix?;
             let shared = self
                 .addresses
-                .get(&prefix.addr())
+                .get(&prefix)
                 .is_some_and(|e| e.listers.len() > others_than);
             (shared || matches!(verdict, Verdict::Announced(_))).then_some(prefix)
         })
@@ -223,8 +265,7 @@ impl Incremental {
             if let Some(prefix) = prefix {
                 let index = u32::try_from(index).unwrap_or(u32::MAX);
                 self.addresses
-                    .entry(prefix.addr())
-                    .or_default()
+                    .get_or_insert_with(prefix, AddressEntry::default)
                     .listers
                     .push((service.clone(), index));
             }
@@ -240,13 +281,13 @@ impl Incremental {
     fn forget(&mut self, service: &ServiceRef, outcome: &ServiceOutcome) {
         for (prefix, verdict) in outcome.addresses() {
             if let Some(prefix) = prefix
-                && let Some(entry) = self.addresses.get_mut(&prefix.addr())
+                && let Some(entry) = self.addresses.get_mut(&prefix)
             {
                 // The entry stays while it has a route: the re-merge that follows
                 // withdraws it and then drops the entry.
                 entry.listers.retain(|(s, _)| !Arc::ptr_eq(s, service));
                 if entry.listers.is_empty() && entry.route.is_none() {
-                    self.addresses.remove(&prefix.addr());
+                    self.addresses.remove(&prefix);
                 }
             }
             if let Verdict::NotAnnounced(reason) = verdict
@@ -267,7 +308,7 @@ impl Incremental {
         let (new, conflicts) = {
             let sharers: SmallVec<[merge::Sharer<'_>; 1]> = self
                 .addresses
-                .get(&prefix.addr())
+                .get(&prefix)
                 .into_iter()
                 .flat_map(|entry| entry.listers.iter())
                 .filter_map(|(service, index)| {
@@ -289,7 +330,11 @@ impl Incremental {
         if old_conflicts.unwrap_or_default() != conflicts {
             self.problems_changed = true;
         }
-        let Some(entry) = self.addresses.get_mut(&prefix.addr()) else {
+        let new = new.map(|route| RouteTemplate {
+            attributes: route.attributes,
+            peers: route.peers,
+        });
+        let Some(entry) = self.addresses.get_mut(&prefix) else {
             return false; // Nobody lists it and it had no route.
         };
         let changed = entry.route != new;
@@ -305,7 +350,7 @@ impl Incremental {
             self.replaced.push((prefix, old));
         }
         if entry.route.is_none() && entry.listers.is_empty() {
-            self.addresses.remove(&prefix.addr());
+            self.addresses.remove(&prefix);
         }
         changed
     }

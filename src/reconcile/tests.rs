@@ -1,6 +1,5 @@
 use super::*;
-use crate::cluster::ObjectKey;
-use crate::decide::{PeerSelection, Route};
+use crate::decide::{PeerSelection, RouteTemplate};
 use std::collections::BTreeSet;
 
 fn peer(selector: &[(&str, &str)]) -> PeerConfig {
@@ -44,12 +43,11 @@ fn node_selector_must_match_every_label() {
     ));
 }
 
-fn routes() -> BTreeMap<IpNet, Route> {
+fn routes() -> BTreeMap<IpNet, RouteTemplate> {
     let attributes = Arc::new(RouteAttributes::default());
-    let route = |peers| Route {
+    let route = |peers| RouteTemplate {
         attributes: attributes.clone(),
         peers,
-        services: smallvec::smallvec![Arc::new(ObjectKey::new("a", "b"))],
     };
     BTreeMap::from([
         ("203.0.113.1/32".parse().unwrap(), route(PeerSelection::All)),
@@ -65,7 +63,7 @@ fn routes() -> BTreeMap<IpNet, Route> {
 #[test]
 fn peers_annotation_limits_routes_to_named_peers() {
     let routes = routes();
-    let of = |peer| routes_for_peer(routes.iter().map(|(p, r)| (*p, r)), peer);
+    let of = |peer| routes_for_peer(routes.iter().map(|(p, r)| (*p, r)), routes.len(), peer);
     assert_eq!(of("tor-a").len(), 1);
     assert_eq!(of("tor-b").len(), 2);
 }
@@ -73,7 +71,7 @@ fn peers_annotation_limits_routes_to_named_peers() {
 #[test]
 fn a_peer_gets_the_decisions_shared_attributes() {
     let routes = routes();
-    let per_peer = routes_for_peer(routes.iter().map(|(p, r)| (*p, r)), "tor-b");
+    let per_peer = routes_for_peer(routes.iter().map(|(p, r)| (*p, r)), routes.len(), "tor-b");
     assert!(Arc::ptr_eq(&per_peer[0].1, &per_peer[1].1));
 }
 

@@ -40,12 +40,15 @@ fn a_weighted_route_shows_the_weight_sent() {
         )],
         ..Default::default()
     };
-    let route = Route {
+    let route = RouteTemplate {
         attributes: std::sync::Arc::new(attributes),
         peers: PeerSelection::All,
-        services: Default::default(),
     };
-    let view = RouteView::of(&"203.0.113.10/32".parse().unwrap(), &route);
+    let view = RouteView::of(
+        &"203.0.113.10/32".parse().unwrap(),
+        &ServiceRefs::new(),
+        &route,
+    );
     assert_eq!(view.weight.as_deref(), Some("24Mbps"));
     let status = Status {
         node: "node-a".into(),

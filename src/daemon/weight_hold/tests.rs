@@ -4,8 +4,8 @@ use bgp::rib_out::RouteAttributes;
 use bgp::wire::{ExtendedCommunity, LinkBandwidth};
 use std::sync::Arc;
 
-fn route(bandwidth: f32) -> Route {
-    Route {
+fn route(bandwidth: f32) -> RouteTemplate {
+    RouteTemplate {
         attributes: Arc::new(RouteAttributes {
             extended_communities: vec![ExtendedCommunity::LinkBandwidth(LinkBandwidth::new(
                 65001, bandwidth, false,
@@ -13,7 +13,6 @@ fn route(bandwidth: f32) -> Route {
             ..RouteAttributes::default()
         }),
         peers: PeerSelection::All,
-        services: Default::default(),
     }
 }
 
@@ -21,13 +20,13 @@ fn prefix() -> IpNet {
     "203.0.113.10/32".parse().unwrap()
 }
 
-fn bandwidth(hold: &WeightHold, decided: &Route) -> Option<f32> {
+fn bandwidth(hold: &WeightHold, decided: &RouteTemplate) -> Option<f32> {
     hold.effective(&prefix(), Some(decided))
         .and_then(|r| bytes_per_second(&r.attributes))
 }
 
 /// One decision: the route goes from `old` to `new` at `now`.
-fn change(hold: &mut WeightHold, now: Instant, old: &Route, new: Option<&Route>) {
+fn change(hold: &mut WeightHold, now: Instant, old: &RouteTemplate, new: Option<&RouteTemplate>) {
     hold.observe(now, &[(prefix(), old.clone())], |_| new);
 }
 
