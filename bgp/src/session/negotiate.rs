@@ -64,11 +64,7 @@ pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
             restart_time: gr.restart_time.seconds(),
             families: families
                 .iter()
-                .map(|f| GracefulRestartFamily {
-                    afi: f.afi(),
-                    safi: f.safi(),
-                    forwarding_preserved: true,
-                })
+                .map(|f| GracefulRestartFamily::new(*f, true))
                 .collect(),
         }));
     }
