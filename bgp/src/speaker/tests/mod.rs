@@ -135,6 +135,22 @@ impl Harness {
         }
     }
 
+    /// A speaker told to start, with no connection yet.
+    fn started(config: SessionConfig) -> Harness {
+        let mut h = Harness::new(config);
+        h.handle(Input::Start);
+        h
+    }
+
+    /// Our outbound connection `conn` is up; the outputs.
+    fn connect(&mut self, conn: ConnectionId) -> Vec<Output> {
+        self.handle(Input::Connected {
+            conn,
+            direction: Direction::Outbound,
+            info: info(),
+        })
+    }
+
     /// Handles `input` and returns the outputs.
     fn handle(&mut self, input: Input) -> Vec<Output> {
         self.speaker.handle(input, self.now);
@@ -168,11 +184,7 @@ impl Harness {
 
     /// Connects on `conn` and exchanges OPENs with `peer`; the outputs of the last step.
     fn open_session_on(&mut self, conn: ConnectionId, peer: Open) -> Vec<Output> {
-        self.handle(Input::Connected {
-            conn,
-            direction: Direction::Outbound,
-            info: info(),
-        });
+        self.connect(conn);
         self.handle(Input::Received {
             conn,
             message: Box::new(Message::Open(peer)),
@@ -185,8 +197,7 @@ impl Harness {
 
     /// Started, connected on [`C1`], OPENs exchanged: Established.
     fn established(config: SessionConfig, peer: Open) -> Harness {
-        let mut h = Harness::new(config);
-        h.handle(Input::Start);
+        let mut h = Harness::started(config);
         let out = h.open_session(peer);
         assert!(out.iter().any(|o| matches!(o, Output::Established { .. })));
         assert_eq!(h.speaker.status().state, State::Established);
@@ -227,16 +238,11 @@ fn closes(outputs: &[Output]) -> bool {
 #[test]
 fn the_open_carries_the_restart_state_bit_only_while_restarting() {
     for restarting in [true, false] {
-        let mut h = Harness::new(SessionConfig {
+        let mut h = Harness::started(SessionConfig {
             graceful_restart: graceful_restart(restarting),
             ..config()
         });
-        h.handle(Input::Start);
-        let out = h.handle(Input::Connected {
-            conn: C1,
-            direction: Direction::Outbound,
-            info: info(),
-        });
+        let out = h.connect(C1);
         let open = out.iter().find_map(|o| match o {
             Output::Send {
                 message: Message::Open(open),
@@ -260,13 +266,8 @@ fn the_open_carries_the_restart_state_bit_only_while_restarting() {
 
 #[test]
 fn session_timers_are_deadlines_from_the_instant_given() {
-    let mut h = Harness::new(config());
-    h.handle(Input::Start);
-    let out = h.handle(Input::Connected {
-        conn: C1,
-        direction: Direction::Outbound,
-        info: info(),
-    });
+    let mut h = Harness::started(config());
+    let out = h.connect(C1);
     let hold = out.iter().find_map(|o| match o {
         Output::SetTimer {
             timer: Timer::Hold(C1),
