@@ -66,9 +66,10 @@ fn info() -> ConnectionInfo {
     ConnectionInfo {
         local: "192.0.2.1:40000".parse().unwrap(),
         remote: "192.0.2.2:179".parse().unwrap(),
-        next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
-        next_hop_v6: None,
-        next_hop_v6_link_local: None,
+        next_hops: NextHops {
+            v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
+            ..NextHops::default()
+        },
     }
 }
 
