@@ -45,13 +45,8 @@ fn local_families(config: &SessionConfig) -> Vec<Family> {
 /// until the first session after the process started reached Established.
 pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
     let families = local_families(config);
-    let mut capabilities = Vec::new();
-    for f in &families {
-        capabilities.push(Capability::Multiprotocol {
-            afi: f.afi(),
-            safi: f.safi(),
-        });
-    }
+    let mut capabilities: Vec<Capability> =
+        families.iter().copied().map(Capability::from).collect();
     capabilities.push(Capability::RouteRefresh);
     capabilities.push(Capability::FourOctetAs(config.local_asn));
     if config.extended_message {

@@ -2,7 +2,7 @@
 
 use super::error::{EncodeError, MessageError};
 use super::notification::{ErrorCode, Notification, open_subcode};
-use crate::types::{Afi, Asn, Safi};
+use crate::types::{Afi, Asn, Family, Safi};
 use bytes::{Bytes, BytesMut};
 
 mod graceful_restart;
@@ -61,6 +61,17 @@ pub mod code {
     pub const ENHANCED_ROUTE_REFRESH: u8 = 70;
     /// FQDN / hostname (draft-walton-bgp-hostname-capability).
     pub const HOSTNAME: u8 = 73;
+}
+
+/// The multiprotocol capability that announces `family` (RFC 4760 section 8), as our
+/// OPEN carries it for each family we speak.
+impl From<Family> for Capability {
+    fn from(family: Family) -> Capability {
+        Capability::Multiprotocol {
+            afi: family.afi(),
+            safi: family.safi(),
+        }
+    }
 }
 
 impl Capability {

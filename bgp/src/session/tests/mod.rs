@@ -78,14 +78,8 @@ fn peer_open() -> Open {
         hold_time: 90,
         router_id: rid(10, 0, 0, 2),
         capabilities: vec![
-            Capability::Multiprotocol {
-                afi: Afi::Ipv4,
-                safi: Safi::Unicast,
-            },
-            Capability::Multiprotocol {
-                afi: Afi::Ipv6,
-                safi: Safi::Unicast,
-            },
+            Family::Ipv4Unicast.into(),
+            Family::Ipv6Unicast.into(),
             Capability::RouteRefresh,
             Capability::FourOctetAs(Asn(65002)),
         ],

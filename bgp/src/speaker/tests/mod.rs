@@ -39,10 +39,7 @@ fn graceful_restart(restarting: bool) -> Option<GracefulRestartConfig> {
 
 fn peer_open(with_graceful_restart: bool) -> Open {
     let mut capabilities = vec![
-        Capability::Multiprotocol {
-            afi: Afi::Ipv4,
-            safi: Safi::Unicast,
-        },
+        Family::Ipv4Unicast.into(),
         Capability::FourOctetAs(Asn(65002)),
     ];
     if with_graceful_restart {
