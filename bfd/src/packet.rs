@@ -323,4 +323,6 @@ impl Packet {
 }
 
 #[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
 mod tests;

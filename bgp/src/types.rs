@@ -40,6 +40,38 @@ fn whole_seconds(d: Duration, max: u64) -> Result<u64, ValueError> {
     Ok(secs)
 }
 
+/// The conversions of a whole-seconds field whose rule its `const fn new(u16)` checks:
+/// from and to a [`Duration`], to its seconds and from a `u16`. Every one goes through
+/// `new`, so each type states its rule once and the conversions cannot drift apart.
+macro_rules! seconds_field {
+    ($ty:ident, $max:expr, $wire:literal) => {
+        impl $ty {
+            /// A duration as this value: whole seconds that fit the field.
+            pub fn from_duration(d: Duration) -> Result<$ty, ValueError> {
+                let secs = whole_seconds(d, u64::from($max))?;
+                $ty::new(u16::try_from(secs).unwrap_or(u16::MAX))
+            }
+
+            #[doc = concat!("The value in seconds, ", $wire, ".")]
+            pub fn seconds(self) -> u16 {
+                self.0
+            }
+
+            /// As a duration.
+            pub fn as_duration(self) -> Duration {
+                Duration::from_secs(u64::from(self.0))
+            }
+        }
+
+        impl TryFrom<u16> for $ty {
+            type Error = ValueError;
+            fn try_from(secs: u16) -> Result<$ty, ValueError> {
+                $ty::new(secs)
+            }
+        }
+    };
+}
+
 /// The hold time of a session: 0 (no keepalives, no hold timer) or at least 3 seconds
 /// (RFC 4271 section 4.2: "MUST be either zero or at least three seconds").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,17 +93,6 @@ impl HoldTime {
         }
     }
 
-    /// A duration as a hold time: whole seconds that fit the 16-bit field.
-    pub fn from_duration(d: Duration) -> Result<HoldTime, ValueError> {
-        let secs = whole_seconds(d, u64::from(u16::MAX))?;
-        HoldTime::new(u16::try_from(secs).unwrap_or(u16::MAX))
-    }
-
-    /// The value in seconds, as the OPEN carries it.
-    pub fn seconds(self) -> u16 {
-        self.0
-    }
-
     /// True for 0: the session runs without keepalives and hold timer.
     pub fn is_none(self) -> bool {
         self.0 == 0
@@ -81,19 +102,9 @@ impl HoldTime {
     pub fn keepalive(self) -> u16 {
         self.0 / 3
     }
-
-    /// As a duration.
-    pub fn as_duration(self) -> Duration {
-        Duration::from_secs(u64::from(self.0))
-    }
 }
 
-impl TryFrom<u16> for HoldTime {
-    type Error = ValueError;
-    fn try_from(secs: u16) -> Result<HoldTime, ValueError> {
-        HoldTime::new(secs)
-    }
-}
+seconds_field!(HoldTime, u16::MAX, "as the OPEN carries it");
 
 impl fmt::Display for HoldTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,30 +132,13 @@ impl RestartTime {
         }
         Ok(RestartTime(secs))
     }
-
-    /// A duration as a restart time: whole seconds that fit the field.
-    pub fn from_duration(d: Duration) -> Result<RestartTime, ValueError> {
-        let secs = whole_seconds(d, u64::from(RestartTime::MAX_SECONDS))?;
-        RestartTime::new(u16::try_from(secs).unwrap_or(u16::MAX))
-    }
-
-    /// The value in seconds.
-    pub fn seconds(self) -> u16 {
-        self.0
-    }
-
-    /// As a duration.
-    pub fn as_duration(self) -> Duration {
-        Duration::from_secs(u64::from(self.0))
-    }
 }
 
-impl TryFrom<u16> for RestartTime {
-    type Error = ValueError;
-    fn try_from(secs: u16) -> Result<RestartTime, ValueError> {
-        RestartTime::new(secs)
-    }
-}
+seconds_field!(
+    RestartTime,
+    RestartTime::MAX_SECONDS,
+    "as the graceful restart capability carries it"
+);
 
 /// Whether a session crosses AS boundaries, which decides the AS_PATH and LOCAL_PREF we
 /// send, how malformed attributes are treated (RFC 7606) and the TTL of our packets.

@@ -34,7 +34,8 @@ pub struct PeerSpec {
 }
 
 /// What a session looks like from outside, updated after every event that changed it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The default is a session not yet started: no state, nothing counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Status {
     /// The state machine's variables, `None` until the session has started.
     pub session: Option<Snapshot>,
@@ -85,14 +86,7 @@ impl Bfd {
     /// Starts a session to `spec.peer`.
     pub fn add(&self, spec: PeerSpec) -> SessionHandle {
         let discr = NonZeroU32::new(rand::random::<u32>() | 1).unwrap_or(NonZeroU32::MIN);
-        let (status_tx, status_rx) = watch::channel(Status {
-            session: None,
-            transitions: 0,
-            was_up: false,
-            error: None,
-            received: 0,
-            sent: 0,
-        });
+        let (status_tx, status_rx) = watch::channel(Status::default());
         let _ = self.commands.send(Command::Add {
             discr,
             spec: spec.clone(),

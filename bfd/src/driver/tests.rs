@@ -2,10 +2,9 @@
 //! section 5), without sockets.
 
 use super::*;
-use crate::packet::{Diagnostic, Micros};
+use crate::packet::test_support::packet;
 use rand::SeedableRng;
 use std::net::Ipv4Addr;
-use std::num::NonZeroU8;
 
 const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 
@@ -19,14 +18,7 @@ fn entry(discr: u32, peer: Ipv4Addr, hop: Hop) -> (NonZeroU32, Entry) {
     };
     let rng = Box::new(rand::rngs::StdRng::seed_from_u64(0));
     let session = Session::new(spec.config, discr, rng, Instant::now());
-    let (status, _) = watch::channel(Status {
-        session: None,
-        transitions: 0,
-        was_up: false,
-        error: None,
-        received: 0,
-        sent: 0,
-    });
+    let (status, _) = watch::channel(Status::default());
     (
         discr,
         Entry {
@@ -39,24 +31,11 @@ fn entry(discr: u32, peer: Ipv4Addr, hop: Hop) -> (NonZeroU32, Entry) {
 }
 
 fn datagram(from: Ipv4Addr, your: u32, ttl: Option<u8>, hop: Hop) -> Received {
-    let packet = Packet {
-        diagnostic: Diagnostic::None,
-        state: if your == 0 { State::Down } else { State::Up },
-        poll: false,
-        final_: false,
-        control_plane_independent: false,
-        demand: false,
-        detect_mult: NonZeroU8::new(3).unwrap(),
-        my_discriminator: NonZeroU32::new(99).unwrap(),
-        your_discriminator: your,
-        desired_min_tx: Micros(300_000),
-        required_min_rx: Micros(300_000),
-        required_min_echo_rx: Micros(0),
-    };
+    let state = if your == 0 { State::Down } else { State::Up };
     Received {
         hop,
         datagram: socket::Datagram {
-            bytes: packet.encode().to_vec(),
+            bytes: packet(state, 99, your).encode().to_vec(),
             from: SocketAddr::new(from.into(), 49152),
             ttl,
         },

@@ -14,6 +14,7 @@
 //! back by the Adj-RIB-Out.
 
 use super::socket::{is_link_local_v6, normalize_ip};
+pub use crate::speaker::NextHops;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One address of an interface, with its prefix length.
@@ -25,17 +26,6 @@ pub struct InterfaceAddr {
     pub addr: IpAddr,
     /// Its prefix length.
     pub prefix_len: u8,
-}
-
-/// The next hops to give the Adj-RIB-Out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NextHops {
-    /// For IPv4 routes.
-    pub v4: Option<Ipv4Addr>,
-    /// Global IPv6 next hop.
-    pub v6: Option<Ipv6Addr>,
-    /// Link-local IPv6 next hop (RFC 2545).
-    pub v6_link_local: Option<Ipv6Addr>,
 }
 
 /// Chooses the next hops for a session between `local` and `remote` from the

@@ -328,19 +328,16 @@ impl PeerTask {
         let conn = ConnectionId(self.next_conn);
         self.next_conn += 1;
         let c = Connection::new(conn, direction, stream)?;
-        let hops = nexthop::choose(
-            self.config.next_hop_v4,
-            self.config.next_hop_v6,
-            c.local.ip(),
-            c.remote.ip(),
-            &nexthop::interface_addrs(),
-        );
         let info = ConnectionInfo {
             local: c.local,
             remote: c.remote,
-            next_hop_v4: hops.v4,
-            next_hop_v6: hops.v6,
-            next_hop_v6_link_local: hops.v6_link_local,
+            next_hops: nexthop::choose(
+                self.config.next_hop_v4,
+                self.config.next_hop_v6,
+                c.local.ip(),
+                c.remote.ip(),
+                &nexthop::interface_addrs(),
+            ),
         };
         self.conns.insert(conn, c);
         tracing::debug!(peer = %self.config.name, ?conn, ?direction, "connected");

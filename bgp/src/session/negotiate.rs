@@ -45,13 +45,8 @@ fn local_families(config: &SessionConfig) -> Vec<Family> {
 /// until the first session after the process started reached Established.
 pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
     let families = local_families(config);
-    let mut capabilities = Vec::new();
-    for f in &families {
-        capabilities.push(Capability::Multiprotocol {
-            afi: f.afi(),
-            safi: f.safi(),
-        });
-    }
+    let mut capabilities: Vec<Capability> =
+        families.iter().copied().map(Capability::from).collect();
     capabilities.push(Capability::RouteRefresh);
     capabilities.push(Capability::FourOctetAs(config.local_asn));
     if config.extended_message {
@@ -64,11 +59,7 @@ pub fn build_open(config: &SessionConfig, restart_state: bool) -> Open {
             restart_time: gr.restart_time.seconds(),
             families: families
                 .iter()
-                .map(|f| GracefulRestartFamily {
-                    afi: f.afi(),
-                    safi: f.safi(),
-                    forwarding_preserved: true,
-                })
+                .map(|f| GracefulRestartFamily::new(*f, true))
                 .collect(),
         }));
     }

@@ -86,13 +86,13 @@ impl PeerSpeaker {
         tracing::info!(peer = %self.name, local = %info.local, remote = %info.remote,
             peer_asn = %negotiated.peer_asn, router_id = %negotiated.peer_router_id,
             hold_time = negotiated.hold_time, families = ?negotiated.families,
-            next_hop_v4 = ?info.next_hop_v4, next_hop_v6 = ?info.next_hop_v6,
-            link_local = ?info.next_hop_v6_link_local, "session established");
+            next_hop_v4 = ?info.next_hops.v4, next_hop_v6 = ?info.next_hops.v6,
+            link_local = ?info.next_hops.v6_link_local, "session established");
         // A negotiated family without a next hop cannot carry routes: say so once per
         // session rather than letting its routes wait silently.
         for (family, missing) in [
-            (Family::Ipv4Unicast, info.next_hop_v4.is_none()),
-            (Family::Ipv6Unicast, info.next_hop_v6.is_none()),
+            (Family::Ipv4Unicast, info.next_hops.v4.is_none()),
+            (Family::Ipv6Unicast, info.next_hops.v6.is_none()),
         ] {
             if missing && negotiated.families.contains(&family) {
                 tracing::warn!(peer = %self.name, %family,
@@ -106,9 +106,9 @@ impl PeerSpeaker {
             policy: ExportPolicy {
                 local_asn: config.local_asn,
                 kind: PeerKind::of(config.local_asn, config.peer_asn),
-                next_hop_v4: info.next_hop_v4,
-                next_hop_v6: info.next_hop_v6,
-                next_hop_v6_link_local: info.next_hop_v6_link_local,
+                next_hop_v4: info.next_hops.v4,
+                next_hop_v6: info.next_hops.v6,
+                next_hop_v6_link_local: info.next_hops.v6_link_local,
             },
         });
         self.established = Some(conn);

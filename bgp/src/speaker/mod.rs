@@ -58,12 +58,20 @@ pub struct ConnectionInfo {
     pub local: SocketAddr,
     /// The peer's address.
     pub remote: SocketAddr,
-    /// Next hop for IPv4 routes on this connection, if there is one.
-    pub next_hop_v4: Option<Ipv4Addr>,
-    /// Next hop for IPv6 routes on this connection, if there is one.
-    pub next_hop_v6: Option<Ipv6Addr>,
-    /// The IPv6 link-local next hop, when the peer shares our link.
-    pub next_hop_v6_link_local: Option<Ipv6Addr>,
+    /// The next hops routes take on this connection, as the driver chose them.
+    pub next_hops: NextHops,
+}
+
+/// The next hops of one connection, which become those of its Adj-RIB-Out once the
+/// session is established. Each family's is `None` where the connection has none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NextHops {
+    /// For IPv4 routes.
+    pub v4: Option<Ipv4Addr>,
+    /// Global IPv6 next hop.
+    pub v6: Option<Ipv6Addr>,
+    /// Link-local IPv6 next hop (RFC 2545), when the peer shares our link.
+    pub v6_link_local: Option<Ipv6Addr>,
 }
 
 /// Something that happened, reported by the driver.

@@ -2,8 +2,11 @@
 
 use super::error::{EncodeError, MessageError};
 use super::notification::{ErrorCode, Notification, open_subcode};
-use crate::types::{Afi, Asn, Safi};
+use crate::types::{Afi, Asn, Family, Safi};
 use bytes::{Bytes, BytesMut};
+
+mod graceful_restart;
+pub use graceful_restart::{GracefulRestart, GracefulRestartFamily};
 
 /// One capability.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,31 +45,6 @@ pub enum Capability {
     },
 }
 
-/// The graceful restart capability (RFC 4724 section 3).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GracefulRestart {
-    /// "R" bit: the sender has restarted and its peer must not wait for its End-of-RIB
-    /// before sending its own routes.
-    pub restart_state: bool,
-    /// "N" bit (RFC 8538, notification support). Kept for display; we never set it.
-    pub notification: bool,
-    /// Restart time in seconds (12 bits).
-    pub restart_time: u16,
-    /// Per-family entries.
-    pub families: Vec<GracefulRestartFamily>,
-}
-
-/// One AFI/SAFI entry of the graceful restart capability.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GracefulRestartFamily {
-    /// AFI.
-    pub afi: Afi,
-    /// SAFI.
-    pub safi: Safi,
-    /// "F" bit: forwarding state was preserved across the restart.
-    pub forwarding_preserved: bool,
-}
-
 /// Capability codes (IANA "Capability Codes") that this crate interprets.
 pub mod code {
     /// Multiprotocol extensions (RFC 4760).
@@ -85,13 +63,16 @@ pub mod code {
     pub const HOSTNAME: u8 = 73;
 }
 
-/// Graceful restart flag bits of the first octet (RFC 4724 section 3, RFC 8538 section 2).
-const GR_RESTART_STATE: u8 = 0x80;
-const GR_NOTIFICATION: u8 = 0x40;
-/// The restart time is the low 12 bits of the first two octets.
-const GR_MAX_RESTART_TIME: u16 = 0x0fff;
-/// Per-family "Forwarding State" bit (RFC 4724 section 3).
-const GR_FORWARDING_PRESERVED: u8 = 0x80;
+/// The multiprotocol capability that announces `family` (RFC 4760 section 8), as our
+/// OPEN carries it for each family we speak.
+impl From<Family> for Capability {
+    fn from(family: Family) -> Capability {
+        Capability::Multiprotocol {
+            afi: family.afi(),
+            safi: family.safi(),
+        }
+    }
+}
 
 impl Capability {
     /// The capability code this value is sent with.
@@ -167,9 +148,9 @@ impl Capability {
                 ])))),
                 _ => Err(bad("4-octet AS")),
             },
-            code::GRACEFUL_RESTART => {
-                decode_graceful_restart(value).ok_or_else(|| bad("graceful restart"))
-            }
+            code::GRACEFUL_RESTART => GracefulRestart::decode(value)
+                .map(Capability::GracefulRestart)
+                .ok_or_else(|| bad("graceful restart")),
             code::HOSTNAME => decode_hostname(value).ok_or_else(|| bad("hostname")),
             _ => Ok(Capability::Unknown {
                 code,
@@ -194,7 +175,7 @@ impl Capability {
             | Capability::ExtendedMessage
             | Capability::EnhancedRouteRefresh => {}
             Capability::FourOctetAs(asn) => value.extend_from_slice(&asn.0.to_be_bytes()),
-            Capability::GracefulRestart(gr) => encode_graceful_restart(gr, &mut value)?,
+            Capability::GracefulRestart(gr) => gr.encode(&mut value)?,
             Capability::Hostname { hostname, domain } => {
                 for (name, field) in [(hostname, "hostname"), (domain, "domain name")] {
                     let len =
@@ -211,54 +192,6 @@ impl Capability {
         out.extend_from_slice(&value);
         Ok(())
     }
-}
-
-/// RFC 4724 section 3: flags and restart time (2), then AFI (2), SAFI (1), flags (1) per
-/// family.
-fn decode_graceful_restart(value: &[u8]) -> Option<Capability> {
-    let ([flags_hi, time_lo], families) = value.split_first_chunk::<2>()?;
-    let (entries, []) = families.as_chunks::<4>() else {
-        return None;
-    };
-    let families = entries
-        .iter()
-        .map(|&[afi_hi, afi_lo, safi, flags]| GracefulRestartFamily {
-            afi: Afi::from(u16::from_be_bytes([afi_hi, afi_lo])),
-            safi: Safi::from(safi),
-            forwarding_preserved: flags & GR_FORWARDING_PRESERVED != 0,
-        })
-        .collect();
-    Some(Capability::GracefulRestart(GracefulRestart {
-        restart_state: flags_hi & GR_RESTART_STATE != 0,
-        notification: flags_hi & GR_NOTIFICATION != 0,
-        restart_time: u16::from_be_bytes([*flags_hi, *time_lo]) & GR_MAX_RESTART_TIME,
-        families,
-    }))
-}
-
-fn encode_graceful_restart(gr: &GracefulRestart, value: &mut BytesMut) -> Result<(), EncodeError> {
-    if gr.restart_time > GR_MAX_RESTART_TIME {
-        return Err(EncodeError::FieldOverflow("graceful restart time"));
-    }
-    let [time_hi, time_lo] = gr.restart_time.to_be_bytes();
-    let mut flags = 0;
-    if gr.restart_state {
-        flags |= GR_RESTART_STATE;
-    }
-    if gr.notification {
-        flags |= GR_NOTIFICATION;
-    }
-    value.extend_from_slice(&[flags | time_hi, time_lo]);
-    for f in &gr.families {
-        value.extend_from_slice(&u16::from(f.afi).to_be_bytes());
-        let flags = if f.forwarding_preserved {
-            GR_FORWARDING_PRESERVED
-        } else {
-            0
-        };
-        value.extend_from_slice(&[u8::from(f.safi), flags]);
-    }
-    Ok(())
 }
 
 /// draft-walton-bgp-hostname-capability section 3: hostname length (1), hostname, domain

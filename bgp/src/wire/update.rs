@@ -99,12 +99,8 @@ impl Update {
 
     /// Every prefix this UPDATE announces: the classic NLRI, then MP_REACH_NLRI's.
     pub fn announced(&self) -> impl Iterator<Item = IpNet> + '_ {
-        let mp = self
-            .attributes
-            .mp_reach
-            .iter()
-            .flat_map(|r| r.nlri.iter().copied());
-        self.nlri.iter().map(|p| IpNet::V4(*p)).chain(mp)
+        let mp = self.attributes.mp_reach.as_ref().map(|r| &r.nlri[..]);
+        classic_then_mp(&self.nlri, mp)
     }
 
     /// Every prefix this UPDATE withdraws: the Withdrawn Routes field, then
@@ -113,9 +109,9 @@ impl Update {
         let mp = self
             .attributes
             .mp_unreach
-            .iter()
-            .flat_map(|u| u.withdrawn.iter().copied());
-        self.withdrawn.iter().map(|p| IpNet::V4(*p)).chain(mp)
+            .as_ref()
+            .map(|u| &u.withdrawn[..]);
+        classic_then_mp(&self.withdrawn, mp)
     }
 
     /// The exact size of this UPDATE on the wire, the 19-octet header included, on a
@@ -159,22 +155,8 @@ impl Update {
                 "UPDATE field lengths exceed the message",
             )
         };
-        let [w0, w1, rest @ ..] = body else {
-            return Err(too_long());
-        };
-        let withdrawn_len = usize::from(u16::from_be_bytes([*w0, *w1]));
-        if withdrawn_len > rest.len() {
-            return Err(too_long());
-        }
-        let (withdrawn_field, rest) = rest.split_at(withdrawn_len);
-        let [a0, a1, rest @ ..] = rest else {
-            return Err(too_long());
-        };
-        let attributes_len = usize::from(u16::from_be_bytes([*a0, *a1]));
-        if attributes_len > rest.len() {
-            return Err(too_long());
-        }
-        let (attribute_section, nlri_field) = rest.split_at(attributes_len);
+        let (withdrawn_field, rest) = split_length_prefixed(body).ok_or_else(too_long)?;
+        let (attribute_section, nlri_field) = split_length_prefixed(rest).ok_or_else(too_long)?;
 
         // RFC 7606 section 5.3: a Withdrawn Routes or NLRI field that does not parse
         // (a prefix length over 32, a prefix overrunning the field) leaves no reliable
@@ -254,6 +236,22 @@ impl Update {
         );
         Ok(())
     }
+}
+
+/// The IPv4 prefixes of a classic field, then those of the MP attribute that goes with it.
+fn classic_then_mp<'a>(
+    classic: &'a [Ipv4Net],
+    mp: Option<&'a [IpNet]>,
+) -> impl Iterator<Item = IpNet> + 'a {
+    let mp = mp.unwrap_or_default().iter().copied();
+    classic.iter().map(|p| IpNet::V4(*p)).chain(mp)
+}
+
+/// Splits a 2-octet length and the field of that many octets off the front of `bytes`:
+/// (field, what follows), or `None` when the length or the field overruns `bytes`.
+fn split_length_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let ([hi, lo], rest) = bytes.split_first_chunk::<2>()?;
+    rest.split_at_checked(usize::from(u16::from_be_bytes([*hi, *lo])))
 }
 
 #[cfg(test)]

@@ -21,30 +21,24 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+fn hops(v4: Option<&str>, v6: Option<&str>, v6_link_local: Option<&str>) -> NextHops {
+    NextHops {
+        v4: v4.map(|a| a.parse().unwrap()),
+        v6: v6.map(|a| a.parse().unwrap()),
+        v6_link_local: v6_link_local.map(|a| a.parse().unwrap()),
+    }
+}
+
 #[test]
 fn ipv4_session_uses_its_local_address_and_the_interface_global_ipv6() {
     let n = choose(None, None, ip("10.0.0.2"), ip("10.0.0.1"), &ifaces());
-    assert_eq!(
-        n,
-        NextHops {
-            v4: Some("10.0.0.2".parse().unwrap()),
-            v6: Some("fd00::2".parse().unwrap()),
-            v6_link_local: None
-        }
-    );
+    assert_eq!(n, hops(Some("10.0.0.2"), Some("fd00::2"), None));
 }
 
 #[test]
 fn session_on_an_unknown_address_gets_only_its_own_family() {
     let n = choose(None, None, ip("192.0.2.1"), ip("192.0.2.2"), &ifaces());
-    assert_eq!(
-        n,
-        NextHops {
-            v4: Some("192.0.2.1".parse().unwrap()),
-            v6: None,
-            v6_link_local: None
-        }
-    );
+    assert_eq!(n, hops(Some("192.0.2.1"), None, None));
 }
 
 #[test]

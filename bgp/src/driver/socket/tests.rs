@@ -66,33 +66,28 @@ fn gtsm_sends_255_and_accepts_255_minus_hops_minus_one() {
 
 #[test]
 fn listener_sends_255_when_any_peer_uses_gtsm_and_filters_only_when_all_do() {
-    let none = ListenerTtl::for_peers([]);
-    assert_eq!(
-        none,
-        ListenerTtl {
-            send_ttl: None,
-            min_ttl: 0
-        }
-    );
-    let all_gtsm =
-        ListenerTtl::for_peers([TtlPolicy::new(None, true), TtlPolicy::new(Some(2), true)]);
-    assert_eq!(
-        all_gtsm,
-        ListenerTtl {
-            send_ttl: Some(255),
-            min_ttl: 254
-        }
-    );
-    // A multihop peer without GTSM shares the socket: its SYNs must still get in.
-    let mixed =
-        ListenerTtl::for_peers([TtlPolicy::new(None, true), TtlPolicy::new(Some(3), false)]);
-    assert_eq!(
-        mixed,
-        ListenerTtl {
-            send_ttl: Some(255),
-            min_ttl: 0
-        }
-    );
+    let gtsm = |hops| TtlPolicy::new(hops, true);
+    let plain = |hops| TtlPolicy::new(hops, false);
+    // (case, the peers' policies, send TTL, minimum TTL)
+    for (case, peers, send_ttl, min_ttl) in [
+        ("no peer", vec![], None, 0),
+        (
+            "all use GTSM",
+            vec![gtsm(None), gtsm(Some(2))],
+            Some(255),
+            254,
+        ),
+        // A multihop peer without GTSM shares the socket: its SYNs must still get in.
+        (
+            "one does not",
+            vec![gtsm(None), plain(Some(3))],
+            Some(255),
+            0,
+        ),
+    ] {
+        let expected = ListenerTtl { send_ttl, min_ttl };
+        assert_eq!(ListenerTtl::for_peers(peers), expected, "{case}");
+    }
 }
 
 #[tokio::test]

@@ -1,43 +1,49 @@
 use super::*;
-use std::net::Ipv4Addr;
 
-fn id(a: u8, b: u8, c: u8, d: u8) -> RouterId {
-    RouterId::new(Ipv4Addr::new(a, b, c, d)).unwrap()
+/// Which connection survives between us and the peer, each given as (BGP Identifier,
+/// ASN).
+fn kept(local: (&str, u32), peer: (&str, u32)) -> Direction {
+    let id = |dotted: &str| RouterId::new(dotted.parse().unwrap()).unwrap();
+    survivor(id(local.0), Asn(local.1), id(peer.0), Asn(peer.1))
 }
 
+/// RFC 4271 6.8, then RFC 6286 2.3 for equal identifiers.
 #[test]
-fn higher_local_identifier_keeps_outbound() {
-    assert_eq!(
-        survivor(id(10, 0, 0, 2), Asn(1), id(10, 0, 0, 1), Asn(1)),
-        Direction::Outbound
-    );
-}
-
-#[test]
-fn higher_peer_identifier_keeps_inbound() {
-    assert_eq!(
-        survivor(id(10, 0, 0, 1), Asn(1), id(10, 0, 0, 2), Asn(1)),
-        Direction::Inbound
-    );
-}
-
-#[test]
-fn identifiers_compare_as_unsigned_integers_not_octet_strings_of_signed_values() {
-    // 128.0.0.0 is negative as i32; as u32 it is larger than 127.255.255.255.
-    assert_eq!(
-        survivor(id(128, 0, 0, 0), Asn(1), id(127, 255, 255, 255), Asn(1)),
-        Direction::Outbound
-    );
-}
-
-#[test]
-fn equal_identifiers_fall_back_to_larger_asn() {
-    assert_eq!(
-        survivor(id(1, 1, 1, 1), Asn(65002), id(1, 1, 1, 1), Asn(65001)),
-        Direction::Outbound
-    );
-    assert_eq!(
-        survivor(id(1, 1, 1, 1), Asn(65001), id(1, 1, 1, 1), Asn(65002)),
-        Direction::Inbound
-    );
+fn the_higher_identifier_wins_then_the_larger_asn() {
+    use Direction::{Inbound, Outbound};
+    for (case, local, peer, expected) in [
+        (
+            "higher local identifier",
+            ("10.0.0.2", 1),
+            ("10.0.0.1", 1),
+            Outbound,
+        ),
+        (
+            "higher peer identifier",
+            ("10.0.0.1", 1),
+            ("10.0.0.2", 1),
+            Inbound,
+        ),
+        // 128.0.0.0 is negative as i32; as u32 it is larger than 127.255.255.255.
+        (
+            "unsigned comparison",
+            ("128.0.0.0", 1),
+            ("127.255.255.255", 1),
+            Outbound,
+        ),
+        (
+            "equal, larger local ASN",
+            ("1.1.1.1", 65002),
+            ("1.1.1.1", 65001),
+            Outbound,
+        ),
+        (
+            "equal, larger peer ASN",
+            ("1.1.1.1", 65001),
+            ("1.1.1.1", 65002),
+            Inbound,
+        ),
+    ] {
+        assert_eq!(kept(local, peer), expected, "{case}");
+    }
 }

@@ -19,36 +19,28 @@ fn collide(local_id: RouterId, first: ConnectionId) -> (Session, Vec<Action>) {
 
 #[test]
 fn collision_keeps_connection_initiated_by_higher_router_id() {
-    let collision = notification(
-        ErrorCode::Cease,
-        cease_subcode::CONNECTION_COLLISION_RESOLUTION,
-    );
     // Peer is 10.0.0.2. We are higher: our outbound connection survives, whichever
-    // connection the OPEN arrives on first.
-    for first in [OUT, IN] {
-        let (s, a) = collide(rid(10, 0, 0, 9), first);
-        assert_eq!(
-            notification_sent(&a, IN),
-            Some(&collision),
-            "first on {first:?}"
-        );
-        assert!(closed(&a, IN));
-        assert!(!closed(&a, OUT));
-        let left: Vec<_> = s.connections().map(|(id, dir, _)| (id, dir)).collect();
-        assert_eq!(left, vec![(OUT, Direction::Outbound)]);
-    }
-    // We are lower: the peer's (inbound) connection survives.
-    for first in [OUT, IN] {
-        let (s, a) = collide(rid(10, 0, 0, 1), first);
-        assert_eq!(
-            notification_sent(&a, OUT),
-            Some(&collision),
-            "first on {first:?}"
-        );
-        assert!(closed(&a, OUT));
-        assert!(!closed(&a, IN));
-        let left: Vec<_> = s.connections().map(|(id, dir, _)| (id, dir)).collect();
-        assert_eq!(left, vec![(IN, Direction::Inbound)]);
+    // connection the OPEN arrives on first. We are lower: the peer's (inbound) one does.
+    for (local_id, (kept, direction), lost) in [
+        (rid(10, 0, 0, 9), (OUT, Direction::Outbound), IN),
+        (rid(10, 0, 0, 1), (IN, Direction::Inbound), OUT),
+    ] {
+        for first in [OUT, IN] {
+            let case = format!("we are {local_id:?}, first on {first:?}");
+            let (s, a) = collide(local_id, first);
+            assert_eq!(
+                notification_sent(&a, lost),
+                Some(&notification(
+                    ErrorCode::Cease,
+                    cease_subcode::CONNECTION_COLLISION_RESOLUTION
+                )),
+                "{case}"
+            );
+            assert!(closed(&a, lost), "{case}");
+            assert!(!closed(&a, kept), "{case}");
+            let left: Vec<_> = s.connections().map(|(id, dir, _)| (id, dir)).collect();
+            assert_eq!(left, vec![(kept, direction)], "{case}");
+        }
     }
 }
 
@@ -83,14 +75,7 @@ fn collision_is_resolved_when_other_connection_is_in_open_confirm() {
 fn connection_while_established_is_closed_with_cease_7() {
     let mut s = established();
     let a = s.handle(connected(IN, Direction::Inbound));
-    assert_eq!(
-        notification_sent(&a, IN),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_COLLISION_RESOLUTION
-        ))
-    );
-    assert!(closed(&a, IN));
+    assert_ceased(&a, IN, cease_subcode::CONNECTION_COLLISION_RESOLUTION);
     assert!(!closed(&a, OUT));
     assert_eq!(s.state(), State::Established);
 }
@@ -106,14 +91,7 @@ fn open_on_new_connection_after_other_became_established_is_dumped() {
     // RFC 4271 8.2.2 Established, OpenCollisionDump: the newer connection goes, even
     // though the peer has the higher identifier.
     let a = s.handle(recv(IN, Message::Open(peer_open())));
-    assert_eq!(
-        notification_sent(&a, IN),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_COLLISION_RESOLUTION
-        ))
-    );
-    assert!(closed(&a, IN));
+    assert_ceased(&a, IN, cease_subcode::CONNECTION_COLLISION_RESOLUTION);
     assert_eq!(down_reason(&a), None);
     assert_eq!(s.state(), State::Established);
     assert_eq!(s.connections().count(), 1);
@@ -128,14 +106,7 @@ fn outbound_connection_completing_after_established_is_closed_with_cease_7() {
     s.handle(recv(IN, Message::Keepalive));
     assert_eq!(s.established_connection(), Some(IN));
     let a = s.handle(connected(OUT, Direction::Outbound));
-    assert_eq!(
-        notification_sent(&a, OUT),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_COLLISION_RESOLUTION
-        ))
-    );
-    assert!(closed(&a, OUT));
+    assert_ceased(&a, OUT, cease_subcode::CONNECTION_COLLISION_RESOLUTION);
     assert_eq!(s.state(), State::Established);
 }
 
@@ -152,14 +123,7 @@ fn stale_outbound_connection_after_stop_is_closed_silently() {
 fn second_connection_in_same_direction_is_rejected_with_cease_5() {
     let mut s = open_sent(config(), IN, Direction::Inbound);
     let a = s.handle(connected(ConnectionId(3), Direction::Inbound));
-    assert_eq!(
-        notification_sent(&a, ConnectionId(3)),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_REJECTED
-        ))
-    );
-    assert!(closed(&a, ConnectionId(3)));
+    assert_ceased(&a, ConnectionId(3), cease_subcode::CONNECTION_REJECTED);
     assert_eq!(s.connections().count(), 1);
 }
 
@@ -255,14 +219,7 @@ fn non_graceful_restart_peer_connecting_while_established_gets_cease_7() {
     // `established()` negotiated without the capability: RFC 4271 6.8 applies.
     let mut s = established();
     let a = s.handle(connected(IN, Direction::Inbound));
-    assert_eq!(
-        notification_sent(&a, IN),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_COLLISION_RESOLUTION
-        ))
-    );
-    assert!(closed(&a, IN));
+    assert_ceased(&a, IN, cease_subcode::CONNECTION_COLLISION_RESOLUTION);
     assert_eq!(s.established_connection(), Some(OUT));
 }
 
@@ -271,14 +228,7 @@ fn new_open_without_graceful_restart_is_dumped_and_the_old_session_stays() {
     let mut s = established_with(config(), gr_peer_open());
     s.handle(connected(IN, Direction::Inbound));
     let a = s.handle(recv(IN, Message::Open(peer_open())));
-    assert_eq!(
-        notification_sent(&a, IN),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_COLLISION_RESOLUTION
-        ))
-    );
-    assert!(closed(&a, IN));
+    assert_ceased(&a, IN, cease_subcode::CONNECTION_COLLISION_RESOLUTION);
     assert!(!closed(&a, OUT));
     assert_eq!(down_reason(&a), None);
     assert_eq!(s.established_connection(), Some(OUT));
@@ -290,14 +240,7 @@ fn only_one_restart_candidate_is_heard_at_a_time() {
     s.handle(connected(IN, Direction::Inbound));
     let third = ConnectionId(3);
     let a = s.handle(connected(third, Direction::Inbound));
-    assert_eq!(
-        notification_sent(&a, third),
-        Some(&notification(
-            ErrorCode::Cease,
-            cease_subcode::CONNECTION_REJECTED
-        ))
-    );
-    assert!(closed(&a, third));
+    assert_ceased(&a, third, cease_subcode::CONNECTION_REJECTED);
     assert_eq!(s.connections().count(), 2);
     // Our own outbound connection is never a restart of the peer.
     let mut s = established_with(config(), gr_peer_open());

@@ -49,6 +49,27 @@ fn config() -> SessionConfig {
     }
 }
 
+/// Our configuration towards a peer in `peer_asn`.
+fn config_for_peer(peer_asn: Asn) -> SessionConfig {
+    SessionConfig {
+        peer_asn,
+        ..config()
+    }
+}
+
+/// The peer's OPEN with `my_as` in its header and, when given, `four_octet_as` as its
+/// only capability.
+fn open_from_as(my_as: u16, four_octet_as: Option<Asn>) -> Open {
+    Open {
+        my_as,
+        capabilities: four_octet_as
+            .map(Capability::FourOctetAs)
+            .into_iter()
+            .collect(),
+        ..peer_open()
+    }
+}
+
 /// An OPEN the peer of [`config`] would send.
 fn peer_open() -> Open {
     Open {
@@ -57,14 +78,8 @@ fn peer_open() -> Open {
         hold_time: 90,
         router_id: rid(10, 0, 0, 2),
         capabilities: vec![
-            Capability::Multiprotocol {
-                afi: Afi::Ipv4,
-                safi: Safi::Unicast,
-            },
-            Capability::Multiprotocol {
-                afi: Afi::Ipv6,
-                safi: Safi::Unicast,
-            },
+            Family::Ipv4Unicast.into(),
+            Family::Ipv6Unicast.into(),
             Capability::RouteRefresh,
             Capability::FourOctetAs(Asn(65002)),
         ],
@@ -141,6 +156,17 @@ fn notification_sent(actions: &[Action], conn: ConnectionId) -> Option<&Notifica
 
 fn closed(actions: &[Action], conn: ConnectionId) -> bool {
     actions.contains(&Action::Close { conn })
+}
+
+/// Asserts that `conn` was sent a Cease with `subcode` and closed: how the machine
+/// refuses a connection it will not keep (RFC 4271 6.8, RFC 4486).
+fn assert_ceased(actions: &[Action], conn: ConnectionId, subcode: u8) {
+    assert_eq!(
+        notification_sent(actions, conn),
+        Some(&notification(ErrorCode::Cease, subcode)),
+        "{actions:?}"
+    );
+    assert!(closed(actions, conn), "{actions:?}");
 }
 
 fn timer_set(actions: &[Action], timer: Timer) -> Option<Duration> {

@@ -4,33 +4,27 @@ use super::*;
 
 #[test]
 fn hold_time_is_the_smaller_proposal_and_keepalive_a_third() {
-    let n = negotiate_open(
-        config(),
-        Open {
-            hold_time: 30,
-            ..peer_open()
-        },
-    )
-    .expect("ok");
-    assert_eq!((n.hold_time, n.keepalive), (30, 10));
-    let n = negotiate_open(
-        config(),
-        Open {
-            hold_time: 240,
-            ..peer_open()
-        },
-    )
-    .expect("ok");
-    assert_eq!((n.hold_time, n.keepalive), (90, 30));
-    let n = negotiate_open(
-        SessionConfig {
-            hold_time: HoldTime::NONE,
+    for (case, ours, theirs, expected) in [
+        (
+            "the peer proposes less",
+            HoldTime::new(90).unwrap(),
+            30,
+            (30, 10),
+        ),
+        ("we propose less", HoldTime::new(90).unwrap(), 240, (90, 30)),
+        ("we propose none", HoldTime::NONE, 90, (0, 0)),
+    ] {
+        let cfg = SessionConfig {
+            hold_time: ours,
             ..config()
-        },
-        peer_open(),
-    )
-    .expect("ok");
-    assert_eq!((n.hold_time, n.keepalive), (0, 0));
+        };
+        let open = Open {
+            hold_time: theirs,
+            ..peer_open()
+        };
+        let n = negotiate_open(cfg, open).expect(case);
+        assert_eq!((n.hold_time, n.keepalive), expected, "{case}");
+    }
 }
 
 #[test]
@@ -136,16 +130,8 @@ fn extended_message_negotiated_only_when_both_announce() {
 fn context_is_ebgp_when_asns_differ() {
     let n = negotiate_open(config(), peer_open()).expect("ok");
     assert!(n.context.ebgp);
-    let ibgp = SessionConfig {
-        peer_asn: Asn(65001),
-        ..config()
-    };
-    let open = Open {
-        my_as: 65001,
-        capabilities: vec![Capability::FourOctetAs(Asn(65001))],
-        ..peer_open()
-    };
-    let n = negotiate_open(ibgp, open).expect("ok");
+    let ibgp = config_for_peer(Asn(65001));
+    let n = negotiate_open(ibgp, open_from_as(65001, Some(Asn(65001)))).expect("ok");
     assert!(!n.context.ebgp);
 }
 
@@ -178,19 +164,24 @@ fn peer_graceful_restart_and_hostname_are_reported() {
     assert_eq!((n.peer_graceful_restart, n.peer_hostname), (None, None));
 }
 
-#[test]
-fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
-    let cfg = SessionConfig {
+/// A 4-octet ASN and every optional capability configured; `restarting` after a restart
+/// of ours (RFC 4724).
+fn config_with_every_option(restarting: bool) -> SessionConfig {
+    SessionConfig {
         local_asn: Asn(4_200_000_001),
         extended_message: true,
         graceful_restart: Some(GracefulRestartConfig {
             restart_time: RestartTime::new(120).unwrap(),
-            restarting: true,
+            restarting,
         }),
         hostname: Some("node-a".into()),
         ..config()
-    };
-    let open = negotiate::build_open(&cfg, true);
+    }
+}
+
+#[test]
+fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
+    let open = negotiate::build_open(&config_with_every_option(true), true);
     assert_eq!(open.version, 4);
     assert_eq!(open.my_as, 23456);
     assert_eq!(open.hold_time, 90);
@@ -208,23 +199,16 @@ fn open_announces_as_trans_for_4_octet_asn_and_configured_capabilities() {
     assert!(caps.contains(&Capability::RouteRefresh));
     assert!(caps.contains(&Capability::ExtendedMessage));
     assert!(!caps.contains(&Capability::EnhancedRouteRefresh));
-    assert!(caps.contains(&Capability::GracefulRestart(GracefulRestart {
-        restart_state: true,
-        notification: false,
-        restart_time: 120,
-        families: vec![
-            GracefulRestartFamily {
-                afi: Afi::Ipv4,
-                safi: Safi::Unicast,
-                forwarding_preserved: true
-            },
-            GracefulRestartFamily {
-                afi: Afi::Ipv6,
-                safi: Safi::Unicast,
-                forwarding_preserved: true
-            },
-        ],
-    })));
+    assert!(
+        caps.contains(&Capability::GracefulRestart(GracefulRestart {
+            restart_state: true,
+            notification: false,
+            restart_time: 120,
+            families: Family::ALL
+                .map(|f| GracefulRestartFamily::new(f, true))
+                .to_vec(),
+        }))
+    );
     assert!(caps.contains(&Capability::Hostname {
         hostname: "node-a".into(),
         domain: String::new()
@@ -243,17 +227,7 @@ fn open_without_optional_config_has_no_optional_capabilities() {
 
 #[test]
 fn our_open_survives_the_codec_and_a_mirrored_peer_accepts_it() {
-    let cfg = SessionConfig {
-        local_asn: Asn(4_200_000_001),
-        extended_message: true,
-        graceful_restart: Some(GracefulRestartConfig {
-            restart_time: RestartTime::new(120).unwrap(),
-            restarting: false,
-        }),
-        hostname: Some("node-a".into()),
-        ..config()
-    };
-    let open = negotiate::build_open(&cfg, false);
+    let open = negotiate::build_open(&config_with_every_option(false), false);
     let mut buf = bytes::BytesMut::new();
     Message::Open(open.clone())
         .encode(&SessionContext::default(), &mut buf)

@@ -4,14 +4,7 @@ use super::*;
 
 #[test]
 fn bad_peer_as_is_refused_with_open_error_2() {
-    let got = negotiate_open(
-        config(),
-        Open {
-            my_as: 65003,
-            capabilities: vec![Capability::FourOctetAs(Asn(65003))],
-            ..peer_open()
-        },
-    );
+    let got = negotiate_open(config(), open_from_as(65003, Some(Asn(65003))));
     assert_eq!(
         got,
         Err(notification(ErrorCode::Open, open_subcode::BAD_PEER_AS))
@@ -21,69 +14,45 @@ fn bad_peer_as_is_refused_with_open_error_2() {
 #[test]
 fn four_octet_as_inconsistent_with_my_as_is_bad_peer_as() {
     let bad = Err(notification(ErrorCode::Open, open_subcode::BAD_PEER_AS));
-    let big = SessionConfig {
-        peer_asn: Asn(4_200_000_000),
-        ..config()
-    };
-    // A 4-octet ASN must come with AS_TRANS in My Autonomous System (RFC 6793 4.1).
-    let open = Open {
-        my_as: 65002,
-        capabilities: vec![Capability::FourOctetAs(Asn(4_200_000_000))],
-        ..peer_open()
-    };
-    assert_eq!(negotiate_open(big.clone(), open), bad);
-    // A 2-octet one must be repeated there.
-    let open = Open {
-        my_as: 65009,
-        capabilities: vec![Capability::FourOctetAs(Asn(65002))],
-        ..peer_open()
-    };
-    assert_eq!(negotiate_open(config(), open), bad);
-    // AS 0 and AS_TRANS are never a peer's ASN (RFC 7607, RFC 6793).
-    let open = Open {
-        my_as: 0,
-        capabilities: vec![],
-        ..peer_open()
-    };
-    assert_eq!(negotiate_open(config(), open), bad);
-    let open = Open {
-        my_as: 23456,
-        capabilities: vec![Capability::FourOctetAs(Asn::TRANS)],
-        ..peer_open()
-    };
-    assert_eq!(
-        negotiate_open(
-            SessionConfig {
-                peer_asn: Asn::TRANS,
-                ..config()
-            },
-            open
+    // (case, the peer's ASN as configured, My Autonomous System, 4-octet AS capability)
+    for (case, peer_asn, my_as, four_octet_as) in [
+        (
+            "a 4-octet ASN must come with AS_TRANS in My Autonomous System (RFC 6793 4.1)",
+            Asn(4_200_000_000),
+            65002,
+            Some(Asn(4_200_000_000)),
         ),
-        bad
-    );
+        (
+            "a 2-octet ASN must be repeated there",
+            Asn(65002),
+            65009,
+            Some(Asn(65002)),
+        ),
+        ("AS 0 is never a peer's ASN (RFC 7607)", Asn(65002), 0, None),
+        (
+            "AS_TRANS is never a peer's ASN (RFC 6793)",
+            Asn::TRANS,
+            23456,
+            Some(Asn::TRANS),
+        ),
+    ] {
+        let got = negotiate_open(
+            config_for_peer(peer_asn),
+            open_from_as(my_as, four_octet_as),
+        );
+        assert_eq!(got, bad, "{case}");
+    }
 }
 
 #[test]
 fn four_octet_peer_asn_is_accepted_with_as_trans() {
-    let cfg = SessionConfig {
-        peer_asn: Asn(4_200_000_000),
-        ..config()
-    };
-    let open = Open {
-        my_as: 23456,
-        capabilities: vec![Capability::FourOctetAs(Asn(4_200_000_000))],
-        ..peer_open()
-    };
+    let cfg = config_for_peer(Asn(4_200_000_000));
+    let open = open_from_as(23456, Some(Asn(4_200_000_000)));
     let n = negotiate_open(cfg.clone(), open).expect("accepted");
     assert_eq!(n.peer_asn, Asn(4_200_000_000));
     // Without the capability the peer is AS_TRANS, not the configured ASN.
-    let open = Open {
-        my_as: 23456,
-        capabilities: vec![],
-        ..peer_open()
-    };
     assert_eq!(
-        negotiate_open(cfg, open),
+        negotiate_open(cfg, open_from_as(23456, None)),
         Err(notification(ErrorCode::Open, open_subcode::BAD_PEER_AS))
     );
 }
@@ -119,18 +88,12 @@ fn hold_time_1_or_2_is_refused_with_unacceptable_hold_time() {
 
 #[test]
 fn own_bgp_identifier_is_refused_on_ibgp_and_allowed_on_ebgp() {
-    let ibgp = SessionConfig {
-        peer_asn: Asn(65001),
-        ..config()
-    };
     let open = Open {
-        my_as: 65001,
         router_id: rid(10, 0, 0, 1),
-        capabilities: vec![Capability::FourOctetAs(Asn(65001))],
-        ..peer_open()
+        ..open_from_as(65001, Some(Asn(65001)))
     };
     assert_eq!(
-        negotiate_open(ibgp, open),
+        negotiate_open(config_for_peer(Asn(65001)), open),
         Err(notification(
             ErrorCode::Open,
             open_subcode::BAD_BGP_IDENTIFIER

@@ -13,10 +13,7 @@ fn route_refresh_for_negotiated_family_is_reported() {
 fn route_refresh_for_other_family_or_subtype_is_ignored() {
     let open = Open {
         capabilities: vec![
-            Capability::Multiprotocol {
-                afi: Afi::Ipv4,
-                safi: Safi::Unicast,
-            },
+            Family::Ipv4Unicast.into(),
             Capability::RouteRefresh,
             Capability::FourOctetAs(Asn(65002)),
         ],

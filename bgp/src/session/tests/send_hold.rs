@@ -75,6 +75,18 @@ fn established_quiet() -> Session {
     )
 }
 
+fn send_blocked(blocked: bool) -> Event {
+    Event::SendBlocked { conn: OUT, blocked }
+}
+
+/// [`established_quiet`] with its output blocked from the start of the fake clock.
+fn blocked_quiet() -> (Session, FakeClock) {
+    let mut s = established_quiet();
+    let mut clock = FakeClock::new();
+    clock.feed(&mut s, send_blocked(true));
+    (s, clock)
+}
+
 fn send_hold_expired(actions: &[Action]) -> bool {
     matches!(
         down_reason(actions),
@@ -84,15 +96,7 @@ fn send_hold_expired(actions: &[Action]) -> bool {
 
 #[test]
 fn a_slow_peer_that_keeps_reading_is_never_dropped() {
-    let mut s = established_quiet();
-    let mut clock = FakeClock::new();
-    clock.feed(
-        &mut s,
-        Event::SendBlocked {
-            conn: OUT,
-            blocked: true,
-        },
-    );
+    let (mut s, mut clock) = blocked_quiet();
     // Output stays blocked for well over the send hold time, but some octets leave
     // every 400 s: that is progress.
     for _ in 0..10 {
@@ -106,15 +110,7 @@ fn a_slow_peer_that_keeps_reading_is_never_dropped() {
 
 #[test]
 fn send_hold_timer_expires_a_full_period_after_the_last_progress() {
-    let mut s = established_quiet();
-    let mut clock = FakeClock::new();
-    clock.feed(
-        &mut s,
-        Event::SendBlocked {
-            conn: OUT,
-            blocked: true,
-        },
-    );
+    let (mut s, mut clock) = blocked_quiet();
     clock.advance(&mut s, secs(300));
     clock.feed(&mut s, Event::SendProgress { conn: OUT });
     let a = clock.advance(&mut s, secs(479));
@@ -134,20 +130,8 @@ fn progress_while_not_blocked_arms_nothing() {
     let mut s = established_quiet();
     assert_eq!(s.handle(Event::SendProgress { conn: OUT }), vec![]);
     let mut clock = FakeClock::new();
-    clock.feed(
-        &mut s,
-        Event::SendBlocked {
-            conn: OUT,
-            blocked: true,
-        },
-    );
-    clock.feed(
-        &mut s,
-        Event::SendBlocked {
-            conn: OUT,
-            blocked: false,
-        },
-    );
+    clock.feed(&mut s, send_blocked(true));
+    clock.feed(&mut s, send_blocked(false));
     // Drained: a late progress report must not start the timer again.
     clock.feed(&mut s, Event::SendProgress { conn: OUT });
     let a = clock.advance(&mut s, secs(10_000));

@@ -146,12 +146,10 @@ fn errors_go_idle_and_retry_with_growing_backoff() {
         intervals.push(timer_set(&a, Timer::ConnectRetry).expect("restart armed"));
         // Idle refuses connections while waiting out the backoff.
         let a = s.handle(connected(ConnectionId(100 + i), Direction::Inbound));
-        assert_eq!(
-            notification_sent(&a, ConnectionId(100 + i)),
-            Some(&notification(
-                ErrorCode::Cease,
-                cease_subcode::CONNECTION_REJECTED
-            ))
+        assert_ceased(
+            &a,
+            ConnectionId(100 + i),
+            cease_subcode::CONNECTION_REJECTED,
         );
         let a = s.handle(Event::TimerExpired(Timer::ConnectRetry));
         assert_eq!(a.first(), Some(&Action::Connect));
@@ -163,8 +161,9 @@ fn errors_go_idle_and_retry_with_growing_backoff() {
     }
 }
 
-#[test]
-fn backoff_resets_after_session_stays_established_for_hold_time() {
+/// A machine that failed to connect five times, then reached Established on `OUT`; with
+/// the actions of that last step.
+fn established_after_five_failures() -> (Session, Vec<Action>) {
     let mut s = Session::new(config(), 5);
     s.handle(Event::Start);
     for _ in 0..5 {
@@ -174,6 +173,12 @@ fn backoff_resets_after_session_stays_established_for_hold_time() {
     s.handle(connected(OUT, Direction::Outbound));
     s.handle(recv(OUT, Message::Open(peer_open())));
     let a = s.handle(recv(OUT, Message::Keepalive));
+    (s, a)
+}
+
+#[test]
+fn backoff_resets_after_session_stays_established_for_hold_time() {
+    let (mut s, a) = established_after_five_failures();
     assert_eq!(timer_set(&a, Timer::BackoffReset), Some(secs(90)));
     s.handle(Event::TimerExpired(Timer::BackoffReset));
     let a = s.handle(Event::Closed { conn: OUT });
@@ -184,15 +189,7 @@ fn backoff_resets_after_session_stays_established_for_hold_time() {
 
 #[test]
 fn backoff_keeps_growing_when_session_falls_before_it_is_stable() {
-    let mut s = Session::new(config(), 5);
-    s.handle(Event::Start);
-    for _ in 0..5 {
-        s.handle(Event::ConnectFailed);
-        s.handle(Event::TimerExpired(Timer::ConnectRetry));
-    }
-    s.handle(connected(OUT, Direction::Outbound));
-    s.handle(recv(OUT, Message::Open(peer_open())));
-    s.handle(recv(OUT, Message::Keepalive));
+    let (mut s, _) = established_after_five_failures();
     let a = s.handle(Event::Closed { conn: OUT });
     let retry = timer_set(&a, Timer::ConnectRetry).expect("restart");
     assert!(retry >= secs(45), "still backed off: {retry:?}");

@@ -39,10 +39,7 @@ fn graceful_restart(restarting: bool) -> Option<GracefulRestartConfig> {
 
 fn peer_open(with_graceful_restart: bool) -> Open {
     let mut capabilities = vec![
-        Capability::Multiprotocol {
-            afi: Afi::Ipv4,
-            safi: Safi::Unicast,
-        },
+        Family::Ipv4Unicast.into(),
         Capability::FourOctetAs(Asn(65002)),
     ];
     if with_graceful_restart {
@@ -66,9 +63,10 @@ fn info() -> ConnectionInfo {
     ConnectionInfo {
         local: "192.0.2.1:40000".parse().unwrap(),
         remote: "192.0.2.2:179".parse().unwrap(),
-        next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
-        next_hop_v6: None,
-        next_hop_v6_link_local: None,
+        next_hops: NextHops {
+            v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
+            ..NextHops::default()
+        },
     }
 }
 
@@ -135,6 +133,22 @@ impl Harness {
         }
     }
 
+    /// A speaker told to start, with no connection yet.
+    fn started(config: SessionConfig) -> Harness {
+        let mut h = Harness::new(config);
+        h.handle(Input::Start);
+        h
+    }
+
+    /// Our outbound connection `conn` is up; the outputs.
+    fn connect(&mut self, conn: ConnectionId) -> Vec<Output> {
+        self.handle(Input::Connected {
+            conn,
+            direction: Direction::Outbound,
+            info: info(),
+        })
+    }
+
     /// Handles `input` and returns the outputs.
     fn handle(&mut self, input: Input) -> Vec<Output> {
         self.speaker.handle(input, self.now);
@@ -168,11 +182,7 @@ impl Harness {
 
     /// Connects on `conn` and exchanges OPENs with `peer`; the outputs of the last step.
     fn open_session_on(&mut self, conn: ConnectionId, peer: Open) -> Vec<Output> {
-        self.handle(Input::Connected {
-            conn,
-            direction: Direction::Outbound,
-            info: info(),
-        });
+        self.connect(conn);
         self.handle(Input::Received {
             conn,
             message: Box::new(Message::Open(peer)),
@@ -185,8 +195,7 @@ impl Harness {
 
     /// Started, connected on [`C1`], OPENs exchanged: Established.
     fn established(config: SessionConfig, peer: Open) -> Harness {
-        let mut h = Harness::new(config);
-        h.handle(Input::Start);
+        let mut h = Harness::started(config);
         let out = h.open_session(peer);
         assert!(out.iter().any(|o| matches!(o, Output::Established { .. })));
         assert_eq!(h.speaker.status().state, State::Established);
@@ -227,16 +236,11 @@ fn closes(outputs: &[Output]) -> bool {
 #[test]
 fn the_open_carries_the_restart_state_bit_only_while_restarting() {
     for restarting in [true, false] {
-        let mut h = Harness::new(SessionConfig {
+        let mut h = Harness::started(SessionConfig {
             graceful_restart: graceful_restart(restarting),
             ..config()
         });
-        h.handle(Input::Start);
-        let out = h.handle(Input::Connected {
-            conn: C1,
-            direction: Direction::Outbound,
-            info: info(),
-        });
+        let out = h.connect(C1);
         let open = out.iter().find_map(|o| match o {
             Output::Send {
                 message: Message::Open(open),
@@ -260,13 +264,8 @@ fn the_open_carries_the_restart_state_bit_only_while_restarting() {
 
 #[test]
 fn session_timers_are_deadlines_from_the_instant_given() {
-    let mut h = Harness::new(config());
-    h.handle(Input::Start);
-    let out = h.handle(Input::Connected {
-        conn: C1,
-        direction: Direction::Outbound,
-        info: info(),
-    });
+    let mut h = Harness::started(config());
+    let out = h.connect(C1);
     let hold = out.iter().find_map(|o| match o {
         Output::SetTimer {
             timer: Timer::Hold(C1),

@@ -84,8 +84,7 @@ fn end_of_rib_follows_the_initial_set_only_once_it_is_complete() {
 
 #[test]
 fn routes_given_before_the_session_are_sent_when_it_comes_up() {
-    let mut h = Harness::new(config());
-    h.handle(Input::Start);
+    let mut h = Harness::started(config());
     let out = h.commands(vec![
         Command::Replace(vec![(prefix(1), attrs()), (prefix(2), attrs())]),
         Command::InitialSetComplete,
@@ -156,8 +155,7 @@ fn changes_are_reported_written_once_their_output_is_flushed() {
 
 #[test]
 fn changes_made_without_a_session_are_not_reported_written() {
-    let mut h = Harness::new(config());
-    h.handle(Input::Start);
+    let mut h = Harness::started(config());
     h.commands(vec![Command::Changes {
         changes: vec![RouteChange::Withdraw(prefix(1))],
         since: Some(h.now),

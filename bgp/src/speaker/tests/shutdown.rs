@@ -66,19 +66,27 @@ fn a_peer_that_does_not_read_the_withdrawals_gets_the_cease_after_the_limit() {
     assert!(closes(&out));
 }
 
-#[test]
-fn keep_routes_closes_without_a_notification_when_graceful_restart_was_negotiated() {
-    let (mut h, mut sink) = with_one_route(
+/// [`with_one_route`] with graceful restart configured on our side and, when
+/// `peer_restarts`, on the peer's; then told to shut down keeping routes. The outputs of
+/// that command.
+fn shut_down_keeping_routes(peer_restarts: bool) -> (Harness, Sink, Vec<Output>) {
+    let (mut h, sink) = with_one_route(
         SessionConfig {
             graceful_restart: graceful_restart(false),
             ..config()
         },
-        peer_open(true),
+        peer_open(peer_restarts),
     );
     let out = h.commands(vec![Command::Shutdown {
         mode: ShutdownMode::KeepRoutes,
         reason: "upgrade".into(),
     }]);
+    (h, sink, out)
+}
+
+#[test]
+fn keep_routes_closes_without_a_notification_when_graceful_restart_was_negotiated() {
+    let (mut h, mut sink, out) = shut_down_keeping_routes(true);
     assert!(!cease_sent(&out));
     h.fill_from(&out, &mut sink);
     assert!(sink.updates().is_empty(), "no withdrawals: {out:?}");
@@ -89,17 +97,7 @@ fn keep_routes_closes_without_a_notification_when_graceful_restart_was_negotiate
 
 #[test]
 fn keep_routes_without_graceful_restart_withdraws_with_no_drain() {
-    let (mut h, mut sink) = with_one_route(
-        SessionConfig {
-            graceful_restart: graceful_restart(false),
-            ..config()
-        },
-        peer_open(false),
-    );
-    let out = h.commands(vec![Command::Shutdown {
-        mode: ShutdownMode::KeepRoutes,
-        reason: "upgrade".into(),
-    }]);
+    let (mut h, mut sink, out) = shut_down_keeping_routes(false);
     h.fill_from(&out, &mut sink);
     assert_eq!(sink.updates()[0].withdrawn.len(), 1);
     let out = h.handle(Input::Flushed { conn: C1 });
@@ -110,13 +108,8 @@ fn keep_routes_without_graceful_restart_withdraws_with_no_drain() {
 
 #[test]
 fn without_a_session_shutdown_stops_at_once() {
-    let mut h = Harness::new(config());
-    h.handle(Input::Start);
-    h.handle(Input::Connected {
-        conn: C1,
-        direction: Direction::Outbound,
-        info: info(),
-    });
+    let mut h = Harness::started(config());
+    h.connect(C1);
     let out = h.commands(vec![withdraw(Duration::from_secs(5))]);
     assert!(out.contains(&Output::StopConnecting));
     assert!(closes(&out), "the connection in OpenSent closes: {out:?}");

@@ -273,6 +273,21 @@ impl Walker<'_> {
         });
     }
 
+    /// Stores a decoded MP_REACH_NLRI or MP_UNREACH_NLRI in its `slot`; one of a family
+    /// this crate does not speak (`None`) is kept as raw bytes instead.
+    fn mp_value<T>(
+        &mut self,
+        attr: &Wire<'_>,
+        decoded: Result<Option<T>, values::Malformed>,
+        slot: impl FnOnce(&mut PathAttributes) -> &mut Option<T>,
+    ) -> Result<(), values::Malformed> {
+        match decoded? {
+            Some(value) => *slot(&mut self.out.attributes) = Some(value),
+            None => self.keep_raw(attr, true),
+        }
+        Ok(())
+    }
+
     fn value(&mut self, attr: &Wire<'_>) -> Result<(), MessageError> {
         use update_subcode::{ATTRIBUTE_LENGTH_ERROR, OPTIONAL_ATTRIBUTE_ERROR};
         let v = attr.value;
@@ -309,28 +324,10 @@ impl Walker<'_> {
             // RFC 7606 section 7.14: a length that is not a non-zero multiple of 8
             // is treat-as-withdraw (the table in `error.rs`).
             tc::EXTENDED_COMMUNITIES => extended::decode(v).map(|c| attrs.extended_communities = c),
-            tc::MP_REACH_NLRI => match mp::decode_reach(v) {
-                Ok(Some(reach)) => {
-                    attrs.mp_reach = Some(reach);
-                    Ok(())
-                }
-                Ok(None) => {
-                    self.keep_raw(attr, true);
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
-            tc::MP_UNREACH_NLRI => match mp::decode_unreach(v) {
-                Ok(Some(unreach)) => {
-                    attrs.mp_unreach = Some(unreach);
-                    Ok(())
-                }
-                Ok(None) => {
-                    self.keep_raw(attr, true);
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
+            tc::MP_REACH_NLRI => self.mp_value(attr, mp::decode_reach(v), |a| &mut a.mp_reach),
+            tc::MP_UNREACH_NLRI => {
+                self.mp_value(attr, mp::decode_unreach(v), |a| &mut a.mp_unreach)
+            }
             _ => {
                 self.keep_raw(attr, true);
                 Ok(())

@@ -1,4 +1,5 @@
 use super::*;
+use crate::types::Family;
 use lab::vectors::hex;
 
 fn encoded(cap: &Capability) -> Vec<u8> {
@@ -86,16 +87,8 @@ fn graceful_restart_flags_time_and_families() {
             notification: false,
             restart_time: 120,
             families: vec![
-                GracefulRestartFamily {
-                    afi: Afi::Ipv4,
-                    safi: Safi::Unicast,
-                    forwarding_preserved: true,
-                },
-                GracefulRestartFamily {
-                    afi: Afi::Ipv6,
-                    safi: Safi::Unicast,
-                    forwarding_preserved: false,
-                },
+                GracefulRestartFamily::new(Family::Ipv4Unicast, true),
+                GracefulRestartFamily::new(Family::Ipv6Unicast, false),
             ],
         }),
     );

@@ -64,29 +64,43 @@ fn length_below_19_is_bad_message_length_with_length_as_data() {
     }
 }
 
+/// RFC 8654: the session maximum (4096, or 65535 once extended messages are negotiated)
+/// applies to every type but OPEN and KEEPALIVE, which stay within 4096.
 #[test]
-fn length_above_session_maximum_is_bad_message_length() {
-    let n = expect_err(&header(4097, 2), MAX_MESSAGE_LEN);
-    assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
-    assert_eq!(&n.data[..], &[0x10, 0x01]);
-    // The same length is fine once extended messages are negotiated.
-    assert!(
-        Header::parse(&header(4097, 2), MAX_EXTENDED_MESSAGE_LEN)
-            .unwrap()
-            .is_some()
-    );
-}
-
-#[test]
-fn open_and_keepalive_stay_within_4096_with_extended_messages() {
-    let n = expect_err(&header(4097, 1), MAX_EXTENDED_MESSAGE_LEN);
-    assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH);
-    assert_eq!(&n.data[..], &[0x10, 0x01]);
-    assert!(
-        Header::parse(&header(65535, 3), MAX_EXTENDED_MESSAGE_LEN)
-            .unwrap()
-            .is_some()
-    );
+fn length_above_the_maximum_for_its_type_is_bad_message_length() {
+    for (case, len, msg_type, max, accepted) in [
+        ("UPDATE of 4097", 4097, 2, MAX_MESSAGE_LEN, false),
+        (
+            "UPDATE of 4097, extended",
+            4097,
+            2,
+            MAX_EXTENDED_MESSAGE_LEN,
+            true,
+        ),
+        (
+            "OPEN of 4097, extended",
+            4097,
+            1,
+            MAX_EXTENDED_MESSAGE_LEN,
+            false,
+        ),
+        (
+            "NOTIFICATION of 65535, extended",
+            65535,
+            3,
+            MAX_EXTENDED_MESSAGE_LEN,
+            true,
+        ),
+    ] {
+        let bytes = header(len, msg_type);
+        if accepted {
+            assert!(Header::parse(&bytes, max).unwrap().is_some(), "{case}");
+        } else {
+            let n = expect_err(&bytes, max);
+            assert_eq!(n.subcode, header_subcode::BAD_MESSAGE_LENGTH, "{case}");
+            assert_eq!(&n.data[..], &len.to_be_bytes(), "{case}");
+        }
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! canonical form once decoded.
 
 use bytes::{BufMut, BytesMut};
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net, PrefixLenError};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The encoded size of one prefix in an NLRI or Withdrawn Routes field, or inside
@@ -48,8 +48,12 @@ impl PrefixError {
     }
 }
 
-/// Splits a field of `N`-octet addresses into (address octets, prefix length) pairs.
-fn decode_field<const N: usize>(mut field: &[u8]) -> Result<Vec<([u8; N], u8)>, PrefixError> {
+/// Splits a field of `N`-octet addresses into prefixes, each made by `prefix` from its
+/// address octets and length.
+fn decode_field<const N: usize, P>(
+    mut field: &[u8],
+    prefix: impl Fn([u8; N], u8) -> Result<P, PrefixLenError>,
+) -> Result<Vec<P>, PrefixError> {
     let mut out = Vec::new();
     while let Some((&len, rest)) = field.split_first() {
         if usize::from(len) > N * 8 {
@@ -61,7 +65,7 @@ fn decode_field<const N: usize>(mut field: &[u8]) -> Result<Vec<([u8; N], u8)>, 
         }
         let mut addr = [0u8; N];
         addr[..octets].copy_from_slice(&rest[..octets]);
-        out.push((addr, len));
+        out.push(prefix(addr, len).map_err(|_| PrefixError::LengthTooLong)?);
         field = &rest[octets..];
     }
     Ok(out)
@@ -70,26 +74,16 @@ fn decode_field<const N: usize>(mut field: &[u8]) -> Result<Vec<([u8; N], u8)>, 
 /// Decodes a field of IPv4 prefixes (classic NLRI, Withdrawn Routes, or AFI 1 inside the
 /// MP attributes), clearing host bits.
 pub(crate) fn decode_v4(field: &[u8]) -> Result<Vec<Ipv4Net>, PrefixError> {
-    decode_field::<4>(field)?
-        .into_iter()
-        .map(|(addr, len)| {
-            Ipv4Net::new(Ipv4Addr::from(addr), len)
-                .map(|p| p.trunc())
-                .map_err(|_| PrefixError::LengthTooLong)
-        })
-        .collect()
+    decode_field(field, |addr: [u8; 4], len| {
+        Ipv4Net::new(Ipv4Addr::from(addr), len).map(|p| p.trunc())
+    })
 }
 
 /// Decodes a field of IPv6 prefixes (AFI 2 inside the MP attributes), clearing host bits.
 pub(crate) fn decode_v6(field: &[u8]) -> Result<Vec<Ipv6Net>, PrefixError> {
-    decode_field::<16>(field)?
-        .into_iter()
-        .map(|(addr, len)| {
-            Ipv6Net::new(Ipv6Addr::from(addr), len)
-                .map(|p| p.trunc())
-                .map_err(|_| PrefixError::LengthTooLong)
-        })
-        .collect()
+    decode_field(field, |addr: [u8; 16], len| {
+        Ipv6Net::new(Ipv6Addr::from(addr), len).map(|p| p.trunc())
+    })
 }
 
 #[cfg(test)]
