@@ -147,19 +147,15 @@ pub fn encode_metrics(
     use prometheus_client::encoding::EncodeMetric;
     use prometheus_client::metrics::MetricType;
     use prometheus_client::metrics::counter::ConstCounter;
-    use prometheus_client::metrics::gauge::ConstGauge;
     let mut m = encoder.encode_descriptor(
         "bfd_session_state",
         "1 for the BFD session's current state (RFC 5880), per peer with bfd.enabled",
         None,
         MetricType::Gauge,
     )?;
+    let states = STATES.map(State::as_str);
     for (peer, status) in statuses {
-        for state in STATES {
-            let labels = [("peer", *peer), ("state", state.as_str())];
-            ConstGauge::new(i64::from(status.state() == state))
-                .encode(m.encode_family(&labels)?)?;
-        }
+        crate::metrics::encode_one_hot(&mut m, peer, &states, Some(status.state().as_str()))?;
     }
     let mut m = encoder.encode_descriptor(
         "bfd_transitions",

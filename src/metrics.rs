@@ -4,8 +4,9 @@
 
 use crate::readiness::{STATES, state_name};
 use crate::status::{Observed, PeerRun};
+use bgp::driver::PeerCounters;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
@@ -119,14 +120,11 @@ impl Collector for PeerCollector {
                 PeerRun::Running(_) => statuses
                     .iter()
                     .find(|(name, _)| *name == peer.name)
-                    .map(|(_, s)| s.state),
+                    .map(|(_, s)| state_name(s.state)),
                 PeerRun::StartFailed(_) => None,
             };
-            for state in STATES {
-                let labels = [("peer", peer.name.as_str()), ("state", state_name(state))];
-                ConstGauge::new(i64::from(current == Some(state)))
-                    .encode(m.encode_family(&labels)?)?;
-            }
+            let states = STATES.map(state_name);
+            encode_one_hot(&mut m, &peer.name, &states, current)?;
         }
         let mut m = encoder.encode_descriptor(
             "peer_start_failed",
@@ -139,76 +137,24 @@ impl Collector for PeerCollector {
             ConstGauge::new(i64::from(failed))
                 .encode(m.encode_family(&[("peer", peer.name.as_str())])?)?;
         }
-        let gauge = |encoder: &mut DescriptorEncoder,
-                     name: &str,
-                     help: &str,
-                     value: &dyn Fn(&bgp::driver::PeerStatus) -> i64|
-         -> Result<(), std::fmt::Error> {
-            let mut m = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
-            for (peer, s) in &statuses {
-                ConstGauge::new(value(s)).encode(m.encode_family(&[("peer", peer.as_str())])?)?;
-            }
-            Ok(())
-        };
-        gauge(
-            &mut encoder,
+        let mut m = encoder.encode_descriptor(
             "peer_prefixes_announced",
             "Prefixes the router currently has from us",
-            &|s| i64::try_from(s.prefixes_sent).unwrap_or(i64::MAX),
+            None,
+            MetricType::Gauge,
         )?;
-        let counter = |encoder: &mut DescriptorEncoder,
-                       name: &str,
-                       help: &str,
-                       value: &dyn Fn(&bgp::driver::PeerStatus) -> u64|
-         -> Result<(), std::fmt::Error> {
+        for (peer, s) in &statuses {
+            let prefixes = i64::try_from(s.prefixes_sent).unwrap_or(i64::MAX);
+            ConstGauge::new(prefixes).encode(m.encode_family(&[("peer", peer.as_str())])?)?;
+        }
+        for counter in PeerCounter::ALL {
+            let (name, help) = counter.descriptor();
             let mut m = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
             for (peer, s) in &statuses {
-                ConstCounter::new(value(s)).encode(m.encode_family(&[("peer", peer.as_str())])?)?;
+                ConstCounter::new(counter.value(&s.counters))
+                    .encode(m.encode_family(&[("peer", peer.as_str())])?)?;
             }
-            Ok(())
-        };
-        counter(
-            &mut encoder,
-            "peer_updates_sent",
-            "UPDATE messages sent",
-            &|s| s.counters.updates_sent,
-        )?;
-        counter(
-            &mut encoder,
-            "peer_updates_received",
-            "UPDATE messages received (counted, never installed)",
-            &|s| s.counters.updates_received,
-        )?;
-        counter(
-            &mut encoder,
-            "peer_notifications_sent",
-            "NOTIFICATION messages sent",
-            &|s| s.counters.notifications_sent,
-        )?;
-        counter(
-            &mut encoder,
-            "peer_notifications_received",
-            "NOTIFICATION messages received",
-            &|s| s.counters.notifications_received,
-        )?;
-        counter(
-            &mut encoder,
-            "peer_messages_sent",
-            "BGP messages sent",
-            &|s| s.counters.messages_sent,
-        )?;
-        counter(
-            &mut encoder,
-            "peer_messages_received",
-            "BGP messages received",
-            &|s| s.counters.messages_received,
-        )?;
-        counter(
-            &mut encoder,
-            "peer_session_flaps",
-            "Times the session left Established",
-            &|s| s.counters.flaps,
-        )?;
+        }
         let bfd: Vec<(&str, bfd::driver::Status)> = peers
             .iter()
             .filter_map(|p| {
@@ -218,6 +164,79 @@ impl Collector for PeerCollector {
             })
             .collect();
         crate::bfd_status::encode_metrics(&mut encoder, &bfd)
+    }
+}
+
+/// Encodes one peer's samples of a state gauge: 1 for `current`, 0 for the other
+/// `states`, so a query can select the state as a label.
+pub(crate) fn encode_one_hot(
+    m: &mut MetricEncoder<'_>,
+    peer: &str,
+    states: &[&str],
+    current: Option<&str>,
+) -> Result<(), std::fmt::Error> {
+    for &state in states {
+        let labels = [("peer", peer), ("state", state)];
+        ConstGauge::new(i64::from(current == Some(state))).encode(m.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+/// The per-peer counters the driver keeps, read from its status at scrape time.
+#[derive(Clone, Copy)]
+enum PeerCounter {
+    UpdatesSent,
+    UpdatesReceived,
+    NotificationsSent,
+    NotificationsReceived,
+    MessagesSent,
+    MessagesReceived,
+    Flaps,
+}
+
+impl PeerCounter {
+    /// In `/metrics` order.
+    const ALL: [PeerCounter; 7] = [
+        PeerCounter::UpdatesSent,
+        PeerCounter::UpdatesReceived,
+        PeerCounter::NotificationsSent,
+        PeerCounter::NotificationsReceived,
+        PeerCounter::MessagesSent,
+        PeerCounter::MessagesReceived,
+        PeerCounter::Flaps,
+    ];
+
+    /// The metric's name and help.
+    fn descriptor(self) -> (&'static str, &'static str) {
+        match self {
+            PeerCounter::UpdatesSent => ("peer_updates_sent", "UPDATE messages sent"),
+            PeerCounter::UpdatesReceived => (
+                "peer_updates_received",
+                "UPDATE messages received (counted, never installed)",
+            ),
+            PeerCounter::NotificationsSent => {
+                ("peer_notifications_sent", "NOTIFICATION messages sent")
+            }
+            PeerCounter::NotificationsReceived => (
+                "peer_notifications_received",
+                "NOTIFICATION messages received",
+            ),
+            PeerCounter::MessagesSent => ("peer_messages_sent", "BGP messages sent"),
+            PeerCounter::MessagesReceived => ("peer_messages_received", "BGP messages received"),
+            PeerCounter::Flaps => ("peer_session_flaps", "Times the session left Established"),
+        }
+    }
+
+    fn value(self, counters: &PeerCounters) -> u64 {
+        match self {
+            PeerCounter::UpdatesSent => counters.updates_sent,
+            PeerCounter::UpdatesReceived => counters.updates_received,
+            PeerCounter::NotificationsSent => counters.notifications_sent,
+            PeerCounter::NotificationsReceived => counters.notifications_received,
+            PeerCounter::MessagesSent => counters.messages_sent,
+            PeerCounter::MessagesReceived => counters.messages_received,
+            PeerCounter::Flaps => counters.flaps,
+        }
     }
 }
 

@@ -161,7 +161,7 @@ pub struct PeerView {
 }
 
 impl PeerView {
-    fn of(peer: &ObservedPeer) -> PeerView {
+    pub(crate) fn of(peer: &ObservedPeer) -> PeerView {
         let handle = match &peer.run {
             PeerRun::Running(handle) => handle,
             PeerRun::StartFailed(error) => {
@@ -312,4 +312,4 @@ pub fn render_text(status: &Status) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::status::tests::{failed_peer, row};
 use bfd::session::{Session, SessionConfig};
 use std::num::NonZeroU32;
 use std::time::Instant;
@@ -71,13 +72,8 @@ fn metrics_show_the_state_and_the_transitions_per_peer() {
     let (_tx, rx) = tokio::sync::watch::channel(status);
     let observed = std::sync::Arc::new(crate::status::Observed::default());
     *observed.peers.lock().unwrap() = vec![crate::status::ObservedPeer {
-        name: "tor".into(),
-        address: "10.0.0.1:179".parse().unwrap(),
-        asn: 65000,
-        run: crate::status::PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(
-            "not relevant here",
-        ))),
         bfd: Some(rx),
+        ..failed_peer("tor", "not relevant here")
     }];
     let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
     let text = crate::metrics::encode(&crate::metrics::registry(&metrics, &observed));
@@ -96,27 +92,15 @@ fn metrics_show_the_state_and_the_transitions_per_peer() {
 #[test]
 fn status_text_has_a_bfd_row_saying_why_it_is_not_up() {
     let peer = crate::status::PeerView {
-        name: "tor".into(),
-        address: "10.0.0.1:179".into(),
-        asn: 65000,
         state: crate::readiness::PeerCondition::Session(bgp::session::State::Established),
         uptime_seconds: Some(5),
-        prefixes_sent: 0,
         last_error: None,
-        updates_sent: 0,
-        updates_received: 0,
-        notifications_sent: 0,
-        notifications_received: 0,
-        flaps: 0,
-        peer_hostname: None,
         bfd: Some(BfdView::of(&fresh())),
+        ..crate::status::PeerView::of(&failed_peer("tor", "not relevant here"))
     };
     let mut text = String::new();
     crate::status::render_text_bfd(&mut text, std::slice::from_ref(&peer));
-    let row = text
-        .lines()
-        .find(|l| l.starts_with("tor"))
-        .expect("a BFD row");
+    let row = row(&text, "tor");
     assert!(row.contains("300/300x3"), "{row}");
     assert!(row.contains("no BFD packet from the router yet"), "{row}");
     let mut none = String::new();

@@ -107,6 +107,12 @@ fn owner(slice_key: &ObjectKey, slice: &SliceInfo) -> Option<ObjectKey> {
     Some(ObjectKey::new(slice_key.namespace.clone(), name))
 }
 
+/// The keys of `map` that `keep` refuses: what the end of a relist removes. Collected
+/// first, since removing one also updates the map it is read from.
+fn refused<K: Clone, V>(map: &BTreeMap<K, V>, keep: impl Fn(&K) -> bool) -> Vec<K> {
+    map.keys().filter(|k| !keep(k)).cloned().collect()
+}
+
 impl ClusterState {
     /// Services by namespace/name.
     pub fn services(&self) -> &BTreeMap<ObjectKey, ServiceInfo> {
@@ -159,13 +165,7 @@ impl ClusterState {
 
     /// Removes every Namespace `keep` refuses (the end of a relist: those not listed).
     pub fn retain_namespaces(&mut self, keep: impl Fn(&str) -> bool) {
-        let gone: Vec<String> = self
-            .namespaces
-            .keys()
-            .filter(|k| !keep(k))
-            .cloned()
-            .collect();
-        for name in gone {
+        for name in refused(&self.namespaces, |name| keep(name)) {
             self.remove_namespace(&name);
         }
     }
@@ -270,8 +270,7 @@ impl ClusterState {
 
     /// Removes every Service `keep` refuses (the end of a relist: those not listed).
     pub fn retain_services(&mut self, keep: impl Fn(&ObjectKey) -> bool) {
-        let gone: Vec<ObjectKey> = self.services.keys().filter(|k| !keep(k)).cloned().collect();
-        for key in gone {
+        for key in refused(&self.services, keep) {
             self.remove_service(&key);
         }
     }
@@ -289,13 +288,7 @@ impl ClusterState {
     /// Removes every EndpointSlice `keep` refuses (the end of a relist: those not
     /// listed), and the node names no slice uses any more.
     pub fn retain_slices(&mut self, keep: impl Fn(&ObjectKey) -> bool) {
-        let gone: Vec<ObjectKey> = self
-            .endpoint_slices
-            .keys()
-            .filter(|k| !keep(k))
-            .cloned()
-            .collect();
-        for key in gone {
+        for key in refused(&self.endpoint_slices, keep) {
             self.remove_slice(&key);
         }
         self.node_names.prune();

@@ -70,6 +70,13 @@ fn printed_slice() -> serde_json::Value {
     })
 }
 
+/// `printed_slice` as the watch keeps it.
+fn printed_slice_info() -> SliceInfo {
+    serde_json::from_value::<SliceObject>(printed_slice())
+        .unwrap()
+        .into_info()
+}
+
 fn printed_node() -> serde_json::Value {
     json!({
         "apiVersion": "v1",
@@ -122,9 +129,7 @@ fn a_printed_service_keeps_only_what_the_rules_read() {
 
 #[test]
 fn a_printed_slice_keeps_endpoints_with_default_conditions() {
-    let info = serde_json::from_value::<SliceObject>(printed_slice())
-        .unwrap()
-        .into_info();
+    let info = printed_slice_info();
     assert_eq!(info.service.as_deref(), Some("web"));
     assert_eq!(info.family, AddressFamily::V4);
     let conditions: Vec<(bool, bool, bool, Option<&str>)> = info
@@ -218,9 +223,7 @@ fn an_unchanged_object_marks_nothing_changed() {
 #[test]
 fn a_relist_marks_only_the_services_that_differ() {
     let mut state = ClusterState::default();
-    let slice = serde_json::from_value::<SliceObject>(printed_slice())
-        .unwrap()
-        .into_info();
+    let slice = printed_slice_info();
     let a = ObjectKey::new("shop", "web-a");
     let b = ObjectKey::new("shop", "web-b");
     state.replace_slices([(a.clone(), slice.clone()), (b.clone(), slice.clone())].into());
@@ -237,9 +240,7 @@ fn a_relist_marks_only_the_services_that_differ() {
 #[test]
 fn endpoints_share_one_copy_of_each_node_name() {
     let mut state = ClusterState::default();
-    let slice = serde_json::from_value::<SliceObject>(printed_slice())
-        .unwrap()
-        .into_info();
+    let slice = printed_slice_info();
     state.upsert_slice(ObjectKey::new("shop", "s1"), slice.clone());
     state.upsert_slice(ObjectKey::new("shop", "s2"), slice);
     let nodes: Vec<&objects::NodeName> = state

@@ -61,6 +61,17 @@ impl Problems {
         }
     }
 
+    /// Converts an optional keyword field (see [`one_of`]); absent, it means the first
+    /// choice.
+    pub(super) fn keyword<T: Copy>(
+        &mut self,
+        field: &str,
+        value: Option<&Scalar>,
+        choices: &[(&'static str, T)],
+    ) -> Option<T> {
+        self.or_default(field, value, choices[0].1, one_of(choices))
+    }
+
     /// Converts a required value.
     pub(super) fn required<T>(
         &mut self,
@@ -75,6 +86,23 @@ impl Problems {
             }
             Some(v) => self.convert(field, v, f),
         }
+    }
+}
+
+/// The parser of a keyword field: its spellings and what each means, in the order a
+/// refusal lists them.
+pub(super) fn one_of<'a, T: Copy>(
+    choices: &'a [(&'static str, T)],
+) -> impl Fn(&str) -> Result<T, String> + 'a {
+    move |s| {
+        choices
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|&(_, value)| value)
+            .ok_or_else(|| {
+                let names: Vec<&str> = choices.iter().map(|&(name, _)| name).collect();
+                format!("{s:?} is not one of: {}", names.join(", "))
+            })
     }
 }
 

@@ -2,7 +2,7 @@
 //! every problem naming its field), and the rules across entries (unique names and
 //! endpoints).
 
-use super::fields::{Problems, collect, parse_asn, parse_bool, parse_ip, sorted_unique};
+use super::fields::{Problems, collect, one_of, parse_asn, parse_bool, parse_ip, sorted_unique};
 use super::raw::RawPeer;
 use super::{NextHopChoice, PeerConfig};
 use crate::values;
@@ -156,11 +156,12 @@ fn parse_peer(
             p.add(&f("families"), "needs at least one of ipv4, ipv6");
             None
         }
-        Some(list) => collect(p, &f("families"), list, |s| match s {
-            "ipv4" => Ok(Family::Ipv4Unicast),
-            "ipv6" => Ok(Family::Ipv6Unicast),
-            other => Err(format!("{other:?} is not one of: ipv4, ipv6")),
-        })
+        Some(list) => collect(
+            p,
+            &f("families"),
+            list,
+            one_of(&[("ipv4", Family::Ipv4Unicast), ("ipv6", Family::Ipv6Unicast)]),
+        )
         .map(sorted_unique),
     };
     let next_hop = raw.next_hop.as_ref();

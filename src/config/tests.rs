@@ -70,6 +70,12 @@ fn refused_on(text: &str, field: &str) {
     );
 }
 
+/// Asserts that `problems` is exactly one, and that it starts with `field`.
+fn assert_one_problem_on(problems: &[String], field: &str) {
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with(field), "{problems:?}");
+}
+
 #[test]
 fn full_example_parses_with_every_key() {
     let c = parse(FULL).unwrap();
@@ -339,11 +345,7 @@ fn missing_password_file_is_reported_by_check() {
     ))
     .unwrap();
     let problems = c.check_password_files();
-    assert_eq!(problems.len(), 1);
-    assert!(
-        problems[0].starts_with("peers[0].password_file"),
-        "{problems:?}"
-    );
+    assert_one_problem_on(&problems, "peers[0].password_file");
 }
 
 #[test]
@@ -388,11 +390,7 @@ fn a_bad_annotation_community_pattern_names_its_field() {
         "announce: {allowed_cidrs: [], annotation_communities: [\"65010:1\", \"x:*\"]}",
     ))
     .unwrap_err();
-    assert_eq!(error.problems.len(), 1, "{error}");
-    assert!(
-        error.problems[0].starts_with("announce.annotation_communities[1]:"),
-        "{error}"
-    );
+    assert_one_problem_on(&error.problems, "announce.annotation_communities[1]:");
 }
 
 fn with_announce(extra: &str) -> Result<Config, ConfigError> {
@@ -428,11 +426,7 @@ fn a_pool_needs_exactly_one_of_namespaces_or_a_selector() {
         "{name: a, cidrs: [203.0.113.0/28], namespaces: [x], namespace_selector: {matchLabels: {t: x}}}",
     ] {
         let error = with_announce(&format!("  pools: [{pool}]\n")).unwrap_err();
-        assert_eq!(error.problems.len(), 1, "{error}");
-        assert!(
-            error.problems[0].starts_with("announce.pools[0]:"),
-            "{error}"
-        );
+        assert_one_problem_on(&error.problems, "announce.pools[0]:");
     }
 }
 
@@ -442,11 +436,7 @@ fn overlapping_pools_are_refused_naming_both() {
         "  pools:\n    - {name: a, cidrs: [203.0.113.0/24], namespaces: [a]}\n    - {name: b, cidrs: [198.51.100.0/24, 203.0.113.64/26], namespaces: [b]}\n",
     )
     .unwrap_err();
-    assert_eq!(error.problems.len(), 1, "{error}");
-    assert!(
-        error.problems[0].starts_with("announce.pools[1].cidrs[1]:"),
-        "{error}"
-    );
+    assert_one_problem_on(&error.problems, "announce.pools[1].cidrs[1]:");
     assert!(error.problems[0].contains("pool \"a\""), "{error}");
 }
 

@@ -51,17 +51,13 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
         |s| RestartTime::from_duration(values::parse_duration(s)?).map_err(|e| e.to_string()),
     );
     let shutdown_raw = raw.shutdown.unwrap_or_default();
-    let mode = p.or_default(
+    let mode = p.keyword(
         "shutdown.mode",
         shutdown_raw.mode.as_ref(),
-        ShutdownModeConfig::Withdraw,
-        |s| match s {
-            "withdraw" => Ok(ShutdownModeConfig::Withdraw),
-            "graceful-restart" => Ok(ShutdownModeConfig::GracefulRestart),
-            other => Err(format!(
-                "{other:?} is not one of: withdraw, graceful-restart"
-            )),
-        },
+        &[
+            ("withdraw", ShutdownModeConfig::Withdraw),
+            ("graceful-restart", ShutdownModeConfig::GracefulRestart),
+        ],
     );
     let drain = p.or_default(
         "shutdown.drain",
@@ -87,15 +83,13 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<String>> {
                 .map_err(|_| format!("{s:?} is not ADDRESS:PORT, e.g. 127.0.0.1:9179 or [::]:9179"))
         },
     );
-    let ready_when = p.or_default(
+    let ready_when = p.keyword(
         "http.ready_when",
         http.ready_when.as_ref(),
-        ReadyWhen::AllPeers,
-        |s| match s {
-            "all-peers" => Ok(ReadyWhen::AllPeers),
-            "any-peer" => Ok(ReadyWhen::AnyPeer),
-            other => Err(format!("{other:?} is not one of: all-peers, any-peer")),
-        },
+        &[
+            ("all-peers", ReadyWhen::AllPeers),
+            ("any-peer", ReadyWhen::AnyPeer),
+        ],
     );
 
     if !p.is_empty() {
@@ -204,15 +198,13 @@ fn parse_announce(p: &mut Problems, raw: RawAnnounce) -> Option<AnnounceConfig> 
         }
         Some(list) => collect(p, "announce.allowed_cidrs", &list, parse_cidr),
     };
-    let services = p.or_default(
+    let services = p.keyword(
         "announce.services",
         raw.services.as_ref(),
-        ServiceSelection::All,
-        |s| match s {
-            "all" => Ok(ServiceSelection::All),
-            "annotated" => Ok(ServiceSelection::Annotated),
-            other => Err(format!("{other:?} is not one of: all, annotated")),
-        },
+        &[
+            ("all", ServiceSelection::All),
+            ("annotated", ServiceSelection::Annotated),
+        ],
     );
     let namespaces = collect(p, "announce.namespaces", &raw.namespaces, |s| {
         if s.is_empty() {

@@ -17,19 +17,23 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-/// The Event of one Service about one kind of problem: every problem of that code on that
-/// Service, in one note.
+/// The Event of one object about one kind of problem: every problem of that code on that
+/// object, in one note. A Service's by default; [`NodeReport`] is the Node's.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Report {
-    /// The Service.
-    pub service: ObjectKey,
-    /// Its uid, so the Event shows on `kubectl describe service`.
+pub struct Report<Subject = ObjectKey> {
+    /// The object: a Service's key, or a Node's name.
+    pub subject: Subject,
+    /// Its uid, so the Event shows on `kubectl describe`.
     pub uid: Option<String>,
     /// The problem code.
     pub code: &'static str,
     /// What is wrong.
     pub note: String,
 }
+
+/// A problem of this node's speaker itself (a refused config file), for an Event on the
+/// Node, by its name.
+pub type NodeReport = Report<String>;
 
 /// What was reported per Service and code, to report only what changed.
 #[derive(Debug, Default)]
@@ -65,12 +69,12 @@ impl ProblemMemory {
             .filter(|(key, note)| self.reported.get(*key) != Some(*note))
             .map(|((service, code), note)| Report {
                 uid: uid(service),
-                service: service.clone(),
+                subject: service.clone(),
                 code,
                 note: note.clone(),
             })
             .collect();
-        news.sort_by(|a, b| (&a.service, a.code).cmp(&(&b.service, b.code)));
+        news.sort_by(|a, b| (&a.subject, a.code).cmp(&(&b.subject, b.code)));
         self.reported = current;
         news
     }
@@ -167,26 +171,27 @@ impl EventSink {
     /// never fatal.
     pub async fn report(&mut self, reports: Vec<Report>) {
         for report in reports {
-            tracing::warn!(service = %report.service, code = report.code, "{}", report.note);
-            if let EventSink::Kubernetes {
-                client,
-                instance,
-                limit,
-            } = self
-            {
-                limit.acquire().await;
-                let target = Target::of_service(&report);
-                if let Err(error) =
-                    upsert(client, instance, target, report.code, &report.note).await
-                {
-                    tracing::warn!(service = %report.service, %error, "could not publish the Event");
-                }
+            tracing::warn!(service = %report.subject, code = report.code, "{}", report.note);
+            if let Err(error) = self.publish(&report, Target::of_service).await {
+                tracing::warn!(service = %report.subject, %error, "could not publish the Event");
             }
         }
     }
 
     /// Publishes an Event on this node's Node (the log line is the caller's).
     pub async fn report_node(&mut self, report: NodeReport) {
+        if let Err(error) = self.publish(&report, Target::of_node).await {
+            tracing::warn!(node = %report.subject, %error, "could not publish the Event");
+        }
+    }
+
+    /// Writes `report` as the Event `target` makes of it, in its turn under the rate
+    /// limit; nothing where Events do not go.
+    async fn publish<Subject>(
+        &mut self,
+        report: &Report<Subject>,
+        target: fn(&Report<Subject>) -> Target,
+    ) -> kube::Result<()> {
         if let EventSink::Kubernetes {
             client,
             instance,
@@ -194,11 +199,9 @@ impl EventSink {
         } = self
         {
             limit.acquire().await;
-            let target = Target::of_node(&report);
-            if let Err(error) = upsert(client, instance, target, report.code, &report.note).await {
-                tracing::warn!(node = %report.node, %error, "could not publish the Event");
-            }
+            upsert(client, instance, target(report), report.code, &report.note).await?;
         }
+        Ok(())
     }
 }
 
@@ -212,13 +215,13 @@ struct Target {
 impl Target {
     fn of_service(report: &Report) -> Target {
         Target {
-            namespace: report.service.namespace.clone(),
-            name: event_name(&report.service, report.uid.as_deref(), report.code),
+            namespace: report.subject.namespace.clone(),
+            name: event_name(&report.subject, report.uid.as_deref(), report.code),
             regarding: ObjectReference {
                 api_version: Some("v1".into()),
                 kind: Some("Service".into()),
-                namespace: Some(report.service.namespace.clone()),
-                name: Some(report.service.name.clone()),
+                namespace: Some(report.subject.namespace.clone()),
+                name: Some(report.subject.name.clone()),
                 uid: report.uid.clone(),
                 ..Default::default()
             },
@@ -230,7 +233,7 @@ impl Target {
     fn of_node(report: &NodeReport) -> Target {
         let key = format!(
             "{}/{}/{}",
-            report.node,
+            report.subject,
             report.uid.as_deref().unwrap_or(""),
             report.code
         );
@@ -238,32 +241,18 @@ impl Target {
             namespace: "default".into(),
             name: format!(
                 "{}.ka-{:016x}",
-                report.node,
+                report.subject,
                 xxhash_rust::xxh3::xxh3_64(key.as_bytes())
             ),
             regarding: ObjectReference {
                 api_version: Some("v1".into()),
                 kind: Some("Node".into()),
-                name: Some(report.node.clone()),
+                name: Some(report.subject.clone()),
                 uid: report.uid.clone(),
                 ..Default::default()
             },
         }
     }
-}
-
-/// A problem of this node's speaker itself (a refused config file), for an Event on the
-/// Node.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeReport {
-    /// The Node's name.
-    pub node: String,
-    /// Its uid, so the Event shows on `kubectl describe node`.
-    pub uid: Option<String>,
-    /// The problem code.
-    pub code: &'static str,
-    /// What is wrong.
-    pub note: String,
 }
 
 /// Creates the Event, or updates it when its note differs; leaves it alone when it already

@@ -110,7 +110,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
             Some(reloaded) = reloads.recv() => {
                 if let Err(problems) = &reloaded {
                     let _ = report_tx.send(Outgoing::Node(kube_events::NodeReport {
-                        node: reconciler.config.node_name.clone(),
+                        subject: reconciler.config.node_name.clone(),
                         uid: shared.read(|c| c.node().and_then(|n| n.uid.as_deref().map(String::from))),
                         code: "config_refused",
                         note: format!(

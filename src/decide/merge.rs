@@ -65,14 +65,6 @@ pub fn settle(
         }
         _ => {}
     }
-    let names = |except: &ServiceRef| -> String {
-        sharers
-            .iter()
-            .filter(|s| s.service != except)
-            .map(|s| s.service.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let ip = prefix.addr();
     let first_namespace = &sharers[0].service.namespace;
     if !rules.allow_cross_namespace
@@ -80,32 +72,20 @@ pub fn settle(
             .iter()
             .any(|s| &s.service.namespace != first_namespace)
     {
-        let problems = sharers
-            .iter()
-            .map(|s| ServiceProblem {
-                service: (**s.service).clone(),
-                code: "shared_ip_cross_namespace",
-                message: format!(
-                    "externalIP {ip} is also used by {} in another namespace; sharing across namespaces is not allowed (announce.allow_cross_namespace_sharing), so it is not announced",
-                    names(s.service)
-                ),
-            })
-            .collect();
+        let problems = tell(&sharers, &sharers, "shared_ip_cross_namespace", |others| {
+            format!(
+                "externalIP {ip} is also used by {others} in another namespace; sharing across namespaces is not allowed (announce.allow_cross_namespace_sharing), so it is not announced"
+            )
+        });
         return (None, problems);
     }
-    let narrowing: Vec<&&Sharer<'_>> = sharers.iter().filter(|s| !announced(s)).collect();
+    let narrowing: Vec<&Sharer<'_>> = sharers.iter().copied().filter(|s| !announced(s)).collect();
     if !narrowing.is_empty() {
-        let problems = narrowing
-            .iter()
-            .map(|s| ServiceProblem {
-                service: (**s.service).clone(),
-                code: "shared_ip_narrowed",
-                message: format!(
-                    "externalIP {ip} is shared with {}; it is announced only on nodes where every Service sharing it would be, and this Service is not announced on some of them",
-                    names(s.service)
-                ),
-            })
-            .collect();
+        let problems = tell(&narrowing, &sharers, "shared_ip_narrowed", |others| {
+            format!(
+                "externalIP {ip} is shared with {others}; it is announced only on nodes where every Service sharing it would be, and this Service is not announced on some of them"
+            )
+        });
         return (None, problems);
     }
     let templates: SmallVec<[&RouteTemplate; 2]> =
@@ -127,19 +107,37 @@ pub fn settle(
         }
         return (Some(route), Vec::new());
     }
-    let problems = sharers
-        .iter()
+    let problems = tell(&sharers, &sharers, "shared_ip_conflict", |others| {
+        format!(
+            "externalIP {ip} is shared with {others} and their {} differ; it is announced with the config's defaults",
+            differing.join(", ")
+        )
+    });
+    (Some(route_of(rules.defaults, sharers.as_slice())), problems)
+}
+
+/// A problem of `code` for each Service in `told`; `message` words it around the names of
+/// the other Services sharing the address, so each owner learns who else uses it.
+fn tell(
+    told: &[&Sharer<'_>],
+    sharers: &[&Sharer<'_>],
+    code: &'static str,
+    message: impl Fn(String) -> String,
+) -> Vec<ServiceProblem> {
+    told.iter()
         .map(|s| ServiceProblem {
             service: (**s.service).clone(),
-            code: "shared_ip_conflict",
-            message: format!(
-                "externalIP {ip} is shared with {} and their {} differ; it is announced with the config's defaults",
-                names(s.service),
-                differing.join(", ")
+            code,
+            message: message(
+                sharers
+                    .iter()
+                    .filter(|other| other.service != s.service)
+                    .map(|other| other.service.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ),
         })
-        .collect();
-    (Some(route_of(rules.defaults, sharers.as_slice())), problems)
+        .collect()
 }
 
 fn route_of(template: &RouteTemplate, sharers: &[&Sharer<'_>]) -> Route {

@@ -496,6 +496,15 @@ fn judge_endpoints(effective: &ServiceAnnotations, summary: endpoints::EndpointS
     }
 }
 
+/// `values` in order, each once: a route's communities compare equal whatever order the
+/// config and the annotations list them in.
+fn sorted_set<T: Ord>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut set: Vec<T> = values.collect();
+    set.sort();
+    set.dedup();
+    set
+}
+
 /// Route attributes of one Service's address: the config's communities on every route,
 /// the Service's own on top, GRACEFUL_SHUTDOWN (RFC 8326) while the node is drained.
 fn route_attributes(
@@ -503,25 +512,21 @@ fn route_attributes(
     effective: &ServiceAnnotations,
     drained: bool,
 ) -> RouteAttributes {
-    let mut communities: Vec<Community> = announce
-        .communities
-        .iter()
-        .chain(&effective.communities)
-        .copied()
-        .collect();
-    if drained {
-        communities.push(Community::GRACEFUL_SHUTDOWN);
-    }
-    communities.sort();
-    communities.dedup();
-    let mut large_communities: Vec<_> = announce
-        .large_communities
-        .iter()
-        .chain(&effective.large_communities)
-        .copied()
-        .collect();
-    large_communities.sort();
-    large_communities.dedup();
+    let communities = sorted_set(
+        announce
+            .communities
+            .iter()
+            .chain(&effective.communities)
+            .copied()
+            .chain(drained.then_some(Community::GRACEFUL_SHUTDOWN)),
+    );
+    let large_communities = sorted_set(
+        announce
+            .large_communities
+            .iter()
+            .chain(&effective.large_communities)
+            .copied(),
+    );
     RouteAttributes {
         origin: bgp::wire::Origin::Igp,
         as_path_prepend: effective.as_path_prepend,

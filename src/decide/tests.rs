@@ -5,7 +5,7 @@ use super::reason::{AnnouncedBecause, Reason, Verdict};
 use super::*;
 use crate::annotation_communities::CommunityPattern;
 use crate::config::{AnnounceConfig, ServiceSelection};
-use k8s_openapi::api::core::v1::{Node, Service, ServiceSpec};
+use k8s_openapi::api::core::v1::{Node, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::sync::Arc;
@@ -35,20 +35,12 @@ fn peer_names() -> BTreeSet<String> {
     ["tor-a", "tor-b"].into_iter().map(String::from).collect()
 }
 
+/// Service `web/name` as a cluster prints it, with these externalIPs.
 fn service(name: &str, ips: &[&str]) -> Service {
-    Service {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            namespace: Some("web".into()),
-            ..Default::default()
-        },
-        spec: Some(ServiceSpec {
-            external_ips: Some(ips.iter().map(|s| s.to_string()).collect()),
-            cluster_ip: Some("10.96.0.10".into()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    let printed = lab::objects::Service::new("web", name)
+        .external_ips(ips)
+        .build();
+    serde_json::from_value(printed).expect("a printed Service parses")
 }
 
 fn annotate(mut s: Service, key: &str, value: &str) -> Service {
@@ -148,6 +140,12 @@ impl World {
         self
     }
 
+    /// `announce.communities: [65010:100]`, the community the config puts on every route.
+    fn with_config_community(mut self) -> World {
+        self.announce.communities = vec![Community::new(65010, 100)];
+        self
+    }
+
     fn decide(&self) -> Decision {
         let names = peer_names();
         decide(
@@ -171,14 +169,14 @@ fn verdict_of(d: &Decision, service: &str, ip: &str) -> Verdict {
         .clone()
 }
 
-/// The verdict on Service `app`'s one IPv4 externalIP when its one slice holds
-/// `endpoints`: the shape of every endpoint-state rule.
-fn verdict_with_endpoints(endpoints: &[Ep<'_>]) -> Verdict {
-    let d = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "s", "IPv4", endpoints))
-        .decide();
-    verdict_of(&d, "app", IP4)
+/// Asserts the verdict on Service `app`'s IPv4 externalIP: the address most rules vary.
+fn assert_app_verdict(d: &Decision, expected: Verdict) {
+    assert_eq!(verdict_of(d, "app", IP4), expected, "Service app, {IP4}");
+}
+
+/// The decision's first route; `expected` says why there is one.
+fn first_route<'a>(d: &'a Decision, expected: &str) -> &'a Route {
+    d.routes.values().next().expect(expected)
 }
 
 fn announced(d: &Decision, ip: &str) -> bool {
@@ -186,90 +184,84 @@ fn announced(d: &Decision, ip: &str) -> bool {
         .contains_key(&IpNet::from(ip.parse::<std::net::IpAddr>().unwrap()))
 }
 
+/// Service `s`, named `app`, with `endpoints` in its one IPv4 slice.
+fn serving(s: Service, endpoints: &[Ep<'_>]) -> World {
+    World::new()
+        .with_service(s)
+        .with_slice(slice("app", "app-1", "IPv4", endpoints))
+}
+
 /// A Service with one ready endpoint on this node: the base case the rules below vary.
 fn served_here() -> World {
-    World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "app-1", "IPv4", &[ready("10.0.0.1", NODE)]))
+    serving(service("app", &[IP4]), &[ready("10.0.0.1", NODE)])
 }
 
 #[test]
 fn local_ready_endpoint_announces_a_host_route() {
     let d = served_here().decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
-    );
+    assert_app_verdict(&d, Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint));
     assert!(d.routes.contains_key(&"203.0.113.10/32".parse().unwrap()));
     assert_eq!(d.routes.len(), 1);
 }
 
 #[test]
-fn ready_endpoint_only_elsewhere_does_not_announce() {
-    let d = World::new()
-        .with_service(service("app", &[IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.2", "node-b")]))
-        .decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NoLocalEndpoints)
-    );
-    assert!(d.routes.is_empty());
-}
-
-#[test]
 fn no_endpoints_anywhere_does_not_announce() {
     let d = World::new().with_service(service("app", &[IP4])).decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NoEndpoints)
-    );
+    assert_app_verdict(&d, Verdict::NotAnnounced(Reason::NoEndpoints));
 }
 
+/// SPEC 4.2: which endpoints of the Service's slice make this node announce, by their
+/// node and conditions.
 #[test]
-fn not_ready_local_endpoint_does_not_announce() {
-    let ep = ("10.0.0.1", NODE, Some(false), Some(false), Some(false));
-    assert_eq!(
-        verdict_with_endpoints(&[ep]),
-        Verdict::NotAnnounced(Reason::NoEndpoints)
-    );
-}
-
-#[test]
-fn missing_conditions_default_to_ready() {
-    let ep = ("10.0.0.1", NODE, None, None, None);
-    assert_eq!(
-        verdict_with_endpoints(&[ep]),
-        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
-    );
-}
-
-#[test]
-fn serving_terminating_local_endpoint_keeps_announcing_while_none_is_ready() {
-    assert_eq!(
-        verdict_with_endpoints(&[
-            terminating("10.0.0.1", NODE),
-            terminating("10.0.0.2", "node-b")
-        ]),
-        Verdict::Announced(AnnouncedBecause::LocalTerminatingFallback)
-    );
-}
-
-#[test]
-fn terminating_local_endpoint_withdraws_once_a_ready_one_exists_elsewhere() {
-    assert_eq!(
-        verdict_with_endpoints(&[terminating("10.0.0.1", NODE), ready("10.0.0.2", "node-b")]),
-        Verdict::NotAnnounced(Reason::NoLocalEndpoints)
-    );
-}
-
-#[test]
-fn terminating_endpoint_that_is_not_serving_does_not_announce() {
-    let ep = ("10.0.0.1", NODE, Some(false), Some(false), Some(true));
-    assert_eq!(
-        verdict_with_endpoints(&[ep]),
-        Verdict::NotAnnounced(Reason::NoEndpoints)
-    );
+fn endpoint_states_decide_the_verdict() {
+    let not_ready = ("10.0.0.1", NODE, Some(false), Some(false), Some(false));
+    let no_conditions = ("10.0.0.1", NODE, None, None, None);
+    let terminating_not_serving = ("10.0.0.1", NODE, Some(false), Some(false), Some(true));
+    let cases: [(&str, Vec<Ep<'_>>, Verdict); 6] = [
+        (
+            "a ready endpoint only elsewhere does not announce",
+            vec![ready("10.0.0.2", "node-b")],
+            Verdict::NotAnnounced(Reason::NoLocalEndpoints),
+        ),
+        (
+            "a not-ready local endpoint does not announce",
+            vec![not_ready],
+            Verdict::NotAnnounced(Reason::NoEndpoints),
+        ),
+        (
+            "missing conditions default to ready",
+            vec![no_conditions],
+            Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint),
+        ),
+        (
+            "a serving terminating local endpoint keeps announcing while none is ready",
+            vec![
+                terminating("10.0.0.1", NODE),
+                terminating("10.0.0.2", "node-b"),
+            ],
+            Verdict::Announced(AnnouncedBecause::LocalTerminatingFallback),
+        ),
+        (
+            "a terminating local endpoint withdraws once a ready one exists elsewhere",
+            vec![terminating("10.0.0.1", NODE), ready("10.0.0.2", "node-b")],
+            Verdict::NotAnnounced(Reason::NoLocalEndpoints),
+        ),
+        (
+            "a terminating endpoint that is not serving does not announce",
+            vec![terminating_not_serving],
+            Verdict::NotAnnounced(Reason::NoEndpoints),
+        ),
+    ];
+    for (case, endpoints, expected) in cases {
+        let d = serving(service("app", &[IP4]), &endpoints).decide();
+        assert_eq!(verdict_of(&d, "app", IP4), expected, "{case}");
+        let routes = usize::from(matches!(expected, Verdict::Announced(_)));
+        assert_eq!(
+            d.routes.len(),
+            routes,
+            "{case}: the route follows the verdict"
+        );
+    }
 }
 
 #[test]
@@ -278,10 +270,7 @@ fn endpoints_of_the_other_family_do_not_count() {
         .with_service(service("app", &[IP4, IP6]))
         .with_slice(slice("app", "s6", "IPv6", &[ready("fd00::1", NODE)]));
     let d = w.decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NoEndpoints)
-    );
+    assert_app_verdict(&d, Verdict::NotAnnounced(Reason::NoEndpoints));
     assert_eq!(
         verdict_of(&d, "app", IP6),
         Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
@@ -306,10 +295,7 @@ fn slices_of_other_services_or_namespaces_do_not_count() {
         .with_service(service("app", &[IP4]))
         .with_slice(slice("other-app", "s1", "IPv4", &[ready("10.0.0.1", NODE)]))
         .with_slice(other_ns);
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::NoEndpoints)
-    );
+    assert_app_verdict(&w.decide(), Verdict::NotAnnounced(Reason::NoEndpoints));
 }
 
 #[test]
@@ -365,9 +351,9 @@ fn external_name_headless_and_other_proxy_services_are_skipped() {
 fn namespaces_allow_list_filters_services() {
     let mut w = served_here();
     w.announce.namespaces = BTreeSet::from(["prod".to_string()]);
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::NamespaceNotAllowed)
+    assert_app_verdict(
+        &w.decide(),
+        Verdict::NotAnnounced(Reason::NamespaceNotAllowed),
     );
     w.announce.namespaces = BTreeSet::from(["web".to_string()]);
     assert!(announced(&w.decide(), IP4));
@@ -377,10 +363,7 @@ fn namespaces_allow_list_filters_services() {
 fn annotated_mode_announces_only_opted_in_services() {
     let mut w = served_here();
     w.announce.services = ServiceSelection::Annotated;
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::NotOptedIn)
-    );
+    assert_app_verdict(&w.decide(), Verdict::NotAnnounced(Reason::NotOptedIn));
     let s = annotate(service("app", &[IP4]), annotations::ANNOUNCE, "true");
     let w = w.with_service(s);
     assert!(announced(&w.decide(), IP4));
@@ -393,17 +376,15 @@ fn announce_false_opts_out() {
         annotations::ANNOUNCE,
         "false",
     ));
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::AnnotationOff)
-    );
+    assert_app_verdict(&w.decide(), Verdict::NotAnnounced(Reason::AnnotationOff));
 }
 
 #[test]
 fn addresses_outside_allowed_cidrs_are_refused_and_reported() {
-    let w = World::new()
-        .with_service(service("app", &["8.8.8.8", IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let w = serving(
+        service("app", &["8.8.8.8", IP4]),
+        &[ready("10.0.0.1", NODE)],
+    );
     let d = w.decide();
     assert_eq!(
         verdict_of(&d, "app", "8.8.8.8"),
@@ -429,10 +410,11 @@ fn empty_allowed_cidrs_announce_nothing() {
 
 #[test]
 fn special_range_addresses_are_refused_even_inside_allowed_cidrs() {
-    let mut w = World::new()
-        .with_service(service("app", &["127.0.0.1", "fe80::1"]))
-        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.1", NODE)]))
-        .with_slice(slice("app", "s6", "IPv6", &[ready("fd00::1", NODE)]));
+    let mut w = serving(
+        service("app", &["127.0.0.1", "fe80::1"]),
+        &[ready("10.0.0.1", NODE)],
+    )
+    .with_slice(slice("app", "s6", "IPv6", &[ready("fd00::1", NODE)]));
     w.announce.allowed_cidrs = vec!["0.0.0.0/0".parse().unwrap(), "::/0".parse().unwrap()];
     let d = w.decide();
     assert!(d.routes.is_empty());
@@ -460,12 +442,7 @@ fn unparsable_external_ip_is_refused() {
 #[test]
 fn excluded_node_announces_nothing() {
     let w = served_here().with_node(&[(EXCLUDE_NODE_LABEL, "")], &[]);
-    let d = w.decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NodeExcluded)
-    );
-    assert!(d.routes.is_empty());
+    assert_withdrawn(&w.decide(), Reason::NodeExcluded);
 }
 
 #[test]
@@ -473,11 +450,7 @@ fn drained_node_adds_graceful_shutdown_to_every_route() {
     let w = served_here().with_node(&[], &[(annotations::DRAIN, "true")]);
     let d = w.decide();
     assert!(d.drained);
-    let route = d
-        .routes
-        .values()
-        .next()
-        .expect("still announced while drained");
+    let route = first_route(&d, "still announced while drained");
     assert!(
         route
             .attributes
@@ -485,61 +458,48 @@ fn drained_node_adds_graceful_shutdown_to_every_route() {
             .contains(&Community::GRACEFUL_SHUTDOWN)
     );
     let undrained = served_here().with_node(&[], &[]).decide();
+    let route = first_route(&undrained, "announced");
     assert!(
-        !undrained
-            .routes
-            .values()
-            .next()
-            .unwrap()
+        !route
             .attributes
             .communities
             .contains(&Community::GRACEFUL_SHUTDOWN)
     );
 }
 
-#[test]
-fn announce_from_cluster_announces_from_every_node_while_endpoints_exist() {
-    let s = annotate(
+/// Service `app` annotated `announce-from: cluster`.
+fn from_cluster() -> Service {
+    annotate(
         service("app", &[IP4]),
         annotations::ANNOUNCE_FROM,
         "cluster",
-    );
-    let w = World::new().with_service(s.clone()).with_slice(slice(
-        "app",
-        "s",
-        "IPv4",
-        &[ready("10.0.0.2", "node-b")],
-    ));
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::Announced(AnnouncedBecause::AnnounceFromCluster)
+    )
+}
+
+/// `s` with its one ready endpoint on another node.
+fn served_elsewhere(s: Service) -> World {
+    serving(s, &[ready("10.0.0.2", "node-b")])
+}
+
+#[test]
+fn announce_from_cluster_announces_from_every_node_while_endpoints_exist() {
+    let s = from_cluster();
+    let w = served_elsewhere(s.clone());
+    assert_app_verdict(
+        &w.decide(),
+        Verdict::Announced(AnnouncedBecause::AnnounceFromCluster),
     );
     let empty = World::new().with_service(s);
-    assert_eq!(
-        verdict_of(&empty.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::NoEndpoints)
-    );
+    assert_app_verdict(&empty.decide(), Verdict::NotAnnounced(Reason::NoEndpoints));
 }
 
 #[test]
 fn announce_from_cluster_is_refused_with_local_traffic_policy() {
-    let mut s = annotate(
-        service("app", &[IP4]),
-        annotations::ANNOUNCE_FROM,
-        "cluster",
-    );
+    let mut s = from_cluster();
     s.spec.as_mut().unwrap().external_traffic_policy = Some("Local".into());
-    let w = World::new().with_service(s).with_slice(slice(
-        "app",
-        "s",
-        "IPv4",
-        &[ready("10.0.0.2", "node-b")],
-    ));
+    let w = served_elsewhere(s);
     let d = w.decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NoLocalEndpoints)
-    );
+    assert_app_verdict(&d, Verdict::NotAnnounced(Reason::NoLocalEndpoints));
     assert!(
         d.problems
             .iter()
@@ -549,19 +509,8 @@ fn announce_from_cluster_is_refused_with_local_traffic_policy() {
 
 #[test]
 fn announce_from_cluster_still_respects_the_exclude_label() {
-    let s = annotate(
-        service("app", &[IP4]),
-        annotations::ANNOUNCE_FROM,
-        "cluster",
-    );
-    let w = World::new()
-        .with_service(s)
-        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.2", "node-b")]))
-        .with_node(&[(EXCLUDE_NODE_LABEL, "true")], &[]);
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::NodeExcluded)
-    );
+    let w = served_elsewhere(from_cluster()).with_node(&[(EXCLUDE_NODE_LABEL, "true")], &[]);
+    assert_app_verdict(&w.decide(), Verdict::NotAnnounced(Reason::NodeExcluded));
 }
 
 #[test]
@@ -577,10 +526,9 @@ fn annotations_set_route_attributes_and_peers() {
     ] {
         s = annotate(s, k, v);
     }
-    let mut w = served_here().with_service(s);
-    w.announce.communities = vec![Community::new(65010, 100)];
+    let w = served_here().with_service(s).with_config_community();
     let d = w.decide();
-    let route = d.routes.values().next().unwrap();
+    let route = first_route(&d, "announced");
     assert_eq!(
         route.attributes.communities,
         vec![Community::new(65010, 7), Community::new(65010, 100)]
@@ -600,10 +548,7 @@ fn annotations_set_route_attributes_and_peers() {
 fn a_bad_annotation_takes_its_default_and_the_others_apply() {
     let good = annotate(service("app", &[IP4]), annotations::MED, "10");
     let first = served_here().with_service(good).decide();
-    assert_eq!(
-        first.routes.values().next().unwrap().attributes.med,
-        Some(10)
-    );
+    assert_eq!(first_route(&first, "announced").attributes.med, Some(10));
 
     let bad = annotate(
         annotate(service("app", &[IP4]), annotations::MED, "ten"),
@@ -611,7 +556,7 @@ fn a_bad_annotation_takes_its_default_and_the_others_apply() {
         "300",
     );
     let d = served_here().with_service(bad).decide();
-    let route = d.routes.values().next().expect("still announced");
+    let route = first_route(&d, "still announced");
     assert_eq!(route.attributes.med, None, "the bad MED takes its default");
     assert_eq!(
         route.attributes.local_pref,
@@ -655,10 +600,7 @@ fn a_bad_announce_value_is_ignored_and_others_are_unaffected() {
         "announce takes its default (services: all)"
     );
     assert!(d.problems.iter().any(|p| p.code == "invalid_annotation"));
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint)
-    );
+    assert_app_verdict(&d, Verdict::Announced(AnnouncedBecause::LocalReadyEndpoint));
     assert_eq!(d.routes.len(), 2);
 }
 
@@ -773,13 +715,12 @@ fn sharing_across_namespaces_is_allowed_when_configured() {
 }
 
 fn sharing_pair(a_med: &str, b_med: &str) -> World {
-    let mut w = World::new()
+    World::new()
         .with_service(annotate(service("a", &[IP4]), annotations::MED, a_med))
         .with_service(annotate(service("b", &[IP4]), annotations::MED, b_med))
         .with_slice(slice("a", "sa", "IPv4", &[ready("10.0.0.1", NODE)]))
-        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]));
-    w.announce.communities = vec![Community::new(65010, 100)];
-    w
+        .with_slice(slice("b", "sb", "IPv4", &[ready("10.0.0.2", NODE)]))
+        .with_config_community()
 }
 
 #[test]
@@ -792,12 +733,11 @@ fn sharing_services_that_agree_keep_their_attributes() {
 #[test]
 fn sharing_services_that_disagree_get_the_config_defaults_and_a_problem() {
     let w = sharing_pair("20", "10");
-    let mut w = w.with_service(annotate(
+    let w = w.with_service(annotate(
         annotate(service("b", &[IP4]), annotations::MED, "10"),
         annotations::COMMUNITIES,
         "65010:2",
     ));
-    w.announce.communities = vec![Community::new(65010, 100)];
     let d = w.decide();
     let route = &d.routes[&SHARED.parse().unwrap()];
     assert_eq!(route.attributes.med, None, "no MED is the default");
@@ -817,9 +757,7 @@ fn sharing_services_that_disagree_get_the_config_defaults_and_a_problem() {
 
 #[test]
 fn duplicate_external_ips_in_one_service_are_one_verdict() {
-    let w = World::new()
-        .with_service(service("app", &[IP4, IP4]))
-        .with_slice(slice("app", "s", "IPv4", &[ready("10.0.0.1", NODE)]));
+    let w = serving(service("app", &[IP4, IP4]), &[ready("10.0.0.1", NODE)]);
     assert_eq!(w.decide().verdicts.len(), 1);
 }
 
@@ -830,8 +768,8 @@ fn removed_service_leaves_no_route() {
     assert!(World::new().decide().routes.is_empty());
 }
 
-/// `served_here()` with this node's Node changed by `change`.
-fn served_on_node(change: impl FnOnce(&mut Node)) -> World {
+/// This node's Node, changed by `change`.
+fn this_node(change: impl FnOnce(&mut Node)) -> Node {
     let mut node = Node {
         metadata: ObjectMeta {
             name: Some(NODE.into()),
@@ -840,40 +778,42 @@ fn served_on_node(change: impl FnOnce(&mut Node)) -> World {
         ..Default::default()
     };
     change(&mut node);
+    node
+}
+
+/// `served_here()` with this node's Node changed by `change`.
+fn served_on_node(change: impl FnOnce(&mut Node)) -> World {
     let mut w = served_here();
-    w.cluster.set_node(Some(node));
+    w.cluster.set_node(Some(this_node(change)));
     w
+}
+
+/// Asserts that this node withdraws every route, and why.
+fn assert_withdrawn(d: &Decision, reason: Reason) {
+    assert_app_verdict(d, Verdict::NotAnnounced(reason));
+    assert!(d.routes.is_empty(), "{:?}", d.routes);
+}
+
+/// Sets the Node's `NetworkUnavailable` condition to `status`.
+fn network_unavailable(status: &str) -> impl FnOnce(&mut Node) + '_ {
+    use k8s_openapi::api::core::v1::{NodeCondition, NodeStatus};
+    move |n: &mut Node| {
+        n.status = Some(NodeStatus {
+            conditions: Some(vec![NodeCondition {
+                type_: "NetworkUnavailable".into(),
+                status: status.into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+    }
 }
 
 #[test]
 fn network_unavailable_node_withdraws_everything() {
-    use k8s_openapi::api::core::v1::{NodeCondition, NodeStatus};
-    let w = served_on_node(|n| {
-        n.status = Some(NodeStatus {
-            conditions: Some(vec![NodeCondition {
-                type_: "NetworkUnavailable".into(),
-                status: "True".into(),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        })
-    });
-    let d = w.decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable))
-    );
-    assert!(d.routes.is_empty());
-    let recovered = served_on_node(|n| {
-        n.status = Some(NodeStatus {
-            conditions: Some(vec![NodeCondition {
-                type_: "NetworkUnavailable".into(),
-                status: "False".into(),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        })
-    });
+    let d = served_on_node(network_unavailable("True")).decide();
+    assert_withdrawn(&d, Reason::NodeUnhealthy(NodeUnhealthy::NetworkUnavailable));
+    let recovered = served_on_node(network_unavailable("False"));
     assert_eq!(recovered.decide().routes.len(), 1);
 }
 
@@ -883,12 +823,7 @@ fn node_being_deleted_withdraws_everything() {
     let w = served_on_node(|n| {
         n.metadata.deletion_timestamp = Some(Time(Default::default()));
     });
-    let d = w.decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::Deleting))
-    );
-    assert!(d.routes.is_empty());
+    assert_withdrawn(&w.decide(), Reason::NodeUnhealthy(NodeUnhealthy::Deleting));
 }
 
 fn taint(key: &str) -> impl FnOnce(&mut Node) + '_ {
@@ -907,40 +842,19 @@ fn taint(key: &str) -> impl FnOnce(&mut Node) + '_ {
 #[test]
 fn autoscaler_to_be_deleted_taint_withdraws_everything() {
     let d = served_on_node(taint(TO_BE_DELETED_TAINT)).decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
-    );
-    assert!(d.routes.is_empty());
+    assert_withdrawn(&d, Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted));
     let other_taint = served_on_node(taint("dedicated")).decide();
     assert_eq!(other_taint.routes.len(), 1, "other taints do not withdraw");
 }
 
 #[test]
 fn announce_from_cluster_does_not_count_an_unhealthy_node() {
-    let s = annotate(
-        service("app", &[IP4]),
-        annotations::ANNOUNCE_FROM,
-        "cluster",
-    );
-    let mut w = World::new().with_service(s).with_slice(slice(
-        "app",
-        "s",
-        "IPv4",
-        &[ready("10.0.0.2", "node-b")],
-    ));
-    let mut node = Node {
-        metadata: ObjectMeta {
-            name: Some(NODE.into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    taint(TO_BE_DELETED_TAINT)(&mut node);
-    w.cluster.set_node(Some(node));
-    assert_eq!(
-        verdict_of(&w.decide(), "app", IP4),
-        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted))
+    let mut w = served_elsewhere(from_cluster());
+    w.cluster
+        .set_node(Some(this_node(taint(TO_BE_DELETED_TAINT))));
+    assert_app_verdict(
+        &w.decide(),
+        Verdict::NotAnnounced(Reason::NodeUnhealthy(NodeUnhealthy::ToBeDeleted)),
     );
 }
 
@@ -951,10 +865,9 @@ fn a_tenants_blackhole_community_is_refused_and_the_configs_communities_apply() 
         annotations::COMMUNITIES,
         "65535:666",
     );
-    let mut w = served_here().with_service(s);
-    w.announce.communities = vec![Community::new(65010, 100)];
+    let mut w = served_here().with_service(s).with_config_community();
     let d = w.decide();
-    let route = d.routes.values().next().expect("still announced");
+    let route = first_route(&d, "still announced");
     assert_eq!(
         route.attributes.communities,
         vec![Community::new(65010, 100)]
@@ -966,12 +879,9 @@ fn a_tenants_blackhole_community_is_refused_and_the_configs_communities_apply() 
         .annotation_communities
         .push(CommunityPattern::Community(Community::new(65535, 666)));
     let listed = w.decide();
+    let route = first_route(&listed, "announced");
     assert!(
-        listed
-            .routes
-            .values()
-            .next()
-            .unwrap()
+        route
             .attributes
             .communities
             .contains(&Community::new(65535, 666)),
@@ -999,11 +909,11 @@ fn with_pools_an_address_is_announced_only_for_the_namespaces_of_its_pool() {
     w.announce.pools = vec![pool("team-b", "203.0.113.0/28", names(&["team-b"]))];
     let d = w.decide();
     assert!(d.routes.is_empty());
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
+    assert_app_verdict(
+        &d,
         Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::NotForNamespace(
-            "team-b".into()
-        )))
+            "team-b".into(),
+        ))),
     );
     assert_eq!(d.problems.len(), 1, "a refusal is reported");
 }
@@ -1013,9 +923,9 @@ fn with_pools_an_address_in_no_pool_is_refused() {
     let mut w = served_here();
     w.announce.pools = vec![pool("web-pool", "203.0.113.128/25", names(&["web"]))];
     let d = w.decide();
-    assert_eq!(
-        verdict_of(&d, "app", IP4),
-        Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::OutsidePools))
+    assert_app_verdict(
+        &d,
+        Verdict::NotAnnounced(Reason::Pool(pools::PoolRefusal::OutsidePools)),
     );
     assert_eq!(d.refusal_counts().get("outside_pools"), Some(&1));
 }
@@ -1056,22 +966,16 @@ fn bandwidth_of(d: &Decision, ip: &str) -> Option<f32> {
 
 #[test]
 fn weighted_routes_carry_local_ready_endpoints_times_bandwidth_per_endpoint() {
-    let w = weighted(
-        World::new()
-            .with_service(service("app", &[IP4, "203.0.113.11"]))
-            .with_slice(slice(
-                "app",
-                "app-1",
-                "IPv4",
-                &[
-                    ready("10.0.0.1", NODE),
-                    ready("10.0.0.2", NODE),
-                    ready("10.0.0.3", NODE),
-                    ready("10.0.0.4", "node-b"),
-                    terminating("10.0.0.5", NODE),
-                ],
-            )),
-    );
+    let w = weighted(serving(
+        service("app", &[IP4, "203.0.113.11"]),
+        &[
+            ready("10.0.0.1", NODE),
+            ready("10.0.0.2", NODE),
+            ready("10.0.0.3", NODE),
+            ready("10.0.0.4", "node-b"),
+            terminating("10.0.0.5", NODE),
+        ],
+    ));
     let d = w.decide();
     // Only this node's ready endpoints count: 3 x 1,000,000 bytes/s.
     assert_eq!(bandwidth_of(&d, IP4), Some(3_000_000.0));
@@ -1102,32 +1006,19 @@ fn weight_is_per_family() {
 fn weighting_off_or_equal_sends_no_link_bandwidth() {
     let d = served_here().decide();
     assert_eq!(bandwidth_of(&d, IP4), None);
-    let w = weighted(
-        World::new()
-            .with_service(annotate(
-                service("app", &[IP4]),
-                annotations::WEIGHT,
-                "equal",
-            ))
-            .with_slice(slice("app", "app-1", "IPv4", &[ready("10.0.0.1", NODE)])),
-    );
+    let w = weighted(serving(
+        annotate(service("app", &[IP4]), annotations::WEIGHT, "equal"),
+        &[ready("10.0.0.1", NODE)],
+    ));
     assert_eq!(bandwidth_of(&w.decide(), IP4), None);
 }
 
 #[test]
 fn weight_endpoints_annotation_weights_one_service_while_the_config_is_off() {
-    let w = World::new()
-        .with_service(annotate(
-            service("app", &[IP4]),
-            annotations::WEIGHT,
-            "endpoints",
-        ))
-        .with_slice(slice(
-            "app",
-            "app-1",
-            "IPv4",
-            &[ready("10.0.0.1", NODE), ready("10.0.0.2", NODE)],
-        ));
+    let w = serving(
+        annotate(service("app", &[IP4]), annotations::WEIGHT, "endpoints"),
+        &[ready("10.0.0.1", NODE), ready("10.0.0.2", NODE)],
+    );
     // The default 1Mbps per endpoint: 125,000 bytes/s each.
     assert_eq!(bandwidth_of(&w.decide(), IP4), Some(250_000.0));
 }

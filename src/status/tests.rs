@@ -1,5 +1,23 @@
 use super::*;
 
+/// Peer `name` at 10.0.0.2:179 that could not be started, for `error`.
+pub(crate) fn failed_peer(name: &str, error: &str) -> ObservedPeer {
+    ObservedPeer {
+        name: name.into(),
+        address: "10.0.0.2:179".parse().unwrap(),
+        asn: 65000,
+        run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(error))),
+        bfd: None,
+    }
+}
+
+/// The first line of `text` that starts with `prefix`: a table row.
+pub(crate) fn row<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("a row for {prefix} in:\n{text}"))
+}
+
 #[test]
 fn a_peer_that_failed_to_start_is_shown_with_its_error() {
     let status = Status {
@@ -8,15 +26,10 @@ fn a_peer_that_failed_to_start_is_shown_with_its_error() {
         ready: false,
         not_ready: Some("peers not established: tor-b (failed)".into()),
         withdrawn: None,
-        peers: vec![PeerView::of(&ObservedPeer {
-            name: "tor-b".into(),
-            address: "10.0.0.2:179".parse().unwrap(),
-            asn: 65000,
-            run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other(
-                "peer tor-b: password_file: /x: cannot read",
-            ))),
-            bfd: None,
-        })],
+        peers: vec![PeerView::of(&failed_peer(
+            "tor-b",
+            "peer tor-b: password_file: /x: cannot read",
+        ))],
         routes: vec![],
     };
     let text = render_text(&status);
@@ -24,10 +37,7 @@ fn a_peer_that_failed_to_start_is_shown_with_its_error() {
         text.contains("NOT ready: peers not established: tor-b (failed)"),
         "{text}"
     );
-    let row = text
-        .lines()
-        .find(|l| l.starts_with("tor-b"))
-        .expect("a row for the failed peer");
+    let row = row(&text, "tor-b");
     assert!(row.contains("failed"), "{row}");
     assert!(row.ends_with("password_file: /x: cannot read"), "{row}");
 }
@@ -73,13 +83,7 @@ fn readiness_follows_ready_when() {
     observed
         .synced
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    *observed.peers.lock().unwrap() = vec![ObservedPeer {
-        name: "tor-b".into(),
-        address: "10.0.0.2:179".parse().unwrap(),
-        asn: 65000,
-        run: PeerRun::StartFailed(std::sync::Arc::new(std::io::Error::other("no"))),
-        bfd: None,
-    }];
+    *observed.peers.lock().unwrap() = vec![failed_peer("tor-b", "no")];
     let status = observed.snapshot();
     assert!(!status.ready);
     assert_eq!(

@@ -23,36 +23,45 @@ fn status(state: State, remote: State) -> Status {
     }
 }
 
+/// BGP goes down with a BFD session that was Up and is Up no more, unless an AdminDown on
+/// either end explains it.
 #[test]
-fn bfd_up_to_down_takes_bgp_down() {
-    assert!(path_failed(
-        &status(State::Up, State::Up),
-        &status(State::Down, State::Down)
-    ));
-}
-
-#[test]
-fn bfd_down_from_router_admin_down_leaves_bgp_alone() {
-    assert!(!path_failed(
-        &status(State::Up, State::Up),
-        &status(State::Down, State::AdminDown)
-    ));
-}
-
-#[test]
-fn bfd_that_was_never_up_leaves_bgp_alone() {
-    assert!(!path_failed(
-        &status(State::Init, State::Down),
-        &status(State::Down, State::Down)
-    ));
-}
-
-#[test]
-fn our_own_admin_down_leaves_bgp_alone() {
-    assert!(!path_failed(
-        &status(State::Up, State::Up),
-        &status(State::AdminDown, State::Up)
-    ));
+fn only_a_failed_path_takes_bgp_down() {
+    use State::{AdminDown, Down, Init, Up};
+    // (case, (local, remote) before, (local, remote) now, BGP taken down)
+    let cases = [
+        (
+            "bfd up to down takes bgp down",
+            (Up, Up),
+            (Down, Down),
+            true,
+        ),
+        (
+            "bfd down from router admin down leaves bgp alone",
+            (Up, Up),
+            (Down, AdminDown),
+            false,
+        ),
+        (
+            "bfd that was never up leaves bgp alone",
+            (Init, Down),
+            (Down, Down),
+            false,
+        ),
+        (
+            "our own admin down leaves bgp alone",
+            (Up, Up),
+            (AdminDown, Up),
+            false,
+        ),
+    ];
+    for (case, before, now, taken_down) in cases {
+        assert_eq!(
+            path_failed(&status(before.0, before.1), &status(now.0, now.1)),
+            taken_down,
+            "{case}"
+        );
+    }
 }
 
 #[test]

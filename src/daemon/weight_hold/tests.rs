@@ -30,14 +30,18 @@ fn change(hold: &mut WeightHold, now: Instant, old: &RouteTemplate, new: Option<
     hold.observe(now, &[(prefix(), old.clone())], |_| new);
 }
 
+/// The decided `bytes_per_second` goes out now, and no hold is left to end.
+fn assert_sent_at_once(hold: &WeightHold, decided: &Route, bytes_per_second: f32) {
+    assert_eq!(bandwidth(hold, decided), Some(bytes_per_second));
+    assert_eq!(hold.next_release(), None);
+}
+
 #[test]
 fn an_increase_is_sent_at_once() {
     let mut hold = WeightHold::default();
-    let t0 = Instant::now();
     let (one, three) = (route(1.0), route(3.0));
-    change(&mut hold, t0, &one, Some(&three));
-    assert_eq!(bandwidth(&hold, &three), Some(3.0));
-    assert_eq!(hold.next_release(), None);
+    change(&mut hold, Instant::now(), &one, Some(&three));
+    assert_sent_at_once(&hold, &three, 3.0);
 }
 
 #[test]
@@ -77,8 +81,7 @@ fn an_increase_during_a_hold_ends_it_at_once() {
     let (three, two, four) = (route(3.0), route(2.0), route(4.0));
     change(&mut hold, t0, &three, Some(&two));
     change(&mut hold, t0 + Duration::from_secs(1), &two, Some(&four));
-    assert_eq!(bandwidth(&hold, &four), Some(4.0));
-    assert_eq!(hold.next_release(), None);
+    assert_sent_at_once(&hold, &four, 4.0);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! parsed, what the shared state holds and what the decision is told.
 
 use super::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub(crate) fn service(name: &str, ip: &str) -> String {
     format!(
@@ -25,56 +25,103 @@ pub(crate) fn service_names(shared: &SharedCluster) -> Vec<String> {
     shared.read(|s| s.services().keys().map(ToString::to_string).collect())
 }
 
+/// The node the manifests are read for.
+const NODE: &str = "node-a";
+
+/// A temporary directory of manifest files, the shared state and the set that keeps it.
+struct Manifests {
+    dir: tempfile::TempDir,
+    paths: Vec<PathBuf>,
+    shared: SharedCluster,
+    set: ManifestSet,
+}
+
+impl Manifests {
+    /// The directory, configured as a whole, holding `files` (name, content); read once.
+    fn dir(files: &[(&str, String)]) -> Manifests {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            std::fs::write(dir.path().join(name), content).unwrap();
+        }
+        let paths = vec![dir.path().to_owned()];
+        Manifests::read(dir, paths)
+    }
+
+    /// The one configured file `name` in the directory, holding `content` unless it is
+    /// `None`; read once.
+    fn file(name: &str, content: Option<String>) -> Manifests {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        if let Some(content) = content {
+            std::fs::write(&path, content).unwrap();
+        }
+        Manifests::read(dir, vec![path])
+    }
+
+    fn read(dir: tempfile::TempDir, paths: Vec<PathBuf>) -> Manifests {
+        let mut m = Manifests {
+            dir,
+            paths,
+            shared: SharedCluster::default(),
+            set: ManifestSet::default(),
+        };
+        m.refresh();
+        m
+    }
+
+    /// The file `name` in the directory.
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Reads what changed, as the source does on a change.
+    fn refresh(&mut self) {
+        self.set.refresh(&self.paths, NODE, &self.shared);
+    }
+}
+
 #[test]
 fn an_unchanged_file_is_never_parsed_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cluster.yaml");
+    let mut m = Manifests::file("cluster.yaml", Some(service("a", "203.0.113.1")));
+    let file = m.path("cluster.yaml");
+    assert_eq!(m.set.parses(), 1);
     std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-    let paths = [file.clone()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(set.parses(), 1);
-    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-    set.refresh(&paths, "n", &shared);
+    m.refresh();
     replace(&file, &service("a", "203.0.113.1"));
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(set.parses(), 1, "same bytes, rewritten and renamed over");
+    m.refresh();
+    assert_eq!(m.set.parses(), 1, "same bytes, rewritten and renamed over");
     replace(&file, &service("a", "203.0.113.2"));
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(set.parses(), 2);
+    m.refresh();
+    assert_eq!(m.set.parses(), 2);
 }
 
 #[test]
 fn a_change_reaches_the_decision_as_the_changed_service_only() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), service("a", "203.0.113.1")).unwrap();
-    std::fs::write(dir.path().join("b.yaml"), service("b", "203.0.113.2")).unwrap();
-    let paths = [dir.path().to_owned()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
-    set.refresh(&paths, "n", &shared);
-    assert!(current_version(&shared).synced);
-    shared.with_mut(|s| s.take_dirty());
-    let generation = current_version(&shared).generation;
-    replace(&dir.path().join("b.yaml"), &service("b", "203.0.113.3"));
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(set.parses(), 3, "only b.yaml parsed again");
-    assert!(current_version(&shared).generation > generation);
-    let dirty = shared.with_mut(|s| s.take_dirty());
+    let mut m = Manifests::dir(&[
+        ("a.yaml", service("a", "203.0.113.1")),
+        ("b.yaml", service("b", "203.0.113.2")),
+    ]);
+    assert!(current_version(&m.shared).synced);
+    m.shared.with_mut(|s| s.take_dirty());
+    let generation = current_version(&m.shared).generation;
+    replace(&m.path("b.yaml"), &service("b", "203.0.113.3"));
+    m.refresh();
+    assert_eq!(m.set.parses(), 3, "only b.yaml parsed again");
+    assert!(current_version(&m.shared).generation > generation);
+    let dirty = m.shared.with_mut(|s| s.take_dirty());
     assert_eq!(
         dirty,
         crate::cluster::Dirty::Services([ObjectKey::new("x", "b")].into_iter().collect())
     );
-    let generation = current_version(&shared).generation;
+    let generation = current_version(&m.shared).generation;
     std::fs::write(
-        dir.path().join("a.yaml"),
+        m.path("a.yaml"),
         format!("# a comment\n{}", service("a", "203.0.113.1")),
     )
     .unwrap();
-    set.refresh(&paths, "n", &shared);
+    m.refresh();
     assert_eq!(
-        current_version(&shared).generation,
+        current_version(&m.shared).generation,
         generation,
         "a file whose objects did not change wakes nobody"
     );
@@ -82,26 +129,21 @@ fn a_change_reaches_the_decision_as_the_changed_service_only() {
 
 #[test]
 fn a_broken_file_keeps_its_last_good_content_and_is_parsed_once_per_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cluster.yaml");
-    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-    let paths = [file.clone()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
-    set.refresh(&paths, "n", &shared);
+    let mut m = Manifests::file("cluster.yaml", Some(service("a", "203.0.113.1")));
+    let file = m.path("cluster.yaml");
     replace(&file, "kind: Service\nmetadata: [unclosed\n");
-    set.refresh(&paths, "n", &shared);
-    set.refresh(&paths, "n", &shared);
+    m.refresh();
+    m.refresh();
     assert_eq!(
-        set.parses(),
+        m.set.parses(),
         2,
         "the broken bytes are parsed (and reported) once"
     );
-    assert_eq!(service_names(&shared), vec!["x/a".to_string()]);
+    assert_eq!(service_names(&m.shared), vec!["x/a".to_string()]);
     std::fs::remove_file(&file).unwrap();
-    set.refresh(&paths, "n", &shared);
+    m.refresh();
     assert_eq!(
-        service_names(&shared),
+        service_names(&m.shared),
         vec!["x/a".to_string()],
         "a configured file that vanished keeps its last good content"
     );
@@ -109,13 +151,10 @@ fn a_broken_file_keeps_its_last_good_content_and_is_parsed_once_per_change() {
 
 #[test]
 fn files_leaving_a_directory_take_their_objects_and_duplicates_fall_back() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), service("a", "203.0.113.1")).unwrap();
-    std::fs::write(dir.path().join("b.yaml"), service("a", "203.0.113.9")).unwrap();
-    let paths = [dir.path().to_owned()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
-    set.refresh(&paths, "n", &shared);
+    let mut m = Manifests::dir(&[
+        ("a.yaml", service("a", "203.0.113.1")),
+        ("b.yaml", service("a", "203.0.113.9")),
+    ]);
     let ips = |shared: &SharedCluster| {
         shared.read(|s| {
             s.services().get(&ObjectKey::new("x", "a")).map(|svc| {
@@ -127,31 +166,26 @@ fn files_leaving_a_directory_take_their_objects_and_duplicates_fall_back() {
         })
     };
     assert_eq!(
-        ips(&shared),
+        ips(&m.shared),
         Some(vec!["203.0.113.9".into()]),
         "the later file wins, as in `plan`"
     );
-    std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(ips(&shared), Some(vec!["203.0.113.1".into()]));
-    std::fs::remove_file(dir.path().join("a.yaml")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert!(service_names(&shared).is_empty());
-    assert_eq!(set.parses(), 2);
+    std::fs::remove_file(m.path("b.yaml")).unwrap();
+    m.refresh();
+    assert_eq!(ips(&m.shared), Some(vec!["203.0.113.1".into()]));
+    std::fs::remove_file(m.path("a.yaml")).unwrap();
+    m.refresh();
+    assert!(service_names(&m.shared).is_empty());
+    assert_eq!(m.set.parses(), 2);
 }
 
 #[test]
 fn a_missing_path_is_not_synced_until_it_appears() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("later.yaml");
-    let paths = [file.clone()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
-    set.refresh(&paths, "n", &shared);
-    assert!(!current_version(&shared).synced);
-    std::fs::write(&file, service("a", "203.0.113.1")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert!(current_version(&shared).synced);
+    let mut m = Manifests::file("later.yaml", None);
+    assert!(!current_version(&m.shared).synced);
+    std::fs::write(m.path("later.yaml"), service("a", "203.0.113.1")).unwrap();
+    m.refresh();
+    assert!(current_version(&m.shared).synced);
 }
 
 /// Three files define one Service, each its own way: the last file's copy is in force,
@@ -159,17 +193,11 @@ fn a_missing_path_is_not_synced_until_it_appears() {
 /// without parsing the files that did not change.
 #[test]
 fn the_last_file_defining_an_object_wins_as_files_change_and_go() {
-    let dir = tempfile::tempdir().unwrap();
-    for (file, ip) in [("a.yaml", "1"), ("b.yaml", "2"), ("c.yaml", "3")] {
-        std::fs::write(
-            dir.path().join(file),
-            service("s", &format!("203.0.113.{ip}")),
-        )
-        .unwrap();
-    }
-    let paths = [dir.path().to_owned()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
+    let mut m = Manifests::dir(&[
+        ("a.yaml", service("s", "203.0.113.1")),
+        ("b.yaml", service("s", "203.0.113.2")),
+        ("c.yaml", service("s", "203.0.113.3")),
+    ]);
     let ip = |shared: &SharedCluster| {
         shared.read(|s| {
             s.services()
@@ -177,36 +205,23 @@ fn the_last_file_defining_an_object_wins_as_files_change_and_go() {
                 .and_then(|svc| svc.external_ips.first().map(|ip| ip.to_string()))
         })
     };
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(ip(&shared).as_deref(), Some("203.0.113.3"));
-    replace(&dir.path().join("b.yaml"), &service("s", "203.0.113.22"));
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(
-        ip(&shared).as_deref(),
-        Some("203.0.113.3"),
-        "c.yaml still wins"
-    );
-    std::fs::remove_file(dir.path().join("c.yaml")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(
-        ip(&shared).as_deref(),
-        Some("203.0.113.22"),
-        "b.yaml's new copy"
-    );
-    std::fs::write(dir.path().join("ab.yaml"), service("s", "203.0.113.12")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(
-        ip(&shared).as_deref(),
-        Some("203.0.113.22"),
-        "ab.yaml sorts before b.yaml"
-    );
-    std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(ip(&shared).as_deref(), Some("203.0.113.12"));
-    std::fs::remove_file(dir.path().join("ab.yaml")).unwrap();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(ip(&shared).as_deref(), Some("203.0.113.1"));
-    assert_eq!(set.parses(), 5, "three files, one change, one new file");
+    // Refreshes after a change; the copy in force is then `expected`, for `why`.
+    let in_force_after_refresh = |m: &mut Manifests, expected: &str, why: &str| {
+        m.refresh();
+        assert_eq!(ip(&m.shared).as_deref(), Some(expected), "{why}");
+    };
+    assert_eq!(ip(&m.shared).as_deref(), Some("203.0.113.3"));
+    replace(&m.path("b.yaml"), &service("s", "203.0.113.22"));
+    in_force_after_refresh(&mut m, "203.0.113.3", "c.yaml still wins");
+    std::fs::remove_file(m.path("c.yaml")).unwrap();
+    in_force_after_refresh(&mut m, "203.0.113.22", "b.yaml's new copy");
+    std::fs::write(m.path("ab.yaml"), service("s", "203.0.113.12")).unwrap();
+    in_force_after_refresh(&mut m, "203.0.113.22", "ab.yaml sorts before b.yaml");
+    std::fs::remove_file(m.path("b.yaml")).unwrap();
+    in_force_after_refresh(&mut m, "203.0.113.12", "ab.yaml is now the last");
+    std::fs::remove_file(m.path("ab.yaml")).unwrap();
+    in_force_after_refresh(&mut m, "203.0.113.1", "a.yaml is all that is left");
+    assert_eq!(m.set.parses(), 5, "three files, one change, one new file");
 }
 
 mod against_load {
@@ -247,14 +262,10 @@ mod against_load {
                 1..14,
             )
         ) {
-            let dir = tempfile::tempdir().unwrap();
-            let paths = [dir.path().to_owned()];
-            let shared = SharedCluster::default();
-            let mut set = ManifestSet::default();
+            let mut m = Manifests::dir(&[]);
             let mut changed_writes = 0;
-            set.refresh(&paths, "node-a", &shared);
             for (file, op) in ops {
-                let path = dir.path().join(format!("f{file}.yaml"));
+                let path = m.path(&format!("f{file}.yaml"));
                 match op {
                     Some(documents) => {
                         let text = content(&documents);
@@ -267,48 +278,45 @@ mod against_load {
                         let _ = std::fs::remove_file(&path);
                     }
                 }
-                set.refresh(&paths, "node-a", &shared);
-                let reference = load(&paths, "node-a").unwrap();
-                shared.read(|s| {
+                m.refresh();
+                let reference = load(&m.paths, NODE).unwrap();
+                m.shared.read(|s| {
                     prop_assert_eq!(s.services(), reference.services());
                     prop_assert_eq!(s.endpoint_slices(), reference.endpoint_slices());
                     prop_assert_eq!(s.node(), reference.node());
                     Ok(())
                 })?;
             }
-            prop_assert!(set.parses() <= changed_writes, "{} parses for {} changes", set.parses(), changed_writes);
+            prop_assert!(m.set.parses() <= changed_writes, "{} parses for {} changes", m.set.parses(), changed_writes);
         }
     }
 }
 
 #[test]
 fn a_named_file_is_read_alone_and_an_unknown_one_asks_for_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
-    std::fs::write(&a, service("a", "203.0.113.1")).unwrap();
-    std::fs::write(&b, service("b", "203.0.113.2")).unwrap();
-    let paths = [dir.path().to_owned()];
-    let shared = SharedCluster::default();
-    let mut set = ManifestSet::default();
-    set.refresh(&paths, "n", &shared);
-    assert_eq!(set.parses(), 2);
+    let mut m = Manifests::dir(&[
+        ("a.yaml", service("a", "203.0.113.1")),
+        ("b.yaml", service("b", "203.0.113.2")),
+    ]);
+    let b = m.path("b.yaml");
+    assert_eq!(m.set.parses(), 2);
 
     replace(&b, &service("c", "203.0.113.3"));
     let named = std::collections::BTreeSet::from([b.clone()]);
-    assert!(set.refresh_files(&named, "n", &shared));
-    assert_eq!(set.parses(), 3, "b alone was read again");
-    assert_eq!(service_names(&shared), ["x/a", "x/c"]);
+    assert!(m.set.refresh_files(&named, NODE, &m.shared));
+    assert_eq!(m.set.parses(), 3, "b alone was read again");
+    assert_eq!(service_names(&m.shared), ["x/a", "x/c"]);
 
     std::fs::remove_file(&b).unwrap();
-    assert!(set.refresh_files(&named, "n", &shared));
-    assert_eq!(service_names(&shared), ["x/a"]);
+    assert!(m.set.refresh_files(&named, NODE, &m.shared));
+    assert_eq!(service_names(&m.shared), ["x/a"]);
 
-    let new = dir.path().join("d.yaml");
+    let new = m.path("d.yaml");
     std::fs::write(&new, service("d", "203.0.113.4")).unwrap();
     let unknown = std::collections::BTreeSet::from([new]);
     assert!(
-        !set.refresh_files(&unknown, "n", &shared),
+        !m.set.refresh_files(&unknown, NODE, &m.shared),
         "a new file takes a place in the load order: everything is read"
     );
-    assert_eq!(service_names(&shared), ["x/a"], "nothing done");
+    assert_eq!(service_names(&m.shared), ["x/a"], "nothing done");
 }

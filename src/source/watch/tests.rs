@@ -65,18 +65,35 @@ impl ConfigMapVolume {
     }
 }
 
-#[tokio::test]
-async fn a_file_edited_in_place_is_signalled() {
+/// A directory holding `cluster.yaml`, and a watch on that file.
+fn watched_file() -> (tempfile::TempDir, PathBuf, PathWatch) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cluster.yaml");
     std::fs::write(&file, "a: 1\n").unwrap();
-    let mut watch = PathWatch::new(std::slice::from_ref(&file), yaml_only).unwrap();
-    let mut handle = std::fs::OpenOptions::new()
+    let watch = PathWatch::new(std::slice::from_ref(&file), yaml_only).unwrap();
+    (dir, file, watch)
+}
+
+/// A directory holding `files`, and a watch on the directory.
+fn watched_dir(files: &[&str]) -> (tempfile::TempDir, PathWatch) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in files {
+        std::fs::write(dir.path().join(name), "x: 1\n").unwrap();
+    }
+    let watch = PathWatch::new(&[dir.path().to_owned()], yaml_only).unwrap();
+    (dir, watch)
+}
+
+#[tokio::test]
+async fn a_file_edited_in_place_is_signalled() {
+    let (_dir, file, mut watch) = watched_file();
+    // Opened, appended to and closed in one statement, as `>>` does.
+    std::fs::OpenOptions::new()
         .append(true)
         .open(&file)
+        .unwrap()
+        .write_all(b"b: 2\n")
         .unwrap();
-    handle.write_all(b"b: 2\n").unwrap();
-    drop(handle);
     expect_change(&mut watch, "an in-place append").await;
 }
 
@@ -84,10 +101,7 @@ async fn a_file_edited_in_place_is_signalled() {
 /// and reading it then would take an empty file for an empty cluster.
 #[tokio::test]
 async fn a_file_being_rewritten_in_place_is_signalled_only_once_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cluster.yaml");
-    std::fs::write(&file, "a: 1\n").unwrap();
-    let mut watch = PathWatch::new(std::slice::from_ref(&file), yaml_only).unwrap();
+    let (_dir, file, mut watch) = watched_file();
     let mut handle = std::fs::File::create(&file).unwrap(); // truncates
     handle.write_all(b"b: ").unwrap();
     handle.flush().unwrap();
@@ -105,10 +119,7 @@ async fn a_file_being_rewritten_in_place_is_signalled_only_once_closed() {
 
 #[tokio::test]
 async fn a_file_replaced_by_rename_is_signalled_and_followed_by_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cluster.yaml");
-    std::fs::write(&file, "a: 1\n").unwrap();
-    let mut watch = PathWatch::new(std::slice::from_ref(&file), yaml_only).unwrap();
+    let (dir, file, mut watch) = watched_file();
     let tmp = dir.path().join(".cluster.yaml.tmp");
     std::fs::write(&tmp, "a: 2\n").unwrap();
     std::fs::rename(&tmp, &file).unwrap();
@@ -121,19 +132,14 @@ async fn a_file_replaced_by_rename_is_signalled_and_followed_by_name() {
 
 #[tokio::test]
 async fn a_file_created_in_a_watched_directory_is_signalled() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
-    let mut watch = PathWatch::new(&[dir.path().to_owned()], yaml_only).unwrap();
+    let (dir, mut watch) = watched_dir(&["a.yaml"]);
     std::fs::write(dir.path().join("b.yaml"), "b: 1\n").unwrap();
     expect_change(&mut watch, "a new file in the directory").await;
 }
 
 #[tokio::test]
 async fn a_file_removed_from_a_watched_directory_is_signalled() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
-    std::fs::write(dir.path().join("b.yaml"), "b: 1\n").unwrap();
-    let mut watch = PathWatch::new(&[dir.path().to_owned()], yaml_only).unwrap();
+    let (dir, mut watch) = watched_dir(&["a.yaml", "b.yaml"]);
     std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
     expect_change(&mut watch, "a file removed from the directory").await;
 }
