@@ -25,7 +25,7 @@ pub fn strings<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
 }
 
 /// The first element of the array `list` for which `matches` holds.
-pub fn find<'a>(list: &'a Value, matches: impl Fn(&Value) -> bool) -> &'a Value {
+pub fn find(list: &Value, matches: impl Fn(&Value) -> bool) -> &Value {
     elements(list)
         .iter()
         .find(|e| matches(e))

@@ -44,6 +44,7 @@ pub mod files;
 pub mod frr;
 pub mod gobgp;
 pub mod json;
+pub mod metrics;
 pub mod netns;
 pub mod objects;
 pub mod prereq;
