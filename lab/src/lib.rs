@@ -42,6 +42,7 @@ pub mod failover;
 pub mod fake_apiserver;
 pub mod files;
 pub mod frr;
+pub mod frr_ebgp;
 pub mod gobgp;
 pub mod json;
 pub mod metrics;
