@@ -45,6 +45,7 @@ pub mod frr;
 pub mod frr_ebgp;
 pub mod gobgp;
 pub mod json;
+pub mod kernel_route;
 pub mod metrics;
 pub mod netns;
 pub mod objects;
