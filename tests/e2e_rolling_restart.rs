@@ -31,6 +31,7 @@
 use lab::client::{Failure, RequestStream};
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::frr::Frr;
+use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
 use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
@@ -499,14 +500,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
         must("ip", &["-n", &rack.tor, "route", "show", ANYCAST]).trim()
     );
 
-    let monitor_log = files.0.join("ip-monitor.log");
-    let mut monitor = LabProcess::spawn_in(
-        &rack.tor,
-        "ip-monitor",
-        &monitor_log,
-        "ip",
-        &["-ts", "monitor", "route"],
-    );
+    let monitor = RouteMonitor::start(&rack.tor, files.0.join("ip-monitor.log"), true);
     let watcher = Watcher::start(&query);
     // Traffic follows BGP only where the ToR has a FIB: GoBGP's RIB is polled instead.
     let client = query.has_fib().then(|| {
@@ -648,8 +642,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
 
     let result = client.map(RequestStream::finish);
     let changes = watcher.finish();
-    monitor.kill();
-    let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    let events = monitor.finish();
     let (ok, failed) = match &result {
         Some(result) => {
             eprintln!("{tor_name}, shutdown {mode:?}: {}", result.describe());

@@ -22,6 +22,7 @@
 
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::frr::Frr;
+use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must};
 use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
@@ -223,14 +224,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
     assert_split(&fabric.split(), 25.0);
 
     // node1 scaled to 3 endpoints: 1:1, and the route never leaves the kernel meanwhile.
-    let monitor_log = files.0.join("ip-monitor.log");
-    let mut monitor = LabProcess::spawn_in(
-        &fabric.tor,
-        "ip-monitor",
-        &monitor_log,
-        "ip",
-        &["monitor", "route"],
-    );
+    let monitor = RouteMonitor::start(&fabric.tor, files.0.join("ip-monitor.log"), false);
     write_manifests(&manifests_path, &manifests(3, 3));
     wait_until("the ToR's kernel route weighted 1:1", CONVERGE, || {
         let hops = fabric.kernel_next_hops()?;
@@ -243,8 +237,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
             Err(format!("kernel next hops {hops:?}"))
         }
     });
-    monitor.kill();
-    let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    let events = monitor.finish();
     assert!(
         !events
             .lines()
