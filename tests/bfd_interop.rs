@@ -17,6 +17,14 @@ use lab::{CONVERGE, wait_until};
 use std::num::NonZeroU8;
 use std::time::{Duration, Instant};
 
+/// The router's timers as the session comes up: the same as ours (see [`ours`]), so that
+/// both views agree at 300 ms x 3 before either side changes them.
+const START: Timers = Timers {
+    tx_ms: 300,
+    rx_ms: 300,
+    multiplier: 3,
+};
+
 fn lab(test: &str, router: Router) -> bool {
     lab_available(test, &[router]) && (router != Router::Frr || tools_available(test, &["bfdd"]))
 }
@@ -94,16 +102,8 @@ fn frr_interop(test: &str, ipv6: bool) {
         return;
     }
     let pair = NetnsPair::new();
-    let frr = lab::bfd_routers::FrrBfd::start(
-        &pair.a.ns,
-        pair.b.addr(ipv6),
-        pair.a.addr(ipv6),
-        Timers {
-            tx_ms: 300,
-            rx_ms: 300,
-            multiplier: 3,
-        },
-    );
+    let frr =
+        lab::bfd_routers::FrrBfd::start(&pair.a.ns, pair.b.addr(ipv6), pair.a.addr(ipv6), START);
     let rt = NsRuntime::new(&pair.b.ns);
     let mut handle = ours(&rt, &pair, ipv6);
     let router = || frr.view();
@@ -132,21 +132,8 @@ fn frr_interop(test: &str, ipv6: bool) {
     });
 
     // Our runtime change reaches bfdd through Poll/Final.
-    handle.set_config(config(500, 500, 3));
-    wait_until("bfdd to take our new timers", CONVERGE, || {
-        let (_, s) = our_view(&handle)?;
-        let r = frr.view()?;
-        if (r.remote_tx_ms, r.remote_rx_ms) == (Some(500), Some(500))
-            && !s.polling
-            && ms(s.tx_interval) == 500
-        {
-            Ok(())
-        } else {
-            Err(format!(
-                "router heard {:?}/{:?}, polling {}",
-                r.remote_tx_ms, r.remote_rx_ms, s.polling
-            ))
-        }
+    takes_our_new_timers("bfdd", &mut handle, router, |r, s| {
+        (r.remote_tx_ms, r.remote_rx_ms) == (Some(500), Some(500)) && ms(s.tx_interval) == 500
     });
 
     // bfdd's runtime change reaches us the same way.
@@ -156,6 +143,26 @@ fn frr_interop(test: &str, ipv6: bool) {
 
     print_failover(&pair, test, || frr.view());
     drop(handle);
+}
+
+/// We change our timers at runtime to 500 ms x 3: `router` (named `name`) shows it took
+/// them (`took`, given its view and ours) once our Poll Sequence has ended.
+fn takes_our_new_timers(
+    name: &str,
+    handle: &mut SessionHandle,
+    router: impl Fn() -> Result<RouterView, String>,
+    took: impl Fn(&RouterView, &bfd::session::Snapshot) -> bool,
+) {
+    handle.set_config(config(500, 500, 3));
+    wait_until(&format!("{name} to take our new timers"), CONVERGE, || {
+        let (_, s) = our_view(handle)?;
+        let r = router()?;
+        if took(&r, &s) && !s.polling {
+            Ok(())
+        } else {
+            Err(format!("{name} shows {r:?}, polling {}", s.polling))
+        }
+    });
 }
 
 /// The router changes its timers at runtime to 200 ms / 400 ms x 5 (`set` does it): we
@@ -205,11 +212,7 @@ fn bird_interop(test: &str, ipv6: bool) {
         pair.a.v4,
         pair.b.addr(ipv6),
         pair.a.addr(ipv6),
-        Timers {
-            tx_ms: 300,
-            rx_ms: 300,
-            multiplier: 3,
-        },
+        START,
     );
     let rt = NsRuntime::new(&pair.b.ns);
     let mut handle = ours(&rt, &pair, ipv6);
@@ -233,19 +236,12 @@ fn bird_interop(test: &str, ipv6: bool) {
         }
     });
 
-    handle.set_config(config(500, 500, 3));
-    wait_until("BIRD to take our new timers", CONVERGE, || {
-        let (_, s) = our_view(&handle)?;
-        let r = bird.view()?;
-        if (r.tx_ms, r.detect_ms) == (Some(500), Some(1500)) && !s.polling {
-            Ok(())
-        } else {
-            Err(format!(
-                "BIRD {:?}/{:?}, polling {}",
-                r.tx_ms, r.detect_ms, s.polling
-            ))
-        }
-    });
+    takes_our_new_timers(
+        "BIRD",
+        &mut handle,
+        || bird.view(),
+        |r, _| (r.tx_ms, r.detect_ms) == (Some(500), Some(1500)),
+    );
 
     takes_the_routers_new_timers(&handle, transitions, |t| {
         bird.set_timers(t).expect("birdc configure");

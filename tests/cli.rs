@@ -1,5 +1,7 @@
 //! The command line as a user meets it: the real binary, real files, exit codes.
 
+use lab::json;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -46,11 +48,16 @@ fn check(config: &Path) -> (i32, String) {
     )
 }
 
+/// Runs `check` on a config file holding `yaml`: exit code and what it printed.
+fn check_yaml(name: &str, yaml: &str) -> (i32, String) {
+    let dir = TempDir::new(name);
+    check(&dir.write("c.yaml", yaml))
+}
+
 /// Runs `check` on a config file holding `yaml`, expects it refused (exit 1), and
 /// returns what it printed.
 fn refused(name: &str, yaml: &str) -> String {
-    let dir = TempDir::new(name);
-    let (code, stdout) = check(&dir.write("c.yaml", yaml));
+    let (code, stdout) = check_yaml(name, yaml);
     assert_eq!(code, 1, "{stdout}");
     stdout
 }
@@ -67,21 +74,19 @@ const BASE: &str = "node_name: ${NODE_NAME}\nlocal_asn: 65010\nsource: {manifest
 
 #[test]
 fn check_accepts_a_valid_config() {
-    let dir = TempDir::new("valid");
-    let config = dir.write("c.yaml", &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\npeers: [{{name: tor-a, address: 10.0.0.1, asn: 65000}}]\n"));
-    let (code, stdout) = check(&config);
+    let (code, stdout) = check_yaml(
+        "valid",
+        &format!("{BASE}{ANNOUNCE}peers: [{{name: tor-a, address: 10.0.0.1, asn: 65000}}]\n"),
+    );
     assert_eq!(code, 0, "{stdout}");
 }
 
 #[test]
 fn check_refuses_an_unknown_key_naming_it() {
-    let dir = TempDir::new("unknown");
-    let config = dir.write(
-        "c.yaml",
+    let stdout = refused(
+        "unknown",
         &format!("{BASE}announce: {{allowed_cidrs: []}}\nshutdwon: {{drain: 1s}}\n"),
     );
-    let (code, stdout) = check(&config);
-    assert_eq!(code, 1);
     assert!(stdout.contains("shutdwon"), "{stdout}");
 }
 
@@ -157,21 +162,57 @@ addressType: IPv4
 endpoints: [{addresses: [10.0.0.1], nodeName: node-a, conditions: {ready: true}}]
 "#;
 
+/// The `announce:` section most tests run with.
+const ANNOUNCE: &str = "announce: {allowed_cidrs: [203.0.113.0/24]}\n";
+
+/// What `plan` reads: the cluster's manifests and a config with `announce` (its
+/// `announce:` section), in a directory of their own.
+struct PlanFiles {
+    _dir: TempDir,
+    config: PathBuf,
+    manifests: PathBuf,
+}
+
+impl PlanFiles {
+    fn new(name: &str, cluster: &str, announce: &str) -> PlanFiles {
+        let dir = TempDir::new(name);
+        let manifests = dir.write("cluster.yaml", cluster);
+        let config = dir.write("c.yaml", &format!("{BASE}{announce}"));
+        PlanFiles {
+            _dir: dir,
+            config,
+            manifests,
+        }
+    }
+
+    /// `plan` on these files, with `extra` arguments.
+    fn run(&self, extra: &[&str]) -> Output {
+        let files = [
+            "plan",
+            "--config",
+            self.config.to_str().unwrap(),
+            "--manifests",
+            self.manifests.to_str().unwrap(),
+        ];
+        run(&[&files[..], extra].concat())
+    }
+
+    /// `plan --json` on these files, with `extra` arguments, as JSON.
+    fn json(&self, extra: &[&str]) -> Value {
+        let out = self.run(&[extra, &["--json"]].concat());
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "plan --json prints JSON: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+}
+
 #[test]
 fn plan_prints_each_external_ip_with_its_decision() {
-    let dir = TempDir::new("plan");
-    let manifests = dir.write("cluster.yaml", CLUSTER);
-    let config = dir.write(
-        "c.yaml",
-        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"),
-    );
-    let out = run(&[
-        "plan",
-        "--config",
-        config.to_str().unwrap(),
-        "--manifests",
-        manifests.to_str().unwrap(),
-    ]);
+    let files = PlanFiles::new("plan", CLUSTER, ANNOUNCE);
+    let out = files.run(&[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -194,56 +235,26 @@ fn plan_prints_each_external_ip_with_its_decision() {
         "{stdout}"
     );
 
-    let other = run(&[
-        "plan",
-        "--config",
-        config.to_str().unwrap(),
-        "--manifests",
-        manifests.to_str().unwrap(),
-        "--node",
-        "node-b",
-        "--json",
-    ]);
-    let json: serde_json::Value =
-        serde_json::from_slice(&other.stdout).expect("plan --json prints JSON");
+    let json = files.json(&["--node", "node-b"]);
     assert_eq!(json["node"], "node-b");
     assert_eq!(json["routes"].as_array().map(Vec::len), Some(0));
-    let reasons: Vec<&str> = json["external_ips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["reason"].as_str().unwrap())
-        .collect();
-    assert_eq!(reasons, vec!["no_local_endpoints", "outside_allowed_cidrs"]);
+    assert_eq!(
+        json::strings(&json["external_ips"], "reason"),
+        vec!["no_local_endpoints", "outside_allowed_cidrs"]
+    );
 }
 
 #[test]
 fn plan_names_the_pool_and_reads_namespace_labels_from_manifests() {
-    let dir = TempDir::new("plan-pools");
     let cluster = format!(
         "{CLUSTER}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: shop}}}}\n"
     );
-    let manifests = dir.write("cluster.yaml", &cluster);
-    let config = dir.write(
-        "c.yaml",
-        &format!(
-            "{BASE}announce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools:\n    - {{name: shop-pool, cidrs: [203.0.113.0/28], namespace_selector: {{matchLabels: {{team: shop}}}}}}\n"
-        ),
+    let files = PlanFiles::new(
+        "plan-pools",
+        &cluster,
+        "announce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools:\n    - {name: shop-pool, cidrs: [203.0.113.0/28], namespace_selector: {matchLabels: {team: shop}}}\n",
     );
-    let out = run(&[
-        "plan",
-        "--config",
-        config.to_str().unwrap(),
-        "--manifests",
-        manifests.to_str().unwrap(),
-        "--json",
-    ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "plan --json prints JSON: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let json = files.json(&[]);
     assert_eq!(json["external_ips"][0]["pool"], "shop-pool");
     assert_eq!(json["external_ips"][0]["reason"], "announced");
     assert_eq!(json["routes"].as_array().map(Vec::len), Some(1));
@@ -251,73 +262,40 @@ fn plan_names_the_pool_and_reads_namespace_labels_from_manifests() {
 
 #[test]
 fn plan_says_a_shared_address_is_held_back() {
-    let dir = TempDir::new("plan-shared");
     let cluster = format!(
         "{CLUSTER}---\napiVersion: v1\nkind: Service\nmetadata: {{name: intruder, namespace: other}}\nspec: {{externalIPs: [203.0.113.10]}}\n"
     );
-    let manifests = dir.write("cluster.yaml", &cluster);
-    let config = dir.write(
-        "c.yaml",
-        &format!("{BASE}announce: {{allowed_cidrs: [203.0.113.0/24]}}\n"),
-    );
-    let out = run(&[
-        "plan",
-        "--config",
-        config.to_str().unwrap(),
-        "--manifests",
-        manifests.to_str().unwrap(),
-        "--json",
-    ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let web = json["external_ips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["service"] == "shop/web" && v["external_ip"] == "203.0.113.10")
-        .unwrap()
-        .clone();
+    let json = PlanFiles::new("plan-shared", &cluster, ANNOUNCE).json(&[]);
+    let web = json::find(&json["external_ips"], |v| {
+        v["service"] == "shop/web" && v["external_ip"] == "203.0.113.10"
+    });
     assert_eq!(web["reason"], "shared_address", "{json:#}");
     assert_eq!(web["announced"], false);
     assert_eq!(json["routes"].as_array().map(Vec::len), Some(0));
-    let codes: Vec<&str> = json["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["code"].as_str().unwrap())
-        .collect();
+    let codes = json::strings(&json["problems"], "code");
     assert!(codes.contains(&"shared_ip_cross_namespace"), "{codes:?}");
 }
 
 #[test]
 fn check_refuses_overlapping_pools_naming_both() {
-    let dir = TempDir::new("check-pools");
-    let config = dir.write(
-        "c.yaml",
+    let stdout = refused(
+        "check-pools",
         &format!(
             "{BASE}announce:\n  allowed_cidrs: [203.0.113.0/24]\n  pools:\n    - {{name: a, cidrs: [203.0.113.0/28], namespaces: [a]}}\n    - {{name: b, cidrs: [203.0.113.8/29], namespaces: [b]}}\n"
         ),
     );
-    let (code, stdout) = check(&config);
-    assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("announce.pools[1].cidrs[0]"), "{stdout}");
     assert!(stdout.contains("pool \"a\""), "{stdout}");
 }
 
 #[test]
 fn plan_with_a_broken_manifest_fails_clearly() {
-    let dir = TempDir::new("plan-broken");
-    let manifests = dir.write("cluster.yaml", "kind: Service\nmetadata: [unclosed\n");
-    let config = dir.write(
-        "c.yaml",
-        &format!("{BASE}announce: {{allowed_cidrs: []}}\n"),
+    let files = PlanFiles::new(
+        "plan-broken",
+        "kind: Service\nmetadata: [unclosed\n",
+        "announce: {allowed_cidrs: []}\n",
     );
-    let out = run(&[
-        "plan",
-        "--config",
-        config.to_str().unwrap(),
-        "--manifests",
-        manifests.to_str().unwrap(),
-    ]);
+    let out = files.run(&[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cluster.yaml"));
 }
@@ -331,29 +309,18 @@ fn status_without_a_daemon_fails_clearly() {
 
 #[test]
 fn plan_shows_the_weight_of_each_weighted_address() {
-    let dir = TempDir::new("plan-weighted");
-    let manifests = dir.write("cluster.yaml", CLUSTER);
-    let config = dir.write(
-        "c.yaml",
-        &format!(
-            "{BASE}announce: {{allowed_cidrs: [203.0.113.0/24], weighted: {{enabled: true, bandwidth_per_endpoint: 10Gbps}}}}\n"
-        ),
+    let files = PlanFiles::new(
+        "plan-weighted",
+        CLUSTER,
+        "announce: {allowed_cidrs: [203.0.113.0/24], weighted: {enabled: true, bandwidth_per_endpoint: 10Gbps}}\n",
     );
-    let args = [
-        "plan",
-        "--config",
-        config.to_str().unwrap(),
-        "--manifests",
-        manifests.to_str().unwrap(),
-    ];
-    let out = run(&args);
+    let out = files.run(&[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     // One ready endpoint on node-a: 10Gbps.
     let line = stdout.lines().find(|l| l.contains("203.0.113.10")).unwrap();
     assert!(line.ends_with("(weight 10Gbps)"), "{stdout}");
-    let json: serde_json::Value =
-        serde_json::from_slice(&run(&[&args[..], &["--json"]].concat()).stdout).unwrap();
+    let json = files.json(&[]);
     assert_eq!(json["routes"][0]["weight"], "10Gbps");
     assert_eq!(json["routes"][0]["link_bandwidth_bytes_per_second"], 1.25e9);
 }

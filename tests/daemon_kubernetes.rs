@@ -6,6 +6,7 @@
 
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::fake_apiserver::FakeApiServer;
+use lab::json;
 use lab::objects::{Endpoint, Node, Service, Slice};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -36,19 +37,65 @@ fn node() -> Value {
     Node::new("node-a").labels(json!({"rack": "r1"})).build()
 }
 
+/// A daemon on node-a, with its own test directory.
 fn start_daemon(name: &str, api: &FakeApiServer) -> DaemonUnderTest {
-    let config = "node_name: node-a\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {kubernetes: {}}\nannounce: {allowed_cidrs: [203.0.113.0/24]}\n";
+    start_daemon_on(name, "node-a", api)
+}
+
+/// A daemon on `node`, with its own test directory.
+fn start_daemon_on(name: &str, node: &str, api: &FakeApiServer) -> DaemonUnderTest {
+    let config = format!(
+        "node_name: {node}\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n"
+    );
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
     DaemonUnderTest::start(
         BINARY,
-        test_dir(&format!("kube-{name}")),
-        config,
+        test_dir(&format!("kube-{name}-{node}")),
+        &config,
         &[("KUBECONFIG", &kubeconfig)],
     )
 }
 
+/// An API server holding node-a and, for each `(name, ip)` of `services`, a Service on
+/// `ip` with a ready endpoint on node-a.
+async fn cluster(services: &[(&str, &str)]) -> FakeApiServer {
+    let api = FakeApiServer::start().await;
+    api.apply(node());
+    for (name, ip) in services {
+        api.apply(service(name, &[ip], json!({})));
+        api.apply(slice(name, "node-a", true));
+    }
+    api
+}
+
+/// The [`cluster`] of Service web on 203.0.113.10, and daemon `name` on node-a once it
+/// announces web's route.
+async fn web_announced(name: &str) -> (FakeApiServer, DaemonUnderTest) {
+    let api = cluster(&[("web", "203.0.113.10")]).await;
+    let daemon = start_daemon(name, &api);
+    wait_for_routes(&daemon, "web's route", &["203.0.113.10/32"]);
+    (api, daemon)
+}
+
 fn routes(list: &[&str]) -> Option<Vec<String>> {
     Some(list.iter().map(|s| s.to_string()).collect())
+}
+
+/// Waits until the daemon announces exactly `expected`.
+fn wait_for_routes(daemon: &DaemonUnderTest, what: &str, expected: &[&str]) {
+    daemon.wait_for(what, |d| d.routes() == routes(expected));
+}
+
+/// The Events once `enough` holds for them, or as they are after 30 s.
+async fn events_once(api: &FakeApiServer, enough: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let events = api.events();
+        if enough(&events) || Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Withdraws the daemon logged: it logs one line per route it stops announcing.
@@ -75,43 +122,33 @@ fn routes_stay(daemon: &DaemonUnderTest, expected: &[&str], period: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routes_follow_services_and_endpoint_slices() {
-    let api = FakeApiServer::start().await;
-    api.apply(node());
-    api.apply(service("web", &["203.0.113.10"], json!({})));
-    api.apply(slice("web", "node-a", true));
-    let daemon = start_daemon("follow", &api);
-    daemon.wait_for("the first route", |d| {
-        d.routes() == routes(&["203.0.113.10/32"])
-    });
+    let (api, daemon) = web_announced("follow").await;
 
     api.apply(service("api", &["203.0.113.11"], json!({})));
     api.apply(slice("api", "node-a", true));
-    daemon.wait_for("a new Service to be announced", |d| {
-        d.routes() == routes(&["203.0.113.10/32", "203.0.113.11/32"])
-    });
+    wait_for_routes(
+        &daemon,
+        "a new Service to be announced",
+        &["203.0.113.10/32", "203.0.113.11/32"],
+    );
 
     api.apply(slice("web", "node-a", false));
-    daemon.wait_for("a not-ready endpoint to withdraw", |d| {
-        d.routes() == routes(&["203.0.113.11/32"])
-    });
+    wait_for_routes(
+        &daemon,
+        "a not-ready endpoint to withdraw",
+        &["203.0.113.11/32"],
+    );
 
     api.apply(slice("web", "node-b", true));
     routes_stay(&daemon, &["203.0.113.11/32"], Duration::from_millis(300));
 
     api.delete("Service", "shop", "api");
-    daemon.wait_for("a deleted Service to withdraw", |d| {
-        d.routes() == routes(&[])
-    });
+    wait_for_routes(&daemon, "a deleted Service to withdraw", &[]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_and_bad_annotations_become_events_without_affecting_others() {
-    let api = FakeApiServer::start().await;
-    api.apply(node());
-    api.apply(service("good", &["203.0.113.10"], json!({})));
-    api.apply(slice("good", "node-a", true));
-    api.apply(service("hijack", &["8.8.8.8"], json!({})));
-    api.apply(slice("hijack", "node-a", true));
+    let api = cluster(&[("good", "203.0.113.10"), ("hijack", "8.8.8.8")]).await;
     api.apply(service(
         "tuned",
         &["203.0.113.12"],
@@ -119,35 +156,30 @@ async fn refusals_and_bad_annotations_become_events_without_affecting_others() {
     ));
     api.apply(slice("tuned", "node-a", true));
     let daemon = start_daemon("events", &api);
-    daemon.wait_for("the valid routes", |d| {
-        d.routes() == routes(&["203.0.113.10/32", "203.0.113.12/32"])
-    });
+    wait_for_routes(
+        &daemon,
+        "the valid routes",
+        &["203.0.113.10/32", "203.0.113.12/32"],
+    );
 
     api.apply(service(
         "tuned",
         &["203.0.113.12"],
         json!({"kube-anycast.io/med": "ten"}),
     ));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let reasons = loop {
-        let events = api.events();
-        let reasons: Vec<(String, String)> = events
-            .iter()
-            .map(|e| {
-                (
-                    e["regarding"]["name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    e["reason"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        if reasons.len() >= 2 || Instant::now() > deadline {
-            break reasons;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let reasons: Vec<(String, String)> = events_once(&api, |events| events.len() >= 2)
+        .await
+        .iter()
+        .map(|e| {
+            (
+                e["regarding"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                e["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
     assert!(
         reasons.contains(&("hijack".into(), "OutsideAllowedCidrs".into())),
         "{reasons:?}"
@@ -178,12 +210,7 @@ async fn refusals_and_bad_annotations_become_events_without_affecting_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gone_dropped_watches_and_api_restart_never_withdraw_wanted_routes() {
-    let api = FakeApiServer::start().await;
-    api.apply(node());
-    api.apply(service("web", &["203.0.113.10"], json!({})));
-    api.apply(slice("web", "node-a", true));
-    let daemon = start_daemon("resilience", &api);
-    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
+    let (api, daemon) = web_announced("resilience").await;
 
     api.force_gone();
     routes_stay(&daemon, &["203.0.113.10/32"], Duration::from_secs(2));
@@ -197,34 +224,24 @@ async fn gone_dropped_watches_and_api_restart_never_withdraw_wanted_routes() {
 
     // Still following changes after all that.
     api.apply(slice("web", "node-a", false));
-    daemon.wait_for("the withdraw after recovery", |d| d.routes() == routes(&[]));
+    wait_for_routes(&daemon, "the withdraw after recovery", &[]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relist_that_only_removed_a_service_withdraws_it() {
-    let api = FakeApiServer::start().await;
-    api.apply(node());
-    api.apply(service("web", &["203.0.113.10"], json!({})));
-    api.apply(slice("web", "node-a", true));
-    let daemon = start_daemon("relist", &api);
-    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
+    let (api, daemon) = web_announced("relist").await;
 
     // The delete happens while the daemon cannot watch; it learns of it only by relisting.
     api.stop().await;
     api.delete("Service", "shop", "web");
     api.force_gone();
     api.restart().await;
-    daemon.wait_for("the relist to withdraw the vanished Service", |d| {
-        d.routes() == routes(&[])
-    });
+    wait_for_routes(&daemon, "the relist to withdraw the vanished Service", &[]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_decided_before_the_first_full_sync() {
-    let api = FakeApiServer::start().await;
-    api.apply(node());
-    api.apply(service("web", &["203.0.113.10"], json!({})));
-    api.apply(slice("web", "node-a", true));
+    let api = cluster(&[("web", "203.0.113.10")]).await;
     api.stop().await;
     let daemon = start_daemon("sync", &api);
     daemon.wait_for("the HTTP endpoint", |d| d.status().is_some());
@@ -236,24 +253,12 @@ async fn nothing_is_decided_before_the_first_full_sync() {
     assert_eq!(withdraw_count(&daemon), 0);
 
     api.restart().await;
-    daemon.wait_for("the route after the first sync", |d| {
-        d.routes() == routes(&["203.0.113.10/32"])
-    });
-    assert_eq!(daemon.status().unwrap()["synced"], true);
-}
-
-/// A daemon on `node`, with its own test directory.
-fn start_daemon_on(name: &str, node: &str, api: &FakeApiServer) -> DaemonUnderTest {
-    let config = format!(
-        "node_name: {node}\nlocal_asn: 65010\nrouter_id: 10.0.0.11\nsource: {{kubernetes: {{}}}}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\n"
+    wait_for_routes(
+        &daemon,
+        "the route after the first sync",
+        &["203.0.113.10/32"],
     );
-    let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
-    DaemonUnderTest::start(
-        BINARY,
-        test_dir(&format!("kube-{name}-{node}")),
-        &config,
-        &[("KUBECONFIG", &kubeconfig)],
-    )
+    assert_eq!(daemon.status().unwrap()["synced"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,10 +275,8 @@ async fn two_daemons_write_one_event_per_problem_regarding_the_service_uid() {
     api.apply(slice("good", "node-a", true));
     let first = start_daemon_on("events-two", "node-a", &api);
     let second = start_daemon_on("events-two", "node-b", &api);
-    first.wait_for("the first daemon's route", |d| {
-        d.routes() == routes(&["203.0.113.10/32"])
-    });
-    second.wait_for("the second daemon to sync", |d| d.routes() == routes(&[]));
+    wait_for_routes(&first, "the first daemon's route", &["203.0.113.10/32"]);
+    wait_for_routes(&second, "the second daemon to sync", &[]);
     // Each daemon looks the Event up before writing: two looks, one per daemon.
     wait_for_event_lookups(&api, 2).await;
     // An unrelated change makes both decide again; nothing is reported again.
@@ -350,37 +353,20 @@ async fn plan_reads_the_live_cluster_for_any_node_without_node_name_or_host_ip()
     assert!(out.status.success(), "{stderr}");
     let json: Value = serde_json::from_slice(&out.stdout).expect("plan --json prints JSON");
     assert_eq!(json["node"], "node-b");
-    let routes: Vec<&str> = json["routes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["prefix"].as_str().unwrap())
-        .collect();
-    assert_eq!(routes, vec!["203.0.113.10/32"], "{json:#}");
-    let web = json["external_ips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["service"] == "shop/web")
-        .unwrap();
+    assert_eq!(
+        json::strings(&json["routes"], "prefix"),
+        vec!["203.0.113.10/32"],
+        "{json:#}"
+    );
+    let web = json::find(&json["external_ips"], |v| v["service"] == "shop/web");
     assert_eq!(web["pool"], "shop-pool");
-    let elsewhere = json["external_ips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["service"] == "shop/elsewhere")
-        .unwrap();
+    let elsewhere = json::find(&json["external_ips"], |v| v["service"] == "shop/elsewhere");
     assert_eq!(elsewhere["reason"], "outside_pools");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn network_unavailable_and_the_autoscaler_taint_each_withdraw_everything() {
-    let api = FakeApiServer::start().await;
-    api.apply(node());
-    api.apply(service("web", &["203.0.113.10"], json!({})));
-    api.apply(slice("web", "node-a", true));
-    let daemon = start_daemon("health", &api);
-    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
+    let (api, daemon) = web_announced("health").await;
     let withdrawn = |d: &DaemonUnderTest| {
         d.status()
             .and_then(|s| s["withdrawn"].as_str().map(String::from))
@@ -434,9 +420,7 @@ async fn shared_addresses_and_tenant_communities_are_refused_with_events() {
     ));
     api.apply(slice("web", "node-a", true));
     let daemon = start_daemon("tenancy", &api);
-    daemon.wait_for("only the unshared route", |d| {
-        d.routes() == routes(&["203.0.113.10/32"])
-    });
+    wait_for_routes(&daemon, "only the unshared route", &["203.0.113.10/32"]);
     let expected: BTreeSet<(String, String, String)> = [
         ("shop", "b", "SharedIpNarrowed"),
         ("shop", "x", "SharedIpCrossNamespace"),
@@ -446,14 +430,7 @@ async fn shared_addresses_and_tenant_communities_are_refused_with_events() {
     .into_iter()
     .map(|(ns, n, r)| (ns.to_owned(), n.to_owned(), r.to_owned()))
     .collect();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let events = loop {
-        let events = api.events();
-        if events.len() >= expected.len() || Instant::now() > deadline {
-            break events;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let events = events_once(&api, |events| events.len() >= expected.len()).await;
     let seen: BTreeSet<(String, String, String)> = events
         .iter()
         .map(|e| {
@@ -484,13 +461,9 @@ async fn shared_addresses_and_tenant_communities_are_refused_with_events() {
 /// node` shows it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_config_file_is_an_event_on_the_node() {
-    let api = FakeApiServer::start().await;
-    let node = api.apply(node());
+    let (api, daemon) = web_announced("refused-config").await;
+    let node = api.get("Node", "", "node-a").expect("node-a is stored");
     let uid = node["metadata"]["uid"].as_str().unwrap().to_owned();
-    api.apply(service("web", &["203.0.113.10"], json!({})));
-    api.apply(slice("web", "node-a", true));
-    let daemon = start_daemon("refused-config", &api);
-    daemon.wait_for("the route", |d| d.routes() == routes(&["203.0.113.10/32"]));
 
     let path = daemon.dir.join("config.yaml");
     let broken = std::fs::read_to_string(&path)
@@ -500,22 +473,12 @@ async fn a_refused_config_file_is_an_event_on_the_node() {
     std::fs::write(&tmp, broken).unwrap();
     std::fs::rename(&tmp, &path).unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let event = loop {
-        let found = api
-            .events()
-            .into_iter()
-            .find(|e| e["regarding"]["kind"] == "Node");
-        if let Some(event) = found {
-            break event;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no Event on the Node: {:#?}",
-            api.events()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let on_node = |e: &Value| e["regarding"]["kind"] == "Node";
+    let events = events_once(&api, |events| events.iter().any(on_node)).await;
+    let event = events
+        .into_iter()
+        .find(on_node)
+        .unwrap_or_else(|| panic!("no Event on the Node: {:#?}", api.events()));
     assert_eq!(event["regarding"]["name"], "node-a");
     assert_eq!(event["regarding"]["uid"], uid.as_str());
     assert_eq!(event["reason"], "ConfigRefused");

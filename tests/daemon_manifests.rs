@@ -4,6 +4,7 @@
 //! tests; here the daemon has no peers.)
 
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
+use lab::metrics::assert_shows;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
@@ -48,14 +49,12 @@ fn daemon_announces_follows_files_and_keeps_last_good_state() {
     assert_eq!(daemon.get("/healthz").map(|r| r.0), Some(200));
     assert_eq!(daemon.get("/readyz").map(|r| r.0), Some(200));
 
-    let metrics = daemon.get("/metrics").unwrap().1;
-    assert!(
-        metrics.contains("kube_anycast_routes_announced 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("kube_anycast_refused_external_ips{reason=\"outside_allowed_cidrs\"} 1"),
-        "{metrics}"
+    assert_shows(
+        &daemon.get("/metrics").unwrap().1,
+        &[
+            "kube_anycast_routes_announced 1",
+            "kube_anycast_refused_external_ips{reason=\"outside_allowed_cidrs\"} 1",
+        ],
     );
 
     write_manifests(&daemon, &format!("{SERVICE}{}", slice(false)));

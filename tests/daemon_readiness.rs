@@ -8,6 +8,7 @@ use bgp::driver::{PeerConfig, PeerHandle, Speaker};
 use bgp::session::SessionConfig;
 use bgp::{Asn, Family, RouterId};
 use lab::daemon_under_test::{DaemonUnderTest, free_port, http_get, test_dir};
+use lab::metrics::assert_shows;
 use lab::netns::NetnsPair;
 use lab::prereq::lab_available;
 use lab::speaker::NsRuntime;
@@ -250,13 +251,12 @@ fn a_peer_that_cannot_start_is_reported_and_counts_as_down() {
     assert!(body.contains("tor-b (failed)"), "{body}");
 
     let metrics = http.metrics();
-    assert!(
-        metrics.contains("kube_anycast_peer_start_failed{peer=\"tor-b\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("kube_anycast_peer_start_failed{peer=\"tor-a\"} 0"),
-        "{metrics}"
+    assert_shows(
+        &metrics,
+        &[
+            "kube_anycast_peer_start_failed{peer=\"tor-b\"} 1",
+            "kube_anycast_peer_start_failed{peer=\"tor-a\"} 0",
+        ],
     );
     assert!(
         !metrics.contains("kube_anycast_peer_session_state{peer=\"tor-b\",state=\"idle\"} 1"),

@@ -4,6 +4,7 @@
 //! restart; a broken file is refused and the running config stays.
 
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
+use lab::metrics::assert_shows;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
@@ -86,13 +87,11 @@ fn config_changes_apply_without_restart_and_a_broken_file_is_refused() {
         Some(vec!["198.51.100.10/32".into(), "203.0.113.10/32".into()])
     );
     assert_eq!(peer_names(&daemon), vec!["tor-a", "tor-b"]);
-    let metrics = daemon.get("/metrics").unwrap().1;
-    assert!(
-        metrics.contains("kube_anycast_config_reloads_total{result=\"refused\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("kube_anycast_config_reloads_total{result=\"applied\"} 1"),
-        "{metrics}"
+    assert_shows(
+        &daemon.get("/metrics").unwrap().1,
+        &[
+            "kube_anycast_config_reloads_total{result=\"refused\"} 1",
+            "kube_anycast_config_reloads_total{result=\"applied\"} 1",
+        ],
     );
 }

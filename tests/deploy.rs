@@ -93,6 +93,19 @@ fn find<'a>(docs: &'a [Value], kind: &str, name_prefix: &str) -> &'a Value {
     matches[0]
 }
 
+/// The strings of the list `v[key]`.
+fn strings<'a>(v: &'a Value, key: &str) -> Vec<&'a str> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list {key} in {v}"))
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap_or_else(|| panic!("{key}: {s} is not a string"))
+        })
+        .collect()
+}
+
 fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer)
         .and_then(Value::as_str)
@@ -147,12 +160,7 @@ impl Deployment {
         let containers = pod["containers"].as_array().expect("containers");
         assert_eq!(containers.len(), 1, "{dir}: one container");
         let container = &containers[0];
-        let args: Vec<&str> = container["args"]
-            .as_array()
-            .expect("args")
-            .iter()
-            .map(|a| a.as_str().expect("string arg"))
-            .collect();
+        let args = strings(container, "args");
         assert_eq!(
             args.first(),
             Some(&"run"),
@@ -261,6 +269,28 @@ impl Deployment {
         std::fs::write(&config, text).expect("write config");
         config
     }
+}
+
+/// Renders each kustomization of `dirs` and runs `check` on it with its directory; false
+/// when kubectl is missing and `test` skips (`lab::prereq::tools_available`).
+fn each_deployment(
+    test: &str,
+    dirs: &[&'static str],
+    mut check: impl FnMut(&'static str, &Deployment),
+) -> bool {
+    let Some(tools) = tools(test, &["kubectl"]) else {
+        return false;
+    };
+    for dir in dirs {
+        check(dir, &Deployment::load(&tools["kubectl"], dir));
+    }
+    true
+}
+
+/// One kustomization rendered, or `None` when kubectl is missing and `test` skips.
+fn deployment(test: &str, dir: &'static str) -> Option<Deployment> {
+    let tools = tools(test, &["kubectl"])?;
+    Some(Deployment::load(&tools["kubectl"], dir))
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -374,54 +404,53 @@ fn every_kustomization_renders_and_passes_strict_schema_validation() {
 
 #[test]
 fn every_shipped_config_passes_kube_anycast_check_with_its_mounted_passwords() {
-    let Some(tools) = tools(
+    each_deployment(
         "every_shipped_config_passes_kube_anycast_check_with_its_mounted_passwords",
-        &["kubectl"],
-    ) else {
-        return;
-    };
-    for dir in KUSTOMIZATIONS {
-        let deployment = Deployment::load(&tools["kubectl"], dir);
-        let config = deployment.materialize(&scratch(&dir.replace('/', "_")));
-        let (ok, output) = kube_anycast_check(&config);
-        assert!(ok, "{dir}: kube-anycast check failed:\n{output}");
-        assert!(output.contains(": ok"), "{dir}: check says ok: {output}");
-    }
+        &KUSTOMIZATIONS,
+        |dir, deployment| {
+            let config = deployment.materialize(&scratch(&dir.replace('/', "_")));
+            let (ok, output) = kube_anycast_check(&config);
+            assert!(ok, "{dir}: kube-anycast check failed:\n{output}");
+            assert!(output.contains(": ok"), "{dir}: check says ok: {output}");
+        },
+    );
 }
 
 #[test]
 fn shipped_passwords_outside_the_testbed_are_visible_placeholders() {
-    let Some(tools) = tools(
-        "shipped_passwords_outside_the_testbed_are_visible_placeholders",
-        &["kubectl"],
-    ) else {
-        return;
-    };
+    let outside_the_testbed: Vec<&'static str> = KUSTOMIZATIONS
+        .into_iter()
+        .filter(|d| *d != LAB_OVERLAY)
+        .collect();
     let mut checked = 0;
-    for dir in KUSTOMIZATIONS.iter().filter(|d| **d != LAB_OVERLAY) {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        for (path, content) in &d.files {
-            if path.starts_with("/etc/kube-anycast/secrets/") {
-                assert!(
-                    content.starts_with(b"CHANGE-ME"),
-                    "{dir}: {path} must be an obvious placeholder"
-                );
-                checked += 1;
+    let ran = each_deployment(
+        "shipped_passwords_outside_the_testbed_are_visible_placeholders",
+        &outside_the_testbed,
+        |dir, d| {
+            for (path, content) in &d.files {
+                if path.starts_with("/etc/kube-anycast/secrets/") {
+                    assert!(
+                        content.starts_with(b"CHANGE-ME"),
+                        "{dir}: {path} must be an obvious placeholder"
+                    );
+                    checked += 1;
+                }
             }
-        }
+        },
+    );
+    if ran {
+        assert_eq!(checked, 4, "tor-a, tor-b (base), leaf-1, leaf-2 (example)");
     }
-    assert_eq!(checked, 4, "tor-a, tor-b (base), leaf-1, leaf-2 (example)");
 }
 
 #[test]
 fn a_password_file_missing_from_the_secret_fails_the_check() {
-    let Some(tools) = tools(
+    let Some(mut deployment) = deployment(
         "a_password_file_missing_from_the_secret_fails_the_check",
-        &["kubectl"],
+        "deploy/base",
     ) else {
         return;
     };
-    let mut deployment = Deployment::load(&tools["kubectl"], "deploy/base");
     let removed = deployment
         .files
         .keys()
@@ -443,107 +472,101 @@ fn a_password_file_missing_from_the_secret_fails_the_check() {
 
 #[test]
 fn the_daemonset_reads_node_name_and_host_ip_from_the_downward_api() {
-    let Some(tools) = tools(
+    each_deployment(
         "the_daemonset_reads_node_name_and_host_ip_from_the_downward_api",
-        &["kubectl"],
-    ) else {
-        return;
-    };
-    for dir in KUSTOMIZATIONS {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        let env: BTreeMap<&str, &str> = d.container()["env"]
-            .as_array()
-            .expect("env")
-            .iter()
-            .filter_map(|e| {
-                Some((
-                    e["name"].as_str()?,
-                    e.pointer("/valueFrom/fieldRef/fieldPath")?.as_str()?,
-                ))
-            })
-            .collect();
-        assert_eq!(env.get("NODE_NAME"), Some(&"spec.nodeName"), "{dir}");
-        assert_eq!(env.get("HOST_IP"), Some(&"status.hostIP"), "{dir}");
-        // And the config uses them where SPEC 3 says.
-        assert!(d.config_text.contains("node_name: ${NODE_NAME}"), "{dir}");
-        assert!(d.config_text.contains("router_id: ${HOST_IP}"), "{dir}");
-    }
+        &KUSTOMIZATIONS,
+        |dir, d| {
+            let env: BTreeMap<&str, &str> = d.container()["env"]
+                .as_array()
+                .expect("env")
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e["name"].as_str()?,
+                        e.pointer("/valueFrom/fieldRef/fieldPath")?.as_str()?,
+                    ))
+                })
+                .collect();
+            assert_eq!(env.get("NODE_NAME"), Some(&"spec.nodeName"), "{dir}");
+            assert_eq!(env.get("HOST_IP"), Some(&"status.hostIP"), "{dir}");
+            // And the config uses them where SPEC 3 says.
+            assert!(d.config_text.contains("node_name: ${NODE_NAME}"), "{dir}");
+            assert!(d.config_text.contains("router_id: ${HOST_IP}"), "{dir}");
+        },
+    );
 }
 
 #[test]
 fn probes_reach_the_http_listener_of_the_config() {
-    let Some(tools) = tools("probes_reach_the_http_listener_of_the_config", &["kubectl"]) else {
-        return;
-    };
-    for dir in KUSTOMIZATIONS {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        let config = d.config();
-        let listen: std::net::SocketAddr = config["http"]["listen"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{dir}: http.listen is set"))
-            .parse()
-            .expect("http.listen is ADDRESS:PORT");
-        // The kubelet probes the pod IP, which with hostNetwork is the node's IP.
-        assert_eq!(
-            listen.ip().to_string(),
-            TEST_ENV[1].1,
-            "{dir}: http.listen is on ${{HOST_IP}}"
-        );
-        let container = d.container();
-        let port = container["ports"]
-            .as_array()
-            .expect("ports")
-            .iter()
-            .find(|p| p["name"] == "http")
-            .expect("a port named http");
-        assert_eq!(
-            port["containerPort"].as_u64(),
-            Some(u64::from(listen.port())),
-            "{dir}"
-        );
-        for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
-            let get = &container[probe]["httpGet"];
-            assert_eq!(get["path"], path, "{dir}: {probe}");
-            assert_eq!(get["port"], "http", "{dir}: {probe}");
-            assert!(
-                get.get("host").is_none(),
-                "{dir}: {probe} goes to the pod IP"
+    each_deployment(
+        "probes_reach_the_http_listener_of_the_config",
+        &KUSTOMIZATIONS,
+        |dir, d| {
+            let config = d.config();
+            let listen: std::net::SocketAddr = config["http"]["listen"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{dir}: http.listen is set"))
+                .parse()
+                .expect("http.listen is ADDRESS:PORT");
+            // The kubelet probes the pod IP, which with hostNetwork is the node's IP.
+            assert_eq!(
+                listen.ip().to_string(),
+                TEST_ENV[1].1,
+                "{dir}: http.listen is on ${{HOST_IP}}"
             );
-        }
-    }
+            let container = d.container();
+            let port = container["ports"]
+                .as_array()
+                .expect("ports")
+                .iter()
+                .find(|p| p["name"] == "http")
+                .expect("a port named http");
+            assert_eq!(
+                port["containerPort"].as_u64(),
+                Some(u64::from(listen.port())),
+                "{dir}"
+            );
+            for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
+                let get = &container[probe]["httpGet"];
+                assert_eq!(get["path"], path, "{dir}: {probe}");
+                assert_eq!(get["port"], "http", "{dir}: {probe}");
+                assert!(
+                    get.get("host").is_none(),
+                    "{dir}: {probe} goes to the pod IP"
+                );
+            }
+        },
+    );
 }
 
 #[test]
 fn the_pod_is_host_network_critical_and_rolls_one_node_at_a_time() {
-    let Some(tools) = tools(
+    each_deployment(
         "the_pod_is_host_network_critical_and_rolls_one_node_at_a_time",
-        &["kubectl"],
-    ) else {
-        return;
-    };
-    for dir in KUSTOMIZATIONS {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        let ds = d.daemonset();
-        let pod = &ds["spec"]["template"]["spec"];
-        assert_eq!(pod["hostNetwork"], true, "{dir}");
-        assert_eq!(pod["dnsPolicy"], "ClusterFirstWithHostNet", "{dir}");
-        assert_eq!(pod["priorityClassName"], "system-node-critical", "{dir}");
-        assert_eq!(
-            ds["spec"]["updateStrategy"]["type"], "RollingUpdate",
-            "{dir}"
-        );
-        let rolling = &ds["spec"]["updateStrategy"]["rollingUpdate"];
-        assert_eq!(rolling["maxUnavailable"], 1, "{dir}");
-        assert_eq!(
-            rolling["maxSurge"], 0,
-            "{dir}: never two speakers on a node"
-        );
-        assert!(
-            d.container()["resources"]["requests"].is_object()
-                && d.container()["resources"]["limits"]["memory"].is_string(),
-            "{dir}: requests and a memory limit"
-        );
-    }
+        &KUSTOMIZATIONS,
+        |dir, d| {
+            let ds = d.daemonset();
+            let pod = &ds["spec"]["template"]["spec"];
+            assert_eq!(pod["hostNetwork"], true, "{dir}");
+            assert_eq!(pod["dnsPolicy"], "ClusterFirstWithHostNet", "{dir}");
+            assert_eq!(pod["priorityClassName"], "system-node-critical", "{dir}");
+            assert_eq!(
+                ds["spec"]["updateStrategy"]["type"], "RollingUpdate",
+                "{dir}"
+            );
+            let rolling = &ds["spec"]["updateStrategy"]["rollingUpdate"];
+            assert_eq!(rolling["maxUnavailable"], 1, "{dir}");
+            assert_eq!(
+                rolling["maxSurge"], 0,
+                "{dir}: never two speakers on a node"
+            );
+            assert!(
+                d.container()["resources"]["requests"].is_object()
+                    && d.container()["resources"]["limits"]["memory"].is_string(),
+                "{dir}: requests and a memory limit"
+            );
+        },
+    );
 }
 
 /// Seconds of a config duration (`5s`, `500ms`, `2m`).
@@ -566,119 +589,114 @@ fn seconds(duration: &str) -> f64 {
 
 #[test]
 fn the_grace_period_covers_the_shutdown_drain_with_margin() {
-    let Some(tools) = tools(
-        "the_grace_period_covers_the_shutdown_drain_with_margin",
-        &["kubectl"],
-    ) else {
-        return;
-    };
     // After the drain come the Cease and the close of every session (the driver lingers
     // up to 3 s on a close); 10 s above the drain leaves room for a slow router.
     const MARGIN_SECS: f64 = 10.0;
-    for dir in KUSTOMIZATIONS {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        let config = d.config();
-        let drain = config["shutdown"]["drain"].as_str().map_or(2.0, seconds);
-        let grace = d.daemonset()["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-            .as_f64()
-            .unwrap_or(30.0);
-        assert!(
-            grace >= drain + MARGIN_SECS,
-            "{dir}: terminationGracePeriodSeconds {grace} < shutdown.drain {drain} + {MARGIN_SECS}"
-        );
-    }
+    each_deployment(
+        "the_grace_period_covers_the_shutdown_drain_with_margin",
+        &KUSTOMIZATIONS,
+        |dir, d| {
+            let config = d.config();
+            let drain = config["shutdown"]["drain"].as_str().map_or(2.0, seconds);
+            let grace = d.daemonset()["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+                .as_f64()
+                .unwrap_or(30.0);
+            assert!(
+                grace >= drain + MARGIN_SECS,
+                "{dir}: terminationGracePeriodSeconds {grace} < shutdown.drain {drain} + {MARGIN_SECS}"
+            );
+        },
+    );
 }
 
 #[test]
 fn capabilities_are_dropped_and_port_179_is_allowed_only_for_passive_peers() {
-    let Some(tools) = tools(
-        "capabilities_are_dropped_and_port_179_is_allowed_only_for_passive_peers",
-        &["kubectl"],
-    ) else {
-        return;
-    };
     let mut seen_passive = false;
-    for dir in KUSTOMIZATIONS {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        let passive = d.config()["peers"]
-            .as_array()
-            .expect("peers")
-            .iter()
-            .any(|p| p["passive"] == true);
-        seen_passive |= passive;
-        let pod = &d.daemonset()["spec"]["template"]["spec"];
-        let sc = &d.container()["securityContext"];
-        assert_eq!(sc["allowPrivilegeEscalation"], false, "{dir}");
-        assert_eq!(sc["readOnlyRootFilesystem"], true, "{dir}");
-        assert_eq!(
-            sc["capabilities"]["drop"],
-            serde_json::json!(["ALL"]),
-            "{dir}"
-        );
-        assert_eq!(
-            pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
-            "{dir}"
-        );
-        let added = sc["capabilities"]["add"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if passive {
+    let ran = each_deployment(
+        "capabilities_are_dropped_and_port_179_is_allowed_only_for_passive_peers",
+        &KUSTOMIZATIONS,
+        |dir, d| {
+            let passive = d.config()["peers"]
+                .as_array()
+                .expect("peers")
+                .iter()
+                .any(|p| p["passive"] == true);
+            seen_passive |= passive;
+            let pod = &d.daemonset()["spec"]["template"]["spec"];
+            let sc = &d.container()["securityContext"];
+            assert_eq!(sc["allowPrivilegeEscalation"], false, "{dir}");
+            assert_eq!(sc["readOnlyRootFilesystem"], true, "{dir}");
             assert_eq!(
-                added,
-                vec![Value::from("NET_BIND_SERVICE")],
-                "{dir}: a passive peer needs port 179"
+                sc["capabilities"]["drop"],
+                serde_json::json!(["ALL"]),
+                "{dir}"
             );
-            // Added capabilities are effective only for UID 0 (see the component).
-            assert_eq!(pod["securityContext"]["runAsUser"], 0, "{dir}");
-        } else {
-            assert!(
-                added.is_empty(),
-                "{dir}: no capability without passive peers"
+            assert_eq!(
+                pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
+                "{dir}"
             );
-            assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{dir}");
-            assert_ne!(pod["securityContext"]["runAsUser"], 0, "{dir}");
-        }
-    }
-    assert!(
-        seen_passive,
-        "some overlay exercises the passive-peer component"
+            let added = sc["capabilities"]["add"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if passive {
+                assert_eq!(
+                    added,
+                    vec![Value::from("NET_BIND_SERVICE")],
+                    "{dir}: a passive peer needs port 179"
+                );
+                // Added capabilities are effective only for UID 0 (see the component).
+                assert_eq!(pod["securityContext"]["runAsUser"], 0, "{dir}");
+            } else {
+                assert!(
+                    added.is_empty(),
+                    "{dir}: no capability without passive peers"
+                );
+                assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{dir}");
+                assert_ne!(pod["securityContext"]["runAsUser"], 0, "{dir}");
+            }
+        },
     );
+    if ran {
+        assert!(
+            seen_passive,
+            "some overlay exercises the passive-peer component"
+        );
+    }
 }
 
 /// As kube-proxy: tainted ingress nodes get a speaker, and a node being drained or
 /// removed keeps its speaker long enough to withdraw.
 #[test]
 fn the_daemonset_tolerates_every_taint() {
-    let Some(tools) = tools("the_daemonset_tolerates_every_taint", &["kubectl"]) else {
-        return;
-    };
-    for dir in KUSTOMIZATIONS {
-        let d = Deployment::load(&tools["kubectl"], dir);
-        let tolerations = d.daemonset()["spec"]["template"]["spec"]["tolerations"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert!(
-            tolerations.iter().any(|t| t["operator"] == "Exists"
-                && t.get("key").is_none_or(Value::is_null)
-                && t.get("effect").is_none_or(Value::is_null)),
-            "{dir}: tolerations {tolerations:?}"
-        );
-    }
+    each_deployment(
+        "the_daemonset_tolerates_every_taint",
+        &KUSTOMIZATIONS,
+        |dir, d| {
+            let tolerations = d.daemonset()["spec"]["template"]["spec"]["tolerations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                tolerations.iter().any(|t| t["operator"] == "Exists"
+                    && t.get("key").is_none_or(Value::is_null)
+                    && t.get("effect").is_none_or(Value::is_null)),
+                "{dir}: tolerations {tolerations:?}"
+            );
+        },
+    );
 }
 
 /// Which rules the ClusterRole holds is checked against the calls the daemon makes, in
 /// `tests/rbac.rs`; here, that the pod runs with it.
 #[test]
 fn rbac_binds_the_cluster_role_to_the_pods_service_account() {
-    let Some(tools) = tools(
+    let Some(d) = deployment(
         "rbac_binds_the_cluster_role_to_the_pods_service_account",
-        &["kubectl"],
+        "deploy/base",
     ) else {
         return;
     };
-    let d = Deployment::load(&tools["kubectl"], "deploy/base");
     let role = find(&d.docs, "ClusterRole", "kube-anycast");
     let binding = find(&d.docs, "ClusterRoleBinding", "kube-anycast");
     assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"]);
@@ -794,67 +812,59 @@ fn parse_frr(text: &str) -> Frr {
 /// CLUSTER-worker, CLUSTER-worker2, ... in the order of kind-cluster.yaml.
 fn kind_node_names(cluster: &str, kind_config: &Value) -> Vec<String> {
     let mut names = Vec::new();
-    let mut workers = 0;
-    let mut control_planes = 0;
+    // How many nodes of each role so far: the second worker is CLUSTER-worker2.
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for node in kind_config["nodes"].as_array().expect("kind nodes") {
-        match node["role"].as_str() {
-            Some("control-plane") => {
-                control_planes += 1;
-                names.push(if control_planes == 1 {
-                    format!("{cluster}-control-plane")
-                } else {
-                    format!("{cluster}-control-plane{control_planes}")
-                });
-            }
-            Some("worker") => {
-                workers += 1;
-                names.push(if workers == 1 {
-                    format!("{cluster}-worker")
-                } else {
-                    format!("{cluster}-worker{workers}")
-                });
-            }
+        let role = match node["role"].as_str() {
+            Some(role @ ("control-plane" | "worker")) => role,
             other => panic!("unknown kind node role {other:?}"),
-        }
+        };
+        let n = seen.entry(role).or_default();
+        *n += 1;
+        names.push(if *n == 1 {
+            format!("{cluster}-{role}")
+        } else {
+            format!("{cluster}-{role}{n}")
+        });
     }
     names
 }
 
-/// `ip [-6] addr add ADDR/LEN dev eth1` lines of a node's exec list.
-fn exec_addresses(node: &Value, dev: &str) -> Vec<ipnet::IpNet> {
+/// The words of each command of a node's exec list.
+fn exec_commands(node: &Value) -> Vec<Vec<&str>> {
     node["exec"]
         .as_array()
-        .map(|cmds| {
-            cmds.iter()
-                .filter_map(|c| {
-                    let words: Vec<&str> = c.as_str()?.split_whitespace().collect();
-                    let at = words.iter().position(|w| *w == "add")?;
-                    let is_addr = words.contains(&"addr") && words.ends_with(&["dev", dev]);
-                    is_addr.then(|| words[at + 1].parse().expect("address"))
-                })
-                .collect()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some(c.as_str()?.split_whitespace().collect()))
+        .collect()
+}
+
+/// `ip [-6] addr add ADDR/LEN dev eth1` lines of a node's exec list.
+fn exec_addresses(node: &Value, dev: &str) -> Vec<ipnet::IpNet> {
+    exec_commands(node)
+        .into_iter()
+        .filter_map(|words| {
+            let at = words.iter().position(|w| *w == "add")?;
+            let is_addr = words.contains(&"addr") && words.ends_with(&["dev", dev]);
+            is_addr.then(|| words[at + 1].parse().expect("address"))
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// `ip [-6] route replace PREFIX via GW` lines of a node's exec list.
 fn exec_routes(node: &Value) -> Vec<(ipnet::IpNet, IpAddr)> {
-    node["exec"]
-        .as_array()
-        .map(|cmds| {
-            cmds.iter()
-                .filter_map(|c| {
-                    let words: Vec<&str> = c.as_str()?.split_whitespace().collect();
-                    let at = words.iter().position(|w| *w == "replace")?;
-                    let via = words.iter().position(|w| *w == "via")?;
-                    Some((
-                        words[at + 1].parse().expect("route prefix"),
-                        words[via + 1].parse().expect("gateway"),
-                    ))
-                })
-                .collect()
+    exec_commands(node)
+        .into_iter()
+        .filter_map(|words| {
+            let at = words.iter().position(|w| *w == "replace")?;
+            let via = words.iter().position(|w| *w == "via")?;
+            Some((
+                words[at + 1].parse().expect("route prefix"),
+                words[via + 1].parse().expect("gateway"),
+            ))
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 fn read_yaml(path: &Path) -> Value {
@@ -864,14 +874,13 @@ fn read_yaml(path: &Path) -> Value {
 
 #[test]
 fn the_containerlab_testbed_agrees_with_its_overlay() {
-    let Some(tools) = tools(
+    let Some(d) = deployment(
         "the_containerlab_testbed_agrees_with_its_overlay",
-        &["kubectl"],
+        LAB_OVERLAY,
     ) else {
         return;
     };
     let lab = repo().join(LAB_DIR);
-    let d = Deployment::load(&tools["kubectl"], LAB_OVERLAY);
     // The image README.md builds and `kind load`s; pulling it would fail.
     assert_eq!(d.container()["image"], "kube-anycast:dev");
     assert_eq!(d.container()["imagePullPolicy"], "IfNotPresent");
@@ -950,11 +959,9 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
     assert_eq!(routers.len(), 2);
 
     let local_asn = config["local_asn"].as_u64().expect("local_asn");
-    let allowed: BTreeSet<ipnet::IpNet> = config["announce"]["allowed_cidrs"]
-        .as_array()
-        .expect("allowed_cidrs")
-        .iter()
-        .map(|c| c.as_str().expect("cidr").parse().expect("cidr"))
+    let allowed: BTreeSet<ipnet::IpNet> = strings(&config["announce"], "allowed_cidrs")
+        .into_iter()
+        .map(|c| c.parse().expect("cidr"))
         .collect();
     let families: BTreeSet<&str> = peers
         .iter()
@@ -965,14 +972,8 @@ fn the_containerlab_testbed_agrees_with_its_overlay() {
     for peer in peers {
         let name = peer["name"].as_str().expect("name");
         let node = &nodes[name];
-        let binds: Vec<&str> = node["binds"]
-            .as_array()
-            .expect("binds")
-            .iter()
-            .map(|b| b.as_str().expect("bind"))
-            .collect();
-        let conf_bind = binds
-            .iter()
+        let conf_bind = strings(node, "binds")
+            .into_iter()
             .find(|b| b.ends_with(":/etc/frr/frr.conf"))
             .expect("frr.conf is bound");
         let conf_path = lab.join(conf_bind.split(':').next().expect("host path"));

@@ -9,14 +9,16 @@
 use ipnet::IpNet;
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
 use lab::fake_apiserver::FakeApiServer;
-use lab::frr::{Frr, FrrConfig, FrrNeighbor};
+use lab::frr::Frr;
 use lab::netns::NetnsPair;
 use lab::prereq::{Router, lab_available};
+use lab::rack::write_manifests;
 use lab::speaker::NsRuntime;
 use lab::{CONVERGE, holds_for, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,34 +40,32 @@ fn slice(service: &str, ready: bool) -> Value {
         "endpoints": [{"addresses": ["10.0.0.1"], "nodeName": "node-a", "conditions": {"ready": ready}}]})
 }
 
+/// Replaces the cluster file `path` of a manifests test with `objects` as a `kind: List`.
+fn write_cluster(path: &Path, objects: Vec<Value>) {
+    write_manifests(
+        path,
+        &json!({"apiVersion": "v1", "kind": "List", "items": objects}),
+    );
+}
+
 fn node() -> Value {
     json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"}})
 }
 
-/// The rack: FRR in namespace A, the node in namespace B.
+/// The rack: FRR in namespace A, the node in namespace B, and the test's files.
 struct Rack {
     frr: Frr,
     pair: NetnsPair,
+    /// The daemon's directory (config, log, a manifests test's cluster file).
+    dir: PathBuf,
 }
 
 impl Rack {
-    fn new() -> Rack {
+    fn new(test: &str) -> Rack {
         let pair = NetnsPair::new();
-        let frr = Frr::start(
-            &pair.a.ns,
-            FrrConfig {
-                asn: ROUTER_ASN,
-                router_id: pair.a.v4,
-                neighbors: vec![FrrNeighbor {
-                    address: IpAddr::V4(pair.b.v4),
-                    remote_as: NODE_ASN,
-                    password: None,
-                    passive: false,
-                }],
-                networks: vec![],
-            },
-        );
-        Rack { frr, pair }
+        let frr = lab::frr_ebgp::start(&pair.a.ns, ROUTER_ASN, pair.a.v4, &[(pair.b.v4, NODE_ASN)]);
+        let dir = test_dir(test);
+        Rack { frr, pair, dir }
     }
 
     fn config(&self, source: &str) -> String {
@@ -73,6 +73,14 @@ impl Rack {
             "node_name: node-a\nlocal_asn: {NODE_ASN}\nrouter_id: {}\nsource: {source}\nannounce: {{allowed_cidrs: [203.0.113.0/24]}}\npeers:\n  - {{name: tor, address: {}, asn: {ROUTER_ASN}, hold_time: 9s, connect_retry: 1s, families: [ipv4]}}\n",
             self.pair.b.v4, self.pair.a.v4
         )
+    }
+
+    /// Starts the daemon in the node's namespace, and waits until FRR has the session up.
+    fn start_daemon(&self, config: &str, env: &[(&str, &str)]) -> DaemonUnderTest {
+        let dir = self.dir.clone();
+        let daemon = DaemonUnderTest::start_in(BINARY, Some(&self.pair.b.ns), dir, config, env);
+        self.frr.wait_established(IpAddr::V4(self.pair.b.v4));
+        daemon
     }
 
     /// The prefixes FRR has from us, with their next hops checked to be the node.
@@ -90,39 +98,36 @@ impl Rack {
     }
 
     fn wait_for(&self, what: &str, expected: &[&str]) {
-        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
-        wait_until(what, CONVERGE, || {
-            let have = self.prefixes()?;
-            if have == expected {
-                Ok(())
-            } else {
-                Err(format!("FRR has {have:?}, want {expected:?}"))
-            }
-        });
+        wait_until(what, CONVERGE, || self.has_exactly(expected));
     }
 
     fn holds(&self, what: &str, expected: &[&str], period: Duration) {
-        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
-        holds_for(what, period, || {
-            let have = self.prefixes()?;
-            if have == expected {
-                Ok(())
-            } else {
-                Err(format!("FRR has {have:?}, want {expected:?}"))
-            }
-        });
+        holds_for(what, period, || self.has_exactly(expected));
     }
+
+    /// Whether FRR has exactly the prefixes `expected` from us; if not, what it has.
+    fn has_exactly(&self, expected: &[&str]) -> Result<(), String> {
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        let have = self.prefixes()?;
+        if have == expected {
+            Ok(())
+        } else {
+            Err(format!("FRR has {have:?}, want {expected:?}"))
+        }
+    }
+}
+
+/// The rack of `test`, its files in a directory named after it, when the lab can run it
+/// (root, FRR installed).
+fn rack(test: &str) -> Option<Rack> {
+    lab_available(test, &[Router::Frr]).then(|| Rack::new(test))
 }
 
 #[test]
 fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
-    if !lab_available(
-        "kubernetes_source_moves_routes_on_frr_and_survives_api_trouble",
-        &[Router::Frr],
-    ) {
+    let Some(rack) = rack("kubernetes_source_moves_routes_on_frr_and_survives_api_trouble") else {
         return;
-    }
-    let rack = Rack::new();
+    };
     // The fake API server binds inside the node namespace: its threads inherit the
     // namespace of the thread that starts it.
     let ns_runtime = NsRuntime::new(&rack.pair.b.ns);
@@ -135,14 +140,10 @@ fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
     api.apply(service("hijack", "8.8.8.8"));
     api.apply(slice("hijack", true));
     let kubeconfig = api.kubeconfig_path().to_str().unwrap().to_owned();
-    let daemon = DaemonUnderTest::start_in(
-        BINARY,
-        Some(&rack.pair.b.ns),
-        test_dir("e2e-frr-kube"),
+    let daemon = rack.start_daemon(
         &rack.config("{kubernetes: {}}"),
         &[("KUBECONFIG", &kubeconfig)],
     );
-    rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
     rack.wait_for("the first route at FRR", &["203.0.113.10/32"]);
 
     api.apply(service("api", "203.0.113.11"));
@@ -158,30 +159,22 @@ fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
         &["203.0.113.11/32"],
     );
 
-    api.force_gone();
-    rack.holds(
-        "routes through a 410 Gone",
-        &["203.0.113.11/32"],
-        Duration::from_secs(3),
-    );
-    ns_runtime.run({
-        let api = api.clone();
-        async move { api.stop().await }
-    });
-    rack.holds(
-        "routes while the API server is down",
-        &["203.0.113.11/32"],
-        Duration::from_secs(3),
-    );
-    ns_runtime.run({
-        let api = api.clone();
-        async move { api.restart().await }
-    });
-    rack.holds(
-        "routes after the API server restarted",
-        &["203.0.113.11/32"],
-        Duration::from_secs(3),
-    );
+    // Each trouble in turn; after each, the routes stay as they were for 3 s.
+    let troubles: [(&str, &dyn Fn()); 3] = [
+        ("routes through a 410 Gone", &|| api.force_gone()),
+        ("routes while the API server is down", &|| {
+            let api = api.clone();
+            ns_runtime.run(async move { api.stop().await })
+        }),
+        ("routes after the API server restarted", &|| {
+            let api = api.clone();
+            ns_runtime.run(async move { api.restart().await })
+        }),
+    ];
+    for (what, trouble) in troubles {
+        trouble();
+        rack.holds(what, &["203.0.113.11/32"], Duration::from_secs(3));
+    }
 
     api.delete("Service", "shop", "api");
     rack.wait_for("the deleted Service's route withdrawn", &[]);
@@ -193,41 +186,34 @@ fn kubernetes_source_moves_routes_on_frr_and_survives_api_trouble() {
 
 #[test]
 fn manifests_source_moves_routes_on_frr() {
-    if !lab_available("manifests_source_moves_routes_on_frr", &[Router::Frr]) {
+    let Some(rack) = rack("manifests_source_moves_routes_on_frr") else {
         return;
-    }
-    let rack = Rack::new();
-    let dir = test_dir("e2e-frr-manifests");
-    let manifests = dir.join("cluster.json");
-    let write = |objects: Vec<Value>| {
-        let tmp = dir.join(".cluster.json.tmp");
-        std::fs::write(
-            &tmp,
-            json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string(),
-        )
-        .unwrap();
-        std::fs::rename(&tmp, &manifests).unwrap();
     };
-    write(vec![
-        node(),
-        service("web", "203.0.113.10"),
-        slice("web", true),
-        service("hijack", "8.8.8.8"),
-        slice("hijack", true),
-    ]);
+    let manifests = rack.dir.join("cluster.json");
+    write_cluster(
+        &manifests,
+        vec![
+            node(),
+            service("web", "203.0.113.10"),
+            slice("web", true),
+            service("hijack", "8.8.8.8"),
+            slice("hijack", true),
+        ],
+    );
     let config = rack.config(&format!("{{manifests: [{}]}}", manifests.display()));
-    let _daemon =
-        DaemonUnderTest::start_in(BINARY, Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
-    rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
+    let _daemon = rack.start_daemon(&config, &[]);
     rack.wait_for("the first route at FRR", &["203.0.113.10/32"]);
 
-    write(vec![
-        node(),
-        service("web", "203.0.113.10"),
-        slice("web", false),
-        service("api", "203.0.113.11"),
-        slice("api", true),
-    ]);
+    write_cluster(
+        &manifests,
+        vec![
+            node(),
+            service("web", "203.0.113.10"),
+            slice("web", false),
+            service("api", "203.0.113.11"),
+            slice("api", true),
+        ],
+    );
     rack.wait_for("the routes to follow the file", &["203.0.113.11/32"]);
 
     std::fs::write(&manifests, "{ this is not json").unwrap();
@@ -240,15 +226,10 @@ fn manifests_source_moves_routes_on_frr() {
 
 #[test]
 fn pools_and_annotation_communities_hold_at_frr() {
-    if !lab_available(
-        "pools_and_annotation_communities_hold_at_frr",
-        &[Router::Frr],
-    ) {
+    let Some(rack) = rack("pools_and_annotation_communities_hold_at_frr") else {
         return;
-    }
-    let rack = Rack::new();
-    let dir = test_dir("e2e-frr-tenancy");
-    let manifests = dir.join("cluster.json");
+    };
+    let manifests = rack.dir.join("cluster.json");
     let mut web = service("web", "203.0.113.10");
     web["metadata"]["annotations"] = json!({"kube-anycast.io/communities": "65535:666"});
     let intruder = json!({"apiVersion": "v1", "kind": "Service",
@@ -257,20 +238,14 @@ fn pools_and_annotation_communities_hold_at_frr() {
     let mut intruder_slice = slice("intruder", true);
     intruder_slice["metadata"]["namespace"] = json!("other");
     let objects = vec![node(), web, slice("web", true), intruder, intruder_slice];
-    std::fs::write(
-        &manifests,
-        json!({"apiVersion": "v1", "kind": "List", "items": objects}).to_string(),
-    )
-    .unwrap();
+    write_cluster(&manifests, objects);
     let config = rack
         .config(&format!("{{manifests: [{}]}}", manifests.display()))
         .replace(
             "announce: {allowed_cidrs: [203.0.113.0/24]}",
             "announce:\n  allowed_cidrs: [203.0.113.0/24]\n  communities: [\"65010:100\"]\n  annotation_communities: [\"65010:*\"]\n  pools: [{name: shop, cidrs: [203.0.113.0/28], namespaces: [shop]}]",
         );
-    let _daemon =
-        DaemonUnderTest::start_in(BINARY, Some(&rack.pair.b.ns), dir.clone(), &config, &[]);
-    rack.frr.wait_established(IpAddr::V4(rack.pair.b.v4));
+    let _daemon = rack.start_daemon(&config, &[]);
     rack.wait_for("the shop's route at FRR", &["203.0.113.10/32"]);
     rack.holds(
         "the other namespace's address never announced",

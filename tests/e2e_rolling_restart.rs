@@ -30,7 +30,8 @@
 
 use lab::client::{Failure, RequestStream};
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
-use lab::frr::{Frr, FrrConfig, FrrNeighbor};
+use lab::frr::Frr;
+use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
 use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
@@ -135,20 +136,7 @@ impl Query {
         let address = node_address(i);
         match self {
             Query::Frr { ns, vty } => {
-                let out = run(
-                    "ip",
-                    &[
-                        "netns",
-                        "exec",
-                        ns,
-                        "vtysh",
-                        "--vty_socket",
-                        &vty.display().to_string(),
-                        "-c",
-                        &format!("show bgp neighbors {address} json"),
-                    ],
-                )?;
-                let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+                let v = vtysh_json(ns, vty, &format!("show bgp neighbors {address} json"))?;
                 Ok(v.pointer(&format!("/{address}/bgpState"))
                     .and_then(Value::as_str)
                     == Some("Established"))
@@ -185,48 +173,44 @@ impl Query {
         let Query::Frr { ns, vty } = self else {
             return None;
         };
-        let out = run(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                ns,
-                "vtysh",
-                "--vty_socket",
-                &vty.display().to_string(),
-                "-c",
-                "show bgp ipv4 unicast json",
-            ],
-        );
-        Some(out.and_then(|out| {
-            let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
-            Ok(v.get("routes")
+        Some(vtysh_json(ns, vty, "show bgp ipv4 unicast json").map(|v| {
+            v.get("routes")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flat_map(|r| r.values())
                 .filter_map(Value::as_array)
                 .flatten()
                 .filter(|p| p.get("stale").and_then(Value::as_bool) == Some(true))
-                .count())
+                .count()
         }))
     }
 }
 
+/// FRR's JSON answer to `command`, through `vtysh` in namespace `ns` with the vty sockets
+/// in `vty`.
+fn vtysh_json(ns: &str, vty: &Path, command: &str) -> Result<Value, String> {
+    let vty = vty.display().to_string();
+    let out = run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            ns,
+            "vtysh",
+            "--vty_socket",
+            &vty,
+            "-c",
+            command,
+        ],
+    )?;
+    serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))
+}
+
 /// The next hops of the kernel route to the anycast address in namespace `ns`.
 fn kernel_next_hops(ns: &str) -> Result<BTreeSet<Ipv4Addr>, String> {
-    let out = run("ip", &["-n", ns, "route", "show", ANYCAST])?;
-    let mut hops = BTreeSet::new();
-    for line in out.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if let Some(via) = words.iter().position(|w| *w == "via") {
-            let address = words
-                .get(via + 1)
-                .and_then(|a| a.parse().ok())
-                .ok_or_else(|| format!("no address after via: {line}"))?;
-            hops.insert(address);
-        }
-    }
-    Ok(hops)
+    Ok(lab::kernel_route::next_hops(ns, ANYCAST)?
+        .into_keys()
+        .collect())
 }
 
 /// The ToR router's processes, stopped by pid on drop (held only for that).
@@ -237,31 +221,12 @@ enum Tor {
 }
 
 fn frr_tor(rack: &StarRack) -> (Tor, Query) {
-    let frr = Frr::start(
-        &rack.tor,
-        FrrConfig {
-            asn: TOR_ASN,
-            router_id: Ipv4Addr::new(10, 83, 1, 1),
-            neighbors: (0..NODES)
-                .map(|i| FrrNeighbor {
-                    address: IpAddr::V4(node_address(i)),
-                    remote_as: TOR_ASN + i as u32 + 1,
-                    password: None,
-                    passive: false,
-                })
-                .collect(),
-            networks: vec![],
-        },
-    );
+    let nodes: Vec<_> = (0..NODES)
+        .map(|i| (node_address(i), TOR_ASN + i as u32 + 1))
+        .collect();
+    let frr = lab::frr_ebgp::start(&rack.tor, TOR_ASN, Ipv4Addr::new(10, 83, 1, 1), &nodes);
     // Graceful restart (helper for the nodes), multipath across the nodes' ASes.
-    frr.configure(&[
-        &format!("router bgp {TOR_ASN}"),
-        "bgp graceful-restart",
-        "bgp bestpath as-path multipath-relax",
-        "address-family ipv4 unicast",
-        "maximum-paths 8",
-    ])
-    .unwrap();
+    lab::frr_ebgp::multipath(&frr, TOR_ASN, &["bgp graceful-restart"]).unwrap();
     let vty = frr_dir(&rack.tor);
     let query = Query::Frr {
         ns: rack.tor.clone(),
@@ -535,14 +500,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
         must("ip", &["-n", &rack.tor, "route", "show", ANYCAST]).trim()
     );
 
-    let monitor_log = files.0.join("ip-monitor.log");
-    let mut monitor = LabProcess::spawn_in(
-        &rack.tor,
-        "ip-monitor",
-        &monitor_log,
-        "ip",
-        &["-ts", "monitor", "route"],
-    );
+    let monitor = RouteMonitor::start(&rack.tor, files.0.join("ip-monitor.log"), true);
     let watcher = Watcher::start(&query);
     // Traffic follows BGP only where the ToR has a FIB: GoBGP's RIB is polled instead.
     let client = query.has_fib().then(|| {
@@ -684,8 +642,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
 
     let result = client.map(RequestStream::finish);
     let changes = watcher.finish();
-    monitor.kill();
-    let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    let events = monitor.finish();
     let (ok, failed) = match &result {
         Some(result) => {
             eprintln!("{tor_name}, shutdown {mode:?}: {}", result.describe());

@@ -38,15 +38,17 @@ fn routes_left(rack: &E2eRack, i: usize) -> Result<(), String> {
     left_without(&routes, Service::Api, i)
 }
 
-/// Waits, up to the hold time and a margin for a loaded machine, until node3's routes
-/// have left the ToR after `signal`; prints how long that took.
-fn routes_leave_within_the_hold_time(rack: &E2eRack, signal: &str) {
+/// Sends node3's speaker `signal` (named `name`) and waits, up to the hold time and a
+/// margin for a loaded machine, until node3's routes have left the ToR; prints how long
+/// that took.
+fn routes_leave_within_the_hold_time_after(rack: &E2eRack, signal: libc::c_int, name: &str) {
+    rack.signal_speaker(NODE3, signal);
     let deadline = Duration::from_secs(HOLD_TIME_SECS + 3);
     let gone = rack
         .poll(deadline, |rack| routes_left(rack, NODE3))
-        .unwrap_or_else(|e| panic!("{}: after {signal}: {e}", rack.tor_name()));
+        .unwrap_or_else(|e| panic!("{}: after {name}: {e}", rack.tor_name()));
     eprintln!(
-        "{}: node3's routes gone {gone:?} after {signal} (hold time {HOLD_TIME_SECS} s)",
+        "{}: node3's routes gone {gone:?} after {name} (hold time {HOLD_TIME_SECS} s)",
         rack.tor_name()
     );
 }
@@ -54,6 +56,12 @@ fn routes_leave_within_the_hold_time(rack: &E2eRack, signal: &str) {
 /// Starts node `i`'s speaker again and waits for the whole rack's routes.
 fn restart_announces_again(rack: &mut E2eRack, i: usize) {
     rack.start_speaker(i);
+    announces_again(rack);
+}
+
+/// Waits until the whole rack's routes are back: web from every node, api from node2 and
+/// node3.
+fn announces_again(rack: &E2eRack) {
     rack.wait_next_hops("web from every node again", Service::Web, &[0, 1, 2]);
     rack.wait_next_hops("api from node2 and node3 again", Service::Api, &[1, 2]);
 }
@@ -110,50 +118,65 @@ fn sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes(router: Ro
     rack.assert_no_panic();
 }
 
+/// How a scenario stops node3's speaker without a SIGTERM, and how the speaker returns.
+#[derive(Clone, Copy)]
+enum Stop {
+    /// SIGKILL: the process is gone (no exit code) and is started again.
+    Kill,
+    /// SIGSTOP: the process is frozen; SIGCONT resumes the same one.
+    Freeze,
+}
+
+/// node3's speaker stopped by `stop`: its routes leave within the hold time, and come back
+/// with the speaker.
+fn routes_leave_within_the_hold_time_and_return(router: Router, test: &str, stop: Stop) {
+    let Some(mut rack) = rack(router, test) else {
+        return;
+    };
+    match stop {
+        Stop::Kill => {
+            routes_leave_within_the_hold_time_after(&rack, libc::SIGKILL, "SIGKILL");
+            assert_eq!(rack.wait_speaker_exit(NODE3), None, "killed, no exit code");
+            restart_announces_again(&mut rack, NODE3);
+        }
+        Stop::Freeze => {
+            routes_leave_within_the_hold_time_after(&rack, libc::SIGSTOP, "SIGSTOP");
+            rack.signal_speaker(NODE3, libc::SIGCONT);
+            let back = rack
+                .poll(CONVERGE, |rack| {
+                    let hops = rack.next_hops_of(Service::Web.prefix(false))?;
+                    match hops.contains(&node_address(NODE3, false)) {
+                        true => Ok(()),
+                        false => Err(format!("web via {hops:?}")),
+                    }
+                })
+                .unwrap_or_else(|e| panic!("{}: after SIGCONT: {e}", rack.tor_name()));
+            eprintln!(
+                "{}: node3 announces again {back:?} after SIGCONT",
+                rack.tor_name()
+            );
+            announces_again(&rack);
+            assert!(
+                rack.speaker_running(NODE3),
+                "the same speaker resumed, not a new one"
+            );
+        }
+    }
+    rack.assert_no_panic();
+}
+
 fn sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again(
     router: Router,
     test: &str,
 ) {
-    let Some(mut rack) = rack(router, test) else {
-        return;
-    };
-    rack.signal_speaker(NODE3, libc::SIGKILL);
-    routes_leave_within_the_hold_time(&rack, "SIGKILL");
-    assert_eq!(rack.wait_speaker_exit(NODE3), None, "killed, no exit code");
-    restart_announces_again(&mut rack, NODE3);
-    rack.assert_no_panic();
+    routes_leave_within_the_hold_time_and_return(router, test, Stop::Kill);
 }
 
 fn frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont(
     router: Router,
     test: &str,
 ) {
-    let Some(mut rack) = rack(router, test) else {
-        return;
-    };
-    rack.signal_speaker(NODE3, libc::SIGSTOP);
-    routes_leave_within_the_hold_time(&rack, "SIGSTOP");
-    rack.signal_speaker(NODE3, libc::SIGCONT);
-    let back = rack
-        .poll(CONVERGE, |rack| {
-            let hops = rack.next_hops_of(Service::Web.prefix(false))?;
-            match hops.contains(&node_address(NODE3, false)) {
-                true => Ok(()),
-                false => Err(format!("web via {hops:?}")),
-            }
-        })
-        .unwrap_or_else(|e| panic!("{}: after SIGCONT: {e}", rack.tor_name()));
-    eprintln!(
-        "{}: node3 announces again {back:?} after SIGCONT",
-        rack.tor_name()
-    );
-    rack.wait_next_hops("web from every node again", Service::Web, &[0, 1, 2]);
-    rack.wait_next_hops("api from node2 and node3 again", Service::Api, &[1, 2]);
-    assert!(
-        rack.speaker_running(NODE3),
-        "the same speaker resumed, not a new one"
-    );
-    rack.assert_no_panic();
+    routes_leave_within_the_hold_time_and_return(router, test, Stop::Freeze);
 }
 
 lab::for_routers!(sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes:

@@ -21,15 +21,16 @@
 //! drop, even when a test fails; processes are stopped by their recorded pids.
 
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
-use lab::frr::{Frr, FrrConfig, FrrNeighbor};
+use lab::frr::Frr;
+use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
-use lab::process::{Daemon as LabProcess, must, run};
+use lab::process::{Daemon as LabProcess, must};
 use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
 use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
@@ -62,30 +63,9 @@ impl Fabric {
         StarRack::node_address(81, i)
     }
 
-    /// The next hops of the ToR's kernel route to the anycast address, with their weights
-    /// (1 when the kernel prints none: a single path).
+    /// The next hops of the ToR's kernel route to the anycast address, with their weights.
     fn kernel_next_hops(&self) -> Result<BTreeMap<Ipv4Addr, u32>, String> {
-        let out = run("ip", &["-n", &self.tor, "route", "show", ANYCAST])?;
-        let mut hops = BTreeMap::new();
-        for line in out.lines() {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let Some(via) = words.iter().position(|w| *w == "via") else {
-                continue;
-            };
-            let address: Ipv4Addr = words
-                .get(via + 1)
-                .and_then(|a| a.parse().ok())
-                .ok_or_else(|| format!("no address after via: {line}"))?;
-            let weight = match words.iter().position(|w| *w == "weight") {
-                Some(at) => words
-                    .get(at + 1)
-                    .and_then(|w| w.parse().ok())
-                    .ok_or_else(|| format!("bad weight: {line}"))?,
-                None => 1,
-            };
-            hops.insert(address, weight);
-        }
-        Ok(hops)
+        lab::kernel_route::next_hops(&self.tor, ANYCAST)
     }
 
     /// Waits until the kernel route has both nodes as next hops with weights in `ratio`
@@ -199,43 +179,37 @@ fn assert_split(counts: &BTreeMap<String, usize>, node1_percent: f64) {
 
 /// FRR with zebra in the ToR namespace, peering with both nodes, multipath on.
 fn frr_tor(fabric: &Fabric) -> Frr {
-    let frr = Frr::start(
-        &fabric.tor,
-        FrrConfig {
-            asn: TOR_ASN,
-            router_id: Ipv4Addr::new(10, 81, 1, 1),
-            neighbors: (0..2)
-                .map(|i| FrrNeighbor {
-                    address: IpAddr::V4(Fabric::node_address(i)),
-                    remote_as: TOR_ASN + i as u32 + 1,
-                    password: None,
-                    passive: false,
-                })
-                .collect(),
-            networks: vec![],
-        },
-    );
+    let nodes: Vec<_> = (0..2)
+        .map(|i| (Fabric::node_address(i), TOR_ASN + i as u32 + 1))
+        .collect();
+    let frr = lab::frr_ebgp::start(&fabric.tor, TOR_ASN, Ipv4Addr::new(10, 81, 1, 1), &nodes);
     // LAB-NOTES: multipath across the nodes' ASes; nothing more for weighted ECMP.
-    frr.configure(&[
-        &format!("router bgp {TOR_ASN}"),
-        "bgp bestpath as-path multipath-relax",
-        "address-family ipv4 unicast",
-        "maximum-paths 8",
-    ])
-    .unwrap();
+    lab::frr_ebgp::multipath(&frr, TOR_ASN, &[]).unwrap();
     frr
+}
+
+/// When the lab can run `test` (root, FRR installed): the fabric with FRR as its ToR, the
+/// test's files under `dir`, and the cluster (1 ready endpoint on node1, 3 on node2)
+/// written to the returned path.
+fn frr_fabric(test: &str, dir: &str) -> Option<(Fabric, TestFiles, Frr, PathBuf)> {
+    if !lab_available(test, &[Router::Frr]) {
+        return None;
+    }
+    let fabric = Fabric::new();
+    let files = TestFiles(lab_dir(fabric.base(), dir));
+    let frr = frr_tor(&fabric);
+    let manifests_path = files.0.join("cluster.json");
+    write_manifests(&manifests_path, &manifests(1, 3));
+    Some((fabric, files, frr, manifests_path))
 }
 
 #[test]
 fn frr_tor_splits_traffic_by_ready_endpoints() {
-    if !lab_available("frr_tor_splits_traffic_by_ready_endpoints", &[Router::Frr]) {
+    let Some((fabric, files, _frr, manifests_path)) =
+        frr_fabric("frr_tor_splits_traffic_by_ready_endpoints", "weighted-frr")
+    else {
         return;
-    }
-    let fabric = Fabric::new();
-    let files = TestFiles(lab_dir(fabric.base(), "weighted-frr"));
-    let _frr = frr_tor(&fabric);
-    let manifests_path = files.0.join("cluster.json");
-    write_manifests(&manifests_path, &manifests(1, 3));
+    };
     let _responders = responders(&fabric, &files.0);
     let nodes = start_nodes(&fabric, &manifests_path, true);
     wait_for_responders(&fabric);
@@ -250,14 +224,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
     assert_split(&fabric.split(), 25.0);
 
     // node1 scaled to 3 endpoints: 1:1, and the route never leaves the kernel meanwhile.
-    let monitor_log = files.0.join("ip-monitor.log");
-    let mut monitor = LabProcess::spawn_in(
-        &fabric.tor,
-        "ip-monitor",
-        &monitor_log,
-        "ip",
-        &["monitor", "route"],
-    );
+    let monitor = RouteMonitor::start(&fabric.tor, files.0.join("ip-monitor.log"), false);
     write_manifests(&manifests_path, &manifests(3, 3));
     wait_until("the ToR's kernel route weighted 1:1", CONVERGE, || {
         let hops = fabric.kernel_next_hops()?;
@@ -270,8 +237,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
             Err(format!("kernel next hops {hops:?}"))
         }
     });
-    monitor.kill();
-    let events = std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    let events = monitor.finish();
     assert!(
         !events
             .lines()
@@ -301,14 +267,12 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
 
 #[test]
 fn frr_tor_without_weighting_keeps_plain_ecmp() {
-    if !lab_available("frr_tor_without_weighting_keeps_plain_ecmp", &[Router::Frr]) {
+    let Some((fabric, _files, _frr, manifests_path)) = frr_fabric(
+        "frr_tor_without_weighting_keeps_plain_ecmp",
+        "unweighted-frr",
+    ) else {
         return;
-    }
-    let fabric = Fabric::new();
-    let files = TestFiles(lab_dir(fabric.base(), "unweighted-frr"));
-    let _frr = frr_tor(&fabric);
-    let manifests_path = files.0.join("cluster.json");
-    write_manifests(&manifests_path, &manifests(1, 3));
+    };
     let _nodes = start_nodes(&fabric, &manifests_path, false);
     // Same endpoints as the weighted test, weighting off: equal next hops.
     let (w1, w2) = fabric.wait_for_ratio("FRR's kernel route: plain ECMP over both nodes", 1.0);

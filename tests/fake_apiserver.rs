@@ -12,7 +12,7 @@ use kube::api::{
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
-use lab::fake_apiserver::{FakeApiServer, Options, Verb};
+use lab::fake_apiserver::{FakeApiServer, Options, RequestRecord, Verb};
 use lab::objects;
 use serde_json::{Value, json};
 use std::fmt::Debug;
@@ -29,6 +29,15 @@ async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     })
     .await;
     assert!(waited.is_ok(), "timed out waiting for {what}");
+}
+
+/// The first watch request the server received.
+fn first_watch(server: &FakeApiServer) -> RequestRecord {
+    server
+        .requests()
+        .into_iter()
+        .find(|r| r.verb == Verb::Watch)
+        .expect("a watch request")
 }
 
 async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
@@ -200,13 +209,20 @@ async fn list_honours_name_and_namespace_field_selectors() {
     );
 }
 
-#[tokio::test]
-async fn list_paginates_with_limit_and_continue() {
+/// A server holding `n` EndpointSlices of Service web (web-0, web-1, ...), and a client
+/// of them.
+async fn web_slices(n: usize) -> (FakeApiServer, Api<EndpointSlice>) {
     let server = FakeApiServer::start().await;
-    for i in 0..5 {
+    for i in 0..n {
         server.apply(slice("default", &format!("web-{i}"), "web"));
     }
-    let api: Api<EndpointSlice> = Api::all(server.client().await);
+    let api = Api::all(server.client().await);
+    (server, api)
+}
+
+#[tokio::test]
+async fn list_paginates_with_limit_and_continue() {
+    let (server, api) = web_slices(5).await;
 
     let mut seen = Vec::new();
     let mut params = ListParams::default().limit(2);
@@ -228,11 +244,7 @@ async fn list_paginates_with_limit_and_continue() {
 
 #[tokio::test]
 async fn watcher_with_small_pages_lists_every_object() {
-    let server = FakeApiServer::start().await;
-    for i in 0..7 {
-        server.apply(slice("default", &format!("web-{i}"), "web"));
-    }
-    let api: Api<EndpointSlice> = Api::all(server.client().await);
+    let (server, api) = web_slices(7).await;
     let reflected = reflect(api, watcher::Config::default().page_size(3));
     eventually("seven slices", || reflected.store.state().len() == 7).await;
     assert_eq!(server.count(Verb::List, "endpointslices"), 3);
@@ -423,12 +435,7 @@ async fn watch_ends_when_timeout_seconds_pass() {
         .await
         .expect("no error");
     assert!(end.is_none(), "no event was due, only the end");
-    let watch = server
-        .requests()
-        .into_iter()
-        .find(|r| r.verb == Verb::Watch)
-        .expect("the watch request");
-    assert_eq!(watch.param("timeoutSeconds"), Some("1"));
+    assert_eq!(first_watch(&server).param("timeoutSeconds"), Some("1"));
 }
 
 #[tokio::test]
@@ -558,12 +565,10 @@ async fn streaming_list_watcher_gets_initial_events_then_changes() {
     eventually("only b", || store_names(&reflected.store) == ["b"]).await;
 
     assert_eq!(server.count(Verb::List, "services"), 0);
-    let first = server
-        .requests()
-        .into_iter()
-        .find(|r| r.verb == Verb::Watch)
-        .expect("a watch");
-    assert_eq!(first.param("sendInitialEvents"), Some("true"));
+    assert_eq!(
+        first_watch(&server).param("sendInitialEvents"),
+        Some("true")
+    );
 }
 
 #[tokio::test]
@@ -712,23 +717,24 @@ mod selectors {
         json!({ "metadata": { "name": "x", "labels": labels } })
     }
 
+    /// Asserts, for each `(selector, expected)` of `cases`, that `matches(selector)` is
+    /// `expected`.
+    fn assert_cases(cases: &[(&str, bool)], matches: impl Fn(&str) -> bool) {
+        for (selector, expected) in cases {
+            assert_eq!(matches(selector), *expected, "{selector:?}");
+        }
+    }
+
     #[test]
     fn not_equals_and_notin_match_objects_without_the_label() {
         let bare = labelled(json!({}));
-        assert!(
-            LabelSelector::parse("app!=web")
-                .expect("parse")
-                .matches(&bare)
-        );
-        assert!(
-            LabelSelector::parse("app notin (web)")
-                .expect("parse")
-                .matches(&bare)
-        );
-        assert!(
-            !LabelSelector::parse("app in (web)")
-                .expect("parse")
-                .matches(&bare)
+        assert_cases(
+            &[
+                ("app!=web", true),
+                ("app notin (web)", true),
+                ("app in (web)", false),
+            ],
+            |s| LabelSelector::parse(s).expect("parse").matches(&bare),
         );
     }
 
@@ -759,20 +765,13 @@ mod selectors {
     #[test]
     fn missing_fields_read_as_empty() {
         let object = json!({ "metadata": { "name": "node-a" } });
-        assert!(
-            FieldSelector::parse("spec.nodeName=")
-                .expect("parse")
-                .matches(&object)
-        );
-        assert!(
-            FieldSelector::parse("metadata.name=node-a,spec.unschedulable!=true")
-                .expect("parse")
-                .matches(&object)
-        );
-        assert!(
-            !FieldSelector::parse("metadata.name!=node-a")
-                .expect("parse")
-                .matches(&object)
+        assert_cases(
+            &[
+                ("spec.nodeName=", true),
+                ("metadata.name=node-a,spec.unschedulable!=true", true),
+                ("metadata.name!=node-a", false),
+            ],
+            |s| FieldSelector::parse(s).expect("parse").matches(&object),
         );
         assert!(FieldSelector::parse("metadata.name").is_err());
     }
