@@ -34,20 +34,30 @@ pub struct ExabgpConfig {
 impl ExabgpConfig {
     /// The exabgp.conf text.
     pub fn render(&self) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "neighbor {} {{", self.neighbor);
-        let _ = writeln!(c, "  router-id {};", self.router_id);
-        let _ = writeln!(c, "  local-address {};", self.local);
-        let _ = writeln!(c, "  local-as {};", self.local_as);
-        let _ = writeln!(c, "  peer-as {};", self.remote_as);
-        let _ = writeln!(c, "  hold-time {};", self.hold_time);
-        let _ = writeln!(c, "  family {{ ipv4 unicast; ipv6 unicast; }}");
-        let _ = writeln!(c, "  static {{");
-        for p in &self.originate {
+        let ExabgpConfig {
+            router_id,
+            local,
+            local_as,
+            neighbor,
+            remote_as,
+            hold_time,
+            originate,
+        } = self;
+        let mut c = format!(
+            "neighbor {neighbor} {{
+  router-id {router_id};
+  local-address {local};
+  local-as {local_as};
+  peer-as {remote_as};
+  hold-time {hold_time};
+  family {{ ipv4 unicast; ipv6 unicast; }}
+  static {{
+"
+        );
+        for p in originate {
             let _ = writeln!(c, "    route {p} next-hop self;");
         }
-        let _ = writeln!(c, "  }}");
-        let _ = writeln!(c, "}}");
+        c.push_str("  }\n}\n");
         c
     }
 }

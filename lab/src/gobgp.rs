@@ -42,33 +42,58 @@ pub struct GobgpConfig {
 impl GobgpConfig {
     /// The TOML configuration.
     pub fn render(&self) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "[global.config]");
-        let _ = writeln!(c, "  as = {}", self.asn);
-        let _ = writeln!(c, "  router-id = \"{}\"", self.router_id);
-        let _ = writeln!(c, "  port = 179");
+        let mut c = format!(
+            "[global.config]
+  as = {}
+  router-id = \"{}\"
+  port = 179
+",
+            self.asn, self.router_id
+        );
         for n in &self.neighbors {
-            let _ = writeln!(c, "[[neighbors]]");
-            let _ = writeln!(c, "  [neighbors.config]");
-            let _ = writeln!(c, "    neighbor-address = \"{}\"", n.address);
-            let _ = writeln!(c, "    peer-as = {}", n.remote_as);
+            open_neighbor(&mut c, n.address, n.remote_as);
             if self.start_disabled {
                 let _ = writeln!(c, "    admin-down = true");
             }
             if let Some(pw) = &n.password {
                 let _ = writeln!(c, "    auth-password = \"{pw}\"");
             }
-            let _ = writeln!(c, "  [neighbors.timers.config]");
-            let _ = writeln!(c, "    connect-retry = 1");
-            let _ = writeln!(c, "    hold-time = 9");
-            let _ = writeln!(c, "    keepalive-interval = 3");
-            for fam in ["ipv4-unicast", "ipv6-unicast"] {
-                let _ = writeln!(c, "  [[neighbors.afi-safis]]");
-                let _ = writeln!(c, "    [neighbors.afi-safis.config]");
-                let _ = writeln!(c, "      afi-safi-name = \"{fam}\"");
-            }
+            c.push_str(
+                "  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+",
+            );
+            unicast_families(&mut c);
         }
         c
+    }
+}
+
+/// Opens a `[[neighbors]]` table of gobgpd.toml for `address` in AS `asn`; more
+/// `[neighbors.config]` keys may follow.
+pub fn open_neighbor(c: &mut String, address: impl std::fmt::Display, asn: u32) {
+    let _ = write!(
+        c,
+        "[[neighbors]]
+  [neighbors.config]
+    neighbor-address = \"{address}\"
+    peer-as = {asn}
+"
+    );
+}
+
+/// Enables IPv4 and IPv6 unicast on the neighbor opened last.
+pub fn unicast_families(c: &mut String) {
+    for afi in ["ipv4-unicast", "ipv6-unicast"] {
+        let _ = write!(
+            c,
+            "  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = \"{afi}\"
+"
+        );
     }
 }
 

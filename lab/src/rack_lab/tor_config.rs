@@ -4,6 +4,7 @@
 use super::plan::{Node, POOL_V4, POOL_V6, TOR_ASN, TOR_V4};
 use super::settings::Bfd;
 use crate::frr::tor::{TorBgp, TorNode, TorNodes};
+use crate::gobgp::{open_neighbor, unicast_families};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -130,30 +131,19 @@ pub fn gobgp(hold_time: u16) -> String {
     }
     let keepalive = hold_time / 3;
     for n in Node::all() {
-        let (address, asn, name) = (n.v4(), n.asn(), n.name());
+        open_neighbor(&mut c, n.v4(), n.asn());
         let _ = write!(
             c,
-            "[[neighbors]]
-  [neighbors.config]
-    neighbor-address = \"{address}\"
-    peer-as = {asn}
-    description = \"{name}\"
+            "    description = \"{}\"
   [neighbors.transport.config]
     passive-mode = true
   [neighbors.timers.config]
     hold-time = {hold_time}
     keepalive-interval = {keepalive}
-"
+",
+            n.name()
         );
-        for afi in ["ipv4-unicast", "ipv6-unicast"] {
-            let _ = write!(
-                c,
-                "  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = \"{afi}\"
-"
-            );
-        }
+        unicast_families(&mut c);
     }
     c
 }
