@@ -3,16 +3,28 @@
 
 use super::*;
 
+/// A lab whose session is up with `count` host routes of each family at the router, and
+/// the RIB they make there: where every recovery starts. `before` names that moment in
+/// failure messages.
+fn lab_with_routes<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+    count: u16,
+    before: &str,
+) -> (Lab<R>, Rib) {
+    let lab = Lab::new(setup, start);
+    lab.wait_established();
+    let expected = lab.announce_and_wait(&host_routes(count), before);
+    (lab, expected)
+}
+
 /// The router is SIGKILLed and started again: our session comes back by itself and the
 /// router gets every route again.
 pub fn recovers_after_router_restart<R: LabRouter>(
     setup: Setup,
     start: impl FnOnce(&NetnsPair, &Setup) -> R,
 ) {
-    let mut lab = Lab::new(setup, start);
-    lab.wait_established();
-    let all = host_routes(1000);
-    let expected = lab.announce_and_wait(&all, "the routes before the restart");
+    let (mut lab, expected) = lab_with_routes(setup, start, 1000, "the routes before the restart");
     let flaps = lab.peer.status().counters.flaps;
 
     lab.router.kill();
@@ -39,10 +51,7 @@ pub fn recovers_after_router_resets_session<R: LabRouter>(
     reset: impl FnOnce(&Lab<R>) -> Result<String, String>,
     hold_down: Duration,
 ) {
-    let lab = Lab::new(setup, start);
-    lab.wait_established();
-    let routes = host_routes(100);
-    let expected = lab.announce_and_wait(&routes, "the routes before the reset");
+    let (lab, expected) = lab_with_routes(setup, start, 100, "the routes before the reset");
     let before = lab.peer.status().counters;
 
     reset(&lab).unwrap_or_else(|e| panic!("resetting the session: {e}"));
@@ -65,10 +74,7 @@ pub fn recovers_after_silent_path_loss<R: LabRouter>(
     setup: Setup,
     start: impl FnOnce(&NetnsPair, &Setup) -> R,
 ) {
-    let lab = Lab::new(setup, start);
-    lab.wait_established();
-    let routes = host_routes(100);
-    let expected = lab.announce_and_wait(&routes, "the routes before the loss");
+    let (lab, expected) = lab_with_routes(setup, start, 100, "the routes before the loss");
     let flaps = lab.peer.status().counters.flaps;
 
     lab.pair.partition();
