@@ -43,11 +43,14 @@ pub struct BirdConfig {
 impl BirdConfig {
     /// The bird.conf text; `log` is the log file.
     pub fn render(&self, log: &str) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "log \"{log}\" all;");
-        let _ = writeln!(c, "router id {};", self.router_id);
+        let router_id = self.router_id;
         // Neighbor reachability for directly connected sessions comes from the device scan.
-        let _ = writeln!(c, "protocol device {{ scan time 2; }}");
+        let mut c = format!(
+            "log \"{log}\" all;
+router id {router_id};
+protocol device {{ scan time 2; }}
+"
+        );
         for (name, v6) in [("orig4", false), ("orig6", true)] {
             let _ = writeln!(c, "protocol static {name} {{");
             let _ = writeln!(c, "  {};", if v6 { "ipv6" } else { "ipv4" });

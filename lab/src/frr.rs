@@ -45,15 +45,19 @@ pub struct FrrConfig {
 impl FrrConfig {
     /// The bgpd.conf text.
     pub fn bgpd_conf(&self, hostname: &str) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "hostname {hostname}");
-        let _ = writeln!(c, "debug bgp neighbor-events");
-        let _ = writeln!(c, "router bgp {}", self.asn);
-        let _ = writeln!(c, " bgp router-id {}", self.router_id);
-        // RFC 8212: without this, FRR ignores eBGP routes that no policy accepts.
-        let _ = writeln!(c, " no bgp ebgp-requires-policy");
-        let _ = writeln!(c, " no bgp default ipv4-unicast");
-        let _ = writeln!(c, " no bgp network import-check");
+        let (asn, router_id) = (self.asn, self.router_id);
+        // RFC 8212: without `no bgp ebgp-requires-policy`, FRR ignores eBGP routes that no
+        // policy accepts.
+        let mut c = format!(
+            "hostname {hostname}
+debug bgp neighbor-events
+router bgp {asn}
+ bgp router-id {router_id}
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ no bgp network import-check
+"
+        );
         for n in &self.neighbors {
             let a = n.address;
             let _ = writeln!(c, " neighbor {a} remote-as {}", n.remote_as);
