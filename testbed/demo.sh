@@ -27,6 +27,13 @@ run() { # show the command, then run it
     "$@" 2>&1 | sed 's/^/   /'
 }
 tor_route() { run ip -n "$($LAB tor-ns)" route show "$IP"; }
+endpoint_becomes() { # STATE NODES N: node1's endpoint goes STATE; once NODES nodes announce
+    # $IP, the ToR's route and N requests from the client
+    run $LAB set-endpoint node1 web "$1"
+    $LAB wait-routes "$IP" "$2" 10 | sed 's/^/   /'
+    tor_route
+    requests "$3"
+}
 requests() { # N: requests from the client, one line per answer, then a tally
     local answers
     answers=$($LAB curl "$1")
@@ -76,20 +83,14 @@ say "The client asks $IP ten times; the router hashes each connection (L4) to on
 requests 10
 
 say "node1's endpoint is terminating (a rolling update): node1 withdraws, the others are ready"
-run $LAB set-endpoint node1 web terminating
-$LAB wait-routes "$IP" 2 10 | sed 's/^/   /'
-tor_route
-requests 6
+endpoint_becomes terminating 2 6
 
 say "node1's endpoint is gone: nothing changes for the client"
 run $LAB set-endpoint node1 web gone
 requests 6
 
 say "node1 gets a ready endpoint again and re-announces"
-run $LAB set-endpoint node1 web ready
-$LAB wait-routes "$IP" 3 10 | sed 's/^/   /'
-tor_route
-requests 10
+endpoint_becomes ready 3 10
 
 say "What the speakers say (kube-anycast status on node1)"
 run ip netns exec "ka-$LAB_ID-node1" target/release/kube-anycast status --http 127.0.0.1:9179

@@ -103,35 +103,10 @@ impl FrrBfd {
     }
 
     fn daemon(&self, name: &str, extra: &[&str]) -> Daemon {
-        let d = self.dir.display().to_string();
-        let conf = format!("{d}/{name}.conf");
-        let pid = format!("{d}/{name}.pid");
-        let zserv = format!("{d}/zserv.api");
-        let log = format!("file:{d}/{name}.log");
-        let bin = crate::prereq::find_binary(name)
-            .unwrap_or_else(|| panic!("lab setup: {name} not found"));
-        let mut args = vec![
-            "-f",
-            &conf,
-            "-i",
-            &pid,
-            "-z",
-            &zserv,
-            "--vty_socket",
-            &d,
-            "-P",
-            "0",
-            "--log",
-            &log,
-        ];
-        args.extend_from_slice(extra);
-        Daemon::spawn_in(
-            &self.ns,
-            name,
-            &self.dir.join(format!("{name}.out")),
-            &bin.display().to_string(),
-            &args,
-        )
+        let (bin, args) = crate::frr::daemon_command(&self.dir.display().to_string(), name, extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.dir.join(format!("{name}.out"));
+        Daemon::spawn_in(&self.ns, name, &out, &bin, &args)
     }
 
     /// Starts bgpd beside bfdd with this configuration (see `FrrConfig::bgpd_conf`).

@@ -1,13 +1,14 @@
 //! BIRD 2 inside a namespace, with its own control socket and pid file, queried through
 //! `birdc -s` and parsed from its text output.
 
-use crate::process::{Daemon, run};
+use crate::process::instance::Instance;
+use crate::process::run;
 use crate::rib::Rib;
-use crate::{CONVERGE, lab_dir, wait_until};
+use crate::router::{first_peer, wait_established};
+use crate::{LabRouter, wait_until};
 use ipnet::IpNet;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// One `protocol bgp` with an IPv4 and an IPv6 channel that import everything.
@@ -42,11 +43,14 @@ pub struct BirdConfig {
 impl BirdConfig {
     /// The bird.conf text; `log` is the log file.
     pub fn render(&self, log: &str) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "log \"{log}\" all;");
-        let _ = writeln!(c, "router id {};", self.router_id);
+        let router_id = self.router_id;
         // Neighbor reachability for directly connected sessions comes from the device scan.
-        let _ = writeln!(c, "protocol device {{ scan time 2; }}");
+        let mut c = format!(
+            "log \"{log}\" all;
+router id {router_id};
+protocol device {{ scan time 2; }}
+"
+        );
         for (name, v6) in [("orig4", false), ("orig6", true)] {
             let _ = writeln!(c, "protocol static {name} {{");
             let _ = writeln!(c, "  {};", if v6 { "ipv6" } else { "ipv4" });
@@ -88,10 +92,8 @@ impl BirdConfig {
 /// A running BIRD, killed by pid on drop.
 #[derive(Debug)]
 pub struct Bird {
-    ns: String,
-    dir: PathBuf,
+    home: Instance,
     config: BirdConfig,
-    daemon: Option<Daemon>,
 }
 
 impl Bird {
@@ -118,20 +120,12 @@ impl Bird {
         config: BirdConfig,
         render: impl FnOnce(&str) -> String,
     ) -> Bird {
-        let dir = lab_dir(ns, "bird");
-        let log = dir.join("bird.log").display().to_string();
-        let conf = dir.join("bird.conf");
-        std::fs::write(&conf, render(&log)).expect("lab setup: write bird.conf");
-        let check = run("bird", &["-p", "-c", &conf.display().to_string()]);
+        let mut bird = Bird::configured(ns, config, render);
+        let conf = bird.home.path("bird.conf").display().to_string();
+        let check = run("bird", &["-p", "-c", &conf]);
         if let Err(e) = check {
             panic!("lab setup: BIRD rejects its config: {e}");
         }
-        let mut bird = Bird {
-            ns: ns.to_string(),
-            dir,
-            config,
-            daemon: None,
-        };
         bird.start_daemon();
         bird
     }
@@ -140,32 +134,33 @@ impl Bird {
     /// socket: for the bench, where the time from start to routes is what is measured and
     /// a second parse of a large config would count against BIRD.
     pub fn start_nowait(ns: &str, config: BirdConfig) -> Bird {
-        let dir = lab_dir(ns, "bird");
-        let log = dir.join("bird.log").display().to_string();
-        std::fs::write(dir.join("bird.conf"), config.render(&log))
-            .expect("lab setup: write bird.conf");
-        let mut bird = Bird {
-            ns: ns.to_string(),
-            dir,
-            config,
-            daemon: None,
-        };
+        let render = config.clone();
+        let mut bird = Bird::configured(ns, config, |log| render.render(log));
         bird.spawn();
         bird
     }
 
+    /// A private directory in `ns` holding the bird.conf `render` writes for its log file;
+    /// nothing started yet.
+    fn configured(ns: &str, config: BirdConfig, render: impl FnOnce(&str) -> String) -> Bird {
+        let home = Instance::new(ns, "bird", "bird.log");
+        let log = home.path("bird.log").display().to_string();
+        home.write("bird.conf", &render(&log));
+        Bird { home, config }
+    }
+
     /// The recorded pid.
     pub fn pid(&self) -> Option<u32> {
-        self.daemon.as_ref().and_then(Daemon::pid)
+        self.home.pid("bird")
     }
 
     /// True while BIRD runs.
     pub fn is_running(&mut self) -> bool {
-        self.daemon.as_mut().is_some_and(Daemon::is_running)
+        self.home.is_running("bird")
     }
 
     fn socket(&self) -> String {
-        self.dir.join("bird.ctl").display().to_string()
+        self.home.path("bird.ctl").display().to_string()
     }
 
     fn start_daemon(&mut self) {
@@ -176,31 +171,12 @@ impl Bird {
     }
 
     fn spawn(&mut self) {
-        let d = self.dir.display().to_string();
+        let d = self.home.dir().display().to_string();
         let sock = self.socket();
         let pid = format!("{d}/bird.pid");
         let conf = format!("{d}/bird.conf");
-        self.daemon = Some(Daemon::spawn_in(
-            &self.ns,
-            "bird",
-            &self.dir.join("bird.out"),
-            "bird",
-            &["-f", "-s", &sock, "-P", &pid, "-c", &conf],
-        ));
-    }
-
-    /// SIGKILLs BIRD by its recorded pid.
-    pub fn kill(&mut self) {
-        if let Some(mut d) = self.daemon.take() {
-            d.kill();
-        }
-    }
-
-    /// Starts BIRD again with the same configuration.
-    pub fn restart(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_file(self.socket());
-        self.start_daemon();
+        let args = ["-f", "-s", &sock, "-P", &pid, "-c", &conf];
+        self.home.spawn("bird", "bird.out", "bird", &args);
     }
 
     /// The configuration it runs with.
@@ -224,32 +200,14 @@ impl Bird {
 
     /// Waits until protocol `name` is Established.
     pub fn wait_established(&self, name: &str) {
-        wait_until(
-            &format!("BIRD in {} to reach Established on {name}", self.ns),
-            CONVERGE,
-            || match self.protocol_state(name)? {
-                s if s == "Established" => Ok(()),
-                s => Err(format!("state {s}; {}", self.log_tail())),
-            },
-        );
+        let which = format!("on {name}");
+        wait_established(self, self.home.ns(), &which, || self.protocol_state(name));
     }
 
     /// The routes learned through protocol `name`, with their BGP next hops.
     pub fn rib(&self, name: &str) -> Result<Rib, String> {
         let out = self.birdc(&["show", "route", "all", "protocol", name])?;
         parse_routes(&out)
-    }
-
-    /// The last lines of BIRD's log, for failure messages.
-    pub fn log_tail(&self) -> String {
-        crate::tail(&self.dir.join("bird.log"), 8)
-    }
-}
-
-impl Drop for Bird {
-    fn drop(&mut self) {
-        self.kill();
-        crate::remove_lab_dir(&self.dir);
     }
 }
 
@@ -300,36 +258,28 @@ pub fn parse_routes(out: &str) -> Result<Rib, String> {
     Ok(rib)
 }
 
-impl crate::LabRouter for Bird {
+impl LabRouter for Bird {
     fn describe(&self) -> &'static str {
         "BIRD"
     }
     fn session_state(&self) -> Result<String, String> {
-        let p = self
-            .config
-            .peers
-            .first()
-            .ok_or("BIRD has no peer configured")?;
-        self.protocol_state(&p.name)
+        self.protocol_state(&first_peer(self, &self.config.peers)?.name)
     }
     fn rib(&self) -> Result<Rib, String> {
-        let p = self
-            .config
-            .peers
-            .first()
-            .ok_or("BIRD has no peer configured")?;
-        Bird::rib(self, &p.name)
+        Bird::rib(self, &first_peer(self, &self.config.peers)?.name)
     }
-    fn shows_link_local_next_hop(&self) -> bool {
-        true
-    }
+    /// SIGKILLs BIRD by its recorded pid.
     fn kill(&mut self) {
-        Bird::kill(self);
+        self.home.kill();
     }
+    /// Starts BIRD again with the same configuration.
     fn restart(&mut self) {
-        Bird::restart(self);
+        self.home.kill();
+        let _ = std::fs::remove_file(self.socket());
+        self.start_daemon();
     }
+    /// The last lines of BIRD's log, for failure messages.
     fn log_tail(&self) -> String {
-        Bird::log_tail(self)
+        self.home.log_tail()
     }
 }

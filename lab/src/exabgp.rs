@@ -4,12 +4,12 @@
 //! It reads its config again on SIGUSR1 and announces or withdraws the difference: the
 //! fastest way to change what it sends without an API process.
 
-use crate::process::{Daemon, run};
-use crate::{lab_dir, wait_until};
+use crate::process::instance::Instance;
+use crate::process::run;
+use crate::wait_until;
 use ipnet::IpNet;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// What ExaBGP is told: one neighbor, IPv4 and IPv6 unicast.
@@ -34,20 +34,30 @@ pub struct ExabgpConfig {
 impl ExabgpConfig {
     /// The exabgp.conf text.
     pub fn render(&self) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "neighbor {} {{", self.neighbor);
-        let _ = writeln!(c, "  router-id {};", self.router_id);
-        let _ = writeln!(c, "  local-address {};", self.local);
-        let _ = writeln!(c, "  local-as {};", self.local_as);
-        let _ = writeln!(c, "  peer-as {};", self.remote_as);
-        let _ = writeln!(c, "  hold-time {};", self.hold_time);
-        let _ = writeln!(c, "  family {{ ipv4 unicast; ipv6 unicast; }}");
-        let _ = writeln!(c, "  static {{");
-        for p in &self.originate {
+        let ExabgpConfig {
+            router_id,
+            local,
+            local_as,
+            neighbor,
+            remote_as,
+            hold_time,
+            originate,
+        } = self;
+        let mut c = format!(
+            "neighbor {neighbor} {{
+  router-id {router_id};
+  local-address {local};
+  local-as {local_as};
+  peer-as {remote_as};
+  hold-time {hold_time};
+  family {{ ipv4 unicast; ipv6 unicast; }}
+  static {{
+"
+        );
+        for p in originate {
             let _ = writeln!(c, "    route {p} next-hop self;");
         }
-        let _ = writeln!(c, "  }}");
-        let _ = writeln!(c, "}}");
+        c.push_str("  }\n}\n");
         c
     }
 }
@@ -55,10 +65,8 @@ impl ExabgpConfig {
 /// A running ExaBGP, killed by pid on drop.
 #[derive(Debug)]
 pub struct Exabgp {
-    ns: String,
-    dir: PathBuf,
+    home: Instance,
     config: ExabgpConfig,
-    daemon: Option<Daemon>,
 }
 
 impl Exabgp {
@@ -72,21 +80,16 @@ impl Exabgp {
     /// Like [`Exabgp::start`], with `text` as its configuration (for what
     /// [`ExabgpConfig`] cannot say); `config` still describes the session.
     pub fn start_with_conf(ns: &str, config: ExabgpConfig, text: &str) -> Exabgp {
-        let dir = lab_dir(ns, "exabgp");
-        std::fs::write(dir.join("exabgp.conf"), text).expect("lab setup: write exabgp.conf");
-        let mut e = Exabgp {
-            ns: ns.to_string(),
-            dir,
-            config,
-            daemon: None,
-        };
+        let home = Instance::new(ns, "exabgp", "exabgp.log");
+        home.write("exabgp.conf", text);
+        let mut e = Exabgp { home, config };
         e.start_daemon();
         e
     }
 
     fn start_daemon(&mut self) {
-        let conf = self.dir.join("exabgp.conf").display().to_string();
-        let pid = self.dir.join("exabgp.pid");
+        let conf = self.home.path("exabgp.conf").display().to_string();
+        let pid = self.home.path("exabgp.pid");
         // A stale pid file makes ExaBGP refuse to start.
         let _ = std::fs::remove_file(&pid);
         let settings = [
@@ -104,30 +107,24 @@ impl Exabgp {
         args.extend([bin.as_str(), conf.as_str()]);
         // `env` execs ExaBGP (a Python script, exec'd by its interpreter) in place, so
         // the recorded pid is ExaBGP's.
-        self.daemon = Some(Daemon::spawn_in(
-            &self.ns,
-            "exabgp",
-            &self.dir.join("exabgp.log"),
-            "env",
-            &args,
-        ));
+        self.home.spawn("exabgp", "exabgp.log", "env", &args);
     }
 
     /// The recorded pid of the ExaBGP process.
     pub fn pid(&self) -> Option<u32> {
-        self.daemon.as_ref().and_then(Daemon::pid)
+        self.home.pid("exabgp")
     }
 
     /// True while ExaBGP runs.
     pub fn is_running(&mut self) -> bool {
-        self.daemon.as_mut().is_some_and(Daemon::is_running)
+        self.home.is_running("exabgp")
     }
 
     /// Replaces the originated routes: rewrites the config and sends SIGUSR1, on which
     /// ExaBGP reloads it and sends the difference.
     pub fn set_routes(&mut self, routes: Vec<IpNet>) -> Result<(), String> {
         self.config.originate = routes;
-        std::fs::write(self.dir.join("exabgp.conf"), self.config.render())
+        std::fs::write(self.home.path("exabgp.conf"), self.config.render())
             .map_err(|e| format!("rewrite exabgp.conf: {e}"))?;
         let pid = self.pid().ok_or("ExaBGP is not running")?;
         run("kill", &["-USR1", &pid.to_string()]).map(|_| ())
@@ -137,7 +134,7 @@ impl Exabgp {
     /// without its CLI).
     pub fn wait_logged_up(&self, deadline: Duration) {
         wait_until("ExaBGP's session", deadline, || {
-            let log = std::fs::read_to_string(self.dir.join("exabgp.log")).unwrap_or_default();
+            let log = std::fs::read_to_string(self.home.path("exabgp.log")).unwrap_or_default();
             if log.contains("connected to") || log.contains("peer-up") {
                 Ok(())
             } else {
@@ -148,9 +145,7 @@ impl Exabgp {
 
     /// SIGKILLs ExaBGP by its recorded pid.
     pub fn kill(&mut self) {
-        if let Some(mut d) = self.daemon.take() {
-            d.kill();
-        }
+        self.home.kill();
     }
 
     /// The configuration it runs with.
@@ -160,13 +155,6 @@ impl Exabgp {
 
     /// The last lines of ExaBGP's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        crate::tail(&self.dir.join("exabgp.log"), 8)
-    }
-}
-
-impl Drop for Exabgp {
-    fn drop(&mut self) {
-        self.kill();
-        crate::remove_lab_dir(&self.dir);
+        self.home.log_tail()
     }
 }

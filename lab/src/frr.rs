@@ -4,14 +4,15 @@
 
 pub mod tor;
 
-use crate::process::{Daemon, must, run};
-use crate::rib::Rib;
-use crate::{CONVERGE, lab_dir, wait_until};
+use crate::process::instance::Instance;
+use crate::process::{must, run};
+use crate::rib::{Rib, add_json_table};
+use crate::router::{first_peer, wait_established};
+use crate::{LabRouter, wait_until};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// One `neighbor` of the bgpd configuration, activated for IPv4 and IPv6 unicast.
@@ -44,15 +45,19 @@ pub struct FrrConfig {
 impl FrrConfig {
     /// The bgpd.conf text.
     pub fn bgpd_conf(&self, hostname: &str) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "hostname {hostname}");
-        let _ = writeln!(c, "debug bgp neighbor-events");
-        let _ = writeln!(c, "router bgp {}", self.asn);
-        let _ = writeln!(c, " bgp router-id {}", self.router_id);
-        // RFC 8212: without this, FRR ignores eBGP routes that no policy accepts.
-        let _ = writeln!(c, " no bgp ebgp-requires-policy");
-        let _ = writeln!(c, " no bgp default ipv4-unicast");
-        let _ = writeln!(c, " no bgp network import-check");
+        let (asn, router_id) = (self.asn, self.router_id);
+        // RFC 8212: without `no bgp ebgp-requires-policy`, FRR ignores eBGP routes that no
+        // policy accepts.
+        let mut c = format!(
+            "hostname {hostname}
+debug bgp neighbor-events
+router bgp {asn}
+ bgp router-id {router_id}
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ no bgp network import-check
+"
+        );
         for n in &self.neighbors {
             let a = n.address;
             let _ = writeln!(c, " neighbor {a} remote-as {}", n.remote_as);
@@ -102,15 +107,22 @@ pub fn daemon_args(dir: &str, name: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// The program and arguments of FRR daemon `name` with its files in `dir` (see
+/// [`daemon_args`]), logging to `NAME.log` there, with `extra` arguments after them.
+pub fn daemon_command(dir: &str, name: &str, extra: &[&str]) -> (String, Vec<String>) {
+    let bin =
+        crate::prereq::find_binary(name).unwrap_or_else(|| panic!("lab setup: {name} not found"));
+    let mut args = daemon_args(dir, name);
+    args.extend(["--log".to_string(), format!("file:{dir}/{name}.log")]);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    (bin.display().to_string(), args)
+}
+
 /// A running FRR. Its daemons are killed by pid on drop.
 #[derive(Debug)]
 pub struct Frr {
-    ns: String,
-    dir: PathBuf,
+    home: Instance,
     config: FrrConfig,
-    // bgpd first: it is stopped before zebra.
-    bgpd: Option<Daemon>,
-    zebra: Option<Daemon>,
 }
 
 impl Frr {
@@ -124,79 +136,44 @@ impl Frr {
     /// Like [`Frr::start`], with `bgpd_conf` as bgpd's configuration (for what
     /// [`FrrConfig`] cannot say); `config` still describes the neighbors.
     pub fn start_with_conf(ns: &str, config: FrrConfig, bgpd_conf: &str) -> Frr {
-        let dir = lab_dir(ns, "frr");
-        let d = dir.display().to_string();
-        std::fs::write(dir.join("zebra.conf"), format!("hostname {ns}\n"))
-            .expect("lab setup: write zebra.conf");
-        std::fs::write(dir.join("bgpd.conf"), bgpd_conf).expect("lab setup: write bgpd.conf");
+        let home = Instance::new(ns, "frr", "bgpd.log");
+        home.write("zebra.conf", &format!("hostname {ns}\n"));
+        home.write("bgpd.conf", bgpd_conf);
         // The daemons drop to user frr and must create their pid files and sockets here.
-        must("chown", &["-R", "frr:frr", &d]);
-        let mut frr = Frr {
-            ns: ns.to_string(),
-            dir,
-            config,
-            bgpd: None,
-            zebra: None,
-        };
+        must(
+            "chown",
+            &["-R", "frr:frr", &home.dir().display().to_string()],
+        );
+        let mut frr = Frr { home, config };
         frr.start_daemons();
         frr
     }
 
-    fn daemon(&self, name: &str) -> Daemon {
-        let d = self.dir.display().to_string();
-        let mut args = daemon_args(&d, name);
-        args.extend(["--log".to_string(), format!("file:{d}/{name}.log")]);
+    fn spawn(&mut self, name: &str) {
+        let (bin, args) = daemon_command(&self.home.dir().display().to_string(), name, &[]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let bin = crate::prereq::find_binary(name)
-            .unwrap_or_else(|| panic!("lab setup: {name} not found"));
-        Daemon::spawn_in(
-            &self.ns,
-            name,
-            &self.dir.join(format!("{name}.out")),
-            &bin.display().to_string(),
-            &args,
-        )
+        self.home.spawn(name, &format!("{name}.out"), &bin, &args);
     }
 
     fn start_daemons(&mut self) {
-        self.zebra = Some(self.daemon("zebra"));
+        self.spawn("zebra");
         wait_until("zebra's vty", Duration::from_secs(15), || {
             self.vtysh("show zebra client summary").map(|_| ())
         });
-        self.bgpd = Some(self.daemon("bgpd"));
+        self.spawn("bgpd");
         wait_until("bgpd's vty", Duration::from_secs(15), || {
             self.vtysh_json("show bgp summary json").map(|_| ())
         });
     }
 
-    /// SIGKILLs bgpd and zebra by their recorded pids (a crash, not a shutdown).
-    pub fn kill(&mut self) {
-        if let Some(mut d) = self.bgpd.take() {
-            d.kill();
-        }
-        if let Some(mut d) = self.zebra.take() {
-            d.kill();
-        }
-    }
-
-    /// Starts the daemons again with the same configuration.
-    pub fn restart(&mut self) {
-        self.kill();
-        // Stale sockets of the killed daemons would make the new ones fail to bind.
-        for f in ["zserv.api", "zebra.vty", "bgpd.vty"] {
-            let _ = std::fs::remove_file(self.dir.join(f));
-        }
-        self.start_daemons();
-    }
-
     /// A lasting connection to `daemon`'s vty (`bgpd`, `zebra`), for frequent polls.
     pub fn vty(&self, daemon: &str) -> Result<crate::vty::Vty, String> {
-        crate::vty::Vty::connect(&self.dir.join(format!("{daemon}.vty")))
+        crate::vty::Vty::connect(&self.home.path(&format!("{daemon}.vty")))
     }
 
     /// zebra's recorded pid: its `/proc/PID/net` shows the namespace's kernel tables.
     pub fn zebra_pid(&self) -> Option<u32> {
-        self.zebra.as_ref().and_then(Daemon::pid)
+        self.home.pid("zebra")
     }
 
     /// The configuration it runs with.
@@ -206,13 +183,13 @@ impl Frr {
 
     /// Runs one vtysh command and returns its output.
     pub fn vtysh(&self, command: &str) -> Result<String, String> {
-        let d = self.dir.display().to_string();
+        let d = self.home.dir().display().to_string();
         run("vtysh", &["--vty_socket", &d, "-c", command])
     }
 
     /// Applies configuration lines in order, as typed after `configure terminal`.
     pub fn configure(&self, lines: &[&str]) -> Result<String, String> {
-        configure_through(&self.dir, lines)
+        configure_through(self.home.dir(), lines)
     }
 
     /// Runs one vtysh command that ends in `json` and parses its output.
@@ -248,14 +225,10 @@ impl Frr {
 
     /// Waits until the session with `address` is Established.
     pub fn wait_established(&self, address: IpAddr) {
-        wait_until(
-            &format!("FRR in {} to reach Established with {address}", self.ns),
-            CONVERGE,
-            || match self.neighbor_state(address)? {
-                s if s == "Established" => Ok(()),
-                s => Err(format!("state {s}; {}", self.log_tail())),
-            },
-        );
+        let which = format!("with {address}");
+        wait_established(self, self.home.ns(), &which, || {
+            self.neighbor_state(address)
+        });
     }
 
     /// The valid paths of the IPv4 and IPv6 unicast tables, with their next hops.
@@ -285,11 +258,6 @@ impl Frr {
         }
         Ok(n)
     }
-
-    /// The last lines of bgpd's log, for failure messages.
-    pub fn log_tail(&self) -> String {
-        crate::tail(&self.dir.join("bgpd.log"), 8)
-    }
 }
 
 /// Applies configuration lines in order, as typed after `configure terminal`, through
@@ -309,64 +277,41 @@ pub fn parse_bgp_table(v: &Value, rib: &mut Rib) -> Result<(), String> {
         // An empty table has no "routes" key in some versions.
         return Ok(());
     };
-    for (prefix, paths) in routes {
-        let prefix: IpNet = prefix
-            .parse()
-            .map_err(|e| format!("FRR route key {prefix:?}: {e}"))?;
-        for path in paths.as_array().into_iter().flatten() {
-            if path.get("valid").and_then(Value::as_bool) != Some(true) {
-                continue;
-            }
-            let hops = rib.entry(prefix).or_default();
-            for nh in path
-                .get("nexthops")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let ip = nh.get("ip").and_then(Value::as_str).unwrap_or_default();
-                let ip: IpAddr = ip
-                    .parse()
-                    .map_err(|e| format!("FRR next hop {ip:?} of {prefix}: {e}"))?;
-                hops.insert(ip);
-            }
-        }
-    }
-    Ok(())
+    let usable = |path: &Value| path.get("valid").and_then(Value::as_bool) == Some(true);
+    add_json_table(routes, rib, "FRR", usable, |path| {
+        let hops = path.get("nexthops").and_then(Value::as_array);
+        hops.into_iter()
+            .flatten()
+            .map(|nh| nh.get("ip").and_then(Value::as_str).unwrap_or_default())
+            .collect()
+    })
 }
 
-impl Drop for Frr {
-    fn drop(&mut self) {
-        self.kill();
-        crate::remove_lab_dir(&self.dir);
-    }
-}
-
-impl crate::LabRouter for Frr {
+impl LabRouter for Frr {
     fn describe(&self) -> &'static str {
         "FRR"
     }
     fn session_state(&self) -> Result<String, String> {
-        let n = self
-            .config
-            .neighbors
-            .first()
-            .ok_or("FRR has no neighbor configured")?;
-        self.neighbor_state(n.address)
+        self.neighbor_state(first_peer(self, &self.config.neighbors)?.address)
     }
     fn rib(&self) -> Result<Rib, String> {
         Frr::rib(self)
     }
-    fn shows_link_local_next_hop(&self) -> bool {
-        true
-    }
+    /// SIGKILLs bgpd and zebra by their recorded pids (a crash, not a shutdown).
     fn kill(&mut self) {
-        Frr::kill(self);
+        self.home.kill();
     }
+    /// Starts the daemons again with the same configuration.
     fn restart(&mut self) {
-        Frr::restart(self);
+        self.home.kill();
+        // Stale sockets of the killed daemons would make the new ones fail to bind.
+        for f in ["zserv.api", "zebra.vty", "bgpd.vty"] {
+            let _ = std::fs::remove_file(self.home.path(f));
+        }
+        self.start_daemons();
     }
+    /// The last lines of bgpd's log, for failure messages.
     fn log_tail(&self) -> String {
-        Frr::log_tail(self)
+        self.home.log_tail()
     }
 }

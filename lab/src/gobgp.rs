@@ -2,14 +2,15 @@
 //! recorded; its gRPC API listens on 127.0.0.1:50051 inside the namespace, so each
 //! namespace has its own and the `gobgp` client must run there too.
 
-use crate::process::{Daemon, run};
-use crate::rib::Rib;
-use crate::{CONVERGE, lab_dir, wait_until};
+use crate::process::instance::Instance;
+use crate::process::run;
+use crate::rib::{Rib, add_json_table};
+use crate::router::{first_peer, wait_established};
+use crate::{LabRouter, wait_until};
 use ipnet::IpNet;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// One neighbor, with IPv4 and IPv6 unicast enabled.
@@ -41,43 +42,66 @@ pub struct GobgpConfig {
 impl GobgpConfig {
     /// The TOML configuration.
     pub fn render(&self) -> String {
-        let mut c = String::new();
-        let _ = writeln!(c, "[global.config]");
-        let _ = writeln!(c, "  as = {}", self.asn);
-        let _ = writeln!(c, "  router-id = \"{}\"", self.router_id);
-        let _ = writeln!(c, "  port = 179");
+        let mut c = format!(
+            "[global.config]
+  as = {}
+  router-id = \"{}\"
+  port = 179
+",
+            self.asn, self.router_id
+        );
         for n in &self.neighbors {
-            let _ = writeln!(c, "[[neighbors]]");
-            let _ = writeln!(c, "  [neighbors.config]");
-            let _ = writeln!(c, "    neighbor-address = \"{}\"", n.address);
-            let _ = writeln!(c, "    peer-as = {}", n.remote_as);
+            open_neighbor(&mut c, n.address, n.remote_as);
             if self.start_disabled {
                 let _ = writeln!(c, "    admin-down = true");
             }
             if let Some(pw) = &n.password {
                 let _ = writeln!(c, "    auth-password = \"{pw}\"");
             }
-            let _ = writeln!(c, "  [neighbors.timers.config]");
-            let _ = writeln!(c, "    connect-retry = 1");
-            let _ = writeln!(c, "    hold-time = 9");
-            let _ = writeln!(c, "    keepalive-interval = 3");
-            for fam in ["ipv4-unicast", "ipv6-unicast"] {
-                let _ = writeln!(c, "  [[neighbors.afi-safis]]");
-                let _ = writeln!(c, "    [neighbors.afi-safis.config]");
-                let _ = writeln!(c, "      afi-safi-name = \"{fam}\"");
-            }
+            c.push_str(
+                "  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+",
+            );
+            unicast_families(&mut c);
         }
         c
+    }
+}
+
+/// Opens a `[[neighbors]]` table of gobgpd.toml for `address` in AS `asn`; more
+/// `[neighbors.config]` keys may follow.
+pub fn open_neighbor(c: &mut String, address: impl std::fmt::Display, asn: u32) {
+    let _ = write!(
+        c,
+        "[[neighbors]]
+  [neighbors.config]
+    neighbor-address = \"{address}\"
+    peer-as = {asn}
+"
+    );
+}
+
+/// Enables IPv4 and IPv6 unicast on the neighbor opened last.
+pub fn unicast_families(c: &mut String) {
+    for afi in ["ipv4-unicast", "ipv6-unicast"] {
+        let _ = write!(
+            c,
+            "  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = \"{afi}\"
+"
+        );
     }
 }
 
 /// A running gobgpd, killed by pid on drop.
 #[derive(Debug)]
 pub struct Gobgp {
-    ns: String,
-    dir: PathBuf,
+    home: Instance,
     config: GobgpConfig,
-    daemon: Option<Daemon>,
 }
 
 impl Gobgp {
@@ -91,14 +115,7 @@ impl Gobgp {
     /// Like [`Gobgp::start`], with `toml` as gobgpd's configuration (for what
     /// [`GobgpConfig`] cannot say); `config` still describes the neighbors.
     pub fn start_with_conf(ns: &str, config: GobgpConfig, toml: &str) -> Gobgp {
-        let dir = lab_dir(ns, "gobgp");
-        std::fs::write(dir.join("gobgpd.toml"), toml).expect("lab setup: write gobgpd.toml");
-        let mut g = Gobgp {
-            ns: ns.to_string(),
-            dir,
-            config,
-            daemon: None,
-        };
+        let mut g = Gobgp::configured(ns, config, toml);
         g.start_daemon();
         g
     }
@@ -106,27 +123,27 @@ impl Gobgp {
     /// Like [`Gobgp::start`], without waiting for the API: for the bench, which measures
     /// from the start.
     pub fn start_nowait(ns: &str, config: GobgpConfig) -> Gobgp {
-        let dir = lab_dir(ns, "gobgp");
-        std::fs::write(dir.join("gobgpd.toml"), config.render())
-            .expect("lab setup: write gobgpd.toml");
-        let mut g = Gobgp {
-            ns: ns.to_string(),
-            dir,
-            config,
-            daemon: None,
-        };
+        let toml = config.render();
+        let mut g = Gobgp::configured(ns, config, &toml);
         g.spawn();
         g
     }
 
+    /// A private directory in `ns` holding `toml`; nothing started yet.
+    fn configured(ns: &str, config: GobgpConfig, toml: &str) -> Gobgp {
+        let home = Instance::new(ns, "gobgp", "gobgpd.log");
+        home.write("gobgpd.toml", toml);
+        Gobgp { home, config }
+    }
+
     /// The recorded pid.
     pub fn pid(&self) -> Option<u32> {
-        self.daemon.as_ref().and_then(Daemon::pid)
+        self.home.pid("gobgpd")
     }
 
     /// True while gobgpd runs.
     pub fn is_running(&mut self) -> bool {
-        self.daemon.as_mut().is_some_and(Daemon::is_running)
+        self.home.is_running("gobgpd")
     }
 
     fn start_daemon(&mut self) {
@@ -137,27 +154,9 @@ impl Gobgp {
     }
 
     fn spawn(&mut self) {
-        let conf = self.dir.join("gobgpd.toml").display().to_string();
-        self.daemon = Some(Daemon::spawn_in(
-            &self.ns,
-            "gobgpd",
-            &self.dir.join("gobgpd.log"),
-            "gobgpd",
-            &["-f", &conf, "-t", "toml", "--pprof-disable", "-l", "info"],
-        ));
-    }
-
-    /// SIGKILLs gobgpd by its recorded pid.
-    pub fn kill(&mut self) {
-        if let Some(mut d) = self.daemon.take() {
-            d.kill();
-        }
-    }
-
-    /// Starts gobgpd again with the same configuration.
-    pub fn restart(&mut self) {
-        self.kill();
-        self.start_daemon();
+        let conf = self.home.path("gobgpd.toml").display().to_string();
+        let args = ["-f", &conf, "-t", "toml", "--pprof-disable", "-l", "info"];
+        self.home.spawn("gobgpd", "gobgpd.log", "gobgpd", &args);
     }
 
     /// The configuration it runs with.
@@ -167,7 +166,7 @@ impl Gobgp {
 
     /// Runs the `gobgp` client inside the namespace (the API is namespace-local).
     pub fn gobgp(&self, args: &[&str]) -> Result<String, String> {
-        let mut all = vec!["netns", "exec", self.ns.as_str(), "gobgp"];
+        let mut all = vec!["netns", "exec", self.home.ns(), "gobgp"];
         all.extend_from_slice(args);
         run("ip", &all)
     }
@@ -198,14 +197,10 @@ impl Gobgp {
 
     /// Waits until the session with `address` is Established.
     pub fn wait_established(&self, address: IpAddr) {
-        wait_until(
-            &format!("GoBGP in {} to reach Established with {address}", self.ns),
-            CONVERGE,
-            || match self.neighbor_state(address)? {
-                s if s == "Established" => Ok(()),
-                s => Err(format!("state {s}; {}", self.log_tail())),
-            },
-        );
+        let which = format!("with {address}");
+        wait_established(self, self.home.ns(), &which, || {
+            self.neighbor_state(address)
+        });
     }
 
     /// Originates `prefix` with next hop `next_hop`.
@@ -237,18 +232,6 @@ impl Gobgp {
         }
         Ok(rib)
     }
-
-    /// The last lines of gobgpd's log, for failure messages.
-    pub fn log_tail(&self) -> String {
-        crate::tail(&self.dir.join("gobgpd.log"), 8)
-    }
-}
-
-impl Drop for Gobgp {
-    fn drop(&mut self) {
-        self.kill();
-        crate::remove_lab_dir(&self.dir);
-    }
 }
 
 /// The FSM state of one entry of `gobgp neighbor -j`, named as in RFC 4271.
@@ -275,48 +258,24 @@ pub fn parse_rib(v: &Value, rib: &mut Rib) -> Result<(), String> {
     let Some(routes) = v.as_object() else {
         return Ok(());
     };
-    for (prefix, paths) in routes {
-        let prefix: IpNet = prefix
-            .parse()
-            .map_err(|e| format!("GoBGP route key {prefix:?}: {e}"))?;
-        for path in paths.as_array().into_iter().flatten() {
-            if path.get("neighbor-ip").is_none() {
-                continue;
-            }
-            let hops = rib.entry(prefix).or_default();
-            for attr in path
-                .get("attrs")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let ty = attr.get("type").and_then(Value::as_u64);
-                if !matches!(ty, Some(3) | Some(14)) {
-                    continue;
-                }
-                if let Some(s) = attr.get("nexthop").and_then(Value::as_str) {
-                    let ip: IpAddr = s
-                        .parse()
-                        .map_err(|e| format!("GoBGP next hop {s:?} of {prefix}: {e}"))?;
-                    hops.insert(ip);
-                }
-            }
-        }
-    }
-    Ok(())
+    let learned = |path: &Value| path.get("neighbor-ip").is_some();
+    add_json_table(routes, rib, "GoBGP", learned, |path| {
+        let attrs = path.get("attrs").and_then(Value::as_array);
+        attrs
+            .into_iter()
+            .flatten()
+            .filter(|a| matches!(a.get("type").and_then(Value::as_u64), Some(3) | Some(14)))
+            .filter_map(|a| a.get("nexthop").and_then(Value::as_str))
+            .collect()
+    })
 }
 
-impl crate::LabRouter for Gobgp {
+impl LabRouter for Gobgp {
     fn describe(&self) -> &'static str {
         "GoBGP"
     }
     fn session_state(&self) -> Result<String, String> {
-        let n = self
-            .config
-            .neighbors
-            .first()
-            .ok_or("GoBGP has no neighbor configured")?;
-        self.neighbor_state(n.address)
+        self.neighbor_state(first_peer(self, &self.config.neighbors)?.address)
     }
     fn rib(&self) -> Result<Rib, String> {
         Gobgp::rib(self)
@@ -325,13 +284,17 @@ impl crate::LabRouter for Gobgp {
     fn shows_link_local_next_hop(&self) -> bool {
         false
     }
+    /// SIGKILLs gobgpd by its recorded pid.
     fn kill(&mut self) {
-        Gobgp::kill(self);
+        self.home.kill();
     }
+    /// Starts gobgpd again with the same configuration.
     fn restart(&mut self) {
-        Gobgp::restart(self);
+        self.home.kill();
+        self.start_daemon();
     }
+    /// The last lines of gobgpd's log, for failure messages.
     fn log_tail(&self) -> String {
-        Gobgp::log_tail(self)
+        self.home.log_tail()
     }
 }

@@ -1,6 +1,8 @@
 //! Running lab commands and owning long-lived router processes: [`Daemon`] for a
-//! process owned by one test, [`owned`] for those that outlive the `lab` command.
+//! process owned by one test, [`instance`] for a router's directory and daemons,
+//! [`owned`] for those that outlive the `lab` command.
 
+pub mod instance;
 pub mod owned;
 
 use std::fs::File;

@@ -1,6 +1,7 @@
 //! Route sets as a router shows them, and their comparison with what was announced.
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -131,4 +132,69 @@ pub fn merge(a: Rib, b: Rib) -> Rib {
         out.entry(p).or_default().extend(nh);
     }
     out
+}
+
+/// Adds the routes of `ip -j route show` (parsed) to `rib`: a destination without a length is a
+/// host route; a multipath route lists its next hops under `nexthops`, and one IPv6
+/// prefix may come as several entries.
+pub fn add_kernel_routes(v: &Value, rib: &mut Rib) -> Result<(), String> {
+    for route in v.as_array().into_iter().flatten() {
+        let Some(dst) = route.get("dst").and_then(Value::as_str) else {
+            continue;
+        };
+        let prefix: IpNet = match dst.parse::<IpNet>() {
+            Ok(p) => p,
+            Err(_) => IpNet::from(
+                dst.parse::<IpAddr>()
+                    .map_err(|e| format!("kernel route {dst:?}: {e}"))?,
+            ),
+        };
+        let hops = rib.entry(prefix).or_default();
+        let gateways = route.get("gateway").into_iter().chain(
+            route
+                .get("nexthops")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h.get("gateway")),
+        );
+        for gw in gateways.filter_map(Value::as_str) {
+            hops.insert(
+                gw.parse()
+                    .map_err(|e| format!("kernel next hop {gw:?} of {dst}: {e}"))?,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Adds the paths of a route table printed as JSON keyed by prefix (`{"PREFIX": [PATH,
+/// ...]}`, as FRR and GoBGP print theirs) to `rib`: each path `usable` keeps gets the
+/// prefix an entry, with the next hops `next_hops` reads from it. `router` names the
+/// table in errors.
+pub fn add_json_table<'v>(
+    routes: &'v serde_json::Map<String, Value>,
+    rib: &mut Rib,
+    router: &str,
+    usable: impl Fn(&Value) -> bool,
+    next_hops: impl Fn(&'v Value) -> Vec<&'v str>,
+) -> Result<(), String> {
+    for (prefix, paths) in routes {
+        let prefix: IpNet = prefix
+            .parse()
+            .map_err(|e| format!("{router} route key {prefix:?}: {e}"))?;
+        for path in paths.as_array().into_iter().flatten() {
+            if !usable(path) {
+                continue;
+            }
+            let hops = rib.entry(prefix).or_default();
+            for ip in next_hops(path) {
+                let ip: IpAddr = ip
+                    .parse()
+                    .map_err(|e| format!("{router} next hop {ip:?} of {prefix}: {e}"))?;
+                hops.insert(ip);
+            }
+        }
+    }
+    Ok(())
 }

@@ -283,6 +283,15 @@ impl<R: LabRouter> Lab<R> {
         self.speaker.update(&self.peer, changes);
     }
 
+    /// Announces `prefixes` and waits until the router's RIB is exactly them (`what` names
+    /// them in the failure message); returns that RIB, for the checks after a disruption.
+    pub fn announce_and_wait(&self, prefixes: &[IpNet], what: &str) -> Rib {
+        self.announce(prefixes);
+        let expected = self.expected(prefixes);
+        self.wait_rib(what, &expected);
+        expected
+    }
+
     /// What the router should show for `prefixes`: our side-B addresses as next hops.
     pub fn expected(&self, prefixes: &[IpNet]) -> Rib {
         rib::expected(prefixes, self.pair.b.v4, self.pair.b.v6)
@@ -343,13 +352,12 @@ pub fn session_and_routes<R: LabRouter>(setup: Setup, start: impl FnOnce(&NetnsP
     }
 
     let all = host_routes(1000);
-    lab.announce(&all);
-    lab.wait_rib("1,000 + 1,000 announced host routes", &lab.expected(&all));
+    let announced = lab.announce_and_wait(&all, "1,000 + 1,000 announced host routes");
     if lab.setup.ipv6_transport && lab.router.shows_link_local_next_hop() {
         // RFC 2545 section 3: on a shared link the link-local address of our interface
         // goes with the global next hop.
         let link_local = lab.pair.b.link_local().expect("our link-local address");
-        let expected = rib::with_link_local(&lab.expected(&all), link_local);
+        let expected = rib::with_link_local(&announced, link_local);
         wait_until("the link-local next hops", CONVERGE, || {
             rib::compare_exact(&expected, &lab.router.rib()?)
         });

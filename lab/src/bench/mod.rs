@@ -143,7 +143,17 @@ struct Poller<'a> {
     spent: Duration,
 }
 
-impl Poller<'_> {
+impl<'a> Poller<'a> {
+    /// A poller that has not polled yet, pausing `pause` between two polls.
+    fn new(running: &'a mut Running, pause: Duration) -> Poller<'a> {
+        Poller {
+            running,
+            pause,
+            polls: 0,
+            spent: Duration::ZERO,
+        }
+    }
+
     fn until(
         &mut self,
         deadline: Instant,
@@ -216,12 +226,7 @@ fn start(
 fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &mut Run) {
     let n = run.n as u64;
     let deadline = phase_deadline(run.n);
-    let mut rib = Poller {
-        running: &mut running,
-        pause,
-        polls: 0,
-        spent: Duration::ZERO,
-    };
+    let mut rib = Poller::new(&mut running, pause);
     let mut established = None;
     let mut last = None;
     let full = rib.until(t0 + deadline, || {
@@ -247,12 +252,7 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
         }
     };
     run.rib_full = Some(full - t0);
-    let mut fib = Poller {
-        running: &mut running,
-        pause,
-        polls: 0,
-        spent: Duration::ZERO,
-    };
+    let mut fib = Poller::new(&mut running, pause);
     let fib_full = fib.until(full + deadline, || Ok(tor.fib_routes()? >= n));
     let fib_interval = fib.interval();
     match fib_full {
@@ -271,12 +271,7 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
         run.notes.push(format!("withdraw failed: {e}"));
         return finish(&mut running, run);
     }
-    let mut rib = Poller {
-        running: &mut running,
-        pause,
-        polls: 0,
-        spent: Duration::ZERO,
-    };
+    let mut rib = Poller::new(&mut running, pause);
     let empty = rib.until(t_withdraw + deadline, || Ok(tor.summary()?.prefixes == 0));
     let empty = match empty {
         Ok(t) => t,
@@ -286,12 +281,7 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
         }
     };
     run.rib_empty = Some(empty - t_withdraw);
-    let mut fib = Poller {
-        running: &mut running,
-        pause,
-        polls: 0,
-        spent: Duration::ZERO,
-    };
+    let mut fib = Poller::new(&mut running, pause);
     match fib.until(empty + deadline, || Ok(tor.fib_routes()? == 0)) {
         Ok(t) => run.fib_empty = Some(t - t_withdraw),
         Err(e) => run.notes.push(format!("FIB never emptied: {e}")),

@@ -3,6 +3,7 @@
 
 use super::kube_anycast::KubeAnycast;
 use super::tor::{ORIGINATOR_ASN, TOR_ASN, Tor};
+use crate::LabRouter;
 use crate::bird::{Bird, BirdConfig, BirdPeer};
 use crate::exabgp::{Exabgp, ExabgpConfig};
 use crate::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};

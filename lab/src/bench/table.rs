@@ -31,89 +31,66 @@ struct Row {
     value: fn(&Run) -> Option<f64>,
 }
 
+impl Row {
+    /// A row of durations, in seconds.
+    const fn time(title: &'static str, value: fn(&Run) -> Option<f64>) -> Row {
+        Row::new(title, Unit::Time, value)
+    }
+
+    /// A row of counts.
+    const fn count(title: &'static str, value: fn(&Run) -> Option<f64>) -> Row {
+        Row::new(title, Unit::Count, value)
+    }
+
+    /// A row of sizes, in bytes.
+    const fn bytes(title: &'static str, value: fn(&Run) -> Option<f64>) -> Row {
+        Row::new(title, Unit::Bytes, value)
+    }
+
+    const fn new(title: &'static str, unit: Unit, value: fn(&Run) -> Option<f64>) -> Row {
+        Row { title, unit, value }
+    }
+}
+
 fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| d.as_secs_f64())
 }
 
 const ROWS: [Row; 15] = [
-    Row {
-        title: "start -> session Established",
-        unit: Unit::Time,
-        value: |r| secs(r.established),
-    },
-    Row {
-        title: "Established -> ToR RIB holds all",
-        unit: Unit::Time,
-        value: |r| secs(r.rib_full?.checked_sub(r.established?)),
-    },
-    Row {
-        title: "start -> ToR RIB holds all",
-        unit: Unit::Time,
-        value: |r| secs(r.rib_full),
-    },
-    Row {
-        title: "start -> ToR FIB holds all",
-        unit: Unit::Time,
-        value: |r| secs(r.fib_full),
-    },
-    Row {
-        title: "bulk withdraw -> ToR RIB empty",
-        unit: Unit::Time,
-        value: |r| secs(r.rib_empty),
-    },
-    Row {
-        title: "bulk withdraw -> ToR FIB empty",
-        unit: Unit::Time,
-        value: |r| secs(r.fib_empty),
-    },
-    Row {
-        title: "UPDATEs received, announce",
-        unit: Unit::Count,
-        value: |r| r.announce.map(|a| a.updates as f64),
-    },
-    Row {
-        title: "bytes received, announce",
-        unit: Unit::Bytes,
-        value: |r| r.announce.map(|a| a.bytes as f64),
-    },
-    Row {
-        title: "UPDATEs received, withdraw",
-        unit: Unit::Count,
-        value: |r| r.withdraw.map(|a| a.updates as f64),
-    },
-    Row {
-        title: "bytes received, withdraw",
-        unit: Unit::Bytes,
-        value: |r| r.withdraw.map(|a| a.bytes as f64),
-    },
-    Row {
-        title: "peak RSS (VmHWM)",
-        unit: Unit::Bytes,
-        value: |r| r.usage.map(|u| u.peak_rss as f64),
-    },
-    Row {
-        title: "peak RSS before a relist",
-        unit: Unit::Bytes,
-        value: |r| r.relist.map(|x| x.peak_before as f64),
-    },
-    Row {
-        title: "peak RSS after a relist (410 on every watch)",
-        unit: Unit::Bytes,
-        value: |r| r.relist.map(|x| x.peak_after as f64),
-    },
-    Row {
-        title: "CPU (user + system), whole life, relist apart",
-        unit: Unit::Time,
-        value: |r| {
-            let relist = r.relist.map_or(Duration::ZERO, |x| x.cpu);
-            r.usage.map(|u| u.cpu.saturating_sub(relist).as_secs_f64())
-        },
-    },
-    Row {
-        title: "CPU of the relist",
-        unit: Unit::Time,
-        value: |r| r.relist.map(|x| x.cpu.as_secs_f64()),
-    },
+    Row::time("start -> session Established", |r| secs(r.established)),
+    Row::time("Established -> ToR RIB holds all", |r| {
+        secs(r.rib_full?.checked_sub(r.established?))
+    }),
+    Row::time("start -> ToR RIB holds all", |r| secs(r.rib_full)),
+    Row::time("start -> ToR FIB holds all", |r| secs(r.fib_full)),
+    Row::time("bulk withdraw -> ToR RIB empty", |r| secs(r.rib_empty)),
+    Row::time("bulk withdraw -> ToR FIB empty", |r| secs(r.fib_empty)),
+    Row::count("UPDATEs received, announce", |r| {
+        r.announce.map(|a| a.updates as f64)
+    }),
+    Row::bytes("bytes received, announce", |r| {
+        r.announce.map(|a| a.bytes as f64)
+    }),
+    Row::count("UPDATEs received, withdraw", |r| {
+        r.withdraw.map(|a| a.updates as f64)
+    }),
+    Row::bytes("bytes received, withdraw", |r| {
+        r.withdraw.map(|a| a.bytes as f64)
+    }),
+    Row::bytes("peak RSS (VmHWM)", |r| r.usage.map(|u| u.peak_rss as f64)),
+    Row::bytes("peak RSS before a relist", |r| {
+        r.relist.map(|x| x.peak_before as f64)
+    }),
+    Row::bytes("peak RSS after a relist (410 on every watch)", |r| {
+        r.relist.map(|x| x.peak_after as f64)
+    }),
+    Row::time("CPU (user + system), whole life, relist apart", |r| {
+        let relist = r.relist.map_or(Duration::ZERO, |x| x.cpu);
+        r.usage.map(|u| u.cpu.saturating_sub(relist).as_secs_f64())
+    }),
+    Row::time("CPU of the relist", |r| {
+        r.relist.map(|x| x.cpu.as_secs_f64())
+    }),
 ];
 
 /// The tables of every route count in `runs`, with the notes of incomplete runs and the

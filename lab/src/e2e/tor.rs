@@ -3,6 +3,7 @@
 //! which has no FIB and is read from its RIB. One eBGP session per node, over IPv4,
 //! carrying IPv4 and IPv6 unicast.
 
+use crate::LabRouter;
 use crate::bird::{Bird, BirdConfig, BirdPeer};
 use crate::frr::{Frr, FrrConfig, FrrNeighbor};
 use crate::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
@@ -125,13 +126,18 @@ impl Tor {
         }
     }
 
+    /// The router behind the flavour, for what every router answers alike.
+    fn router(&self) -> &dyn LabRouter {
+        match self {
+            Tor::Frr(f) => f,
+            Tor::Bird(b) => b,
+            Tor::Gobgp(g) => g,
+        }
+    }
+
     /// Its name for messages.
     pub fn name(&self) -> &'static str {
-        match self {
-            Tor::Frr(_) => "FRR",
-            Tor::Bird(_) => "BIRD",
-            Tor::Gobgp(_) => "GoBGP",
-        }
+        self.router().describe()
     }
 
     /// True when the router installs routes into the ToR's kernel, so the client's
@@ -188,53 +194,19 @@ impl Tor {
 
     /// The end of the router's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        match self {
-            Tor::Frr(f) => f.log_tail(),
-            Tor::Bird(b) => b.log_tail(),
-            Tor::Gobgp(g) => g.log_tail(),
-        }
+        self.router().log_tail()
     }
 }
 
-/// Adds the routes of one `ip -j route show` output to `rib`: a destination printed
-/// without a length is a host route; a multipath route lists its gateways under
-/// `nexthops`, and an IPv6 one may come as several entries of one destination.
+/// Adds the routes of one `ip -j route show` output to `rib` (see
+/// [`crate::rib::add_kernel_routes`]); an empty output holds no route.
 pub fn parse_kernel_routes(json: &str, rib: &mut Rib) -> Result<(), String> {
     if json.trim().is_empty() {
         return Ok(());
     }
     let v: Value =
         serde_json::from_str(json).map_err(|e| format!("ip -j route: bad JSON ({e}): {json}"))?;
-    for route in v.as_array().into_iter().flatten() {
-        let dst = route.get("dst").and_then(Value::as_str).unwrap_or_default();
-        let prefix: IpNet = match dst.parse::<IpNet>() {
-            Ok(p) => p,
-            Err(_) => dst
-                .parse::<IpAddr>()
-                .map(IpNet::from)
-                .map_err(|e| format!("kernel route {dst:?}: {e}"))?,
-        };
-        let gateways = route
-            .get("gateway")
-            .into_iter()
-            .chain(
-                route
-                    .get("nexthops")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|n| n.get("gateway")),
-            )
-            .filter_map(Value::as_str);
-        let hops = rib.entry(prefix).or_default();
-        for gw in gateways {
-            hops.insert(
-                gw.parse()
-                    .map_err(|e| format!("gateway {gw:?} of {dst}: {e}"))?,
-            );
-        }
-    }
-    Ok(())
+    crate::rib::add_kernel_routes(&v, rib)
 }
 
 #[cfg(test)]

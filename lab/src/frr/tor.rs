@@ -159,24 +159,35 @@ impl TorBgp {
                 let _ = writeln!(c, " bgp listen limit {limit}");
             }
         }
+        let paths = self.maximum_paths;
         for (afi, family) in [("ipv4", "V4"), ("ipv6", "V6")] {
-            let _ = writeln!(c, " !");
-            let _ = writeln!(c, " address-family {afi} unicast");
-            let _ = writeln!(c, "  neighbor {GROUP} activate");
-            let _ = writeln!(c, "  neighbor {GROUP} route-map FROM-NODES-{family} in");
-            let _ = writeln!(c, "  neighbor {GROUP} route-map TO-NODES out");
-            let _ = writeln!(c, "  maximum-paths {}", self.maximum_paths);
-            let _ = writeln!(c, " exit-address-family");
+            let _ = write!(
+                c,
+                " !
+ address-family {afi} unicast
+  neighbor {GROUP} activate
+  neighbor {GROUP} route-map FROM-NODES-{family} in
+  neighbor {GROUP} route-map TO-NODES out
+  maximum-paths {paths}
+ exit-address-family
+"
+            );
         }
         let _ = writeln!(c, "exit\n!");
+    }
+
+    /// The lines every configuration of this ToR starts with: the datacenter defaults,
+    /// the host name and where it logs (`log` as after `log`).
+    fn preamble(&self, c: &mut String, log: &str) {
+        let _ = writeln!(c, "frr defaults datacenter");
+        let _ = writeln!(c, "hostname {}", self.hostname);
+        let _ = writeln!(c, "log {log}");
     }
 
     /// bgpd.conf for bgpd started on its own (the lab), logging to `log`.
     pub fn bgpd_conf(&self, log: &str) -> String {
         let mut c = String::new();
-        let _ = writeln!(c, "frr defaults datacenter");
-        let _ = writeln!(c, "hostname {}", self.hostname);
-        let _ = writeln!(c, "log file {log}");
+        self.preamble(&mut c, &format!("file {log}"));
         let _ = writeln!(c, "!");
         self.policy(&mut c);
         self.router(&mut c);
@@ -191,9 +202,7 @@ impl TorBgp {
             let _ = writeln!(c, "! {line}");
         }
         let _ = writeln!(c, "frr version {version}");
-        let _ = writeln!(c, "frr defaults datacenter");
-        let _ = writeln!(c, "hostname {}", self.hostname);
-        let _ = writeln!(c, "log stdout informational");
+        self.preamble(&mut c, "stdout informational");
         let _ = writeln!(c, "service integrated-vtysh-config");
         let _ = writeln!(c, "!");
         for i in interfaces {

@@ -4,6 +4,7 @@
 use super::plan::{Node, POOL_V4, POOL_V6, TOR_ASN, TOR_V4};
 use super::settings::Bfd;
 use crate::frr::tor::{TorBgp, TorNode, TorNodes};
+use crate::gobgp::{open_neighbor, unicast_families};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -38,13 +39,12 @@ pub fn frr(hostname: &str, hold_time: u16, bfd: Option<Bfd>) -> TorBgp {
 
 /// bird.conf: the kernel protocols install every next hop of a prefix (`merge paths`).
 pub fn bird(log: &str, hold_time: u16, bfd: Option<Bfd>) -> String {
-    let mut c = String::new();
-    let _ = writeln!(c, "log \"{log}\" all;");
-    let _ = writeln!(c, "router id {TOR_V4};");
-    let _ = writeln!(c, "protocol device {{}}");
-    let _ = writeln!(
-        c,
-        "# Installs the BGP routes into this namespace's FIB, all next hops of a prefix."
+    let mut c = format!(
+        "log \"{log}\" all;
+router id {TOR_V4};
+protocol device {{}}
+# Installs the BGP routes into this namespace's FIB, all next hops of a prefix.
+"
     );
     for family in ["ipv4", "ipv6"] {
         let _ = writeln!(
@@ -52,29 +52,22 @@ pub fn bird(log: &str, hold_time: u16, bfd: Option<Bfd>) -> String {
             "protocol kernel {{ {family} {{ import none; export all; }}; merge paths on; }}"
         );
     }
-    let _ = writeln!(
+    let bfd_on = if bfd.is_some() { "  bfd on;\n" } else { "" };
+    let _ = write!(
         c,
-        "# Only host routes inside the lab pools are accepted; nothing is sent back."
+        "# Only host routes inside the lab pools are accepted; nothing is sent back.
+filter from_nodes {{ if net ~ [ {POOL_V4}{{32,32}} ] then accept; reject; }}
+filter from_nodes6 {{ if net ~ [ {POOL_V6}{{128,128}} ] then accept; reject; }}
+template bgp nodes {{
+  local {TOR_V4} as {TOR_ASN};
+  passive on;
+  hold time {hold_time};
+  error wait time 1, 10;
+{bfd_on}  ipv4 {{ import filter from_nodes; export none; }};
+  ipv6 {{ import filter from_nodes6; export none; }};
+}}
+"
     );
-    let _ = writeln!(
-        c,
-        "filter from_nodes {{ if net ~ [ {POOL_V4}{{32,32}} ] then accept; reject; }}"
-    );
-    let _ = writeln!(
-        c,
-        "filter from_nodes6 {{ if net ~ [ {POOL_V6}{{128,128}} ] then accept; reject; }}"
-    );
-    let _ = writeln!(c, "template bgp nodes {{");
-    let _ = writeln!(c, "  local {TOR_V4} as {TOR_ASN};");
-    let _ = writeln!(c, "  passive on;");
-    let _ = writeln!(c, "  hold time {hold_time};");
-    let _ = writeln!(c, "  error wait time 1, 10;");
-    if bfd.is_some() {
-        let _ = writeln!(c, "  bfd on;");
-    }
-    let _ = writeln!(c, "  ipv4 {{ import filter from_nodes; export none; }};");
-    let _ = writeln!(c, "  ipv6 {{ import filter from_nodes6; export none; }};");
-    let _ = writeln!(c, "}}");
     for n in Node::all() {
         let _ = writeln!(
             c,
@@ -97,64 +90,60 @@ pub fn bird(log: &str, hold_time: u16, bfd: Option<Bfd>) -> String {
 
 /// gobgpd.toml: import only the pools' host routes, export nothing.
 pub fn gobgp(hold_time: u16) -> String {
-    let mut c = String::new();
-    let _ = writeln!(
-        c,
-        "[global.config]\n  as = {TOR_ASN}\n  router-id = \"{TOR_V4}\""
+    let mut c = format!(
+        "[global.config]
+  as = {TOR_ASN}
+  router-id = \"{TOR_V4}\"
+  port = 179
+  local-address-list = [\"{TOR_V4}\"]
+[global.apply-policy.config]
+  import-policy-list = [\"from-nodes\"]
+  default-import-policy = \"reject-route\"
+  default-export-policy = \"reject-route\"
+"
     );
-    let _ = writeln!(c, "  port = 179\n  local-address-list = [\"{TOR_V4}\"]");
-    let _ = writeln!(c, "[global.apply-policy.config]");
-    let _ = writeln!(c, "  import-policy-list = [\"from-nodes\"]");
-    let _ = writeln!(c, "  default-import-policy = \"reject-route\"");
-    let _ = writeln!(c, "  default-export-policy = \"reject-route\"");
     let sets = [
         ("lab-pool", POOL_V4.to_string(), "32..32"),
         ("lab-pool6", POOL_V6.to_string(), "128..128"),
     ];
     for (name, prefix, range) in &sets {
-        let _ = writeln!(
+        let _ = write!(
             c,
-            "[[defined-sets.prefix-sets]]\n  prefix-set-name = \"{name}\""
-        );
-        let _ = writeln!(c, "  [[defined-sets.prefix-sets.prefix-list]]");
-        let _ = writeln!(
-            c,
-            "    ip-prefix = \"{prefix}\"\n    masklength-range = \"{range}\""
+            "[[defined-sets.prefix-sets]]
+  prefix-set-name = \"{name}\"
+  [[defined-sets.prefix-sets.prefix-list]]
+    ip-prefix = \"{prefix}\"
+    masklength-range = \"{range}\"
+"
         );
     }
     let _ = writeln!(c, "[[policy-definitions]]\n  name = \"from-nodes\"");
     for (name, _, _) in &sets {
-        let _ = writeln!(c, "  [[policy-definitions.statements]]");
-        let _ = writeln!(
+        let _ = write!(
             c,
-            "    [policy-definitions.statements.conditions.match-prefix-set]"
+            "  [[policy-definitions.statements]]
+    [policy-definitions.statements.conditions.match-prefix-set]
+      prefix-set = \"{name}\"
+    [policy-definitions.statements.actions]
+      route-disposition = \"accept-route\"
+"
         );
-        let _ = writeln!(c, "      prefix-set = \"{name}\"");
-        let _ = writeln!(c, "    [policy-definitions.statements.actions]");
-        let _ = writeln!(c, "      route-disposition = \"accept-route\"");
     }
+    let keepalive = hold_time / 3;
     for n in Node::all() {
-        let _ = writeln!(c, "[[neighbors]]\n  [neighbors.config]");
-        let _ = writeln!(c, "    neighbor-address = \"{}\"", n.v4());
-        let _ = writeln!(
+        open_neighbor(&mut c, n.v4(), n.asn());
+        let _ = write!(
             c,
-            "    peer-as = {}\n    description = \"{}\"",
-            n.asn(),
+            "    description = \"{}\"
+  [neighbors.transport.config]
+    passive-mode = true
+  [neighbors.timers.config]
+    hold-time = {hold_time}
+    keepalive-interval = {keepalive}
+",
             n.name()
         );
-        let _ = writeln!(c, "  [neighbors.transport.config]\n    passive-mode = true");
-        let _ = writeln!(
-            c,
-            "  [neighbors.timers.config]\n    hold-time = {hold_time}"
-        );
-        let _ = writeln!(c, "    keepalive-interval = {}", hold_time / 3);
-        for afi in ["ipv4-unicast", "ipv6-unicast"] {
-            let _ = writeln!(
-                c,
-                "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]"
-            );
-            let _ = writeln!(c, "      afi-safi-name = \"{afi}\"");
-        }
+        unicast_families(&mut c);
     }
     c
 }

@@ -10,8 +10,7 @@
 
 use super::plan::{Node, POOL_V4, POOL_V6};
 use super::{Flavour, Lab, LabError};
-use crate::rib::Rib;
-use ipnet::IpNet;
+use crate::rib::{Rib, add_kernel_routes};
 use serde_json::Value;
 use std::fmt;
 use std::net::IpAddr;
@@ -51,40 +50,6 @@ pub fn route_lines(rib: &Rib) -> Vec<String> {
                 .join(" ")
         })
         .collect()
-}
-
-/// Adds the routes of `ip -j route show` to `rib`: a destination without a length is a
-/// host route; a multipath route lists its next hops under `nexthops`, and one IPv6
-/// prefix may come as several entries.
-pub fn parse_kernel_routes(v: &Value, rib: &mut Rib) -> Result<(), String> {
-    for route in v.as_array().into_iter().flatten() {
-        let Some(dst) = route.get("dst").and_then(Value::as_str) else {
-            continue;
-        };
-        let prefix: IpNet = match dst.parse::<IpNet>() {
-            Ok(p) => p,
-            Err(_) => IpNet::from(
-                dst.parse::<IpAddr>()
-                    .map_err(|e| format!("kernel route {dst:?}: {e}"))?,
-            ),
-        };
-        let hops = rib.entry(prefix).or_default();
-        let gateways = route.get("gateway").into_iter().chain(
-            route
-                .get("nexthops")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|h| h.get("gateway")),
-        );
-        for gw in gateways.filter_map(Value::as_str) {
-            hops.insert(
-                gw.parse()
-                    .map_err(|e| format!("kernel next hop {gw:?} of {dst}: {e}"))?,
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The peers in FRR's `show bgp neighbors json`.
@@ -171,7 +136,7 @@ pub fn routes(lab: &Lab, flavour: Flavour) -> Result<Rib, LabError> {
                     "ip",
                     &["-n", &tor, "-j", family, "route", "show", "root", &pool],
                 )?;
-                parse_kernel_routes(&json("ip route", &out)?, &mut rib)?;
+                add_kernel_routes(&json("ip route", &out)?, &mut rib)?;
             }
         }
         Flavour::Gobgp => {

@@ -29,6 +29,10 @@ impl Identity {
     /// Our OPEN: 4-octet AS, IPv4 and IPv6 unicast, route refresh, and graceful restart
     /// for both families (some routers send End-of-RIB only to a peer that announced it).
     pub fn open(&self) -> Message {
+        let multiprotocol = |afi| Capability::Multiprotocol {
+            afi,
+            safi: Safi::Unicast,
+        };
         let unicast = |afi| GracefulRestartFamily {
             afi,
             safi: Safi::Unicast,
@@ -40,14 +44,8 @@ impl Identity {
             hold_time: self.hold_time,
             router_id: self.router_id,
             capabilities: vec![
-                Capability::Multiprotocol {
-                    afi: Afi::Ipv4,
-                    safi: Safi::Unicast,
-                },
-                Capability::Multiprotocol {
-                    afi: Afi::Ipv6,
-                    safi: Safi::Unicast,
-                },
+                multiprotocol(Afi::Ipv4),
+                multiprotocol(Afi::Ipv6),
                 Capability::RouteRefresh,
                 Capability::GracefulRestart(GracefulRestart {
                     restart_state: false,

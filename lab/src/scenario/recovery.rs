@@ -3,18 +3,28 @@
 
 use super::*;
 
+/// A lab whose session is up with `count` host routes of each family at the router, and
+/// the RIB they make there: where every recovery starts. `before` names that moment in
+/// failure messages.
+fn lab_with_routes<R: LabRouter>(
+    setup: Setup,
+    start: impl FnOnce(&NetnsPair, &Setup) -> R,
+    count: u16,
+    before: &str,
+) -> (Lab<R>, Rib) {
+    let lab = Lab::new(setup, start);
+    lab.wait_established();
+    let expected = lab.announce_and_wait(&host_routes(count), before);
+    (lab, expected)
+}
+
 /// The router is SIGKILLed and started again: our session comes back by itself and the
 /// router gets every route again.
 pub fn recovers_after_router_restart<R: LabRouter>(
     setup: Setup,
     start: impl FnOnce(&NetnsPair, &Setup) -> R,
 ) {
-    let mut lab = Lab::new(setup, start);
-    lab.wait_established();
-    let all = host_routes(1000);
-    lab.announce(&all);
-    let expected = lab.expected(&all);
-    lab.wait_rib("the routes before the restart", &expected);
+    let (mut lab, expected) = lab_with_routes(setup, start, 1000, "the routes before the restart");
     let flaps = lab.peer.status().counters.flaps;
 
     lab.router.kill();
@@ -41,12 +51,7 @@ pub fn recovers_after_router_resets_session<R: LabRouter>(
     reset: impl FnOnce(&Lab<R>) -> Result<String, String>,
     hold_down: Duration,
 ) {
-    let lab = Lab::new(setup, start);
-    lab.wait_established();
-    let routes = host_routes(100);
-    lab.announce(&routes);
-    let expected = lab.expected(&routes);
-    lab.wait_rib("the routes before the reset", &expected);
+    let (lab, expected) = lab_with_routes(setup, start, 100, "the routes before the reset");
     let before = lab.peer.status().counters;
 
     reset(&lab).unwrap_or_else(|e| panic!("resetting the session: {e}"));
@@ -69,12 +74,7 @@ pub fn recovers_after_silent_path_loss<R: LabRouter>(
     setup: Setup,
     start: impl FnOnce(&NetnsPair, &Setup) -> R,
 ) {
-    let lab = Lab::new(setup, start);
-    lab.wait_established();
-    let routes = host_routes(100);
-    lab.announce(&routes);
-    let expected = lab.expected(&routes);
-    lab.wait_rib("the routes before the loss", &expected);
+    let (lab, expected) = lab_with_routes(setup, start, 100, "the routes before the loss");
     let flaps = lab.peer.status().counters.flaps;
 
     lab.pair.partition();
@@ -106,6 +106,30 @@ pub fn with_graceful_restart(restarting: bool) -> impl Fn(&mut PeerConfig) {
     }
 }
 
+/// Closes our session with `KeepRoutes`, as a rolling upgrade does, and waits until the
+/// router sees it go.
+fn leave_keeping_routes<R: LabRouter>(lab: &Lab<R>) {
+    lab.speaker.shutdown(
+        &lab.peer,
+        bgp::driver::ShutdownMode::KeepRoutes,
+        "rolling upgrade",
+    );
+    wait_until("the router to see the session go", CONVERGE, || {
+        match lab.router.session_state()? {
+            s if s == "Established" => Err(s),
+            _ => Ok(()),
+        }
+    });
+}
+
+/// Replaces our speaker by a new one whose peer sets the Restart State bit, as the
+/// upgraded process does after [`leave_keeping_routes`].
+fn come_back_restarting<R: LabRouter>(lab: &mut Lab<R>) {
+    let mut config = our_peer_config(&lab.pair, &lab.setup);
+    with_graceful_restart(true)(&mut config);
+    lab.restart_speaker(config);
+}
+
 /// We close with `KeepRoutes` after graceful restart was negotiated: the router keeps our
 /// routes while we are away (RFC 4724 section 4.2), and a new speaker that announces
 /// them again takes over without the router ever losing one. `kept` checks extra
@@ -128,21 +152,9 @@ pub fn keeps_routes_through_graceful_restart<R: LabRouter>(
         lab.router.describe()
     );
     let routes = host_routes(100);
-    lab.announce(&routes);
-    let expected = lab.expected(&routes);
-    lab.wait_rib("routes before the restart", &expected);
+    let expected = lab.announce_and_wait(&routes, "routes before the restart");
 
-    lab.speaker.shutdown(
-        &lab.peer,
-        bgp::driver::ShutdownMode::KeepRoutes,
-        "rolling upgrade",
-    );
-    wait_until("the router to see the session go", CONVERGE, || {
-        match lab.router.session_state()? {
-            s if s == "Established" => Err(s),
-            _ => Ok(()),
-        }
-    });
+    leave_keeping_routes(&lab);
     crate::holds_for(
         "the router keeping our routes",
         Duration::from_secs(2),
@@ -152,9 +164,7 @@ pub fn keeps_routes_through_graceful_restart<R: LabRouter>(
         },
     );
 
-    let mut config = our_peer_config(&lab.pair, &lab.setup);
-    with_graceful_restart(true)(&mut config);
-    lab.restart_speaker(config);
+    come_back_restarting(&mut lab);
     lab.announce(&routes);
     lab.wait_established();
     lab.wait_rib("routes after the restart", &expected);
@@ -172,24 +182,10 @@ pub fn stale_routes_stay_until_end_of_rib<R: LabRouter>(
     let mut lab = Lab::with_peer_config(setup, start, with_graceful_restart(false));
     lab.wait_established();
     let routes = host_routes(100);
-    lab.announce(&routes);
-    let expected = lab.expected(&routes);
-    lab.wait_rib("routes before the restart", &expected);
+    let expected = lab.announce_and_wait(&routes, "routes before the restart");
 
-    lab.speaker.shutdown(
-        &lab.peer,
-        bgp::driver::ShutdownMode::KeepRoutes,
-        "rolling upgrade",
-    );
-    wait_until("the router to see the session go", CONVERGE, || {
-        match lab.router.session_state()? {
-            s if s == "Established" => Err(s),
-            _ => Ok(()),
-        }
-    });
-    let mut config = our_peer_config(&lab.pair, &lab.setup);
-    with_graceful_restart(true)(&mut config);
-    lab.restart_speaker(config);
+    leave_keeping_routes(&lab);
+    come_back_restarting(&mut lab);
     lab.wait_established();
     crate::holds_for(
         "the router keeping the stale routes on the new session before End-of-RIB",
@@ -221,8 +217,7 @@ pub fn md5_with_matching_password_comes_up<R: LabRouter>(
     let lab = Lab::new(setup, start);
     lab.wait_established();
     let routes = host_routes(10);
-    lab.announce(&routes);
-    lab.wait_rib("routes over the TCP-MD5 session", &lab.expected(&routes));
+    lab.announce_and_wait(&routes, "routes over the TCP-MD5 session");
 }
 
 /// With different passwords every segment is dropped by the kernel: the session never

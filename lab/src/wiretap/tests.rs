@@ -200,44 +200,51 @@ fn garbage_in_the_stream_is_a_decode_error_not_a_panic() {
     ));
 }
 
-#[test]
-fn the_order_check_refuses_a_cease_before_the_withdrawals() {
-    let seen = vec![
-        WireEvent::Message(cease()),
-        WireEvent::Message(withdraw_both()),
-        WireEvent::Fin,
-    ];
-    let err = withdrawn_before_cease(&seen, &prefixes()).unwrap_err();
-    assert!(err.contains("not withdrawn before"), "{err}");
+/// A sequence the order check must refuse, and what its error must name.
+struct Refused {
+    name: &'static str,
+    seen: Vec<WireEvent>,
+    prefixes: BTreeSet<IpNet>,
+    error: &'static str,
 }
 
 #[test]
-fn the_order_check_refuses_a_fin_before_the_cease_or_none() {
-    let early_fin = vec![
-        WireEvent::Message(withdraw_both()),
-        WireEvent::Fin,
-        WireEvent::Message(cease()),
-    ];
-    assert!(withdrawn_before_cease(&early_fin, &prefixes()).is_err());
-    let no_fin = vec![
-        WireEvent::Message(withdraw_both()),
-        WireEvent::Message(cease()),
-    ];
-    let err = withdrawn_before_cease(&no_fin, &prefixes()).unwrap_err();
-    assert!(err.contains("no FIN"), "{err}");
-}
-
-#[test]
-fn the_order_check_wants_every_prefix_withdrawn() {
-    let seen = vec![
-        WireEvent::Message(withdraw_both()),
-        WireEvent::Message(cease()),
-        WireEvent::Fin,
-    ];
+fn the_order_check_refuses_every_wrong_order() {
     let mut more = prefixes();
     more.insert("203.0.113.20/32".parse().unwrap());
-    let err = withdrawn_before_cease(&seen, &more).unwrap_err();
-    assert!(err.contains("203.0.113.20/32"), "{err}");
+    let withdrawal = || WireEvent::Message(withdraw_both());
+    let notification = || WireEvent::Message(cease());
+    let cases = [
+        Refused {
+            name: "a cease before the withdrawals",
+            seen: vec![notification(), withdrawal(), WireEvent::Fin],
+            prefixes: prefixes(),
+            error: "not withdrawn before",
+        },
+        Refused {
+            name: "a FIN before the cease",
+            seen: vec![withdrawal(), WireEvent::Fin, notification()],
+            prefixes: prefixes(),
+            error: "FIN before the NOTIFICATION",
+        },
+        Refused {
+            name: "no FIN",
+            seen: vec![withdrawal(), notification()],
+            prefixes: prefixes(),
+            error: "no FIN",
+        },
+        Refused {
+            name: "a prefix never withdrawn",
+            seen: vec![withdrawal(), notification(), WireEvent::Fin],
+            prefixes: more,
+            error: "203.0.113.20/32",
+        },
+    ];
+    for case in cases {
+        let err = withdrawn_before_cease(&case.seen, &case.prefixes)
+            .expect_err(&format!("{}: accepted", case.name));
+        assert!(err.contains(case.error), "{}: {err}", case.name);
+    }
 }
 
 fn direction() -> Direction {

@@ -93,29 +93,43 @@ fn objects_come_in_kubectl_order_with_their_cluster_fields() {
     assert!(node["status"]["images"].as_array().unwrap().len() > 10);
 }
 
-#[test]
-fn json_output_is_a_list_of_every_object() {
-    let s = spec(3, 2);
-    let mut bytes = Vec::new();
-    let summary = write(&s, Format::Json, &mut bytes).unwrap();
-    assert_eq!(summary.objects, 7);
-    assert_eq!(summary.bytes, bytes.len() as u64);
-    let list: Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(list["kind"], "List");
-    let items = list["items"].as_array().unwrap();
-    let expected: Vec<Value> = s.objects().collect();
-    assert_eq!(items, &expected);
+/// One output format: the spec written, how many objects it holds, and how its bytes
+/// are read back.
+struct FormatCase {
+    name: &'static str,
+    format: Format,
+    spec: Spec,
+    objects: usize,
+    parse: fn(&[u8]) -> Value,
 }
 
 #[test]
-fn yaml_output_is_the_same_list() {
-    let s = spec(2, 2);
-    let mut bytes = Vec::new();
-    let summary = write(&s, Format::Yaml, &mut bytes).unwrap();
-    assert_eq!(summary.objects, 5);
-    let text = String::from_utf8(bytes).unwrap();
-    let list: Value = serde_saphyr::from_str(&text).unwrap();
-    assert_eq!(list["kind"], "List");
-    let expected: Vec<Value> = s.objects().collect();
-    assert_eq!(list["items"].as_array().unwrap(), &expected);
+fn every_format_writes_a_list_of_every_object() {
+    let cases = [
+        FormatCase {
+            name: "json",
+            format: Format::Json,
+            spec: spec(3, 2),
+            objects: 7,
+            parse: |b| serde_json::from_slice(b).unwrap(),
+        },
+        FormatCase {
+            name: "yaml",
+            format: Format::Yaml,
+            spec: spec(2, 2),
+            objects: 5,
+            parse: |b| serde_saphyr::from_str(std::str::from_utf8(b).unwrap()).unwrap(),
+        },
+    ];
+    for case in cases {
+        let name = case.name;
+        let mut bytes = Vec::new();
+        let summary = write(&case.spec, case.format, &mut bytes).unwrap();
+        assert_eq!(summary.objects, case.objects, "{name}");
+        assert_eq!(summary.bytes, bytes.len() as u64, "{name}");
+        let list = (case.parse)(&bytes);
+        assert_eq!(list["kind"], "List", "{name}");
+        let expected: Vec<Value> = case.spec.objects().collect();
+        assert_eq!(list["items"].as_array().unwrap(), &expected, "{name}");
+    }
 }

@@ -12,8 +12,8 @@ fn kernel_routes_merge_multipath_and_split_entries() {
         {"dst": "fd00:203::10", "nexthops": [{"gateway": "fd00:11::13"}]},
     ]);
     let mut rib = Rib::new();
-    parse_kernel_routes(&v4, &mut rib).expect("parses");
-    parse_kernel_routes(&v6, &mut rib).expect("parses");
+    add_kernel_routes(&v4, &mut rib).expect("parses");
+    add_kernel_routes(&v6, &mut rib).expect("parses");
     assert_eq!(
         route_lines(&rib),
         [
@@ -22,7 +22,7 @@ fn kernel_routes_merge_multipath_and_split_entries() {
             "fd00:203::10/128 fd00:11::11 fd00:11::13",
         ]
     );
-    assert!(parse_kernel_routes(&json!([{"dst": "nonsense"}]), &mut rib).is_err());
+    assert!(add_kernel_routes(&json!([{"dst": "nonsense"}]), &mut rib).is_err());
 }
 
 #[test]
