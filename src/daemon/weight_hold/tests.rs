@@ -31,7 +31,7 @@ fn change(hold: &mut WeightHold, now: Instant, old: &RouteTemplate, new: Option<
 }
 
 /// The decided `bytes_per_second` goes out now, and no hold is left to end.
-fn assert_sent_at_once(hold: &WeightHold, decided: &Route, bytes_per_second: f32) {
+fn assert_sent_at_once(hold: &WeightHold, decided: &RouteTemplate, bytes_per_second: f32) {
     assert_eq!(bandwidth(hold, decided), Some(bytes_per_second));
     assert_eq!(hold.next_release(), None);
 }
