@@ -43,6 +43,7 @@ pub mod fake_apiserver;
 pub mod files;
 pub mod frr;
 pub mod gobgp;
+pub mod interop;
 pub mod local_peer;
 pub mod netns;
 pub mod objects;
