@@ -5,7 +5,7 @@ use bgp::driver::{PeerConfig, PeerHandle, RouteChange, ShutdownMode, Speaker};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{GracefulRestartConfig, SessionConfig, State};
 use lab::local_peer::{self, WAIT, established, listening_on, wait_for, withdraw_now};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,38 +35,42 @@ async fn both_established(ha: &PeerHandle, hb: &PeerHandle) {
     established(hb).await;
 }
 
+/// A's peer towards B and B's towards A, each from its own address: each side is its
+/// speaker, where it reaches the other, and its session.
+fn peers_to_each_other(
+    (a, to_b, a_session): (&Speaker, SocketAddr, SessionConfig),
+    (b, to_a, b_session): (&Speaker, SocketAddr, SessionConfig),
+) -> (PeerHandle, PeerHandle) {
+    let hb = b.add_peer(peer("b-to-a", to_a, B_ADDR, b_session)).unwrap();
+    let ha = a.add_peer(peer("a-to-b", to_b, A_ADDR, a_session)).unwrap();
+    (ha, hb)
+}
+
+/// The sessions of [`pair`]: A in AS `a` opens towards B in AS `b`, which waits; their
+/// router ids are `.1` and `.2` of the /24 `net` ("10.0.N").
+fn sessions(a: u32, b: u32, net: &str) -> (SessionConfig, SessionConfig) {
+    (
+        session(a, b, &format!("{net}.1"), false),
+        session(b, a, &format!("{net}.2"), true),
+    )
+}
+
 /// B listens passively on 127.0.0.1; A connects from 127.0.0.2 to B's port.
 async fn pair(
-    a_session: SessionConfig,
-    b_session: SessionConfig,
+    sessions: (SessionConfig, SessionConfig),
 ) -> (Speaker, Speaker, PeerHandle, PeerHandle) {
-    pair_from(Speaker::bind(None).await.unwrap(), a_session, b_session).await
+    pair_from(Speaker::bind(None).await.unwrap(), sessions).await
 }
 
 /// [`pair`] with A's speaker made by the test.
 async fn pair_from(
     a: Speaker,
-    a_session: SessionConfig,
-    b_session: SessionConfig,
+    (a_session, b_session): (SessionConfig, SessionConfig),
 ) -> (Speaker, Speaker, PeerHandle, PeerHandle) {
     let b = listening_on(B_ADDR).await;
-    let b_port = b.local_addr().unwrap().port();
-    let hb = b
-        .add_peer(peer(
-            "b-to-a",
-            SocketAddr::new(A_ADDR, 179),
-            B_ADDR,
-            b_session,
-        ))
-        .unwrap();
-    let ha = a
-        .add_peer(peer(
-            "a-to-b",
-            SocketAddr::new(B_ADDR, b_port),
-            A_ADDR,
-            a_session,
-        ))
-        .unwrap();
+    let to_b = SocketAddr::new(B_ADDR, b.local_addr().unwrap().port());
+    let to_a = SocketAddr::new(A_ADDR, 179);
+    let (ha, hb) = peers_to_each_other((&a, to_b, a_session), (&b, to_a, b_session));
     // Both initial sets are empty: End-of-RIB goes as soon as the session is up.
     ha.initial_set_complete().await;
     hb.initial_set_complete().await;
@@ -89,11 +93,7 @@ fn routes(n: u8) -> Vec<RouteChange> {
 
 #[tokio::test]
 async fn two_speakers_establish_announce_and_shut_down_with_a_cease() {
-    let (_a, _b, ha, hb) = pair(
-        session(65001, 65002, "10.0.0.1", false),
-        session(65002, 65001, "10.0.0.2", true),
-    )
-    .await;
+    let (_a, _b, ha, hb) = pair(sessions(65001, 65002, "10.0.0")).await;
     let neg = ha
         .status()
         .negotiated
@@ -143,11 +143,10 @@ async fn keep_routes_closes_without_a_notification_when_graceful_restart_was_neg
         restart_time: bgp::RestartTime::new(120).unwrap(),
         restarting: false,
     });
-    let mut sa = session(65101, 65102, "10.0.1.1", false);
+    let (mut sa, mut sb) = sessions(65101, 65102, "10.0.1");
     sa.graceful_restart = gr;
-    let mut sb = session(65102, 65101, "10.0.1.2", true);
     sb.graceful_restart = gr;
-    let (_a, _b, ha, hb) = pair(sa, sb).await;
+    let (_a, _b, ha, hb) = pair((sa, sb)).await;
     ha.update(routes(3)).await;
     wait_for(&ha, "3 prefixes sent", |s| s.prefixes_sent == 3).await;
     let before = wait_for(&hb, "3 UPDATEs", |s| s.counters.updates_received >= 5).await;
@@ -167,11 +166,7 @@ async fn keep_routes_closes_without_a_notification_when_graceful_restart_was_neg
 
 #[tokio::test]
 async fn keep_routes_without_graceful_restart_falls_back_to_withdraw_and_cease() {
-    let (_a, _b, ha, hb) = pair(
-        session(65201, 65202, "10.0.2.1", false),
-        session(65202, 65201, "10.0.2.2", true),
-    )
-    .await;
+    let (_a, _b, ha, hb) = pair(sessions(65201, 65202, "10.0.2")).await;
     ha.shutdown(ShutdownMode::KeepRoutes, "no gr").await;
     assert_eq!(ha.status().counters.notifications_sent, 1);
     let sb = wait_for(&hb, "the Cease", |s| s.counters.notifications_received == 1).await;
@@ -184,24 +179,18 @@ async fn both_sides_active_resolve_the_collision_to_one_session() {
     // Both listen and both connect: RFC 4271 6.8 keeps one connection.
     let a = listening_on(A_ADDR).await;
     let b = listening_on(B_ADDR).await;
-    let a_addr = a.local_addr().unwrap();
-    let b_addr = b.local_addr().unwrap();
-    let ha = a
-        .add_peer(peer(
-            "a",
-            b_addr,
-            A_ADDR,
+    let (ha, hb) = peers_to_each_other(
+        (
+            &a,
+            b.local_addr().unwrap(),
             session(65301, 65302, "10.0.3.1", false),
-        ))
-        .unwrap();
-    let hb = b
-        .add_peer(peer(
-            "b",
-            a_addr,
-            B_ADDR,
+        ),
+        (
+            &b,
+            a.local_addr().unwrap(),
             session(65302, 65301, "10.0.3.2", false),
-        ))
-        .unwrap();
+        ),
+    );
     both_established(&ha, &hb).await;
     ha.update(routes(2)).await;
     ha.initial_set_complete().await;
@@ -249,9 +238,7 @@ async fn a_second_peer_with_the_same_address_is_refused() {
 
 #[tokio::test]
 async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
-    let b = Speaker::bind(Some("[::]:0".parse().unwrap()))
-        .await
-        .unwrap();
+    let b = listening_on(IpAddr::V6(Ipv6Addr::UNSPECIFIED)).await;
     let port = b.local_addr().unwrap().port();
     let a = Speaker::bind(None).await.unwrap();
     let with_key = |mut c: PeerConfig, key: &[u8]| {
@@ -269,18 +256,18 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
             b"k3y",
         ))
         .unwrap();
+    let a_to_b = peer(
+        "a",
+        SocketAddr::new(B_ADDR, port),
+        ip("127.0.0.12"),
+        session(65401, 65402, "10.0.5.1", false),
+    );
     // A first tries with the wrong key: its SYNs are dropped, nothing is established.
-    let wrong = a
-        .add_peer(with_key(
-            peer(
-                "a-wrong",
-                SocketAddr::new(B_ADDR, port),
-                ip("127.0.0.12"),
-                session(65401, 65402, "10.0.5.1", false),
-            ),
-            b"nope",
-        ))
-        .unwrap();
+    let wrong_key = PeerConfig {
+        name: "a-wrong".into(),
+        ..a_to_b.clone()
+    };
+    let wrong = a.add_peer(with_key(wrong_key, b"nope")).unwrap();
     let mut rx = wrong.watch();
     let reached = tokio::time::timeout(Duration::from_secs(2), async {
         while rx.changed().await.is_ok() {
@@ -300,17 +287,7 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
     assert!(err.contains("connect to"), "{err}");
     withdraw_now(&wrong, "").await;
 
-    let ha = a
-        .add_peer(with_key(
-            peer(
-                "a",
-                SocketAddr::new(B_ADDR, port),
-                ip("127.0.0.12"),
-                session(65401, 65402, "10.0.5.1", false),
-            ),
-            b"k3y",
-        ))
-        .unwrap();
+    let ha = a.add_peer(with_key(a_to_b, b"k3y")).unwrap();
     both_established(&ha, &hb).await;
     withdraw_now(&ha, "").await;
     withdraw_now(&hb, "").await;
@@ -318,9 +295,7 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
 
 #[tokio::test]
 async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
-    let b = Speaker::bind(Some("[::1]:0".parse().unwrap()))
-        .await
-        .unwrap();
+    let b = listening_on(IpAddr::V6(Ipv6Addr::LOCALHOST)).await;
     let a = Speaker::bind(None).await.unwrap();
     let hb = b
         .add_peer(local_peer::peer(
@@ -552,12 +527,7 @@ async fn a_change_is_timed_from_its_origin_until_written() {
     a.observe_writes(WriteObserver(Arc::new(move |d| {
         record.lock().unwrap().push(d)
     })));
-    let (_a, _b, ha, hb) = pair_from(
-        a,
-        session(65001, 65002, "10.0.0.1", false),
-        session(65002, 65001, "10.0.0.2", true),
-    )
-    .await;
+    let (_a, _b, ha, hb) = pair_from(a, sessions(65001, 65002, "10.0.0")).await;
     let received = hb.status().counters.messages_received;
 
     let origin = std::time::Instant::now() - Duration::from_millis(50);

@@ -181,6 +181,14 @@ async fn announce_one(h: &PeerHandle, p: &mut Peer, prefix: &str) {
     assert_eq!(u.nlri, vec![prefix.parse().unwrap()], "{prefix}: {u:?}");
 }
 
+/// [`established_session`] past our End-of-RIB, with `prefix` announced alone and received.
+async fn one_route_announced(peer_ip: &str, prefix: &str) -> (Speaker, PeerHandle, Peer) {
+    let (speaker, h, mut p) = established_session(peer_ip).await;
+    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
+    announce_one(&h, &mut p, prefix).await;
+    (speaker, h, p)
+}
+
 /// The next NOTIFICATION, passing over the messages `skip` accepts.
 async fn next_notification(p: &mut Peer, skip: impl Fn(&Message) -> bool) -> Notification {
     loop {
@@ -341,9 +349,7 @@ async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_thi
 
 #[tokio::test]
 async fn route_refresh_from_the_peer_resends_the_family() {
-    let (_speaker, h, mut p) = established_session("127.0.0.4").await;
-    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
-    announce_one(&h, &mut p, "198.51.100.7/32").await;
+    let (_speaker, h, mut p) = one_route_announced("127.0.0.4", "198.51.100.7/32").await;
 
     p.send(Message::RouteRefresh(RouteRefresh {
         afi: Afi::Ipv4,
@@ -442,9 +448,7 @@ async fn a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer() {
 
 #[tokio::test]
 async fn dropping_every_handle_withdraws_and_ends_the_session() {
-    let (_speaker, h, mut p) = established_session("127.0.0.8").await;
-    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
-    announce_one(&h, &mut p, "203.0.113.5/32").await;
+    let (_speaker, h, mut p) = one_route_announced("127.0.0.8", "203.0.113.5/32").await;
     drop(h);
     let w = next_update(&mut p).await;
     assert_eq!(w.withdrawn, vec!["203.0.113.5/32".parse().unwrap()]);
