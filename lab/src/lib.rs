@@ -56,6 +56,7 @@ pub mod rib;
 pub mod router;
 pub mod scenario;
 pub mod speaker;
+pub mod update_layout;
 pub mod vectors;
 pub mod vty;
 pub mod wait;
