@@ -3,7 +3,9 @@
 //! and adds only the tests that read something particular to that router.
 //!
 //! What the suite needs to know of a router beyond [`LabRouter`] is in [`InteropRouter`]:
-//! how it is started for a session shape, and how it resets our session.
+//! how it is started for a session shape, and how it resets our session; a router that
+//! shows the host name we send also says where ([`ShowsHostname`]). The router-specific
+//! tests start from the same fixtures: [`established`] and [`with_routes`].
 
 use crate::bird::Bird;
 use crate::frr::Frr;
