@@ -27,6 +27,7 @@ use bgp::wire::{
 use bgp::{Afi, Asn, Family, RouterId, Safi};
 use bytes::{Bytes, BytesMut};
 use ipnet::IpNet;
+use lab::update_layout;
 use lab::vectors::hex;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -566,30 +567,10 @@ fn form_difference(bytes: &[u8]) -> Option<&'static str> {
             None
         }
         2 => {
-            let withdrawn = usize::from(u16::from_be_bytes([body[0], body[1]]));
-            let at = 2 + withdrawn;
-            let len = usize::from(u16::from_be_bytes([body[at], body[at + 1]]));
-            let mut section = &body[at + 2..at + 2 + len];
-            let mut key = Vec::new();
-            let mut extended_short = false;
-            while !section.is_empty() {
-                let (header, value) = if section[0] & 0x10 != 0 {
-                    (4, usize::from(u16::from_be_bytes([section[2], section[3]])))
-                } else {
-                    (3, usize::from(section[2]))
-                };
-                extended_short |= header == 4 && value <= 255;
-                // Our order: MP_UNREACH_NLRI, MP_REACH_NLRI, then ascending type codes.
-                key.push(match section[1] {
-                    15 => 0,
-                    14 => 1,
-                    c => 2 + u16::from(c),
-                });
-                section = &section[header + value..];
-            }
-            if extended_short {
+            let attributes = update_layout::path_attributes(body);
+            if attributes.iter().any(|a| a.extended_length && a.len <= 255) {
                 Some("Extended Length on a short attribute")
-            } else if key.windows(2).any(|w| w[0] >= w[1]) {
+            } else if !update_layout::in_our_order(&attributes) {
                 Some("attribute order")
             } else {
                 None

@@ -1,112 +1,80 @@
 //! Two speakers of this crate peer with each other over loopback.
 
-use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, RouteChange, ShutdownMode, Speaker};
+use bgp::Asn;
+use bgp::driver::{PeerConfig, PeerHandle, RouteChange, ShutdownMode, Speaker};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{GracefulRestartConfig, SessionConfig, State};
-use bgp::{Asn, Family, RouterId};
-use std::net::{IpAddr, SocketAddr};
+use lab::local_peer::{self, WAIT, established, listening_on, wait_for, withdraw_now};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-const A_ADDR: &str = "127.0.0.2";
-const B_ADDR: &str = "127.0.0.1";
-const WAIT: Duration = Duration::from_secs(20);
+const A_ADDR: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+const B_ADDR: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
+/// A loopback session that also sends the hostname and extended message capabilities.
 fn session(local: u32, peer: u32, id: &str, passive: bool) -> SessionConfig {
     SessionConfig {
-        local_asn: Asn(local),
-        peer_asn: Asn(peer),
-        router_id: RouterId::new(id.parse().unwrap()).unwrap(),
-        hold_time: bgp::HoldTime::new(9).unwrap(),
-        connect_retry: Duration::from_millis(200),
-        connect_retry_max: Duration::from_secs(1),
-        passive,
-        families: vec![Family::Ipv4Unicast, Family::Ipv6Unicast],
-        graceful_restart: None,
         hostname: Some("loopback".into()),
         extended_message: true,
-        send_hold_time: None,
+        ..local_peer::session(Asn(local), Asn(peer), id.parse().unwrap(), passive)
     }
 }
 
-fn peer(name: &str, remote: SocketAddr, local: &str, session: SessionConfig) -> PeerConfig {
-    PeerConfig {
-        name: name.into(),
-        remote,
-        local_address: Some(local.parse().unwrap()),
-        md5_password: None,
-        ttl: None,
-        ttl_security: false,
-        next_hop_v4: None,
-        next_hop_v6: None,
-        session,
-    }
+fn peer(name: &str, remote: SocketAddr, local: IpAddr, session: SessionConfig) -> PeerConfig {
+    local_peer::peer(name, remote, Some(local), session)
 }
 
-/// Waits until `f` holds for the peer's status; returns that status.
-async fn wait_for(h: &PeerHandle, what: &str, f: impl Fn(&PeerStatus) -> bool) -> PeerStatus {
-    let mut rx = h.watch();
-    let res = tokio::time::timeout(WAIT, async {
-        loop {
-            {
-                let s = rx.borrow_and_update();
-                if f(&s) {
-                    return s.clone();
-                }
-            }
-            if rx.changed().await.is_err() {
-                let s = rx.borrow().clone();
-                assert!(f(&s), "{}: task ended before {what}: {s:?}", h.name());
-                return s;
-            }
-        }
-    })
-    .await;
-    match res {
-        Ok(s) => s,
-        Err(_) => panic!(
-            "{}: timed out waiting for {what}: {:?}",
-            h.name(),
-            h.status()
-        ),
-    }
+fn ip(addr: &str) -> IpAddr {
+    addr.parse().unwrap()
 }
 
-fn established(s: &PeerStatus) -> bool {
-    s.state == State::Established
+/// Waits until both peers are Established.
+async fn both_established(ha: &PeerHandle, hb: &PeerHandle) {
+    established(ha).await;
+    established(hb).await;
+}
+
+/// A's peer towards B and B's towards A, each from its own address: each side is its
+/// speaker, where it reaches the other, and its session.
+fn peers_to_each_other(
+    (a, to_b, a_session): (&Speaker, SocketAddr, SessionConfig),
+    (b, to_a, b_session): (&Speaker, SocketAddr, SessionConfig),
+) -> (PeerHandle, PeerHandle) {
+    let hb = b.add_peer(peer("b-to-a", to_a, B_ADDR, b_session)).unwrap();
+    let ha = a.add_peer(peer("a-to-b", to_b, A_ADDR, a_session)).unwrap();
+    (ha, hb)
+}
+
+/// The sessions of [`pair`]: A in AS `a` opens towards B in AS `b`, which waits; their
+/// router ids are `.1` and `.2` of the /24 `net` ("10.0.N").
+fn sessions(a: u32, b: u32, net: &str) -> (SessionConfig, SessionConfig) {
+    (
+        session(a, b, &format!("{net}.1"), false),
+        session(b, a, &format!("{net}.2"), true),
+    )
 }
 
 /// B listens passively on 127.0.0.1; A connects from 127.0.0.2 to B's port.
 async fn pair(
-    a_session: SessionConfig,
-    b_session: SessionConfig,
+    sessions: (SessionConfig, SessionConfig),
 ) -> (Speaker, Speaker, PeerHandle, PeerHandle) {
-    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
-    let a = Speaker::bind(None).await.unwrap();
-    let b_port = b.local_addr().unwrap().port();
-    let hb = b
-        .add_peer(peer(
-            "b-to-a",
-            SocketAddr::new(A_ADDR.parse().unwrap(), 179),
-            B_ADDR,
-            b_session,
-        ))
-        .unwrap();
-    let ha = a
-        .add_peer(peer(
-            "a-to-b",
-            SocketAddr::new(B_ADDR.parse().unwrap(), b_port),
-            A_ADDR,
-            a_session,
-        ))
-        .unwrap();
+    pair_from(Speaker::bind(None).await.unwrap(), sessions).await
+}
+
+/// [`pair`] with A's speaker made by the test.
+async fn pair_from(
+    a: Speaker,
+    (a_session, b_session): (SessionConfig, SessionConfig),
+) -> (Speaker, Speaker, PeerHandle, PeerHandle) {
+    let b = listening_on(B_ADDR).await;
+    let to_b = SocketAddr::new(B_ADDR, b.local_addr().unwrap().port());
+    let to_a = SocketAddr::new(A_ADDR, 179);
+    let (ha, hb) = peers_to_each_other((&a, to_b, a_session), (&b, to_a, b_session));
     // Both initial sets are empty: End-of-RIB goes as soon as the session is up.
     ha.initial_set_complete().await;
     hb.initial_set_complete().await;
-    wait_for(&ha, "Established", established).await;
-    wait_for(&hb, "Established", established).await;
+    both_established(&ha, &hb).await;
     (a, b, ha, hb)
 }
 
@@ -125,11 +93,7 @@ fn routes(n: u8) -> Vec<RouteChange> {
 
 #[tokio::test]
 async fn two_speakers_establish_announce_and_shut_down_with_a_cease() {
-    let (_a, _b, ha, hb) = pair(
-        session(65001, 65002, "10.0.0.1", false),
-        session(65002, 65001, "10.0.0.2", true),
-    )
-    .await;
+    let (_a, _b, ha, hb) = pair(sessions(65001, 65002, "10.0.0")).await;
     let neg = ha
         .status()
         .negotiated
@@ -170,13 +134,7 @@ async fn two_speakers_establish_announce_and_shut_down_with_a_cease() {
     assert!(sb.counters.updates_received > eor + 10, "{:?}", sb.counters);
     wait_for(&hb, "session down", |s| s.state != State::Established).await;
     assert_eq!(hb.status().counters.flaps, 1);
-    hb.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "done",
-    )
-    .await;
+    withdraw_now(&hb, "done").await;
 }
 
 #[tokio::test]
@@ -185,11 +143,10 @@ async fn keep_routes_closes_without_a_notification_when_graceful_restart_was_neg
         restart_time: bgp::RestartTime::new(120).unwrap(),
         restarting: false,
     });
-    let mut sa = session(65101, 65102, "10.0.1.1", false);
+    let (mut sa, mut sb) = sessions(65101, 65102, "10.0.1");
     sa.graceful_restart = gr;
-    let mut sb = session(65102, 65101, "10.0.1.2", true);
     sb.graceful_restart = gr;
-    let (_a, _b, ha, hb) = pair(sa, sb).await;
+    let (_a, _b, ha, hb) = pair((sa, sb)).await;
     ha.update(routes(3)).await;
     wait_for(&ha, "3 prefixes sent", |s| s.prefixes_sent == 3).await;
     let before = wait_for(&hb, "3 UPDATEs", |s| s.counters.updates_received >= 5).await;
@@ -204,92 +161,51 @@ async fn keep_routes_closes_without_a_notification_when_graceful_restart_was_neg
         after.counters.updates_received,
         before.counters.updates_received
     );
-    hb.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "done",
-    )
-    .await;
+    withdraw_now(&hb, "done").await;
 }
 
 #[tokio::test]
 async fn keep_routes_without_graceful_restart_falls_back_to_withdraw_and_cease() {
-    let (_a, _b, ha, hb) = pair(
-        session(65201, 65202, "10.0.2.1", false),
-        session(65202, 65201, "10.0.2.2", true),
-    )
-    .await;
+    let (_a, _b, ha, hb) = pair(sessions(65201, 65202, "10.0.2")).await;
     ha.shutdown(ShutdownMode::KeepRoutes, "no gr").await;
     assert_eq!(ha.status().counters.notifications_sent, 1);
     let sb = wait_for(&hb, "the Cease", |s| s.counters.notifications_received == 1).await;
     assert!(sb.last_error.unwrap_or_default().contains("no gr"));
-    hb.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "done",
-    )
-    .await;
+    withdraw_now(&hb, "done").await;
 }
 
 #[tokio::test]
 async fn both_sides_active_resolve_the_collision_to_one_session() {
     // Both listen and both connect: RFC 4271 6.8 keeps one connection.
-    let a = Speaker::bind(Some(SocketAddr::new(A_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
-    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
-    let a_addr = a.local_addr().unwrap();
-    let b_addr = b.local_addr().unwrap();
-    let ha = a
-        .add_peer(peer(
-            "a",
-            b_addr,
-            A_ADDR,
+    let a = listening_on(A_ADDR).await;
+    let b = listening_on(B_ADDR).await;
+    let (ha, hb) = peers_to_each_other(
+        (
+            &a,
+            b.local_addr().unwrap(),
             session(65301, 65302, "10.0.3.1", false),
-        ))
-        .unwrap();
-    let hb = b
-        .add_peer(peer(
-            "b",
-            a_addr,
-            B_ADDR,
+        ),
+        (
+            &b,
+            a.local_addr().unwrap(),
             session(65302, 65301, "10.0.3.2", false),
-        ))
-        .unwrap();
-    wait_for(&ha, "Established", established).await;
-    wait_for(&hb, "Established", established).await;
+        ),
+    );
+    both_established(&ha, &hb).await;
     ha.update(routes(2)).await;
     ha.initial_set_complete().await;
     wait_for(&hb, "2 UPDATEs and 2 End-of-RIB", |s| {
         s.counters.updates_received >= 4
     })
     .await;
-    ha.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "bye",
-    )
-    .await;
-    hb.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "bye",
-    )
-    .await;
+    withdraw_now(&ha, "bye").await;
+    withdraw_now(&hb, "bye").await;
 }
 
 #[tokio::test]
 async fn connections_from_unknown_addresses_are_closed() {
     use tokio::io::AsyncReadExt;
-    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
+    let b = listening_on(B_ADDR).await;
     let mut s = tokio::net::TcpStream::connect(b.local_addr().unwrap())
         .await
         .unwrap();
@@ -303,9 +219,7 @@ async fn connections_from_unknown_addresses_are_closed() {
 
 #[tokio::test]
 async fn a_second_peer_with_the_same_address_is_refused() {
-    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
+    let b = listening_on(B_ADDR).await;
     let remote = SocketAddr::new(IpAddr::from([127, 0, 0, 9]), 179);
     let h = b
         .add_peer(peer("one", remote, B_ADDR, session(1, 2, "10.0.4.1", true)))
@@ -314,31 +228,17 @@ async fn a_second_peer_with_the_same_address_is_refused() {
         .add_peer(peer("two", remote, B_ADDR, session(1, 2, "10.0.4.1", true)))
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
-    h.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "",
-    )
-    .await;
+    withdraw_now(&h, "").await;
     // The address is free again once the task ended.
     let h2 = b
         .add_peer(peer("two", remote, B_ADDR, session(1, 2, "10.0.4.1", true)))
         .unwrap();
-    h2.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "",
-    )
-    .await;
+    withdraw_now(&h2, "").await;
 }
 
 #[tokio::test]
 async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
-    let b = Speaker::bind(Some("[::]:0".parse().unwrap()))
-        .await
-        .unwrap();
+    let b = listening_on(IpAddr::V6(Ipv6Addr::UNSPECIFIED)).await;
     let port = b.local_addr().unwrap().port();
     let a = Speaker::bind(None).await.unwrap();
     let with_key = |mut c: PeerConfig, key: &[u8]| {
@@ -349,25 +249,25 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
         .add_peer(with_key(
             peer(
                 "b",
-                SocketAddr::new("127.0.0.12".parse().unwrap(), 179),
+                SocketAddr::new(ip("127.0.0.12"), 179),
                 B_ADDR,
                 session(65402, 65401, "10.0.5.2", true),
             ),
             b"k3y",
         ))
         .unwrap();
+    let a_to_b = peer(
+        "a",
+        SocketAddr::new(B_ADDR, port),
+        ip("127.0.0.12"),
+        session(65401, 65402, "10.0.5.1", false),
+    );
     // A first tries with the wrong key: its SYNs are dropped, nothing is established.
-    let wrong = a
-        .add_peer(with_key(
-            peer(
-                "a-wrong",
-                SocketAddr::new(B_ADDR.parse().unwrap(), port),
-                "127.0.0.12",
-                session(65401, 65402, "10.0.5.1", false),
-            ),
-            b"nope",
-        ))
-        .unwrap();
+    let wrong_key = PeerConfig {
+        name: "a-wrong".into(),
+        ..a_to_b.clone()
+    };
+    let wrong = a.add_peer(with_key(wrong_key, b"nope")).unwrap();
     let mut rx = wrong.watch();
     let reached = tokio::time::timeout(Duration::from_secs(2), async {
         while rx.changed().await.is_ok() {
@@ -385,67 +285,35 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
     );
     let err = wrong.status().last_error.unwrap_or_default();
     assert!(err.contains("connect to"), "{err}");
-    wrong
-        .shutdown(
-            ShutdownMode::Withdraw {
-                drain: Duration::ZERO,
-            },
-            "",
-        )
-        .await;
+    withdraw_now(&wrong, "").await;
 
-    let ha = a
-        .add_peer(with_key(
-            peer(
-                "a",
-                SocketAddr::new(B_ADDR.parse().unwrap(), port),
-                "127.0.0.12",
-                session(65401, 65402, "10.0.5.1", false),
-            ),
-            b"k3y",
-        ))
-        .unwrap();
-    wait_for(&ha, "Established", established).await;
-    wait_for(&hb, "Established", established).await;
-    ha.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "",
-    )
-    .await;
-    hb.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "",
-    )
-    .await;
+    let ha = a.add_peer(with_key(a_to_b, b"k3y")).unwrap();
+    both_established(&ha, &hb).await;
+    withdraw_now(&ha, "").await;
+    withdraw_now(&hb, "").await;
 }
 
 #[tokio::test]
 async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
-    let b = Speaker::bind(Some("[::1]:0".parse().unwrap()))
-        .await
-        .unwrap();
+    let b = listening_on(IpAddr::V6(Ipv6Addr::LOCALHOST)).await;
     let a = Speaker::bind(None).await.unwrap();
-    let mut cb = peer(
-        "b6",
-        "[::1]:179".parse().unwrap(),
-        "::1",
-        session(65502, 65501, "10.0.6.2", true),
-    );
-    cb.local_address = None;
-    let hb = b.add_peer(cb).unwrap();
+    let hb = b
+        .add_peer(local_peer::peer(
+            "b6",
+            "[::1]:179".parse().unwrap(),
+            None,
+            session(65502, 65501, "10.0.6.2", true),
+        ))
+        .unwrap();
     let ha = a
         .add_peer(peer(
             "a6",
             b.local_addr().unwrap(),
-            "::1",
+            ip("::1"),
             session(65501, 65502, "10.0.6.1", false),
         ))
         .unwrap();
-    wait_for(&ha, "Established", established).await;
+    established(&ha).await;
     ha.update(vec![
         RouteChange::Announce(
             "2001:db8::1/128".parse().unwrap(),
@@ -465,20 +333,8 @@ async fn ipv6_session_uses_its_local_address_as_the_ipv6_next_hop() {
         s.counters.updates_received >= 3
     })
     .await;
-    ha.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "",
-    )
-    .await;
-    hb.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "",
-    )
-    .await;
+    withdraw_now(&ha, "").await;
+    withdraw_now(&hb, "").await;
 }
 
 /// Connects from `from` to `to` as a GTSM router does (`ttl-security hops 1`): sends with
@@ -499,9 +355,7 @@ async fn gtsm_router_connect(from: &str, to: SocketAddr) -> std::io::Result<toki
 async fn a_passive_gtsm_peer_gets_our_syn_ack_with_ttl_255() {
     use tokio::io::AsyncReadExt;
     const ROUTER: &str = "127.0.0.30";
-    let speaker = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
+    let speaker = listening_on(B_ADDR).await;
     let to = speaker.local_addr().unwrap();
     // No GTSM peer yet: the SYN-ACK leaves with the default TTL and the router drops it.
     let err = gtsm_router_connect(ROUTER, to).await.unwrap_err();
@@ -583,7 +437,7 @@ async fn the_md5_key_is_read_at_each_connection_attempt() {
     let mut config = peer(
         "md5",
         router.local_addr().unwrap(),
-        FROM,
+        ip(FROM),
         session(65501, 65502, "10.0.5.1", false),
     );
     config.md5_password = Some(key.source());
@@ -624,9 +478,7 @@ async fn a_passive_peer_installs_a_rotated_key_on_the_listener() {
     use bgp::driver::socket::{ConnectOptions, TtlPolicy, connect};
     const ROUTER: &str = "127.0.0.41";
     let key = RotatingKey::new(Ok(b"first"));
-    let speaker = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
+    let speaker = listening_on(B_ADDR).await;
     let mut config = peer(
         "md5-passive",
         SocketAddr::new(ROUTER.parse().unwrap(), 179),
@@ -670,35 +522,12 @@ async fn a_change_is_timed_from_its_origin_until_written() {
     use bgp::driver::WriteObserver;
     use std::sync::Mutex;
     let seen: Arc<Mutex<Vec<Duration>>> = Arc::default();
-    let b = Speaker::bind(Some(SocketAddr::new(B_ADDR.parse().unwrap(), 0)))
-        .await
-        .unwrap();
     let mut a = Speaker::bind(None).await.unwrap();
     let record = seen.clone();
     a.observe_writes(WriteObserver(Arc::new(move |d| {
         record.lock().unwrap().push(d)
     })));
-    let b_port = b.local_addr().unwrap().port();
-    let hb = b
-        .add_peer(peer(
-            "b-to-a",
-            SocketAddr::new(A_ADDR.parse().unwrap(), 179),
-            B_ADDR,
-            session(65002, 65001, "10.0.0.2", true),
-        ))
-        .unwrap();
-    let ha = a
-        .add_peer(peer(
-            "a-to-b",
-            SocketAddr::new(B_ADDR.parse().unwrap(), b_port),
-            A_ADDR,
-            session(65001, 65002, "10.0.0.1", false),
-        ))
-        .unwrap();
-    ha.initial_set_complete().await;
-    hb.initial_set_complete().await;
-    wait_for(&ha, "Established", established).await;
-    wait_for(&hb, "Established", established).await;
+    let (_a, _b, ha, hb) = pair_from(a, sessions(65001, 65002, "10.0.0")).await;
     let received = hb.status().counters.messages_received;
 
     let origin = std::time::Instant::now() - Duration::from_millis(50);
@@ -714,10 +543,7 @@ async fn a_change_is_timed_from_its_origin_until_written() {
         s.counters.messages_received > received
     })
     .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while seen.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually("the observation", || !seen.lock().unwrap().is_empty()).await;
     let first = seen.lock().unwrap().clone();
     assert_eq!(first.len(), 1, "one observation for one batch");
     assert!(

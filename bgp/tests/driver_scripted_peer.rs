@@ -2,49 +2,27 @@
 //! next hop and AS_PATH on the wire, ROUTE-REFRESH, RFC 7606 counting, and the
 //! NOTIFICATION answering a malformed message.
 
-use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, RouteChange, ShutdownMode, Speaker};
+use bgp::driver::{PeerConfig, PeerHandle, RouteChange, ShutdownMode, Speaker};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{GracefulRestartConfig, SessionConfig, State};
 use bgp::types::{Afi, Safi};
 use bgp::wire::{
-    BgpCodec, Capability, ErrorCode, GracefulRestart, Message, Open, RouteRefresh,
+    BgpCodec, Capability, ErrorCode, GracefulRestart, Message, Notification, Open, RouteRefresh,
     RouteRefreshSubtype, SessionContext, Update,
 };
 use bgp::{Asn, Family, RouterId};
 use futures::{SinkExt, StreamExt};
-use std::net::SocketAddr;
+use lab::local_peer::{self, WAIT, established, listening_on, wait_for, withdraw_now};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_util::codec::Framed;
 
-const WAIT: Duration = Duration::from_secs(20);
-const OURS: &str = "127.0.0.1";
+const OURS: Ipv4Addr = Ipv4Addr::LOCALHOST;
 const PEER_ASN: u32 = 65010;
 const OUR_ASN: u32 = 65001;
-
-async fn wait_for(h: &PeerHandle, what: &str, f: impl Fn(&PeerStatus) -> bool) -> PeerStatus {
-    let mut rx = h.watch();
-    let res = tokio::time::timeout(WAIT, async {
-        loop {
-            {
-                let s = rx.borrow_and_update();
-                if f(&s) {
-                    return s.clone();
-                }
-            }
-            if rx.changed().await.is_err() {
-                return rx.borrow().clone();
-            }
-        }
-    })
-    .await;
-    match res {
-        Ok(s) if f(&s) => s,
-        _ => panic!("timed out waiting for {what}: {:?}", h.status()),
-    }
-}
 
 /// Our speaker, passive, expecting the scripted peer at `peer_ip`.
 async fn speaker(peer_ip: &str) -> (Speaker, PeerHandle) {
@@ -63,41 +41,31 @@ async fn speaker_waiting_for_initial_set(
     peer_ip: &str,
     send_hold_time: Option<Duration>,
 ) -> (Speaker, PeerHandle) {
-    let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
-        .await
-        .unwrap();
+    let speaker = listening_on(OURS.into()).await;
     let handle = speaker
         .add_peer(peer_config(peer_ip, send_hold_time))
         .unwrap();
     (speaker, handle)
 }
 
-/// Our passive peer towards the scripted peer at `peer_ip`.
+/// Our passive peer towards the scripted peer at `peer_ip`: IPv4 unicast only.
 fn peer_config(peer_ip: &str, send_hold_time: Option<Duration>) -> PeerConfig {
-    PeerConfig {
-        name: "scripted".into(),
-        remote: SocketAddr::new(peer_ip.parse().unwrap(), 179),
-        local_address: None,
-        md5_password: None,
-        ttl: None,
-        ttl_security: false,
-        next_hop_v4: None,
-        next_hop_v6: None,
-        session: SessionConfig {
-            local_asn: Asn(OUR_ASN),
-            peer_asn: Asn(PEER_ASN),
-            router_id: RouterId::new("10.9.9.1".parse().unwrap()).unwrap(),
-            hold_time: bgp::HoldTime::new(9).unwrap(),
-            connect_retry: Duration::from_millis(200),
-            connect_retry_max: Duration::from_secs(1),
-            passive: true,
+    let session = local_peer::session(
+        Asn(OUR_ASN),
+        Asn(PEER_ASN),
+        Ipv4Addr::new(10, 9, 9, 1),
+        true,
+    );
+    local_peer::peer(
+        "scripted",
+        SocketAddr::new(peer_ip.parse().unwrap(), 179),
+        None,
+        SessionConfig {
             families: vec![Family::Ipv4Unicast],
-            graceful_restart: None,
-            hostname: None,
-            extended_message: false,
             send_hold_time,
+            ..session
         },
-    }
+    )
 }
 
 type Peer = Framed<TcpStream, BgpCodec>;
@@ -198,11 +166,43 @@ fn announce(prefixes: &[&str]) -> Vec<RouteChange> {
         .collect()
 }
 
+/// Our speaker and the scripted peer at `peer_ip`, their session Established.
+async fn established_session(peer_ip: &str) -> (Speaker, PeerHandle, Peer) {
+    let (speaker, h) = speaker(peer_ip).await;
+    let p = open_session(peer_ip, speaker.local_addr().unwrap()).await;
+    established(&h).await;
+    (speaker, h, p)
+}
+
+/// Announces `prefix` alone; the peer's next UPDATE carries exactly it.
+async fn announce_one(h: &PeerHandle, p: &mut Peer, prefix: &str) {
+    h.update(announce(&[prefix])).await;
+    let u = next_update(p).await;
+    assert_eq!(u.nlri, vec![prefix.parse().unwrap()], "{prefix}: {u:?}");
+}
+
+/// [`established_session`] past our End-of-RIB, with `prefix` announced alone and received.
+async fn one_route_announced(peer_ip: &str, prefix: &str) -> (Speaker, PeerHandle, Peer) {
+    let (speaker, h, mut p) = established_session(peer_ip).await;
+    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
+    announce_one(&h, &mut p, prefix).await;
+    (speaker, h, p)
+}
+
+/// The next NOTIFICATION, passing over the messages `skip` accepts.
+async fn next_notification(p: &mut Peer, skip: impl Fn(&Message) -> bool) -> Notification {
+    loop {
+        match recv(p).await {
+            Message::Notification(n) => return n,
+            m if skip(&m) => continue,
+            other => panic!("expected a NOTIFICATION, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn ebgp_updates_carry_our_asn_and_the_session_address_as_next_hop() {
-    let (speaker, h) = speaker("127.0.0.3").await;
-    let mut p = open_session("127.0.0.3", speaker.local_addr().unwrap()).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    let (_speaker, h, mut p) = established_session("127.0.0.3").await;
     let eor = next_update(&mut p).await;
     assert_eq!(eor.as_end_of_rib(), Some(Family::Ipv4Unicast));
 
@@ -211,7 +211,7 @@ async fn ebgp_updates_carry_our_asn_and_the_session_address_as_next_hop() {
     let mut nlri: Vec<String> = u.nlri.iter().map(|n| n.to_string()).collect();
     nlri.sort();
     assert_eq!(nlri, ["192.0.2.1/32", "192.0.2.2/32"]);
-    assert_eq!(u.attributes.next_hop, Some(OURS.parse().unwrap()));
+    assert_eq!(u.attributes.next_hop, Some(OURS));
     let path = format!("{:?}", u.attributes.as_path);
     assert!(path.contains(&OUR_ASN.to_string()), "{path}");
 
@@ -222,34 +222,20 @@ async fn ebgp_updates_carry_our_asn_and_the_session_address_as_next_hop() {
     assert!(w.nlri.is_empty());
     wait_for(&h, "1 prefix sent", |s| s.prefixes_sent == 1).await;
 
-    h.shutdown(
-        ShutdownMode::Withdraw {
-            drain: Duration::ZERO,
-        },
-        "bye",
-    )
-    .await;
+    withdraw_now(&h, "bye").await;
     let w = next_update(&mut p).await;
     assert_eq!(w.withdrawn, vec!["192.0.2.2/32".parse().unwrap()]);
-    loop {
-        match recv(&mut p).await {
-            Message::Notification(n) => {
-                assert_eq!(n.code, ErrorCode::Cease);
-                assert_eq!(n.subcode, 2);
-                assert_eq!(n.shutdown_communication().as_deref(), Some("bye"));
-                break;
-            }
-            Message::Keepalive => continue,
-            other => panic!("expected the Cease, got {other:?}"),
-        }
-    }
+    let n = next_notification(&mut p, |m| *m == Message::Keepalive).await;
+    assert_eq!(n.code, ErrorCode::Cease);
+    assert_eq!(n.subcode, 2);
+    assert_eq!(n.shutdown_communication().as_deref(), Some("bye"));
 }
 
 #[tokio::test]
 async fn end_of_rib_follows_the_routes_only_once_the_initial_set_is_complete() {
     let (speaker, h) = speaker_waiting_for_initial_set("127.0.0.9", None).await;
     let mut p = open_session("127.0.0.9", speaker.local_addr().unwrap()).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    established(&h).await;
     h.update(announce(&["198.51.100.1/32"])).await;
     let first = next_update(&mut p).await;
     assert_eq!(first.nlri.len(), 1, "{first:?}");
@@ -271,10 +257,9 @@ async fn a_graceful_restart_peer_reconnecting_while_established_takes_over_at_on
     let to = speaker.local_addr().unwrap();
     let (mut old, _) =
         open_session_full("127.0.0.10", to, None, vec![graceful_restart_capability()]).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    established(&h).await;
     assert!(next_update(&mut old).await.as_end_of_rib().is_some());
-    h.update(announce(&["198.51.100.9/32"])).await;
-    assert_eq!(next_update(&mut old).await.nlri.len(), 1);
+    announce_one(&h, &mut old, "198.51.100.9/32").await;
 
     let (mut new, _) =
         open_session_full("127.0.0.10", to, None, vec![graceful_restart_capability()]).await;
@@ -325,9 +310,7 @@ fn restart_bits(open: &Open) -> (bool, bool) {
 
 #[tokio::test]
 async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_this_speaker() {
-    let speaker = Speaker::bind(Some(SocketAddr::new(OURS.parse().unwrap(), 0)))
-        .await
-        .unwrap();
+    let speaker = listening_on(OURS.into()).await;
     let to = speaker.local_addr().unwrap();
     let mut config = peer_config("127.0.0.11", None);
     config.session.graceful_restart = Some(GracefulRestartConfig {
@@ -341,7 +324,7 @@ async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_thi
         (true, true),
         "first session after start"
     );
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    established(&h).await;
     drop(first);
     wait_for(&h, "the session down", |s| s.counters.flaps == 1).await;
     let (second, ours) = open_session_full("127.0.0.11", to, None, Vec::new()).await;
@@ -366,12 +349,7 @@ async fn the_restart_state_bit_is_sent_only_until_the_peers_first_session_in_thi
 
 #[tokio::test]
 async fn route_refresh_from_the_peer_resends_the_family() {
-    let (speaker, h) = speaker("127.0.0.4").await;
-    let mut p = open_session("127.0.0.4", speaker.local_addr().unwrap()).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
-    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
-    h.update(announce(&["198.51.100.7/32"])).await;
-    assert_eq!(next_update(&mut p).await.nlri.len(), 1);
+    let (_speaker, h, mut p) = one_route_announced("127.0.0.4", "198.51.100.7/32").await;
 
     p.send(Message::RouteRefresh(RouteRefresh {
         afi: Afi::Ipv4,
@@ -387,9 +365,7 @@ async fn route_refresh_from_the_peer_resends_the_family() {
 
 #[tokio::test]
 async fn rfc7606_errors_in_received_updates_are_counted_without_a_reset() {
-    let (speaker, h) = speaker("127.0.0.5").await;
-    let mut p = open_session("127.0.0.5", speaker.local_addr().unwrap()).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    let (_speaker, h, mut p) = established_session("127.0.0.5").await;
 
     // ORIGIN, AS_PATH [65010], NEXT_HOP, and a MULTI_EXIT_DISC of 3 octets (must be 4):
     // RFC 7606 section 7.4 says treat-as-withdraw.
@@ -421,24 +397,17 @@ async fn rfc7606_errors_in_received_updates_are_counted_without_a_reset() {
 
 #[tokio::test]
 async fn a_malformed_header_is_answered_with_its_notification() {
-    let (speaker, h) = speaker("127.0.0.6").await;
-    let mut p = open_session("127.0.0.6", speaker.local_addr().unwrap()).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    let (_speaker, h, mut p) = established_session("127.0.0.6").await;
     // A header whose marker is not all ones: Connection Not Synchronized.
     let mut raw = vec![0u8; 16];
     raw.extend_from_slice(&[0, 19, 4]);
     p.get_mut().write_all(&raw).await.unwrap();
-    loop {
-        match recv(&mut p).await {
-            Message::Notification(n) => {
-                assert_eq!(n.code, ErrorCode::MessageHeader);
-                assert_eq!(n.subcode, 1);
-                break;
-            }
-            Message::Update(_) | Message::Keepalive => continue,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let n = next_notification(&mut p, |m| {
+        matches!(m, Message::Update(_) | Message::Keepalive)
+    })
+    .await;
+    assert_eq!(n.code, ErrorCode::MessageHeader);
+    assert_eq!(n.subcode, 1);
     let s = wait_for(&h, "session down", |s| s.state != State::Established).await;
     assert_eq!(s.counters.notifications_sent, 1);
     assert_eq!(s.counters.flaps, 1);
@@ -452,7 +421,7 @@ async fn a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer() {
     // NOTIFICATION (it could not be delivered anyway).
     let (speaker, h) = speaker_with("127.0.0.7", Some(Duration::from_secs(1))).await;
     let p = open_session_with("127.0.0.7", speaker.local_addr().unwrap(), Some(4096)).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
+    established(&h).await;
     // Distinct MEDs: one UPDATE each, megabytes in all, which the peer never reads.
     let changes: Vec<RouteChange> = (0..60_000u32)
         .map(|i| {
@@ -479,24 +448,11 @@ async fn a_peer_that_stops_reading_is_dropped_by_the_send_hold_timer() {
 
 #[tokio::test]
 async fn dropping_every_handle_withdraws_and_ends_the_session() {
-    let (speaker, h) = speaker("127.0.0.8").await;
-    let mut p = open_session("127.0.0.8", speaker.local_addr().unwrap()).await;
-    wait_for(&h, "Established", |s| s.state == State::Established).await;
-    assert!(next_update(&mut p).await.as_end_of_rib().is_some());
-    h.update(announce(&["203.0.113.5/32"])).await;
-    assert_eq!(next_update(&mut p).await.nlri.len(), 1);
+    let (_speaker, h, mut p) = one_route_announced("127.0.0.8", "203.0.113.5/32").await;
     drop(h);
     let w = next_update(&mut p).await;
     assert_eq!(w.withdrawn, vec!["203.0.113.5/32".parse().unwrap()]);
-    loop {
-        match recv(&mut p).await {
-            Message::Notification(n) => {
-                assert_eq!((n.code, n.subcode), (ErrorCode::Cease, 2));
-                assert_eq!(n.shutdown_communication().as_deref(), Some("peer removed"));
-                break;
-            }
-            Message::Keepalive => continue,
-            other => panic!("expected the Cease, got {other:?}"),
-        }
-    }
+    let n = next_notification(&mut p, |m| *m == Message::Keepalive).await;
+    assert_eq!((n.code, n.subcode), (ErrorCode::Cease, 2));
+    assert_eq!(n.shutdown_communication().as_deref(), Some("peer removed"));
 }

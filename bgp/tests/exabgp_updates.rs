@@ -7,6 +7,7 @@ use bgp::Family;
 use bgp::wire::notification::update_subcode;
 use bgp::wire::{AsPathSegment, NextHop, SessionContext, Update};
 use bytes::BytesMut;
+use lab::update_layout;
 use lab::vectors::hex;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -84,23 +85,23 @@ fn decoding_vector(path: &Path, out: &mut Vec<Vector>) {
 
 fn all_vectors() -> Vec<Vector> {
     let mut vectors = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join("encoding"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for f in &files {
+    for f in &files_in("encoding") {
         ci_vectors(f, &mut vectors);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join("decoding"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for f in &files {
+    for f in &files_in("decoding") {
         decoding_vector(f, &mut vectors);
     }
     vectors
+}
+
+/// The files of the data directory `dir`, in name order.
+fn files_in(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
 }
 
 fn context(v: &Vector) -> SessionContext {
@@ -113,6 +114,16 @@ fn context(v: &Vector) -> SessionContext {
         max_message_len: 4096,
         ebgp,
     }
+}
+
+/// ExaBGP's list of `N`-number tuples (`[[65000, 1], ...]` for communities).
+fn number_tuples<const N: usize>(value: &Value) -> Vec<[u64; N]> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| std::array::from_fn(|i| u64_of(&t[i])))
+        .collect()
 }
 
 fn u64_of(v: &Value) -> u64 {
@@ -257,13 +268,7 @@ fn compare(v: &Vector, u: &Update, json: &Value) {
                     .iter()
                     .map(|c| [u64::from(c.0 >> 16), u64::from(c.0 & 0xffff)])
                     .collect();
-                let theirs: Vec<[u64; 2]> = value
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| [u64_of(&c[0]), u64_of(&c[1])])
-                    .collect();
-                assert_eq!(ours, theirs, "{o}: community");
+                assert_eq!(ours, number_tuples(value), "{o}: community");
             }
             "large-community" => {
                 let ours: Vec<[u64; 3]> = a
@@ -271,13 +276,7 @@ fn compare(v: &Vector, u: &Update, json: &Value) {
                     .iter()
                     .map(|c| [c.global, c.local1, c.local2].map(u64::from))
                     .collect();
-                let theirs: Vec<[u64; 3]> = value
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| [u64_of(&c[0]), u64_of(&c[1]), u64_of(&c[2])])
-                    .collect();
-                assert_eq!(ours, theirs, "{o}: large-community");
+                assert_eq!(ours, number_tuples(value), "{o}: large-community");
             }
             "extended-community" => {
                 let ours: Vec<u64> = a
@@ -315,38 +314,6 @@ fn compare(v: &Vector, u: &Update, json: &Value) {
     ] {
         assert_eq!(present, attrs.contains_key(key), "{o}: {key}");
     }
-}
-
-/// The attribute type codes of an UPDATE body in wire order, and whether every length
-/// is in the form our encoder uses (Extended Length only for values over 255 octets).
-fn attribute_codes(body: &[u8]) -> (Vec<u8>, bool) {
-    let withdrawn = usize::from(u16::from_be_bytes([body[0], body[1]]));
-    let at = 2 + withdrawn;
-    let len = usize::from(u16::from_be_bytes([body[at], body[at + 1]]));
-    let mut section = &body[at + 2..at + 2 + len];
-    let mut codes = Vec::new();
-    let mut shortest_lengths = true;
-    while !section.is_empty() {
-        let (header, value) = if section[0] & 0x10 != 0 {
-            (4, usize::from(u16::from_be_bytes([section[2], section[3]])))
-        } else {
-            (3, usize::from(section[2]))
-        };
-        shortest_lengths &= (header == 4) == (value > 255);
-        codes.push(section[1]);
-        section = &section[header + value..];
-    }
-    (codes, shortest_lengths)
-}
-
-/// Our encoder's order: MP_UNREACH_NLRI, MP_REACH_NLRI, then ascending type codes.
-fn in_our_order(codes: &[u8]) -> bool {
-    let key = |c: &u8| match c {
-        15 => 0,
-        14 => 1,
-        c => 2 + u16::from(*c),
-    };
-    codes.windows(2).all(|w| key(&w[0]) < key(&w[1]))
 }
 
 #[test]
@@ -403,19 +370,18 @@ fn exabgp_update_vectors_decode_as_exabgp_reads_them() {
             "{}: encoded_len",
             v.origin
         );
-        let (codes, shortest_lengths) = attribute_codes(body);
-        if in_our_order(&codes) && shortest_lengths {
+        let attributes = update_layout::path_attributes(body);
+        let our_form = attributes.iter().all(|a| a.has_our_length_form());
+        if update_layout::in_our_order(&attributes) && our_form {
             assert_eq!(&out[..], body, "{}: re-encoded bytes", v.origin);
             byte_identical += 1;
         } else {
             // Unrecognized attributes come back in our order: MP first, then by code.
-            let key = |r: &bgp::wire::RawAttribute| match r.type_code {
-                15 => 0,
-                14 => 1,
-                c => 2 + u16::from(c),
-            };
             let mut expected = u.clone();
-            expected.attributes.unknown.sort_by_key(key);
+            expected
+                .attributes
+                .unknown
+                .sort_by_key(|r| update_layout::our_order(r.type_code));
             let again = Update::decode_body(&out, &ctx).unwrap();
             assert_eq!(again, expected, "{}: re-encoded and decoded", v.origin);
         }

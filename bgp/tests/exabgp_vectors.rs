@@ -210,52 +210,59 @@ fn multiprotocol(afi: Afi) -> Capability {
 }
 
 /// The three OPENs, decoded by hand from the octets with RFC 4271, 5492 and the
-/// capability RFCs.
+/// capability RFCs. Each comes from a config about one capability (`about`, last); before
+/// it, every config announces one unicast family, AS 65533 as a 4-octet AS and, in two of
+/// them, the extended message capability.
 fn expected_opens() -> Vec<(&'static str, Open)> {
-    let open = |capabilities| Open {
-        version: 4,
-        my_as: 65533,
-        hold_time: 180,
-        router_id: RouterId::new(Ipv4Addr::new(10, 0, 0, 2)).unwrap(),
-        capabilities,
+    let open = |afi, extended_message: bool, about| {
+        let mut capabilities = vec![multiprotocol(afi), Capability::FourOctetAs(Asn(65533))];
+        if extended_message {
+            capabilities.push(Capability::ExtendedMessage);
+        }
+        capabilities.push(about);
+        Open {
+            version: 4,
+            my_as: 65533,
+            hold_time: 180,
+            router_id: RouterId::new(Ipv4Addr::new(10, 0, 0, 2)).unwrap(),
+            capabilities,
+        }
     };
     vec![
         (
             "conf-cap-link-local-nexthop.ci:3",
-            open(vec![
-                multiprotocol(Afi::Ipv6),
-                Capability::FourOctetAs(Asn(65533)),
-                Capability::ExtendedMessage,
+            open(
+                Afi::Ipv6,
+                true,
                 // 77: link-local next hop, which we do not interpret.
                 Capability::Unknown {
                     code: 77,
                     value: Bytes::new(),
                 },
-            ]),
+            ),
         ),
         (
             "conf-hostname.ci:3",
-            open(vec![
-                multiprotocol(Afi::Ipv4),
-                Capability::FourOctetAs(Asn(65533)),
-                Capability::ExtendedMessage,
+            open(
+                Afi::Ipv4,
+                true,
                 Capability::Hostname {
                     hostname: "my-host-name".into(),
                     domain: "my-domain-name.com".into(),
                 },
-            ]),
+            ),
         ),
         (
             "bgp-open-sofware-version",
-            open(vec![
-                multiprotocol(Afi::Ipv4),
-                Capability::FourOctetAs(Asn(65533)),
+            open(
+                Afi::Ipv4,
+                false,
                 // 75: software version, kept verbatim: length octet then the text.
                 Capability::Unknown {
                     code: 75,
                     value: Bytes::from([&[31u8][..], b"ExaBGP/main-c2a2ea8ebd-20240715"].concat()),
                 },
-            ]),
+            ),
         ),
     ]
 }

@@ -75,6 +75,15 @@ fn ipv6_unicast() -> Capability {
     }
 }
 
+/// A unicast family in the graceful restart capability, with its Forwarding State bit.
+fn unicast_restart(afi: Afi, forwarding_preserved: bool) -> GracefulRestartFamily {
+    GracefulRestartFamily {
+        afi,
+        safi: Safi::Unicast,
+        forwarding_preserved,
+    }
+}
+
 fn opens() -> Vec<(&'static str, Open)> {
     let base = |my_as, capabilities| Open {
         version: 4,
@@ -95,16 +104,8 @@ fn opens() -> Vec<(&'static str, Open)> {
             notification: false,
             restart_time: 120,
             families: vec![
-                GracefulRestartFamily {
-                    afi: Afi::Ipv4,
-                    safi: Safi::Unicast,
-                    forwarding_preserved: true,
-                },
-                GracefulRestartFamily {
-                    afi: Afi::Ipv6,
-                    safi: Safi::Unicast,
-                    forwarding_preserved: false,
-                },
+                unicast_restart(Afi::Ipv4, true),
+                unicast_restart(Afi::Ipv6, false),
             ],
         }),
         Capability::Hostname {

@@ -6,6 +6,7 @@ use ipnet::IpNet;
 use lab::bird::{Bird, BirdConfig, BirdPeer, parse_bgp_state, parse_routes};
 use lab::frr::{Frr, FrrConfig, FrrNeighbor};
 use lab::gobgp::{Gobgp, GobgpConfig, GobgpNeighbor};
+use lab::interop::InteropRouter;
 use lab::netns::{self, NetnsPair};
 use lab::prereq::{Router, lab_available};
 use lab::rib::{self, compare};
@@ -14,20 +15,34 @@ use lab::{CONVERGE, LabRouter, wait_until};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-fn gobgp_in_b(pair: &NetnsPair) -> Gobgp {
+/// GoBGP on side B in our speaker's place: our ASN and router id, peering with the
+/// router on side A as `setup` says.
+fn gobgp_in_b(pair: &NetnsPair, setup: &Setup) -> Gobgp {
     Gobgp::start(
         &pair.b.ns,
         GobgpConfig {
-            asn: 4_200_000_001,
-            router_id: pair.b.v4,
+            asn: scenario::OUR_ASN,
+            router_id: scenario::OUR_ROUTER_ID,
             neighbors: vec![GobgpNeighbor {
-                address: IpAddr::V4(pair.a.v4),
-                remote_as: 65001,
+                address: setup.router_addr(pair),
+                remote_as: setup.router_asn(),
                 password: None,
             }],
             start_disabled: false,
         },
     )
+}
+
+/// Runs `test` (named `name`) when the lab has GoBGP and `R`: `R` on side A and GoBGP on
+/// side B of a fresh pair of namespaces, in an eBGP session over IPv4.
+fn with_router_and_gobgp<R: InteropRouter>(name: &str, test: impl FnOnce(&NetnsPair, R, Gobgp)) {
+    if lab_available(name, &[R::ROUTER, Router::Gobgp]) {
+        let pair = NetnsPair::new();
+        let setup = Setup::new(true, false);
+        let router = R::START(&pair, &setup);
+        let gobgp = gobgp_in_b(&pair, &setup);
+        test(&pair, router, gobgp);
+    }
 }
 
 fn originate_from_gobgp(gobgp: &Gobgp, pair: &NetnsPair) -> Vec<IpNet> {
@@ -47,69 +62,34 @@ fn originate_from_gobgp(gobgp: &Gobgp, pair: &NetnsPair) -> Vec<IpNet> {
 
 #[test]
 fn frr_rib_shows_routes_originated_by_gobgp() {
-    if !lab_available(
+    with_router_and_gobgp::<Frr>(
         "frr_rib_shows_routes_originated_by_gobgp",
-        &[Router::Frr, Router::Gobgp],
-    ) {
-        return;
-    }
-    let pair = NetnsPair::new();
-    let frr = Frr::start(
-        &pair.a.ns,
-        FrrConfig {
-            asn: 65001,
-            router_id: pair.a.v4,
-            neighbors: vec![FrrNeighbor {
-                address: IpAddr::V4(pair.b.v4),
-                remote_as: 4_200_000_001,
-                password: None,
-                passive: false,
-            }],
-            networks: Vec::new(),
+        |pair, frr, gobgp| {
+            frr.wait_established(IpAddr::V4(pair.b.v4));
+            gobgp.wait_established(IpAddr::V4(pair.a.v4));
+            let prefixes = originate_from_gobgp(&gobgp, pair);
+            assert_eq!(prefixes.len(), 10);
+            let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
+            wait_until("FRR to learn GoBGP's routes", CONVERGE, || {
+                compare(&expected, &frr.rib()?)
+            });
         },
     );
-    let gobgp = gobgp_in_b(&pair);
-    frr.wait_established(IpAddr::V4(pair.b.v4));
-    gobgp.wait_established(IpAddr::V4(pair.a.v4));
-    let prefixes = originate_from_gobgp(&gobgp, &pair);
-    assert_eq!(prefixes.len(), 10);
-    let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
-    wait_until("FRR to learn GoBGP's routes", CONVERGE, || {
-        compare(&expected, &frr.rib()?)
-    });
 }
 
 #[test]
 fn bird_rib_shows_routes_originated_by_gobgp() {
-    if !lab_available(
+    with_router_and_gobgp::<Bird>(
         "bird_rib_shows_routes_originated_by_gobgp",
-        &[Router::Bird, Router::Gobgp],
-    ) {
-        return;
-    }
-    let pair = NetnsPair::new();
-    let bird = Bird::start(
-        &pair.a.ns,
-        BirdConfig {
-            router_id: pair.a.v4,
-            peers: vec![BirdPeer {
-                name: "gobgp".to_string(),
-                local: IpAddr::V4(pair.a.v4),
-                local_as: 65001,
-                neighbor: IpAddr::V4(pair.b.v4),
-                remote_as: 4_200_000_001,
-                password: None,
-            }],
-            originate: Vec::new(),
+        |pair, bird, gobgp| {
+            bird.wait_established(scenario::BIRD_PROTOCOL);
+            let prefixes = originate_from_gobgp(&gobgp, pair);
+            let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
+            wait_until("BIRD to learn GoBGP's routes", CONVERGE, || {
+                compare(&expected, &bird.rib(scenario::BIRD_PROTOCOL)?)
+            });
         },
     );
-    let gobgp = gobgp_in_b(&pair);
-    bird.wait_established("gobgp");
-    let prefixes = originate_from_gobgp(&gobgp, &pair);
-    let expected = rib::expected(&prefixes, pair.b.v4, pair.b.v6);
-    wait_until("BIRD to learn GoBGP's routes", CONVERGE, || {
-        compare(&expected, &bird.rib("gobgp")?)
-    });
 }
 
 #[test]
@@ -122,6 +102,7 @@ fn gobgp_rib_shows_routes_originated_by_frr_and_bird() {
     }
     // FRR originates to GoBGP: checks the GoBGP RIB parser, MP_REACH next hops included.
     let pair = NetnsPair::new();
+    let setup = Setup::new(true, false);
     let prefixes = {
         let mut p = rib::v4_hosts(3);
         p.extend(rib::v6_hosts(3));
@@ -141,7 +122,7 @@ fn gobgp_rib_shows_routes_originated_by_frr_and_bird() {
             networks: prefixes.clone(),
         },
     );
-    let gobgp = gobgp_in_b(&pair);
+    let gobgp = gobgp_in_b(&pair, &setup);
     gobgp.wait_established(IpAddr::V4(pair.a.v4));
     let expected = rib::expected(&prefixes, pair.a.v4, pair.a.v6);
     wait_until("GoBGP to learn FRR's routes", CONVERGE, || {
@@ -173,13 +154,19 @@ fn gobgp_rib_shows_routes_originated_by_frr_and_bird() {
 
 /// Every session shape the interop tests use, with GoBGP standing in for our speaker on
 /// side B: the router configurations of the scenarios are right independently of our code.
-fn router_accepts_every_session_shape<R: LabRouter>(start: fn(&NetnsPair, &Setup) -> R) {
+/// `test` names the test when the lab cannot run it.
+fn router_accepts_every_session_shape<R: InteropRouter>(test: &str) {
+    if !lab_available(test, &[R::ROUTER, Router::Gobgp]) {
+        return;
+    }
     // The shapes are independent labs: run them side by side.
     std::thread::scope(|scope| {
         let shapes = [(true, false), (true, true), (false, false), (false, true)];
         let runs: Vec<_> = shapes
             .into_iter()
-            .map(|(ebgp, v6)| scope.spawn(move || one_session_shape(Setup::new(ebgp, v6), start)))
+            .map(|(ebgp, v6)| {
+                scope.spawn(move || one_session_shape(Setup::new(ebgp, v6), R::START))
+            })
             .collect();
         assert_eq!(runs.len(), 4);
         for run in runs {
@@ -193,19 +180,7 @@ fn router_accepts_every_session_shape<R: LabRouter>(start: fn(&NetnsPair, &Setup
 fn one_session_shape<R: LabRouter>(setup: Setup, start: fn(&NetnsPair, &Setup) -> R) {
     let pair = NetnsPair::new();
     let router = start(&pair, &setup);
-    let gobgp = Gobgp::start(
-        &pair.b.ns,
-        GobgpConfig {
-            asn: scenario::OUR_ASN,
-            router_id: scenario::OUR_ROUTER_ID,
-            neighbors: vec![GobgpNeighbor {
-                address: setup.router_addr(&pair),
-                remote_as: setup.router_asn(),
-                password: None,
-            }],
-            start_disabled: false,
-        },
-    );
+    let gobgp = gobgp_in_b(&pair, &setup);
     let shape = format!("{setup:?} with {}", router.describe());
     wait_until(
         &format!("Established in {shape}"),
@@ -224,22 +199,12 @@ fn one_session_shape<R: LabRouter>(setup: Setup, start: fn(&NetnsPair, &Setup) -
 
 #[test]
 fn frr_accepts_every_session_shape_from_gobgp() {
-    if lab_available(
-        "frr_accepts_every_session_shape_from_gobgp",
-        &[Router::Frr, Router::Gobgp],
-    ) {
-        router_accepts_every_session_shape(scenario::start_frr);
-    }
+    router_accepts_every_session_shape::<Frr>("frr_accepts_every_session_shape_from_gobgp");
 }
 
 #[test]
 fn bird_accepts_every_session_shape_from_gobgp() {
-    if lab_available(
-        "bird_accepts_every_session_shape_from_gobgp",
-        &[Router::Bird, Router::Gobgp],
-    ) {
-        router_accepts_every_session_shape(scenario::start_bird);
-    }
+    router_accepts_every_session_shape::<Bird>("bird_accepts_every_session_shape_from_gobgp");
 }
 
 #[test]
