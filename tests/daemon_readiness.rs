@@ -4,10 +4,11 @@
 //! be started at all (two peers on one address while the daemon listens for passive
 //! ones) is provoked in a network namespace, where the daemon may bind port 179.
 
-use bgp::driver::{PeerConfig, PeerHandle, Speaker};
+use bgp::driver::{PeerHandle, Speaker};
 use bgp::session::SessionConfig;
-use bgp::{Asn, Family, RouterId};
+use bgp::{Asn, Family};
 use lab::daemon_under_test::{DaemonUnderTest, free_port, http_get, test_dir};
+use lab::local_peer;
 use lab::metrics::assert_shows;
 use lab::netns::NetnsPair;
 use lab::prereq::lab_available;
@@ -39,33 +40,18 @@ impl Router {
             .unwrap();
         let port = speaker.local_addr().unwrap().port();
         let session = SessionConfig {
-            local_asn: Asn(65000),
-            peer_asn: Asn(65010),
-            router_id: RouterId::new("10.0.0.1".parse().unwrap()).unwrap(),
-            hold_time: bgp::HoldTime::new(9).unwrap(),
-            connect_retry: Duration::from_millis(200),
-            connect_retry_max: Duration::from_secs(1),
-            passive: true,
             families: vec![Family::Ipv4Unicast],
-            graceful_restart: None,
-            hostname: None,
-            extended_message: false,
-            send_hold_time: None,
+            ..local_peer::session(Asn(65000), Asn(65010), "10.0.0.1".parse().unwrap(), true)
         };
         let peer = {
             let _enter = runtime.enter();
             speaker
-                .add_peer(PeerConfig {
-                    name: "node-a".into(),
-                    remote: SocketAddr::new(NODE_ADDR.parse().unwrap(), 179),
-                    local_address: Some("127.0.0.1".parse().unwrap()),
-                    md5_password: None,
-                    ttl: None,
-                    ttl_security: false,
-                    next_hop_v4: None,
-                    next_hop_v6: None,
+                .add_peer(local_peer::peer(
+                    "node-a",
+                    SocketAddr::new(NODE_ADDR.parse().unwrap(), 179),
+                    Some("127.0.0.1".parse().unwrap()),
                     session,
-                })
+                ))
                 .unwrap()
         };
         Router {

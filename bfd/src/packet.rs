@@ -323,6 +323,4 @@ impl Packet {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support;
-#[cfg(test)]
 mod tests;

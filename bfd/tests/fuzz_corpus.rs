@@ -6,31 +6,18 @@
 //! After changing the generator, rewrite the files with
 //! `REGENERATE_FUZZ_CORPUS=1 cargo test -p bfd --test fuzz_corpus`.
 
-use bfd::packet::{Micros, Packet};
+use bfd::packet::Packet;
 use bfd::{Diagnostic, State};
 use std::collections::BTreeMap;
-use std::num::{NonZeroU8, NonZeroU32};
 use std::path::{Path, PathBuf};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/packet")
 }
 
+/// The typical packet from discriminator 0x1234.
 fn packet(state: State, your: u32) -> Packet {
-    Packet {
-        diagnostic: Diagnostic::None,
-        state,
-        poll: false,
-        final_: false,
-        control_plane_independent: false,
-        demand: false,
-        detect_mult: NonZeroU8::new(3).expect("nonzero"),
-        my_discriminator: NonZeroU32::new(0x1234).expect("nonzero"),
-        your_discriminator: your,
-        desired_min_tx: Micros(300_000),
-        required_min_rx: Micros(300_000),
-        required_min_echo_rx: Micros(0),
-    }
+    bfd::fuzzing::typical_packet(state, 0x1234, your)
 }
 
 fn seeds() -> BTreeMap<&'static str, Vec<u8>> {

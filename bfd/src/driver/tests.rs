@@ -2,7 +2,7 @@
 //! section 5), without sockets.
 
 use super::*;
-use crate::packet::test_support::packet;
+use crate::fuzzing::typical_packet as packet;
 use rand::SeedableRng;
 use std::net::Ipv4Addr;
 

@@ -1,5 +1,5 @@
-use super::test_support::packet;
 use super::*;
+use crate::fuzzing::typical_packet as packet;
 use proptest::prelude::*;
 
 /// A Down packet as FRR's bfdd sends it first: diag 0, multiplier 3, 1 s transmit (the

@@ -2,8 +2,8 @@
 //! a pretend peer and a clock that only moves when the test says so.
 
 use super::*;
+use crate::fuzzing::typical_packet as packet;
 use crate::packet::Packet;
-use crate::packet::test_support::packet;
 
 /// A random source that always returns the same value, so jitter is predictable.
 struct Fixed(u32);
