@@ -116,7 +116,7 @@ struct BenchArgs {
     /// Route counts (default: 1000,10000,100000).
     #[arg(long = "n", value_delimiter = ',')]
     sizes: Vec<usize>,
-    /// Only kube-anycast runs of these workloads (A, B); anchors always run.
+    /// Only kube-anycast runs of these workloads (A, B, C); anchors always run.
     #[arg(long = "workload", value_delimiter = ',')]
     workloads: Vec<char>,
     /// Only these originators: bird, gobgp, exabgp, kube-anycast (all of it),

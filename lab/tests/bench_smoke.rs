@@ -1,5 +1,5 @@
 //! The bench's smoke run: every originator (kube-anycast with both sources and workloads
-//! A and B, BIRD 2, GoBGP, ExaBGP) announces 1,000 routes into the FRR ToR and withdraws
+//! A, B and C, BIRD 2, GoBGP, ExaBGP) announces 1,000 routes into the FRR ToR and withdraws
 //! them. It asserts that every phase completed, never how long one took, and prints the
 //! table. Needs root and the routers; without them it says it skipped and passes.
 

@@ -215,9 +215,10 @@ fn start(
     }
     let spec = match kind.workload() {
         Some('B') => crate::workload::Spec::workload_b(n, kube_anycast::NODE),
+        Some('C') => crate::workload::Spec::workload_c(n, kube_anycast::NODE),
         _ => crate::workload::Spec::workload_a(n, kube_anycast::NODE),
     };
-    let source = kube_anycast::prepare(tor, &spec, kind == Kind::KubernetesA, dir)?;
+    let source = kube_anycast::prepare(tor, &spec, kind.watches_the_api(), dir)?;
     let t0 = Instant::now();
     let k = kube_anycast::KubeAnycast::start(&options.binary, tor, source, spec, dir.into())?;
     Ok((Running::KubeAnycast(Box::new(k)), t0))

@@ -19,8 +19,12 @@ pub enum Kind {
     ManifestsA,
     /// kube-anycast reading workload B from a manifests file.
     ManifestsB,
+    /// kube-anycast reading workload C from a manifests file.
+    ManifestsC,
     /// kube-anycast watching workload A in the fake API server.
     KubernetesA,
+    /// kube-anycast watching workload C in the fake API server.
+    KubernetesC,
     /// BIRD 2, routes in a static protocol.
     Bird,
     /// GoBGP, routes injected from an MRT file.
@@ -31,10 +35,12 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::ManifestsA,
         Kind::ManifestsB,
+        Kind::ManifestsC,
         Kind::KubernetesA,
+        Kind::KubernetesC,
         Kind::Bird,
         Kind::Gobgp,
         Kind::Exabgp,
@@ -45,7 +51,9 @@ impl Kind {
         match self {
             Kind::ManifestsA => "kube-anycast manifests A",
             Kind::ManifestsB => "kube-anycast manifests B",
+            Kind::ManifestsC => "kube-anycast manifests C",
             Kind::KubernetesA => "kube-anycast kubernetes A",
+            Kind::KubernetesC => "kube-anycast kubernetes C",
             Kind::Bird => "BIRD 2",
             Kind::Gobgp => "GoBGP",
             Kind::Exabgp => "ExaBGP",
@@ -62,7 +70,9 @@ impl Kind {
         match self {
             Kind::ManifestsA => "kube-anycast-manifests-a",
             Kind::ManifestsB => "kube-anycast-manifests-b",
+            Kind::ManifestsC => "kube-anycast-manifests-c",
             Kind::KubernetesA => "kube-anycast-kubernetes-a",
+            Kind::KubernetesC => "kube-anycast-kubernetes-c",
             Kind::Bird => "bird",
             Kind::Gobgp => "gobgp",
             Kind::Exabgp => "exabgp",
@@ -83,8 +93,14 @@ impl Kind {
         match self {
             Kind::ManifestsA | Kind::KubernetesA => Some('A'),
             Kind::ManifestsB => Some('B'),
+            Kind::ManifestsC | Kind::KubernetesC => Some('C'),
             _ => None,
         }
+    }
+
+    /// True for kube-anycast with the Kubernetes source (the fake API server).
+    pub fn watches_the_api(self) -> bool {
+        matches!(self, Kind::KubernetesA | Kind::KubernetesC)
     }
 }
 

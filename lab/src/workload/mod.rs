@@ -62,6 +62,17 @@ impl Spec {
         }
     }
 
+    /// Workload C: one Service (and one slice of 3 endpoints) per route, the shape of a
+    /// cluster of many small Services, where the per-object costs show.
+    pub fn workload_c(routes: usize, node: &str) -> Spec {
+        Spec {
+            services: routes,
+            ips_per_service: 1,
+            endpoints: 3,
+            node: node.to_string(),
+        }
+    }
+
     /// How many distinct externalIPs (host routes) the workload announces.
     pub fn routes(&self) -> usize {
         self.services * self.ips_per_service
