@@ -11,6 +11,7 @@
 //! and the route keeps only what the peers are sent (its Services are its listers that
 //! announce it, found when asked).
 
+use super::listers::Listers;
 use super::reason::Verdict;
 use super::{
     AddressVerdict, NodeView, Route, RouteTemplate, ServiceOutcome, ServiceProblem, ServiceRef,
@@ -31,8 +32,10 @@ use std::sync::Arc;
 /// nothing else.
 #[derive(Debug, Default)]
 struct AddressEntry {
-    listers: SmallVec<[(ServiceRef, u32); 1]>,
-    route: Option<RouteTemplate>,
+    listers: Listers,
+    /// Shared with the outcome of the Service it comes from whenever the merge left it
+    /// unchanged (one word; almost every route).
+    route: Option<Arc<RouteTemplate>>,
 }
 
 /// The decision, maintained incrementally.
@@ -65,12 +68,12 @@ impl Incremental {
     pub fn routes(&self) -> impl Iterator<Item = (IpNet, &RouteTemplate)> + '_ {
         self.addresses
             .iter()
-            .filter_map(|(prefix, entry)| Some((prefix, entry.route.as_ref()?)))
+            .filter_map(|(prefix, entry)| Some((prefix, entry.route.as_deref()?)))
     }
 
     /// What the peers are sent for one address, if it is announced.
     pub fn route(&self, prefix: &IpNet) -> Option<&RouteTemplate> {
-        self.addresses.get(prefix)?.route.as_ref()
+        self.addresses.get(prefix)?.route.as_deref()
     }
 
     /// The Services asking for an announced address, in Service order: those of its listers
@@ -84,7 +87,7 @@ impl Incremental {
             .iter()
             .filter(|(service, index)| {
                 self.outcomes
-                    .get(service)
+                    .get(*service)
                     .and_then(|o| o.verdicts.get(*index as usize))
                     .is_some_and(|v| matches!(v, Verdict::Announced(_)))
             })
@@ -132,7 +135,7 @@ impl Incremental {
             .flat_map(|entry| entry.listers.iter())
             .filter_map(|(service, index)| {
                 let outcome = self.outcomes.get(service)?;
-                let index = *index as usize;
+                let index = index as usize;
                 Some(AddressVerdict {
                     service: service.clone(),
                     external_ip: outcome.external_ips.get(index)?.to_string().into(),
@@ -267,7 +270,7 @@ impl Incremental {
                 self.addresses
                     .get_or_insert_with(prefix, AddressEntry::default)
                     .listers
-                    .push((service.clone(), index));
+                    .push(service.clone(), index);
             }
             if let Verdict::NotAnnounced(reason) = verdict
                 && reason.is_refusal()
@@ -285,7 +288,7 @@ impl Incremental {
             {
                 // The entry stays while it has a route: the re-merge that follows
                 // withdraws it and then drops the entry.
-                entry.listers.retain(|(s, _)| !Arc::ptr_eq(s, service));
+                entry.listers.remove(service);
                 if entry.listers.is_empty() && entry.route.is_none() {
                     self.addresses.remove(&prefix);
                 }
@@ -315,8 +318,8 @@ impl Incremental {
                     let outcome = self.outcomes.get(service)?;
                     Some(merge::Sharer {
                         service,
-                        verdict: outcome.verdicts.get(*index as usize)?,
-                        template: outcome.template_for(prefix),
+                        verdict: outcome.verdicts.get(index as usize)?,
+                        template: outcome.template_for(prefix).map(Arc::as_ref),
                     })
                 })
                 .collect();
@@ -330,12 +333,29 @@ impl Incremental {
         if old_conflicts.unwrap_or_default() != conflicts {
             self.problems_changed = true;
         }
-        let new = new.map(|route| RouteTemplate {
-            attributes: route.attributes,
-            peers: route.peers,
+        let Some(entry) = self.addresses.get(&prefix) else {
+            return false; // Nobody lists it and it had no route.
+        };
+        let new = new.map(|route| {
+            let template = RouteTemplate {
+                attributes: route.attributes,
+                peers: route.peers,
+            };
+            // The template of a Service listing it, when the merge changed nothing.
+            let template_of = |(service, _): (&ServiceRef, u32)| {
+                self.outcomes.get(service)?.template_for(prefix).cloned()
+            };
+            entry
+                .listers
+                .iter()
+                .filter_map(template_of)
+                .find(|t| {
+                    Arc::ptr_eq(&t.attributes, &template.attributes) && t.peers == template.peers
+                })
+                .unwrap_or_else(|| Arc::new(template))
         });
         let Some(entry) = self.addresses.get_mut(&prefix) else {
-            return false; // Nobody lists it and it had no route.
+            return false;
         };
         let changed = entry.route != new;
         match (entry.route.is_some(), new.is_some()) {
@@ -347,7 +367,7 @@ impl Incremental {
         if let Some(old) =
             old.filter(|o| changed && super::weight::bytes_per_second(&o.attributes).is_some())
         {
-            self.replaced.push((prefix, old));
+            self.replaced.push((prefix, Arc::unwrap_or_clone(old)));
         }
         if entry.route.is_none() && entry.listers.is_empty() {
             self.addresses.remove(&prefix);

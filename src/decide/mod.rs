@@ -8,6 +8,7 @@
 pub mod address;
 pub mod endpoints;
 pub mod incremental;
+mod listers;
 mod merge;
 pub mod pools;
 pub mod reason;
@@ -212,7 +213,7 @@ pub struct ServiceOutcome {
     /// Attributes and peers of its announced addresses, by family (IPv4, IPv6): the same
     /// shared attributes for both unless weighted anycast gives the families different
     /// endpoint counts. `None` for a family none of whose addresses is announced.
-    pub templates: [Option<RouteTemplate>; 2],
+    pub templates: [Option<Arc<RouteTemplate>>; 2],
     /// Refusals and bad annotations.
     pub problems: Vec<ServiceProblem>,
 }
@@ -234,7 +235,7 @@ impl ServiceOutcome {
     }
 
     /// The template of `prefix`'s family.
-    pub fn template_for(&self, prefix: IpNet) -> Option<&RouteTemplate> {
+    pub fn template_for(&self, prefix: IpNet) -> Option<&Arc<RouteTemplate>> {
         self.templates[usize::from(prefix.addr().is_ipv6())].as_ref()
     }
 
@@ -294,7 +295,7 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
                 merge::Sharer {
                     service,
                     verdict: &outcome.verdicts[index],
-                    template: outcome.template_for(prefix),
+                    template: outcome.template_for(prefix).map(Arc::as_ref),
                 }
             })
             .collect();
@@ -417,10 +418,10 @@ pub fn decide_service(
             (c, _) => c.map(|c| weight::with_link_bandwidth(&base, c)),
         };
         outcome.templates = [v4_attrs, v6_attrs].map(|attributes| {
-            Some(RouteTemplate {
+            Some(Arc::new(RouteTemplate {
                 attributes: attributes?,
                 peers: peers.clone(),
-            })
+            }))
         });
     }
     outcome
