@@ -14,20 +14,20 @@
 //! The maps hash with foldhash: the keys are our own prefixes and attribute sets, never
 //! peer input, so a fast hasher is safe and matters at 100,000 routes per peer.
 
+mod state;
+
 use super::RouteAttributes;
 use crate::prefix_map::{PrefixMap, PrefixQueue};
 use crate::types::Family;
 use foldhash::HashMap;
 use ipnet::IpNet;
+use state::{FIRST_GROUP, PrefixState, Queued};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Identifies an interned attribute set; increasing in order of creation from
-/// [`FIRST_GROUP`], never reused.
+/// [`state::FIRST_GROUP`], never reused.
 pub(super) type GroupId = u64;
-
-/// The first group id: the values below it tell the other [`Queued`] states apart.
-const FIRST_GROUP: GroupId = 2;
 
 /// Index of a family in per-family arrays.
 pub(super) fn family_index(family: Family) -> usize {
@@ -44,87 +44,6 @@ pub(super) fn same_attributes(a: &Arc<RouteAttributes>, b: &Arc<RouteAttributes>
 
 /// Stale queue entries tolerated beyond twice the live ones before a rebuild.
 pub(super) const COMPACT_SLACK: usize = 1024;
-
-/// Whether a prefix waits in a queue, and which.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Queued {
-    No,
-    Withdraw,
-    Announce(GroupId),
-}
-
-/// A prefix's [`Queued`] state and its two flags in one word (the enum alone takes two;
-/// it is in every one of 100,000 map entries). Group ids start at [`FIRST_GROUP`], so 0
-/// and 1 of the low bits are free for the other states; the two top bits are the flags
-/// (group ids never get near them).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct PrefixState(u64);
-
-impl PrefixState {
-    const RESEND: u64 = 1 << 63;
-    const MARK: u64 = 1 << 62;
-    const QUEUED: u64 = Self::MARK - 1;
-
-    /// Not queued, no flag but `mark`.
-    fn new(mark: bool) -> PrefixState {
-        let mut state = PrefixState::default();
-        state.set_mark(mark);
-        state
-    }
-
-    fn queued(self) -> Queued {
-        match self.0 & Self::QUEUED {
-            0 => Queued::No,
-            1 => Queued::Withdraw,
-            group => Queued::Announce(group),
-        }
-    }
-
-    fn set_queued(&mut self, queued: Queued) {
-        let bits = match queued {
-            Queued::No => 0,
-            Queued::Withdraw => 1,
-            Queued::Announce(group) => {
-                debug_assert!((FIRST_GROUP..=Self::QUEUED).contains(&group));
-                group & Self::QUEUED
-            }
-        };
-        self.0 = (self.0 & !Self::QUEUED) | bits;
-    }
-
-    /// The queue state, leaving it [`Queued::No`].
-    fn take_queued(&mut self) -> Queued {
-        let old = self.queued();
-        self.set_queued(Queued::No);
-        old
-    }
-
-    /// Announce again even if unchanged (ROUTE-REFRESH).
-    fn resend(self) -> bool {
-        self.0 & Self::RESEND != 0
-    }
-
-    fn set_resend(&mut self, on: bool) {
-        self.set_flag(Self::RESEND, on);
-    }
-
-    /// Set by the last [`Table::replace`] (or an announce since) on every desired route.
-    fn mark(self) -> bool {
-        self.0 & Self::MARK != 0
-    }
-
-    fn set_mark(&mut self, on: bool) {
-        self.set_flag(Self::MARK, on);
-    }
-
-    fn set_flag(&mut self, flag: u64, on: bool) {
-        if on {
-            self.0 |= flag;
-        } else {
-            self.0 &= !flag;
-        }
-    }
-}
 
 /// Everything known about one prefix.
 #[derive(Debug)]
@@ -627,6 +546,3 @@ impl Table {
         self.entries
     }
 }
-
-#[cfg(test)]
-mod tests;
