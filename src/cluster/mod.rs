@@ -12,21 +12,22 @@ use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
-/// Namespace and name of an object.
+/// Namespace and name of an object. Boxed strings, not `String`s: the state and the
+/// decision hold several keys per Service and slice, and a key is two words smaller.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {
     /// Namespace.
-    pub namespace: String,
+    pub namespace: Box<str>,
     /// Name.
-    pub name: String,
+    pub name: Box<str>,
 }
 
 impl ObjectKey {
     /// A key.
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> ObjectKey {
+    pub fn new(namespace: impl AsRef<str>, name: impl AsRef<str>) -> ObjectKey {
         ObjectKey {
-            namespace: namespace.into(),
-            name: name.into(),
+            namespace: namespace.as_ref().into(),
+            name: name.as_ref().into(),
         }
     }
 
@@ -35,12 +36,9 @@ impl ObjectKey {
     pub fn of(
         meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
     ) -> Option<ObjectKey> {
-        let name = meta.name.clone()?;
-        let namespace = meta
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
-        Some(ObjectKey { namespace, name })
+        let name = meta.name.as_deref()?;
+        let namespace = meta.namespace.as_deref().unwrap_or("default");
+        Some(ObjectKey::new(namespace, name))
     }
 }
 
@@ -176,7 +174,7 @@ impl ClusterState {
         let keys: Vec<ObjectKey> = self
             .services
             .range(from..)
-            .take_while(|(k, _)| k.namespace == name)
+            .take_while(|(k, _)| *k.namespace == *name)
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {

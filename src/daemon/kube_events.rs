@@ -215,13 +215,13 @@ struct Target {
 impl Target {
     fn of_service(report: &Report) -> Target {
         Target {
-            namespace: report.subject.namespace.clone(),
+            namespace: report.subject.namespace.to_string(),
             name: event_name(&report.subject, report.uid.as_deref(), report.code),
             regarding: ObjectReference {
                 api_version: Some("v1".into()),
                 kind: Some("Service".into()),
-                namespace: Some(report.subject.namespace.clone()),
-                name: Some(report.subject.name.clone()),
+                namespace: Some(report.subject.namespace.to_string()),
+                name: Some(report.subject.name.to_string()),
                 uid: report.uid.clone(),
                 ..Default::default()
             },

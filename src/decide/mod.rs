@@ -446,7 +446,7 @@ fn judge_service(
         return Err(Reason::OtherServiceProxy);
     }
     if !settings.announce.namespaces.is_empty()
-        && !settings.announce.namespaces.contains(&key.namespace)
+        && !settings.announce.namespaces.contains(&*key.namespace)
     {
         return Err(Reason::NamespaceNotAllowed);
     }

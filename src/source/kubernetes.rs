@@ -130,14 +130,19 @@ impl Tracked for NamespaceObject {
         Some((ObjectKey::of(self.meta())?, self.into_info()))
     }
     fn replace_all(state: &mut ClusterState, objects: BTreeMap<ObjectKey, Self::Slim>) {
-        state.replace_namespaces(objects.into_iter().map(|(k, v)| (k.name, v)).collect());
+        state.replace_namespaces(
+            objects
+                .into_iter()
+                .map(|(k, v)| (k.name.into(), v))
+                .collect(),
+        );
     }
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
-        state.upsert_namespace(key.name, object);
+        state.upsert_namespace(key.name.into(), object);
     }
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
         // Cluster-scoped: the key's namespace is a placeholder; the name is the key.
-        let names: HashSet<&str> = listed.iter().map(|k| k.name.as_str()).collect();
+        let names: HashSet<&str> = listed.iter().map(|k| &*k.name).collect();
         state.retain_namespaces(|name| names.contains(name));
     }
     fn held(state: &ClusterState) -> bool {
