@@ -22,6 +22,9 @@ type FileId = (usize, PathBuf);
 pub struct ManifestSet {
     /// The files, in load order (later files win when two define the same object).
     files: Vec<LoadedFile>,
+    /// Files parsed per step of the first load (see [`ManifestSet::first_load`]); 0 lets
+    /// it choose.
+    first_load_step: usize,
     /// Per configured path: whether it has ever been listed, and its last listing error.
     listed: Vec<(bool, Option<String>)>,
     /// Files parsed since start: every parse is a file whose bytes changed.
@@ -180,6 +183,22 @@ fn log_loaded(shared: &SharedCluster) {
     });
 }
 
+/// The first load parses the files in this many steps at most: a step's parsed copies are
+/// then a sixteenth of the whole, and each step's fixed cost (an index of the files so far)
+/// is paid sixteen times, not once per file.
+const FIRST_LOAD_STEPS: usize = 16;
+
+/// Fewer files than this are one step.
+const FIRST_LOAD_STEP_MIN: usize = 256;
+
+/// Whether an [`ManifestSet::apply`] brings the set up to date, or is one step of the
+/// first load (which neither logs the loaded totals nor marks the state synced).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    Done,
+    Partial,
+}
+
 /// One refresh's view of what changed: the files re-parsed (their new content, by index
 /// in the new order), what changed and removed files defined before, and the old order.
 struct Changes {
@@ -199,6 +218,10 @@ impl ManifestSet {
     /// `shared` up to date, telling the decision only when an object differs. Marks the
     /// state synced once every path has been listed and every file has parsed.
     pub fn refresh(&mut self, paths: &[PathBuf], node_name: &str, shared: &SharedCluster) {
+        if self.files.is_empty() {
+            self.first_load(paths, node_name, shared);
+            return;
+        }
         let changes = self.reread(paths, node_name);
         let new_order: Vec<&FileId> = self.files.iter().map(|f| &f.id).collect();
         let reordered = changes
@@ -206,7 +229,57 @@ impl ManifestSet {
             .iter()
             .flatten()
             .ne(new_order.iter().copied());
-        self.apply(changes, reordered, shared);
+        self.apply(changes, reordered, shared, Progress::Done);
+    }
+
+    /// The first load, in steps of `first_load_step` files in load order. Each step is
+    /// settled into `shared` as files appended to the set, so only one step's parsed
+    /// copies wait beside the shared state: 10,000 one-Service files parsed at once
+    /// would hold 10,000 small states, each with its own tables, twice the state itself.
+    /// Nothing is logged or marked synced before the last step.
+    fn first_load(&mut self, paths: &[PathBuf], node_name: &str, shared: &SharedCluster) {
+        self.listed.resize(paths.len(), (false, None));
+        let nothing_yet = HashMap::new();
+        let mut ids: Vec<FileId> = Vec::new();
+        for (origin, path) in paths.iter().enumerate() {
+            let listed = self.list(origin, path, &nothing_yet);
+            ids.extend(listed.into_iter().map(|file| (origin, file)));
+        }
+        let step = match self.first_load_step {
+            0 => ids
+                .len()
+                .div_ceil(FIRST_LOAD_STEPS)
+                .max(FIRST_LOAD_STEP_MIN),
+            n => n,
+        };
+        for batch in ids.chunks(step) {
+            let old_order = self.files.iter().map(|f| f.id.clone()).collect();
+            let mut fresh = HashMap::new();
+            for id in batch {
+                let mut entry = LoadedFile::new(id.clone());
+                if let Some(state) = self.reload(&mut entry, node_name) {
+                    entry.defines = Some(Defines::of(&state));
+                    fresh.insert(self.files.len(), state);
+                }
+                self.files.push(entry);
+            }
+            let changes = Changes {
+                fresh,
+                before: HashMap::new(),
+                old_order: Some(old_order),
+            };
+            self.apply(changes, true, shared, Progress::Partial);
+        }
+        // Logged and marked synced once, for the whole load.
+        if self.files.iter().any(|f| f.defines.is_some()) {
+            log_loaded(shared);
+        }
+        let nothing = Changes {
+            fresh: HashMap::new(),
+            before: HashMap::new(),
+            old_order: None,
+        };
+        self.apply(nothing, false, shared, Progress::Done);
     }
 
     /// Re-reads only `changed`, files already in the set that were rewritten or removed,
@@ -261,7 +334,7 @@ impl ManifestSet {
             before,
             old_order,
         };
-        self.apply(changes, reordered, shared);
+        self.apply(changes, reordered, shared, Progress::Done);
         true
     }
 
@@ -278,14 +351,22 @@ impl ManifestSet {
 
     /// Brings `shared` up to date with re-parsed (`fresh`) and removed or re-parsed
     /// (`before`) files; marks the state synced once everything loaded.
-    fn apply(&mut self, mut changes: Changes, reordered: bool, shared: &SharedCluster) {
+    fn apply(
+        &mut self,
+        mut changes: Changes,
+        reordered: bool,
+        shared: &SharedCluster,
+        progress: Progress,
+    ) {
         let loaded = self.files.iter().filter(|f| f.defines.is_some()).count();
         if changes.before.is_empty() && changes.fresh.len() == 1 && loaded == 1 {
             // The first content of the only file that loaded: nothing of ours is in the
             // shared state yet, so it moves in whole, without copying an object.
             let state = changes.fresh.drain().map(|(_, state)| state).next();
             shared.update(|cluster| cluster.replace_all(state.unwrap_or_default()));
-            log_loaded(shared);
+            if progress == Progress::Done {
+                log_loaded(shared);
+            }
         } else if !changes.fresh.is_empty() || !changes.before.is_empty() || reordered {
             let changed = shared.with_mut(|cluster| {
                 let mut changed = self.settle::<Services>(cluster, &changes, reordered);
@@ -295,10 +376,13 @@ impl ManifestSet {
             });
             if changed {
                 shared.update(|_| {});
-                log_loaded(shared);
+                if progress == Progress::Done {
+                    log_loaded(shared);
+                }
             }
         }
-        let complete = self.listed.iter().all(|(listed, _)| *listed)
+        let complete = progress == Progress::Done
+            && self.listed.iter().all(|(listed, _)| *listed)
             && self.files.iter().all(|f| f.defines.is_some());
         if complete {
             shared.mark_synced();

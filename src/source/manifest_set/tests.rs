@@ -39,12 +39,22 @@ struct Manifests {
 impl Manifests {
     /// The directory, configured as a whole, holding `files` (name, content); read once.
     fn dir(files: &[(&str, String)]) -> Manifests {
+        Manifests::dir_in_steps(files, 0)
+    }
+
+    /// As [`Manifests::dir`], the first load parsing `step` files at a time (0: its own
+    /// choice).
+    fn dir_in_steps(files: &[(&str, String)], step: usize) -> Manifests {
         let dir = tempfile::tempdir().unwrap();
         for (name, content) in files {
             std::fs::write(dir.path().join(name), content).unwrap();
         }
         let paths = vec![dir.path().to_owned()];
-        Manifests::read(dir, paths)
+        let set = ManifestSet {
+            first_load_step: step,
+            ..ManifestSet::default()
+        };
+        Manifests::read_into(dir, paths, set)
     }
 
     /// The one configured file `name` in the directory, holding `content` unless it is
@@ -59,11 +69,15 @@ impl Manifests {
     }
 
     fn read(dir: tempfile::TempDir, paths: Vec<PathBuf>) -> Manifests {
+        Manifests::read_into(dir, paths, ManifestSet::default())
+    }
+
+    fn read_into(dir: tempfile::TempDir, paths: Vec<PathBuf>, set: ManifestSet) -> Manifests {
         let mut m = Manifests {
             dir,
             paths,
             shared: SharedCluster::default(),
-            set: ManifestSet::default(),
+            set,
         };
         m.refresh();
         m
@@ -319,4 +333,47 @@ fn a_named_file_is_read_alone_and_an_unknown_one_asks_for_everything() {
         "a new file takes a place in the load order: everything is read"
     );
     assert_eq!(service_names(&m.shared), ["x/a"], "nothing done");
+}
+
+/// The first load in steps of two files: a file of a later step that defines an object
+/// of an earlier step wins, the state is the one a single step builds, it is synced at
+/// the end, and the copies it overrides come back when it goes.
+#[test]
+fn a_first_load_in_steps_builds_the_state_of_one_step() {
+    let files = [
+        ("a.yaml", service("s", "203.0.113.1")),
+        ("b.yaml", service("t", "203.0.113.2")),
+        ("c.yaml", service("s", "203.0.113.3")),
+        ("d.yaml", service("u", "203.0.113.4")),
+        ("e.yaml", service("t", "203.0.113.5")),
+    ];
+    let mut stepped = Manifests::dir_in_steps(&files, 2);
+    let whole = Manifests::dir(&files);
+    let ip_of = |shared: &SharedCluster, name: &str| {
+        shared.read(|s| {
+            s.services()
+                .get(&ObjectKey::new("x", name))
+                .and_then(|svc| svc.external_ips.first().map(ToString::to_string))
+        })
+    };
+    assert_eq!(service_names(&stepped.shared), ["x/s", "x/t", "x/u"]);
+    assert_eq!(ip_of(&stepped.shared, "s").as_deref(), Some("203.0.113.3"));
+    assert_eq!(ip_of(&stepped.shared, "t").as_deref(), Some("203.0.113.5"));
+    let services = |m: &Manifests| m.shared.read(|s| s.services().clone());
+    assert!(
+        services(&stepped) == services(&whole),
+        "the stepped load holds what one step holds"
+    );
+    assert!(current_version(&stepped.shared).synced);
+    assert_eq!(stepped.set.parses(), 5, "each file parsed once");
+    std::fs::remove_file(stepped.path("c.yaml")).unwrap();
+    std::fs::remove_file(stepped.path("e.yaml")).unwrap();
+    stepped.refresh();
+    assert_eq!(ip_of(&stepped.shared, "s").as_deref(), Some("203.0.113.1"));
+    assert_eq!(ip_of(&stepped.shared, "t").as_deref(), Some("203.0.113.2"));
+    assert_eq!(
+        stepped.set.parses(),
+        5,
+        "the overridden copies come back unparsed"
+    );
 }
