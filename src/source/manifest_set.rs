@@ -25,6 +25,8 @@ pub struct ManifestSet {
     /// Files parsed per step of the first load (see [`ManifestSet::first_load`]); 0 lets
     /// it choose.
     first_load_step: usize,
+    /// Which files define each key.
+    definers: Definers,
     /// Per configured path: whether it has ever been listed, and its last listing error.
     listed: Vec<(bool, Option<String>)>,
     /// Files parsed since start: every parse is a file whose bytes changed.
@@ -108,11 +110,71 @@ impl Defines {
     }
 }
 
+/// The places of the files defining one key, ascending: almost always one, kept inline.
+type Places = smallvec::SmallVec<[usize; 1]>;
+
+/// Which files define each key, by their place in the load order (ascending): a change
+/// to one file finds the other definers of its keys here instead of asking every file.
+/// Kept up to date as files are parsed; rebuilt when files come, go or move.
+#[derive(Debug, Default)]
+struct Definers {
+    services: BTreeMap<ObjectKey, Places>,
+    slices: BTreeMap<ObjectKey, Places>,
+    node: BTreeMap<(), Places>,
+}
+
+impl Definers {
+    /// File `i` defines what `defines` lists.
+    fn add(&mut self, i: usize, defines: &Defines) {
+        fn add_to<K: Ord + Clone>(map: &mut BTreeMap<K, Places>, keys: &BTreeSet<K>, i: usize) {
+            for key in keys {
+                let places = map.entry(key.clone()).or_default();
+                if let Err(at) = places.binary_search(&i) {
+                    places.insert(at, i);
+                }
+            }
+        }
+        add_to(&mut self.services, &defines.services, i);
+        add_to(&mut self.slices, &defines.slices, i);
+        add_to(&mut self.node, &defines.node, i);
+    }
+
+    /// File `i` no longer defines what `defines` lists.
+    fn remove(&mut self, i: usize, defines: &Defines) {
+        fn remove_from<K: Ord>(map: &mut BTreeMap<K, Places>, keys: &BTreeSet<K>, i: usize) {
+            for key in keys {
+                if let Some(places) = map.get_mut(key) {
+                    places.retain(|p| *p != i);
+                    if places.is_empty() {
+                        map.remove(key);
+                    }
+                }
+            }
+        }
+        remove_from(&mut self.services, &defines.services, i);
+        remove_from(&mut self.slices, &defines.slices, i);
+        remove_from(&mut self.node, &defines.node, i);
+    }
+
+    /// The index of `files`, from scratch.
+    fn of(files: &[LoadedFile]) -> Definers {
+        let mut definers = Definers::default();
+        for (i, file) in files.iter().enumerate() {
+            if let Some(defines) = &file.defines {
+                definers.add(i, defines);
+            }
+        }
+        definers
+    }
+}
+
 /// One kind of object, as the three are stored in [`ClusterState`].
 trait Kind {
-    type Key: Ord + Clone;
+    type Key: Ord + Clone + std::fmt::Debug;
     type Object: Clone + PartialEq;
     fn keys(defines: &Defines) -> &BTreeSet<Self::Key>;
+    /// The files defining each key of this kind.
+    fn definers(index: &Definers) -> &BTreeMap<Self::Key, Places>;
     fn get<'a>(state: &'a ClusterState, key: &Self::Key) -> Option<&'a Self::Object>;
     fn put(state: &mut ClusterState, key: &Self::Key, object: Self::Object);
     fn remove(state: &mut ClusterState, key: &Self::Key);
@@ -127,6 +189,9 @@ impl Kind for Services {
     type Object = crate::cluster::objects::ServiceInfo;
     fn keys(defines: &Defines) -> &BTreeSet<ObjectKey> {
         &defines.services
+    }
+    fn definers(index: &Definers) -> &BTreeMap<ObjectKey, Places> {
+        &index.services
     }
     fn get<'a>(state: &'a ClusterState, key: &ObjectKey) -> Option<&'a Self::Object> {
         state.services().get(key)
@@ -145,6 +210,9 @@ impl Kind for Slices {
     fn keys(defines: &Defines) -> &BTreeSet<ObjectKey> {
         &defines.slices
     }
+    fn definers(index: &Definers) -> &BTreeMap<ObjectKey, Places> {
+        &index.slices
+    }
     fn get<'a>(state: &'a ClusterState, key: &ObjectKey) -> Option<&'a Self::Object> {
         state.endpoint_slices().get(key)
     }
@@ -161,6 +229,9 @@ impl Kind for OwnNode {
     type Object = crate::cluster::objects::NodeInfo;
     fn keys(defines: &Defines) -> &BTreeSet<()> {
         &defines.node
+    }
+    fn definers(index: &Definers) -> &BTreeMap<(), Places> {
+        &index.node
     }
     fn get<'a>(state: &'a ClusterState, _: &()) -> Option<&'a Self::Object> {
         state.node()
@@ -258,7 +329,9 @@ impl ManifestSet {
             for id in batch {
                 let mut entry = LoadedFile::new(id.clone());
                 if let Some(state) = self.reload(&mut entry, node_name) {
-                    entry.defines = Some(Defines::of(&state));
+                    let defines = Defines::of(&state);
+                    self.definers.add(self.files.len(), &defines);
+                    entry.defines = Some(defines);
                     fresh.insert(self.files.len(), state);
                 }
                 self.files.push(entry);
@@ -321,13 +394,23 @@ impl ManifestSet {
             let placeholder = LoadedFile::new(self.files[i].id.clone());
             let mut entry = std::mem::replace(&mut self.files[i], placeholder);
             if let Some(state) = self.reload(&mut entry, node_name) {
-                if let Some(previous) = entry.defines.replace(Defines::of(&state)) {
+                let defines = Defines::of(&state);
+                if !reordered {
+                    if let Some(previous) = &entry.defines {
+                        self.definers.remove(i, previous);
+                    }
+                    self.definers.add(i, &defines);
+                }
+                if let Some(previous) = entry.defines.replace(defines) {
                     before.insert(entry.id.clone(), previous);
                 }
                 entry.shadowed = ClusterState::default();
                 fresh.insert(i, state);
             }
             self.files[i] = entry;
+        }
+        if reordered {
+            self.definers = Definers::of(&self.files);
         }
         let changes = Changes {
             fresh,
@@ -420,6 +503,7 @@ impl ManifestSet {
                 before.insert(id, defines);
             }
         }
+        self.definers = Definers::of(&self.files);
         Changes {
             fresh,
             before,
@@ -581,6 +665,61 @@ impl ManifestSet {
     /// holds now, if that copy is still valid (the file is there and was not re-parsed),
     /// and the file whose copy it must hold (the last one defining the key).
     fn winners<K: Kind>(
+        &self,
+        changes: &Changes,
+        reordered: bool,
+    ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
+        if changes.old_order.is_none() && !reordered {
+            let found = self.winners_in_place::<K>(changes);
+            #[cfg(test)]
+            assert_eq!(
+                found,
+                self.winners_by_scan::<K>(changes, reordered),
+                "the index and a scan of every file agree"
+            );
+            return found;
+        }
+        self.winners_by_scan::<K>(changes, reordered)
+    }
+
+    /// [`ManifestSet::winners`] when no file came, went or moved: only re-parsed files
+    /// changed what they define, so the definers of each touched key come from the index
+    /// and a change costs its keys, not the files.
+    fn winners_in_place<K: Kind>(
+        &self,
+        changes: &Changes,
+    ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
+        // Files re-parsed, with what they defined before (none: parsed for the first time).
+        let defined_before = |i: usize| changes.before.get(&self.files[i].id);
+        let mut touched: BTreeSet<&K::Key> = BTreeSet::new();
+        for &i in changes.fresh.keys() {
+            touched.extend(defined_before(i).into_iter().flat_map(K::keys));
+            touched.extend(self.files[i].defines.iter().flat_map(K::keys));
+        }
+        let index = K::definers(&self.definers);
+        touched
+            .into_iter()
+            .map(|key| {
+                let now = index.get(key).map(Places::as_slice).unwrap_or_default();
+                let new_winner = now.last().copied();
+                // The last file that defined it before: a file not re-parsed defines now
+                // what it did then; a re-parsed one what `before` says.
+                let kept = now.iter().rev().find(|i| !changes.fresh.contains_key(i));
+                let reparsed = changes
+                    .fresh
+                    .keys()
+                    .filter(|&&i| defined_before(i).is_some_and(|d| K::keys(d).contains(key)))
+                    .max();
+                let old_last = kept.max(reparsed).copied();
+                let old_winner = old_last.filter(|i| !changes.fresh.contains_key(i));
+                (key.clone(), old_winner, new_winner)
+            })
+            .collect()
+    }
+
+    /// [`ManifestSet::winners`] by one pass over every file: for files that came, went or
+    /// moved (a listing or a removal, which cost a pass over the files anyway).
+    fn winners_by_scan<K: Kind>(
         &self,
         changes: &Changes,
         reordered: bool,

@@ -377,3 +377,47 @@ fn a_first_load_in_steps_builds_the_state_of_one_step() {
         "the overridden copies come back unparsed"
     );
 }
+
+/// Rewrites of named files, each defining a Service another file defines too: the last
+/// definer's copy is always in force, found through the index of definers (which the
+/// unit tests check against a scan of every file), and only the named file is parsed.
+#[test]
+fn a_named_file_rewrite_settles_shared_objects_through_the_index() {
+    let mut m = Manifests::dir(&[
+        ("a.yaml", service("s", "203.0.113.1")),
+        ("b.yaml", service("s", "203.0.113.2")),
+        ("c.yaml", service("t", "203.0.113.3")),
+    ]);
+    let ip_of = |m: &Manifests, name: &str| {
+        m.shared.read(|s| {
+            s.services()
+                .get(&ObjectKey::new("x", name))
+                .and_then(|svc| svc.external_ips.first().map(ToString::to_string))
+        })
+    };
+    let rewrite = |m: &mut Manifests, file: &str, text: String| {
+        replace(&m.path(file), &text);
+        let named = std::collections::BTreeSet::from([m.path(file)]);
+        assert!(
+            m.set.refresh_files(&named, NODE, &m.shared),
+            "{file} is known"
+        );
+    };
+    assert_eq!(ip_of(&m, "s").as_deref(), Some("203.0.113.2"));
+    // The winner drops the shared Service: the earlier copy comes back.
+    rewrite(&mut m, "b.yaml", service("u", "203.0.113.4"));
+    assert_eq!(ip_of(&m, "s").as_deref(), Some("203.0.113.1"));
+    assert_eq!(service_names(&m.shared), ["x/s", "x/t", "x/u"]);
+    // A later file takes the Service over, then the earlier file changes its copy: the
+    // later copy stays in force.
+    rewrite(&mut m, "c.yaml", service("s", "203.0.113.5"));
+    assert_eq!(ip_of(&m, "s").as_deref(), Some("203.0.113.5"));
+    assert_eq!(service_names(&m.shared), ["x/s", "x/u"]);
+    rewrite(&mut m, "a.yaml", service("s", "203.0.113.6"));
+    assert_eq!(ip_of(&m, "s").as_deref(), Some("203.0.113.5"));
+    // The last definer lets go again: the rewritten earlier copy is in force.
+    rewrite(&mut m, "c.yaml", service("t", "203.0.113.3"));
+    assert_eq!(ip_of(&m, "s").as_deref(), Some("203.0.113.6"));
+    assert_eq!(service_names(&m.shared), ["x/s", "x/t", "x/u"]);
+    assert_eq!(m.set.parses(), 7, "3 files, then 4 rewrites one file each");
+}
