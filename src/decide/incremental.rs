@@ -319,7 +319,7 @@ impl Incremental {
                     Some(merge::Sharer {
                         service,
                         verdict: outcome.verdicts.get(index as usize)?,
-                        template: outcome.template_for(prefix).map(Arc::as_ref),
+                        template: outcome.template_for(prefix),
                     })
                 })
                 .collect();
@@ -333,29 +333,10 @@ impl Incremental {
         if old_conflicts.unwrap_or_default() != conflicts {
             self.problems_changed = true;
         }
-        let Some(entry) = self.addresses.get(&prefix) else {
-            return false; // Nobody lists it and it had no route.
-        };
-        let new = new.map(|route| {
-            let template = RouteTemplate {
-                attributes: route.attributes,
-                peers: route.peers,
-            };
-            // The template of a Service listing it, when the merge changed nothing.
-            let template_of = |(service, _): (&ServiceRef, u32)| {
-                self.outcomes.get(service)?.template_for(prefix).cloned()
-            };
-            entry
-                .listers
-                .iter()
-                .filter_map(template_of)
-                .find(|t| {
-                    Arc::ptr_eq(&t.attributes, &template.attributes) && t.peers == template.peers
-                })
-                .unwrap_or_else(|| Arc::new(template))
-        });
+        // The announcing Service's own template whenever the merge changed nothing.
+        let new = new.map(|settled| settled.template);
         let Some(entry) = self.addresses.get_mut(&prefix) else {
-            return false;
+            return false; // Nobody lists it and it had no route.
         };
         let changed = entry.route != new;
         match (entry.route.is_some(), new.is_some()) {

@@ -6,7 +6,7 @@
 //! agree, or the route carries the config's defaults and the conflict is reported.
 
 use super::reason::{Reason, Verdict};
-use super::{Route, RouteTemplate, ServiceProblem, ServiceRef};
+use super::{RouteTemplate, ServiceProblem, ServiceRef, ServiceRefs};
 use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
 use smallvec::SmallVec;
@@ -20,7 +20,7 @@ pub struct Sharer<'a> {
     /// Its verdict for the address, on its own.
     pub verdict: &'a Verdict,
     /// Its attributes and peers, when it announces anything.
-    pub template: Option<&'a RouteTemplate>,
+    pub template: Option<&'a Arc<RouteTemplate>>,
 }
 
 /// What the sharing rules read besides the Services.
@@ -29,7 +29,7 @@ pub struct SharingRules<'a> {
     /// `announce.allow_cross_namespace_sharing`.
     pub allow_cross_namespace: bool,
     /// The config's own attributes, for sharing Services that disagree.
-    pub defaults: &'a RouteTemplate,
+    pub defaults: &'a Arc<RouteTemplate>,
 }
 
 /// True when kube-proxy serves the address for this Service, so it takes part in sharing.
@@ -41,13 +41,23 @@ fn takes_part(verdict: &Verdict) -> bool {
     )
 }
 
+/// An address's route as the sharing rules settle it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settled {
+    /// Its attributes and peers: the announcing Service's own template whenever the merge
+    /// changes nothing (one shared `Arc` for all its addresses).
+    pub template: Arc<RouteTemplate>,
+    /// The Services asking for it, in order.
+    pub services: ServiceRefs,
+}
+
 /// The route of `prefix` given every Service listing it (in Service order), and the
 /// problems to report about the sharing.
 pub fn settle(
     prefix: IpNet,
     sharers: &[Sharer<'_>],
     rules: SharingRules<'_>,
-) -> (Option<Route>, Vec<ServiceProblem>) {
+) -> (Option<Settled>, Vec<ServiceProblem>) {
     let mut sharers: SmallVec<[&Sharer<'_>; 1]> =
         sharers.iter().filter(|s| takes_part(s.verdict)).collect();
     // In Service order, each once (two spellings of one IPv6 address in one Service).
@@ -60,7 +70,7 @@ pub fn settle(
             let route = only
                 .template
                 .filter(|_| announced(only))
-                .map(|t| route_of(t, sharers.as_slice()));
+                .map(|t| settled(t, sharers.as_slice()));
             return (route, Vec::new());
         }
         _ => {}
@@ -88,12 +98,14 @@ pub fn settle(
         });
         return (None, problems);
     }
-    let templates: SmallVec<[&RouteTemplate; 2]> =
+    let shared_templates: SmallVec<[&Arc<RouteTemplate>; 2]> =
         sharers.iter().filter_map(|s| s.template).collect();
+    let templates: SmallVec<[&RouteTemplate; 2]> =
+        shared_templates.iter().map(|t| t.as_ref()).collect();
     let first = templates[0];
     let differing = differences(&templates);
     if differing.is_empty() {
-        let mut route = route_of(first, sharers.as_slice());
+        let mut route = settled(shared_templates[0], sharers.as_slice());
         // The weights of agreeing Services add up: the node's endpoints of every one of
         // them answer on the address.
         let weights = templates
@@ -103,7 +115,8 @@ pub fn settle(
                 super::weight::merge(&sum, &t.attributes.extended_communities)
             });
         if weights != first.attributes.extended_communities {
-            Arc::make_mut(&mut route.attributes).extended_communities = weights;
+            let template = Arc::make_mut(&mut route.template);
+            Arc::make_mut(&mut template.attributes).extended_communities = weights;
         }
         return (Some(route), Vec::new());
     }
@@ -113,7 +126,7 @@ pub fn settle(
             differing.join(", ")
         )
     });
-    (Some(route_of(rules.defaults, sharers.as_slice())), problems)
+    (Some(settled(rules.defaults, sharers.as_slice())), problems)
 }
 
 /// A problem of `code` for each Service in `told`; `message` words it around the names of
@@ -140,10 +153,9 @@ fn tell(
         .collect()
 }
 
-fn route_of(template: &RouteTemplate, sharers: &[&Sharer<'_>]) -> Route {
-    Route {
-        attributes: template.attributes.clone(),
-        peers: template.peers.clone(),
+fn settled(template: &Arc<RouteTemplate>, sharers: &[&Sharer<'_>]) -> Settled {
+    Settled {
+        template: Arc::clone(template),
         services: sharers.iter().map(|s| s.service.clone()).collect(),
     }
 }

@@ -295,12 +295,17 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
                 merge::Sharer {
                     service,
                     verdict: &outcome.verdicts[index],
-                    template: outcome.template_for(prefix).map(Arc::as_ref),
+                    template: outcome.template_for(prefix),
                 }
             })
             .collect();
-        let (route, problems) = merge::settle(prefix, &sharers, rules);
-        if let Some(route) = route {
+        let (settled, problems) = merge::settle(prefix, &sharers, rules);
+        if let Some(settled) = settled {
+            let route = Route {
+                attributes: settled.template.attributes.clone(),
+                peers: settled.template.peers.clone(),
+                services: settled.services,
+            };
             decision.routes.insert(prefix, route);
         }
         decision.problems.extend(problems);
@@ -310,20 +315,20 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
 
 /// The route of an address whose sharing Services disagree: the config's attributes, to
 /// every peer.
-pub fn default_template(announce: &AnnounceConfig, drained: bool) -> RouteTemplate {
-    RouteTemplate {
+pub fn default_template(announce: &AnnounceConfig, drained: bool) -> Arc<RouteTemplate> {
+    Arc::new(RouteTemplate {
         attributes: Arc::new(route_attributes(
             announce,
             &ServiceAnnotations::default(),
             drained,
         )),
         peers: PeerSelection::All,
-    }
+    })
 }
 
 fn sharing_rules<'a>(
     settings: Settings<'_>,
-    defaults: &'a RouteTemplate,
+    defaults: &'a Arc<RouteTemplate>,
 ) -> merge::SharingRules<'a> {
     merge::SharingRules {
         allow_cross_namespace: settings.announce.allow_cross_namespace_sharing,
