@@ -3,7 +3,7 @@
 //! is reported and its key takes its default, while the other keys apply. The rule reads
 //! nothing but the current annotations, so a restart, `plan` and `run` agree (SPEC 4.8).
 
-use crate::values;
+use crate::values::{self, sorted_unique};
 use bgp::wire::{Community, LargeCommunity};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -209,12 +209,6 @@ fn parse_peers(value: &str, peer_names: &BTreeSet<String>) -> Result<BTreeSet<St
         ));
     }
     Ok(names.into_iter().collect())
-}
-
-fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
-    v.sort();
-    v.dedup();
-    v
 }
 
 #[cfg(test)]

@@ -5,6 +5,14 @@
 use bgp::wire::{Community, LargeCommunity};
 use std::time::Duration;
 
+/// `values` in order, each once: lists of communities compare equal whatever order and
+/// repetitions the config and the annotations write them in.
+pub fn sorted_unique<T: Ord>(mut values: Vec<T>) -> Vec<T> {
+    values.sort();
+    values.dedup();
+    values
+}
+
 /// Parses `ASN:VALUE` (each 0..65535) or one of the well-known names
 /// `no-export`, `no-advertise`, `no-export-subconfed`, `graceful-shutdown`.
 pub fn parse_community(text: &str) -> Result<Community, String> {

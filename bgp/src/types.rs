@@ -41,8 +41,9 @@ fn whole_seconds(d: Duration, max: u64) -> Result<u64, ValueError> {
 }
 
 /// The conversions of a whole-seconds field whose rule its `const fn new(u16)` checks:
-/// from and to a [`Duration`], to its seconds and from a `u16`. Every one goes through
-/// `new`, so each type states its rule once and the conversions cannot drift apart.
+/// from and to a [`Duration`], to its seconds and from a `u16`. Every conversion into the
+/// type goes through `new`, so each type states its rule once and the conversions cannot
+/// drift apart.
 macro_rules! seconds_field {
     ($ty:ident, $max:expr, $wire:literal) => {
         impl $ty {

@@ -568,7 +568,7 @@ fn form_difference(bytes: &[u8]) -> Option<&'static str> {
         }
         2 => {
             let attributes = update_layout::path_attributes(body);
-            if attributes.iter().any(|a| a.extended_length && a.len <= 255) {
+            if attributes.iter().any(|a| !a.has_our_length_form()) {
                 Some("Extended Length on a short attribute")
             } else if !update_layout::in_our_order(&attributes) {
                 Some("attribute order")

@@ -102,7 +102,7 @@ impl Default for ClusterState {
 /// The Service a slice belongs to: its `kubernetes.io/service-name` label, same namespace.
 fn owner(slice_key: &ObjectKey, slice: &SliceInfo) -> Option<ObjectKey> {
     let name = slice.service.as_deref()?;
-    Some(ObjectKey::new(slice_key.namespace.clone(), name))
+    Some(ObjectKey::new(&*slice_key.namespace, name))
 }
 
 /// The keys of `map` that `keep` refuses: what the end of a relist removes. Collected

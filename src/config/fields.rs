@@ -148,12 +148,6 @@ pub(super) fn parse_cidr(s: &str) -> Result<IpNet, String> {
     Ok(net)
 }
 
-pub(super) fn sorted_unique<T: Ord>(mut v: Vec<T>) -> Vec<T> {
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// Converts every element of a list, naming problems `field[i]`.
 pub(super) fn collect<T>(
     p: &mut Problems,

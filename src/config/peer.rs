@@ -2,10 +2,11 @@
 //! every problem naming its field), and the rules across entries (unique names and
 //! endpoints).
 
-use super::fields::{Problems, collect, one_of, parse_asn, parse_bool, parse_ip, sorted_unique};
+use super::fields::{Problems, collect, one_of, parse_asn, parse_bool, parse_ip};
 use super::raw::RawPeer;
 use super::{NextHopChoice, PeerConfig};
 use crate::values;
+use crate::values::sorted_unique;
 use bgp::{Asn, Family, HoldTime, PeerKind};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;

@@ -1,13 +1,14 @@
 //! Raw config to typed config. Every problem is collected, not just the first, and each
 //! names its field with the path a user would write (`peers[0].hold_time`).
 
-use super::fields::{Problems, collect, parse_asn, parse_bool, parse_cidr, sorted_unique};
+use super::fields::{Problems, collect, parse_asn, parse_bool, parse_cidr};
 use super::raw::{RawAnnounce, RawConfig};
 use super::{
     AnnounceConfig, Config, ReadyWhen, ServiceSelection, ShutdownConfig, ShutdownModeConfig,
     SourceConfig,
 };
 use crate::values;
+use crate::values::sorted_unique;
 use bgp::{RestartTime, RouterId};
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -20,6 +20,7 @@ use crate::cluster::objects::{
 };
 use crate::cluster::{ClusterState, ObjectKey};
 use crate::config::{AnnounceConfig, ServiceSelection};
+use crate::values::sorted_unique;
 use bgp::rib_out::RouteAttributes;
 use bgp::wire::Community;
 use ipnet::IpNet;
@@ -502,15 +503,6 @@ fn judge_endpoints(effective: &ServiceAnnotations, summary: endpoints::EndpointS
     }
 }
 
-/// `values` in order, each once: a route's communities compare equal whatever order the
-/// config and the annotations list them in.
-fn sorted_set<T: Ord>(values: impl Iterator<Item = T>) -> Vec<T> {
-    let mut set: Vec<T> = values.collect();
-    set.sort();
-    set.dedup();
-    set
-}
-
 /// Route attributes of one Service's address: the config's communities on every route,
 /// the Service's own on top, GRACEFUL_SHUTDOWN (RFC 8326) while the node is drained.
 fn route_attributes(
@@ -518,20 +510,22 @@ fn route_attributes(
     effective: &ServiceAnnotations,
     drained: bool,
 ) -> RouteAttributes {
-    let communities = sorted_set(
+    let communities = sorted_unique(
         announce
             .communities
             .iter()
             .chain(&effective.communities)
             .copied()
-            .chain(drained.then_some(Community::GRACEFUL_SHUTDOWN)),
+            .chain(drained.then_some(Community::GRACEFUL_SHUTDOWN))
+            .collect(),
     );
-    let large_communities = sorted_set(
+    let large_communities = sorted_unique(
         announce
             .large_communities
             .iter()
             .chain(&effective.large_communities)
-            .copied(),
+            .copied()
+            .collect(),
     );
     RouteAttributes {
         origin: bgp::wire::Origin::Igp,
