@@ -94,10 +94,7 @@ pub fn established<R: InteropRouter>() -> Lab<R> {
 pub fn with_routes<R: InteropRouter>(name: &str, test: impl FnOnce(Lab<R>, Rib)) {
     run::<R>(name, || {
         let lab = established::<R>();
-        let routes = scenario::host_routes(100);
-        lab.announce(&routes);
-        let expected = lab.expected(&routes);
-        lab.wait_rib("the routes announced", &expected);
+        let expected = lab.announce_and_wait(&scenario::host_routes(100), "the routes announced");
         test(lab, expected);
     });
 }
