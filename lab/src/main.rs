@@ -130,6 +130,9 @@ struct BenchArgs {
     /// Pause between two polls of the ToR, in milliseconds.
     #[arg(long, default_value_t = 10)]
     poll_ms: u64,
+    /// What the ToR advertises back to the originator: all (FRR's default) or none.
+    #[arg(long, value_enum, default_value_t = lab::bench::tor::Export::All)]
+    tor_export: lab::bench::tor::Export,
 }
 
 #[derive(clap::Args)]
@@ -329,6 +332,7 @@ fn run_bench(args: BenchArgs) -> Result<(), String> {
         sizes,
         kinds,
         poll: std::time::Duration::from_millis(args.poll_ms),
+        export: args.tor_export,
     };
     eprintln!(
         "bench: {} run(s); kube-anycast is {}",

@@ -21,7 +21,7 @@ use originator::{Kind, Running};
 use procstat::Usage;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use tor::{Received, Tor};
+use tor::{Export, Received, Tor};
 
 /// The route counts of a full run.
 pub const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
@@ -37,6 +37,8 @@ pub struct Options {
     pub kinds: Vec<Kind>,
     /// Pause between two polls of the ToR.
     pub poll: Duration,
+    /// What the ToR advertises back to the originator.
+    pub export: Export,
 }
 
 /// One originator's run at one size. A phase that did not complete is `None`, and
@@ -47,6 +49,8 @@ pub struct Run {
     pub kind: Kind,
     /// Routes announced.
     pub n: usize,
+    /// What the ToR advertised back to the originator.
+    pub export: Export,
     /// Process start -> the ToR sees the session Established.
     pub established: Option<Duration>,
     /// Process start -> the ToR's RIB holds all N.
@@ -75,10 +79,11 @@ pub struct Run {
 }
 
 impl Run {
-    fn new(kind: Kind, n: usize) -> Run {
+    fn new(kind: Kind, n: usize, export: Export) -> Run {
         Run {
             kind,
             n,
+            export,
             established: None,
             rib_full: None,
             fib_full: None,
@@ -191,8 +196,8 @@ impl<'a> Poller<'a> {
 
 /// One run in fresh namespaces: start, announce, withdraw, stop.
 pub fn run_one(options: &Options, kind: Kind, n: usize) -> Run {
-    let mut run = Run::new(kind, n);
-    let tor = Tor::new();
+    let mut run = Run::new(kind, n, options.export);
+    let tor = Tor::new(options.export);
     let dir = crate::lab_dir(&tor.pair.b.ns, "bench");
     match start(options, &tor, kind, n, &dir) {
         Ok((running, t0)) => measure(&tor, running, t0, options.poll, &mut run),
@@ -266,6 +271,14 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
     let before = tor.received();
     run.announce = before.as_ref().ok().copied();
     measure_relist(tor, &mut running, deadline, run);
+    let expected_sent = match tor.export {
+        Export::All => n,
+        Export::None => 0,
+    };
+    if let Err(e) = settle(tor, &mut running, expected_sent, pause, deadline) {
+        run.notes.push(format!("the ToR did not settle: {e}"));
+        return finish(&mut running, run);
+    }
 
     let t_withdraw = Instant::now();
     if let Err(e) = running.withdraw_all() {
@@ -299,6 +312,34 @@ fn measure(tor: &Tor, mut running: Running, t0: Instant, pause: Duration, run: &
             .push("the session did not stay up through the withdraw".to_string());
     }
     finish(&mut running, run)
+}
+
+/// Waits until the ToR has finished advertising back to the originator: `sent` routes in
+/// its Adj-RIB-Out toward it and no message written for a while. Without this, a bulk
+/// withdraw would cost the ToR retracting anything between none and all of the N,
+/// depending on how long after its routes arrived the originator was told to withdraw.
+fn settle(
+    tor: &Tor,
+    running: &mut Running,
+    sent: u64,
+    pause: Duration,
+    deadline: Duration,
+) -> Result<(), String> {
+    /// No message for this long: the ToR has written what it queued (KEEPALIVEs come
+    /// every 3 s).
+    const QUIET: Duration = Duration::from_millis(300);
+    let end = Instant::now() + deadline;
+    let mut poller = Poller::new(running, pause);
+    poller.until(end, || Ok(tor.summary()?.sent == sent))?;
+    let mut last = (tor.summary()?.messages_sent, Instant::now());
+    poller.until(end, || {
+        let now = tor.summary()?.messages_sent;
+        if now != last.0 {
+            last = (now, Instant::now());
+        }
+        Ok(last.1.elapsed() >= QUIET)
+    })?;
+    Ok(())
 }
 
 /// kube-anycast with the Kubernetes source: forces a relist of everything (410 Gone on

@@ -2,6 +2,7 @@
 //! figure's ratio to the best anchor (BIRD 2, GoBGP, ExaBGP) on that row.
 
 use super::Run;
+use super::tor::Export;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -151,10 +152,26 @@ fn render_one(out: &mut String, n: usize, runs: &[&Run]) {
         show(Unit::Time, rib.as_secs_f64()),
         show(Unit::Time, fib.as_secs_f64())
     );
+    for export in [Export::All, Export::None] {
+        if runs.iter().any(|r| r.export == export) {
+            let _ = writeln!(out, "{}", export_note(export));
+        }
+    }
     for r in runs.iter().filter(|r| !r.notes.is_empty()) {
         for note in &r.notes {
             let _ = writeln!(out, "- {}: {}", r.kind.title(), one_line(note));
         }
+    }
+}
+
+/// What the ToR sent the originator, and so what a withdraw cost it.
+fn export_note(export: Export) -> &'static str {
+    match export {
+        Export::All => {
+            "The ToR advertised every route back to the originator (FRR's default) and had \
+             finished doing so before each withdraw, which it then also retracted."
+        }
+        Export::None => "The ToR advertised nothing to the originator (outbound deny-all).",
     }
 }
 

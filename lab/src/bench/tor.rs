@@ -4,6 +4,12 @@
 //! routes via the originator (from `/proc/<zebra>/net/route`, which the kernel prints
 //! without any tool in between), FRR's message counters and the TCP socket's byte
 //! counters.
+//!
+//! What the ToR sends back to the originator is part of the setup ([`Export`]): FRR by
+//! default advertises every route to every eBGP peer, the originator included (which drops
+//! them on its own ASN in the path), about a second after they arrive. A withdraw then also
+//! costs the ToR retracting what it sent, so every run withdraws from the same, settled
+//! state (see [`Summary::sent`]).
 
 use crate::frr::{Frr, FrrConfig, FrrNeighbor};
 use crate::netns::NetnsPair;
@@ -18,6 +24,20 @@ pub const TOR_ASN: u32 = 65000;
 /// The originator's ASN (eBGP to the ToR).
 pub const ORIGINATOR_ASN: u32 = 4_200_000_010;
 
+/// What the ToR advertises to the originator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Export {
+    /// FRR's default: everything it holds, so every route the originator announces
+    /// goes back to it.
+    #[default]
+    All,
+    /// Nothing (an outbound deny-all route-map), as a ToR facing servers is often set up.
+    None,
+}
+
+/// The outbound route-map that denies everything.
+const SEND_NOTHING: &str = "SEND-NOTHING";
+
 /// A ToR and the (still empty) namespace of the originator under test. The router is
 /// declared first so it stops before its namespace goes.
 pub struct Tor {
@@ -25,6 +45,8 @@ pub struct Tor {
     pub frr: Frr,
     /// A: the ToR; B: the originator.
     pub pair: NetnsPair,
+    /// What it advertises to the originator.
+    pub export: Export,
     bgpd: RefCell<Option<Vty>>,
 }
 
@@ -35,6 +57,11 @@ pub struct Summary {
     pub state: String,
     /// Prefixes received (and accepted) from the originator.
     pub prefixes: u64,
+    /// Prefixes in the ToR's Adj-RIB-Out toward the originator (`pfxSnt`).
+    pub sent: u64,
+    /// Messages the ToR has sent the originator (`msgSent`): it stops moving once the
+    /// ToR has written what it queued.
+    pub messages_sent: u64,
 }
 
 /// Counters of what the ToR received on the session so far.
@@ -48,26 +75,38 @@ pub struct Received {
 }
 
 impl Tor {
-    /// Fresh namespaces and a ToR that accepts the originator at B's address.
-    pub fn new() -> Tor {
+    /// Fresh namespaces and a ToR that accepts the originator at B's address and
+    /// advertises `export` to it.
+    pub fn new(export: Export) -> Tor {
         let pair = NetnsPair::new();
-        let frr = Frr::start(
-            &pair.a.ns,
-            FrrConfig {
-                asn: TOR_ASN,
-                router_id: pair.a.v4,
-                neighbors: vec![FrrNeighbor {
-                    address: IpAddr::V4(pair.b.v4),
-                    remote_as: ORIGINATOR_ASN,
-                    password: None,
-                    passive: false,
-                }],
-                networks: vec![],
-            },
-        );
+        let config = FrrConfig {
+            asn: TOR_ASN,
+            router_id: pair.a.v4,
+            neighbors: vec![FrrNeighbor {
+                address: IpAddr::V4(pair.b.v4),
+                remote_as: ORIGINATOR_ASN,
+                password: None,
+                passive: false,
+            }],
+            networks: vec![],
+        };
+        let mut conf = config.bgpd_conf(&pair.a.ns);
+        if export == Export::None {
+            conf.push_str(&send_nothing(pair.b.v4));
+        }
+        let frr = Frr::start_with_conf(&pair.a.ns, config, &conf);
+        if export == Export::None {
+            let applied = format!("neighbor {} route-map {SEND_NOTHING} out", pair.b.v4);
+            let running = frr.vtysh("show running-config").unwrap_or_default();
+            assert!(
+                running.contains(&applied),
+                "lab setup: the ToR did not take `{applied}`: {running}"
+            );
+        }
         Tor {
             frr,
             pair,
+            export,
             bgpd: RefCell::new(None),
         }
     }
@@ -133,10 +172,16 @@ impl Tor {
     }
 }
 
-impl Default for Tor {
-    fn default() -> Self {
-        Tor::new()
-    }
+/// bgpd.conf lines that give `peer` an outbound route-map denying everything.
+fn send_nothing(peer: Ipv4Addr) -> String {
+    format!(
+        "route-map {SEND_NOTHING} deny 10
+router bgp {TOR_ASN}
+ address-family ipv4 unicast
+  neighbor {peer} route-map {SEND_NOTHING} out
+ exit-address-family
+"
+    )
 }
 
 /// Finds `peer` in a summary, whatever the nesting of the FRR version (`peers` at the top,
@@ -149,13 +194,16 @@ pub fn parse_summary(v: &Value, peer: &str) -> Result<Summary, String> {
     let p = peers
         .get(peer)
         .ok_or_else(|| format!("no peer {peer} in the summary"))?;
+    let count = |field: &str| p.get(field).and_then(Value::as_u64).unwrap_or(0);
     Ok(Summary {
         state: p
             .get("state")
             .and_then(Value::as_str)
             .unwrap_or("Unknown")
             .to_string(),
-        prefixes: p.get("pfxRcd").and_then(Value::as_u64).unwrap_or(0),
+        prefixes: count("pfxRcd"),
+        sent: count("pfxSnt"),
+        messages_sent: count("msgSent"),
     })
 }
 

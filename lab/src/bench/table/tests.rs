@@ -1,9 +1,9 @@
 use super::*;
 use crate::bench::originator::Kind;
-use crate::bench::tor::Received;
+use crate::bench::tor::{Export, Received};
 
 fn run(kind: Kind, rib_ms: u64) -> Run {
-    let mut r = Run::new(kind, 1000);
+    let mut r = Run::new(kind, 1000, Export::All);
     r.established = Some(Duration::from_millis(100));
     r.rib_full = Some(Duration::from_millis(rib_ms));
     r.announce = Some(Received {
@@ -45,4 +45,16 @@ fn counts_and_units() {
     assert_eq!(count(999.0), "999");
     assert_eq!(show(Unit::Bytes, 3.0 * 1024.0 * 1024.0), "3.0 MiB");
     assert_eq!(show(Unit::Time, 1.5), "1.50 s");
+}
+
+#[test]
+fn the_footer_says_what_the_tor_sent_back() {
+    let all = render(&[run(Kind::Bird, 300)]);
+    assert!(all.contains("advertised every route back"), "{all}");
+    assert!(!all.contains("advertised nothing"), "{all}");
+    let mut quiet = run(Kind::Bird, 300);
+    quiet.export = Export::None;
+    let none = render(&[quiet]);
+    assert!(none.contains("advertised nothing"), "{none}");
+    assert!(!none.contains("advertised every route back"), "{none}");
 }

@@ -2,14 +2,18 @@ use super::*;
 
 #[test]
 fn summary_of_either_shape() {
-    let flat = serde_json::json!({"peers": {"10.77.0.2": {"state": "Established", "pfxRcd": 12}}});
+    let flat = serde_json::json!({"peers": {"10.77.0.2": {
+        "state": "Established", "pfxRcd": 12, "pfxSnt": 7, "msgSent": 30
+    }}});
     let nested = serde_json::json!({"ipv4Unicast": flat.clone()});
     for v in [flat, nested] {
         assert_eq!(
             parse_summary(&v, "10.77.0.2").unwrap(),
             Summary {
                 state: "Established".into(),
-                prefixes: 12
+                prefixes: 12,
+                sent: 7,
+                messages_sent: 30,
             }
         );
     }
