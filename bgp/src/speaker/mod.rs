@@ -2,8 +2,10 @@
 //!
 //! A [`PeerSpeaker`] owns the RFC 4271 [`Session`] and the peer's [`AdjRibOut`], and
 //! keeps the rules that sit between them and the owner's commands:
-//! - announcements wait up to [`ANNOUNCE_COALESCE`] so that a trickle of them shares
-//!   UPDATEs; withdrawals, a replaced set and the end of the initial set go at once;
+//! - an announcement after a quiet spell goes at once; those that follow within
+//!   [`ANNOUNCE_COALESCE`] of a send of announcements wait for the window's end, so
+//!   that a trickle of them shares UPDATEs; withdrawals, a replaced set and the end of
+//!   the initial set always go at once, and open no window;
 //! - UPDATEs are pulled from the Adj-RIB-Out only while the connection's output holds
 //!   less than [`OUT_HIGH_WATER`] octets, and again once it drained below
 //!   [`OUT_LOW_WATER`];
@@ -42,7 +44,10 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long announcements may wait for more to share their UPDATEs.
+/// The window after a send of announcements in which further announcements wait, to
+/// share UPDATEs. The first announcement after a quiet spell does not wait: a lone
+/// change is on the wire as soon as it is decided, only a trickle is packed, and no
+/// announcement waits longer than this.
 pub const ANNOUNCE_COALESCE: Duration = Duration::from_millis(5);
 
 /// Stop pulling UPDATEs into a connection's output above this many octets: the
@@ -214,6 +219,11 @@ pub struct PeerSpeaker {
     shutdown: Option<Shutdown>,
     /// Pending announcements are pulled at this instant.
     flush_at: Option<Instant>,
+    /// The end of the coalescing window opened by the last send of announcements:
+    /// announcements before it wait for it, later ones go at once.
+    quiet_from: Option<Instant>,
+    /// Announcements were applied since the last send.
+    announced: bool,
     /// The current batch of commands holds something to send at once.
     urgent: bool,
     /// Origins of changes applied but not yet written out.
@@ -238,6 +248,8 @@ impl PeerSpeaker {
             established: None,
             shutdown: None,
             flush_at: None,
+            quiet_from: None,
+            announced: false,
             urgent: false,
             unwritten: Vec::new(),
             watching_flush: false,

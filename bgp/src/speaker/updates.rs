@@ -26,7 +26,10 @@ impl PeerSpeaker {
                 self.unwritten.extend(since);
                 for change in changes {
                     match change {
-                        RouteChange::Announce(prefix, attrs) => self.rib.announce(prefix, attrs),
+                        RouteChange::Announce(prefix, attrs) => {
+                            self.announced = true;
+                            self.rib.announce(prefix, attrs)
+                        }
                         RouteChange::Withdraw(prefix) => {
                             self.urgent = true;
                             self.rib.withdraw(prefix)
@@ -56,8 +59,10 @@ impl PeerSpeaker {
         }
     }
 
-    /// The end of a batch: withdrawals go at once; announcements alone wait up to
-    /// [`ANNOUNCE_COALESCE`] so that a trickle of them is packed into few UPDATEs.
+    /// The end of a batch: withdrawals go at once, and so do announcements after a quiet
+    /// spell; announcements within [`ANNOUNCE_COALESCE`] of the last send of
+    /// announcements wait for the window's end so that a trickle of them is packed into
+    /// few UPDATEs.
     pub(super) fn on_commands_done(&mut self) {
         if self.shutdown.is_some() {
             return;
@@ -65,13 +70,20 @@ impl PeerSpeaker {
         if std::mem::take(&mut self.urgent) {
             self.pump();
         } else if self.flush_at.is_none() {
-            self.flush_at = Some(self.now + ANNOUNCE_COALESCE);
+            match self.quiet_from.filter(|&at| at > self.now) {
+                Some(window_end) => self.flush_at = Some(window_end),
+                None => self.pump(),
+            }
         }
     }
 
-    /// Asks for the pending UPDATEs to be pulled into the established connection.
+    /// Asks for the pending UPDATEs to be pulled into the established connection; a send
+    /// of announcements opens the coalescing window.
     pub(super) fn pump(&mut self) {
         self.flush_at = None;
+        if std::mem::take(&mut self.announced) {
+            self.quiet_from = Some(self.now + ANNOUNCE_COALESCE);
+        }
         match self.established {
             Some(conn) => self.output.push_back(Output::SendUpdates { conn }),
             None => {

@@ -78,6 +78,14 @@ fn prefix(last: u8) -> ipnet::IpNet {
     format!("203.0.113.{last}/32").parse().unwrap()
 }
 
+/// A batch announcing `prefix(last)`.
+fn announce(last: u8) -> Command {
+    Command::Changes {
+        changes: vec![RouteChange::Announce(prefix(last), attrs())],
+        since: None,
+    }
+}
+
 /// A connection's output that keeps the messages and counts their encoded octets.
 #[derive(Default)]
 struct Sink {

@@ -4,28 +4,52 @@
 use super::*;
 
 #[test]
-fn announcements_wait_for_the_coalescing_window() {
+fn an_announcement_after_a_quiet_spell_goes_at_once() {
     let mut h = Harness::established(config(), peer_open(false));
-    let out = h.commands(vec![Command::Changes {
-        changes: vec![RouteChange::Announce(prefix(1), attrs())],
-        since: None,
-    }]);
-    assert!(!asks_for_updates(&out), "not before the window ends");
-    assert_eq!(h.speaker.next_deadline(), Some(h.now + ANNOUNCE_COALESCE));
-    // More announcements within the window do not move it.
+    h.advance(ANNOUNCE_COALESCE * 2);
+    let out = h.commands(vec![announce(1)]);
+    assert!(asks_for_updates(&out), "no window is open, so no wait");
+    assert_eq!(h.speaker.next_deadline(), None);
+}
+
+#[test]
+fn announcements_within_the_window_of_a_send_wait_for_its_end() {
+    let mut h = Harness::established(config(), peer_open(false));
+    h.advance(ANNOUNCE_COALESCE * 2);
+    let mut sink = Sink::default();
+    let out = h.commands(vec![announce(1)]);
+    h.fill_from(&out, &mut sink);
+    let window_end = h.now + ANNOUNCE_COALESCE;
     h.now += ANNOUNCE_COALESCE / 2;
-    h.commands(vec![Command::Changes {
-        changes: vec![RouteChange::Announce(prefix(2), attrs())],
-        since: None,
-    }]);
-    let out = h.advance(ANNOUNCE_COALESCE / 2);
+    let out = h.commands(vec![announce(2)]);
+    assert!(!asks_for_updates(&out), "not before the window ends");
+    assert_eq!(h.speaker.next_deadline(), Some(window_end));
+    // More announcements within the window do not move its end.
+    h.now += ANNOUNCE_COALESCE / 4;
+    h.commands(vec![announce(3)]);
+    assert_eq!(h.speaker.next_deadline(), Some(window_end));
+    let out = h.advance(window_end - h.now);
     assert!(asks_for_updates(&out));
     let mut sink = Sink::default();
     h.fill_from(&out, &mut sink);
     let nlri: usize = sink.updates().iter().map(|u| u.nlri.len()).sum();
-    assert_eq!(nlri, 2, "both announcements, packed");
+    assert_eq!(nlri, 2, "both waiting announcements, packed");
     assert_eq!(sink.updates().len(), 1);
     assert_eq!(h.speaker.next_deadline(), None);
+}
+
+#[test]
+fn an_announcement_right_after_a_withdrawal_goes_at_once() {
+    let mut h = Harness::established(config(), peer_open(false));
+    h.advance(ANNOUNCE_COALESCE * 2);
+    let out = h.commands(vec![Command::Changes {
+        changes: vec![RouteChange::Withdraw(prefix(1))],
+        since: None,
+    }]);
+    assert!(asks_for_updates(&out));
+    h.now += ANNOUNCE_COALESCE / 5;
+    let out = h.commands(vec![announce(1)]);
+    assert!(asks_for_updates(&out), "a withdrawal opens no window");
 }
 
 #[test]
@@ -50,10 +74,7 @@ fn withdrawals_replacements_and_the_end_of_the_initial_set_go_at_once() {
 fn an_announcement_batched_with_a_withdrawal_goes_with_it() {
     let mut h = Harness::established(config(), peer_open(false));
     let out = h.commands(vec![
-        Command::Changes {
-            changes: vec![RouteChange::Announce(prefix(1), attrs())],
-            since: None,
-        },
+        announce(1),
         Command::Changes {
             changes: vec![RouteChange::Withdraw(prefix(2))],
             since: None,

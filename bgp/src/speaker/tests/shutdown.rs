@@ -120,10 +120,7 @@ fn without_a_session_shutdown_stops_at_once() {
 fn commands_during_a_shutdown_are_dropped_and_no_connection_is_attempted() {
     let (mut h, _) = with_one_route(config(), peer_open(false));
     h.commands(vec![withdraw(Duration::from_secs(5))]);
-    let out = h.commands(vec![Command::Changes {
-        changes: vec![RouteChange::Announce(prefix(9), attrs())],
-        since: None,
-    }]);
+    let out = h.commands(vec![announce(9)]);
     assert!(!asks_for_updates(&out));
     assert_eq!(
         h.speaker.next_deadline(),
