@@ -121,6 +121,12 @@ impl PrefixQueue {
         self.v4.len() + self.v6.len()
     }
 
+    /// Puts the queued prefixes in prefix order, in place.
+    pub(crate) fn sort(&mut self) {
+        self.v4.make_contiguous().sort_unstable();
+        self.v6.make_contiguous().sort_unstable();
+    }
+
     pub(crate) fn clear(&mut self) {
         // Dropped, not cleared: a queue that held a whole initial transfer gives its
         // memory back.

@@ -194,7 +194,9 @@ impl AdjRibOut {
     /// Order: all queued withdrawals; then, family by family (IPv4 first), the queued
     /// announcements grouped by attributes, followed by that family's End-of-RIB if the
     /// initial transfer after [`session_up`](AdjRibOut::session_up) has not ended it yet
-    /// and the initial set is complete.
+    /// and the initial set is complete. Within a queue, prefixes go in the order they were
+    /// changed, and in prefix order after a change of many at once (a session coming up,
+    /// [`replace`](AdjRibOut::replace), [`route_refresh`](AdjRibOut::route_refresh)).
     pub fn next_update(&mut self) -> Option<Update> {
         'again: loop {
             let session = self.session.as_ref()?;

@@ -809,3 +809,42 @@ fn churn_before_sending_keeps_queues_bounded() {
         .collect();
     assert_eq!(peer, want);
 }
+
+/// The prefixes of `updates`, announced and withdrawn, in sending order.
+fn sent_order(updates: &[Update]) -> Vec<IpNet> {
+    updates
+        .iter()
+        .flat_map(|u| withdrawn(u).into_iter().chain(announced(u)))
+        .collect()
+}
+
+#[test]
+fn a_change_of_many_routes_at_once_goes_out_in_prefix_order() {
+    // 0..600 in a scattered order: a multiplier coprime with 600.
+    let scattered: Vec<IpNet> = (0..600u32).map(|i| v4_host(i * 7 % 600)).collect();
+    let mut sorted = scattered.clone();
+    sorted.sort();
+    let attrs = attrs_med(1);
+    let routes = |prefixes: &[IpNet]| -> Vec<(IpNet, Arc<RouteAttributes>)> {
+        prefixes.iter().map(|p| (*p, Arc::clone(&attrs))).collect()
+    };
+
+    // Replaced during a session.
+    let mut rib = up(both());
+    rib.replace(routes(&scattered));
+    assert_eq!(sent_order(&rib.take_updates()), sorted, "replace");
+
+    // Replaced before the session, sent when it comes up.
+    let mut rib = AdjRibOut::new();
+    rib.replace(routes(&scattered));
+    rib.session_up(both());
+    assert_eq!(sent_order(&rib.take_updates()), sorted, "session up");
+
+    // Asked for again.
+    rib.route_refresh(Family::Ipv4Unicast);
+    assert_eq!(sent_order(&rib.take_updates()), sorted, "route refresh");
+
+    // Withdrawn by one replace.
+    rib.replace(Vec::new());
+    assert_eq!(sent_order(&rib.take_updates()), sorted, "withdrawn at once");
+}
