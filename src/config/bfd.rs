@@ -2,6 +2,7 @@
 //! Kept apart from the other peer keys: the raw form, the typed form and their
 //! validation, each problem naming its field (`peers[0].bfd.min_tx`).
 
+use super::fields::parse_bool;
 use super::raw::{RawBfd, Scalar};
 use crate::values;
 use std::num::NonZeroU8;
@@ -55,17 +56,7 @@ pub fn parse(field: &str, raw: Option<&RawBfd>) -> Result<BfdConfig, Vec<(String
     };
     let mut out = defaults;
     if let Some(s) = text(raw.enabled.as_ref()) {
-        check(
-            "enabled",
-            match s.as_str() {
-                "true" => {
-                    out.enabled = true;
-                    Ok(())
-                }
-                "false" => Ok(()),
-                other => Err(format!("{other:?} is not true or false")),
-            },
-        );
+        check("enabled", parse_bool(&s).map(|b| out.enabled = b));
     }
     if let Some(s) = text(raw.min_tx.as_ref()) {
         check("min_tx", interval(&s).map(|d| out.min_tx = d));

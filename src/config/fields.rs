@@ -117,6 +117,7 @@ pub(super) fn parse_asn(s: &str) -> Result<Asn, String> {
     }
 }
 
+/// Every boolean field of the file: `true` or `false`, nothing else.
 pub(super) fn parse_bool(s: &str) -> Result<bool, String> {
     match s {
         "true" => Ok(true),

@@ -3,6 +3,7 @@
 //! node's ready local endpoints, so a router with weighted ECMP splits flows between the
 //! nodes by their capacity instead of equally.
 
+use super::fields::parse_bool;
 use super::raw::{RawWeighted, Scalar};
 
 /// `announce.weighted:`, validated.
@@ -96,16 +97,10 @@ pub fn validate(
         return Some(WeightedConfig::default());
     };
     let default = WeightedConfig::default();
-    let mut flag =
-        |field: &str, value: Option<&Scalar>, default: bool| match value.map(|s| s.0.trim()) {
-            None => Some(default),
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            Some(other) => {
-                add(field, format!("{other:?} is not true or false"));
-                None
-            }
-        };
+    let mut flag = |field: &str, value: Option<&Scalar>, default: bool| match value {
+        None => Some(default),
+        Some(s) => parse_bool(s.0.trim()).map_err(|e| add(field, e)).ok(),
+    };
     let enabled = flag(
         "announce.weighted.enabled",
         raw.enabled.as_ref(),
