@@ -173,6 +173,23 @@ fn ready_when_takes_only_its_two_values() {
 }
 
 #[test]
+fn a_keyword_refusal_names_the_value_and_lists_every_choice() {
+    let err = parse(&format!("{MINIMAL}http: {{ready_when: some-peers}}\n")).expect_err("refused");
+    assert_eq!(
+        err.problems,
+        [r#"http.ready_when: "some-peers" is not one of: all-peers, any-peer"#]
+    );
+    let err = parse(&format!(
+        "{MINIMAL}peers: [{{name: t, address: 10.0.0.1, asn: 65000, families: [ipv4, ipv5]}}]\n"
+    ))
+    .expect_err("refused");
+    assert_eq!(
+        err.problems,
+        [r#"peers[0].families[1]: "ipv5" is not one of: ipv4, ipv6"#]
+    );
+}
+
+#[test]
 fn unknown_keys_are_refused_naming_the_key() {
     refused_on(&format!("{MINIMAL}bogus: 1\n"), "bogus");
     refused_on(
