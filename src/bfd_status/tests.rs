@@ -13,11 +13,7 @@ fn fresh() -> Status {
     );
     Status {
         session: Some(session.snapshot()),
-        transitions: 0,
-        was_up: false,
-        error: None,
-        received: 0,
-        sent: 0,
+        ..Status::default()
     }
 }
 

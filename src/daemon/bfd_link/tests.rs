@@ -15,11 +15,8 @@ fn status(state: State, remote: State) -> Status {
     snapshot.remote_state = remote;
     Status {
         session: Some(snapshot),
-        transitions: 0,
         was_up: true,
-        error: None,
-        received: 0,
-        sent: 0,
+        ..Status::default()
     }
 }
 
