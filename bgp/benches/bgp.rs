@@ -7,7 +7,7 @@
 //! Criterion reports times and prefixes per second; the message counts and sizes, and the
 //! heap a table of 100,000 routes holds, are printed once.
 
-use bgp::rib_out::{AdjRibOut, ExportPolicy, PeerSession, RouteAttributes};
+use bgp::rib_out::{AdjRibOut, ExportPolicy, NextHops, PeerSession, RouteAttributes};
 use bgp::wire::{Community, Header, MAX_MESSAGE_LEN, Message, SessionContext, Update};
 use bgp::{Asn, Family};
 use bytes::BytesMut;
@@ -62,9 +62,10 @@ fn session() -> PeerSession {
         policy: ExportPolicy {
             local_asn: Asn(64512),
             kind: bgp::PeerKind::External,
-            next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
-            next_hop_v6: None,
-            next_hop_v6_link_local: None,
+            next_hops: NextHops {
+                v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
+                ..NextHops::default()
+            },
         },
     }
 }

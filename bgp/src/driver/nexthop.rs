@@ -14,7 +14,7 @@
 //! back by the Adj-RIB-Out.
 
 use super::socket::{is_link_local_v6, normalize_ip};
-pub use crate::speaker::NextHops;
+pub use crate::rib_out::NextHops;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One address of an interface, with its prefix length.

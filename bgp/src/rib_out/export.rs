@@ -51,10 +51,10 @@ pub fn path_attributes(attrs: &RouteAttributes, policy: &ExportPolicy) -> PathAt
 /// that family and its routes are held back.
 pub fn next_hop(family: Family, policy: &ExportPolicy) -> Option<NextHop> {
     match family {
-        Family::Ipv4Unicast => policy.next_hop_v4.map(NextHop::V4),
-        Family::Ipv6Unicast => policy.next_hop_v6.map(|global| NextHop::V6 {
+        Family::Ipv4Unicast => policy.next_hops.v4.map(NextHop::V4),
+        Family::Ipv6Unicast => policy.next_hops.v6.map(|global| NextHop::V6 {
             global,
-            link_local: policy.next_hop_v6_link_local,
+            link_local: policy.next_hops.v6_link_local,
         }),
     }
 }

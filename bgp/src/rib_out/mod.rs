@@ -67,12 +67,24 @@ pub struct ExportPolicy {
     /// eBGP or iBGP: decides AS_PATH and LOCAL_PREF (see `export`). The wire context's
     /// own `ebgp` flag only shapes how the codec treats attributes.
     pub kind: PeerKind,
-    /// Next hop for IPv4 routes; IPv4 routes are not sent without one.
-    pub next_hop_v4: Option<Ipv4Addr>,
+    /// The next hops routes go out with; a family without one is held back.
+    pub next_hops: NextHops,
+}
+
+/// The next hops routes go out with to one peer, per family.
+///
+/// Part of the [`ExportPolicy`], which is what gives them meaning: a family whose
+/// next hop is `None` is not sent. The driver chooses them per connection and the
+/// speaker hands them to the policy once the session is established.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NextHops {
+    /// For IPv4 routes; IPv4 routes are not sent without one.
+    pub v4: Option<Ipv4Addr>,
     /// Global next hop for IPv6 routes; IPv6 routes are not sent without one.
-    pub next_hop_v6: Option<Ipv6Addr>,
-    /// Link-local next hop for IPv6 routes, sent with the global one (RFC 2545).
-    pub next_hop_v6_link_local: Option<Ipv6Addr>,
+    pub v6: Option<Ipv6Addr>,
+    /// Link-local IPv6 next hop, sent with the global one (RFC 2545), when the peer
+    /// shares our link.
+    pub v6_link_local: Option<Ipv6Addr>,
 }
 
 /// What the session negotiated that shapes the UPDATEs.

@@ -22,9 +22,11 @@ fn policy(ebgp: bool) -> ExportPolicy {
         } else {
             PeerKind::Internal
         },
-        next_hop_v4: Some(NH4),
-        next_hop_v6: Some(NH6),
-        next_hop_v6_link_local: None,
+        next_hops: NextHops {
+            v4: Some(NH4),
+            v6: Some(NH6),
+            v6_link_local: None,
+        },
     }
 }
 
@@ -532,7 +534,7 @@ fn routes_of_unnegotiated_family_are_held_back() {
     assert_eq!(rib.desired_len_of(Family::Ipv6Unicast), 1);
     // A negotiated family without a next hop is held back too.
     let mut no_v6_next_hop = session(&Family::ALL);
-    no_v6_next_hop.policy.next_hop_v6 = None;
+    no_v6_next_hop.policy.next_hops.v6 = None;
     let mut rib = AdjRibOut::new();
     rib.announce(v6_host(1), attrs_med(1));
     rib.session_up(no_v6_next_hop);
@@ -565,7 +567,7 @@ fn session_down_forgets_sent_keeps_desired() {
 #[test]
 fn ipv6_uses_mp_reach_with_link_local() {
     let mut with_ll = both();
-    with_ll.policy.next_hop_v6_link_local = Some(NH6_LL);
+    with_ll.policy.next_hops.v6_link_local = Some(NH6_LL);
     let mut rib = up(with_ll);
     rib.announce(net("2001:db8:1::/48"), attrs_med(1));
     let updates = rib.take_updates();

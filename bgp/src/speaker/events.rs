@@ -106,9 +106,7 @@ impl PeerSpeaker {
             policy: ExportPolicy {
                 local_asn: config.local_asn,
                 kind: PeerKind::of(config.local_asn, config.peer_asn),
-                next_hop_v4: info.next_hops.v4,
-                next_hop_v6: info.next_hops.v6,
-                next_hop_v6_link_local: info.next_hops.v6_link_local,
+                next_hops: info.next_hops,
             },
         });
         self.established = Some(conn);

@@ -35,12 +35,12 @@ pub use command::{Command, RouteChange, ShutdownMode};
 pub use status::{PeerCounters, PeerStatus};
 pub use updates::UpdateSink;
 
-use crate::rib_out::AdjRibOut;
+use crate::rib_out::{AdjRibOut, NextHops};
 use crate::session::{ConnectionId, Direction, Event, Session, SessionConfig, Timer};
 use crate::wire::{Message, MessageError, SessionContext};
 use shutdown::{Shutdown, ShutdownPhase};
 use std::collections::{BTreeMap, VecDeque};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,20 +63,9 @@ pub struct ConnectionInfo {
     pub local: SocketAddr,
     /// The peer's address.
     pub remote: SocketAddr,
-    /// The next hops routes take on this connection, as the driver chose them.
+    /// The next hops routes take on this connection, as the driver chose them; they
+    /// become the export policy's once the session is established.
     pub next_hops: NextHops,
-}
-
-/// The next hops of one connection, which become those of its Adj-RIB-Out once the
-/// session is established. Each family's is `None` where the connection has none.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NextHops {
-    /// For IPv4 routes.
-    pub v4: Option<Ipv4Addr>,
-    /// Global IPv6 next hop.
-    pub v6: Option<Ipv6Addr>,
-    /// Link-local IPv6 next hop (RFC 2545), when the peer shares our link.
-    pub v6_link_local: Option<Ipv6Addr>,
 }
 
 /// Something that happened, reported by the driver.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::rib_out::NextHops;
 use crate::types::PeerKind;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -10,9 +11,11 @@ fn policy(ebgp: bool) -> ExportPolicy {
         } else {
             PeerKind::Internal
         },
-        next_hop_v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
-        next_hop_v6: Some(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
-        next_hop_v6_link_local: None,
+        next_hops: NextHops {
+            v4: Some(Ipv4Addr::new(192, 0, 2, 1)),
+            v6: Some(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+            v6_link_local: None,
+        },
     }
 }
 
@@ -37,8 +40,8 @@ fn largest_prepend_splits_into_segments_of_255() {
 #[test]
 fn missing_next_hop_holds_family_back() {
     let mut p = policy(true);
-    p.next_hop_v6 = None;
-    p.next_hop_v6_link_local = Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1));
+    p.next_hops.v6 = None;
+    p.next_hops.v6_link_local = Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1));
     assert_eq!(next_hop(Family::Ipv6Unicast, &p), None);
     assert!(next_hop(Family::Ipv4Unicast, &p).is_some());
 }
