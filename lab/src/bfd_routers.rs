@@ -3,11 +3,11 @@
 //! is queried in its own words (`show bfd peers json`, `show bfd sessions`) so a test can
 //! compare the router's view with ours.
 
-use crate::process::{Daemon, must, run};
-use crate::{lab_dir, remove_lab_dir, wait_until};
+use crate::process::instance::Instance;
+use crate::process::{must, run};
+use crate::wait_until;
 use serde_json::Value;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// BFD timers as routers configure them, in milliseconds.
@@ -36,6 +36,9 @@ pub struct RouterView {
     pub detect_ms: Option<u64>,
 }
 
+/// How many lines of a BFD router's log a failure message shows.
+const LOG_TAIL_LINES: usize = 30;
+
 /// The lines of a bfdd `peer` or `profile` block that set the timers.
 fn timer_lines(t: Timers) -> String {
     format!(
@@ -48,14 +51,11 @@ fn timer_lines(t: Timers) -> String {
 /// profile that bgpd's `neighbor X bfd profile NAME` makes sessions from.
 #[derive(Debug)]
 pub struct FrrBfd {
-    ns: String,
-    dir: PathBuf,
+    /// Namespace, private directory and daemons: zebra, bfdd, then bgpd when started,
+    /// so bgpd and bfdd are stopped before zebra.
+    home: Instance,
     /// The peer and local address of the `peer` block; `None` with a profile only.
     single: Option<(IpAddr, IpAddr)>,
-    // bgpd and bfdd first: they are stopped before zebra.
-    bgpd: Option<Daemon>,
-    bfdd: Option<Daemon>,
-    zebra: Option<Daemon>,
 }
 
 impl FrrBfd {
@@ -76,44 +76,44 @@ impl FrrBfd {
     }
 
     fn launch(ns: &str, block: &str, single: Option<(IpAddr, IpAddr)>) -> FrrBfd {
-        let dir = lab_dir(ns, "frr-bfd");
-        std::fs::write(dir.join("zebra.conf"), format!("hostname {ns}\n"))
-            .expect("lab setup: write zebra.conf");
-        let conf = format!("hostname {ns}\nbfd\n{block} !\n!\n");
-        std::fs::write(dir.join("bfdd.conf"), conf).expect("lab setup: write bfdd.conf");
-        must("chown", &["-R", "frr:frr", &dir.display().to_string()]);
-        let mut frr = FrrBfd {
-            ns: ns.to_string(),
-            dir,
-            single,
-            bgpd: None,
-            bfdd: None,
-            zebra: None,
-        };
-        frr.zebra = Some(frr.daemon("zebra", &[]));
+        let home = Instance::new(ns, "frr-bfd", "bfdd.log");
+        home.write("zebra.conf", &format!("hostname {ns}\n"));
+        home.write("bfdd.conf", &format!("hostname {ns}\nbfd\n{block} !\n!\n"));
+        let mut frr = FrrBfd { home, single };
+        frr.chown();
+        frr.spawn("zebra", &[]);
         wait_until("zebra's vty", Duration::from_secs(15), || {
             frr.vtysh("show zebra client summary").map(|_| ())
         });
-        let ctl = frr.dir.join("bfdd.sock").display().to_string();
-        frr.bfdd = Some(frr.daemon("bfdd", &["--bfdctl", &ctl]));
+        let ctl = frr.home.path("bfdd.sock").display().to_string();
+        frr.spawn("bfdd", &["--bfdctl", &ctl]);
         wait_until("bfdd's vty", Duration::from_secs(15), || {
             frr.vtysh("show bfd peers json").map(|_| ())
         });
         frr
     }
 
-    fn daemon(&self, name: &str, extra: &[&str]) -> Daemon {
-        let (bin, args) = crate::frr::daemon_command(&self.dir.display().to_string(), name, extra);
+    /// Hands the private directory to user `frr`: the daemons drop to it and must create
+    /// their pid files and sockets there.
+    fn chown(&self) {
+        must(
+            "chown",
+            &["-R", "frr:frr", &self.home.dir().display().to_string()],
+        );
+    }
+
+    fn spawn(&mut self, name: &str, extra: &[&str]) {
+        let dir = self.home.dir().display().to_string();
+        let (bin, args) = crate::frr::daemon_command(&dir, name, extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = self.dir.join(format!("{name}.out"));
-        Daemon::spawn_in(&self.ns, name, &out, &bin, &args)
+        self.home.spawn(name, &format!("{name}.out"), &bin, &args);
     }
 
     /// Starts bgpd beside bfdd with this configuration (see `FrrConfig::bgpd_conf`).
     pub fn start_bgpd(&mut self, conf: &str) {
-        std::fs::write(self.dir.join("bgpd.conf"), conf).expect("lab setup: write bgpd.conf");
-        must("chown", &["-R", "frr:frr", &self.dir.display().to_string()]);
-        self.bgpd = Some(self.daemon("bgpd", &[]));
+        self.home.write("bgpd.conf", conf);
+        self.chown();
+        self.spawn("bgpd", &[]);
         wait_until("bgpd's vty", Duration::from_secs(15), || {
             self.vtysh("show bgp summary json").map(|_| ())
         });
@@ -121,9 +121,7 @@ impl FrrBfd {
 
     /// SIGKILLs bfdd: the router's BFD packets stop while bgpd and the link stay up.
     pub fn kill_bfdd(&mut self) {
-        if let Some(mut d) = self.bfdd.take() {
-            d.kill();
-        }
+        self.home.kill_one("bfdd");
     }
 
     /// bgpd's `show bgp neighbors ADDRESS json` entry for `address`.
@@ -137,14 +135,14 @@ impl FrrBfd {
 
     /// Runs one vtysh command.
     pub fn vtysh(&self, command: &str) -> Result<String, String> {
-        let d = self.dir.display().to_string();
+        let d = self.home.dir().display().to_string();
         run("vtysh", &["--vty_socket", &d, "-c", command])
     }
 
     /// Applies configuration lines in order, as typed after `configure terminal` (bgpd's
     /// and bfdd's alike).
     pub fn configure(&self, lines: &[&str]) -> Result<String, String> {
-        crate::frr::configure_through(&self.dir, lines)
+        crate::frr::configure_through(self.home.dir(), lines)
     }
 
     fn single_peer(&self) -> Result<(IpAddr, IpAddr), String> {
@@ -197,27 +195,18 @@ impl FrrBfd {
 
     /// The end of bfdd's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        crate::tail(&self.dir.join("bfdd.log"), 30)
-    }
-}
-
-impl Drop for FrrBfd {
-    fn drop(&mut self) {
-        self.bgpd.take();
-        self.bfdd.take();
-        self.zebra.take();
-        remove_lab_dir(&self.dir);
+        self.home.log_tail(LOG_TAIL_LINES)
     }
 }
 
 /// BIRD 2 with `protocol bfd` and one neighbor.
 #[derive(Debug)]
 pub struct BirdBfd {
-    dir: PathBuf,
+    /// Namespace, private directory and the bird daemon.
+    home: Instance,
     peer: IpAddr,
     local: IpAddr,
     router_id: std::net::Ipv4Addr,
-    daemon: Option<Daemon>,
 }
 
 impl BirdBfd {
@@ -229,29 +218,21 @@ impl BirdBfd {
         local: IpAddr,
         timers: Timers,
     ) -> BirdBfd {
-        let dir = lab_dir(ns, "bird-bfd");
         let mut bird = BirdBfd {
-            dir,
+            home: Instance::new(ns, "bird-bfd", "bird.log"),
             peer,
             local,
             router_id,
-            daemon: None,
         };
         bird.write_config(timers);
-        let d = bird.dir.display().to_string();
-        let conf = format!("{d}/bird.conf");
+        let conf = bird.home.path("bird.conf").display().to_string();
         if let Err(e) = run("bird", &["-p", "-c", &conf]) {
             panic!("lab setup: BIRD rejects its config: {e}");
         }
         let sock = bird.socket();
-        let pid = format!("{d}/bird.pid");
-        bird.daemon = Some(Daemon::spawn_in(
-            ns,
-            "bird",
-            &bird.dir.join("bird.out"),
-            "bird",
-            &["-f", "-s", &sock, "-P", &pid, "-c", &conf],
-        ));
+        let pid = bird.home.path("bird.pid").display().to_string();
+        let args = ["-f", "-s", &sock, "-P", &pid, "-c", &conf];
+        bird.home.spawn("bird", "bird.out", "bird", &args);
         wait_until("BIRD's control socket", Duration::from_secs(15), || {
             bird.birdc(&["show", "status"]).map(|_| ())
         });
@@ -259,16 +240,16 @@ impl BirdBfd {
     }
 
     fn write_config(&self, t: Timers) {
-        let log = self.dir.join("bird.log").display().to_string();
+        let log = self.home.path("bird.log").display().to_string();
         let conf = format!(
             "log \"{log}\" all;\nrouter id {};\nprotocol device {{}}\nprotocol bfd bfd1 {{\n  interface \"*\" {{ min rx interval {} ms; min tx interval {} ms; multiplier {}; }};\n  neighbor {} local {};\n}}\n",
             self.router_id, t.rx_ms, t.tx_ms, t.multiplier, self.peer, self.local
         );
-        std::fs::write(self.dir.join("bird.conf"), conf).expect("lab setup: write bird.conf");
+        self.home.write("bird.conf", &conf);
     }
 
     fn socket(&self) -> String {
-        self.dir.join("bird.ctl").display().to_string()
+        self.home.path("bird.ctl").display().to_string()
     }
 
     /// Runs one birdc command.
@@ -311,13 +292,6 @@ impl BirdBfd {
 
     /// The end of BIRD's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        crate::tail(&self.dir.join("bird.log"), 30)
-    }
-}
-
-impl Drop for BirdBfd {
-    fn drop(&mut self) {
-        self.daemon.take();
-        remove_lab_dir(&self.dir);
+        self.home.log_tail(LOG_TAIL_LINES)
     }
 }

@@ -280,6 +280,6 @@ impl LabRouter for Bird {
     }
     /// The last lines of BIRD's log, for failure messages.
     fn log_tail(&self) -> String {
-        self.home.log_tail()
+        self.home.log_tail(8)
     }
 }

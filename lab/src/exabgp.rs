@@ -155,6 +155,6 @@ impl Exabgp {
 
     /// The last lines of ExaBGP's log, for failure messages.
     pub fn log_tail(&self) -> String {
-        self.home.log_tail()
+        self.home.log_tail(8)
     }
 }

@@ -312,6 +312,6 @@ impl LabRouter for Frr {
     }
     /// The last lines of bgpd's log, for failure messages.
     fn log_tail(&self) -> String {
-        self.home.log_tail()
+        self.home.log_tail(8)
     }
 }

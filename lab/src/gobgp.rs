@@ -295,6 +295,6 @@ impl LabRouter for Gobgp {
     }
     /// The last lines of gobgpd's log, for failure messages.
     fn log_tail(&self) -> String {
-        self.home.log_tail()
+        self.home.log_tail(8)
     }
 }

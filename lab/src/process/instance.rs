@@ -74,6 +74,14 @@ impl Instance {
             .is_some_and(Daemon::is_running)
     }
 
+    /// SIGKILLs daemon `name` by its recorded pid and forgets it, leaving the others
+    /// running (a crash of one daemon of the router). Idempotent.
+    pub fn kill_one(&mut self, name: &str) {
+        if let Some(i) = self.daemons.iter().position(|d| d.name() == name) {
+            self.daemons.remove(i).kill();
+        }
+    }
+
     /// SIGKILLs every daemon by its recorded pid, the last started first (bgpd before the
     /// zebra it depends on). Idempotent.
     pub fn kill(&mut self) {
@@ -82,9 +90,10 @@ impl Instance {
         }
     }
 
-    /// The last lines of the log, for failure messages.
-    pub fn log_tail(&self) -> String {
-        tail(&self.path(self.log), 8)
+    /// The last `lines` lines of the log, for failure messages: a few for a router
+    /// whose state says most, more where the log is what explains a failure.
+    pub fn log_tail(&self, lines: usize) -> String {
+        tail(&self.path(self.log), lines)
     }
 }
 
