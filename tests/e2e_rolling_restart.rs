@@ -30,7 +30,7 @@
 
 use lab::client::{Failure, RequestStream};
 use lab::daemon_under_test::{DaemonUnderTest, test_dir};
-use lab::frr::Frr;
+use lab::frr::{Frr, vtysh_json_through};
 use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
@@ -135,8 +135,8 @@ impl Query {
     fn established(&self, i: usize) -> Result<bool, String> {
         let address = node_address(i);
         match self {
-            Query::Frr { ns, vty } => {
-                let v = vtysh_json(ns, vty, &format!("show bgp neighbors {address} json"))?;
+            Query::Frr { vty, .. } => {
+                let v = vtysh_json_through(vty, &format!("show bgp neighbors {address} json"))?;
                 Ok(v.pointer(&format!("/{address}/bgpState"))
                     .and_then(Value::as_str)
                     == Some("Established"))
@@ -170,10 +170,11 @@ impl Query {
     /// FRR only: how many paths are marked stale (kept for a restarting peer). `None`
     /// on the other routers.
     fn stale_paths(&self) -> Option<Result<usize, String>> {
-        let Query::Frr { ns, vty } = self else {
+        let Query::Frr { vty, .. } = self else {
             return None;
         };
-        Some(vtysh_json(ns, vty, "show bgp ipv4 unicast json").map(|v| {
+        let table = vtysh_json_through(vty, "show bgp ipv4 unicast json");
+        Some(table.map(|v| {
             v.get("routes")
                 .and_then(Value::as_object)
                 .into_iter()
@@ -184,26 +185,6 @@ impl Query {
                 .count()
         }))
     }
-}
-
-/// FRR's JSON answer to `command`, through `vtysh` in namespace `ns` with the vty sockets
-/// in `vty`.
-fn vtysh_json(ns: &str, vty: &Path, command: &str) -> Result<Value, String> {
-    let vty = vty.display().to_string();
-    let out = run(
-        "ip",
-        &[
-            "netns",
-            "exec",
-            ns,
-            "vtysh",
-            "--vty_socket",
-            &vty,
-            "-c",
-            command,
-        ],
-    )?;
-    serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))
 }
 
 /// The next hops of the kernel route to the anycast address in namespace `ns`.

@@ -3,6 +3,7 @@
 //! is queried in its own words (`show bfd peers json`, `show bfd sessions`) so a test can
 //! compare the router's view with ours.
 
+use crate::frr::{configure_through, vtysh_json_through, vtysh_through};
 use crate::process::instance::Instance;
 use crate::process::{must, run};
 use crate::wait_until;
@@ -126,23 +127,22 @@ impl FrrBfd {
 
     /// bgpd's `show bgp neighbors ADDRESS json` entry for `address`.
     pub fn bgp_neighbor(&self, address: IpAddr) -> Result<Value, String> {
-        let out = self.vtysh(&format!("show bgp neighbors {address} json"))?;
-        let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+        let command = format!("show bgp neighbors {address} json");
+        let v = vtysh_json_through(self.home.dir(), &command)?;
         v.get(address.to_string())
             .cloned()
-            .ok_or_else(|| format!("no neighbor {address}: {out}"))
+            .ok_or_else(|| format!("no neighbor {address}: {v}"))
     }
 
     /// Runs one vtysh command.
     pub fn vtysh(&self, command: &str) -> Result<String, String> {
-        let d = self.home.dir().display().to_string();
-        run("vtysh", &["--vty_socket", &d, "-c", command])
+        vtysh_through(self.home.dir(), command)
     }
 
     /// Applies configuration lines in order, as typed after `configure terminal` (bgpd's
     /// and bfdd's alike).
     pub fn configure(&self, lines: &[&str]) -> Result<String, String> {
-        crate::frr::configure_through(self.home.dir(), lines)
+        configure_through(self.home.dir(), lines)
     }
 
     fn single_peer(&self) -> Result<(IpAddr, IpAddr), String> {
@@ -169,8 +169,7 @@ impl FrrBfd {
     /// The entry for `peer` in the output of `command`, a list of sessions in JSON
     /// (`show bfd peers json`, `show bfd peers counters json`).
     pub fn session_json(&self, peer: IpAddr, command: &str) -> Result<Value, String> {
-        let out = self.vtysh(command)?;
-        let all: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+        let all = vtysh_json_through(self.home.dir(), command)?;
         all.as_array()
             .and_then(|sessions| {
                 sessions
@@ -178,7 +177,7 @@ impl FrrBfd {
                     .find(|p| p["peer"].as_str() == Some(&peer.to_string()))
             })
             .cloned()
-            .ok_or_else(|| format!("no BFD peer {peer} in {out}"))
+            .ok_or_else(|| format!("no BFD peer {peer} in {all}"))
     }
 
     /// bfdd's view of the session.

@@ -13,6 +13,7 @@ use ipnet::IpNet;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
 use std::time::Duration;
 
 /// One `neighbor` of the bgpd configuration, activated for IPv4 and IPv6 unicast.
@@ -183,8 +184,7 @@ impl Frr {
 
     /// Runs one vtysh command and returns its output.
     pub fn vtysh(&self, command: &str) -> Result<String, String> {
-        let d = self.home.dir().display().to_string();
-        run("vtysh", &["--vty_socket", &d, "-c", command])
+        vtysh_through(self.home.dir(), command)
     }
 
     /// Applies configuration lines in order, as typed after `configure terminal`.
@@ -194,8 +194,7 @@ impl Frr {
 
     /// Runs one vtysh command that ends in `json` and parses its output.
     pub fn vtysh_json(&self, command: &str) -> Result<Value, String> {
-        let out = self.vtysh(command)?;
-        serde_json::from_str(&out).map_err(|e| format!("`{command}`: bad JSON ({e}): {out}"))
+        vtysh_json_through(self.home.dir(), command)
     }
 
     /// The neighbor's `show bgp neighbors X json` object.
@@ -260,15 +259,37 @@ impl Frr {
     }
 }
 
-/// Applies configuration lines in order, as typed after `configure terminal`, through
-/// the vty sockets in `vty_dir`.
-pub fn configure_through(vty_dir: &std::path::Path, lines: &[&str]) -> Result<String, String> {
+/// Runs `commands` in order in one vtysh through the vty sockets in `vty_dir`, and
+/// returns the output. The sockets are files: no namespace needs entering, the
+/// directory is all a caller needs to know of the router.
+fn vtysh_commands(vty_dir: &Path, commands: &[&str]) -> Result<String, String> {
     let d = vty_dir.display().to_string();
-    let mut args = vec!["--vty_socket", d.as_str(), "-c", "configure terminal"];
-    for line in lines {
-        args.extend(["-c", line]);
+    let mut args = vec!["--vty_socket", d.as_str()];
+    for command in commands {
+        args.extend(["-c", command]);
     }
     run("vtysh", &args)
+}
+
+/// Runs one vtysh command through the vty sockets in `vty_dir` and returns its output;
+/// for an FRR the caller did not start itself, or knows only by its directory.
+pub fn vtysh_through(vty_dir: &Path, command: &str) -> Result<String, String> {
+    vtysh_commands(vty_dir, &[command])
+}
+
+/// Runs one vtysh command that ends in `json` through the vty sockets in `vty_dir` and
+/// parses its output.
+pub fn vtysh_json_through(vty_dir: &Path, command: &str) -> Result<Value, String> {
+    let out = vtysh_through(vty_dir, command)?;
+    serde_json::from_str(&out).map_err(|e| format!("`{command}`: bad JSON ({e}): {out}"))
+}
+
+/// Applies configuration lines in order, as typed after `configure terminal`, through
+/// the vty sockets in `vty_dir`.
+pub fn configure_through(vty_dir: &Path, lines: &[&str]) -> Result<String, String> {
+    let mut commands = vec!["configure terminal"];
+    commands.extend_from_slice(lines);
+    vtysh_commands(vty_dir, &commands)
 }
 
 /// Adds the valid paths of one `show bgp <afi> unicast json` output to `rib`.

@@ -151,11 +151,7 @@ pub fn routes(lab: &Lab, flavour: Flavour) -> Result<Rib, LabError> {
 
 /// Runs one vtysh command on the ToR's FRR.
 pub fn vtysh(lab: &Lab, command: &str) -> Result<String, LabError> {
-    let dir = lab.tor_dir().display().to_string();
-    Ok(crate::process::run(
-        "vtysh",
-        &["--vty_socket", &dir, "-c", command],
-    )?)
+    Ok(crate::frr::vtysh_through(&lab.tor_dir(), command)?)
 }
 
 /// Runs one birdc command on the ToR's BIRD.
