@@ -5,7 +5,7 @@
 //! What the suite needs to know of a router beyond [`LabRouter`] is in [`InteropRouter`]:
 //! how it is started for a session shape, and how it resets our session; a router that
 //! shows the host name we send also says where ([`ShowsHostname`]). The router-specific
-//! tests start from the same fixtures: [`established`] and [`with_routes`].
+//! tests start from [`run`], or from [`with_routes`] for a session that carries routes.
 
 use crate::bird::Bird;
 use crate::frr::Frr;
@@ -81,16 +81,16 @@ pub fn run<R: InteropRouter>(test: &str, scenario: impl FnOnce()) {
     }
 }
 
-/// `R` on an eBGP session over IPv4, Established: the start of most tests.
-pub fn established<R: InteropRouter>() -> Lab<R> {
+/// `R` on an eBGP session over IPv4, Established: where the fixtures here start.
+fn established<R: InteropRouter>() -> Lab<R> {
     let lab = Lab::new(Setup::new(true, false), R::START);
     lab.wait_established();
     lab
 }
 
-/// Runs `test` (its name in `name`) when the lab can run it, on [`established`] with 100
-/// host routes announced and in the router's table exactly; `test` gets the lab and that
-/// table, to change something and check the table again.
+/// Runs `test` (its name in `name`) when the lab can run it, on an Established eBGP
+/// session over IPv4 with 100 host routes announced and in the router's table exactly;
+/// `test` gets the lab and that table, to change something and check the table again.
 pub fn with_routes<R: InteropRouter>(name: &str, test: impl FnOnce(Lab<R>, Rib)) {
     run::<R>(name, || {
         let lab = established::<R>();
