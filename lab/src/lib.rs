@@ -8,7 +8,7 @@
 //!   interop scenarios every router runs ([`scenario`]).
 //! - A fake Kubernetes API server ([`fake_apiserver`]) and Kubernetes objects at scale,
 //!   as a real cluster prints them ([`workload`]).
-//! - The scale benchmark of kube-anycast against the anchors ([`bench`]).
+//! - The scale benchmark of kube-anycast against the anchors ([`bench`](mod@bench)).
 //! - The daemon's end-to-end rack: a ToR, nodes and a client in namespaces ([`rack`]), the
 //!   whole daemon on every node against a real router ([`e2e`]), the client's requests
 //!   ([`client`]) and the BGP messages on the wire, decoded from a capture ([`wiretap`]).

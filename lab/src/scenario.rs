@@ -1,6 +1,6 @@
 //! The interop scenarios shared by every router: a lab (namespaces, router, our speaker and
 //! one peer) and what is checked in it. The session and its routes are checked here; how a
-//! session comes back after trouble, graceful restart and TCP-MD5 in [`recovery`].
+//! session comes back after trouble, graceful restart and TCP-MD5 in `recovery`.
 
 mod recovery;
 

@@ -1,8 +1,8 @@
 //! The config file (SPEC section 3): its typed form, loading and validation.
 //!
 //! Loading is three steps, each with its own module: `${VAR}` expansion of the text
-//! ([`env`]), YAML into string-valued structs that refuse unknown keys ([`raw`]), and
-//! validation into typed values ([`validate`]), which reports every problem at once,
+//! ([`env`]), YAML into string-valued structs that refuse unknown keys (`raw`), and
+//! validation into typed values (`validate`), which reports every problem at once,
 //! each naming its field (`peers[1].address: ...`).
 
 mod bfd;
