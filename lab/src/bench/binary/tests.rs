@@ -12,3 +12,24 @@ fn finds_the_executable_among_cargo_messages() {
     );
     assert_eq!(super::executable(""), None);
 }
+
+#[test]
+fn a_nested_build_drops_what_cargo_set_for_the_running_package_only() {
+    for dropped in [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_PKG_NAME",
+        "CARGO_BIN_EXE_kube-anycast",
+        "OUT_DIR",
+    ] {
+        assert!(super::set_for_one_package(dropped), "{dropped}");
+    }
+    for kept in [
+        "CARGO",
+        "CARGO_HOME",
+        "CARGO_TARGET_DIR",
+        "PATH",
+        "RUSTFLAGS",
+    ] {
+        assert!(!super::set_for_one_package(kept), "{kept}");
+    }
+}
