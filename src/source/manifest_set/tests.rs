@@ -2,6 +2,7 @@
 //! parsed, what the shared state holds and what the decision is told.
 
 use super::*;
+use crate::cluster::ObjectKey;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn service(name: &str, ip: &str) -> String {
