@@ -5,8 +5,7 @@
 use super::fields::{Problems, collect, one_of, parse_asn, parse_bool, parse_ip};
 use super::raw::RawPeer;
 use super::{NextHopChoice, PeerConfig};
-use crate::values;
-use crate::values::sorted_unique;
+use crate::values::{self, sorted_unique};
 use bgp::{Asn, Family, HoldTime, PeerKind};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;

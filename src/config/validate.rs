@@ -7,8 +7,7 @@ use super::{
     AnnounceConfig, Config, ReadyWhen, ServiceSelection, ShutdownConfig, ShutdownModeConfig,
     SourceConfig,
 };
-use crate::values;
-use crate::values::sorted_unique;
+use crate::values::{self, sorted_unique};
 use bgp::{RestartTime, RouterId};
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};

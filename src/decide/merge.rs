@@ -6,7 +6,7 @@
 //! agree, or the route carries the config's defaults and the conflict is reported.
 
 use super::reason::{Reason, Verdict};
-use super::{RouteTemplate, ServiceProblem, ServiceRef, ServiceRefs};
+use super::{RouteTemplate, ServiceProblem, ServiceRef};
 use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
 use smallvec::SmallVec;
@@ -43,22 +43,23 @@ fn takes_part(verdict: &Verdict) -> bool {
 
 /// An address's route as the sharing rules settle it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settled {
+pub struct Settled<'a> {
     /// Its attributes and peers: the announcing Service's own template whenever the merge
     /// changes nothing (one shared `Arc` for all its addresses).
     pub template: Arc<RouteTemplate>,
-    /// The Services asking for it, in order.
-    pub services: ServiceRefs,
+    /// The Services asking for it, in order. Borrowed: the incremental decision finds
+    /// them from its listers when asked, so only a full decision copies them.
+    pub services: SmallVec<[&'a ServiceRef; 1]>,
 }
 
 /// The route of `prefix` given every Service listing it (in Service order), and the
 /// problems to report about the sharing.
-pub fn settle(
+pub fn settle<'a>(
     prefix: IpNet,
-    sharers: &[Sharer<'_>],
+    sharers: &[Sharer<'a>],
     rules: SharingRules<'_>,
-) -> (Option<Settled>, Vec<ServiceProblem>) {
-    let mut sharers: SmallVec<[&Sharer<'_>; 1]> =
+) -> (Option<Settled<'a>>, Vec<ServiceProblem>) {
+    let mut sharers: SmallVec<[&Sharer<'a>; 1]> =
         sharers.iter().filter(|s| takes_part(s.verdict)).collect();
     // In Service order, each once (two spellings of one IPv6 address in one Service).
     sharers.sort_by(|a, b| a.service.cmp(b.service));
@@ -153,10 +154,10 @@ fn tell(
         .collect()
 }
 
-fn settled(template: &Arc<RouteTemplate>, sharers: &[&Sharer<'_>]) -> Settled {
+fn settled<'a>(template: &Arc<RouteTemplate>, sharers: &[&Sharer<'a>]) -> Settled<'a> {
     Settled {
         template: Arc::clone(template),
-        services: sharers.iter().map(|s| s.service.clone()).collect(),
+        services: sharers.iter().map(|s| s.service).collect(),
     }
 }
 

@@ -305,7 +305,7 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
             let route = Route {
                 attributes: settled.template.attributes.clone(),
                 peers: settled.template.peers.clone(),
-                services: settled.services,
+                services: settled.services.into_iter().cloned().collect(),
             };
             decision.routes.insert(prefix, route);
         }
