@@ -1,7 +1,8 @@
 //! The bench's smoke run: every originator (kube-anycast with both sources and workloads
 //! A, B and C, BIRD 2, GoBGP, ExaBGP) announces 1,000 routes into the FRR ToR and withdraws
-//! them, then once more into a ToR that sends it nothing. It asserts that every phase completed, never how long one took, and prints the
-//! table. Needs root and the routers; without them it says it skipped and passes.
+//! them, then kube-anycast once more into a ToR that sends it nothing. It asserts that
+//! every phase completed, never how long one took, and prints the table. Needs root and
+//! the routers; without them it says it skipped and passes.
 
 use lab::bench::originator::Kind;
 use lab::bench::tor::Export;
@@ -28,7 +29,8 @@ fn every_originator_announces_and_withdraws_1000_routes() {
     let mut runs = bench::run_all(&options, |run| {
         eprintln!("{} at N = {}: {:?}", run.kind.title(), run.n, run.notes);
     });
-    // The other ToR setup once: its route-map must load, and nothing comes back.
+    // The other ToR setup once: the ToR must take its deny-all route-map (`Tor::new`
+    // checks its running config) and every phase still complete.
     let quiet = Options {
         export: Export::None,
         ..options
