@@ -3,9 +3,9 @@
 //! is queried in its own words (`show bfd peers json`, `show bfd sessions`) so a test can
 //! compare the router's view with ours.
 
-use crate::frr::{configure_through, vtysh_json_through, vtysh_through};
+use crate::frr::{configure_through, hand_to_frr, vtysh_json_through, vtysh_through};
 use crate::process::instance::Instance;
-use crate::process::{must, run};
+use crate::process::run;
 use crate::wait_until;
 use serde_json::Value;
 use std::net::IpAddr;
@@ -94,13 +94,9 @@ impl FrrBfd {
         frr
     }
 
-    /// Hands the private directory to user `frr`: the daemons drop to it and must create
-    /// their pid files and sockets there.
+    /// Hands the private directory to FRR's daemons (again after a new config file).
     fn chown(&self) {
-        must(
-            "chown",
-            &["-R", "frr:frr", &self.home.dir().display().to_string()],
-        );
+        hand_to_frr(self.home.dir()).unwrap_or_else(|e| panic!("lab setup: {e}"));
     }
 
     fn spawn(&mut self, name: &str, extra: &[&str]) {

@@ -5,7 +5,7 @@
 pub mod tor;
 
 use crate::process::instance::Instance;
-use crate::process::{must, run};
+use crate::process::run;
 use crate::rib::{Rib, add_json_table};
 use crate::router::{first_peer, wait_established};
 use crate::{LabRouter, wait_until};
@@ -140,11 +140,7 @@ impl Frr {
         let home = Instance::new(ns, "frr", "bgpd.log");
         home.write("zebra.conf", &format!("hostname {ns}\n"));
         home.write("bgpd.conf", bgpd_conf);
-        // The daemons drop to user frr and must create their pid files and sockets here.
-        must(
-            "chown",
-            &["-R", "frr:frr", &home.dir().display().to_string()],
-        );
+        hand_to_frr(home.dir()).unwrap_or_else(|e| panic!("lab setup: {e}"));
         let mut frr = Frr { home, config };
         frr.start_daemons();
         frr
@@ -257,6 +253,12 @@ impl Frr {
         }
         Ok(n)
     }
+}
+
+/// Hands the router directory `dir` to user `frr`: FRR's daemons drop to it and must
+/// create their pid files and sockets there.
+pub fn hand_to_frr(dir: &Path) -> Result<String, String> {
+    run("chown", &["-R", "frr:frr", &dir.display().to_string()])
 }
 
 /// Runs `commands` in order in one vtysh through the vty sockets in `vty_dir`, and

@@ -67,8 +67,7 @@ fn start_frr(lab: &Lab) -> Result<(), LabError> {
         );
         write(&dir.join("bfdd.conf"), &conf)?;
     }
-    // The daemons drop to user frr and must create their pid files and sockets here.
-    run("chown", &["-R", "frr:frr", &d])?;
+    crate::frr::hand_to_frr(&dir)?;
     let daemon = |name: &str, socket: &str, extra: &[&str]| -> Result<(), LabError> {
         let mut args = crate::frr::daemon_args(&d, name);
         args.extend(extra.iter().map(|a| a.to_string()));
