@@ -5,7 +5,7 @@
 //! - an announcement after a quiet spell goes at once; those that follow within
 //!   [`ANNOUNCE_COALESCE`] of a send of announcements wait for the window's end, so
 //!   that a trickle of them shares UPDATEs; withdrawals, a replaced set and the end of
-//!   the initial set always go at once, and open no window;
+//!   the initial set always go at once (a send of withdrawals alone opens no window);
 //! - UPDATEs are pulled from the Adj-RIB-Out only while the connection's output holds
 //!   less than [`OUT_HIGH_WATER`] octets, and again once it drained below
 //!   [`OUT_LOW_WATER`];
@@ -211,8 +211,6 @@ pub struct PeerSpeaker {
     /// The end of the coalescing window opened by the last send of announcements:
     /// announcements before it wait for it, later ones go at once.
     quiet_from: Option<Instant>,
-    /// Announcements were applied since the last send.
-    announced: bool,
     /// The current batch of commands holds something to send at once.
     urgent: bool,
     /// Origins of changes applied but not yet written out.
@@ -238,7 +236,6 @@ impl PeerSpeaker {
             shutdown: None,
             flush_at: None,
             quiet_from: None,
-            announced: false,
             urgent: false,
             unwritten: Vec::new(),
             watching_flush: false,

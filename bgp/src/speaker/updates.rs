@@ -26,10 +26,7 @@ impl PeerSpeaker {
                 self.unwritten.extend(since);
                 for change in changes {
                     match change {
-                        RouteChange::Announce(prefix, attrs) => {
-                            self.announced = true;
-                            self.rib.announce(prefix, attrs)
-                        }
+                        RouteChange::Announce(prefix, attrs) => self.rib.announce(prefix, attrs),
                         RouteChange::Withdraw(prefix) => {
                             self.urgent = true;
                             self.rib.withdraw(prefix)
@@ -78,10 +75,13 @@ impl PeerSpeaker {
     }
 
     /// Asks for the pending UPDATEs to be pulled into the established connection; a send
-    /// of announcements opens the coalescing window.
+    /// that carries announcements opens the coalescing window.
     pub(super) fn pump(&mut self) {
         self.flush_at = None;
-        if std::mem::take(&mut self.announced) {
+        if Family::ALL
+            .into_iter()
+            .any(|family| self.rib.pending_announcements(family) > 0)
+        {
             self.quiet_from = Some(self.now + ANNOUNCE_COALESCE);
         }
         match self.established {
