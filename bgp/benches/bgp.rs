@@ -257,5 +257,40 @@ fn rib_out_diff(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, encode_decode, rib_out_diff);
+/// A bulk withdraw: every route of a full table withdrawn in prefix order, as the
+/// decision hands them over, then encoded. The table's hash keeps neighbouring prefixes
+/// in neighbouring memory, so this walk streams instead of missing the cache per route.
+fn rib_out_bulk_withdraw(c: &mut Criterion) {
+    let ctx = context();
+    let synced = || {
+        let mut rib = loaded_table();
+        rib.session_up(session());
+        while rib.next_update().is_some() {}
+        rib
+    };
+    let mut group = c.benchmark_group("rib_out_bulk_withdraw");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(u64::from(ROUTES)));
+    group.bench_function("withdraw_and_encode_100k", |bench| {
+        bench.iter_batched(
+            synced,
+            |mut rib| {
+                for i in 0..ROUTES {
+                    rib.withdraw(host(i));
+                }
+                let mut out = BytesMut::new();
+                while let Some(update) = rib.next_update() {
+                    if let Err(error) = Message::Update(update).encode(&ctx, &mut out) {
+                        panic!("withdrawal does not encode: {error}");
+                    }
+                }
+                black_box(out.len())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, encode_decode, rib_out_diff, rib_out_bulk_withdraw);
 criterion_main!(benches);

@@ -5,16 +5,21 @@
 //! route and, while a transfer is pending, one queue entry per route, and an originator's
 //! own record of what it announces has one entry per address too: at 100,000 routes the
 //! narrower keys are megabytes of the peak. The callers still speak [`IpNet`].
+//!
+//! The map hashes with [`neighbours`], so that a walk in prefix order walks its memory
+//! in order too.
 
-use foldhash::HashMap;
+mod neighbours;
+
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use std::collections::VecDeque;
+use neighbours::{Key, NeighbourHash};
+use std::collections::{HashMap, VecDeque};
 
 /// A hash map from prefix to `V`, one table per family.
 #[derive(Debug)]
 pub struct PrefixMap<V> {
-    v4: HashMap<Ipv4Net, V>,
-    v6: HashMap<Ipv6Net, V>,
+    v4: HashMap<Key<Ipv4Net>, V, NeighbourHash>,
+    v6: HashMap<Key<Ipv6Net>, V, NeighbourHash>,
 }
 
 impl<V> Default for PrefixMap<V> {
@@ -30,32 +35,32 @@ impl<V> PrefixMap<V> {
     /// The value of `prefix`.
     pub fn get(&self, prefix: &IpNet) -> Option<&V> {
         match prefix {
-            IpNet::V4(p) => self.v4.get(p),
-            IpNet::V6(p) => self.v6.get(p),
+            IpNet::V4(p) => self.v4.get(&Key(*p)),
+            IpNet::V6(p) => self.v6.get(&Key(*p)),
         }
     }
 
     /// The value of `prefix`, mutably.
     pub fn get_mut(&mut self, prefix: &IpNet) -> Option<&mut V> {
         match prefix {
-            IpNet::V4(p) => self.v4.get_mut(p),
-            IpNet::V6(p) => self.v6.get_mut(p),
+            IpNet::V4(p) => self.v4.get_mut(&Key(*p)),
+            IpNet::V6(p) => self.v6.get_mut(&Key(*p)),
         }
     }
 
     /// The value of `prefix`, inserted by `make` if absent.
     pub fn get_or_insert_with(&mut self, prefix: IpNet, make: impl FnOnce() -> V) -> &mut V {
         match prefix {
-            IpNet::V4(p) => self.v4.entry(p).or_insert_with(make),
-            IpNet::V6(p) => self.v6.entry(p).or_insert_with(make),
+            IpNet::V4(p) => self.v4.entry(Key(p)).or_insert_with(make),
+            IpNet::V6(p) => self.v6.entry(Key(p)).or_insert_with(make),
         }
     }
 
     /// Removes `prefix`, returning its value.
     pub fn remove(&mut self, prefix: &IpNet) -> Option<V> {
         match prefix {
-            IpNet::V4(p) => self.v4.remove(p),
-            IpNet::V6(p) => self.v6.remove(p),
+            IpNet::V4(p) => self.v4.remove(&Key(*p)),
+            IpNet::V6(p) => self.v6.remove(&Key(*p)),
         }
     }
 
@@ -67,15 +72,15 @@ impl<V> PrefixMap<V> {
 
     /// Every entry, IPv4 first, each family in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (IpNet, &V)> + '_ {
-        let v4 = self.v4.iter().map(|(p, v)| (IpNet::V4(*p), v));
-        let v6 = self.v6.iter().map(|(p, v)| (IpNet::V6(*p), v));
+        let v4 = self.v4.iter().map(|(p, v)| (IpNet::V4(p.0), v));
+        let v6 = self.v6.iter().map(|(p, v)| (IpNet::V6(p.0), v));
         v4.chain(v6)
     }
 
     /// Every entry, mutably, IPv4 first.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (IpNet, &mut V)> + '_ {
-        let v4 = self.v4.iter_mut().map(|(p, v)| (IpNet::V4(*p), v));
-        let v6 = self.v6.iter_mut().map(|(p, v)| (IpNet::V6(*p), v));
+        let v4 = self.v4.iter_mut().map(|(p, v)| (IpNet::V4(p.0), v));
+        let v6 = self.v6.iter_mut().map(|(p, v)| (IpNet::V6(p.0), v));
         v4.chain(v6)
     }
 
