@@ -181,19 +181,8 @@ fn no_request_fails_while_an_endpoint_goes_terminating_then_gone(router: Router,
     rack.assert_no_panic();
 }
 
-lab::for_routers!(every_node_with_a_ready_endpoint_announces_both_families:
-    Frr => frr_every_node_with_a_ready_endpoint_announces_both_families,
-    Bird => bird_every_node_with_a_ready_endpoint_announces_both_families,
-    Gobgp => gobgp_every_node_with_a_ready_endpoint_announces_both_families);
-lab::for_routers!(terminating_endpoint_withdraws_while_another_node_is_ready:
-    Frr => frr_terminating_endpoint_withdraws_while_another_node_is_ready,
-    Bird => bird_terminating_endpoint_withdraws_while_another_node_is_ready,
-    Gobgp => gobgp_terminating_endpoint_withdraws_while_another_node_is_ready);
-lab::for_routers!(terminating_endpoints_keep_announcing_while_no_ready_one_exists:
-    Frr => frr_terminating_endpoints_keep_announcing_while_no_ready_one_exists,
-    Bird => bird_terminating_endpoints_keep_announcing_while_no_ready_one_exists,
-    Gobgp => gobgp_terminating_endpoints_keep_announcing_while_no_ready_one_exists);
+lab::for_routers!(every_node_with_a_ready_endpoint_announces_both_families);
+lab::for_routers!(terminating_endpoint_withdraws_while_another_node_is_ready);
+lab::for_routers!(terminating_endpoints_keep_announcing_while_no_ready_one_exists);
 // Traffic follows BGP only where the ToR has a FIB: not on GoBGP.
-lab::for_routers!(no_request_fails_while_an_endpoint_goes_terminating_then_gone:
-    Frr => frr_no_request_fails_while_an_endpoint_goes_terminating_then_gone,
-    Bird => bird_no_request_fails_while_an_endpoint_goes_terminating_then_gone);
+lab::for_routers!(no_request_fails_while_an_endpoint_goes_terminating_then_gone: Frr, Bird);

@@ -179,15 +179,6 @@ fn frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont(
     routes_leave_within_the_hold_time_and_return(router, test, Stop::Freeze);
 }
 
-lab::for_routers!(sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes:
-    Frr => frr_sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes,
-    Bird => bird_sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes,
-    Gobgp => gobgp_sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes);
-lab::for_routers!(sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again:
-    Frr => frr_sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again,
-    Bird => bird_sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again,
-    Gobgp => gobgp_sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again);
-lab::for_routers!(frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont:
-    Frr => frr_frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont,
-    Bird => bird_frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont,
-    Gobgp => gobgp_frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont);
+lab::for_routers!(sigterm_withdraws_while_the_session_is_up_then_notifies_and_closes);
+lab::for_routers!(sigkill_routes_leave_within_the_hold_time_and_a_restart_announces_again);
+lab::for_routers!(frozen_speaker_routes_leave_within_the_hold_time_and_return_after_sigcont);

@@ -457,17 +457,37 @@ pub fn left_without(routes: &Rib, service: Service, i: usize) -> Result<(), Stri
     Ok(())
 }
 
-/// One `#[test]` per router for a scenario: `for_routers!(rule: Frr => frr_rule, Bird =>
-/// bird_rule)` defines `frr_rule` calling `rule(Router::Frr, "frr_rule")`, and so on, so
-/// each router's run passes or fails on its own and is named after the rule.
+/// One `#[test]` per router for a scenario, so each router's run passes or fails on its
+/// own: `for_routers!(rule)` defines the module `rule` with the tests `rule::frr`,
+/// `rule::bird` and `rule::gobgp`, each calling `rule(Router::Frr, "rule::frr")` and so
+/// on. `for_routers!(rule: Frr, Bird)` names the routers where a scenario needs something
+/// not every ToR has. The test names come from the rule, so they cannot drift from it.
 #[macro_export]
 macro_rules! for_routers {
-    ($rule:ident: $($router:ident => $name:ident),+ $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                $rule($crate::prereq::Router::$router, stringify!($name));
-            }
-        )+
+    ($rule:ident) => {
+        $crate::for_routers!($rule: Frr, Bird, Gobgp);
+    };
+    ($rule:ident: $($router:ident),+ $(,)?) => {
+        mod $rule {
+            $($crate::for_routers!(@test $rule, $router);)+
+        }
+    };
+    (@test $rule:ident, Frr) => {
+        $crate::for_routers!(@test $rule, Frr, frr);
+    };
+    (@test $rule:ident, Bird) => {
+        $crate::for_routers!(@test $rule, Bird, bird);
+    };
+    (@test $rule:ident, Gobgp) => {
+        $crate::for_routers!(@test $rule, Gobgp, gobgp);
+    };
+    (@test $rule:ident, $router:ident, $test:ident) => {
+        #[test]
+        fn $test() {
+            super::$rule(
+                $crate::prereq::Router::$router,
+                concat!(stringify!($rule), "::", stringify!($test)),
+            );
+        }
     };
 }
