@@ -34,7 +34,7 @@ use lab::frr::{Frr, vtysh_json_through};
 use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must, run};
-use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
+use lab::rack::{RESPONDER_PORT, StarRack, TOR_ASN, TestFiles, anycast_service, write_manifests};
 use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -46,9 +46,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
-const TOR_ASN: u32 = 65000;
 const ANYCAST: &str = "203.0.113.20";
-const PORT: &str = "8080";
 const NODES: usize = 3;
 /// How long after a request started a change of the next hops may come for a reset of that
 /// request to count as an ECMP rehash: the request's own few milliseconds, plus the 20 ms
@@ -202,12 +200,8 @@ enum Tor {
 }
 
 fn frr_tor(rack: &StarRack) -> (Tor, Query) {
-    let nodes: Vec<_> = (0..NODES)
-        .map(|i| (node_address(i), TOR_ASN + i as u32 + 1))
-        .collect();
-    let frr = lab::frr_ebgp::start(&rack.tor, TOR_ASN, Ipv4Addr::new(10, 83, 1, 1), &nodes);
     // Graceful restart (helper for the nodes), multipath across the nodes' ASes.
-    lab::frr_ebgp::multipath(&frr, TOR_ASN, &["bgp graceful-restart"]).unwrap();
+    let frr = lab::frr_ebgp::star_tor(rack, &["bgp graceful-restart"]);
     let vty = frr_dir(&rack.tor);
     let query = Query::Frr {
         ns: rack.tor.clone(),
@@ -236,7 +230,7 @@ fn bird_tor(rack: &StarRack, dir: &Path) -> (Tor, Query) {
             "protocol bgp node{n} {{ local 10.83.{n}.1 as {TOR_ASN}; neighbor 10.83.{n}.2 as {}; \
              hold time 9; keepalive time 3; connect retry time 1; error wait time 1, 10; \
              graceful restart on; ipv4 {{ import all; export none; }}; }}\n",
-            TOR_ASN + n as u32
+            StarRack::node_asn(i)
         ));
     }
     let conf = dir.join("bird.conf");
@@ -274,7 +268,7 @@ fn gobgp_tor(rack: &StarRack, dir: &Path) -> (Tor, Query) {
              \x20 [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"ipv4-unicast\"\n\
              \x20   [neighbors.afi-safis.mp-graceful-restart.config]\n      enabled = true\n",
             node_address(i),
-            TOR_ASN + i as u32 + 1
+            StarRack::node_asn(i)
         ));
     }
     let conf = dir.join("gobgpd.toml");
@@ -328,7 +322,7 @@ fn node_config(i: usize, manifests: &Path, mode: Mode) -> String {
          graceful_restart: {{restart_time: 120s}}\n\
          shutdown: {shutdown}\n\
          peers:\n  - {{name: tor, address: 10.83.{n}.1, asn: {TOR_ASN}, hold_time: 9s, connect_retry: 1s, families: [ipv4]}}\n",
-        asn = TOR_ASN + n as u32,
+        asn = StarRack::node_asn(i),
         m = manifests.display(),
     )
 }
@@ -337,9 +331,8 @@ fn node_config(i: usize, manifests: &Path, mode: Mode) -> String {
 /// anycast address. They keep running while the speakers restart.
 fn responders(rack: &StarRack, dir: &Path) -> Vec<LabProcess> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/responder.py");
-    let port = PORT.parse().unwrap();
-    let procs = rack.start_responders(&script, ANYCAST.parse().unwrap(), port, dir);
-    rack.wait_for_responders(port);
+    let procs = rack.start_responders(&script, ANYCAST.parse().unwrap(), dir);
+    rack.wait_for_responders();
     procs
 }
 
@@ -488,7 +481,7 @@ fn rolling_restart(router: Router, mode: Mode, variant: Variant, label: &str) {
         RequestStream::start(
             &rack.client,
             ANYCAST.parse().unwrap(),
-            PORT.parse().unwrap(),
+            RESPONDER_PORT,
             &files.0,
         )
     });

@@ -25,7 +25,7 @@ use lab::frr::Frr;
 use lab::kernel_route::RouteMonitor;
 use lab::prereq::{Router, lab_available};
 use lab::process::{Daemon as LabProcess, must};
-use lab::rack::{StarRack, TestFiles, anycast_service, write_manifests};
+use lab::rack::{RESPONDER_PORT, StarRack, TOR_ASN, TestFiles, anycast_service, write_manifests};
 use lab::{CONVERGE, lab_dir, wait_until};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -34,9 +34,7 @@ use std::path::{Path, PathBuf};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_kube-anycast");
 
-const TOR_ASN: u32 = 65000;
 const ANYCAST: &str = "203.0.113.10";
-const PORT: &str = "8080";
 /// Connections the client opens for one measurement.
 const CONNECTIONS: usize = 1000;
 /// How far each node's share may be from its weight's share, in percentage points. With
@@ -88,7 +86,7 @@ impl Fabric {
         let outcome = lab::client::requests(
             &self.client,
             ANYCAST.parse().unwrap(),
-            PORT.parse().unwrap(),
+            RESPONDER_PORT,
             CONNECTIONS,
         );
         assert!(
@@ -108,16 +106,7 @@ impl Fabric {
 /// anycast address.
 fn responders(fabric: &Fabric, dir: &Path) -> Vec<LabProcess> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/responder.py");
-    fabric.start_responders(
-        &script,
-        ANYCAST.parse().unwrap(),
-        PORT.parse().unwrap(),
-        dir,
-    )
-}
-
-fn wait_for_responders(fabric: &Fabric) {
-    fabric.wait_for_responders(PORT.parse().unwrap());
+    fabric.start_responders(&script, ANYCAST.parse().unwrap(), dir)
 }
 
 fn manifests(node1_endpoints: usize, node2_endpoints: usize) -> Value {
@@ -142,7 +131,7 @@ fn start_nodes(fabric: &Fabric, manifests: &Path, weighted: bool) -> Vec<DaemonU
                  source: {{manifests: [{m}]}}\n\
                  announce: {{allowed_cidrs: [203.0.113.0/24], weighted: {{enabled: {weighted}, bandwidth_per_endpoint: 8Mbps}}}}\n\
                  peers:\n  - {{name: tor, address: 10.81.{n}.1, asn: {TOR_ASN}, hold_time: 9s, connect_retry: 1s, families: [ipv4]}}\n",
-                asn = TOR_ASN + n as u32,
+                asn = StarRack::node_asn(i),
                 m = manifests.display(),
             );
             DaemonUnderTest::start_in(
@@ -179,13 +168,8 @@ fn assert_split(counts: &BTreeMap<String, usize>, node1_percent: f64) {
 
 /// FRR with zebra in the ToR namespace, peering with both nodes, multipath on.
 fn frr_tor(fabric: &Fabric) -> Frr {
-    let nodes: Vec<_> = (0..2)
-        .map(|i| (Fabric::node_address(i), TOR_ASN + i as u32 + 1))
-        .collect();
-    let frr = lab::frr_ebgp::start(&fabric.tor, TOR_ASN, Ipv4Addr::new(10, 81, 1, 1), &nodes);
     // LAB-NOTES: multipath across the nodes' ASes; nothing more for weighted ECMP.
-    lab::frr_ebgp::multipath(&frr, TOR_ASN, &[]).unwrap();
-    frr
+    lab::frr_ebgp::star_tor(fabric, &[])
 }
 
 /// When the lab can run `test` (root, FRR installed): the fabric with FRR as its ToR, the
@@ -212,7 +196,7 @@ fn frr_tor_splits_traffic_by_ready_endpoints() {
     };
     let _responders = responders(&fabric, &files.0);
     let nodes = start_nodes(&fabric, &manifests_path, true);
-    wait_for_responders(&fabric);
+    fabric.wait_for_responders();
 
     // 1 ready endpoint on node1, 3 on node2: next hops 1:3.
     let (w1, w2) = fabric.wait_for_ratio("the ToR's kernel route weighted 1:3", 3.0);
@@ -291,7 +275,7 @@ fn bird_config(log: &Path) -> String {
         c.push_str(&format!(
             "protocol bgp node{n} {{ local 10.81.{n}.1 as {TOR_ASN}; neighbor 10.81.{n}.2 as {}; \
              connect retry time 1; ipv4 {{ import all; export none; }}; }}\n",
-            TOR_ASN + n
+            StarRack::node_asn(i)
         ));
     }
     c
@@ -325,7 +309,7 @@ fn bird_tor_ignores_the_weight_and_installs_plain_ecmp() {
     let _responders = responders(&fabric, &files.0);
     // Weighted: BIRD receives the community, does not use it, and nothing breaks.
     let _nodes = start_nodes(&fabric, &manifests_path, true);
-    wait_for_responders(&fabric);
+    fabric.wait_for_responders();
     let (w1, w2) = fabric.wait_for_ratio("BIRD's kernel route: plain ECMP over both nodes", 1.0);
     assert_eq!(w1, w2);
     eprintln!(

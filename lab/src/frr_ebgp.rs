@@ -4,6 +4,7 @@
 //! [`multipath`].
 
 use crate::frr::{Frr, FrrConfig, FrrNeighbor};
+use crate::rack::{StarRack, TOR_ASN};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Starts FRR in `ns` as AS `asn` with identifier `router_id`, an eBGP neighbor of every
@@ -40,4 +41,15 @@ pub fn multipath(frr: &Frr, asn: u32, also: &[&str]) -> Result<String, String> {
         "maximum-paths 8",
     ]);
     frr.configure(&lines)
+}
+
+/// The ToR of a [`StarRack`]: FRR as AS [`TOR_ASN`], identified by its address on node1's
+/// link, a neighbor of every node, with [`multipath`] and `also` (further `router bgp`
+/// lines).
+pub fn star_tor(rack: &StarRack, also: &[&str]) -> Frr {
+    let frr = start(&rack.tor, TOR_ASN, rack.gateway(0), &rack.tor_neighbors());
+    if let Err(e) = multipath(&frr, TOR_ASN, also) {
+        panic!("multipath on the ToR: {e}");
+    }
+    frr
 }

@@ -22,6 +22,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(0);
 
+/// The ToR's AS. Node `n` (1-based) is AS `TOR_ASN + n`: every session is eBGP, and the
+/// ToR needs multipath-relax to put the nodes' paths into one ECMP group.
+pub const TOR_ASN: u32 = 65000;
+
+/// The port every node's responder answers on.
+pub const RESPONDER_PORT: u16 = 8080;
+
 /// The namespaces of one rack: deleted on drop, only those it created.
 struct Namespaces {
     base: String,
@@ -263,18 +270,24 @@ impl StarRack {
         Ipv4Addr::new(10, subnet, u8::try_from(i + 1).unwrap_or(u8::MAX), 2)
     }
 
+    /// Node `i`'s AS (node1 is 0): see [`TOR_ASN`].
+    pub fn node_asn(i: usize) -> u32 {
+        TOR_ASN + u32::try_from(i + 1).unwrap_or(u32::MAX - TOR_ASN)
+    }
+
+    /// Every node as the ToR peers with it: its address and AS, node1 first.
+    pub fn tor_neighbors(&self) -> Vec<(Ipv4Addr, u32)> {
+        (0..self.nodes.len())
+            .map(|i| (self.address_of(i), StarRack::node_asn(i)))
+            .collect()
+    }
+
     /// Starts the responders standing in for each node's pods (`testbed/responder.py`):
-    /// each answers its node's name (`node1`...) on `anycast`:`port`. `script` is the
-    /// responder's path.
-    pub fn start_responders(
-        &self,
-        script: &Path,
-        anycast: Ipv4Addr,
-        port: u16,
-        dir: &Path,
-    ) -> Vec<Daemon> {
+    /// each answers its node's name (`node1`...) on `anycast`:[`RESPONDER_PORT`].
+    /// `script` is the responder's path.
+    pub fn start_responders(&self, script: &Path, anycast: Ipv4Addr, dir: &Path) -> Vec<Daemon> {
         let script = script.display().to_string();
-        let (anycast, port) = (anycast.to_string(), port.to_string());
+        let (anycast, port) = (anycast.to_string(), RESPONDER_PORT.to_string());
         self.nodes
             .iter()
             .enumerate()
@@ -291,8 +304,9 @@ impl StarRack {
             .collect()
     }
 
-    /// Waits until every node's responder accepts connections on `port`.
-    pub fn wait_for_responders(&self, port: u16) {
+    /// Waits until every node's responder accepts connections.
+    pub fn wait_for_responders(&self) {
+        let port = RESPONDER_PORT;
         let sport = format!(":{port}");
         for ns in &self.nodes {
             wait_until("the responder to listen", CONVERGE, || {

@@ -3,8 +3,8 @@
 //! through its `/status`.
 
 use super::mode::{HOLD_TIME, Mode};
-use super::tor::TOR_ASN;
 use crate::process::{Daemon, run};
+use crate::rack::TOR_ASN;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;

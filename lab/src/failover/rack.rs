@@ -16,7 +16,7 @@ use std::time::Duration;
 /// The Service externalIP every node announces.
 pub const ANYCAST: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 30);
 /// The responders' port.
-pub const PORT: u16 = 8080;
+pub use crate::rack::RESPONDER_PORT as PORT;
 /// The rack is on `10.91.0.0/16`.
 const SUBNET: u8 = 91;
 
@@ -53,7 +53,7 @@ impl FailoverRack {
             &anycast_service(&ANYCAST.to_string(), endpoints),
         );
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testbed/responder.py");
-        let responders = rack.start_responders(&script, ANYCAST, PORT, &dir);
+        let responders = rack.start_responders(&script, ANYCAST, &dir);
         let nodes = (0..nodes)
             .map(|i| {
                 let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -145,7 +145,7 @@ impl FailoverRack {
                 Err(format!("next hops {hops:?}"))
             }
         })?;
-        self.rack.wait_for_responders(PORT);
+        self.rack.wait_for_responders();
         Ok(())
     }
 }

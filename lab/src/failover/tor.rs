@@ -6,12 +6,11 @@
 use super::mode::{HOLD_TIME, Mode};
 use crate::bfd_routers::{FrrBfd, Timers};
 use crate::frr::{FrrConfig, FrrNeighbor};
+use crate::rack::TOR_ASN;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
-/// The ToR's ASN; node `n` (1-based) is AS `TOR_ASN + n`.
-pub const TOR_ASN: u32 = 65000;
 /// bfdd's timer profile.
 const PROFILE: &str = "failover";
 
