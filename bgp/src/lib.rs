@@ -18,6 +18,7 @@
 //! from peers are validated and counted, never installed. It knows nothing of Kubernetes
 //! or of any configuration file format.
 
+mod code_point;
 pub mod driver;
 #[doc(hidden)]
 pub mod fuzzing;

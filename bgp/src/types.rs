@@ -2,6 +2,7 @@
 //! and the session values whose RFC rules are checked once, in their constructor
 //! ([`HoldTime`], [`RestartTime`], [`RouterId`], [`PeerKind`]).
 
+use crate::code_point::code_point;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -231,61 +232,27 @@ impl fmt::Display for RouterId {
     }
 }
 
-/// Address Family Identifier (IANA "Address Family Numbers").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Afi {
-    /// IPv4 (1).
-    Ipv4,
-    /// IPv6 (2).
-    Ipv6,
-    /// Any other value, kept so capabilities we do not use can still be shown.
-    Unknown(u16),
-}
-
-impl From<u16> for Afi {
-    fn from(v: u16) -> Self {
-        match v {
-            1 => Afi::Ipv4,
-            2 => Afi::Ipv6,
-            other => Afi::Unknown(other),
-        }
+code_point! {
+    /// Address Family Identifier (IANA "Address Family Numbers").
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Afi: u16 {
+        /// IPv4 (1).
+        Ipv4 = 1,
+        /// IPv6 (2).
+        Ipv6 = 2;
+        /// Any other value, kept so capabilities we do not use can still be shown.
+        Unknown,
     }
 }
 
-impl From<Afi> for u16 {
-    fn from(a: Afi) -> u16 {
-        match a {
-            Afi::Ipv4 => 1,
-            Afi::Ipv6 => 2,
-            Afi::Unknown(v) => v,
-        }
-    }
-}
-
-/// Subsequent Address Family Identifier (IANA "SAFI Values").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Safi {
-    /// Unicast forwarding (1).
-    Unicast,
-    /// Any other value.
-    Unknown(u8),
-}
-
-impl From<u8> for Safi {
-    fn from(v: u8) -> Self {
-        match v {
-            1 => Safi::Unicast,
-            other => Safi::Unknown(other),
-        }
-    }
-}
-
-impl From<Safi> for u8 {
-    fn from(s: Safi) -> u8 {
-        match s {
-            Safi::Unicast => 1,
-            Safi::Unknown(v) => v,
-        }
+code_point! {
+    /// Subsequent Address Family Identifier (IANA "SAFI Values").
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Safi: u8 {
+        /// Unicast forwarding (1).
+        Unicast = 1;
+        /// Any other value.
+        Unknown,
     }
 }
 

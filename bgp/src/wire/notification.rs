@@ -1,30 +1,33 @@
 //! NOTIFICATION messages (RFC 4271 section 4.5) with the error codes and subcodes of
 //! RFC 4271, 4486, 6608, 7313, 9687 and the shutdown communication of RFC 9003.
 
+use crate::code_point::code_point;
 use bytes::Bytes;
 use std::fmt;
 
-/// NOTIFICATION error codes (IANA "BGP Error (Notification) Codes").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    /// 1: Message Header Error.
-    MessageHeader,
-    /// 2: OPEN Message Error.
-    Open,
-    /// 3: UPDATE Message Error.
-    Update,
-    /// 4: Hold Timer Expired.
-    HoldTimerExpired,
-    /// 5: Finite State Machine Error (subcodes RFC 6608).
-    Fsm,
-    /// 6: Cease (subcodes RFC 4486).
-    Cease,
-    /// 7: ROUTE-REFRESH Message Error (RFC 7313).
-    RouteRefresh,
-    /// 8: Send Hold Timer Expired (RFC 9687).
-    SendHoldTimerExpired,
-    /// Any other code, kept for logging.
-    Unknown(u8),
+code_point! {
+    /// NOTIFICATION error codes (IANA "BGP Error (Notification) Codes").
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum ErrorCode: u8 {
+        /// 1: Message Header Error.
+        MessageHeader = 1,
+        /// 2: OPEN Message Error.
+        Open = 2,
+        /// 3: UPDATE Message Error.
+        Update = 3,
+        /// 4: Hold Timer Expired.
+        HoldTimerExpired = 4,
+        /// 5: Finite State Machine Error (subcodes RFC 6608).
+        Fsm = 5,
+        /// 6: Cease (subcodes RFC 4486).
+        Cease = 6,
+        /// 7: ROUTE-REFRESH Message Error (RFC 7313).
+        RouteRefresh = 7,
+        /// 8: Send Hold Timer Expired (RFC 9687).
+        SendHoldTimerExpired = 8;
+        /// Any other code, kept for logging.
+        Unknown,
+    }
 }
 
 /// Subcodes of [`ErrorCode::MessageHeader`].
@@ -132,38 +135,6 @@ pub struct Notification {
     pub subcode: u8,
     /// Diagnostic data, as the RFC for the code and subcode defines it.
     pub data: Bytes,
-}
-
-impl From<u8> for ErrorCode {
-    fn from(v: u8) -> ErrorCode {
-        match v {
-            1 => ErrorCode::MessageHeader,
-            2 => ErrorCode::Open,
-            3 => ErrorCode::Update,
-            4 => ErrorCode::HoldTimerExpired,
-            5 => ErrorCode::Fsm,
-            6 => ErrorCode::Cease,
-            7 => ErrorCode::RouteRefresh,
-            8 => ErrorCode::SendHoldTimerExpired,
-            other => ErrorCode::Unknown(other),
-        }
-    }
-}
-
-impl From<ErrorCode> for u8 {
-    fn from(c: ErrorCode) -> u8 {
-        match c {
-            ErrorCode::MessageHeader => 1,
-            ErrorCode::Open => 2,
-            ErrorCode::Update => 3,
-            ErrorCode::HoldTimerExpired => 4,
-            ErrorCode::Fsm => 5,
-            ErrorCode::Cease => 6,
-            ErrorCode::RouteRefresh => 7,
-            ErrorCode::SendHoldTimerExpired => 8,
-            ErrorCode::Unknown(v) => v,
-        }
-    }
 }
 
 /// Longest shutdown communication, in octets of UTF-8 (RFC 9003 section 2).

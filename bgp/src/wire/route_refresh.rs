@@ -1,19 +1,22 @@
 //! ROUTE-REFRESH messages (RFC 2918, with the subtypes of RFC 7313).
 
 use super::notification::{ErrorCode, Notification, route_refresh_subcode};
+use crate::code_point::code_point;
 use crate::types::{Afi, Safi};
 
-/// The "Reserved" octet of RFC 2918, which RFC 7313 made a message subtype.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteRefreshSubtype {
-    /// 0: a normal route refresh request.
-    Request,
-    /// 1: Beginning of Route Refresh (BoRR).
-    Begin,
-    /// 2: End of Route Refresh (EoRR).
-    End,
-    /// Anything else: RFC 7313 says to ignore the message.
-    Unknown(u8),
+code_point! {
+    /// The "Reserved" octet of RFC 2918, which RFC 7313 made a message subtype.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum RouteRefreshSubtype: u8 {
+        /// 0: a normal route refresh request.
+        Request = 0,
+        /// 1: Beginning of Route Refresh (BoRR).
+        Begin = 1,
+        /// 2: End of Route Refresh (EoRR).
+        End = 2;
+        /// Anything else: RFC 7313 says to ignore the message.
+        Unknown,
+    }
 }
 
 /// A ROUTE-REFRESH message.
@@ -25,28 +28,6 @@ pub struct RouteRefresh {
     pub safi: Safi,
     /// Subtype.
     pub subtype: RouteRefreshSubtype,
-}
-
-impl From<u8> for RouteRefreshSubtype {
-    fn from(v: u8) -> RouteRefreshSubtype {
-        match v {
-            0 => RouteRefreshSubtype::Request,
-            1 => RouteRefreshSubtype::Begin,
-            2 => RouteRefreshSubtype::End,
-            other => RouteRefreshSubtype::Unknown(other),
-        }
-    }
-}
-
-impl From<RouteRefreshSubtype> for u8 {
-    fn from(s: RouteRefreshSubtype) -> u8 {
-        match s {
-            RouteRefreshSubtype::Request => 0,
-            RouteRefreshSubtype::Begin => 1,
-            RouteRefreshSubtype::End => 2,
-            RouteRefreshSubtype::Unknown(v) => v,
-        }
-    }
 }
 
 /// Length of a ROUTE-REFRESH body: AFI (2), subtype (1), SAFI (1).
