@@ -5,9 +5,7 @@
 /// A version-4-shaped UUID derived from `kind` and `index`: the same inputs always give
 /// the same uid, different ones (practically) never collide.
 pub fn uid(kind: &str, index: usize) -> String {
-    let seed = kind.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    }) ^ (index as u64);
+    let seed = fnv1a(kind) ^ (index as u64);
     let hi = mix(seed);
     let lo = mix(hi ^ 0x9e37_79b9_7f4a_7c15);
     format!(
@@ -18,6 +16,14 @@ pub fn uid(kind: &str, index: usize) -> String {
         (lo >> 48) & 0x3fff | 0x8000,
         lo & 0xffff_ffff_ffff
     )
+}
+
+/// 64-bit FNV-1a of `text`: a string turned into a seed, stable across runs and
+/// platforms (unlike `std`'s hasher, which is randomly keyed).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// splitmix64's finaliser: spreads every input bit over the output.
@@ -46,10 +52,7 @@ pub fn timestamp(seconds: u64) -> String {
 /// A stable number for `key` (such as `namespace/name`), for the facts a builder makes up
 /// when the test does not say: cluster IPs, resource versions, timestamps.
 pub fn number(key: &str) -> usize {
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    (mix(hash) % 1_000_000) as usize
+    (mix(fnv1a(key)) % 1_000_000) as usize
 }
 
 /// The uid of the object of `kind` named `namespace/name`: the same on every run, so a
