@@ -8,8 +8,8 @@
 
 use bgp::wire::{
     AsPath, AsPathSegment, Capability, Community, GracefulRestart, GracefulRestartFamily,
-    LargeCommunity, MAX_EXTENDED_MESSAGE_LEN, Message, MpReach, MpUnreach, NextHop, Notification,
-    Open, Origin, PathAttributes, RouteRefresh, SessionContext, Update,
+    LargeCommunity, MAX_EXTENDED_MESSAGE_LEN, Message, MpReach, NextHop, Notification, Open,
+    Origin, PathAttributes, RouteRefresh, SessionContext, Update,
 };
 use bgp::{Afi, Asn, Family, RouterId, Safi};
 use bytes::BytesMut;
@@ -178,17 +178,10 @@ fn updates() -> Vec<(&'static str, Update)> {
         },
         ..Update::default()
     };
-    let withdraw = Update {
-        withdrawn: vec!["203.0.113.7/32".parse().unwrap()],
-        attributes: PathAttributes {
-            mp_unreach: Some(MpUnreach {
-                family: Family::Ipv6Unicast,
-                withdrawn: vec!["2001:db8:1::7/128".parse().unwrap()],
-            }),
-            ..PathAttributes::default()
-        },
-        ..Update::default()
-    };
+    let withdraw = Update::withdrawal(
+        vec!["203.0.113.7/32".parse().unwrap()],
+        vec!["2001:db8:1::7/128".parse().unwrap()],
+    );
     vec![
         ("update-ipv4-announce", v4),
         ("update-ipv6-announce", v6),

@@ -11,14 +11,14 @@
 use super::table::Table;
 use super::{PeerSession, export, size};
 use crate::types::Family;
-use crate::wire::{MpReach, MpUnreach, NextHop, Update, nlri_len};
+use crate::wire::{MpReach, NextHop, Update, nlri_len};
 use ipnet::IpNet;
 
 /// An UPDATE withdrawing as many pending withdrawals as fit, IPv4 first; `None` when none
 /// is pending. The peer no longer has the prefixes withdrawn.
 pub(super) fn withdrawal(table: &mut Table, max_len: usize) -> Option<Update> {
     let mut used = size::EMPTY_UPDATE_LEN;
-    let mut update = Update::default();
+    let mut ipv4 = Vec::new();
     while let Some(prefix) = table.first_withdrawal(Family::Ipv4Unicast) {
         let IpNet::V4(v4) = prefix else { break };
         let len = nlri_len(&prefix);
@@ -27,30 +27,24 @@ pub(super) fn withdrawal(table: &mut Table, max_len: usize) -> Option<Update> {
         }
         used += len;
         table.take_withdrawal(prefix);
-        update.withdrawn.push(v4);
+        ipv4.push(v4);
     }
-    let mut withdrawn = Vec::new();
-    let mut withdrawn_len = 0;
+    let mut ipv6 = Vec::new();
+    let mut ipv6_len = 0;
     while let Some(prefix) = table.first_withdrawal(Family::Ipv6Unicast) {
+        let IpNet::V6(v6) = prefix else { break };
         let len = nlri_len(&prefix);
-        if used + size::mp_unreach_len(withdrawn_len + len) > max_len {
+        if used + size::mp_unreach_len(ipv6_len + len) > max_len {
             break;
         }
-        withdrawn_len += len;
+        ipv6_len += len;
         table.take_withdrawal(prefix);
-        withdrawn.push(prefix);
+        ipv6.push(v6);
     }
-    if !withdrawn.is_empty() {
-        // Never attach an empty MP_UNREACH_NLRI: that would be an End-of-RIB marker.
-        update.attributes.mp_unreach = Some(MpUnreach {
-            family: Family::Ipv6Unicast,
-            withdrawn,
-        });
-    }
-    if update.withdrawn.is_empty() && update.attributes.mp_unreach.is_none() {
+    if ipv4.is_empty() && ipv6.is_empty() {
         return drop_unfittable_withdrawal(table);
     }
-    Some(update)
+    Some(Update::withdrawal(ipv4, ipv6))
 }
 
 /// An UPDATE announcing as many prefixes of `family` from its oldest pending attribute

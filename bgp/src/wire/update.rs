@@ -21,7 +21,7 @@ use super::header::HEADER_LEN;
 use super::notification::update_subcode;
 use crate::types::Family;
 use bytes::{BufMut, Bytes, BytesMut};
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 /// An UPDATE message.
 ///
@@ -61,6 +61,24 @@ impl Update {
                 },
                 ..Update::default()
             },
+        }
+    }
+
+    /// An UPDATE withdrawing `ipv4` in the classic Withdrawn Routes field and `ipv6` in an
+    /// MP_UNREACH_NLRI. An empty `ipv6` attaches no MP_UNREACH_NLRI: an empty one is the
+    /// IPv6 End-of-RIB marker.
+    pub fn withdrawal(ipv4: Vec<Ipv4Net>, ipv6: Vec<Ipv6Net>) -> Update {
+        let mp_unreach = (!ipv6.is_empty()).then(|| MpUnreach {
+            family: Family::Ipv6Unicast,
+            withdrawn: ipv6.into_iter().map(IpNet::V6).collect(),
+        });
+        Update {
+            withdrawn: ipv4,
+            attributes: PathAttributes {
+                mp_unreach,
+                ..PathAttributes::default()
+            },
+            ..Update::default()
         }
     }
 

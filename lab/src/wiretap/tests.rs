@@ -3,9 +3,8 @@
 
 use super::stream::{Reassembled, Segment, decode_pcap, events, reassemble};
 use super::*;
-use bgp::Family;
 use bgp::wire::notification::cease_subcode;
-use bgp::wire::{MpUnreach, Notification, PathAttributes, SessionContext, Update};
+use bgp::wire::{Notification, SessionContext, Update};
 use bytes::BytesMut;
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapPacket, PcapWriter};
@@ -23,18 +22,10 @@ fn bytes_of(message: &Message) -> Vec<u8> {
 }
 
 fn withdraw_both() -> Message {
-    Message::Update(Update {
-        withdrawn: vec!["203.0.113.10/32".parse().unwrap()],
-        attributes: PathAttributes {
-            mp_unreach: Some(MpUnreach {
-                family: Family::Ipv6Unicast,
-                withdrawn: vec!["fd00:203::10/128".parse().unwrap()],
-            }),
-            ..PathAttributes::default()
-        },
-        nlri: vec![],
-        issues: vec![],
-    })
+    Message::Update(Update::withdrawal(
+        vec!["203.0.113.10/32".parse().unwrap()],
+        vec!["fd00:203::10/128".parse().unwrap()],
+    ))
 }
 
 fn cease() -> Message {

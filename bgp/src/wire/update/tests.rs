@@ -544,6 +544,23 @@ fn updates_with_content_are_not_end_of_rib() {
     assert_eq!(discarded.as_end_of_rib(), None);
 }
 
+#[test]
+fn withdrawal_without_ipv6_carries_no_mp_unreach() {
+    let v4_only = Update::withdrawal(vec!["10.0.0.0/8".parse().unwrap()], vec![]);
+    assert_eq!(encode(&v4_only, &IBGP4), vec![0, 2, 8, 10, 0, 0]);
+    assert_eq!(v4_only.as_end_of_rib(), None);
+    let both = Update::withdrawal(
+        vec!["10.0.0.0/8".parse().unwrap()],
+        vec!["2001:db8::/32".parse().unwrap()],
+    );
+    assert_eq!(
+        both.withdrawn_prefixes()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>(),
+        ["10.0.0.0/8", "2001:db8::/32"]
+    );
+}
+
 // ---- RFC 7606, one test per rule ----
 
 #[test]
