@@ -8,6 +8,7 @@ use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointSlic
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube_anycast::cluster::{ClusterState, ObjectKey};
 use kube_anycast::config::{AnnounceConfig, ServiceSelection};
+use kube_anycast::decide::incremental::Incremental;
 use kube_anycast::decide::{Settings, decide};
 use std::collections::BTreeSet;
 use std::hint::black_box;
@@ -94,5 +95,99 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// One Service with `ROUTES` externalIPs and a ready endpoint on node-0 (workload B).
+fn one_big_service() -> ClusterState {
+    const ROUTES: u32 = 100_000;
+    let mut state = ClusterState::default();
+    let ips = (0..ROUTES)
+        .map(|i| std::net::Ipv4Addr::from(0x0a40_0000 + i).to_string())
+        .collect();
+    state.upsert_service(
+        ObjectKey::new("bench", "big"),
+        Service {
+            metadata: ObjectMeta {
+                name: Some("big".into()),
+                namespace: Some("bench".into()),
+                ..Default::default()
+            },
+            spec: Some(ServiceSpec {
+                external_ips: Some(ips),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    state.upsert_slice(
+        ObjectKey::new("bench", "big-a"),
+        EndpointSlice {
+            metadata: ObjectMeta {
+                name: Some("big-a".into()),
+                namespace: Some("bench".into()),
+                labels: Some([("kubernetes.io/service-name".to_string(), "big".into())].into()),
+                ..Default::default()
+            },
+            address_type: "IPv4".into(),
+            endpoints: vec![Endpoint {
+                addresses: vec!["172.16.0.1".into()],
+                node_name: Some("node-0".into()),
+                conditions: Some(EndpointConditions {
+                    ready: Some(true),
+                    serving: Some(true),
+                    terminating: Some(false),
+                }),
+                ..Default::default()
+            }],
+            ports: None,
+        },
+    );
+    state
+}
+
+/// The incremental decision when a Service with 100,000 announced addresses goes: the
+/// decision's share of a bulk withdraw.
+fn bulk_withdraw(c: &mut Criterion) {
+    let announce = AnnounceConfig {
+        allowed_cidrs: vec!["10.0.0.0/8".parse().unwrap()],
+        services: ServiceSelection::All,
+        namespaces: BTreeSet::new(),
+        communities: vec![],
+        large_communities: vec![],
+        pools: vec![],
+        annotation_communities: vec![],
+        allow_cross_namespace_sharing: false,
+        weighted: Default::default(),
+    };
+    let peers = BTreeSet::new();
+    let settings = Settings {
+        node_name: "node-0",
+        local_asn: bgp::Asn(65001),
+        announce: &announce,
+        peer_names: &peers,
+    };
+    let mut group = c.benchmark_group("incremental");
+    group.sample_size(10);
+    group.bench_function("withdraw one Service of 100k addresses", |b| {
+        b.iter_batched(
+            || {
+                let mut state = one_big_service();
+                let mut engine = Incremental::new();
+                let dirty = state.take_dirty();
+                let announced = engine.update(&state, dirty, settings).len();
+                assert_eq!(announced, 100_000);
+                state.remove_service(&ObjectKey::new("bench", "big"));
+                (state, engine)
+            },
+            |(mut state, mut engine)| {
+                let dirty = state.take_dirty();
+                let withdrawn = engine.update(&state, dirty, settings);
+                assert_eq!(withdrawn.len(), 100_000);
+                (withdrawn, engine)
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bulk_withdraw);
 criterion_main!(benches);

@@ -562,3 +562,32 @@ async fn a_change_is_timed_from_its_origin_until_written() {
     .await;
     assert_eq!(seen.lock().unwrap().len(), 1, "no origin, no observation");
 }
+
+#[tokio::test]
+async fn try_update_hands_the_changes_back_while_the_queue_is_full() {
+    let (_a, _b, ha, _hb) = pair(sessions(65001, 65002, "10.0.5")).await;
+    let announced = routes(10);
+    ha.update(announced.clone()).await;
+    wait_for(&ha, "10 prefixes sent", |s| s.prefixes_sent == 10).await;
+
+    // The test's runtime has one thread: the peer task takes nothing from the queue
+    // until this test waits, so it fills.
+    let mut queued = 0;
+    while ha.try_update(Vec::new(), None).is_ok() {
+        queued += 1;
+        assert!(queued < 10_000, "the command queue is bounded");
+    }
+    let withdrawals: Vec<RouteChange> = announced
+        .iter()
+        .map(|change| match change {
+            RouteChange::Announce(prefix, _) => RouteChange::Withdraw(*prefix),
+            RouteChange::Withdraw(prefix) => RouteChange::Withdraw(*prefix),
+        })
+        .collect();
+    let back = ha
+        .try_update(withdrawals.clone(), None)
+        .expect_err("a full queue hands the changes back");
+    assert_eq!(back, withdrawals);
+    ha.update(back).await;
+    wait_for(&ha, "every prefix withdrawn", |s| s.prefixes_sent == 0).await;
+}

@@ -3,6 +3,7 @@
 
 pub mod bfd_link;
 pub mod bgp_config;
+pub mod early_withdrawals;
 pub mod kube_events;
 pub mod peers;
 mod reload;
@@ -19,6 +20,7 @@ use crate::source::{SharedCluster, kubernetes, manifest_source};
 use crate::status::{Observed, ObservedPeer, PeerRun};
 use anyhow::Context;
 use bgp::driver::{ShutdownMode, Speaker};
+use early_withdrawals::EarlyWithdrawals;
 use ipnet::IpNet;
 use kube_events::{EventSink, ProblemMemory};
 use peers::Peers;
@@ -158,10 +160,12 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
         observed
             .synced
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let changed = reconciler.decide(&shared);
+        let (early, decided) = reconciler.decide(&shared, version.changed_at);
+        early.finish().await;
         reconciler
-            .apply(&speaker, &changed, version.changed_at)
+            .apply(&speaker, &decided.unsent, version.changed_at)
             .await;
+        let changed = decided.changed;
         // Bookkeeping after the routes are on their way: off the latency path.
         let mut engine = observed.decision.lock().unwrap_or_else(|p| p.into_inner());
         log_route_changes(&engine, &changed);
@@ -292,8 +296,14 @@ impl Reconciler {
         }
     }
 
-    /// Brings the decision up to date; returns the addresses whose route changed.
-    fn decide(&mut self, shared: &SharedCluster) -> Vec<IpNet> {
+    /// Brings the decision up to date. Withdrawals that are final early are handed to
+    /// the running peers while it runs (`since` is when the change was seen); what they
+    /// could not take yet is returned with the decision, to be finished first.
+    fn decide(
+        &mut self,
+        shared: &SharedCluster,
+        since: Option<std::time::Instant>,
+    ) -> (EarlyWithdrawals, Decided) {
         let settings = Settings {
             node_name: &self.config.node_name,
             local_asn: self.config.local_asn,
@@ -305,12 +315,18 @@ impl Reconciler {
             .decision
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let (changed, labels) = shared.with_mut(|cluster| {
+        let mut early = EarlyWithdrawals::new(
+            self.peers.running().values().map(|p| p.handle.clone()),
+            since,
+        );
+        let mut withdrawn_early = Vec::new();
+        let (unsent, labels) = shared.with_mut(|cluster| {
             let dirty = cluster.take_dirty();
-            (
-                engine.update(cluster, dirty, settings),
-                node_labels(cluster),
-            )
+            let unsent = engine.update_streaming(cluster, dirty, settings, &mut |withdrawn| {
+                early.hand_over(withdrawn);
+                withdrawn_early.extend_from_slice(withdrawn);
+            });
+            (unsent, node_labels(cluster))
         });
         self.node_labels = labels;
         self.observed
@@ -320,7 +336,9 @@ impl Reconciler {
             .observe(std::time::Instant::now(), &engine.take_replaced(), |p| {
                 engine.route(p)
             });
-        changed
+        let mut changed = withdrawn_early;
+        changed.extend_from_slice(&unsent);
+        (early, Decided { changed, unsent })
     }
 
     /// Brings the peers up to date; `since` is when the change was seen, for the
@@ -358,6 +376,14 @@ impl Reconciler {
         };
         self.peers.send(batches, since).await;
     }
+}
+
+/// The addresses one decision changed.
+struct Decided {
+    /// All of them.
+    changed: Vec<IpNet>,
+    /// Those not handed to the peers while the decision ran.
+    unsent: Vec<IpNet>,
 }
 
 /// Above this many changes in one decision (a start, a relist, a bulk change), one summary

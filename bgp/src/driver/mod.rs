@@ -293,6 +293,25 @@ impl PeerHandle {
             .await;
     }
 
+    /// [`PeerHandle::update`], with `since` as in [`PeerHandle::update_since`], for a
+    /// caller that cannot wait: a decision handing over withdrawals while it runs. A full
+    /// queue hands the changes back, to be sent (after any later ones are queued behind
+    /// them) once waiting is possible; changes sent after the task ended are dropped.
+    pub fn try_update(
+        &self,
+        changes: Vec<RouteChange>,
+        since: Option<std::time::Instant>,
+    ) -> Result<(), Vec<RouteChange>> {
+        match self.commands.try_reserve() {
+            Ok(permit) => {
+                permit.send(Command::Changes { changes, since });
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Full(())) => Err(changes),
+            Err(mpsc::error::TrySendError::Closed(())) => Ok(()),
+        }
+    }
+
     /// Replaces the whole desired route set.
     pub async fn replace(&self, routes: Vec<(IpNet, Arc<RouteAttributes>)>) {
         let _ = self.commands.send(Command::Replace(routes)).await;

@@ -33,6 +33,12 @@ pub const COMMAND_QUEUE: usize = 64;
 /// of changes is packed together.
 const COMMAND_BATCH: usize = 256;
 
+/// Route changes handled per wake-up before the resulting UPDATEs are written. A batch
+/// this large already fills UPDATEs (a 4 KiB one holds about 800 withdrawals); taking
+/// more would only keep the first of them from the wire while an owner that hands over
+/// a bulk change in chunks is still deciding the rest.
+const CHANGES_PER_WRITE: usize = 4096;
+
 /// Undoes the peer's registration with the listener when the task ends.
 #[derive(Debug)]
 pub struct Inbound {
@@ -288,13 +294,14 @@ impl PeerTask {
     /// Hands `first` and whatever else is already queued to the speaker as one batch.
     fn on_commands(&mut self, first: Command) {
         let mut next = Some(first);
-        let mut handled = 0;
+        let (mut handled, mut routes) = (0, 0);
         while let Some(cmd) = next.take() {
             let shutdown = matches!(cmd, Command::Shutdown { .. });
+            routes += cmd.route_count();
             self.speaker
                 .handle(Input::Command(cmd), std::time::Instant::now());
             handled += 1;
-            if !shutdown && handled < COMMAND_BATCH {
+            if !shutdown && handled < COMMAND_BATCH && routes < CHANGES_PER_WRITE {
                 next = self.commands.try_recv().ok();
             }
         }

@@ -53,3 +53,14 @@ pub enum Command {
         reason: String,
     },
 }
+
+impl Command {
+    /// How many routes it changes (a whole set for a replace).
+    pub fn route_count(&self) -> usize {
+        match self {
+            Command::Changes { changes, .. } => changes.len(),
+            Command::Replace(routes) => routes.len(),
+            _ => 0,
+        }
+    }
+}

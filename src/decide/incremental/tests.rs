@@ -265,7 +265,7 @@ fn sorted(mut problems: Vec<ServiceProblem>) -> Vec<(String, &'static str, Strin
 
 proptest! {
     #[test]
-    fn incremental_decision_always_equals_the_full_decision(ops in proptest::collection::vec(op(), 1..40), cross in any::<bool>(), pooled in any::<bool>()) {
+    fn incremental_decision_always_equals_the_full_decision(batches in proptest::collection::vec(proptest::collection::vec(op(), 1..4), 1..30), cross in any::<bool>(), pooled in any::<bool>()) {
         let announce = AnnounceConfig {
             allowed_cidrs: vec!["203.0.113.0/24".parse().unwrap(), "2001:db8:100::/64".parse().unwrap()],
             pools: if pooled { pools() } else { vec![] },
@@ -283,11 +283,28 @@ proptest! {
         let mut engine = Incremental::new();
         let mut previous = BTreeMap::new();
         let mut previous_problems = Vec::new();
-        for op in &ops {
-            apply(&mut cluster, op);
+        // Several changes at once, as one file rename or one relist brings them: a
+        // Service deleted while another starts listing its address is decided together.
+        for op in &batches {
+            for one in op {
+                apply(&mut cluster, one);
+            }
             let dirty = cluster.take_dirty();
-            let changed = engine.update(&cluster, dirty, settings);
+            let mut streamed: Vec<IpNet> = Vec::new();
+            let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
+                assert!(chunk.len() <= WITHDRAWN_CHUNK);
+                assert!(chunk.is_sorted(), "a chunk in order");
+                streamed.extend_from_slice(chunk)
+            });
             let full = decide(&cluster, settings);
+            // What is handed over early is final: withdrawn in the full decision.
+            for prefix in &streamed {
+                prop_assert!(!full.routes.contains_key(prefix), "{} streamed but announced after {:?}", prefix, op);
+                prop_assert!(!rest.contains(prefix), "{} both streamed and returned", prefix);
+            }
+            let mut changed = streamed;
+            changed.extend(rest);
+            changed.sort_unstable();
             prop_assert_eq!(&engine.sorted_routes(), &full.routes, "after {:?}", op);
             prop_assert_eq!(engine.route_count(), full.routes.len());
             let problems_now = sorted(full.problems.clone());
@@ -308,4 +325,74 @@ proptest! {
             previous = full.routes.clone();
         }
     }
+}
+
+fn service(n: usize, ips: Vec<usize>) -> Op {
+    Op::Service {
+        n,
+        ips,
+        med: None,
+        bad: false,
+        off: false,
+        community: 0,
+    }
+}
+
+fn local_ready_slice(n: usize) -> Op {
+    Op::Slice {
+        n,
+        slice: 0,
+        family6: false,
+        local: true,
+        ready: true,
+        terminating: false,
+    }
+}
+
+#[test]
+fn an_address_another_service_takes_over_in_the_same_update_is_not_withdrawn_early() {
+    let announce = AnnounceConfig {
+        allowed_cidrs: vec!["203.0.113.0/24".parse().unwrap()],
+        pools: vec![],
+        services: ServiceSelection::All,
+        namespaces: Default::default(),
+        communities: vec![],
+        large_communities: vec![],
+        annotation_communities: vec![],
+        allow_cross_namespace_sharing: false,
+        weighted: Default::default(),
+    };
+    let peers = Default::default();
+    let settings = Settings {
+        node_name: "node-a",
+        local_asn: bgp::Asn(65001),
+        announce: &announce,
+        peer_names: &peers,
+    };
+    let mut cluster = ClusterState::default();
+    for op in [
+        service(0, vec![0, 1]),
+        local_ready_slice(0),
+        service(1, vec![]),
+        local_ready_slice(1),
+    ] {
+        apply(&mut cluster, &op);
+    }
+    let mut engine = Incremental::new();
+    let dirty = cluster.take_dirty();
+    let announced = engine.update(&cluster, dirty, settings);
+    assert_eq!(announced.len(), 2);
+    // s0 goes; in the same update s1 starts listing the first of its two addresses.
+    apply(&mut cluster, &Op::RemoveService(0));
+    apply(&mut cluster, &service(1, vec![0]));
+    let mut streamed = Vec::new();
+    let dirty = cluster.take_dirty();
+    let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
+        streamed.extend_from_slice(chunk)
+    });
+    let second: IpNet = "203.0.113.2/32".parse().unwrap();
+    let first: IpNet = "203.0.113.1/32".parse().unwrap();
+    assert_eq!(streamed, [second], "only the address nobody lists any more");
+    assert!(engine.route(&first).is_some(), "s1 announces the first");
+    assert!(!rest.contains(&second));
 }
