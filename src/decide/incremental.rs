@@ -282,6 +282,9 @@ impl Incremental {
             self.outcomes.insert(service_ref, outcome);
         }
         let mut chunk = Vec::with_capacity(WITHDRAWN_CHUNK);
+        // Dropped after the last chunk is handed over: freeing 10,000 outcomes is not
+        // what the first withdrawals should wait for.
+        let mut retired = Vec::with_capacity(deleted.len());
         for key in deleted {
             let Some((service_ref, old)) = self.outcomes.remove_entry(&key) else {
                 continue;
@@ -305,11 +308,13 @@ impl Incremental {
                     Orphan::Gone => {}
                 }
             }
+            retired.push((service_ref, old));
         }
         if !chunk.is_empty() {
             chunk.sort_unstable();
             withdrawn(&chunk);
         }
+        drop(retired);
         touched.sort_unstable();
         touched.dedup();
         let defaults = default_template(settings.announce, node.drained);
