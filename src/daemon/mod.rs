@@ -320,7 +320,7 @@ impl Reconciler {
             since,
         );
         let mut withdrawn_early = Vec::new();
-        let (unsent, labels) = shared.with_mut(|cluster| {
+        let (unsent, labels) = shared.take_in(|cluster| {
             let dirty = cluster.take_dirty();
             let unsent = engine.update_streaming(cluster, dirty, settings, &mut |withdrawn| {
                 early.hand_over(withdrawn);

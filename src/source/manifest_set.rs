@@ -112,6 +112,49 @@ const FIRST_LOAD_STEPS: usize = 16;
 /// Fewer files than this are one step.
 const FIRST_LOAD_STEP_MIN: usize = 256;
 
+/// What settling one kind of object did to the shared state, and the objects it must
+/// lose (removed by the caller, which may do it in steps).
+struct Settled<Key> {
+    /// An object was added or replaced.
+    put: bool,
+    /// Objects no file defines any more.
+    gone: Vec<Key>,
+}
+
+impl<Key> Settled<Key> {
+    fn changed(&self) -> bool {
+        self.put || !self.gone.is_empty()
+    }
+}
+
+/// Removes the objects `keys` names.
+fn remove_all<K: Kind>(cluster: &mut ClusterState, keys: &[K::Key]) {
+    for key in keys {
+        K::remove(cluster, key);
+    }
+}
+
+/// Services removed per step when a change only deletes Services.
+const REMOVAL_STEP: usize = 1000;
+
+/// How long a step waits for the decision to take it in: a bound, should no decision
+/// come (one already running for seconds, or a test without a reader).
+const REMOVAL_STEP_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Removes many deleted Services in steps of [`REMOVAL_STEP`], each published and, before
+/// the next, taken in by the decision. Deleting 10,000 Services at once held the shared
+/// state for about 10 ms, and their slices 12 more, before the decision could start;
+/// in steps, the first withdrawals are decided (and on the wire) after the first step,
+/// and the router takes them in while the rest is removed. Every step is a state the
+/// Kubernetes source would show as the deletions arrive one by one: Services only go, so
+/// no address passes from one Service to another on the way.
+fn remove_in_steps(shared: &SharedCluster, keys: &[crate::cluster::ObjectKey]) {
+    for step in keys.chunks(REMOVAL_STEP) {
+        let generation = shared.update(|cluster| remove_all::<Services>(cluster, step));
+        shared.wait_taken(generation, REMOVAL_STEP_WAIT);
+    }
+}
+
 /// Whether an [`ManifestSet::apply`] brings the set up to date, or is one step of the
 /// first load (which neither logs the loaded totals nor marks the state synced).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,11 +344,24 @@ impl ManifestSet {
                 log_loaded(shared);
             }
         } else if !changes.fresh.is_empty() || !changes.before.is_empty() || reordered {
+            let services =
+                shared.with_mut(|cluster| self.settle::<Services>(cluster, &changes, reordered));
+            // In steps only once a decision runs: before the first sync none takes them in.
+            if !services.put
+                && progress == Progress::Done
+                && services.gone.len() > REMOVAL_STEP
+                && shared.synced()
+            {
+                remove_in_steps(shared, &services.gone);
+            } else {
+                shared.with_mut(|cluster| remove_all::<Services>(cluster, &services.gone));
+            }
             let changed = shared.with_mut(|cluster| {
-                let mut changed = self.settle::<Services>(cluster, &changes, reordered);
-                changed |= self.settle::<Slices>(cluster, &changes, reordered);
-                changed |= self.settle::<OwnNode>(cluster, &changes, reordered);
-                changed
+                let slices = self.settle::<Slices>(cluster, &changes, reordered);
+                remove_all::<Slices>(cluster, &slices.gone);
+                let node = self.settle::<OwnNode>(cluster, &changes, reordered);
+                remove_all::<OwnNode>(cluster, &node.gone);
+                services.changed() || slices.changed() || node.changed()
             });
             if changed {
                 shared.update(|_| {});
@@ -442,8 +498,9 @@ impl ManifestSet {
         cluster: &mut ClusterState,
         changes: &Changes,
         reordered: bool,
-    ) -> bool {
-        let mut changed = false;
+    ) -> Settled<K::Key> {
+        let mut put = false;
+        let mut gone = Vec::new();
         let mut moves: Vec<(usize, K::Key, K::Object)> = Vec::new();
         // Which re-parsed files define each key: found once, not by asking every
         // re-parsed file about every key (a first load re-parses them all).
@@ -495,20 +552,17 @@ impl ManifestSet {
             match wanted {
                 Some(Some(object)) if K::get(cluster, &key) != Some(&object) => {
                     K::put(cluster, &key, object);
-                    changed = true;
+                    put = true;
                 }
                 Some(_) => {}
-                None if K::get(cluster, &key).is_some() => {
-                    K::remove(cluster, &key);
-                    changed = true;
-                }
+                None if K::get(cluster, &key).is_some() => gone.push(key),
                 None => {}
             }
         }
         for (i, key, object) in moves {
             K::put(&mut self.files[i].shadowed, &key, object);
         }
-        changed
+        Settled { put, gone }
     }
 }
 

@@ -4,7 +4,8 @@
 //! withdraws routes because caches are still empty.
 
 use crate::cluster::ClusterState;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// What readers watch: a change counter and whether the first full sync is done.
@@ -23,6 +24,9 @@ pub struct Version {
 pub struct SharedCluster {
     state: Mutex<ClusterState>,
     version: watch::Sender<Version>,
+    /// The last generation the reader took in (see [`SharedCluster::mark_taken`]).
+    taken: Mutex<u64>,
+    taken_signal: Condvar,
 }
 
 impl Default for SharedCluster {
@@ -30,13 +34,15 @@ impl Default for SharedCluster {
         SharedCluster {
             state: Mutex::new(ClusterState::default()),
             version: watch::Sender::new(Version::default()),
+            taken: Mutex::new(0),
+            taken_signal: Condvar::new(),
         }
     }
 }
 
 impl SharedCluster {
-    /// Changes the state and tells readers.
-    pub fn update(&self, change: impl FnOnce(&mut ClusterState)) {
+    /// Changes the state and tells readers; returns the new generation.
+    pub fn update(&self, change: impl FnOnce(&mut ClusterState)) -> u64 {
         {
             let mut state = self
                 .state
@@ -44,10 +50,42 @@ impl SharedCluster {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             change(&mut state);
         }
+        let mut generation = 0;
         self.version.send_modify(|v| {
             v.generation += 1;
             v.changed_at = Some(std::time::Instant::now());
+            generation = v.generation;
         });
+        generation
+    }
+
+    /// Said by the reader while it holds the state of `generation` (inside
+    /// [`SharedCluster::with_mut`]): a source waiting in [`SharedCluster::wait_taken`]
+    /// goes on, and its next change waits for the lock until the reader is done.
+    pub fn mark_taken(&self, generation: u64) {
+        let mut taken = self.taken.lock().unwrap_or_else(|p| p.into_inner());
+        if generation > *taken {
+            *taken = generation;
+            self.taken_signal.notify_all();
+        }
+    }
+
+    /// Blocks until the reader took in `generation`, for at most `at_most`; at once when
+    /// nobody reads. A source that publishes a large change in steps waits here between
+    /// them, so the reader decides each step instead of losing the lock to the next one.
+    pub fn wait_taken(&self, generation: u64, at_most: Duration) {
+        if self.version.receiver_count() == 0 {
+            return;
+        }
+        let taken = self.taken.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self
+            .taken_signal
+            .wait_timeout_while(taken, at_most, |taken| *taken < generation);
+    }
+
+    /// Whether the first full sync is done: a decision runs on every change.
+    pub fn synced(&self) -> bool {
+        self.version.borrow().synced
     }
 
     /// Marks the first full sync as done (idempotent).
@@ -87,6 +125,16 @@ impl SharedCluster {
     /// reason sees the objects listed so far, each one whole.
     pub fn stage(&self, change: impl FnOnce(&mut ClusterState)) {
         self.with_mut(change);
+    }
+
+    /// [`SharedCluster::with_mut`] for the reader that decides: marks the generation
+    /// it holds as taken (see [`SharedCluster::wait_taken`]).
+    pub fn take_in<R>(&self, f: impl FnOnce(&mut ClusterState) -> R) -> R {
+        self.with_mut(|state| {
+            // Read under the lock: every change up to this generation is in `state`.
+            self.mark_taken(self.version.borrow().generation);
+            f(state)
+        })
     }
 
     /// Reads the state with the right to take its change record; does not count as a change.

@@ -389,3 +389,62 @@ fn a_first_load_in_steps_builds_the_state_of_one_step() {
         &[("s", "203.0.113.1"), ("t", "203.0.113.2")],
     );
 }
+
+/// Service `name` and its EndpointSlice, as two documents.
+fn service_with_slice(name: &str, ip: &str) -> String {
+    format!(
+        "{}---\nkind: EndpointSlice\naddressType: IPv4\nmetadata: {{name: {name}-a, namespace: x, labels: {{kubernetes.io/service-name: {name}}}}}\nendpoints: []\n",
+        service(name, ip)
+    )
+}
+
+#[test]
+fn many_services_deleted_go_in_steps_each_taken_in_before_the_next() {
+    let services = 2 * REMOVAL_STEP + 1;
+    let content: Vec<String> = (0..services)
+        .map(|i| service_with_slice(&format!("s{i}"), &format!("10.0.{}.{}", i / 250, i % 250)))
+        .collect();
+    let mut m = Manifests::dir(&[("all.yaml", content.join("---\n"))]);
+    assert_eq!(service_names(&m.shared).len(), services);
+    replace(&m.path("all.yaml"), "");
+
+    // A reader like the decision loop: takes in each new generation and notes what it
+    // held, until the state is empty.
+    let _subscribed = m.shared.subscribe();
+    let seen = std::thread::scope(|scope| {
+        let shared = &m.shared;
+        let reader = scope.spawn(move || {
+            let mut seen = Vec::new();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let held = shared.take_in(|c| (c.services().len(), c.endpoint_slices().len()));
+                if seen.last() != Some(&held) {
+                    seen.push(held);
+                }
+                if held == (0, 0) || std::time::Instant::now() > deadline {
+                    return seen;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        });
+        m.set.refresh(&m.paths, NODE, shared);
+        reader.join().unwrap()
+    });
+    assert_eq!(seen.last(), Some(&(0, 0)), "{seen:?}");
+    let between: Vec<&(usize, usize)> = seen
+        .iter()
+        .filter(|(s, _)| *s > 0 && *s < services)
+        .collect();
+    assert!(
+        between.len() >= 2,
+        "the Services went in steps, each seen: {seen:?}"
+    );
+    assert!(
+        between.iter().all(|(_, slices)| *slices == services),
+        "the slices go after the Services: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[1].0 <= w[0].0),
+        "Services are only removed: {seen:?}"
+    );
+}

@@ -189,13 +189,26 @@ impl ManifestSet {
         &self,
         changes: &Changes,
     ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
-        // Files re-parsed, with what they defined before (none: parsed for the first time).
-        let defined_before = |i: usize| changes.before.get(&self.files[i].id);
-        let mut touched: BTreeSet<&K::Key> = BTreeSet::new();
-        for &i in changes.fresh.keys() {
-            touched.extend(defined_before(i).into_iter().flat_map(K::keys));
-            touched.extend(self.files[i].defines.iter().flat_map(K::keys));
-        }
+        // Files re-parsed, with the keys they defined before (none: parsed for the
+        // first time), looked up once and not once per key.
+        let defined_before: Vec<(usize, &BTreeSet<K::Key>)> = changes
+            .fresh
+            .keys()
+            .filter_map(|&i| Some((i, K::keys(changes.before.get(&self.files[i].id)?))))
+            .collect();
+        // Each file's keys are in order: the stable sort merges these runs in one pass.
+        let mut touched: Vec<&K::Key> = defined_before
+            .iter()
+            .flat_map(|(_, keys)| keys.iter())
+            .chain(
+                changes
+                    .fresh
+                    .keys()
+                    .flat_map(|&i| self.files[i].defines.iter().flat_map(K::keys)),
+            )
+            .collect();
+        touched.sort();
+        touched.dedup();
         let index = K::definers(&self.definers);
         touched
             .into_iter()
@@ -205,10 +218,10 @@ impl ManifestSet {
                 // The last file that defined it before: a file not re-parsed defines now
                 // what it did then; a re-parsed one what `before` says.
                 let kept = now.iter().rev().find(|i| !changes.fresh.contains_key(i));
-                let reparsed = changes
-                    .fresh
-                    .keys()
-                    .filter(|&&i| defined_before(i).is_some_and(|d| K::keys(d).contains(key)))
+                let reparsed = defined_before
+                    .iter()
+                    .filter(|(_, keys)| keys.contains(key))
+                    .map(|(i, _)| i)
                     .max();
                 let old_last = kept.max(reparsed).copied();
                 let old_winner = old_last.filter(|i| !changes.fresh.contains_key(i));

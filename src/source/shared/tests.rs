@@ -32,3 +32,35 @@ async fn a_reader_wakes_for_each_later_change() {
         .expect("sender alive");
     assert_eq!(versions.borrow_and_update().generation, seen + 1);
 }
+
+#[test]
+fn a_source_waits_for_nobody_when_nobody_reads() {
+    let shared = SharedCluster::default();
+    let generation = shared.update(|_| {});
+    let start = std::time::Instant::now();
+    shared.wait_taken(generation, Duration::from_secs(30));
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "returned at once"
+    );
+}
+
+#[test]
+fn a_source_waits_until_the_reader_took_its_change_in() {
+    let shared = SharedCluster::default();
+    let _reader = shared.subscribe();
+    let generation = shared.update(|_| {});
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(50));
+            shared.take_in(|_| ());
+        });
+        let start = std::time::Instant::now();
+        shared.wait_taken(generation, Duration::from_secs(30));
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "woken by the reader, not by the bound"
+        );
+        assert!(*shared.taken.lock().unwrap() >= generation);
+    });
+}
