@@ -65,9 +65,9 @@ fn cluster() -> ClusterState {
     state
 }
 
-fn bench(c: &mut Criterion) {
-    let state = cluster();
-    let announce = AnnounceConfig {
+/// Every Service in 10.0.0.0/8 announced, nothing else set.
+fn announce_config() -> AnnounceConfig {
+    AnnounceConfig {
         allowed_cidrs: vec!["10.0.0.0/8".parse().unwrap()],
         services: ServiceSelection::All,
         namespaces: BTreeSet::new(),
@@ -77,14 +77,23 @@ fn bench(c: &mut Criterion) {
         annotation_communities: vec![],
         allow_cross_namespace_sharing: false,
         weighted: Default::default(),
-    };
-    let peers = BTreeSet::new();
-    let settings = Settings {
+    }
+}
+
+/// The settings of node-0 in AS 65001.
+fn settings<'a>(announce: &'a AnnounceConfig, peers: &'a BTreeSet<String>) -> Settings<'a> {
+    Settings {
         node_name: "node-0",
         local_asn: bgp::Asn(65001),
-        announce: &announce,
-        peer_names: &peers,
-    };
+        announce,
+        peer_names: peers,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let state = cluster();
+    let (announce, peers) = (announce_config(), BTreeSet::new());
+    let settings = settings(&announce, &peers);
     let decision = decide(&state, settings);
     println!(
         "decide: {SERVICES} Services x 3 endpoints -> {} routes announced by node-0",
@@ -95,75 +104,33 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-/// One Service with `ROUTES` externalIPs and a ready endpoint on node-0 (workload B).
+/// One Service with `ROUTES` externalIPs and a ready endpoint on node-0 (workload B), as
+/// a cluster prints them.
 fn one_big_service() -> ClusterState {
     const ROUTES: u32 = 100_000;
+    let ips = (0..ROUTES).map(|i| std::net::Ipv4Addr::from(0x0a40_0000 + i));
+    let service = lab::objects::Service::new("bench", "big")
+        .external_ips(ips)
+        .build();
+    let slice = lab::objects::Slice::new("bench", "big")
+        .endpoint(lab::objects::Endpoint::ready("172.16.0.1", "node-0"))
+        .build();
     let mut state = ClusterState::default();
-    let ips = (0..ROUTES)
-        .map(|i| std::net::Ipv4Addr::from(0x0a40_0000 + i).to_string())
-        .collect();
+    let slice: EndpointSlice = serde_json::from_value(slice).expect("a printed slice parses");
+    let slice_name = slice.metadata.name.clone().unwrap_or_default();
     state.upsert_service(
         ObjectKey::new("bench", "big"),
-        Service {
-            metadata: ObjectMeta {
-                name: Some("big".into()),
-                namespace: Some("bench".into()),
-                ..Default::default()
-            },
-            spec: Some(ServiceSpec {
-                external_ips: Some(ips),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
+        serde_json::from_value::<Service>(service).expect("a printed Service parses"),
     );
-    state.upsert_slice(
-        ObjectKey::new("bench", "big-a"),
-        EndpointSlice {
-            metadata: ObjectMeta {
-                name: Some("big-a".into()),
-                namespace: Some("bench".into()),
-                labels: Some([("kubernetes.io/service-name".to_string(), "big".into())].into()),
-                ..Default::default()
-            },
-            address_type: "IPv4".into(),
-            endpoints: vec![Endpoint {
-                addresses: vec!["172.16.0.1".into()],
-                node_name: Some("node-0".into()),
-                conditions: Some(EndpointConditions {
-                    ready: Some(true),
-                    serving: Some(true),
-                    terminating: Some(false),
-                }),
-                ..Default::default()
-            }],
-            ports: None,
-        },
-    );
+    state.upsert_slice(ObjectKey::new("bench", slice_name), slice);
     state
 }
 
 /// The incremental decision when a Service with 100,000 announced addresses goes: the
 /// decision's share of a bulk withdraw.
 fn bulk_withdraw(c: &mut Criterion) {
-    let announce = AnnounceConfig {
-        allowed_cidrs: vec!["10.0.0.0/8".parse().unwrap()],
-        services: ServiceSelection::All,
-        namespaces: BTreeSet::new(),
-        communities: vec![],
-        large_communities: vec![],
-        pools: vec![],
-        annotation_communities: vec![],
-        allow_cross_namespace_sharing: false,
-        weighted: Default::default(),
-    };
-    let peers = BTreeSet::new();
-    let settings = Settings {
-        node_name: "node-0",
-        local_asn: bgp::Asn(65001),
-        announce: &announce,
-        peer_names: &peers,
-    };
+    let (announce, peers) = (announce_config(), BTreeSet::new());
+    let settings = settings(&announce, &peers);
     let mut group = c.benchmark_group("incremental");
     group.sample_size(10);
     group.bench_function("withdraw one Service of 100k addresses", |b| {

@@ -14,7 +14,7 @@ const NODE: &str = "node-a";
 const IP4: &str = "203.0.113.10";
 const IP6: &str = "2001:db8:100::10";
 
-fn announce_config() -> AnnounceConfig {
+pub(super) fn announce_config() -> AnnounceConfig {
     AnnounceConfig {
         allowed_cidrs: vec![
             "203.0.113.0/24".parse().unwrap(),

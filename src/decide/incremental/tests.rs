@@ -351,17 +351,7 @@ fn local_ready_slice(n: usize) -> Op {
 
 #[test]
 fn an_address_another_service_takes_over_in_the_same_update_is_not_withdrawn_early() {
-    let announce = AnnounceConfig {
-        allowed_cidrs: vec!["203.0.113.0/24".parse().unwrap()],
-        pools: vec![],
-        services: ServiceSelection::All,
-        namespaces: Default::default(),
-        communities: vec![],
-        large_communities: vec![],
-        annotation_communities: vec![],
-        allow_cross_namespace_sharing: false,
-        weighted: Default::default(),
-    };
+    let announce = crate::decide::tests::announce_config();
     let peers = Default::default();
     let settings = Settings {
         node_name: "node-a",
