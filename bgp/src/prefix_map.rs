@@ -6,8 +6,8 @@
 //! own record of what it announces has one entry per address too: at 100,000 routes the
 //! narrower keys are megabytes of the peak. The callers still speak [`IpNet`].
 //!
-//! The map hashes with [`neighbours`], so that a walk in prefix order walks its memory
-//! in order too.
+//! The map hashes so that neighbouring addresses share buckets' neighbourhood (module
+//! `neighbours`): a walk in prefix order walks its memory in order too.
 
 mod neighbours;
 

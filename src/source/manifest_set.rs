@@ -344,24 +344,26 @@ impl ManifestSet {
                 log_loaded(shared);
             }
         } else if !changes.fresh.is_empty() || !changes.before.is_empty() || reordered {
-            let services =
-                shared.with_mut(|cluster| self.settle::<Services>(cluster, &changes, reordered));
-            // In steps only once a decision runs: before the first sync none takes them in.
-            if !services.put
-                && progress == Progress::Done
-                && services.gone.len() > REMOVAL_STEP
-                && shared.synced()
-            {
-                remove_in_steps(shared, &services.gone);
-            } else {
-                shared.with_mut(|cluster| remove_all::<Services>(cluster, &services.gone));
-            }
-            let changed = shared.with_mut(|cluster| {
-                let slices = self.settle::<Slices>(cluster, &changes, reordered);
-                remove_all::<Slices>(cluster, &slices.gone);
-                let node = self.settle::<OwnNode>(cluster, &changes, reordered);
-                remove_all::<OwnNode>(cluster, &node.gone);
-                services.changed() || slices.changed() || node.changed()
+            // One change is one state for the decision, except many Services only
+            // deleted: those go in steps, then the rest of the change.
+            let settled = shared.with_mut(|cluster| {
+                let services = self.settle::<Services>(cluster, &changes, reordered);
+                // Only once a decision runs: before the first sync none takes steps in.
+                let in_steps = !services.put
+                    && progress == Progress::Done
+                    && services.gone.len() > REMOVAL_STEP
+                    && shared.synced();
+                if in_steps {
+                    return Err(services.gone);
+                }
+                remove_all::<Services>(cluster, &services.gone);
+                Ok(self.settle_slices_and_node(cluster, &changes, reordered) || services.changed())
+            });
+            let changed = settled.unwrap_or_else(|gone| {
+                remove_in_steps(shared, &gone);
+                shared
+                    .with_mut(|cluster| self.settle_slices_and_node(cluster, &changes, reordered));
+                true
             });
             if changed {
                 shared.update(|_| {});
@@ -490,9 +492,23 @@ impl ManifestSet {
         }
     }
 
+    /// Settles and removes the slices and this node's Node; true when either changed.
+    fn settle_slices_and_node(
+        &mut self,
+        cluster: &mut ClusterState,
+        changes: &Changes,
+        reordered: bool,
+    ) -> bool {
+        let slices = self.settle::<Slices>(cluster, changes, reordered);
+        remove_all::<Slices>(cluster, &slices.gone);
+        let node = self.settle::<OwnNode>(cluster, changes, reordered);
+        remove_all::<OwnNode>(cluster, &node.gone);
+        slices.changed() || node.changed()
+    }
+
     /// Gives each key of kind `K` that the changes touch the copy of the last file
-    /// defining it, in `cluster`; files the other copies as shadowed. True when
-    /// `cluster` changed.
+    /// defining it, in `cluster`; files the other copies as shadowed. The keys no file
+    /// defines any more are returned for the caller to remove.
     fn settle<K: Kind>(
         &mut self,
         cluster: &mut ClusterState,
