@@ -281,6 +281,26 @@ impl Incremental {
             touched.extend(self.to_settle(&outcome, 1));
             self.outcomes.insert(service_ref, outcome);
         }
+        self.forget_deleted(deleted, &mut touched, withdrawn);
+        touched.sort_unstable();
+        touched.dedup();
+        let defaults = default_template(settings.announce, node.drained);
+        let rules = sharing_rules(settings, &defaults);
+        touched
+            .into_iter()
+            .filter(|prefix| self.remerge(*prefix, rules))
+            .collect()
+    }
+
+    /// Forgets the outcomes of deleted Services. Their addresses nobody else lists are
+    /// withdrawn for good and go to `withdrawn` in sorted chunks; the shared ones join
+    /// `touched` for the re-merge.
+    fn forget_deleted(
+        &mut self,
+        deleted: Vec<ObjectKey>,
+        touched: &mut Vec<IpNet>,
+        withdrawn: &mut dyn FnMut(&[IpNet]),
+    ) {
         let mut chunk = Vec::with_capacity(WITHDRAWN_CHUNK);
         // Dropped after the last chunk is handed over: freeing 10,000 outcomes is not
         // what the first withdrawals should wait for.
@@ -315,14 +335,6 @@ impl Incremental {
             withdrawn(&chunk);
         }
         drop(retired);
-        touched.sort_unstable();
-        touched.dedup();
-        let defaults = default_template(settings.announce, node.drained);
-        let rules = sharing_rules(settings, &defaults);
-        touched
-            .into_iter()
-            .filter(|prefix| self.remerge(*prefix, rules))
-            .collect()
     }
 
     /// The addresses of `outcome` whose route may depend on it: those it announces, and
