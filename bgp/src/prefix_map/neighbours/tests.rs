@@ -13,7 +13,7 @@ fn host(address: u32) -> Key<Ipv4Net> {
 fn the_addresses_of_a_run_take_neighbouring_buckets() {
     let state = NeighbourHash::default();
     let base = hash(&state, host(0x0a00_0100));
-    for offset in 1..16u32 {
+    for offset in 1..RUN {
         let h = hash(&state, host(0x0a00_0100 + offset));
         assert_eq!(
             (h & !TAG_BITS).wrapping_sub(base & !TAG_BITS) & !TAG_BITS,
@@ -26,10 +26,22 @@ fn the_addresses_of_a_run_take_neighbouring_buckets() {
 #[test]
 fn the_tags_within_a_run_differ() {
     let state = NeighbourHash::default();
-    let tags: HashSet<u64> = (0..16u32)
+    let tags: HashSet<u64> = (0..RUN)
         .map(|offset| hash(&state, host(0x0a00_0100 + offset)) >> 57)
         .collect();
-    assert_eq!(tags.len(), 16);
+    assert_eq!(tags.len(), RUN as usize);
+}
+
+#[test]
+fn the_next_address_after_a_run_starts_another() {
+    let state = NeighbourHash::default();
+    let last = hash(&state, host(0x0a00_0100 + RUN - 1)) & !TAG_BITS;
+    let next = hash(&state, host(0x0a00_0100 + RUN)) & !TAG_BITS;
+    assert_ne!(
+        next.wrapping_sub(last) & !TAG_BITS,
+        1,
+        "runs hold {RUN} addresses"
+    );
 }
 
 #[test]
@@ -38,7 +50,7 @@ fn runs_and_lengths_land_apart() {
     let low_bits = |h: u64| h & 0xffff;
     // The same offset in 256 neighbouring runs: the keyed hash scatters them.
     let runs: HashSet<u64> = (0..256u32)
-        .map(|run| low_bits(hash(&state, host(0x0a00_0000 + (run << 4)))))
+        .map(|run| low_bits(hash(&state, host(0x0a00_0000 + run * RUN))))
         .collect();
     assert!(runs.len() > 240, "only {} places", runs.len());
     let longer = Key(Ipv4Net::new(0x0a00_0100.into(), 31).unwrap_or_default());
