@@ -51,36 +51,20 @@ impl Default for Metrics {
 /// Builds the registry with every metric, names prefixed `kube_anycast_`.
 pub fn registry(metrics: &Arc<Metrics>, observed: &Arc<Observed>) -> Registry {
     let mut registry = Registry::with_prefix("kube_anycast");
-    registry.register(
-        "event_to_wire_seconds",
-        "Time from a cluster change being seen to the UPDATEs carrying it being written to a peer's socket (one observation per peer and change; announcements include their coalescing delay)",
-        metrics.event_to_wire.clone(),
-    );
-    registry.register(
-        "routes_announced",
-        "Host routes this node announces",
-        metrics.routes_announced.clone(),
-    );
-    registry.register(
-        "refused_external_ips",
-        "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip, outside_pools, pool_not_for_namespace)",
-        metrics.refused_external_ips.clone(),
-    );
-    registry.register(
-        "node_withdrawn",
-        "1 for the reason this node withdraws every route (node_excluded, node_network_unavailable, node_deleting, node_to_be_deleted)",
-        metrics.node_withdrawn.clone(),
-    );
-    registry.register(
-        "reconciles",
-        "Decisions computed",
-        metrics.reconciles.clone(),
-    );
-    registry.register(
-        "config_reloads",
-        "Config file changes seen, by result: applied, or refused (the running config stays)",
-        metrics.config_reloads.clone(),
-    );
+    // One row per reconciler metric: its field, then its name and help text in `/metrics`.
+    macro_rules! register {
+        ($($field:ident: $name:literal, $help:literal;)+) => {
+            $(registry.register($name, $help, metrics.$field.clone());)+
+        };
+    }
+    register! {
+        event_to_wire: "event_to_wire_seconds", "Time from a cluster change being seen to the UPDATEs carrying it being written to a peer's socket (one observation per peer and change; announcements include their coalescing delay)";
+        routes_announced: "routes_announced", "Host routes this node announces";
+        refused_external_ips: "refused_external_ips", "externalIPs refused, by reason (outside_allowed_cidrs, special_range, invalid_ip, outside_pools, pool_not_for_namespace)";
+        node_withdrawn: "node_withdrawn", "1 for the reason this node withdraws every route (node_excluded, node_network_unavailable, node_deleting, node_to_be_deleted)";
+        reconciles: "reconciles", "Decisions computed";
+        config_reloads: "config_reloads", "Config file changes seen, by result: applied, or refused (the running config stays)";
+    }
     registry.register_collector(Box::new(PeerCollector {
         observed: observed.clone(),
     }));
