@@ -510,22 +510,16 @@ fn route_attributes(
     effective: &ServiceAnnotations,
     drained: bool,
 ) -> RouteAttributes {
-    let communities = sorted_unique(
-        announce
-            .communities
-            .iter()
-            .chain(&effective.communities)
-            .copied()
-            .chain(drained.then_some(Community::GRACEFUL_SHUTDOWN))
-            .collect(),
+    let graceful_shutdown = drained.then_some(Community::GRACEFUL_SHUTDOWN);
+    let communities = combined(
+        &announce.communities,
+        &effective.communities,
+        graceful_shutdown,
     );
-    let large_communities = sorted_unique(
-        announce
-            .large_communities
-            .iter()
-            .chain(&effective.large_communities)
-            .copied()
-            .collect(),
+    let large_communities = combined(
+        &announce.large_communities,
+        &effective.large_communities,
+        None,
     );
     RouteAttributes {
         origin: bgp::wire::Origin::Igp,
@@ -536,6 +530,11 @@ fn route_attributes(
         large_communities,
         extended_communities: Vec::new(),
     }
+}
+
+/// The config's values, the Service's own and `extra`, in order and each once.
+fn combined<T: Ord + Copy>(config: &[T], service: &[T], extra: Option<T>) -> Vec<T> {
+    sorted_unique(config.iter().chain(service).copied().chain(extra).collect())
 }
 
 #[cfg(test)]
