@@ -42,9 +42,9 @@ fn whole_seconds(d: Duration, max: u64) -> Result<u64, ValueError> {
 }
 
 /// The conversions of a whole-seconds field whose rule its `const fn new(u16)` checks:
-/// from and to a [`Duration`], to its seconds and from a `u16`. Every conversion into the
-/// type goes through `new`, so each type states its rule once and the conversions cannot
-/// drift apart.
+/// from and to a [`Duration`], to its seconds and from a `u16`, and its display as `Ns`.
+/// Every conversion into the type goes through `new`, so each type states its rule once
+/// and the conversions cannot drift apart.
 macro_rules! seconds_field {
     ($ty:ident, $max:expr, $wire:literal) => {
         impl $ty {
@@ -69,6 +69,12 @@ macro_rules! seconds_field {
             type Error = ValueError;
             fn try_from(secs: u16) -> Result<$ty, ValueError> {
                 $ty::new(secs)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}s", self.0)
             }
         }
     };
@@ -107,12 +113,6 @@ impl HoldTime {
 }
 
 seconds_field!(HoldTime, u16::MAX, "as the OPEN carries it");
-
-impl fmt::Display for HoldTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}s", self.0)
-    }
-}
 
 /// The graceful restart time we advertise: a 12-bit count of seconds (RFC 4724
 /// section 3).

@@ -51,6 +51,12 @@ fn restart_time_fits_twelve_bits() {
 }
 
 #[test]
+fn seconds_fields_print_as_seconds() {
+    assert_eq!(HoldTime::DEFAULT.to_string(), "90s");
+    assert_eq!(RestartTime::new(120).unwrap().to_string(), "120s");
+}
+
+#[test]
 fn router_id_is_never_zero() {
     assert_eq!(
         RouterId::new(Ipv4Addr::UNSPECIFIED),
