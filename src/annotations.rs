@@ -88,19 +88,15 @@ pub struct ServiceAnnotations {
     pub weight: Option<WeightMode>,
 }
 
-/// One bad annotation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One bad annotation: an error of the Service's, which its key names (as a
+/// [`ConfigError`](crate::config::ConfigError) names the field).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {message}")]
 pub struct AnnotationProblem {
     /// The annotation key.
     pub key: String,
     /// What is wrong with its value.
     pub message: String,
-}
-
-impl std::fmt::Display for AnnotationProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
 }
 
 /// Parses the annotations of a Service: the settings in force (each bad value replaced by

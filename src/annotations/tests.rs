@@ -128,3 +128,12 @@ fn drain_needs_exactly_true() {
     )])));
     assert!(!node_drained(&BTreeMap::new()));
 }
+
+#[test]
+fn a_problem_reads_as_its_key_then_what_is_wrong() {
+    let problems = parse_one(MED, "ten").unwrap_err();
+    assert_eq!(
+        problems[0].to_string(),
+        format!("{MED}: {}", problems[0].message)
+    );
+}
