@@ -10,7 +10,7 @@
 //!
 //! `--generate N` adds N host routes from 100.64.0.0 upwards.
 
-use bgp::driver::{PeerConfig, RouteChange, ShutdownMode, Speaker};
+use bgp::driver::{PeerConfig, RouteChange, ShutdownMode, Speaker, Transport};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{GracefulRestartConfig, SessionConfig};
 use bgp::{Asn, Family, RouterId};
@@ -83,10 +83,12 @@ async fn main() {
         .add_peer(PeerConfig {
             name: "router".into(),
             remote: remote.unwrap_or_else(|| usage("--remote missing")),
-            local_address: local,
-            md5_password: md5,
-            ttl,
-            ttl_security: gtsm,
+            transport: Transport {
+                local_address: local,
+                md5_password: md5,
+                ttl,
+                ttl_security: gtsm,
+            },
             next_hop_v4: None,
             next_hop_v6: None,
             session,

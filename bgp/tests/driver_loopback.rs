@@ -242,7 +242,7 @@ async fn dual_stack_listener_takes_ipv4_peers_and_md5_keys_must_match() {
     let port = b.local_addr().unwrap().port();
     let a = Speaker::bind(None).await.unwrap();
     let with_key = |mut c: PeerConfig, key: &[u8]| {
-        c.md5_password = Some(key.to_vec().into());
+        c.transport.md5_password = Some(key.to_vec().into());
         c
     };
     let hb = b
@@ -367,7 +367,7 @@ async fn a_passive_gtsm_peer_gets_our_syn_ack_with_ttl_255() {
         B_ADDR,
         session(65401, 65402, "10.0.4.1", true),
     );
-    config.ttl_security = true;
+    config.transport.ttl_security = true;
     let h = speaker.add_peer(config).unwrap();
     let mut router = gtsm_router_connect(ROUTER, to)
         .await
@@ -440,7 +440,7 @@ async fn the_md5_key_is_read_at_each_connection_attempt() {
         ip(FROM),
         session(65501, 65502, "10.0.5.1", false),
     );
-    config.md5_password = Some(key.source());
+    config.transport.md5_password = Some(key.source());
     let h = speaker.add_peer(config).unwrap();
 
     // Unreadable: each attempt fails with the reason in the status, and is retried.
@@ -485,7 +485,7 @@ async fn a_passive_peer_installs_a_rotated_key_on_the_listener() {
         B_ADDR,
         session(65601, 65602, "10.0.6.1", true),
     );
-    config.md5_password = Some(key.source());
+    config.transport.md5_password = Some(key.source());
     let h = speaker.add_peer(config).unwrap();
     let router = |k: &[u8]| ConnectOptions {
         remote: speaker.local_addr().unwrap(),

@@ -2,7 +2,7 @@
 //! and without a namespace: a speaker listening on one address, a session with timers
 //! short enough for a test, waiting for a peer's status, and closing a peer at once.
 
-use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, ShutdownMode, Speaker};
+use bgp::driver::{PeerConfig, PeerHandle, PeerStatus, ShutdownMode, Speaker, Transport};
 use bgp::session::{SessionConfig, State};
 use bgp::{Asn, Family, HoldTime, RouterId};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -51,10 +51,10 @@ pub fn peer(
     PeerConfig {
         name: name.into(),
         remote,
-        local_address: local,
-        md5_password: None,
-        ttl: None,
-        ttl_security: false,
+        transport: Transport {
+            local_address: local,
+            ..Transport::default()
+        },
         next_hop_v4: None,
         next_hop_v6: None,
         session,

@@ -13,7 +13,7 @@ use crate::netns::NetnsPair;
 use crate::rib::{self, Rib};
 use crate::speaker::OurSpeaker;
 use crate::{CONVERGE, LabRouter, wait_until};
-use bgp::driver::{PeerConfig, PeerHandle, RouteChange};
+use bgp::driver::{PeerConfig, PeerHandle, RouteChange, Transport};
 use bgp::rib_out::RouteAttributes;
 use bgp::session::{SessionConfig, State};
 use bgp::{Asn, Family, HoldTime, RouterId};
@@ -151,10 +151,12 @@ pub fn our_peer_config(pair: &NetnsPair, setup: &Setup) -> PeerConfig {
     PeerConfig {
         name: "router".to_string(),
         remote: SocketAddr::new(setup.router_addr(pair), 179),
-        local_address: Some(setup.our_addr(pair)),
-        md5_password: setup.our_password.clone().map(|p| p.into_bytes().into()),
-        ttl: setup.ebgp.then_some(1),
-        ttl_security: false,
+        transport: Transport {
+            local_address: Some(setup.our_addr(pair)),
+            md5_password: setup.our_password.clone().map(|p| p.into_bytes().into()),
+            ttl: setup.ebgp.then_some(1),
+            ttl_security: false,
+        },
         next_hop_v4: Some(pair.b.v4),
         next_hop_v6: Some(pair.b.v6),
         session: SessionConfig {

@@ -64,13 +64,15 @@ impl From<PeerSettings<'_>> for driver::PeerConfig {
         driver::PeerConfig {
             name: peer.name.clone(),
             remote: SocketAddr::new(peer.address, peer.port),
-            local_address: peer.local_address,
-            md5_password,
-            // eBGP: TTL 1 unless multihop is configured (RFC 4271 does not say; every
-            // router defaults so). iBGP: the system default, since iBGP peers are often
-            // not adjacent.
-            ttl: peer.kind.is_external().then_some(peer.ebgp_multihop),
-            ttl_security: peer.ttl_security,
+            transport: driver::Transport {
+                local_address: peer.local_address,
+                md5_password,
+                // eBGP: TTL 1 unless multihop is configured (RFC 4271 does not say; every
+                // router defaults so). iBGP: the system default, since iBGP peers are
+                // often not adjacent.
+                ttl: peer.kind.is_external().then_some(peer.ebgp_multihop),
+                ttl_security: peer.ttl_security,
+            },
             next_hop_v4: match peer.next_hop_v4 {
                 NextHopChoice::Auto => None,
                 NextHopChoice::Address(a) => Some(a),

@@ -3,6 +3,7 @@
 //! Connections from unknown addresses, or reaching a local address other than the one
 //! configured for that peer, are closed at once.
 
+use super::Transport;
 use super::socket::{ListenerTtl, TtlPolicy, apply_listener_ttl, normalize_ip, set_md5_key};
 use std::collections::HashMap;
 use std::io;
@@ -49,13 +50,13 @@ impl Registry {
         self.peers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a peer; fails if another peer has the same address. Returns the token to
-    /// unregister with.
+    /// Registers a peer, whose connections must reach its `transport`'s local address and
+    /// get its TTL settings; fails if another peer has the same address. Returns the token
+    /// to unregister with.
     pub fn register(
         &self,
         peer: IpAddr,
-        local_address: Option<IpAddr>,
-        ttl: TtlPolicy,
+        transport: &Transport,
         tx: mpsc::Sender<TcpStream>,
     ) -> io::Result<u64> {
         let peer = normalize_ip(peer);
@@ -73,8 +74,8 @@ impl Registry {
             peer,
             Entry {
                 token,
-                local_address: local_address.map(normalize_ip),
-                ttl,
+                local_address: transport.local_address.map(normalize_ip),
+                ttl: transport.ttl_policy(),
                 tx,
             },
         );

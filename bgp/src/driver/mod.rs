@@ -65,13 +65,35 @@ impl std::fmt::Debug for WriteObserver {
     }
 }
 
-/// Transport settings and per-peer adjustments of one peer.
+/// One peer: its name and address, how its connections are set up, the next hops sent to
+/// it and its session settings.
 #[derive(Clone, Debug)]
 pub struct PeerConfig {
     /// A name for logs and status.
     pub name: String,
     /// The peer's address and port (usually 179).
     pub remote: SocketAddr,
+    /// How the peer's TCP connections are opened, accepted and checked.
+    pub transport: Transport,
+    /// Next hop for IPv4 routes; `None`: the session's local address if IPv4, else unset.
+    pub next_hop_v4: Option<Ipv4Addr>,
+    /// Next hop for IPv6 routes; `None`: the session's local address if IPv6, else unset.
+    pub next_hop_v6: Option<Ipv6Addr>,
+    /// The protocol settings.
+    pub session: SessionConfig,
+}
+
+/// The transport settings of one peer: what the socket layer needs to open a connection
+/// to it, to accept one from it and to check that a segment really comes from it.
+///
+/// They belong together because every connection of the peer gets all of them at once,
+/// in both directions: the connecting socket is bound to the local address, signed with
+/// the key and given the TTL before its SYN leaves; the shared listening socket holds the
+/// peer's key and a TTL that serves it before the peer's SYN arrives, and an accepted
+/// connection is refused on another local address and then given the same TTL. The
+/// default is no setting at all: any local address, no key, the system's TTL.
+#[derive(Clone, Debug, Default)]
+pub struct Transport {
     /// Source address for outbound connections; also the address the session must be
     /// accepted on.
     pub local_address: Option<IpAddr>,
@@ -84,12 +106,24 @@ pub struct PeerConfig {
     /// GTSM (RFC 5082): send with TTL 255 and accept only packets that arrive with at least
     /// 255 - (ttl - 1).
     pub ttl_security: bool,
-    /// Next hop for IPv4 routes; `None`: the session's local address if IPv4, else unset.
-    pub next_hop_v4: Option<Ipv4Addr>,
-    /// Next hop for IPv6 routes; `None`: the session's local address if IPv6, else unset.
-    pub next_hop_v6: Option<Ipv6Addr>,
-    /// The protocol settings.
-    pub session: SessionConfig,
+}
+
+impl Transport {
+    /// The TTL settings of every socket of this peer's sessions.
+    pub fn ttl_policy(&self) -> socket::TtlPolicy {
+        socket::TtlPolicy::new(self.ttl, self.ttl_security)
+    }
+
+    /// The TCP-MD5 key as of now; `None` when the peer has none.
+    pub fn read_key(&self) -> Result<Option<Vec<u8>>, String> {
+        match &self.md5_password {
+            None => Ok(None),
+            Some(source) => source
+                .read()
+                .map(Some)
+                .map_err(|e| format!("TCP-MD5 key: {e}")),
+        }
+    }
 }
 
 /// Owns the optional listening socket and the peer tasks. Inbound connections are handed
@@ -201,7 +235,7 @@ impl Speaker {
         {
             gr.restarting = false;
         }
-        if let Some(key @ Md5Key::Fixed(_)) = &config.md5_password
+        if let Some(key @ Md5Key::Fixed(_)) = &config.transport.md5_password
             && let Err(e) = key.read()
         {
             return Err(std::io::Error::new(
@@ -213,14 +247,11 @@ impl Speaker {
         let inbound = match &self.listener {
             Some(listener) => {
                 let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
-                let ttl = socket::TtlPolicy::new(config.ttl, config.ttl_security);
-                let token = self
-                    .registry
-                    .register(peer_ip, config.local_address, ttl, tx)?;
+                let token = self.registry.register(peer_ip, &config.transport, tx)?;
                 // The key goes on the listener before the task runs, so that the peer's
                 // first SYN is checked. One that cannot be read now is installed by the
                 // task once it can; until then the task refuses inbound connections.
-                let key = config.md5_password.as_ref().and_then(|k| k.read().ok());
+                let key = config.transport.read_key().ok().flatten();
                 let installed = match &key {
                     Some(key) => listener.set_md5_key(peer_ip, key),
                     None => Ok(()),

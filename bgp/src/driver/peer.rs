@@ -95,7 +95,7 @@ impl PeerTask {
             rand::random(),
             std::time::Instant::now(),
         );
-        let ttl = TtlPolicy::new(config.ttl, config.ttl_security);
+        let ttl = config.transport.ttl_policy();
         PeerTask {
             config,
             speaker,
@@ -357,7 +357,7 @@ impl PeerTask {
     }
 
     fn on_inbound(&mut self, stream: TcpStream) {
-        let unchecked = self.config.md5_password.is_some()
+        let unchecked = self.config.transport.md5_password.is_some()
             && self.inbound.as_ref().is_some_and(|i| i.key.is_none());
         if unchecked {
             // The listener has no key for this peer yet (it could not be read): the
@@ -393,7 +393,7 @@ impl PeerTask {
         // Read at every attempt, so a rotated key takes effect without a restart. An
         // unreadable key fails this attempt like a refused connection: the session
         // retries with its backoff and the status says why.
-        let md5_key = match self.read_key() {
+        let md5_key = match self.config.transport.read_key() {
             Ok(key) => key,
             Err(e) => {
                 let error = io::Error::other(e);
@@ -406,23 +406,12 @@ impl PeerTask {
         }
         let opts = ConnectOptions {
             remote: self.config.remote,
-            local_address: self.config.local_address,
+            local_address: self.config.transport.local_address,
             md5_key,
             ttl: self.ttl,
             timeout: connect_timeout(self.config.session.connect_retry),
         };
         self.connecting = Some(Box::pin(async move { socket::connect(&opts).await }));
-    }
-
-    /// The peer's TCP-MD5 key as of now; `None` when it has none.
-    fn read_key(&self) -> Result<Option<Vec<u8>>, String> {
-        match &self.config.md5_password {
-            None => Ok(None),
-            Some(source) => source
-                .read()
-                .map(Some)
-                .map_err(|e| format!("TCP-MD5 key: {e}")),
-        }
     }
 
     /// Reads the key again and installs it on the listener if it changed. A key that
@@ -432,7 +421,7 @@ impl PeerTask {
         if self.inbound.is_none() {
             return;
         }
-        match self.read_key() {
+        match self.config.transport.read_key() {
             Ok(Some(key)) => self.install_listener_key(&key),
             Ok(None) => {}
             Err(e) => self.connect_failed(e),
@@ -473,7 +462,7 @@ impl PeerTask {
     /// is read again every connect retry interval (1 to 60 s), so a passive peer picks
     /// up a rotated key before the router's next attempt.
     fn schedule_key_refresh(&mut self) {
-        let wanted = self.config.md5_password.is_some()
+        let wanted = self.config.transport.md5_password.is_some()
             && self.inbound.is_some()
             && !self.speaker.is_established()
             && !self.speaker.is_shutting_down();
