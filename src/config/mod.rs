@@ -166,20 +166,14 @@ pub struct PeerConfig {
     pub kind: PeerKind,
     /// TCP port.
     pub port: u16,
-    /// Source address.
-    pub local_address: Option<IpAddr>,
-    /// TCP-MD5 password file.
-    pub password_file: Option<PathBuf>,
+    /// Source address, TCP-MD5, TTL and GTSM of its connections.
+    pub transport: TransportConfig,
     /// Hold time; keepalive is a third of it.
     pub hold_time: HoldTime,
     /// First connect retry interval.
     pub connect_retry: Duration,
     /// Wait for the router to connect.
     pub passive: bool,
-    /// TTL of eBGP packets.
-    pub ebgp_multihop: u8,
-    /// GTSM (RFC 5082).
-    pub ttl_security: bool,
     /// Families to negotiate.
     pub families: Vec<Family>,
     /// IPv4 next hop choice.
@@ -190,6 +184,21 @@ pub struct PeerConfig {
     pub node_selector: BTreeMap<String, String>,
     /// BFD to this peer.
     pub bfd: BfdConfig,
+}
+
+/// The transport settings of one entry of `peers:`: how its TCP connections are opened,
+/// accepted and checked. Together they become the driver's transport; the BFD session
+/// to the peer also follows the source address and the hop count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportConfig {
+    /// Source address.
+    pub local_address: Option<IpAddr>,
+    /// TCP-MD5 password file.
+    pub password_file: Option<PathBuf>,
+    /// TTL of eBGP packets.
+    pub ebgp_multihop: u8,
+    /// GTSM (RFC 5082).
+    pub ttl_security: bool,
 }
 
 /// Problems found in a config file, one line each, each naming its field.
@@ -236,7 +245,7 @@ impl Config {
             .iter()
             .enumerate()
             .filter_map(|(i, peer)| {
-                let path = peer.password_file.as_ref()?;
+                let path = peer.transport.password_file.as_ref()?;
                 read_password(path)
                     .err()
                     .map(|e| format!("peers[{i}].password_file: {e}"))

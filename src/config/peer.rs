@@ -4,7 +4,7 @@
 
 use super::fields::{Problems, collect, one_of, parse_asn, parse_bool, parse_ip};
 use super::raw::RawPeer;
-use super::{NextHopChoice, PeerConfig};
+use super::{NextHopChoice, PeerConfig, TransportConfig};
 use crate::values::{self, sorted_unique};
 use bgp::{Asn, Family, HoldTime, PeerKind};
 use std::collections::{BTreeMap, HashSet};
@@ -204,13 +204,15 @@ fn parse_peer(
         asn: asn?,
         kind: kind?,
         port: port?,
-        local_address,
-        password_file,
+        transport: TransportConfig {
+            local_address,
+            password_file,
+            ebgp_multihop: ebgp_multihop?,
+            ttl_security: ttl_security?,
+        },
         hold_time: hold_time?,
         connect_retry: connect_retry?,
         passive: passive?,
-        ebgp_multihop: ebgp_multihop?,
-        ttl_security: ttl_security?,
         families: families?,
         next_hop_v4: next_hop_v4?,
         next_hop_v6: next_hop_v6?,

@@ -104,8 +104,8 @@ fn full_example_parses_with_every_key() {
     assert_eq!(a.port, 1179);
     assert_eq!(a.hold_time.as_duration(), Duration::from_secs(9));
     assert_eq!(a.connect_retry, Duration::from_millis(500));
-    assert!(a.passive && a.ttl_security);
-    assert_eq!(a.ebgp_multihop, 2);
+    assert!(a.passive && a.transport.ttl_security);
+    assert_eq!(a.transport.ebgp_multihop, 2);
     assert_eq!(a.families, vec![Family::Ipv6Unicast]);
     assert_eq!(
         a.next_hop_v4,
@@ -137,7 +137,7 @@ fn defaults_fill_what_is_left_out() {
             p.hold_time.as_duration(),
             p.connect_retry,
             p.passive,
-            p.ebgp_multihop
+            p.transport.ebgp_multihop
         ),
         (
             179,

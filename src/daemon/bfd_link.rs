@@ -58,8 +58,8 @@ impl BfdLink {
 pub fn spec(peer: &PeerConfig) -> PeerSpec {
     PeerSpec {
         peer: peer.address,
-        local: peer.local_address,
-        hop: if peer.ebgp_multihop > 1 {
+        local: peer.transport.local_address,
+        hop: if peer.transport.ebgp_multihop > 1 {
             Hop::Multi
         } else {
             Hop::Single

@@ -50,29 +50,14 @@ impl From<PeerSettings<'_>> for SessionConfig {
     }
 }
 
-/// The driver config of one peer. Its password file is not read here but by the driver
-/// at each connection attempt (SPEC 3: a rotated Secret takes effect without a restart);
-/// while it cannot be read the attempts fail and the peer's status says why.
+/// The driver config of one peer.
 impl From<PeerSettings<'_>> for driver::PeerConfig {
     fn from(s: PeerSettings<'_>) -> driver::PeerConfig {
         let peer = s.peer;
-        let md5_password = peer.password_file.clone().map(|path| {
-            driver::Md5Key::from_fn(move || {
-                config::read_password(&path).map_err(|e| format!("password_file {e}"))
-            })
-        });
         driver::PeerConfig {
             name: peer.name.clone(),
             remote: SocketAddr::new(peer.address, peer.port),
-            transport: driver::Transport {
-                local_address: peer.local_address,
-                md5_password,
-                // eBGP: TTL 1 unless multihop is configured (RFC 4271 does not say; every
-                // router defaults so). iBGP: the system default, since iBGP peers are
-                // often not adjacent.
-                ttl: peer.kind.is_external().then_some(peer.ebgp_multihop),
-                ttl_security: peer.ttl_security,
-            },
+            transport: s.into(),
             next_hop_v4: match peer.next_hop_v4 {
                 NextHopChoice::Auto => None,
                 NextHopChoice::Address(a) => Some(a),
@@ -82,6 +67,29 @@ impl From<PeerSettings<'_>> for driver::PeerConfig {
                 NextHopChoice::Address(a) => Some(a),
             },
             session: s.into(),
+        }
+    }
+}
+
+/// The driver transport of one peer. Its password file is not read here but by the
+/// driver at each connection attempt (SPEC 3: a rotated Secret takes effect without a
+/// restart); while it cannot be read the attempts fail and the peer's status says why.
+impl From<PeerSettings<'_>> for driver::Transport {
+    fn from(s: PeerSettings<'_>) -> driver::Transport {
+        let transport = &s.peer.transport;
+        let md5_password = transport.password_file.clone().map(|path| {
+            driver::Md5Key::from_fn(move || {
+                config::read_password(&path).map_err(|e| format!("password_file {e}"))
+            })
+        });
+        driver::Transport {
+            local_address: transport.local_address,
+            md5_password,
+            // eBGP: TTL 1 unless multihop is configured (RFC 4271 does not say; every
+            // router defaults so). iBGP: the system default, since iBGP peers are often
+            // not adjacent.
+            ttl: s.peer.kind.is_external().then_some(transport.ebgp_multihop),
+            ttl_security: transport.ttl_security,
         }
     }
 }

@@ -10,10 +10,13 @@ pub fn choose(config: &Config) -> anyhow::Result<RouterId> {
     if let Some(id) = config.router_id {
         return Ok(id);
     }
-    let from_peers = config.peers.iter().find_map(|p| match p.local_address {
-        Some(IpAddr::V4(a)) => Some(a),
-        _ => None,
-    });
+    let from_peers = config
+        .peers
+        .iter()
+        .find_map(|p| match p.transport.local_address {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => None,
+        });
     from_peers
         .or_else(first_host_ipv4)
         .and_then(|a| RouterId::new(a).ok())
