@@ -160,7 +160,8 @@ pub struct FakeApiServer {
 }
 
 impl FakeApiServer {
-    /// Starts a server with default [`Options`] on a free port of 127.0.0.1.
+    /// Starts a server with default [`Options`] on a free port of 127.0.0.1, below the
+    /// kernel's ephemeral range.
     pub async fn start() -> FakeApiServer {
         FakeApiServer::start_with(Options::default()).await
     }
@@ -185,8 +186,7 @@ impl FakeApiServer {
         });
         let listener = {
             let _context = runtime.enter();
-            bind("127.0.0.1:0".parse().expect("loopback address"))
-                .expect("bind the fake API server")
+            bind_below_ephemeral().expect("bind the fake API server")
         };
         let addr = listener.local_addr().expect("local address");
         let accept = runtime.spawn(accept_loop(listener, shared.clone()));
@@ -384,6 +384,34 @@ impl Drop for FakeApiServer {
 fn resource_named(kind: &str) -> Resource {
     Resource::from_name(kind)
         .unwrap_or_else(|| panic!("the fake API server does not serve {kind:?}"))
+}
+
+/// Binds a free port of 127.0.0.1 below the kernel's ephemeral range. A port the kernel
+/// hands out itself could, while the server is down for a [`FakeApiServer::restart`], go
+/// to another test's listener or to the source port of a client's connection attempt,
+/// and the restart could not take it back; the kernel hands out none of these.
+fn bind_below_ephemeral() -> std::io::Result<TcpListener> {
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let first: u16 = 10_000;
+    let ports = ephemeral_start.saturating_sub(first).max(1);
+    // Tests start servers in parallel, in several processes: each starts its search at
+    // a place of its own.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let spread = (std::process::id() ^ nanos) % u32::from(ports);
+    let mut last_error = None;
+    for attempt in 0..u32::from(ports) {
+        let port = first + u16::try_from((spread + attempt) % u32::from(ports)).unwrap_or(0);
+        match bind(SocketAddr::from(([127, 0, 0, 1], port))) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no port below the ephemeral range")))
 }
 
 /// Binds with SO_REUSEADDR so a restart can take the same port while old connections
