@@ -228,7 +228,7 @@ impl ClusterState {
             if let Err(at) = keys.binary_search(&key) {
                 keys.insert(at, key.clone());
             }
-            self.dirty.service(service);
+            self.mark_slice_owner(service);
         }
         self.endpoint_slices.insert(key, slice);
     }
@@ -245,6 +245,16 @@ impl ClusterState {
                     self.slices_by_service.remove(&service);
                 }
             }
+            self.mark_slice_owner(service);
+        }
+    }
+
+    /// Marks the Service a changed slice belongs to, when it exists: a slice of no
+    /// Service decides nothing, and the Service, when it comes, is marked itself and
+    /// reads its slices then. Deleting 10,000 Services and then their slices would
+    /// otherwise hand the decision the 10,000 deleted Services a second time.
+    fn mark_slice_owner(&mut self, service: ObjectKey) {
+        if self.services.contains_key(&service) {
             self.dirty.service(service);
         }
     }

@@ -226,6 +226,7 @@ fn a_relist_marks_only_the_services_that_differ() {
     let slice = printed_slice_info();
     let a = ObjectKey::new("shop", "web-a");
     let b = ObjectKey::new("shop", "web-b");
+    state.upsert_service(ObjectKey::new("shop", "web"), printed_service_info());
     state.replace_slices([(a.clone(), slice.clone()), (b.clone(), slice.clone())].into());
     let _ = state.take_dirty();
     // The same slices again, minus one: only its Service changed.
@@ -235,6 +236,36 @@ fn a_relist_marks_only_the_services_that_differ() {
         Dirty::Services([ObjectKey::new("shop", "web")].into())
     );
     assert_eq!(state.endpoint_slices().len(), 1);
+}
+
+#[test]
+fn a_slice_of_no_service_marks_nothing_changed() {
+    let mut state = ClusterState::default();
+    let web = ObjectKey::new("shop", "web");
+    let slice_key = ObjectKey::new("shop", "web-a");
+    state.upsert_service(web.clone(), printed_service_info());
+    state.upsert_slice(slice_key.clone(), printed_slice_info());
+    let _ = state.take_dirty();
+    // The Service goes first, as when its manifest is deleted: it is marked once.
+    state.remove_service(&web);
+    assert_eq!(state.take_dirty(), Dirty::Services([web.clone()].into()));
+    // Its slice going after it changes no decision.
+    state.remove_slice(&slice_key);
+    assert_eq!(state.take_dirty(), Dirty::Services(Default::default()));
+    // A slice arriving before its Service: the Service marks itself when it comes, and
+    // its slices are read then.
+    state.upsert_slice(slice_key.clone(), printed_slice_info());
+    assert_eq!(state.take_dirty(), Dirty::Services(Default::default()));
+    state.upsert_service(web.clone(), printed_service_info());
+    assert_eq!(state.take_dirty(), Dirty::Services([web.clone()].into()));
+    assert_eq!(state.slices_of(&web).count(), 1);
+}
+
+/// The printed Service of [`printed_service`], as the state keeps it.
+fn printed_service_info() -> ServiceInfo {
+    serde_json::from_value::<ServiceObject>(printed_service())
+        .expect("a printed Service parses")
+        .into_info()
 }
 
 #[test]
