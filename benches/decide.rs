@@ -156,5 +156,67 @@ fn bulk_withdraw(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, bulk_withdraw);
+/// Workload A: 10,000 Services x 10 externalIPs, each with a slice of 3 endpoints (one
+/// ready on node-0), as a cluster prints them.
+fn workload_a() -> ClusterState {
+    let spec = lab::workload::Spec::workload_a(100_000, "node-0");
+    let namespace = lab::workload::NAMESPACE;
+    let mut state = ClusterState::default();
+    for i in 0..spec.services {
+        let service: Service =
+            serde_json::from_value(spec.service(i).build()).expect("a printed Service parses");
+        state.upsert_service(ObjectKey::new(namespace, spec.service_name(i)), service);
+        let slice: EndpointSlice =
+            serde_json::from_value(spec.slice(i).build()).expect("a printed slice parses");
+        let name = slice.metadata.name.clone().unwrap_or_default();
+        state.upsert_slice(ObjectKey::new(namespace, name), slice);
+    }
+    state
+}
+
+/// The incremental decision when the 10,000 Services of workload A go: at once, as the
+/// manifests source deletes them, and one at a time, as the Kubernetes source sees the
+/// deletions arrive. The decision's share of workload A's bulk withdraw.
+fn bulk_withdraw_many(c: &mut Criterion) {
+    let announce = AnnounceConfig {
+        allowed_cidrs: vec![lab::workload::EXTERNAL_POOL.parse().expect("a prefix")],
+        ..announce_config()
+    };
+    let peers = BTreeSet::new();
+    let settings = settings(&announce, &peers);
+    let mut group = c.benchmark_group("incremental");
+    group.sample_size(10);
+    let announced = || {
+        let mut state = workload_a();
+        let mut engine = Incremental::new();
+        let dirty = state.take_dirty();
+        assert_eq!(engine.update(&state, dirty, settings).len(), 100_000);
+        let keys: Vec<ObjectKey> = state.services().keys().cloned().collect();
+        (state, engine, keys)
+    };
+    for (step, how) in [(10_000, "at once"), (1, "one at a time")] {
+        let name = format!("withdraw 10k Services of 10 addresses, {how}");
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                announced,
+                |(mut state, mut engine, keys)| {
+                    let mut withdrawn = 0;
+                    for keys in keys.chunks(step) {
+                        for key in keys {
+                            state.remove_service(key);
+                        }
+                        let dirty = state.take_dirty();
+                        withdrawn += engine.update(&state, dirty, settings).len();
+                    }
+                    assert_eq!(withdrawn, 100_000);
+                    (state, engine)
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bulk_withdraw, bulk_withdraw_many);
 criterion_main!(benches);
