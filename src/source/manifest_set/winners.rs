@@ -6,6 +6,7 @@
 use super::{Changes, FileId, LoadedFile, ManifestSet};
 use crate::cluster::{ClusterState, ObjectKey};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
 
 /// The keys a file's content defines, by kind.
 #[derive(Debug, Default)]
@@ -29,47 +30,57 @@ impl Defines {
 /// The places of the files defining one key, ascending: almost always one, kept inline.
 pub(super) type Places = smallvec::SmallVec<[usize; 1]>;
 
+/// The files defining each key of one kind. Hashed, not ordered: it is only looked up,
+/// once per key a change touches, and a B-tree of 10,000 keys cost each lookup about 14
+/// string comparisons. foldhash's per-process seed keeps names chosen to collide from
+/// slowing it down.
+pub(super) type DefinersOf<Key> = foldhash::HashMap<Key, Places>;
+
 /// Which files define each key, by their place in the load order (ascending): a change
 /// to one file finds the other definers of its keys here instead of asking every file.
 /// Kept up to date as files are parsed; rebuilt when files come, go or move.
 #[derive(Debug, Default)]
 pub(super) struct Definers {
-    services: BTreeMap<ObjectKey, Places>,
-    slices: BTreeMap<ObjectKey, Places>,
-    node: BTreeMap<(), Places>,
+    services: DefinersOf<ObjectKey>,
+    slices: DefinersOf<ObjectKey>,
+    node: DefinersOf<()>,
 }
 
 impl Definers {
     /// File `i` defines what `defines` lists.
     pub(super) fn add(&mut self, i: usize, defines: &Defines) {
-        fn add_to<K: Ord + Clone>(map: &mut BTreeMap<K, Places>, keys: &BTreeSet<K>, i: usize) {
-            for key in keys {
-                let places = map.entry(key.clone()).or_default();
-                if let Err(at) = places.binary_search(&i) {
-                    places.insert(at, i);
-                }
-            }
-        }
-        add_to(&mut self.services, &defines.services, i);
-        add_to(&mut self.slices, &defines.slices, i);
-        add_to(&mut self.node, &defines.node, i);
+        self.replace::<Services>(i, None, Some(defines));
+        self.replace::<Slices>(i, None, Some(defines));
+        self.replace::<OwnNode>(i, None, Some(defines));
     }
 
-    /// File `i` no longer defines what `defines` lists.
-    pub(super) fn remove(&mut self, i: usize, defines: &Defines) {
-        fn remove_from<K: Ord>(map: &mut BTreeMap<K, Places>, keys: &BTreeSet<K>, i: usize) {
-            for key in keys {
-                if let Some(places) = map.get_mut(key) {
-                    places.retain(|p| *p != i);
-                    if places.is_empty() {
-                        map.remove(key);
-                    }
+    /// File `i` defined the keys of kind `K` that `before` lists, and defines those
+    /// `now` lists. Only the keys it lost or gained change the index: the keys a changed
+    /// file still defines (most of them) cost a comparison each, in order.
+    pub(super) fn replace<K: Kind>(
+        &mut self,
+        i: usize,
+        before: Option<&Defines>,
+        now: Option<&Defines>,
+    ) {
+        let index = K::definers_mut(self);
+        let empty = BTreeSet::new();
+        let before = before.map_or(&empty, K::keys);
+        let now = now.map_or(&empty, K::keys);
+        for key in before.difference(now) {
+            if let Some(places) = index.get_mut(key) {
+                places.retain(|p| *p != i);
+                if places.is_empty() {
+                    index.remove(key);
                 }
             }
         }
-        remove_from(&mut self.services, &defines.services, i);
-        remove_from(&mut self.slices, &defines.slices, i);
-        remove_from(&mut self.node, &defines.node, i);
+        for key in now.difference(before) {
+            let places = index.entry(key.clone()).or_default();
+            if let Err(at) = places.binary_search(&i) {
+                places.insert(at, i);
+            }
+        }
     }
 
     /// The index of `files`, from scratch.
@@ -86,11 +97,12 @@ impl Definers {
 
 /// One kind of object, as the three are stored in [`ClusterState`].
 pub(super) trait Kind {
-    type Key: Ord + Clone + std::fmt::Debug;
+    type Key: Ord + Hash + Clone + std::fmt::Debug;
     type Object: Clone + PartialEq;
     fn keys(defines: &Defines) -> &BTreeSet<Self::Key>;
     /// The files defining each key of this kind.
-    fn definers(index: &Definers) -> &BTreeMap<Self::Key, Places>;
+    fn definers(index: &Definers) -> &DefinersOf<Self::Key>;
+    fn definers_mut(index: &mut Definers) -> &mut DefinersOf<Self::Key>;
     fn get<'a>(state: &'a ClusterState, key: &Self::Key) -> Option<&'a Self::Object>;
     fn put(state: &mut ClusterState, key: &Self::Key, object: Self::Object);
     fn remove(state: &mut ClusterState, key: &Self::Key);
@@ -106,8 +118,11 @@ impl Kind for Services {
     fn keys(defines: &Defines) -> &BTreeSet<ObjectKey> {
         &defines.services
     }
-    fn definers(index: &Definers) -> &BTreeMap<ObjectKey, Places> {
+    fn definers(index: &Definers) -> &DefinersOf<ObjectKey> {
         &index.services
+    }
+    fn definers_mut(index: &mut Definers) -> &mut DefinersOf<ObjectKey> {
+        &mut index.services
     }
     fn get<'a>(state: &'a ClusterState, key: &ObjectKey) -> Option<&'a Self::Object> {
         state.services().get(key)
@@ -126,8 +141,11 @@ impl Kind for Slices {
     fn keys(defines: &Defines) -> &BTreeSet<ObjectKey> {
         &defines.slices
     }
-    fn definers(index: &Definers) -> &BTreeMap<ObjectKey, Places> {
+    fn definers(index: &Definers) -> &DefinersOf<ObjectKey> {
         &index.slices
+    }
+    fn definers_mut(index: &mut Definers) -> &mut DefinersOf<ObjectKey> {
+        &mut index.slices
     }
     fn get<'a>(state: &'a ClusterState, key: &ObjectKey) -> Option<&'a Self::Object> {
         state.endpoint_slices().get(key)
@@ -146,8 +164,11 @@ impl Kind for OwnNode {
     fn keys(defines: &Defines) -> &BTreeSet<()> {
         &defines.node
     }
-    fn definers(index: &Definers) -> &BTreeMap<(), Places> {
+    fn definers(index: &Definers) -> &DefinersOf<()> {
         &index.node
+    }
+    fn definers_mut(index: &mut Definers) -> &mut DefinersOf<()> {
+        &mut index.node
     }
     fn get<'a>(state: &'a ClusterState, _: &()) -> Option<&'a Self::Object> {
         state.node()
@@ -189,41 +210,44 @@ impl ManifestSet {
         &self,
         changes: &Changes,
     ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
-        // Files re-parsed, with the keys they defined before (none: parsed for the
-        // first time), looked up once and not once per key.
-        let defined_before: Vec<(usize, &BTreeSet<K::Key>)> = changes
+        // Each key re-parsed files defined before, with the last such file, and each key
+        // they define now. Every file's keys are in order: the stable sort merges these
+        // runs in one pass, and equal keys end up side by side.
+        let mut touched: Vec<(&K::Key, Option<usize>)> = changes
             .fresh
             .keys()
             .filter_map(|&i| Some((i, K::keys(changes.before.get(&self.files[i].id)?))))
-            .collect();
-        // Each file's keys are in order: the stable sort merges these runs in one pass.
-        let mut touched: Vec<&K::Key> = defined_before
-            .iter()
-            .flat_map(|(_, keys)| keys.iter())
+            .flat_map(|(i, keys)| keys.iter().map(move |key| (key, Some(i))))
             .chain(
                 changes
                     .fresh
                     .keys()
-                    .flat_map(|&i| self.files[i].defines.iter().flat_map(K::keys)),
+                    .flat_map(|&i| self.files[i].defines.iter().flat_map(K::keys))
+                    .map(|key| (key, None)),
             )
             .collect();
-        touched.sort();
-        touched.dedup();
+        touched.sort_by(|a, b| a.0.cmp(b.0));
+        touched.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.1 = first.1.max(later.1);
+            }
+            same
+        });
         let index = K::definers(&self.definers);
         touched
             .into_iter()
-            .map(|key| {
+            .map(|(key, reparsed)| {
                 let now = index.get(key).map(Places::as_slice).unwrap_or_default();
                 let new_winner = now.last().copied();
                 // The last file that defined it before: a file not re-parsed defines now
                 // what it did then; a re-parsed one what `before` says.
-                let kept = now.iter().rev().find(|i| !changes.fresh.contains_key(i));
-                let reparsed = defined_before
+                let kept = now
                     .iter()
-                    .filter(|(_, keys)| keys.contains(key))
-                    .map(|(i, _)| i)
-                    .max();
-                let old_last = kept.max(reparsed).copied();
+                    .rev()
+                    .find(|i| !changes.fresh.contains_key(i))
+                    .copied();
+                let old_last = kept.max(reparsed);
                 let old_winner = old_last.filter(|i| !changes.fresh.contains_key(i));
                 (key.clone(), old_winner, new_winner)
             })
