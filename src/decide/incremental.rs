@@ -311,9 +311,11 @@ impl Incremental {
         withdrawn: &mut dyn FnMut(&[IpNet]),
     ) {
         let mut chunk = Vec::with_capacity(WITHDRAWN_CHUNK);
-        // Dropped after the last chunk is handed over: freeing 10,000 outcomes is not
-        // what the first withdrawals should wait for.
-        let mut retired = Vec::with_capacity(deleted.len());
+        // The outcomes whose withdrawals are in the chunk being filled, freed once it is
+        // handed over: the withdrawals do not wait for the freeing, and what is held is
+        // one chunk's outcomes, not every deleted Service's (10,000 outcomes moved aside
+        // at once were the peak of a small node's memory).
+        let mut retired = Vec::new();
         for key in deleted {
             let Some((service_ref, old)) = self.outcomes.remove_entry(&key) else {
                 continue;
@@ -331,6 +333,7 @@ impl Incremental {
                             chunk.sort_unstable();
                             withdrawn(&chunk);
                             chunk.clear();
+                            retired.clear();
                         }
                     }
                     Orphan::Shared => touched.push(prefix),
