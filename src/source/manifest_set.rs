@@ -154,7 +154,8 @@ const SERVICES_FIRST_WAIT: std::time::Duration = std::time::Duration::from_milli
 /// removing routes 50 ms after the first withdrawal arrives, and the withdrawals still
 /// unread by then wait behind that work. Steps of 1,000 Services spread the 100,000
 /// withdrawals of workload A over the whole deletion, and FRR's RIB took 200-300 ms to
-/// empty in most runs; in one state, 50-70 ms.
+/// empty in 7 runs of 8; in one state, 49-78 ms in 21 runs of 28 (see the README's
+/// "Measured" for what the others meet).
 fn remove_services_first(shared: &SharedCluster, keys: &[crate::cluster::ObjectKey]) {
     let generation = shared.update(|cluster| remove_all::<Services>(cluster, keys));
     shared.wait_taken(generation, SERVICES_FIRST_WAIT);
