@@ -204,10 +204,11 @@ impl ClusterState {
         self.services.insert(key, service);
     }
 
-    /// Removes a Service.
+    /// Removes a Service. The key the map held is what marks it changed: a bulk delete
+    /// copies no key.
     pub fn remove_service(&mut self, key: &ObjectKey) {
-        if self.services.remove(key).is_some() {
-            self.dirty.service(key.clone());
+        if let Some((key, _)) = self.services.remove_entry(key) {
+            self.dirty.service(key);
         }
     }
 
