@@ -7,6 +7,7 @@ pub mod early_withdrawals;
 pub mod kube_events;
 pub mod peers;
 mod reload;
+mod route_log;
 mod router_id;
 pub mod weight_hold;
 
@@ -24,6 +25,7 @@ use early_withdrawals::EarlyWithdrawals;
 use ipnet::IpNet;
 use kube_events::{EventSink, ProblemMemory};
 use peers::Peers;
+use route_log::{WithdrawnEarly, log_route_changes};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -165,10 +167,9 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> anyhow::Result
         reconciler
             .apply(&speaker, &decided.unsent, version.changed_at)
             .await;
-        let changed = decided.changed;
         // Bookkeeping after the routes are on their way: off the latency path.
         let mut engine = observed.decision.lock().unwrap_or_else(|p| p.into_inner());
-        log_route_changes(&engine, &changed);
+        log_route_changes(&engine, &decided.changed, decided.unlisted_withdrawals);
         metrics.reconciles.inc();
         metrics
             .routes_announced
@@ -319,12 +320,12 @@ impl Reconciler {
             self.peers.running().values().map(|p| p.handle.clone()),
             since,
         );
-        let mut withdrawn_early = Vec::new();
+        let mut withdrawn_early = WithdrawnEarly::new(tracing::enabled!(tracing::Level::DEBUG));
         let (unsent, labels) = shared.take_in(|cluster| {
             let dirty = cluster.take_dirty();
             let unsent = engine.update_streaming(cluster, dirty, settings, &mut |withdrawn| {
                 early.hand_over(withdrawn);
-                withdrawn_early.extend_from_slice(withdrawn);
+                withdrawn_early.add(withdrawn);
             });
             (unsent, node_labels(cluster))
         });
@@ -336,9 +337,14 @@ impl Reconciler {
             .observe(std::time::Instant::now(), &engine.take_replaced(), |p| {
                 engine.route(p)
             });
-        let mut changed = withdrawn_early;
+        let (mut changed, unlisted_withdrawals) = withdrawn_early.into_parts();
         changed.extend_from_slice(&unsent);
-        (early, Decided { changed, unsent })
+        let decided = Decided {
+            changed,
+            unlisted_withdrawals,
+            unsent,
+        };
+        (early, decided)
     }
 
     /// Brings the peers up to date; `since` is when the change was seen, for the
@@ -380,74 +386,13 @@ impl Reconciler {
 
 /// The addresses one decision changed.
 struct Decided {
-    /// All of them.
+    /// All of them, but the withdrawals counted in `unlisted_withdrawals`.
     changed: Vec<IpNet>,
+    /// Withdrawals handed to the peers while the decision ran and only counted (see
+    /// [`WithdrawnEarly`]).
+    unlisted_withdrawals: usize,
     /// Those not handed to the peers while the decision ran.
     unsent: Vec<IpNet>,
-}
-
-/// Above this many changes in one decision (a start, a relist, a bulk change), one summary
-/// line is logged at info and the per-route lines at debug: 100,000 log lines would cost
-/// more than deciding and sending the routes.
-const ROUTE_LOG_LIMIT: usize = 100;
-
-/// One log line per route announced or withdrawn, with why.
-fn log_route_changes(engine: &Incremental, changed: &[IpNet]) {
-    if changed.len() > ROUTE_LOG_LIMIT {
-        let announced = changed.iter().filter(|p| engine.route(p).is_some()).count();
-        tracing::info!(
-            announced,
-            withdrawn = changed.len() - announced,
-            total = engine.route_count(),
-            "routes changed (per-route lines at debug level)"
-        );
-        if !tracing::enabled!(tracing::Level::DEBUG) {
-            return;
-        }
-    }
-    let bulk = changed.len() > ROUTE_LOG_LIMIT;
-    for prefix in changed {
-        if let Some(route) = engine.route(prefix) {
-            let services: Vec<String> = engine
-                .services_of(prefix)
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            // Weighted anycast: the link bandwidth decided (a decrease goes out after the
-            // hold, see weight_hold).
-            let weight = decide::weight::display(&route.attributes).unwrap_or_default();
-            if bulk {
-                tracing::debug!(%prefix, services = %services.join(","), weight, "announce");
-            } else {
-                tracing::info!(%prefix, services = %services.join(","), weight, "announce");
-            }
-            continue;
-        }
-        let verdicts = engine.verdicts_for(prefix.addr());
-        let reasons: Vec<String> = verdicts
-            .iter()
-            .map(|v| format!("{}: {}", v.service, v.verdict))
-            .collect();
-        let shared = verdicts.len() > 1
-            && verdicts
-                .iter()
-                .any(|v| matches!(v.verdict, decide::reason::Verdict::Announced(_)));
-        let why = if reasons.is_empty() {
-            "no Service has this externalIP any more".to_string()
-        } else if shared {
-            format!(
-                "shared address held back (see the problems of its Services): {}",
-                reasons.join("; ")
-            )
-        } else {
-            reasons.join("; ")
-        };
-        if bulk {
-            tracing::debug!(%prefix, reason = %why, "withdraw");
-        } else {
-            tracing::info!(%prefix, reason = %why, "withdraw");
-        }
-    }
 }
 
 /// Every peer wanted on this node, by name: a peer that failed to start is shown (and
