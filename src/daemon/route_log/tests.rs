@@ -6,34 +6,35 @@ fn addresses(from: u32, n: u32) -> Vec<IpNet> {
         .collect()
 }
 
-#[test]
-fn a_few_early_withdrawals_are_listed_for_their_own_lines() {
-    let mut early = WithdrawnEarly::new(false);
-    early.add(&addresses(0, 40));
-    early.add(&addresses(40, 60));
-    let (listed, unlisted) = early.into_parts();
-    assert_eq!(listed, addresses(0, 100));
-    assert_eq!(unlisted, 0);
-}
+/// A case: its name, whether per-route lines are on, the chunks handed over as (first,
+/// count), and the addresses listed and counted after them.
+type Case = (&'static str, bool, &'static [(u32, u32)], Vec<IpNet>, usize);
 
 #[test]
-fn a_bulk_of_early_withdrawals_is_counted_not_copied() {
-    let mut early = WithdrawnEarly::new(false);
-    early.add(&addresses(0, 60));
-    early.add(&addresses(60, 4096));
-    // A small chunk after the bulk is counted too: the list never restarts.
-    early.add(&addresses(5000, 3));
-    let (listed, unlisted) = early.into_parts();
-    assert!(listed.is_empty(), "{listed:?}");
-    assert_eq!(unlisted, 60 + 4096 + 3);
-}
-
-#[test]
-fn with_per_route_lines_on_every_early_withdrawal_is_listed() {
-    let mut early = WithdrawnEarly::new(true);
-    early.add(&addresses(0, 4096));
-    early.add(&addresses(4096, 10));
-    let (listed, unlisted) = early.into_parts();
-    assert_eq!(listed, addresses(0, 4106));
-    assert_eq!(unlisted, 0);
+fn early_withdrawals_are_listed_while_they_can_have_their_own_lines() {
+    let cases: [Case; 3] = [
+        ("a few", false, &[(0, 40), (40, 60)], addresses(0, 100), 0),
+        // A small chunk after the bulk is counted too: the list never restarts.
+        (
+            "a bulk",
+            false,
+            &[(0, 60), (60, 4096), (5000, 3)],
+            vec![],
+            60 + 4096 + 3,
+        ),
+        (
+            "a bulk with debug on",
+            true,
+            &[(0, 4096), (4096, 10)],
+            addresses(0, 4106),
+            0,
+        ),
+    ];
+    for (case, list_all, chunks, listed, counted) in cases {
+        let mut early = WithdrawnEarly::new(list_all);
+        for &(first, count) in chunks {
+            early.add(&addresses(first, count));
+        }
+        assert_eq!(early.into_parts(), (listed, counted), "{case}");
+    }
 }
