@@ -11,23 +11,30 @@ use objects::{NamespaceInfo, NodeInfo, NodeNames, ServiceInfo, SliceInfo};
 use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
-/// Namespace and name of an object. Boxed strings, not `String`s: the state and the
-/// decision hold several keys per Service and slice, and a key is two words smaller.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Namespace and name of an object, in one shared allocation. The shared state, the
+/// manifests source's index and the decision each hold every key, and a bulk change moves
+/// thousands of them through change sets and lists: a copy is a reference count, not two
+/// string allocations. Ordered by namespace, then name.
+#[derive(Clone)]
 pub struct ObjectKey {
-    /// Namespace.
-    pub namespace: Box<str>,
-    /// Name.
-    pub name: Box<str>,
+    /// The namespace followed by the name.
+    text: Arc<str>,
+    /// Where the name starts in `text`.
+    split: usize,
 }
 
 impl ObjectKey {
     /// A key.
     pub fn new(namespace: impl AsRef<str>, name: impl AsRef<str>) -> ObjectKey {
+        let (namespace, name) = (namespace.as_ref(), name.as_ref());
+        let mut text = String::with_capacity(namespace.len() + name.len());
+        text.push_str(namespace);
+        text.push_str(name);
         ObjectKey {
-            namespace: namespace.as_ref().into(),
-            name: name.as_ref().into(),
+            text: text.into(),
+            split: namespace.len(),
         }
     }
 
@@ -40,11 +47,62 @@ impl ObjectKey {
         let namespace = meta.namespace.as_deref().unwrap_or("default");
         Some(ObjectKey::new(namespace, name))
     }
+
+    /// Its namespace.
+    pub fn namespace(&self) -> &str {
+        &self.text[..self.split]
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.text[self.split..]
+    }
+
+    /// Namespace and name, what the order, equality and hash are made of.
+    fn parts(&self) -> (&str, &str) {
+        (self.namespace(), self.name())
+    }
+}
+
+impl PartialEq for ObjectKey {
+    fn eq(&self, other: &Self) -> bool {
+        (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+            && self.split == other.split
+    }
+}
+
+impl Eq for ObjectKey {}
+
+impl PartialOrd for ObjectKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ObjectKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+impl std::hash::Hash for ObjectKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl fmt::Debug for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectKey")
+            .field("namespace", &self.namespace())
+            .field("name", &self.name())
+            .finish()
+    }
 }
 
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
+        write!(f, "{}/{}", self.namespace(), self.name())
     }
 }
 
@@ -102,7 +160,7 @@ impl Default for ClusterState {
 /// The Service a slice belongs to: its `kubernetes.io/service-name` label, same namespace.
 fn owner(slice_key: &ObjectKey, slice: &SliceInfo) -> Option<ObjectKey> {
     let name = slice.service.as_deref()?;
-    Some(ObjectKey::new(&*slice_key.namespace, name))
+    Some(ObjectKey::new(slice_key.namespace(), name))
 }
 
 /// The keys of `map` that `keep` refuses: what the end of a relist removes. Collected
@@ -174,7 +232,7 @@ impl ClusterState {
         let keys: Vec<ObjectKey> = self
             .services
             .range(from..)
-            .take_while(|(k, _)| *k.namespace == *name)
+            .take_while(|(k, _)| k.namespace() == name)
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {

@@ -353,3 +353,32 @@ fn a_printed_namespace_keeps_its_labels() {
     assert_eq!(info.labels.get("team").map(String::as_str), Some("shop"));
     assert_eq!(NamespaceObject::url_path(&(), None), "/api/v1/namespaces");
 }
+
+#[test]
+fn object_keys_order_by_namespace_then_name() {
+    // As (namespace, name) pairs, not as the joined text: "a" comes before "a-b" even
+    // though "a-b..." sorts before "a/..." and "az" as text.
+    let mut keys = [
+        ObjectKey::new("a-b", "c"),
+        ObjectKey::new("a", "z"),
+        ObjectKey::new("ab", "a"),
+        ObjectKey::new("a", "b"),
+    ];
+    keys.sort();
+    let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.namespace(), k.name())).collect();
+    assert_eq!(pairs, [("a", "b"), ("a", "z"), ("a-b", "c"), ("ab", "a")]);
+    assert_eq!(keys[0].to_string(), "a/b");
+}
+
+#[test]
+fn object_keys_are_equal_by_both_parts_and_hash_alike() {
+    use std::hash::BuildHasher;
+    let hasher = std::collections::hash_map::RandomState::new();
+    let (a, b) = (ObjectKey::new("shop", "web"), ObjectKey::new("shop", "web"));
+    assert_eq!(a, b);
+    assert_eq!(hasher.hash_one(&a), hasher.hash_one(&b));
+    assert_eq!(a, a.clone());
+    // The same letters split elsewhere are another key.
+    assert_ne!(ObjectKey::new("ab", "c"), ObjectKey::new("a", "bc"));
+    assert_ne!(ObjectKey::new("", "abc"), ObjectKey::new("abc", ""));
+}

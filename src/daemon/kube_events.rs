@@ -85,13 +85,13 @@ impl ProblemMemory {
 pub fn event_name(service: &ObjectKey, uid: Option<&str>, code: &str) -> String {
     let key = format!(
         "{}/{}/{}/{code}",
-        service.namespace,
-        service.name,
+        service.namespace(),
+        service.name(),
         uid.unwrap_or("")
     );
     format!(
         "{}.ka-{:016x}",
-        service.name,
+        service.name(),
         xxhash_rust::xxh3::xxh3_64(key.as_bytes())
     )
 }
@@ -215,13 +215,13 @@ struct Target {
 impl Target {
     fn of_service(report: &Report) -> Target {
         Target {
-            namespace: report.subject.namespace.to_string(),
+            namespace: report.subject.namespace().to_string(),
             name: event_name(&report.subject, report.uid.as_deref(), report.code),
             regarding: ObjectReference {
                 api_version: Some("v1".into()),
                 kind: Some("Service".into()),
-                namespace: Some(report.subject.namespace.to_string()),
-                name: Some(report.subject.name.to_string()),
+                namespace: Some(report.subject.namespace().to_string()),
+                name: Some(report.subject.name().to_string()),
                 uid: report.uid.clone(),
                 ..Default::default()
             },

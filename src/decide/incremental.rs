@@ -279,7 +279,7 @@ impl Incremental {
                 continue;
             };
             let slices: Vec<&SliceInfo> = cluster.slices_of(&key).collect();
-            let namespace = cluster.namespace(&key.namespace);
+            let namespace = cluster.namespace(key.namespace());
             let outcome = decide_service(&key, service, &slices, namespace, node, settings);
             if old.as_ref().map(|o| &o.problems) != Some(&outcome.problems)
                 && !(old.is_none() && outcome.problems.is_empty())

@@ -77,11 +77,11 @@ pub fn settle<'a>(
         _ => {}
     }
     let ip = prefix.addr();
-    let first_namespace = &sharers[0].service.namespace;
+    let first_namespace = sharers[0].service.namespace();
     if !rules.allow_cross_namespace
         && sharers
             .iter()
-            .any(|s| &s.service.namespace != first_namespace)
+            .any(|s| s.service.namespace() != first_namespace)
     {
         let problems = tell(&sharers, &sharers, "shared_ip_cross_namespace", |others| {
             format!(

@@ -269,7 +269,7 @@ pub fn decide(cluster: &ClusterState, settings: Settings<'_>) -> Decision {
     let mut listers: BTreeMap<IpNet, SmallVec<[(usize, usize); 1]>> = BTreeMap::new();
     for (key, service) in cluster.services() {
         let slices: Vec<&SliceInfo> = cluster.slices_of(key).collect();
-        let namespace = cluster.namespace(&key.namespace);
+        let namespace = cluster.namespace(key.namespace());
         let mut outcome = decide_service(key, service, &slices, namespace, node, settings);
         let service_ref = Arc::new(key.clone());
         decision
@@ -366,7 +366,7 @@ pub fn decide_service(
             };
             let checked = checked.map_err(Reason::Address).and_then(|prefix| {
                 let pools = &settings.announce.pools;
-                pools::check(prefix.addr(), &key.namespace, namespace, pools)
+                pools::check(prefix.addr(), key.namespace(), namespace, pools)
                     .map_err(Reason::Pool)
                     .map(|()| prefix)
             });
@@ -452,7 +452,7 @@ fn judge_service(
         return Err(Reason::OtherServiceProxy);
     }
     if !settings.announce.namespaces.is_empty()
-        && !settings.announce.namespaces.contains(&*key.namespace)
+        && !settings.announce.namespaces.contains(key.namespace())
     {
         return Err(Reason::NamespaceNotAllowed);
     }

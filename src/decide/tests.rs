@@ -163,7 +163,7 @@ impl World {
 fn verdict_of(d: &Decision, service: &str, ip: &str) -> Verdict {
     d.verdicts
         .iter()
-        .find(|v| *v.service.name == *service && &*v.external_ip == ip)
+        .find(|v| *v.service.name() == *service && &*v.external_ip == ip)
         .unwrap_or_else(|| panic!("no verdict for {service} {ip}: {:?}", d.verdicts))
         .verdict
         .clone()
@@ -612,7 +612,7 @@ fn in_namespace(mut s: Service, namespace: &str) -> Service {
 fn problems_of<'a>(d: &'a Decision, service: &str, code: &str) -> Vec<&'a ServiceProblem> {
     d.problems
         .iter()
-        .filter(|p| *p.service.name == *service && p.code == code)
+        .filter(|p| *p.service.name() == *service && p.code == code)
         .collect()
 }
 

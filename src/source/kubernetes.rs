@@ -133,23 +133,23 @@ impl Tracked for NamespaceObject {
         state.replace_namespaces(
             objects
                 .into_iter()
-                .map(|(k, v)| (k.name.into(), v))
+                .map(|(k, v)| (k.name().into(), v))
                 .collect(),
         );
     }
     fn upsert(state: &mut ClusterState, key: ObjectKey, object: Self::Slim) {
-        state.upsert_namespace(key.name.into(), object);
+        state.upsert_namespace(key.name().into(), object);
     }
     fn retain(state: &mut ClusterState, listed: &HashSet<ObjectKey>) {
         // Cluster-scoped: the key's namespace is a placeholder; the name is the key.
-        let names: HashSet<&str> = listed.iter().map(|k| &*k.name).collect();
+        let names: HashSet<&str> = listed.iter().map(|k| k.name()).collect();
         state.retain_namespaces(|name| names.contains(name));
     }
     fn held(state: &ClusterState) -> bool {
         !state.namespaces().is_empty()
     }
     fn remove(state: &mut ClusterState, key: &ObjectKey) {
-        state.remove_namespace(&key.name);
+        state.remove_namespace(key.name());
     }
 }
 

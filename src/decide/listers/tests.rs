@@ -8,7 +8,7 @@ fn service(name: &str) -> ServiceRef {
 fn names(listers: &Listers) -> Vec<(String, u32)> {
     listers
         .iter()
-        .map(|(s, i)| (s.name.to_string(), i))
+        .map(|(s, i)| (s.name().to_string(), i))
         .collect()
 }
 
