@@ -544,6 +544,10 @@ impl ManifestSet {
         let mut put = false;
         let mut gone = Vec::new();
         let mut moves: Vec<(usize, K::Key, K::Object)> = Vec::new();
+        // Shadowed copies that win again, dropped from their file's shadow after the
+        // walk: the winners are read from the set while it runs, never collected (a
+        // list of 10,000 touched keys with their winners was the peak of a bulk delete).
+        let mut revived: Vec<(usize, K::Key)> = Vec::new();
         // Which re-parsed files define each key: found once, not by asking every
         // re-parsed file about every key (a first load re-parses them all).
         let mut fresh_definers: BTreeMap<K::Key, Vec<usize>> = BTreeMap::new();
@@ -585,7 +589,7 @@ impl ManifestSet {
                     },
                     None => {
                         let object = K::get(&self.files[i].shadowed, &key).cloned();
-                        K::remove(&mut self.files[i].shadowed, &key);
+                        revived.push((i, key.clone()));
                         object.map(Some)
                     }
                 },
@@ -600,6 +604,9 @@ impl ManifestSet {
                 None if K::get(cluster, &key).is_some() => gone.push(key),
                 None => {}
             }
+        }
+        for (i, key) in revived {
+            K::remove(&mut self.files[i].shadowed, &key);
         }
         for (i, key, object) in moves {
             K::put(&mut self.files[i].shadowed, &key, object);

@@ -95,9 +95,13 @@ impl Definers {
     }
 }
 
+/// A key a change touches, the file whose copy the shared state holds now (when that
+/// copy is still valid) and the file whose copy it must hold.
+pub(super) type Winners<Key> = (Key, Option<usize>, Option<usize>);
+
 /// One kind of object, as the three are stored in [`ClusterState`].
 pub(super) trait Kind {
-    type Key: Ord + Hash + Clone + std::fmt::Debug;
+    type Key: Ord + Hash + Clone + std::fmt::Debug + 'static;
     type Object: Clone + PartialEq;
     fn keys(defines: &Defines) -> &BTreeSet<Self::Key>;
     /// The files defining each key of this kind.
@@ -185,31 +189,33 @@ impl ManifestSet {
     /// For each key of kind `K` the changes touch: the file whose copy the shared state
     /// holds now, if that copy is still valid (the file is there and was not re-parsed),
     /// and the file whose copy it must hold (the last one defining the key).
-    pub(super) fn winners<K: Kind>(
-        &self,
-        changes: &Changes,
+    pub(super) fn winners<'a, K: Kind>(
+        &'a self,
+        changes: &'a Changes,
         reordered: bool,
-    ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
+    ) -> Box<dyn Iterator<Item = Winners<K::Key>> + 'a> {
         if changes.old_order.is_none() && !reordered {
-            let found = self.winners_in_place::<K>(changes);
             #[cfg(test)]
-            assert_eq!(
-                found,
-                self.winners_by_scan::<K>(changes, reordered),
-                "the index and a scan of every file agree"
-            );
-            return found;
+            {
+                let found: Vec<_> = self.winners_in_place::<K>(changes).collect();
+                assert_eq!(
+                    found,
+                    self.winners_by_scan::<K>(changes, reordered),
+                    "the index and a scan of every file agree"
+                );
+            }
+            return Box::new(self.winners_in_place::<K>(changes));
         }
-        self.winners_by_scan::<K>(changes, reordered)
+        Box::new(self.winners_by_scan::<K>(changes, reordered).into_iter())
     }
 
     /// [`ManifestSet::winners`] when no file came, went or moved: only re-parsed files
     /// changed what they define, so the definers of each touched key come from the index
     /// and a change costs its keys, not the files.
-    pub(super) fn winners_in_place<K: Kind>(
-        &self,
-        changes: &Changes,
-    ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
+    pub(super) fn winners_in_place<'a, K: Kind>(
+        &'a self,
+        changes: &'a Changes,
+    ) -> impl Iterator<Item = Winners<K::Key>> + 'a {
         // Each key re-parsed files defined before, with the last such file, and each key
         // they define now. Every file's keys are in order: the stable sort merges these
         // runs in one pass, and equal keys end up side by side.
@@ -235,23 +241,20 @@ impl ManifestSet {
             same
         });
         let index = K::definers(&self.definers);
-        touched
-            .into_iter()
-            .map(|(key, reparsed)| {
-                let now = index.get(key).map(Places::as_slice).unwrap_or_default();
-                let new_winner = now.last().copied();
-                // The last file that defined it before: a file not re-parsed defines now
-                // what it did then; a re-parsed one what `before` says.
-                let kept = now
-                    .iter()
-                    .rev()
-                    .find(|i| !changes.fresh.contains_key(i))
-                    .copied();
-                let old_last = kept.max(reparsed);
-                let old_winner = old_last.filter(|i| !changes.fresh.contains_key(i));
-                (key.clone(), old_winner, new_winner)
-            })
-            .collect()
+        touched.into_iter().map(move |(key, reparsed)| {
+            let now = index.get(key).map(Places::as_slice).unwrap_or_default();
+            let new_winner = now.last().copied();
+            // The last file that defined it before: a file not re-parsed defines now
+            // what it did then; a re-parsed one what `before` says.
+            let kept = now
+                .iter()
+                .rev()
+                .find(|i| !changes.fresh.contains_key(i))
+                .copied();
+            let old_last = kept.max(reparsed);
+            let old_winner = old_last.filter(|i| !changes.fresh.contains_key(i));
+            (key.clone(), old_winner, new_winner)
+        })
     }
 
     /// [`ManifestSet::winners`] by one pass over every file: for files that came, went or
@@ -260,7 +263,7 @@ impl ManifestSet {
         &self,
         changes: &Changes,
         reordered: bool,
-    ) -> Vec<(K::Key, Option<usize>, Option<usize>)> {
+    ) -> Vec<Winners<K::Key>> {
         let old_order: Vec<&FileId> = match &changes.old_order {
             Some(order) => order.iter().collect(),
             None => self.files.iter().map(|f| &f.id).collect(),
