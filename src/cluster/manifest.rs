@@ -57,12 +57,7 @@ impl<'de> Deserialize<'de> for Items {
             ) -> Result<Items, S::Error> {
                 let mut items = Vec::new();
                 while let Some(object) = seq.next_element::<AnyObject>()? {
-                    items.push(match object.kind {
-                        // Typed lists (`kind: ServiceList`) may leave the kind out of their
-                        // items, and `kind` may come after `items`: decided with the list.
-                        None => Manifest::Untyped(Box::new(object)),
-                        Some(_) => object.into_manifest(),
-                    });
+                    items.push(object.into_item());
                 }
                 Ok(Items(items))
             }
@@ -106,6 +101,16 @@ pub enum Manifest {
 }
 
 impl AnyObject {
+    /// The object as an item of a list: as its kind says, or, without one, as the list
+    /// will say (typed lists such as `kind: ServiceList` may leave the kind out of their
+    /// items, and the list's `kind` may come after `items`).
+    pub fn into_item(self) -> Manifest {
+        match self.kind {
+            None => Manifest::Untyped(Box::new(self)),
+            Some(_) => self.into_manifest(),
+        }
+    }
+
     /// The object as its kind says. (Node labels are kept whole; for the other kinds only
     /// the labels their rules read survive.)
     pub fn into_manifest(self) -> Manifest {

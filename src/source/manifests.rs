@@ -7,6 +7,8 @@ use crate::cluster::ClusterState;
 use crate::cluster::manifest::{AnyObject, Manifest};
 use std::path::{Path, PathBuf};
 
+mod json_stream;
+
 /// A file that could not be used. The caller keeps the last good state.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -32,7 +34,8 @@ pub fn load(paths: &[PathBuf], node_name: &str) -> Result<ClusterState, Manifest
 }
 
 /// Adds the objects of one file to `state`. JSON (what `kubectl get -o json` prints) is
-/// parsed as it is read, so a 100 MB dump never sits in memory; YAML is read whole.
+/// parsed object by object as it is read (module `json_stream`), so a 100 MB dump never
+/// sits in memory; YAML is read whole.
 pub fn load_file(state: &mut ClusterState, path: &Path, node_name: &str) -> Result<(), String> {
     use std::io::{BufRead, Read};
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
@@ -49,8 +52,7 @@ pub fn load_file(state: &mut ClusterState, path: &Path, node_name: &str) -> Resu
         }
     };
     if matches!(first, Some(b'{' | b'[')) {
-        let documents = serde_json::Deserializer::from_reader(reader).into_iter::<AnyObject>();
-        return add_json_documents(state, documents, node_name);
+        return add_json_documents(state, json_stream::documents(reader), node_name);
     }
     let mut text = String::new();
     reader
