@@ -113,6 +113,12 @@ pub enum Dirty {
     All,
     /// Only these Services (their object, or one of their slices).
     Services(BTreeSet<ObjectKey>),
+    /// Only these Services were removed, each once, and nothing else changed: what a bulk
+    /// delete records. None of them is in the state any more, so the decision withdraws
+    /// their addresses without first looking each one up there, and recording one is a
+    /// push, not a B-tree insert (10,000 of each were about 8 ms before the first
+    /// withdrawal of workload A's bulk delete).
+    Removed(Vec<ObjectKey>),
 }
 
 impl Default for Dirty {
@@ -123,8 +129,24 @@ impl Default for Dirty {
 
 impl Dirty {
     fn service(&mut self, key: ObjectKey) {
-        if let Dirty::Services(keys) = self {
-            keys.insert(key);
+        match self {
+            Dirty::All => {}
+            Dirty::Services(keys) => {
+                keys.insert(key);
+            }
+            Dirty::Removed(removed) => {
+                let mut keys: BTreeSet<ObjectKey> = std::mem::take(removed).into_iter().collect();
+                keys.insert(key);
+                *self = Dirty::Services(keys);
+            }
+        }
+    }
+
+    fn removed(&mut self, key: ObjectKey) {
+        match self {
+            Dirty::Services(keys) if keys.is_empty() => *self = Dirty::Removed(vec![key]),
+            Dirty::Removed(removed) => removed.push(key),
+            _ => self.service(key),
         }
     }
 }
@@ -262,11 +284,11 @@ impl ClusterState {
         self.services.insert(key, service);
     }
 
-    /// Removes a Service. The key the map held is what marks it changed: a bulk delete
-    /// copies no key.
+    /// Removes a Service; it is recorded as removed ([`Dirty::Removed`] while nothing else
+    /// changed).
     pub fn remove_service(&mut self, key: &ObjectKey) {
         if let Some((key, _)) = self.services.remove_entry(key) {
-            self.dirty.service(key);
+            self.dirty.removed(key);
         }
     }
 

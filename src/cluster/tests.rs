@@ -248,7 +248,7 @@ fn a_slice_of_no_service_marks_nothing_changed() {
     let _ = state.take_dirty();
     // The Service goes first, as when its manifest is deleted: it is marked once.
     state.remove_service(&web);
-    assert_eq!(state.take_dirty(), Dirty::Services([web.clone()].into()));
+    assert_eq!(state.take_dirty(), Dirty::Removed(vec![web.clone()]));
     // Its slice going after it changes no decision.
     state.remove_slice(&slice_key);
     assert_eq!(state.take_dirty(), Dirty::Services(Default::default()));
@@ -381,4 +381,36 @@ fn object_keys_are_equal_by_both_parts_and_hash_alike() {
     // The same letters split elsewhere are another key.
     assert_ne!(ObjectKey::new("ab", "c"), ObjectKey::new("a", "bc"));
     assert_ne!(ObjectKey::new("", "abc"), ObjectKey::new("abc", ""));
+}
+
+#[test]
+fn removals_alone_are_a_list_and_any_other_change_makes_them_a_set() {
+    let mut state = ClusterState::default();
+    let [a, b, c] = ["a", "b", "c"].map(|n| ObjectKey::new("shop", n));
+    for key in [&a, &b, &c] {
+        state.upsert_service(key.clone(), printed_service_info());
+    }
+    let _ = state.take_dirty();
+    state.remove_service(&b);
+    state.remove_service(&a);
+    state.remove_service(&a); // already gone: nothing to record
+    assert_eq!(
+        state.take_dirty(),
+        Dirty::Removed(vec![b.clone(), a.clone()])
+    );
+    // A removal and then another change: one set of changed Services, the removed too.
+    state.remove_service(&c);
+    state.upsert_service(b.clone(), printed_service_info());
+    assert_eq!(
+        state.take_dirty(),
+        Dirty::Services([b.clone(), c.clone()].into())
+    );
+    // A Service removed and added again is a change, not a removal.
+    state.remove_service(&b);
+    state.upsert_service(b.clone(), printed_service_info());
+    assert_eq!(state.take_dirty(), Dirty::Services([b].into()));
+    // A change first, then a removal: both in the set.
+    state.upsert_service(a.clone(), printed_service_info());
+    state.remove_service(&a);
+    assert_eq!(state.take_dirty(), Dirty::Services([a].into()));
 }

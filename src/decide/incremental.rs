@@ -228,6 +228,13 @@ impl Incremental {
         let node = NodeView::of(cluster.node());
         let keys: BTreeSet<ObjectKey> = match dirty {
             Dirty::Services(keys) if node == self.node => keys,
+            Dirty::Removed(removed) if node == self.node => {
+                // Nothing but removals: no Service is decided again, so every removed
+                // one is deleted, and nothing still to decide can list its addresses.
+                let mut touched = Vec::new();
+                self.forget_deleted(removed, &mut touched, withdrawn);
+                return self.remerge_touched(touched, settings);
+            }
             _ => self
                 .outcomes
                 .keys()
@@ -291,9 +298,15 @@ impl Incremental {
             self.outcomes.insert(service_ref, outcome);
         }
         self.forget_deleted(deleted, &mut touched, withdrawn);
+        self.remerge_touched(touched, settings)
+    }
+
+    /// Re-merges the addresses a change touched, each once, in order; returns those whose
+    /// route changed.
+    fn remerge_touched(&mut self, mut touched: Vec<IpNet>, settings: Settings<'_>) -> Vec<IpNet> {
         touched.sort_unstable();
         touched.dedup();
-        let defaults = default_template(settings.announce, node.drained);
+        let defaults = default_template(settings.announce, self.node.drained);
         let rules = sharing_rules(settings, &defaults);
         touched
             .into_iter()

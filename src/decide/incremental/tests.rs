@@ -386,3 +386,44 @@ fn an_address_another_service_takes_over_in_the_same_update_is_not_withdrawn_ear
     assert!(engine.route(&first).is_some(), "s1 announces the first");
     assert!(!rest.contains(&second));
 }
+
+#[test]
+fn removals_alone_withdraw_early_and_leave_shared_addresses_to_the_others() {
+    let announce = crate::decide::tests::announce_config();
+    let peers = Default::default();
+    let settings = Settings {
+        node_name: "node-a",
+        local_asn: bgp::Asn(65001),
+        announce: &announce,
+        peer_names: &peers,
+    };
+    let mut cluster = ClusterState::default();
+    for op in [
+        service(0, vec![0, 1]),
+        local_ready_slice(0),
+        service(1, vec![0]),
+        local_ready_slice(1),
+    ] {
+        apply(&mut cluster, &op);
+    }
+    let mut engine = Incremental::new();
+    let dirty = cluster.take_dirty();
+    assert_eq!(engine.update(&cluster, dirty, settings).len(), 2);
+    // s0 goes and nothing else changes: the state records a removal only.
+    apply(&mut cluster, &Op::RemoveService(0));
+    let dirty = cluster.take_dirty();
+    assert!(matches!(dirty, crate::cluster::Dirty::Removed(ref keys) if keys.len() == 1));
+    let mut streamed = Vec::new();
+    let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
+        streamed.extend_from_slice(chunk)
+    });
+    let [shared, only_s0]: [IpNet; 2] =
+        ["203.0.113.1/32", "203.0.113.2/32"].map(|p| p.parse().unwrap());
+    assert_eq!(streamed, [only_s0], "withdrawn while deciding");
+    assert!(
+        rest.is_empty(),
+        "the shared address keeps its route: {rest:?}"
+    );
+    assert!(engine.route(&shared).is_some(), "s1 still announces it");
+    assert_eq!(engine.route_count(), 1);
+}
