@@ -349,81 +349,85 @@ fn local_ready_slice(n: usize) -> Op {
     }
 }
 
-#[test]
-fn an_address_another_service_takes_over_in_the_same_update_is_not_withdrawn_early() {
+/// Runs `body` with node-a's settings: the decision tests' announce config, no peers.
+fn with_node_a_settings(body: impl FnOnce(Settings<'_>)) {
     let announce = crate::decide::tests::announce_config();
     let peers = Default::default();
-    let settings = Settings {
+    body(Settings {
         node_name: "node-a",
         local_asn: bgp::Asn(65001),
         announce: &announce,
         peer_names: &peers,
-    };
+    })
+}
+
+/// The cluster after `ops`, a decision that took it in, and how many routes it announced.
+fn decided(ops: &[Op], settings: Settings<'_>) -> (ClusterState, Incremental, usize) {
     let mut cluster = ClusterState::default();
-    for op in [
-        service(0, vec![0, 1]),
-        local_ready_slice(0),
-        service(1, vec![]),
-        local_ready_slice(1),
-    ] {
-        apply(&mut cluster, &op);
+    for op in ops {
+        apply(&mut cluster, op);
     }
     let mut engine = Incremental::new();
     let dirty = cluster.take_dirty();
-    let announced = engine.update(&cluster, dirty, settings);
-    assert_eq!(announced.len(), 2);
-    // s0 goes; in the same update s1 starts listing the first of its two addresses.
-    apply(&mut cluster, &Op::RemoveService(0));
-    apply(&mut cluster, &service(1, vec![0]));
-    let mut streamed = Vec::new();
-    let dirty = cluster.take_dirty();
-    let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
-        streamed.extend_from_slice(chunk)
+    let announced = engine.update(&cluster, dirty, settings).len();
+    (cluster, engine, announced)
+}
+
+/// s0 listing the first two addresses and s1 listing `s1_ips`, each with a ready endpoint
+/// on node-a.
+fn s0_with_two_addresses_and_s1_with(s1_ips: &[usize]) -> [Op; 4] {
+    [
+        service(0, vec![0, 1]),
+        local_ready_slice(0),
+        service(1, s1_ips.to_vec()),
+        local_ready_slice(1),
+    ]
+}
+
+#[test]
+fn an_address_another_service_takes_over_in_the_same_update_is_not_withdrawn_early() {
+    with_node_a_settings(|settings| {
+        let ops = s0_with_two_addresses_and_s1_with(&[]);
+        let (mut cluster, mut engine, announced) = decided(&ops, settings);
+        assert_eq!(announced, 2);
+        // s0 goes; in the same update s1 starts listing the first of its two addresses.
+        apply(&mut cluster, &Op::RemoveService(0));
+        apply(&mut cluster, &service(1, vec![0]));
+        let mut streamed = Vec::new();
+        let dirty = cluster.take_dirty();
+        let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
+            streamed.extend_from_slice(chunk)
+        });
+        let second: IpNet = "203.0.113.2/32".parse().unwrap();
+        let first: IpNet = "203.0.113.1/32".parse().unwrap();
+        assert_eq!(streamed, [second], "only the address nobody lists any more");
+        assert!(engine.route(&first).is_some(), "s1 announces the first");
+        assert!(!rest.contains(&second));
     });
-    let second: IpNet = "203.0.113.2/32".parse().unwrap();
-    let first: IpNet = "203.0.113.1/32".parse().unwrap();
-    assert_eq!(streamed, [second], "only the address nobody lists any more");
-    assert!(engine.route(&first).is_some(), "s1 announces the first");
-    assert!(!rest.contains(&second));
 }
 
 #[test]
 fn removals_alone_withdraw_early_and_leave_shared_addresses_to_the_others() {
-    let announce = crate::decide::tests::announce_config();
-    let peers = Default::default();
-    let settings = Settings {
-        node_name: "node-a",
-        local_asn: bgp::Asn(65001),
-        announce: &announce,
-        peer_names: &peers,
-    };
-    let mut cluster = ClusterState::default();
-    for op in [
-        service(0, vec![0, 1]),
-        local_ready_slice(0),
-        service(1, vec![0]),
-        local_ready_slice(1),
-    ] {
-        apply(&mut cluster, &op);
-    }
-    let mut engine = Incremental::new();
-    let dirty = cluster.take_dirty();
-    assert_eq!(engine.update(&cluster, dirty, settings).len(), 2);
-    // s0 goes and nothing else changes: the state records a removal only.
-    apply(&mut cluster, &Op::RemoveService(0));
-    let dirty = cluster.take_dirty();
-    assert!(matches!(dirty, crate::cluster::Dirty::Removed(ref keys) if keys.len() == 1));
-    let mut streamed = Vec::new();
-    let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
-        streamed.extend_from_slice(chunk)
+    with_node_a_settings(|settings| {
+        let ops = s0_with_two_addresses_and_s1_with(&[0]);
+        let (mut cluster, mut engine, announced) = decided(&ops, settings);
+        assert_eq!(announced, 2);
+        // s0 goes and nothing else changes: the state records a removal only.
+        apply(&mut cluster, &Op::RemoveService(0));
+        let dirty = cluster.take_dirty();
+        assert!(matches!(dirty, crate::cluster::Dirty::Removed(ref keys) if keys.len() == 1));
+        let mut streamed = Vec::new();
+        let rest = engine.update_streaming(&cluster, dirty, settings, &mut |chunk| {
+            streamed.extend_from_slice(chunk)
+        });
+        let [shared, only_s0]: [IpNet; 2] =
+            ["203.0.113.1/32", "203.0.113.2/32"].map(|p| p.parse().unwrap());
+        assert_eq!(streamed, [only_s0], "withdrawn while deciding");
+        assert!(
+            rest.is_empty(),
+            "the shared address keeps its route: {rest:?}"
+        );
+        assert!(engine.route(&shared).is_some(), "s1 still announces it");
+        assert_eq!(engine.route_count(), 1);
     });
-    let [shared, only_s0]: [IpNet; 2] =
-        ["203.0.113.1/32", "203.0.113.2/32"].map(|p| p.parse().unwrap());
-    assert_eq!(streamed, [only_s0], "withdrawn while deciding");
-    assert!(
-        rest.is_empty(),
-        "the shared address keeps its route: {rest:?}"
-    );
-    assert!(engine.route(&shared).is_some(), "s1 still announces it");
-    assert_eq!(engine.route_count(), 1);
 }
