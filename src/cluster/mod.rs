@@ -116,8 +116,8 @@ pub enum Dirty {
     /// Only these Services were removed, each once, and nothing else changed: what a bulk
     /// delete records. None of them is in the state any more, so the decision withdraws
     /// their addresses without first looking each one up there, and recording one is a
-    /// push, not a B-tree insert (10,000 of each were about 8 ms before the first
-    /// withdrawal of workload A's bulk delete).
+    /// push, not a B-tree insert. With workload A's 10,000 Services the first withdrawals
+    /// leave 0.8-1.4 ms after the decision starts instead of 4.4-6.3 ms.
     Removed(Vec<ObjectKey>),
 }
 

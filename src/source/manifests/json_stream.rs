@@ -15,11 +15,20 @@ use crate::cluster::manifest::{AnyObject, Items, Manifest};
 use serde::de::Error as _;
 use std::io::BufRead;
 
-/// The documents of a JSON stream, each with its `items` already read.
-pub fn documents(reader: impl BufRead) -> impl Iterator<Item = serde_json::Result<AnyObject>> {
-    let mut reader = reader;
+/// The documents of a JSON stream, each with its `items` already read. It ends after the
+/// first error, as serde_json's own stream does: what follows a broken document cannot
+/// be placed.
+pub fn documents(mut reader: impl BufRead) -> impl Iterator<Item = serde_json::Result<AnyObject>> {
     let mut cut = Cut::default();
-    std::iter::from_fn(move || next_document(&mut reader, &mut cut).transpose())
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let next = next_document(&mut reader, &mut cut).transpose();
+        failed = matches!(next, Some(Err(_)));
+        next
+    })
 }
 
 /// Reads until the next document is complete; `None` at the end of the stream.
@@ -228,7 +237,7 @@ impl Cut {
     }
 
     fn end_scalar_item(&mut self) {
-        if self.scalar_item && !self.in_string {
+        if self.scalar_item {
             self.scalar_item = false;
             self.parse_item();
         }

@@ -128,3 +128,19 @@ fn what_serde_json_refuses_is_refused_and_named() {
         }
     }
 }
+
+#[test]
+fn the_stream_ends_after_its_first_error() {
+    let text = br#"{"kind":"Service","metadata":7} {"kind":"Service","metadata":{"name":"a"}} {"#;
+    let results: Vec<bool> = documents(BufReader::new(&text[..]))
+        .take(5)
+        .map(|d| d.is_ok())
+        .collect();
+    assert_eq!(results, [false]);
+    // A cut-off end is one error, not one per call.
+    let results: Vec<bool> = documents(BufReader::new(&b"{\"kind\":"[..]))
+        .take(5)
+        .map(|d| d.is_ok())
+        .collect();
+    assert_eq!(results, [false]);
+}
