@@ -285,11 +285,13 @@ impl ClusterState {
     }
 
     /// Removes a Service; it is recorded as removed ([`Dirty::Removed`] while nothing else
-    /// changed).
-    pub fn remove_service(&mut self, key: &ObjectKey) {
-        if let Some((key, _)) = self.services.remove_entry(key) {
-            self.dirty.removed(key);
-        }
+    /// changed). True when there was one.
+    pub fn remove_service(&mut self, key: &ObjectKey) -> bool {
+        let Some((key, _)) = self.services.remove_entry(key) else {
+            return false;
+        };
+        self.dirty.removed(key);
+        true
     }
 
     /// Adds or replaces an EndpointSlice.
@@ -314,10 +316,10 @@ impl ClusterState {
         self.endpoint_slices.insert(key, slice);
     }
 
-    /// Removes an EndpointSlice.
-    pub fn remove_slice(&mut self, key: &ObjectKey) {
+    /// Removes an EndpointSlice; true when there was one.
+    pub fn remove_slice(&mut self, key: &ObjectKey) -> bool {
         let Some(old) = self.endpoint_slices.remove(key) else {
-            return;
+            return false;
         };
         if let Some(service) = owner(key, &old) {
             if let Some(set) = self.slices_by_service.get_mut(&service) {
@@ -328,6 +330,7 @@ impl ClusterState {
             }
             self.mark_slice_owner(service);
         }
+        true
     }
 
     /// Marks the Service a changed slice belongs to, when it exists: a slice of no

@@ -250,7 +250,8 @@ fn a_slice_of_no_service_marks_nothing_changed() {
     state.remove_service(&web);
     assert_eq!(state.take_dirty(), Dirty::Removed(vec![web.clone()]));
     // Its slice going after it changes no decision.
-    state.remove_slice(&slice_key);
+    assert!(state.remove_slice(&slice_key));
+    assert!(!state.remove_slice(&slice_key), "already gone");
     assert_eq!(state.take_dirty(), Dirty::Services(Default::default()));
     // A slice arriving before its Service: the Service marks itself when it comes, and
     // its slices are read then.
@@ -391,9 +392,9 @@ fn removals_alone_are_a_list_and_any_other_change_makes_them_a_set() {
         state.upsert_service(key.clone(), printed_service_info());
     }
     let _ = state.take_dirty();
-    state.remove_service(&b);
-    state.remove_service(&a);
-    state.remove_service(&a); // already gone: nothing to record
+    assert!(state.remove_service(&b));
+    assert!(state.remove_service(&a));
+    assert!(!state.remove_service(&a), "already gone: nothing to record");
     assert_eq!(
         state.take_dirty(),
         Dirty::Removed(vec![b.clone(), a.clone()])

@@ -112,25 +112,17 @@ const FIRST_LOAD_STEPS: usize = 16;
 /// Fewer files than this are one step.
 const FIRST_LOAD_STEP_MIN: usize = 256;
 
-/// What settling one kind of object did to the shared state, and the objects it must
-/// lose (removed by the caller, which may remove them first, as a state of their own).
-struct Settled<Key> {
+/// What settling one kind of object did to the shared state.
+struct Settled {
     /// An object was added or replaced.
     put: bool,
-    /// Objects no file defines any more.
-    gone: Vec<Key>,
+    /// How many objects it removed: no file defines them any more.
+    removed: usize,
 }
 
-impl<Key> Settled<Key> {
+impl Settled {
     fn changed(&self) -> bool {
-        self.put || !self.gone.is_empty()
-    }
-}
-
-/// Removes the objects `keys` names.
-fn remove_all<K: Kind>(cluster: &mut ClusterState, keys: &[K::Key]) {
-    for key in keys {
-        K::remove(cluster, key);
+        self.put || self.removed > 0
     }
 }
 
@@ -143,8 +135,9 @@ const SERVICES_FIRST: usize = 1000;
 /// seconds, or a test without a reader).
 const SERVICES_FIRST_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Removes many deleted Services as one state and waits, bounded, until the decision has
-/// taken it in; their slices are settled after. Settling 10,000 slices takes about
+/// Tells the decision that many Services were deleted (and removed, not yet their
+/// slices): the state of its own that waits, bounded, until the decision has taken it
+/// in; their slices are settled after. Settling 10,000 slices takes about
 /// 10 ms that the withdrawals need not wait for: the Services alone decide them. The
 /// state between is one the Kubernetes source shows too (Services deleted, their
 /// slices not yet), and with no Service added no address passes from one Service to
@@ -156,8 +149,8 @@ const SERVICES_FIRST_WAIT: std::time::Duration = std::time::Duration::from_milli
 /// withdrawals of workload A over the whole deletion, and FRR's RIB took 200-300 ms to
 /// empty in 7 runs of 8; in one state, 49-78 ms in 21 runs of 28 (see the README's
 /// "Measured" for what the others meet).
-fn remove_services_first(shared: &SharedCluster, keys: &[crate::cluster::ObjectKey]) {
-    let generation = shared.update(|cluster| remove_all::<Services>(cluster, keys));
+fn announce_services_first(shared: &SharedCluster) {
+    let generation = shared.update(|_| {});
     shared.wait_taken(generation, SERVICES_FIRST_WAIT);
 }
 
@@ -365,16 +358,17 @@ impl ManifestSet {
                 // Only once a decision runs: before the first sync none takes a state in.
                 let services_first = !services.put
                     && progress == Progress::Done
-                    && services.gone.len() > SERVICES_FIRST
+                    && services.removed > SERVICES_FIRST
                     && shared.synced();
                 if services_first {
-                    return Err(services.gone);
+                    return None;
                 }
-                remove_all::<Services>(cluster, &services.gone);
-                Ok(self.settle_slices_and_node(cluster, &changes, reordered) || services.changed())
+                Some(
+                    self.settle_slices_and_node(cluster, &changes, reordered) || services.changed(),
+                )
             });
-            let changed = settled.unwrap_or_else(|gone| {
-                remove_services_first(shared, &gone);
+            let changed = settled.unwrap_or_else(|| {
+                announce_services_first(shared);
                 shared
                     .with_mut(|cluster| self.settle_slices_and_node(cluster, &changes, reordered));
                 true
@@ -515,9 +509,7 @@ impl ManifestSet {
         reordered: bool,
     ) -> bool {
         let slices = self.settle::<Slices>(cluster, changes, reordered);
-        remove_all::<Slices>(cluster, &slices.gone);
         let node = self.settle::<OwnNode>(cluster, changes, reordered);
-        remove_all::<OwnNode>(cluster, &node.gone);
         slices.changed() || node.changed()
     }
 
@@ -539,10 +531,10 @@ impl ManifestSet {
         cluster: &mut ClusterState,
         changes: &Changes,
         reordered: bool,
-    ) -> Settled<K::Key> {
+    ) -> Settled {
         self.reindex::<K>(changes);
         let mut put = false;
-        let mut gone = Vec::new();
+        let mut removed = 0;
         let mut moves: Vec<(usize, K::Key, K::Object)> = Vec::new();
         // Shadowed copies that win again, dropped from their file's shadow after the
         // walk: the winners are read from the set while it runs, never collected (a
@@ -601,8 +593,8 @@ impl ManifestSet {
                     put = true;
                 }
                 Some(_) => {}
-                None if K::get(cluster, &key).is_some() => gone.push(key),
-                None => {}
+                // One lookup: a key no file defines is removed if the state has it.
+                None => removed += usize::from(K::remove(cluster, &key)),
             }
         }
         for (i, key) in revived {
@@ -611,7 +603,7 @@ impl ManifestSet {
         for (i, key, object) in moves {
             K::put(&mut self.files[i].shadowed, &key, object);
         }
-        Settled { put, gone }
+        Settled { put, removed }
     }
 }
 

@@ -171,7 +171,7 @@ fn apply(cluster: &mut ClusterState, op: &Op) {
             );
         }
         Op::RemoveService(n) => {
-            cluster.remove_service(&ObjectKey::new(namespace(*n), format!("s{n}")))
+            cluster.remove_service(&ObjectKey::new(namespace(*n), format!("s{n}")));
         }
         Op::Slice {
             n,
@@ -207,7 +207,7 @@ fn apply(cluster: &mut ClusterState, op: &Op) {
             cluster.upsert_slice(ObjectKey::new(namespace(*n), name), s);
         }
         Op::RemoveSlice { n, slice } => {
-            cluster.remove_slice(&ObjectKey::new(namespace(*n), format!("s{n}-{slice}")))
+            cluster.remove_slice(&ObjectKey::new(namespace(*n), format!("s{n}-{slice}")));
         }
         Op::Node {
             excluded,

@@ -68,10 +68,12 @@ impl Definers {
         let before = before.map_or(&empty, K::keys);
         let now = now.map_or(&empty, K::keys);
         for key in before.difference(now) {
-            if let Some(places) = index.get_mut(key) {
+            // Taken out and put back only when another file defines it too: a key has one
+            // definer almost always, and then this is its only lookup.
+            if let Some(mut places) = index.remove(key) {
                 places.retain(|p| *p != i);
-                if places.is_empty() {
-                    index.remove(key);
+                if !places.is_empty() {
+                    index.insert(key.clone(), places);
                 }
             }
         }
@@ -109,7 +111,8 @@ pub(super) trait Kind {
     fn definers_mut(index: &mut Definers) -> &mut DefinersOf<Self::Key>;
     fn get<'a>(state: &'a ClusterState, key: &Self::Key) -> Option<&'a Self::Object>;
     fn put(state: &mut ClusterState, key: &Self::Key, object: Self::Object);
-    fn remove(state: &mut ClusterState, key: &Self::Key);
+    /// Removes the object; true when the state had it.
+    fn remove(state: &mut ClusterState, key: &Self::Key) -> bool;
 }
 
 pub(super) struct Services;
@@ -134,8 +137,8 @@ impl Kind for Services {
     fn put(state: &mut ClusterState, key: &ObjectKey, object: Self::Object) {
         state.upsert_service(key.clone(), object);
     }
-    fn remove(state: &mut ClusterState, key: &ObjectKey) {
-        state.remove_service(key);
+    fn remove(state: &mut ClusterState, key: &ObjectKey) -> bool {
+        state.remove_service(key)
     }
 }
 
@@ -157,8 +160,8 @@ impl Kind for Slices {
     fn put(state: &mut ClusterState, key: &ObjectKey, object: Self::Object) {
         state.upsert_slice(key.clone(), object);
     }
-    fn remove(state: &mut ClusterState, key: &ObjectKey) {
-        state.remove_slice(key);
+    fn remove(state: &mut ClusterState, key: &ObjectKey) -> bool {
+        state.remove_slice(key)
     }
 }
 
@@ -180,8 +183,10 @@ impl Kind for OwnNode {
     fn put(state: &mut ClusterState, _: &(), object: Self::Object) {
         state.set_node(Some(object));
     }
-    fn remove(state: &mut ClusterState, _: &()) {
+    fn remove(state: &mut ClusterState, _: &()) -> bool {
+        let had = state.node().is_some();
         state.set_node(None::<Self::Object>);
+        had
     }
 }
 
