@@ -13,6 +13,7 @@ mod neighbours;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use neighbours::{Key, NeighbourHash};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
 /// A hash map from prefix to `V`, one table per family.
@@ -53,6 +54,32 @@ impl<V> PrefixMap<V> {
         match prefix {
             IpNet::V4(p) => self.v4.entry(Key(p)).or_insert_with(make),
             IpNet::V6(p) => self.v6.entry(Key(p)).or_insert_with(make),
+        }
+    }
+
+    /// Runs `change` on the value of `prefix` and removes the entry when it says so (the
+    /// `bool` beside its result): one lookup for both. `None` when `prefix` is absent.
+    pub fn change_or_remove<R>(
+        &mut self,
+        prefix: &IpNet,
+        change: impl FnOnce(&mut V) -> (R, bool),
+    ) -> Option<R> {
+        fn apply<K: std::hash::Hash + Eq, V, R>(
+            entry: Entry<'_, K, V>,
+            change: impl FnOnce(&mut V) -> (R, bool),
+        ) -> Option<R> {
+            let Entry::Occupied(mut entry) = entry else {
+                return None;
+            };
+            let (result, remove) = change(entry.get_mut());
+            if remove {
+                entry.remove();
+            }
+            Some(result)
+        }
+        match prefix {
+            IpNet::V4(p) => apply(self.v4.entry(Key(*p)), change),
+            IpNet::V6(p) => apply(self.v6.entry(Key(*p)), change),
         }
     }
 

@@ -30,6 +30,29 @@ fn a_map_finds_each_family_under_its_own_key() {
 }
 
 #[test]
+fn a_change_keeps_or_removes_the_entry_as_it_says() {
+    let mut map: PrefixMap<u32> = PrefixMap::default();
+    for (prefix, value) in [("192.0.2.1/32", 1), ("2001:db8::1/128", 2)] {
+        map.get_or_insert_with(p(prefix), || value);
+    }
+    let kept = map.change_or_remove(&p("192.0.2.1/32"), |v| {
+        *v += 10;
+        (*v, false)
+    });
+    assert_eq!(kept, Some(11));
+    assert_eq!(map.get(&p("192.0.2.1/32")), Some(&11));
+    let removed = map.change_or_remove(&p("2001:db8::1/128"), |v| (*v, true));
+    assert_eq!(removed, Some(2));
+    assert_eq!(map.get(&p("2001:db8::1/128")), None);
+    // Absent: the change does not run.
+    let absent = map.change_or_remove(&p("2001:db8::1/128"), |_| -> (u32, bool) {
+        unreachable!("no entry to change")
+    });
+    assert_eq!(absent, None);
+    assert_eq!(map.iter().count(), 1);
+}
+
+#[test]
 fn a_queue_is_first_in_first_out() {
     let mut queue = PrefixQueue::default();
     for s in ["192.0.2.3/32", "192.0.2.1/32", "192.0.2.2/32"] {

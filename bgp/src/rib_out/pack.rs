@@ -19,27 +19,27 @@ use ipnet::IpNet;
 pub(super) fn withdrawal(table: &mut Table, max_len: usize) -> Option<Update> {
     let mut used = size::EMPTY_UPDATE_LEN;
     let mut ipv4 = Vec::new();
-    while let Some(prefix) = table.first_withdrawal(Family::Ipv4Unicast) {
-        let IpNet::V4(v4) = prefix else { break };
+    while let Some(prefix) = table.next_withdrawal(Family::Ipv4Unicast, |prefix| {
         let len = nlri_len(&prefix);
-        if used + len > max_len {
-            break;
+        let fits = used + len <= max_len;
+        used += if fits { len } else { 0 };
+        fits
+    }) {
+        if let IpNet::V4(v4) = prefix {
+            ipv4.push(v4);
         }
-        used += len;
-        table.take_withdrawal(prefix);
-        ipv4.push(v4);
     }
     let mut ipv6 = Vec::new();
     let mut ipv6_len = 0;
-    while let Some(prefix) = table.first_withdrawal(Family::Ipv6Unicast) {
-        let IpNet::V6(v6) = prefix else { break };
+    while let Some(prefix) = table.next_withdrawal(Family::Ipv6Unicast, |prefix| {
         let len = nlri_len(&prefix);
-        if used + size::mp_unreach_len(ipv6_len + len) > max_len {
-            break;
+        let fits = used + size::mp_unreach_len(ipv6_len + len) <= max_len;
+        ipv6_len += if fits { len } else { 0 };
+        fits
+    }) {
+        if let IpNet::V6(v6) = prefix {
+            ipv6.push(v6);
         }
-        ipv6_len += len;
-        table.take_withdrawal(prefix);
-        ipv6.push(v6);
     }
     if ipv4.is_empty() && ipv6.is_empty() {
         return drop_unfittable_withdrawal(table);
@@ -133,8 +133,7 @@ pub(super) fn announcement(
 fn drop_unfittable_withdrawal(table: &mut Table) -> Option<Update> {
     let prefix = Family::ALL
         .into_iter()
-        .find_map(|family| table.first_withdrawal(family))?;
+        .find_map(|family| table.next_withdrawal(family, |_| true))?;
     tracing::warn!(%prefix, "withdrawal does not fit in the maximum message length");
-    table.take_withdrawal(prefix);
     None
 }

@@ -14,15 +14,15 @@
 //! The maps hash with foldhash: the keys are our own prefixes and attribute sets, never
 //! peer input, so a fast hasher is safe and matters at 100,000 routes per peer.
 
+mod queues;
 mod state;
 
 use super::RouteAttributes;
-use crate::prefix_map::{PrefixMap, PrefixQueue};
+use crate::prefix_map::PrefixMap;
 use crate::types::Family;
-use foldhash::HashMap;
 use ipnet::IpNet;
-use state::{FIRST_GROUP, PrefixState, Queued};
-use std::collections::BTreeMap;
+use queues::{Queues, Want};
+use state::{PrefixState, Queued};
 use std::sync::Arc;
 
 /// Identifies an interned attribute set; increasing in order of creation from
@@ -56,59 +56,15 @@ struct Route {
     state: PrefixState,
 }
 
-/// What a prefix needs sent.
-enum Want<'a> {
-    Nothing,
-    Withdraw,
-    Announce(&'a Arc<RouteAttributes>),
-}
-
-/// An interned attribute set and how many queued prefixes use it.
-#[derive(Debug)]
-struct Interned {
-    attrs: Arc<RouteAttributes>,
-    users: usize,
-}
-
 /// The routes of one peer and the queued changes.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct Table {
     routes: PrefixMap<Route>,
     desired_len: [usize; 2],
     sent_len: [usize; 2],
     /// The mark the last `replace` gave the routes it was given.
     phase: bool,
-    withdraw: [PrefixQueue; 2],
-    groups: [BTreeMap<GroupId, PrefixQueue>; 2],
-    withdraw_len: [usize; 2],
-    announce_len: [usize; 2],
-    /// Queue entries, live and stale.
-    entries: usize,
-    ids: HashMap<Arc<RouteAttributes>, GroupId>,
-    interned: HashMap<GroupId, Interned>,
-    /// The last attribute set interned, to skip hashing it for the next prefix.
-    last: Option<(Arc<RouteAttributes>, GroupId)>,
-    next_id: GroupId,
-}
-
-impl Default for Table {
-    fn default() -> Self {
-        Table {
-            routes: PrefixMap::default(),
-            desired_len: [0; 2],
-            sent_len: [0; 2],
-            phase: false,
-            withdraw: Default::default(),
-            groups: Default::default(),
-            withdraw_len: [0; 2],
-            announce_len: [0; 2],
-            entries: 0,
-            ids: HashMap::default(),
-            interned: HashMap::default(),
-            last: None,
-            next_id: FIRST_GROUP,
-        }
-    }
+    queues: Queues,
 }
 
 impl Table {
@@ -124,17 +80,17 @@ impl Table {
 
     /// Withdrawals queued, per family.
     pub(super) fn withdrawals_len(&self, family: Family) -> usize {
-        self.withdraw_len[family_index(family)]
+        self.queues.withdraw_len[family_index(family)]
     }
 
     /// Announcements queued, per family.
     pub(super) fn announcements_len(&self, family: Family) -> usize {
-        self.announce_len[family_index(family)]
+        self.queues.announce_len[family_index(family)]
     }
 
     /// True when no change is queued.
     pub(super) fn is_settled(&self) -> bool {
-        self.withdraw_len == [0; 2] && self.announce_len == [0; 2]
+        self.queues.live() == 0
     }
 
     /// Sets what is desired for `prefix` and queues what that changes. `sendable` tells,
@@ -148,6 +104,7 @@ impl Table {
     ) {
         let family = family_index(Family::of(&prefix));
         let phase = self.phase;
+        // The one lookup of the change: the entry is held while it is queued.
         let route = match (self.routes.get_mut(&prefix), &attrs) {
             (Some(route), _) => route,
             (None, None) => return,
@@ -172,14 +129,17 @@ impl Table {
             _ => {}
         }
         route.desired = attrs;
-        if !sendable[family] && route.sent.is_none() && route.state.queued() == Queued::No {
-            // Nothing to send or take back (no session, or a held-back family).
-            if route.desired.is_none() {
-                self.routes.remove(&prefix);
-            }
-            return;
+        let unused =
+            if !sendable[family] && route.sent.is_none() && route.state.queued() == Queued::No {
+                // Nothing to send or take back (no session, or a held-back family).
+                route.desired.is_none()
+            } else {
+                self.queues.settle(family, prefix, route, sendable[family])
+            };
+        if unused {
+            self.routes.remove(&prefix);
         }
-        self.settle(prefix, sendable[family]);
+        self.compact_if_stale();
     }
 
     /// Replaces the whole desired set: one lookup per given route, then one pass over the
@@ -223,12 +183,7 @@ impl Table {
     /// times faster when they arrive in the order they were announced. The map itself has
     /// no order.
     fn sort_queues(&mut self) {
-        for queue in self.withdraw.iter_mut() {
-            queue.sort();
-        }
-        for queue in self.groups.iter_mut().flat_map(BTreeMap::values_mut) {
-            queue.sort();
-        }
+        self.queues.sort();
     }
 
     /// A new session: the peer has nothing; queue everything sendable.
@@ -251,14 +206,7 @@ impl Table {
             route.state.set_resend(false);
         }
         self.sent_len = [0; 2];
-        self.withdraw = Default::default();
-        self.groups = Default::default();
-        self.withdraw_len = [0; 2];
-        self.announce_len = [0; 2];
-        self.entries = 0;
-        self.ids.clear();
-        self.interned.clear();
-        self.last = None;
+        self.queues.clear();
     }
 
     /// Queues every route of `family` the peer has for announcing again.
@@ -278,43 +226,51 @@ impl Table {
         self.sort_queues();
     }
 
-    /// The first queued withdrawal of `family`.
-    pub(super) fn first_withdrawal(&mut self, family: Family) -> Option<IpNet> {
-        let queue = &mut self.withdraw[family_index(family)];
-        while let Some(prefix) = queue.front() {
-            if self
+    /// Hands out the first queued withdrawal of `family` if `fits` takes it: the peer
+    /// no longer has the prefix. `None` when none is queued or it does not fit (it stays
+    /// first). One lookup per withdrawal, which also drops a route nothing is desired for.
+    pub(super) fn next_withdrawal(
+        &mut self,
+        family: Family,
+        mut fits: impl FnMut(IpNet) -> bool,
+    ) -> Option<IpNet> {
+        /// What the first queue entry turned out to be.
+        enum First {
+            Stale,
+            DoesNotFit,
+            Taken,
+        }
+        let family = family_index(family);
+        let sent_len = &mut self.sent_len[family];
+        loop {
+            let prefix = self.queues.withdraw[family].front()?;
+            let first = self
                 .routes
-                .get(&prefix)
-                .is_some_and(|r| r.state.queued() == Queued::Withdraw)
-            {
+                .change_or_remove(&prefix, |route| {
+                    if route.state.queued() != Queued::Withdraw {
+                        return (First::Stale, false);
+                    }
+                    if !fits(prefix) {
+                        return (First::DoesNotFit, false);
+                    }
+                    if route.sent.take().is_some() {
+                        *sent_len -= 1;
+                    }
+                    route.state.set_resend(false);
+                    route.state.set_queued(Queued::No);
+                    (First::Taken, route.desired.is_none())
+                })
+                .unwrap_or(First::Stale);
+            match first {
+                First::DoesNotFit => return None,
+                First::Stale => {}
+                First::Taken => self.queues.leave(family, Queued::Withdraw),
+            }
+            self.queues.withdraw[family].pop_front();
+            self.queues.entries -= 1;
+            if matches!(first, First::Taken) {
                 return Some(prefix);
             }
-            queue.pop_front();
-            self.entries -= 1;
-        }
-        None
-    }
-
-    /// Marks the withdrawal of `prefix`, from [`first_withdrawal`](Self::first_withdrawal),
-    /// as handed out: the peer no longer has it.
-    pub(super) fn take_withdrawal(&mut self, prefix: IpNet) {
-        let family = family_index(Family::of(&prefix));
-        if self.withdraw[family].front() == Some(prefix) {
-            self.withdraw[family].pop_front();
-            self.entries -= 1;
-        }
-        let Some(route) = self.routes.get_mut(&prefix) else {
-            return;
-        };
-        if route.sent.take().is_some() {
-            self.sent_len[family] -= 1;
-        }
-        route.state.set_resend(false);
-        let old = route.state.take_queued();
-        let remove = route.desired.is_none();
-        self.leave(family, old);
-        if remove {
-            self.routes.remove(&prefix);
         }
     }
 
@@ -324,15 +280,15 @@ impl Table {
         family: Family,
     ) -> Option<(GroupId, Arc<RouteAttributes>)> {
         loop {
-            let group = *self.groups[family_index(family)].keys().next()?;
+            let group = *self.queues.groups[family_index(family)].keys().next()?;
             if self.first_in_group(family, group).is_some()
-                && let Some(interned) = self.interned.get(&group)
+                && let Some(attrs) = self.queues.attributes(group)
             {
-                return Some((group, Arc::clone(&interned.attrs)));
+                return Some((group, Arc::clone(attrs)));
             }
             // Only stale entries were left: `first_in_group` dropped the queue.
-            if let Some(queue) = self.groups[family_index(family)].remove(&group) {
-                self.entries -= queue.len();
+            if let Some(queue) = self.queues.groups[family_index(family)].remove(&group) {
+                self.queues.entries -= queue.len();
             }
         }
     }
@@ -340,7 +296,7 @@ impl Table {
     /// The first prefix of `family` queued in `group`.
     pub(super) fn first_in_group(&mut self, family: Family, group: GroupId) -> Option<IpNet> {
         let index = family_index(family);
-        let queue = self.groups[index].get_mut(&group)?;
+        let queue = self.queues.groups[index].get_mut(&group)?;
         while let Some(prefix) = queue.front() {
             if self
                 .routes
@@ -350,9 +306,9 @@ impl Table {
                 return Some(prefix);
             }
             queue.pop_front();
-            self.entries -= 1;
+            self.queues.entries -= 1;
         }
-        self.groups[index].remove(&group);
+        self.queues.groups[index].remove(&group);
         None
     }
 
@@ -369,22 +325,23 @@ impl Table {
         }
         route.state.set_resend(false);
         if let Queued::Announce(group) = old
-            && let Some(queue) = self.groups[family].get_mut(&group)
+            && let Some(queue) = self.queues.groups[family].get_mut(&group)
             && queue.front() == Some(prefix)
         {
             queue.pop_front();
-            self.entries -= 1;
+            self.queues.entries -= 1;
         }
-        self.leave(family, old);
+        self.queues.leave(family, old);
     }
 
     /// Takes every prefix of `family` out of `group` without sending it: the peer cannot
     /// be sent these attributes. A prefix the peer has with older attributes is withdrawn
     /// instead, so it keeps no stale route. Returns how many prefixes were held back.
     pub(super) fn hold_back(&mut self, family: Family, group: GroupId) -> usize {
+        let index = family_index(family);
         let mut held = 0;
         while let Some(prefix) = self.first_in_group(family, group) {
-            let Some(route) = self.routes.get(&prefix) else {
+            let Some(route) = self.routes.get_mut(&prefix) else {
                 break;
             };
             let want = if route.sent.is_some() {
@@ -392,175 +349,56 @@ impl Table {
             } else {
                 Want::Nothing
             };
-            self.requeue(prefix, want);
+            self.queues.requeue(index, prefix, &mut route.state, want);
+            self.compact_if_stale();
             held += 1;
         }
         held
     }
 
-    /// Queues what `prefix` needs so the peer ends up with what is desired: the desired
-    /// route if sendable, else nothing. Equal to what was sent: nothing to do, unless a
-    /// ROUTE-REFRESH asked for it again.
+    /// [`Queues::settle`] for `prefix`, looked up; drops its route when nothing is left
+    /// of it.
     fn settle(&mut self, prefix: IpNet, sendable: bool) {
-        let Some(route) = self.routes.get(&prefix) else {
-            return;
-        };
-        let target = route.desired.as_ref().filter(|_| sendable).cloned();
-        match (&target, &route.sent) {
-            (None, None) => self.requeue(prefix, Want::Nothing),
-            (None, Some(_)) => self.requeue(prefix, Want::Withdraw),
-            (Some(target), Some(sent))
-                if same_attributes(target, sent) && !route.state.resend() =>
-            {
-                self.requeue(prefix, Want::Nothing)
-            }
-            (Some(target), _) => self.requeue(prefix, Want::Announce(target)),
-        }
-        if let Some(route) = self.routes.get(&prefix)
-            && route.desired.is_none()
-            && route.sent.is_none()
-            && route.state.queued() == Queued::No
-        {
-            self.routes.remove(&prefix);
-        }
-    }
-
-    /// Moves `prefix` to the queue `want` names.
-    fn requeue(&mut self, prefix: IpNet, want: Want<'_>) {
         let family = family_index(Family::of(&prefix));
-        let Some(route) = self.routes.get(&prefix) else {
+        let Some(route) = self.routes.get_mut(&prefix) else {
             return;
         };
-        let old = route.state.queued();
-        match (old, &want) {
-            (Queued::No, Want::Nothing) | (Queued::Withdraw, Want::Withdraw) => return,
-            (Queued::Announce(group), Want::Announce(attrs))
-                if self
-                    .interned
-                    .get(&group)
-                    .is_some_and(|i| same_attributes(&i.attrs, attrs)) =>
-            {
-                return;
-            }
-            _ => {}
-        }
-        self.leave(family, old);
-        let new = match want {
-            Want::Nothing => Queued::No,
-            Want::Withdraw => {
-                self.withdraw[family].push_back(prefix);
-                self.withdraw_len[family] += 1;
-                self.entries += 1;
-                Queued::Withdraw
-            }
-            Want::Announce(attrs) => {
-                let group = self.intern(attrs);
-                self.groups[family]
-                    .entry(group)
-                    .or_default()
-                    .push_back(prefix);
-                self.announce_len[family] += 1;
-                self.entries += 1;
-                Queued::Announce(group)
-            }
-        };
-        if let Some(route) = self.routes.get_mut(&prefix) {
-            route.state.set_queued(new);
+        if self.queues.settle(family, prefix, route, sendable) {
+            self.routes.remove(&prefix);
         }
         self.compact_if_stale();
     }
 
-    /// Accounts for a prefix leaving the queue `old`.
-    fn leave(&mut self, family: usize, old: Queued) {
-        match old {
-            Queued::No => {}
-            Queued::Withdraw => self.withdraw_len[family] -= 1,
-            Queued::Announce(group) => {
-                self.announce_len[family] -= 1;
-                self.release(group);
-            }
-        }
-    }
-
-    fn intern(&mut self, attrs: &Arc<RouteAttributes>) -> GroupId {
-        if let Some((last, group)) = &self.last
-            && Arc::ptr_eq(last, attrs)
-            && let Some(interned) = self.interned.get_mut(group)
-        {
-            interned.users += 1;
-            return *group;
-        }
-        let group = match self.ids.get(attrs.as_ref()) {
-            Some(&group) => group,
-            None => {
-                let group = self.next_id;
-                self.next_id += 1;
-                self.ids.insert(Arc::clone(attrs), group);
-                self.interned.insert(
-                    group,
-                    Interned {
-                        attrs: Arc::clone(attrs),
-                        users: 0,
-                    },
-                );
-                group
-            }
-        };
-        if let Some(interned) = self.interned.get_mut(&group) {
-            interned.users += 1;
-        }
-        self.last = Some((Arc::clone(attrs), group));
-        group
-    }
-
-    /// One queued prefix less uses `group`; the last one drops the group and its queues.
-    fn release(&mut self, group: GroupId) {
-        let Some(interned) = self.interned.get_mut(&group) else {
-            return;
-        };
-        interned.users -= 1;
-        if interned.users > 0 {
-            return;
-        }
-        if let Some(interned) = self.interned.remove(&group) {
-            self.ids.remove(interned.attrs.as_ref());
-        }
-        for queues in &mut self.groups {
-            if let Some(queue) = queues.remove(&group) {
-                self.entries -= queue.len();
-            }
-        }
-    }
-
     /// Rebuilds the queues from the map once stale entries outnumber live ones.
     fn compact_if_stale(&mut self) {
-        let live: usize = self.withdraw_len.iter().chain(&self.announce_len).sum();
-        if self.entries <= 2 * live + COMPACT_SLACK {
+        let live = self.queues.live();
+        if self.queues.entries <= 2 * live + COMPACT_SLACK {
             return;
         }
-        for queue in self.withdraw.iter_mut() {
+        let queues = &mut self.queues;
+        for queue in queues.withdraw.iter_mut() {
             queue.clear();
         }
-        for queues in self.groups.iter_mut() {
-            queues.clear();
+        for groups in queues.groups.iter_mut() {
+            groups.clear();
         }
         for (prefix, route) in self.routes.iter() {
             let family = family_index(Family::of(&prefix));
             match route.state.queued() {
                 Queued::No => {}
-                Queued::Withdraw => self.withdraw[family].push_back(prefix),
-                Queued::Announce(group) => self.groups[family]
+                Queued::Withdraw => queues.withdraw[family].push_back(prefix),
+                Queued::Announce(group) => queues.groups[family]
                     .entry(group)
                     .or_default()
                     .push_back(prefix),
             }
         }
-        self.entries = live;
+        queues.entries = live;
     }
 
     /// Number of queue entries, live and stale (for tests of the compaction).
     #[cfg(test)]
     pub(super) fn queue_entries(&self) -> usize {
-        self.entries
+        self.queues.entries
     }
 }
