@@ -431,15 +431,20 @@ impl Incremental {
     /// address is settled here: what the re-merge of an address nobody lists would do
     /// (no route, no conflict, no entry), without the merge.
     fn drop_lister(&mut self, prefix: IpNet, service: &ServiceRef) -> Orphan {
-        let Some(entry) = self.addresses.get_mut(&prefix) else {
-            return Orphan::Gone;
+        // One lookup: the entry goes with its last lister.
+        let last = self.addresses.change_or_remove(&prefix, |entry| {
+            entry.listers.remove(service);
+            if entry.listers.is_empty() {
+                (Some(entry.route.take()), true)
+            } else {
+                (None, false)
+            }
+        });
+        let route = match last {
+            None => return Orphan::Gone,
+            Some(None) => return Orphan::Shared,
+            Some(Some(route)) => route,
         };
-        entry.listers.remove(service);
-        if !entry.listers.is_empty() {
-            return Orphan::Shared;
-        }
-        let route = entry.route.take();
-        self.addresses.remove(&prefix);
         if self.conflicts.remove(&prefix).is_some() {
             self.problems_changed = true;
         }
