@@ -227,11 +227,13 @@ async fn list_paginates_with_limit_and_continue() {
     let mut seen = Vec::new();
     let mut params = ListParams::default().limit(2);
     let mut pages = 0;
+    let mut remaining = Vec::new();
     loop {
         let page = within("page", api.list(&params)).await.expect("page");
         pages += 1;
         assert!(page.items.len() <= 2);
         seen.extend(page.items.iter().map(|s| s.name_any()));
+        remaining.push(page.metadata.remaining_item_count);
         match page.metadata.continue_ {
             Some(token) if !token.is_empty() => params = params.continue_token(&token),
             _ => break,
@@ -239,7 +241,33 @@ async fn list_paginates_with_limit_and_continue() {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen, ["web-0", "web-1", "web-2", "web-3", "web-4"]);
+    assert_eq!(remaining, [Some(3), Some(1), None]);
     assert_eq!(server.count(Verb::List, "endpointslices"), 3);
+}
+
+#[tokio::test]
+async fn a_page_holds_and_counts_only_what_the_selector_matches() {
+    let server = FakeApiServer::start().await;
+    for (name, app) in [
+        ("a", "web"),
+        ("b", "db"),
+        ("c", "web"),
+        ("d", "db"),
+        ("e", "web"),
+    ] {
+        server.apply(service("default", name, json!({ "app": app })));
+    }
+    let api: Api<Service> = Api::namespaced(server.client().await, "default");
+    let params = ListParams::default().labels("app=web").limit(2);
+    let first = within("first page", api.list(&params)).await.expect("page");
+    assert_eq!(names(first.items), ["a", "c"]);
+    assert_eq!(first.metadata.remaining_item_count, Some(1));
+    let token = first.metadata.continue_.expect("a continue token");
+    let second = within("second page", api.list(&params.continue_token(&token)))
+        .await
+        .expect("page");
+    assert_eq!(names(second.items), ["e"]);
+    assert_eq!(second.metadata.remaining_item_count, None);
 }
 
 #[tokio::test]

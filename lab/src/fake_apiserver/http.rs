@@ -4,7 +4,9 @@
 
 use super::discovery::{api_groups, api_versions, resource_list, version};
 use super::resources::Resource;
-use super::response::{Body, bad_request, expired, json_response, not_found, status, store_error};
+use super::response::{
+    Body, bad_request, expired, json_bytes_response, json_response, not_found, status, store_error,
+};
 use super::selector::{FieldSelector, LabelSelector};
 use super::watch::{WatchRequest, WatchStart, serve_watch};
 use super::writes::{create, patch, replace};
@@ -12,7 +14,7 @@ use super::{ConnState, RequestRecord, Shared, Verb};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -333,35 +335,44 @@ fn list(
         ));
     }
 
-    let matching: Vec<_> = store
-        .list(resource, namespace)
-        .into_iter()
-        .filter(|((_, ns, name), _)| {
-            after
-                .as_ref()
-                .is_none_or(|(a_ns, a_name)| (ns, name) > (a_ns, a_name))
-        })
-        .filter(|(_, object)| labels.matches(object) && fields.matches(object))
-        .collect();
-    let page_len = limit.map_or(matching.len(), |l| l.min(matching.len()));
-    let items: Vec<Value> = matching[..page_len]
-        .iter()
-        .map(|(_, o)| (*o).clone())
-        .collect();
+    let after = after
+        .as_ref()
+        .map(|(ns, name)| (ns.as_str(), name.as_str()));
+    let page = store.page(resource, namespace, after, limit, |object| {
+        labels.matches(object) && fields.matches(object)
+    });
     let mut metadata = json!({ "resourceVersion": list_rv.to_string() });
-    if page_len < matching.len()
-        && let Some(((_, ns, name), _)) = page_len.checked_sub(1).and_then(|i| matching.get(i))
+    if page.remaining > 0
+        && let Some((_, ns, name)) = page.last
     {
         metadata["continue"] = json!(continue_token(list_rv, ns, name));
-        metadata["remainingItemCount"] = json!(matching.len() - page_len);
+        metadata["remainingItemCount"] = json!(page.remaining);
     }
-    let list = json!({
-        "kind": format!("{}List", resource.kind()),
-        "apiVersion": resource.api_version(),
-        "metadata": metadata,
-        "items": items,
-    });
-    json_response(StatusCode::OK, &list)
+    // The envelope is written here and the items are the stored objects' own JSON.
+    let mut body = Vec::with_capacity(page.items.iter().map(|i| i.len() + 1).sum::<usize>() + 256);
+    body.extend_from_slice(b"{\"kind\":");
+    let kind = format!("{}List", resource.kind());
+    let envelope = [
+        (
+            b",\"apiVersion\":".as_slice(),
+            json!(resource.api_version()),
+        ),
+        (b",\"metadata\":".as_slice(), metadata),
+    ];
+    let _ = serde_json::to_writer(&mut body, &kind);
+    for (field, value) in envelope {
+        body.extend_from_slice(field);
+        let _ = serde_json::to_writer(&mut body, &value);
+    }
+    body.extend_from_slice(b",\"items\":[");
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(b"]}");
+    json_bytes_response(StatusCode::OK, body.into())
 }
 
 fn watch(

@@ -13,7 +13,14 @@ use std::convert::Infallible;
 pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
 pub(super) fn json_response(code: StatusCode, value: &Value) -> Response<Body> {
-    let bytes = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    json_bytes_response(
+        code,
+        Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+    )
+}
+
+/// A response whose body is JSON written already.
+pub(super) fn json_bytes_response(code: StatusCode, bytes: Bytes) -> Response<Body> {
     let mut response = Response::new(
         Full::new(bytes)
             .map_err(|never: Infallible| match never {})
