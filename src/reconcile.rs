@@ -7,7 +7,7 @@
 use crate::config::PeerConfig;
 use crate::decide::RouteTemplate;
 use bgp::driver::RouteChange;
-use bgp::rib_out::RouteAttributes;
+use bgp::rib_out::{RouteAttributes, RouteSet};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,17 +27,19 @@ pub fn wanted_for(route: Option<&RouteTemplate>, peer: &str) -> Option<Arc<Route
         .map(|r| r.attributes.clone())
 }
 
-/// Every route `peer` should have. `at_most` sizes the list once: at 100,000 routes its
-/// doubling steps would be megabytes of the start's peak.
+/// Every route `peer` should have, as the compact set a peer takes whole. `at_most` sizes
+/// it once: at 100,000 routes its doubling steps would be part of the start's peak.
 pub fn routes_for_peer<'a>(
     routes: impl Iterator<Item = (IpNet, &'a RouteTemplate)>,
     at_most: usize,
     peer: &str,
-) -> Vec<(IpNet, Arc<RouteAttributes>)> {
-    let mut wanted = Vec::with_capacity(at_most);
-    wanted.extend(
-        routes.filter_map(|(prefix, route)| Some((prefix, wanted_for(Some(route), peer)?))),
-    );
+) -> RouteSet {
+    let mut wanted = RouteSet::with_capacity(at_most);
+    for (prefix, route) in routes {
+        if let Some(attrs) = wanted_for(Some(route), peer) {
+            wanted.push(prefix, attrs);
+        }
+    }
     wanted
 }
 

@@ -242,7 +242,7 @@ fn rib_out_diff(c: &mut Criterion) {
             rib.replace(
                 set.iter()
                     .map(|(p, attrs)| (*p, Arc::clone(attrs)))
-                    .collect(),
+                    .collect::<bgp::rib_out::RouteSet>(),
             );
             black_box(rib.take_updates())
         })

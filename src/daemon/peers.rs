@@ -9,7 +9,6 @@ use crate::decide::incremental::Incremental;
 use crate::reconcile;
 use bgp::RouterId;
 use bgp::driver::{PeerHandle, RouteChange, ShutdownMode, Speaker};
-use bgp::rib_out::RouteAttributes;
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,7 +30,7 @@ pub struct RunningPeer {
 #[derive(Debug)]
 pub enum PeerBatch {
     /// Its whole initial route set (a peer just started), followed by End-of-RIB.
-    Initial(Vec<(IpNet, Arc<RouteAttributes>)>),
+    Initial(bgp::rib_out::RouteSet),
     /// The changes of some addresses.
     Changes(Vec<RouteChange>),
 }

@@ -73,7 +73,11 @@ fn peers_annotation_limits_routes_to_named_peers() {
 #[test]
 fn a_peer_gets_the_decisions_shared_attributes() {
     let routes = routes();
-    let per_peer = routes_for_peer(routes.iter().map(|(p, r)| (*p, r)), routes.len(), "tor-b");
+    let per_peer: Vec<_> =
+        routes_for_peer(routes.iter().map(|(p, r)| (*p, r)), routes.len(), "tor-b")
+            .into_routes()
+            .collect();
+    assert_eq!(per_peer.len(), 2);
     assert!(Arc::ptr_eq(&per_peer[0].1, &per_peer[1].1));
 }
 

@@ -43,11 +43,9 @@ mod peer;
 pub mod socket;
 pub mod timers;
 
-use crate::rib_out::RouteAttributes;
 use crate::session::SessionConfig;
 use crate::speaker::Command;
 pub use crate::speaker::{PeerCounters, PeerStatus, RouteChange, ShutdownMode};
-use ipnet::IpNet;
 use listener::{Listener, Registry};
 pub use md5::{KeyError, Md5Key};
 use peer::{Inbound, PeerTask};
@@ -344,8 +342,8 @@ impl PeerHandle {
     }
 
     /// Replaces the whole desired route set.
-    pub async fn replace(&self, routes: Vec<(IpNet, Arc<RouteAttributes>)>) {
-        let _ = self.commands.send(Command::Replace(routes)).await;
+    pub async fn replace(&self, routes: impl Into<crate::rib_out::RouteSet>) {
+        let _ = self.commands.send(Command::Replace(routes.into())).await;
     }
 
     /// Says that the routes handed over so far (by [`update`](PeerHandle::update) or

@@ -23,12 +23,14 @@
 
 mod export;
 mod pack;
+mod route_set;
 mod size;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use export::DEFAULT_LOCAL_PREF;
+pub use route_set::RouteSet;
 
 use crate::types::{Asn, Family, PeerKind};
 use crate::wire::{Community, ExtendedCommunity, LargeCommunity, Origin, SessionContext, Update};
@@ -158,12 +160,9 @@ impl AdjRibOut {
     /// Replaces the whole desired set; only the difference reaches the peer.
     ///
     /// When a prefix appears more than once, the last one wins.
-    pub fn replace(&mut self, mut routes: Vec<(IpNet, Arc<RouteAttributes>)>) {
+    pub fn replace(&mut self, routes: impl Into<RouteSet>) {
         let sendable = self.sendable();
-        for (prefix, _) in &mut routes {
-            *prefix = prefix.trunc();
-        }
-        self.table.replace(routes, sendable);
+        self.table.replace(routes.into(), sendable);
     }
 
     /// A session came up: the peer has nothing; everything desired is to be sent, then

@@ -144,24 +144,16 @@ impl Table {
 
     /// Replaces the whole desired set: one lookup per given route, then one pass over the
     /// table for the routes no longer given.
-    pub(super) fn replace(
-        &mut self,
-        routes: Vec<(IpNet, Arc<RouteAttributes>)>,
-        sendable: [bool; 2],
-    ) {
+    pub(super) fn replace(&mut self, routes: super::RouteSet, sendable: [bool; 2]) {
         self.phase = !self.phase;
         // The first set of a peer inserts every route at once: sizing the map first spares
         // the doubling steps, whose old and new tables together are the peak of memory.
-        let v4 = routes
-            .iter()
-            .filter(|(p, _)| matches!(p, IpNet::V4(_)))
-            .count();
-        let v6 = routes.len() - v4;
+        let (v4, v6) = routes.lens();
         let [have4, have6] = self.desired_len;
         self.routes
             .reserve(v4.saturating_sub(have4), v6.saturating_sub(have6));
-        for (prefix, attrs) in routes {
-            self.set_desired(prefix, Some(attrs), sendable);
+        for (prefix, attrs) in routes.into_routes() {
+            self.set_desired(prefix.trunc(), Some(attrs), sendable);
         }
         let phase = self.phase;
         let gone: Vec<IpNet> = self

@@ -709,7 +709,7 @@ proptest! {
                 }
                 Event::Replace(routes) => {
                     desired = routes.iter().copied().collect();
-                    rib.replace(routes.into_iter().map(|(p, a)| (p, model_attrs(a))).collect());
+                    rib.replace(routes.into_iter().map(|(p, a)| (p, model_attrs(a))).collect::<RouteSet>());
                 }
                 Event::SessionUp(f, ebgp, extended, four_octet_as) => {
                     // The peer starts empty on a new session.

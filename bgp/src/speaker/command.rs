@@ -40,7 +40,7 @@ pub enum Command {
         since: Option<Instant>,
     },
     /// Replace the desired set.
-    Replace(Vec<(IpNet, Arc<RouteAttributes>)>),
+    Replace(crate::rib_out::RouteSet),
     /// The routes handed over so far are the whole initial set: End-of-RIB may go.
     InitialSetComplete,
     /// Take the session down with this NOTIFICATION and reconnect as after any error.

@@ -59,7 +59,7 @@ fn withdrawals_replacements_and_the_end_of_the_initial_set_go_at_once() {
             changes: vec![RouteChange::Withdraw(prefix(1))],
             since: None,
         },
-        Command::Replace(vec![(prefix(3), attrs())]),
+        Command::Replace(vec![(prefix(3), attrs())].into()),
         Command::InitialSetComplete,
     ];
     for command in urgent {
@@ -89,7 +89,7 @@ fn an_announcement_batched_with_a_withdrawal_goes_with_it() {
 #[test]
 fn end_of_rib_follows_the_initial_set_only_once_it_is_complete() {
     let mut h = Harness::established(config(), peer_open(false));
-    let out = h.commands(vec![Command::Replace(vec![(prefix(1), attrs())])]);
+    let out = h.commands(vec![Command::Replace(vec![(prefix(1), attrs())].into())]);
     let mut sink = Sink::default();
     h.fill_from(&out, &mut sink);
     assert_eq!(sink.updates().len(), 1);
@@ -107,7 +107,7 @@ fn end_of_rib_follows_the_initial_set_only_once_it_is_complete() {
 fn routes_given_before_the_session_are_sent_when_it_comes_up() {
     let mut h = Harness::started(config());
     let out = h.commands(vec![
-        Command::Replace(vec![(prefix(1), attrs()), (prefix(2), attrs())]),
+        Command::Replace(vec![(prefix(1), attrs()), (prefix(2), attrs())].into()),
         Command::InitialSetComplete,
     ]);
     assert!(!asks_for_updates(&out), "no session to send on");
@@ -144,7 +144,7 @@ fn updates_stop_at_the_high_water_mark_and_resume_when_there_is_room() {
             (net, attrs)
         })
         .collect();
-    let out = h.commands(vec![Command::Replace(routes)]);
+    let out = h.commands(vec![Command::Replace(routes.into())]);
     let mut sink = Sink::default();
     assert!(h.fill_from(&out, &mut sink), "more waits for room");
     let first = sink.octets;
@@ -197,7 +197,7 @@ fn a_route_refresh_sends_the_family_again() {
     };
     let mut h = Harness::established(config(), open);
     let out = h.commands(vec![
-        Command::Replace(vec![(prefix(1), attrs())]),
+        Command::Replace(vec![(prefix(1), attrs())].into()),
         Command::InitialSetComplete,
     ]);
     let mut sink = Sink::default();

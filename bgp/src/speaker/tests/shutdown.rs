@@ -14,7 +14,7 @@ fn withdraw(drain: Duration) -> Command {
 fn with_one_route(config: SessionConfig, peer: Open) -> (Harness, Sink) {
     let mut h = Harness::established(config, peer);
     let out = h.commands(vec![
-        Command::Replace(vec![(prefix(1), attrs())]),
+        Command::Replace(vec![(prefix(1), attrs())].into()),
         Command::InitialSetComplete,
     ]);
     let mut sink = Sink::default();
