@@ -80,12 +80,12 @@ impl Table {
 
     /// Withdrawals queued, per family.
     pub(super) fn withdrawals_len(&self, family: Family) -> usize {
-        self.queues.withdraw_len[family_index(family)]
+        self.queues.withdrawals(family_index(family))
     }
 
     /// Announcements queued, per family.
     pub(super) fn announcements_len(&self, family: Family) -> usize {
-        self.queues.announce_len[family_index(family)]
+        self.queues.announcements(family_index(family))
     }
 
     /// True when no change is queued.
@@ -235,7 +235,7 @@ impl Table {
         let family = family_index(family);
         let sent_len = &mut self.sent_len[family];
         loop {
-            let prefix = self.queues.withdraw[family].front()?;
+            let prefix = self.queues.first_withdrawal(family)?;
             let first = self
                 .routes
                 .change_or_remove(&prefix, |route| {
@@ -258,8 +258,7 @@ impl Table {
                 First::Stale => {}
                 First::Taken => self.queues.leave(family, Queued::Withdraw),
             }
-            self.queues.withdraw[family].pop_front();
-            self.queues.entries -= 1;
+            self.queues.pop_withdrawal(family);
             if matches!(first, First::Taken) {
                 return Some(prefix);
             }
@@ -272,24 +271,21 @@ impl Table {
         family: Family,
     ) -> Option<(GroupId, Arc<RouteAttributes>)> {
         loop {
-            let group = *self.queues.groups[family_index(family)].keys().next()?;
+            let group = self.queues.first_group(family_index(family))?;
             if self.first_in_group(family, group).is_some()
                 && let Some(attrs) = self.queues.attributes(group)
             {
                 return Some((group, Arc::clone(attrs)));
             }
             // Only stale entries were left: `first_in_group` dropped the queue.
-            if let Some(queue) = self.queues.groups[family_index(family)].remove(&group) {
-                self.queues.entries -= queue.len();
-            }
+            self.queues.drop_group(family_index(family), group);
         }
     }
 
     /// The first prefix of `family` queued in `group`.
     pub(super) fn first_in_group(&mut self, family: Family, group: GroupId) -> Option<IpNet> {
         let index = family_index(family);
-        let queue = self.queues.groups[index].get_mut(&group)?;
-        while let Some(prefix) = queue.front() {
+        while let Some(prefix) = self.queues.first_announcement(index, group) {
             if self
                 .routes
                 .get(&prefix)
@@ -297,10 +293,9 @@ impl Table {
             {
                 return Some(prefix);
             }
-            queue.pop_front();
-            self.queues.entries -= 1;
+            self.queues.pop_announcement(index, group);
         }
-        self.queues.groups[index].remove(&group);
+        self.queues.drop_group(index, group);
         None
     }
 
@@ -317,11 +312,9 @@ impl Table {
         }
         route.state.set_resend(false);
         if let Queued::Announce(group) = old
-            && let Some(queue) = self.queues.groups[family].get_mut(&group)
-            && queue.front() == Some(prefix)
+            && self.queues.first_announcement(family, group) == Some(prefix)
         {
-            queue.pop_front();
-            self.queues.entries -= 1;
+            self.queues.pop_announcement(family, group);
         }
         self.queues.leave(family, old);
     }
@@ -363,34 +356,21 @@ impl Table {
 
     /// Rebuilds the queues from the map once stale entries outnumber live ones.
     fn compact_if_stale(&mut self) {
-        let live = self.queues.live();
-        if self.queues.entries <= 2 * live + COMPACT_SLACK {
-            return;
+        if self.queues.is_stale() {
+            let queued = self.routes.iter().map(|(prefix, route)| {
+                (
+                    family_index(Family::of(&prefix)),
+                    prefix,
+                    route.state.queued(),
+                )
+            });
+            self.queues.rebuild(queued);
         }
-        let queues = &mut self.queues;
-        for queue in queues.withdraw.iter_mut() {
-            queue.clear();
-        }
-        for groups in queues.groups.iter_mut() {
-            groups.clear();
-        }
-        for (prefix, route) in self.routes.iter() {
-            let family = family_index(Family::of(&prefix));
-            match route.state.queued() {
-                Queued::No => {}
-                Queued::Withdraw => queues.withdraw[family].push_back(prefix),
-                Queued::Announce(group) => queues.groups[family]
-                    .entry(group)
-                    .or_default()
-                    .push_back(prefix),
-            }
-        }
-        queues.entries = live;
     }
 
     /// Number of queue entries, live and stale (for tests of the compaction).
     #[cfg(test)]
     pub(super) fn queue_entries(&self) -> usize {
-        self.queues.entries
+        self.queues.entries()
     }
 }

@@ -31,12 +31,12 @@ struct Interned {
 /// whose prefix has moved on stays until reached or compacted; `entries` counts them all.
 #[derive(Debug)]
 pub(super) struct Queues {
-    pub(super) withdraw: [PrefixQueue; 2],
-    pub(super) groups: [BTreeMap<GroupId, PrefixQueue>; 2],
-    pub(super) withdraw_len: [usize; 2],
-    pub(super) announce_len: [usize; 2],
-    /// Queue entries, live and stale.
-    pub(super) entries: usize,
+    withdraw: [PrefixQueue; 2],
+    groups: [BTreeMap<GroupId, PrefixQueue>; 2],
+    withdraw_len: [usize; 2],
+    announce_len: [usize; 2],
+    /// Queue entries, live and stale: kept by the methods that push and pop them.
+    entries: usize,
     ids: HashMap<Arc<RouteAttributes>, GroupId>,
     interned: HashMap<GroupId, Interned>,
     /// The last attribute set interned, to skip hashing it for the next prefix.
@@ -67,6 +67,86 @@ impl Queues {
             next_id: self.next_id,
             ..Queues::default()
         };
+    }
+
+    /// Withdrawals queued in `family`.
+    pub(super) fn withdrawals(&self, family: usize) -> usize {
+        self.withdraw_len[family]
+    }
+
+    /// Announcements queued in `family`.
+    pub(super) fn announcements(&self, family: usize) -> usize {
+        self.announce_len[family]
+    }
+
+    /// Queue entries, live and stale (for tests of the compaction).
+    #[cfg(test)]
+    pub(super) fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// The prefix first in the withdrawal queue of `family`, live or stale.
+    pub(super) fn first_withdrawal(&self, family: usize) -> Option<IpNet> {
+        self.withdraw[family].front()
+    }
+
+    /// Drops the first entry of the withdrawal queue of `family`.
+    pub(super) fn pop_withdrawal(&mut self, family: usize) {
+        if self.withdraw[family].pop_front().is_some() {
+            self.entries -= 1;
+        }
+    }
+
+    /// The oldest group with an announcement queue in `family`.
+    pub(super) fn first_group(&self, family: usize) -> Option<GroupId> {
+        self.groups[family].keys().next().copied()
+    }
+
+    /// The prefix first in the queue of `group` in `family`, live or stale.
+    pub(super) fn first_announcement(&self, family: usize, group: GroupId) -> Option<IpNet> {
+        self.groups[family].get(&group)?.front()
+    }
+
+    /// Drops the first entry of the queue of `group` in `family`.
+    pub(super) fn pop_announcement(&mut self, family: usize, group: GroupId) {
+        if let Some(queue) = self.groups[family].get_mut(&group)
+            && queue.pop_front().is_some()
+        {
+            self.entries -= 1;
+        }
+    }
+
+    /// Drops the queue of `group` in `family` with whatever entries it still holds.
+    pub(super) fn drop_group(&mut self, family: usize, group: GroupId) {
+        if let Some(queue) = self.groups[family].remove(&group) {
+            self.entries -= queue.len();
+        }
+    }
+
+    /// True when stale entries outnumber live ones by enough to rebuild the queues.
+    pub(super) fn is_stale(&self) -> bool {
+        self.entries > 2 * self.live() + super::COMPACT_SLACK
+    }
+
+    /// The queues rebuilt from every prefix's queue state, in the order given.
+    pub(super) fn rebuild(&mut self, queued: impl Iterator<Item = (usize, IpNet, Queued)>) {
+        for queue in self.withdraw.iter_mut() {
+            queue.clear();
+        }
+        for groups in self.groups.iter_mut() {
+            groups.clear();
+        }
+        for (family, prefix, state) in queued {
+            match state {
+                Queued::No => {}
+                Queued::Withdraw => self.withdraw[family].push_back(prefix),
+                Queued::Announce(group) => self.groups[family]
+                    .entry(group)
+                    .or_default()
+                    .push_back(prefix),
+            }
+        }
+        self.entries = self.live();
     }
 
     /// The attribute set of `group`.
@@ -199,10 +279,8 @@ impl Queues {
         if let Some(interned) = self.interned.remove(&group) {
             self.ids.remove(interned.attrs.as_ref());
         }
-        for queues in &mut self.groups {
-            if let Some(queue) = queues.remove(&group) {
-                self.entries -= queue.len();
-            }
+        for family in 0..self.groups.len() {
+            self.drop_group(family, group);
         }
     }
 
