@@ -348,22 +348,15 @@ fn list(
         metadata["continue"] = json!(continue_token(list_rv, ns, name));
         metadata["remainingItemCount"] = json!(page.remaining);
     }
-    // The envelope is written here and the items are the stored objects' own JSON.
-    let mut body = Vec::with_capacity(page.items.iter().map(|i| i.len() + 1).sum::<usize>() + 256);
-    body.extend_from_slice(b"{\"kind\":");
-    let kind = format!("{}List", resource.kind());
-    let envelope = [
-        (
-            b",\"apiVersion\":".as_slice(),
-            json!(resource.api_version()),
-        ),
-        (b",\"metadata\":".as_slice(), metadata),
-    ];
-    let _ = serde_json::to_writer(&mut body, &kind);
-    for (field, value) in envelope {
-        body.extend_from_slice(field);
-        let _ = serde_json::to_writer(&mut body, &value);
-    }
+    // The envelope as JSON, its closing brace replaced by the items: the stored objects'
+    // own JSON.
+    let envelope = json!({
+        "kind": format!("{}List", resource.kind()),
+        "apiVersion": resource.api_version(),
+        "metadata": metadata,
+    });
+    let mut body = serde_json::to_vec(&envelope).unwrap_or_default();
+    body.pop();
     body.extend_from_slice(b",\"items\":[");
     for (i, item) in page.items.iter().enumerate() {
         if i > 0 {
